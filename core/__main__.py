@@ -1,0 +1,3 @@
+from shotspec.cli.main import main
+
+raise SystemExit(main())
