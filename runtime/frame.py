@@ -33,8 +33,12 @@ class FrameMeta:
     face_mm_per_px: float = 0.0
     seed: int = 0                        # the character's seed (stable skin texture per person)
     source: str = "render"               # "render" or "plate"
-    # Which output node wrote this frame last; informational.
-    notes: tuple[str, ...] = ()
+    # Depth along the camera axis of named focus targets ("eyes", "nose", "lips", "ears",
+    # "subject"), in metres, as found by the source (renders know them exactly).
+    target_depths_m: tuple[tuple[str, float], ...] = ()
+
+    def target_depth(self, name: str) -> float | None:
+        return dict(self.target_depths_m).get(name)
 
 
 @dataclass(frozen=True)
