@@ -1,0 +1,1 @@
+"""Optimiser rules, one per module, each ``verb_object(plan) -> plan``."""
