@@ -1,0 +1,163 @@
+"""One render session: compile → plan → execute, with a cache that lives across renders.
+
+``shot render`` uses one session once; ``shot watch`` keeps one alive so each save recomputes
+only the plan nodes whose content keys changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shotspec import __version__
+
+__all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path"]
+
+
+def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    diagnostics: list = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    dependencies: tuple[str, ...] = ()
+    program: object | None = None
+    plan: object | None = None
+    report: object | None = None      # RunReport when rendered
+    error: object | None = None       # RenderError when rendering failed
+
+
+def provenance_for(program, plan, shot_name: str, spec_text: str) -> dict[str, str]:
+    """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand."""
+    shot = next(s for s in program.shots if s.name == shot_name)
+    return {
+        "shotspec:version": __version__,
+        "shotspec:shot": shot_name,
+        "shotspec:plan": plan.nodes[plan.outputs[shot_name]].key,
+        "shotspec:spec": spec_text,
+        "shotspec:ir": shot.model_dump_json(exclude={"origins"}),
+        "shotspec:file": program.file,
+    }
+
+
+class RenderSession:
+    def __init__(self, spec: str | os.PathLike, *, overrides=(), allow=(), shots=None,
+                 output: str | None = None, device: str = "auto", cache_dir: str | None = None,
+                 on_event=None):
+        from shotspec.runtime.cache import FrameCache
+        from shotspec.runtime.executor import Executor
+
+        self.spec = Path(spec)
+        self.overrides = list(overrides)
+        self.allow = list(allow)
+        self.shots = list(shots) if shots else None
+        self.output = output
+        self.executor = Executor(device=device, cache=FrameCache(disk_dir=cache_dir), on_event=on_event)
+
+    def compile(self) -> BuildResult:
+        from shotspec.compiler import compile_file
+
+        result = compile_file(self.spec, overrides=self.overrides, allow=self.allow)
+        build = BuildResult(ok=result.ok, diagnostics=list(result.diagnostics),
+                            sources=dict(result.sources), dependencies=tuple(result.dependencies),
+                            program=result.program)
+        if not result.ok:
+            return build
+        return self._plan(build)
+
+    def _plan(self, build: BuildResult) -> BuildResult:
+        from shotspec.compiler import Diagnostic
+        from shotspec.compiler.plan import build_plan
+
+        names = [s.name for s in build.program.shots]
+        if self.shots:
+            unknown = [s for s in self.shots if s not in names]
+            if unknown:
+                import difflib
+
+                near = difflib.get_close_matches(unknown[0], names, n=1)
+                build.diagnostics.append(Diagnostic(
+                    code="E601", severity="error", message=f"no shot named `{unknown[0]}` in {self.spec}",
+                    span=None, help=f"did you mean `{near[0]}`?" if near else f"shots in this file: {', '.join(names) or 'none'}"))
+                build.ok = False
+                return build
+        if not names:
+            build.diagnostics.append(Diagnostic(code="E602", severity="error",
+                                                message=f"{self.spec} defines no `shot` to render", span=None,
+                                                help="add a `shot NAME { … }` block"))
+            build.ok = False
+            return build
+        build.plan = build_plan(build.program, self.shots)
+        clash = self._output_clash(build)
+        if clash is not None:
+            build.diagnostics.append(clash)
+            build.ok = False
+        return build
+
+    def output_paths(self, build: BuildResult) -> dict[str, str]:
+        """``-o``: one shot → that file; several → the name gets ``-SHOT`` before its suffix."""
+        if not self.output:
+            return {}
+        shots = list(build.plan.outputs)
+        if len(shots) == 1:
+            return {shots[0]: str(Path(self.output).resolve())}
+        out = Path(self.output).resolve()
+        return {s: str(out.with_name(f"{out.stem}-{s}{out.suffix}")) for s in shots}
+
+    def _output_clash(self, build: BuildResult):
+        """Inputs are never overwritten: an output may not be the spec, an import or an asset."""
+        from shotspec.compiler import Diagnostic
+
+        targets = {s.name: s.output.path for s in build.program.shots}
+        targets.update(self.output_paths(build))
+        inputs = [str(self.spec), *build.dependencies]
+        for shot, path in targets.items():
+            if shot not in build.plan.outputs:
+                continue
+            for dep in inputs:
+                if same_path(path, dep):
+                    span = next((s.output.span for s in build.program.shots if s.name == shot), None)
+                    return Diagnostic(code="E603", severity="error",
+                                      message=f"output of shot `{shot}` would overwrite an input: {dep}",
+                                      span=span, help="write the render to another path (`output \"…\"` or `-o`)")
+        return None
+
+    def render(self, build: BuildResult | None = None) -> BuildResult:
+        """Compile (unless given a build), then execute; errors come back as values."""
+        from shotspec.runtime.errors import RenderError
+
+        build = build or self.compile()
+        if not build.ok:
+            return build
+        spec_text = build.sources.get(str(self.spec.resolve()), build.sources.get(str(self.spec), ""))
+        try:
+            from shotspec.compiler import format_source
+
+            formatted, _ = format_source(spec_text, str(self.spec))
+            spec_text = formatted or spec_text
+        except Exception:  # noqa: BLE001 - provenance falls back to the source as written
+            pass
+        provenance = {s: provenance_for(build.program, build.plan, s, spec_text) for s in build.plan.outputs}
+        try:
+            build.report = self.executor.run(build.plan, provenance=provenance,
+                                             output_paths=self.output_paths(build))
+        except RenderError as err:
+            build.error = err
+            build.ok = False
+        return build
+
+
+def file_digest(path: str) -> str | None:
+    """sha256 of a file's bytes, or None when it does not exist / cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -1,0 +1,219 @@
+"""``shot watch``: render, then re-render on every save of the spec, its imports and its assets.
+
+Pitfalls handled (see docs/watch.md):
+  * editors that save by rename, delete + re-create, or write in place: parent directories are
+    watched, and created / modified / closed / moved-to events on a watched path all count;
+  * bursts of events: debounced (quiet for 100 ms, at most 500 ms after the first event);
+  * no-op saves: file contents are hashed; an unchanged set of inputs does not re-render;
+  * never two renders at once: rendering happens on this thread; changes that arrive mid-render
+    are folded into one follow-up render;
+  * errors: diagnostics are printed, the last good image stays (and is reported stale), and the
+    loop keeps going;
+  * exactly the files the last compile read (including missing ones) are watched, re-computed
+    after every compile; ``--poll`` for file systems without events.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from shotspec.cli.console import diagnostic_from_render_error, print_diagnostics
+from shotspec.cli.session import RenderSession, file_digest
+
+__all__ = ["watch", "Watcher", "WatchStatus", "DEBOUNCE_QUIET_S", "DEBOUNCE_MAX_S"]
+
+DEBOUNCE_QUIET_S = 0.1
+DEBOUNCE_MAX_S = 0.5
+_IGNORED_EVENTS = {"opened", "closed_no_write"}
+
+
+@dataclass
+class WatchStatus:
+    """What one iteration of the loop did; passed to ``on_status`` (tests and tools use it)."""
+
+    kind: str                                   # "rendered" | "error" | "unchanged"
+    seconds: float = 0.0
+    ran: list[str] = field(default_factory=list)        # labels of the nodes computed
+    cached: list[str] = field(default_factory=list)     # labels of the nodes served by the cache
+    written: dict[str, str] = field(default_factory=dict)
+    codes: list[str] = field(default_factory=list)      # diagnostic codes on error
+    stale: bool = False                         # an older image is still on disk
+
+
+class _Collector(FileSystemEventHandler):
+    """Collects events on the watched paths; wakes the loop."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.lock = threading.Lock()
+        self.wanted: set[str] = set()
+        self.last_event = 0.0
+
+    def on_any_event(self, event) -> None:
+        if event.event_type in _IGNORED_EVENTS or event.is_directory and event.event_type == "modified":
+            return
+        paths = {os.path.normpath(os.fsdecode(event.src_path))}
+        dest = getattr(event, "dest_path", "")
+        if dest:
+            paths.add(os.path.normpath(os.fsdecode(dest)))
+        with self.lock:
+            hit = bool(paths & self.wanted) or any(
+                w.startswith(p + os.sep) for p in paths for w in self.wanted)   # a folder moved/created
+        if hit:
+            self.last_event = time.monotonic()
+            self.wake.set()
+
+
+class Watcher:
+    def __init__(self, session: RenderSession, *, console: Console, err_console: Console,
+                 poll: bool = False, interval: float = 0.5, quiet: bool = False,
+                 on_status: Callable[[WatchStatus], None] | None = None):
+        self.session = session
+        self.console = console
+        self.err_console = err_console
+        self.quiet = quiet
+        self.on_status = on_status or (lambda status: None)
+        self.collector = _Collector()
+        self.observer = PollingObserver(timeout=interval) if poll else Observer()
+        self._scheduled: dict[str, object] = {}
+        self._digests: dict[str, str | None] = {}
+        self._last_good: dict[str, str] = {}
+        self._last_good_time: str | None = None
+        self.stop_event = threading.Event()
+
+    # ------------------------------------------------------------------ watching
+
+    def _watch_paths(self, files: set[str]) -> None:
+        """Watch the parent folder of every file (the nearest existing ancestor, recursively,
+        when the folder does not exist yet)."""
+        with self.collector.lock:
+            self.collector.wanted = set(files)
+        wanted_dirs: dict[str, bool] = {}
+        for f in files:
+            parent = Path(f).parent
+            recursive = False
+            while not parent.is_dir() and parent != parent.parent:
+                parent, recursive = parent.parent, True
+            key = str(parent)
+            wanted_dirs[key] = wanted_dirs.get(key, False) or recursive
+        for d in list(self._scheduled):
+            if d not in wanted_dirs:
+                self.observer.unschedule(self._scheduled.pop(d))
+        for d, recursive in wanted_dirs.items():
+            if d not in self._scheduled:
+                self._scheduled[d] = self.observer.schedule(self.collector, d, recursive=recursive)
+
+    def _inputs(self, dependencies) -> set[str]:
+        return {os.path.normpath(str(Path(p).resolve())) for p in (self.session.spec, *dependencies)}
+
+    # ------------------------------------------------------------------ one build
+
+    def build_once(self) -> WatchStatus:
+        files = self._inputs(self._digests or ())
+        digests = {f: file_digest(f) for f in files}
+        t0 = time.perf_counter()
+        build = self.session.compile()
+        if build.ok:
+            build = self.session.render(build)
+        seconds = time.perf_counter() - t0
+        files = self._inputs(build.dependencies)
+        digests.update({f: file_digest(f) for f in files if f not in digests})
+        self._digests = {f: digests[f] for f in files}
+        self._watch_paths(files)
+        return self._report(build, seconds)
+
+    def _report(self, build, seconds: float) -> WatchStatus:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        if build.ok and build.report is not None:
+            report = build.report
+            status = WatchStatus("rendered", seconds, [n.label for n in report.ran],
+                                 [n.label for n in report.cached], dict(report.written))
+            if build.diagnostics:
+                print_diagnostics(build.diagnostics, build.sources, console=self.console,
+                                  err_console=self.err_console)
+            self._last_good, self._last_good_time = dict(report.written), stamp
+            if not self.quiet:
+                ran = ", ".join(status.ran) or "nothing"
+                self.console.print(f"[dim]{stamp}[/] [green]rendered[/] {', '.join(report.written.values())} "
+                                   f"in {seconds:.2f} s — ran {len(status.ran)} node(s): {ran}; "
+                                   f"{len(status.cached)} cached")
+            return status
+        diags = list(build.diagnostics)
+        if build.error is not None:
+            diags.append(diagnostic_from_render_error(build.error))
+        print_diagnostics(diags, build.sources, console=self.console, err_console=self.err_console)
+        status = WatchStatus("error", seconds, codes=[d.code for d in diags if d.severity == "error"],
+                             written=dict(self._last_good), stale=bool(self._last_good))
+        if self._last_good:
+            self.err_console.print(f"[dim]{stamp}[/] [yellow]stale:[/] keeping the last good image "
+                                   f"{', '.join(self._last_good.values())} (rendered {self._last_good_time}); "
+                                   "watching for the next save")
+        else:
+            self.err_console.print(f"[dim]{stamp}[/] [red]no image yet[/]; fix the errors above and save")
+        return status
+
+    def inputs_changed(self) -> bool:
+        return any(file_digest(f) != d for f, d in self._digests.items())
+
+    # ------------------------------------------------------------------ loop
+
+    def _debounce(self) -> None:
+        first = time.monotonic()
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            quiet_until = self.collector.last_event + DEBOUNCE_QUIET_S
+            if now >= quiet_until or now >= first + DEBOUNCE_MAX_S:
+                return
+            time.sleep(min(quiet_until, first + DEBOUNCE_MAX_S) - now)
+
+    def run(self, max_builds: int | None = None) -> int:
+        self.observer.start()
+        try:
+            builds = 0
+            self.on_status(self.build_once())
+            builds += 1
+            if not self.quiet:
+                self.console.print(f"[dim]watching {len(self._digests)} file(s); Ctrl-C to stop[/]")
+            while not self.stop_event.is_set() and (max_builds is None or builds < max_builds):
+                if not self.collector.wake.wait(timeout=0.1):
+                    continue
+                self._debounce()
+                self.collector.wake.clear()
+                if not self.inputs_changed():
+                    self.on_status(WatchStatus("unchanged"))
+                    continue
+                self.on_status(self.build_once())
+                builds += 1
+        finally:
+            self.observer.stop()
+            self.observer.join(timeout=5)
+        return 0
+
+
+def watch(spec, *, output=None, shots=(), overrides=(), allow=(), device="auto", poll=False,
+          interval=0.5, console: Console, err_console: Console, quiet=False,
+          on_status=None, stop_event: threading.Event | None = None) -> int:
+    from shotspec.cli.progress import NodeProgress
+
+    progress = NodeProgress(console, quiet=True)
+    session = RenderSession(spec, overrides=overrides, allow=allow, shots=shots or None,
+                            output=output, device=device, on_event=progress)
+    watcher = Watcher(session, console=console, err_console=err_console, poll=poll,
+                      interval=interval, quiet=quiet, on_status=on_status)
+    if stop_event is not None:
+        watcher.stop_event = stop_event
+    try:
+        return watcher.run()
+    except KeyboardInterrupt:
+        return 0

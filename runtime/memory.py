@@ -1,0 +1,62 @@
+"""Memory estimate before a render: refuse what would not fit instead of crashing mid-way."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from shotspec.compiler.plan import Plan
+
+__all__ = ["estimate_peak_bytes", "available_bytes", "OP_WORKSET"]
+
+# Working-set multiple of a node's output frame (float32 planes held at once while it runs),
+# measured on the default shot; the sphere tracer and the lens's depth layers dominate.
+OP_WORKSET = {"geometry": 6.0, "shade": 5.0, "lens": 6.0, "skin_enhance": 3.0, "upscale": 4.0,
+              "grain": 3.0, "plate": 2.0, "output": 2.5}
+_CHANNELS = {"geometry": 24, "shade": 27}
+_FRAME_CHANNELS = 16  # rgb + depth + normal + albedo + masks, after shading
+
+
+def _pixels(plan: Plan) -> dict[str, int]:
+    """Pixels of each node's output, following the upscale factors down the chain."""
+    pixels: dict[str, int] = {}
+    for node in plan.nodes.values():
+        if node.op == "geometry":
+            pixels[node.id] = int(node.params["width"]) * int(node.params["height"])
+        elif node.op == "plate":
+            pixels[node.id] = 4096 * 4096 if "width" not in node.params else 0
+        elif node.inputs:
+            pixels[node.id] = pixels[node.inputs[0]] * (int(node.params["factor"]) ** 2 if node.op == "upscale" else 1)
+        if node.op == "output":
+            out = node.params["output"]
+            pixels[node.id] = max(pixels.get(node.id, 0), int(out["width"]) * int(out["height"]))
+    return pixels
+
+
+def estimate_peak_bytes(plan: Plan) -> int:
+    """A conservative estimate of the peak bytes one node needs while running."""
+    pixels = _pixels(plan)
+    peak = 0
+    for node in plan.nodes.values():
+        channels = _CHANNELS.get(node.op, _FRAME_CHANNELS)
+        need = pixels.get(node.id, 0) * channels * 4 * OP_WORKSET.get(node.op, 3.0)
+        peak = max(peak, int(need))
+    return peak
+
+
+def available_bytes(device: torch.device) -> int:
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40
