@@ -1,0 +1,57 @@
+"""Full render of the default shot per node, then a re-render after a finishing-only edit.
+
+    python bench/render_default.py [--spec specs/closeup.shot] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spec", default=str(ROOT / "specs" / "closeup.shot"))
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+
+    from shotspec.cli.session import RenderSession
+
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        session = RenderSession(args.spec, output=str(Path(tmp) / "closeup.png"), device=args.device)
+        cold = session.render()
+        assert cold.ok, cold.diagnostics or cold.error
+        edited = RenderSession(args.spec, output=str(Path(tmp) / "closeup.png"), device=args.device,
+                               overrides=["finish.grain.strength=0.5"])
+        edited.executor = session.executor          # same cache, as in watch mode
+        warm = edited.render()
+        assert warm.ok, warm.diagnostics or warm.error
+
+    out = next(iter(cold.report.frames.values()))
+    table = Table(title=f"default shot, {out.width}×{out.height}, device {session.executor.device}")
+    for col in ("node", "full render (s)", "after a grain edit (s)"):
+        table.add_column(col, justify="right" if col != "node" else "left")
+    warm_by_key = {t.node.label: t for t in warm.report.timings}
+    for t in cold.report.timings:
+        w = warm_by_key.get(t.node.label)
+        table.add_row(t.node.label, f"{t.seconds:.2f}",
+                      "cached" if w is None or w.cached else f"{w.seconds:.2f}")
+    table.add_row("[b]total[/]", f"{cold.report.seconds:.2f}", f"{warm.report.seconds:.2f}")
+    console.print(table)
+    console.print(f"re-render after a finishing-only edit: {warm.report.seconds / cold.report.seconds:.1%} of the full render")
+    from bench_env import machine_line
+
+    console.print(f"machine: {machine_line()}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()
