@@ -1,0 +1,105 @@
+"""Cinematography lints: warnings (W1xx) for the known ways close-ups go wrong.
+
+Each lint looks at lowered shots and points at the statement responsible. They can be silenced
+per file (``allow W101``), per shot (``allow`` inside the shot), per line (a
+``// shot: allow W101`` comment on the line or the line above) or by the caller's ``allow`` set.
+"""
+
+from __future__ import annotations
+
+import math
+
+from shotspec.compiler.diagnostics import DiagnosticSink
+from shotspec.compiler.ir import ShotIR
+from shotspec.compiler.state import State
+
+__all__ = ["lint_shot", "lint_program", "WIDE_LENS_MM", "CLOSE_UP_M", "MIN_REFERENCES",
+           "TEMPERATURE_DRIFT_K", "DIRECTION_DRIFT_DEG"]
+
+WIDE_LENS_MM = 35.0
+CLOSE_UP_M = 1.2
+MIN_REFERENCES = 20
+TEMPERATURE_DRIFT_K = 300.0
+DIRECTION_DRIFT_DEG = 20.0
+
+
+def _span(state: State, path: str, fallback):
+    s = state.setting(path)
+    return s.span if s is not None else fallback
+
+
+def lint_shot(shot: ShotIR, state: State, sink: DiagnosticSink, n_references: int | None) -> None:
+    cam = shot.camera
+    f_mm = cam.focal_length_m * 1000
+    if f_mm < WIDE_LENS_MM and cam.distance_m < CLOSE_UP_M:
+        sink.add("W101", f"a {f_mm:g}mm lens at {cam.distance_m:g}m distorts the face "
+                 "(big nose, shrunken ears)",
+                 _span(state, "camera.focal_length_m", cam.span or shot.span),
+                 help="use 50–135mm for a close-up, or move back and crop")
+    ops = [p.op for p in shot.finish if p.enabled]
+    passes = [p for p in shot.finish if p.enabled]
+    if "grain" in ops and "upscale" in ops and ops.index("grain") < ops.index("upscale"):
+        grain = passes[ops.index("grain")]
+        sink.add("W102", "grain is applied before the upscale, which will smear and enlarge it",
+                 grain.span, help="move `grain` after `upscale` (grain goes last)")
+    if "skin_enhance" in ops:
+        after = passes[ops.index("skin_enhance") + 1:]
+        for p in after:
+            if p.op == "smooth":
+                sink.add("W103", "smoothing after skin enhancement erases the pores it added",
+                         p.span, help="remove `smooth`, or put it before `skin_enhance`")
+            elif p.op == "upscale" and p.mode != "detail":
+                sink.add("W103", "a fidelity upscale after skin enhancement softens the skin "
+                         "texture", p.span, help="use `upscale 2x detail`")
+    if n_references is not None and n_references < MIN_REFERENCES and shot.character:
+        sink.add("W106", f"the references folder has {n_references} photo"
+                 f"{'s' if n_references != 1 else ''}; about {MIN_REFERENCES} are recommended "
+                 "for a stable identity",
+                 _span(state, "character.references", shot.character.span or shot.span),
+                 help="add photos with varied angles and light, or drop `references`")
+
+
+def _key(shot: ShotIR):
+    for light in shot.lights:
+        if light.key:
+            return light
+    return None
+
+
+def _direction(light) -> tuple[float, float, float]:
+    ce = math.cos(light.elevation_rad)
+    return (ce * math.sin(light.azimuth_rad), math.sin(light.elevation_rad),
+            ce * math.cos(light.azimuth_rad))
+
+
+def lint_program(shots: list[tuple[ShotIR, State]], sink: DiagnosticSink) -> None:
+    """Lints across shots: the key light of one character should not drift between shots."""
+    first: dict[str, tuple[ShotIR, State]] = {}
+    for shot, state in shots:
+        if shot.character is None or _key(shot) is None:
+            continue
+        name = shot.character.name
+        if name not in first:
+            first[name] = (shot, state)
+            continue
+        ref, _ = first[name]
+        a, b = _key(ref), _key(shot)
+        note = (f"shot `{ref.name}` lights `{name}` with key `{a.name}`: "
+                f"{a.temperature_k or 0:g}K from {math.degrees(a.azimuth_rad):.0f}° azimuth, "
+                f"{math.degrees(a.elevation_rad):.0f}° elevation",)
+        if (a.temperature_k is not None and b.temperature_k is not None
+                and abs(a.temperature_k - b.temperature_k) > TEMPERATURE_DRIFT_K):
+            sink.add("W104", f"the key light of `{name}` is {b.temperature_k:g}K here but "
+                     f"{a.temperature_k:g}K in shot `{ref.name}`",
+                     _span(state, f"lights.{b.name}.temperature_k", b.span or shot.span),
+                     help="keep one character's key colour consistent across shots",
+                     notes=note)
+        da, db = _direction(a), _direction(b)
+        cos = max(-1.0, min(1.0, sum(x * y for x, y in zip(da, db))))
+        angle = math.degrees(math.acos(cos))
+        if angle > DIRECTION_DRIFT_DEG:
+            sink.add("W105", f"the key light of `{name}` comes from {angle:.0f}° away from its "
+                     f"direction in shot `{ref.name}`",
+                     _span(state, f"lights.{b.name}.azimuth_rad", b.span or shot.span),
+                     help="keep the key direction consistent, or `allow W105` if the move is "
+                          "intended", notes=note)

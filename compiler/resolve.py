@@ -1,0 +1,357 @@
+"""The compile driver: imports → definitions → layered shots → ``--set`` → IR → checks.
+
+Override order, lowest to highest: built-in defaults < the parent shot (``extends``) < the
+shot's own statements in order (``use`` expands a preset in place; later wins) < ``--set``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, DiagnosticSink,
+                                           did_you_mean, sort_diagnostics)
+from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
+from shotspec.compiler.lints import lint_program, lint_shot
+from shotspec.compiler.lower import Lowerer
+from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Module, PresetDef,
+                                     ShotDef, Stmt)
+from shotspec.compiler.parser import parse_args, parse_module
+from shotspec.compiler.state import State
+from shotspec.compiler.statements import (BLOCK_KINDS, FINISH_OPS, PRESET_KINDS, Apply,
+                                          Interpreter, keys_of)
+from shotspec.compiler.validate import validate_shot
+
+__all__ = ["compile_program", "CompileOutput"]
+
+_SHOT_SUBBLOCKS = {"camera": ("camera", "camera."), "lighting": ("lighting", "lights."),
+                   "finish": ("finish", "finish."), "output": ("output", "output."),
+                   "source": ("source", "source."), "character": ("character", "character.")}
+_CHARACTER_SUBBLOCKS = {"skin": ("skin", "character.skin."), "face": ("face", "character.face.")}
+
+
+@dataclass
+class CompileOutput:
+    program: ProgramIR | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]
+    dependencies: tuple[str, ...]
+
+
+@dataclass
+class _Compiler:
+    root: str
+    sink: DiagnosticSink = field(default_factory=DiagnosticSink)
+    sources: dict[str, str] = field(default_factory=dict)
+    deps: list[str] = field(default_factory=list)
+    modules: list[Module] = field(default_factory=list)
+    presets: dict[str, PresetDef] = field(default_factory=dict)
+    characters: dict[str, CharacterDef] = field(default_factory=dict)
+    shots: dict[str, ShotDef] = field(default_factory=dict)
+    file_allows: dict[str, set[str]] = field(default_factory=dict)
+
+    def depend(self, path: str) -> None:
+        path = os.path.abspath(path)
+        if path not in self.deps:
+            self.deps.append(path)
+
+    # ------------------------------------------------------------------ imports
+    def load(self, text: str, file: str, stack: tuple[str, ...] = ()) -> Module:
+        self.sources[file] = text
+        module = parse_module(text, file, self.sink)
+        stack = (*stack, os.path.abspath(file))
+        for item in module.items:
+            if isinstance(item, Import):
+                self.load_import(item, file, stack)
+        self.modules.append(module)
+        return module
+
+    def load_import(self, item: Import, file: str, stack: tuple[str, ...]) -> None:
+        target = os.path.normpath(os.path.join(os.path.dirname(file), item.path))
+        absolute = os.path.abspath(target)
+        self.depend(absolute)
+        if absolute in stack:
+            chain = " → ".join(os.path.basename(p) for p in (*stack, absolute))
+            self.sink.add("E107", f"import cycle: {chain}", item.path_span,
+                          help="a file cannot import itself, directly or through others")
+            return
+        if any(os.path.abspath(m.file) == absolute for m in self.modules):
+            return
+        if not os.path.isfile(absolute):
+            folder = os.path.dirname(absolute)
+            hint = None
+            if os.path.isdir(folder):
+                hint = did_you_mean(os.path.basename(absolute),
+                                    [n for n in os.listdir(folder) if n.endswith(".shot")])
+            self.sink.add("E302", f"imported file `{item.path}` not found (looked for "
+                          f"`{absolute}`)", item.path_span,
+                          help=hint or "imports are relative to the importing file")
+            return
+        try:
+            with open(absolute, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as err:
+            self.sink.add("E303", f"cannot read imported file `{item.path}`: {err}",
+                          item.path_span)
+            return
+        self.load(text, target, stack)
+
+    # ------------------------------------------------------------------ definitions
+    def collect(self) -> None:
+        tables = {CharacterDef: self.characters, ShotDef: self.shots, PresetDef: self.presets}
+        for module in self.modules:
+            allows = self.file_allows.setdefault(module.file, set())
+            for item in module.items:
+                if isinstance(item, AllowStmt):
+                    for code, span in item.codes:
+                        if self.check_code(code, span):
+                            allows.add(code.upper())
+                    continue
+                table = tables.get(type(item))
+                if table is None:
+                    continue
+                if isinstance(item, PresetDef) and item.kind not in PRESET_KINDS:
+                    self.sink.add("E202", f"unknown preset kind `{item.kind}`", item.kind_span,
+                                  help=did_you_mean(item.kind, PRESET_KINDS))
+                    continue
+                if item.name in table:
+                    first = table[item.name]
+                    what = type(item).__name__.replace("Def", "").lower()
+                    self.sink.add("E108", f"{what} `{item.name}` is defined twice", item.name_span,
+                                  notes=(f"first defined at {first.name_span.file}:"
+                                         f"{first.name_span.line}:{first.name_span.col}",),
+                                  help="rename one of them")
+                    continue
+                table[item.name] = item
+
+    def check_code(self, code: str, span: Span) -> bool:
+        code = code.upper()
+        if code.startswith("W") and code in CODES:
+            return True
+        if code in CODES:
+            self.sink.add("E112", f"`allow {code}`: only warnings can be allowed, {code} is an "
+                          "error", span)
+        else:
+            warnings = [c for c in CODES if c.startswith("W")]
+            self.sink.add("E112", f"`allow` names an unknown code `{code}`", span,
+                          help=did_you_mean(code, warnings))
+        return False
+
+    # ------------------------------------------------------------------ shots
+    def interpreter(self) -> Interpreter:
+        return Interpreter(self.sink, self.presets, self.load_character, self.check_code,
+                           SET_FILE, os.path.dirname(os.path.abspath(self.root)))
+
+    def character_state(self, name: str) -> State:
+        if name not in self._char_states:
+            cdef = self.characters[name]
+            state = State()
+            state.set("character.name", name, cdef.name_span, f"character {name}")
+            state.nodes["character"] = cdef.span
+            ap = Apply(self._interp, state, "character.", f"character {name}")
+            self._interp.run_block("character", cdef.block, ap)
+            self._char_states[name] = state
+        return self._char_states[name]
+
+    def load_character(self, atom: Atom, state: State, stmt: Stmt) -> None:
+        if atom.text not in self.characters:
+            self.sink.add("E104", f"unknown character `{atom.text}`", atom.span,
+                          help=did_you_mean(atom.text, self.characters)
+                          or "define it with `character NAME { ... }`")
+            return
+        state.drop_prefix("character.")
+        cs = self.character_state(atom.text).copy()
+        for k, s in cs.values.items():
+            state.values[k] = s
+        state.nodes.update(cs.nodes)
+
+    def shot_state(self, name: str, stack: tuple[str, ...] = ()) -> State | None:
+        if name in self._shot_states:
+            return self._shot_states[name]
+        sdef = self.shots[name]
+        state = State()
+        if sdef.parent is not None:
+            if sdef.parent == name or sdef.parent in stack:
+                chain = " → ".join((*stack, name, sdef.parent))
+                self.sink.add("E106", f"`extends` cycle: {chain}", sdef.parent_span)
+            elif sdef.parent not in self.shots:
+                self.sink.add("E105", f"unknown parent shot `{sdef.parent}`", sdef.parent_span,
+                              help=did_you_mean(sdef.parent, [s for s in self.shots if s != name])
+                              or "`extends` names another shot")
+            else:
+                parent = self.shot_state(sdef.parent, (*stack, name))
+                if parent is not None:
+                    state = parent.relabel(f"extends {sdef.parent}")
+        self._interp.run_block("shot", sdef.block, Apply(self._interp, state, "", "shot"))
+        self._shot_states[name] = state
+        return state
+
+    # ------------------------------------------------------------------ --set
+    def apply_override(self, index: int, text: str, targets: dict[str, State]) -> None:
+        line = index + 1
+        whole = Span(file=SET_FILE, line=line, col=1, end_line=line, end_col=len(text) + 1)
+        path, eq, value = text.partition("=")
+        path = path.strip()
+        if not eq or not path or not value.strip() or any(not p for p in path.split(".")):
+            self.sink.add("E110", f"`--set {text}` is not of the form PATH=VALUE", whole,
+                          help="e.g. `--set camera.lens=50mm` or `--set closeup.seed=7`")
+            return
+        parts = path.split(".")
+        cols, c = [], 1
+        for p in parts:
+            cols.append(c)
+            c += len(p) + 1
+
+        def seg_span(i: int) -> Span:
+            return Span(file=SET_FILE, line=line, col=cols[i], end_line=line,
+                        end_col=cols[i] + len(parts[i]))
+
+        value_col = len(text) - len(text.partition("=")[2])
+        sink_len = len(self.sink.items)
+        args = parse_args(value.strip(), SET_FILE, line, value_col + (len(value) - len(value.lstrip())),
+                          self.sink)
+        if args is None:
+            return
+        start = 0
+        names = list(targets)
+        if parts[0] in self.main_shots and len(parts) > 1:
+            names, start = [parts[0]], 1
+        for shot_name in names:
+            state = targets[shot_name]
+            kind, prefix = "shot", ""
+            ok = True
+            for i in range(start, len(parts) - 1):
+                seg = parts[i]
+                nxt = None
+                if kind == "shot":
+                    nxt = _SHOT_SUBBLOCKS.get(seg)
+                    options = list(_SHOT_SUBBLOCKS)
+                elif kind == "character":
+                    nxt = _CHARACTER_SUBBLOCKS.get(seg)
+                    options = list(_CHARACTER_SUBBLOCKS)
+                elif kind == "lighting":
+                    options = list(state.lights)
+                    if seg in state.lights:
+                        nxt = ("light", f"lights.{seg}.")
+                elif kind == "finish":
+                    options = list(state.finish)
+                    if seg in state.finish:
+                        nxt = (f"pass:{seg}", f"finish.{seg}.")
+                    elif seg in FINISH_OPS:
+                        self.sink.add("E109", f"shot `{shot_name}` has no `{seg}` pass to change",
+                                      seg_span(i), help=f"add `{seg}` to the shot's finish block")
+                        ok = False
+                        break
+                else:
+                    options = []
+                if nxt is None:
+                    where = "" if kind == "shot" else f" in `{parts[i - 1]}`"
+                    label = {"lighting": f"light `{seg}` in shot `{shot_name}`"}.get(
+                        kind, f"`{seg}`{where}")
+                    self.sink.add("E109", f"unknown --set path: no {label}", seg_span(i),
+                                  help=did_you_mean(seg, options))
+                    ok = False
+                    break
+                kind, prefix = nxt
+            if not ok:
+                continue
+            leaf = parts[-1]
+            if kind != "lighting" and leaf not in BLOCK_KINDS[kind]:
+                self.sink.add("E109", f"unknown --set path: `{kind.split(':')[-1]}` has no "
+                              f"`{leaf}`", seg_span(len(parts) - 1),
+                              help=did_you_mean(leaf, keys_of(kind)))
+                continue
+            stmt = Stmt(leaf, seg_span(len(parts) - 1), args, None, whole)
+            self._interp.run_stmt(kind, stmt, Apply(self._interp, state, prefix, "--set"))
+        del sink_len
+
+    # ------------------------------------------------------------------ driver
+    def run(self, text: str, overrides: Sequence[str]) -> ProgramIR | None:
+        self.depend(self.root)
+        main = self.load(text, self.root)
+        self.collect()
+        self._interp = self.interpreter()
+        self._char_states: dict[str, State] = {}
+        self._shot_states: dict[str, State] = {}
+        self.main_shots = [i.name for i in main.items if isinstance(i, ShotDef)
+                           and self.shots.get(i.name) is i]
+        states = {n: self.shot_state(n) for n in self.main_shots}
+        finals = {n: s.copy() for n, s in states.items() if s is not None}
+        if overrides:
+            self.sources[SET_FILE] = "\n".join(overrides)
+            for i, text_ in enumerate(overrides):
+                self.apply_override(i, text_, finals)
+        lowerer = Lowerer(self.sink, self.deps)
+        spec_dir = os.path.dirname(os.path.abspath(self.root))
+        characters = []
+        for name, cdef in self.characters.items():
+            if any(m.file == cdef.span.file for m in self.modules):
+                cs = self.character_state(name)
+                ch = lowerer.character(cs, "character.", cdef.span)
+                if ch is not None:
+                    characters.append(ch)
+        shots: list[tuple[ShotIR, State]] = []
+        for name in self.main_shots:
+            state = finals.get(name)
+            if state is None:
+                continue
+            shot = lowerer.shot(name, state, self.shots[name].span, spec_dir, {})
+            if shot is None:
+                continue
+            validate_shot(shot, state, self.sink)
+            refs = state.get("character.references")
+            n_refs = None
+            if refs and os.path.isdir(refs):
+                n_refs = len(lowerer.reference_photos(refs, state.setting("character.references")) or [])
+            shot_sink = DiagnosticSink()
+            lint_shot(shot, state, shot_sink, n_refs)
+            for d in shot_sink.items:
+                if d.code not in state.allows:
+                    self.sink.items.append(d) if d not in self.sink.items else None
+            shots.append((shot, state))
+        cross = DiagnosticSink()
+        lint_program(shots, cross)
+        for d in cross.items:
+            shot_state = next((st for sh, st in shots if sh.span and d.span and
+                               _within(d.span, sh.span)), None)
+            if shot_state is None or d.code not in shot_state.allows:
+                if d not in self.sink.items:
+                    self.sink.items.append(d)
+        if self.sink.has_errors:
+            return None
+        return ProgramIR(file=os.path.abspath(self.root), span=None,
+                         shots=tuple(s for s, _ in shots), characters=tuple(characters),
+                         dependencies=tuple(self.deps))
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner.file == outer.file and (outer.line, outer.col) <= (inner.line, inner.col)
+            <= (outer.end_line, outer.end_col))
+
+
+def _allowed(d: Diagnostic, file_allows: dict[str, set[str]], comment_allows: dict[str, dict],
+             allow: set[str]) -> bool:
+    if d.is_error:
+        return False
+    if d.code in allow:
+        return True
+    if d.span is None:
+        return False
+    if d.code in file_allows.get(d.span.file, set()):
+        return True
+    lines = comment_allows.get(d.span.file, {})
+    return d.code in lines.get(d.span.line, set()) or d.code in lines.get(d.span.line - 1, set())
+
+
+def compile_program(text: str, path: str, *, overrides: Sequence[str] = (),
+                    allow: Iterable[str] = ()) -> CompileOutput:
+    comp = _Compiler(root=path)
+    program = comp.run(text, list(overrides))
+    comment_allows = {m.file: m.comment_allows for m in comp.modules}
+    allow_set = {a.upper() for a in allow}
+    diags = [d for d in comp.sink.items
+             if not _allowed(d, comp.file_allows, comment_allows, allow_set)]
+    diags = sort_diagnostics(diags)
+    return CompileOutput(program if not any(d.is_error for d in diags) else None, diags,
+                         comp.sources, tuple(comp.deps))

@@ -1,0 +1,62 @@
+"""The layered settings of one shot (or character) while statements are applied.
+
+Values live in one flat dict keyed by the dotted IR path they will fill
+(``camera.focal_length_m``, ``lights.key.intensity``, ``finish.grain.strength``); each
+remembers the statement that set it and its layer, which becomes ``ShotIR.origins``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from shotspec.compiler.ir import Span
+
+__all__ = ["Setting", "State"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    span: Span
+    layer: str
+
+    @property
+    def origin(self) -> str:
+        return f"{self.span.file}:{self.span.line}:{self.span.col} ({self.layer})"
+
+
+@dataclass
+class State:
+    values: dict[str, Setting] = field(default_factory=dict)
+    lights: list[str] = field(default_factory=list)       # light names, in rig order
+    finish: list[str] = field(default_factory=list)       # pass ops, in pipeline order
+    nodes: dict[str, Span] = field(default_factory=dict)  # IR node path -> span of its statement
+    allows: set[str] = field(default_factory=set)
+
+    def set(self, path: str, value: Any, span: Span, layer: str) -> None:
+        self.values[path] = Setting(value, span, layer)
+
+    def get(self, path: str, default: Any = None) -> Any:
+        s = self.values.get(path)
+        return default if s is None else s.value
+
+    def setting(self, path: str) -> Setting | None:
+        return self.values.get(path)
+
+    def drop_prefix(self, prefix: str) -> None:
+        for key in [k for k in self.values if k.startswith(prefix)]:
+            del self.values[key]
+        for key in [k for k in self.nodes if k.startswith(prefix.rstrip("."))]:
+            if key == prefix.rstrip(".") or key.startswith(prefix):
+                del self.nodes[key]
+
+    def copy(self) -> "State":
+        return copy.deepcopy(self)
+
+    def relabel(self, layer: str) -> "State":
+        """A copy whose every value reports ``layer`` (used for values inherited by extends)."""
+        out = self.copy()
+        out.values = {k: Setting(s.value, s.span, layer) for k, s in out.values.items()}
+        return out
