@@ -1,0 +1,292 @@
+"""Grading LUTs: the Adobe/Resolve ``.cube`` format, 1D and 3D, parsed strictly and applied to
+display-referred frames.
+
+Convention: a ``.cube`` grading LUT maps **sRGB-encoded** display values in 0..1 (normalised by
+its DOMAIN_MIN/MAX) to sRGB-encoded values, the usual convention for grading LUTs exported from
+Resolve, Photoshop and the like. Our frames are linear, so :func:`apply_lut` encodes with the
+sRGB transfer (clipping to 0..1), looks up, and decodes back to linear. Apply LUTs after
+``tonemap``, on display-referred light.
+
+Format (Adobe Cube LUT Specification 1.0, plus Resolve's shaper + cube): header keywords
+``TITLE "…"``, ``LUT_1D_SIZE N`` (2..65536) or ``LUT_3D_SIZE N`` (2..256), ``DOMAIN_MIN r g b``,
+``DOMAIN_MAX r g b`` (default 0 0 0 / 1 1 1), Resolve's ``LUT_1D_INPUT_RANGE lo hi`` /
+``LUT_3D_INPUT_RANGE lo hi``; then one ``r g b`` row per entry, red changing fastest in a 3D
+table. ``#`` starts a comment. A file with both sizes holds a 1D shaper (first N₁ rows, applied
+first) and a 3D cube. Anything else is a :class:`LutError` with the file, line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from shotspec.runtime.color import linear_to_srgb, srgb_to_linear
+from shotspec.runtime.finishing.perceptual import require_rgb
+from shotspec.runtime.frame import Frame
+
+__all__ = ["Lut", "LutError", "parse_cube", "apply_lut", "MAX_3D_SIZE", "MAX_1D_SIZE"]
+
+MIN_SIZE, MAX_3D_SIZE, MAX_1D_SIZE = 2, 256, 65536
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_KEYWORDS = ("TITLE", "LUT_1D_SIZE", "LUT_3D_SIZE", "DOMAIN_MIN", "DOMAIN_MAX",
+             "LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE")
+_TOKEN = re.compile(r"\S+")
+
+
+class LutError(Exception):
+    """A malformed or unreadable ``.cube`` file. ``line``/``col`` are 1-based (0 = whole file)."""
+
+    def __init__(self, path: str, line: int, col: int, message: str, hint: str | None = None):
+        super().__init__(f"{path}:{line}:{col}: {message}")
+        self.path, self.line, self.col, self.message, self.hint = path, line, col, message, hint
+
+    def __reduce__(self):
+        return (LutError, (self.path, self.line, self.col, self.message, self.hint))
+
+
+@dataclass(frozen=True, eq=False)
+class Lut:
+    """A parsed LUT. ``table_1d`` is ``(N, 3)``; ``table_3d`` is ``(N, N, N, 3)`` indexed
+    ``[b, g, r]`` (red fastest in the file); domains are per-channel (min, max) of the input."""
+
+    path: str
+    title: str
+    table_1d: torch.Tensor | None
+    domain_1d: tuple[tuple[float, float, float], tuple[float, float, float]]
+    table_3d: torch.Tensor | None
+    domain_3d: tuple[tuple[float, float, float], tuple[float, float, float]]
+
+    @property
+    def kind(self) -> str:
+        return "1d+3d" if self.table_1d is not None and self.table_3d is not None else (
+            "3d" if self.table_3d is not None else "1d")
+
+    @property
+    def size(self) -> int:
+        """Entries per axis of the main table (the cube when there is one)."""
+        table = self.table_3d if self.table_3d is not None else self.table_1d
+        return int(table.shape[0])
+
+    @property
+    def domain_min(self) -> tuple[float, float, float]:
+        return (self.domain_3d if self.table_3d is not None else self.domain_1d)[0]
+
+    @property
+    def domain_max(self) -> tuple[float, float, float]:
+        return (self.domain_3d if self.table_3d is not None else self.domain_1d)[1]
+
+
+class _Parser:
+    def __init__(self, path: str):
+        self.path = path
+        self.title = ""
+        self.seen: dict[str, int] = {}
+        self.size_1d = self.size_3d = 0
+        self.domain: dict[str, tuple[list[float], int, list[int]]] = {}
+        self.ranges: dict[str, tuple[float, float]] = {}
+        self.rows: list[tuple[float, float, float]] = []
+        self.row_lines: list[int] = []
+        self.first_row_line = 0
+        self.last_line = 1
+
+    def error(self, line: int, col: int, message: str, hint: str | None = None) -> LutError:
+        return LutError(self.path, line, col, message, hint)
+
+    def number(self, text: str, line: int, col: int) -> float:
+        if not _NUMBER.match(text):
+            raise self.error(line, col, f"{text!r} is not a number",
+                             "table rows and keyword values are decimal numbers like 0.25 or 1e-3")
+        return float(text)
+
+    def keyword(self, key: str, toks: list[tuple[int, str]], line: int, raw: str) -> None:
+        col = toks[0][0]
+        if self.rows:
+            raise self.error(line, col, f"keyword {key} after the table data",
+                             "move all keywords above the first table row")
+        if key in self.seen:
+            raise self.error(line, col, f"{key} given twice (first on line {self.seen[key]})")
+        self.seen[key] = line
+        args = toks[1:]
+        end_col = len(raw.rstrip()) + 1
+        if key == "TITLE":
+            m = re.match(r'\s*TITLE\s+"([^"]*)"\s*(?:#.*)?$', raw, re.IGNORECASE)
+            if not m:
+                raise self.error(line, col, 'TITLE needs one quoted string', 'e.g. TITLE "warm look"')
+            self.title = m.group(1)
+            return
+        want = {"LUT_1D_SIZE": 1, "LUT_3D_SIZE": 1, "DOMAIN_MIN": 3, "DOMAIN_MAX": 3,
+                "LUT_1D_INPUT_RANGE": 2, "LUT_3D_INPUT_RANGE": 2}[key]
+        if len(args) != want:
+            where = args[want][0] if len(args) > want else end_col
+            raise self.error(line, where, f"{key} takes {want} value{'s' * (want > 1)}, got {len(args)}")
+        if key.endswith("_SIZE"):
+            c, text = args[0]
+            if not re.fullmatch(r"[+-]?\d+", text):
+                raise self.error(line, c, f"{key} must be a whole number, got {text!r}")
+            n = int(text)
+            hi = MAX_3D_SIZE if key == "LUT_3D_SIZE" else MAX_1D_SIZE
+            if not MIN_SIZE <= n <= hi:
+                raise self.error(line, c, f"{key} {n} is out of range {MIN_SIZE}..{hi}")
+            if key == "LUT_3D_SIZE":
+                self.size_3d = n
+            else:
+                self.size_1d = n
+            return
+        values = [self.number(t, line, c) for c, t in args]
+        if key.startswith("DOMAIN"):
+            self.domain[key] = (values, line, [c for c, _ in args])
+        else:
+            if values[0] >= values[1]:
+                raise self.error(line, args[1][0], f"{key} minimum {values[0]:g} is not below "
+                                 f"its maximum {values[1]:g}")
+            self.ranges[key] = (values[0], values[1])
+
+    def row(self, toks: list[tuple[int, str]], line: int, raw: str) -> None:
+        if not self.rows:
+            self.first_row_line = line
+        if len(toks) != 3:
+            where = toks[3][0] if len(toks) > 3 else len(raw.rstrip()) + 1
+            raise self.error(line, where, f"a table row has 3 values (r g b), got {len(toks)}")
+        try:
+            vals = (float(toks[0][1]), float(toks[1][1]), float(toks[2][1]))
+            if not all(math.isfinite(v) for v in vals) or not all(_NUMBER.match(t) for _, t in toks):
+                raise ValueError
+        except ValueError:
+            for c, t in toks:
+                self.number(t, line, c)
+            bad = next((c, t) for c, t in toks if not math.isfinite(float(t)))
+            raise self.error(line, bad[0], f"{bad[1]!r} is not a finite number") from None
+        self.rows.append(vals)
+        self.row_lines.append(line)
+
+    def feed(self, text: str) -> None:
+        for line_no, raw in enumerate(text.splitlines(), start=1):
+            self.last_line = line_no
+            body = raw.split("#", 1)[0] if not raw.lstrip().upper().startswith("TITLE") else raw
+            toks = [(m.start() + 1, m.group()) for m in _TOKEN.finditer(body)]
+            if not toks:
+                continue
+            first = toks[0][1]
+            if first[0].isalpha() or first[0] == "_":
+                key = first.upper()
+                if key in _KEYWORDS:
+                    self.keyword(key, toks, line_no, raw)
+                    continue
+                close = difflib.get_close_matches(key, _KEYWORDS, n=1)
+                hint = (f"did you mean {close[0]}?" if close else
+                        "known keywords: " + ", ".join(_KEYWORDS))
+                if key in ("LUT_IN_VIDEO_RANGE", "LUT_OUT_VIDEO_RANGE"):
+                    hint = "video-range LUTs are not supported; export the LUT with full range"
+                raise self.error(line_no, toks[0][0], f"unknown keyword {first!r}", hint)
+            self.row(toks, line_no, raw)
+
+    def domain_pair(self, which: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        lo, hi = [0.0] * 3, [1.0] * 3
+        if which in self.ranges:
+            lo, hi = [self.ranges[which][0]] * 3, [self.ranges[which][1]] * 3
+        if "DOMAIN_MIN" in self.domain:
+            lo = self.domain["DOMAIN_MIN"][0]
+        if "DOMAIN_MAX" in self.domain:
+            hi = self.domain["DOMAIN_MAX"][0]
+        return tuple(lo), tuple(hi)
+
+    def finish(self) -> Lut:
+        if not self.size_1d and not self.size_3d:
+            raise self.error(self.first_row_line or 1, 1, "missing LUT_3D_SIZE or LUT_1D_SIZE",
+                             "add e.g. 'LUT_3D_SIZE 33' above the table")
+        lo, hi = self.domain_pair("")
+        if self.domain:
+            later = max(self.domain.values(), key=lambda d: d[1])
+            for ch in range(3):
+                if lo[ch] >= hi[ch]:
+                    raise self.error(later[1], later[2][ch], f"DOMAIN_MIN {lo[ch]:g} is not below "
+                                     f"DOMAIN_MAX {hi[ch]:g} for the {'RGB'[ch]} channel")
+        n1, n3 = self.size_1d, self.size_3d ** 3
+        expected = n1 + n3
+        if len(self.rows) != expected:
+            sizes = " + ".join(s for s in (f"LUT_1D_SIZE {self.size_1d} needs {n1}" if n1 else "",
+                                           f"LUT_3D_SIZE {self.size_3d} needs {n3}" if n3 else "") if s)
+            if len(self.rows) > expected:
+                extra = self.row_lines[expected]
+                raise self.error(extra, 1, f"too many table rows: {sizes} rows, found {len(self.rows)}")
+            raise self.error(self.last_line, 1, f"too few table rows: {sizes} rows, found "
+                             f"{len(self.rows)}", "the file may be truncated")
+        table = torch.tensor(self.rows, dtype=torch.float32) if self.rows else torch.zeros(0, 3)
+        t1 = table[:n1].contiguous() if n1 else None
+        t3 = table[n1:].reshape(self.size_3d, self.size_3d, self.size_3d, 3).contiguous() if n3 else None
+        if n1 and n3:   # shaper + cube: DOMAIN_*/INPUT_RANGE per part (Resolve)
+            d1, d3 = self.domain_pair("LUT_1D_INPUT_RANGE"), self.domain_pair("LUT_3D_INPUT_RANGE")
+        else:
+            d1 = d3 = self.domain_pair("LUT_1D_INPUT_RANGE" if n1 else "LUT_3D_INPUT_RANGE")
+        return Lut(self.path, self.title, t1, d1, t3, d3)
+
+
+def parse_cube(path: str) -> Lut:
+    """Parse a ``.cube`` file strictly; raises :class:`LutError` (file, line, col, message, hint)."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise LutError(str(path), 0, 0, "not a text file", f"a .cube LUT is UTF-8/ASCII text ({exc.reason})") from None
+    except OSError as exc:
+        raise LutError(str(path), 0, 0, f"cannot read the LUT: {exc.strerror or exc}",
+                       "check the path in the grade statement") from None
+    parser = _Parser(str(path))
+    parser.feed(text)
+    return parser.finish()
+
+
+def _normalise(v: torch.Tensor, domain) -> torch.Tensor:
+    lo = torch.tensor(domain[0], dtype=v.dtype, device=v.device).view(1, 3, 1, 1)
+    hi = torch.tensor(domain[1], dtype=v.dtype, device=v.device).view(1, 3, 1, 1)
+    return ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
+
+
+def _lookup_1d(t: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """Per-channel linear interpolation of ``table`` ``(N, 3)`` at t ``(B, 3, H, W)`` in 0..1."""
+    n = table.shape[0]
+    pos = t * (n - 1)
+    i0 = pos.floor().clamp(0, n - 2).long()
+    frac = pos - i0
+    tab = table.to(device=t.device, dtype=t.dtype).t().contiguous()        # (3, N)
+    out = torch.empty_like(t)
+    for c in range(3):
+        lo = tab[c][i0[:, c]]
+        hi = tab[c][i0[:, c] + 1]
+        out[:, c] = lo + (hi - lo) * frac[:, c]
+    return out
+
+
+def _lookup_3d(t: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """Trilinear lookup of ``table`` ``(N, N, N, 3)`` [b, g, r] at t ``(B, 3, H, W)`` in 0..1."""
+    b, _, h, w = t.shape
+    volume = table.to(device=t.device, dtype=t.dtype).permute(3, 0, 1, 2).unsqueeze(0)
+    grid = (t * 2.0 - 1.0).permute(0, 2, 3, 1).reshape(b, 1, h, w, 3)     # (x, y, z) = (r, g, b)
+    out = F.grid_sample(volume.expand(b, -1, -1, -1, -1), grid, mode="bilinear",
+                        padding_mode="border", align_corners=True)
+    return out.reshape(b, 3, h, w)
+
+
+def apply_lut(frame: Frame, lut: Lut, strength: float = 1.0) -> Frame:
+    """Grade display-referred linear ``frame.rgb`` ``(1, 3, H, W)`` with ``lut``: sRGB-encode
+    (clip 0..1), normalise by the domain, look up (1D per channel / 3D trilinear), blend with the
+    ungraded values by ``strength`` (0..1, in the encoded domain), decode back to linear."""
+    require_rgb(frame.rgb, "apply_lut")
+    if not (math.isfinite(strength) and 0.0 <= strength <= 1.0):
+        raise ValueError(f"LUT strength must be in 0..1, got {strength}")
+    if strength == 0.0:
+        return frame
+    v = linear_to_srgb(frame.rgb)
+    y = v
+    if lut.table_1d is not None:
+        y = _lookup_1d(_normalise(y, lut.domain_1d), lut.table_1d)
+    if lut.table_3d is not None:
+        y = _lookup_3d(_normalise(y, lut.domain_3d), lut.table_3d)
+    if strength != 1.0:
+        y = v + (y - v) * float(strength)
+    return frame.with_rgb(srgb_to_linear(y))
