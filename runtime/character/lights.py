@@ -1,0 +1,115 @@
+"""Lights of a rig, placed relative to the camera, and their soft shadows.
+
+Direction convention (see docs/rendering.md): a light's azimuth is measured around the vertical
+axis from the camera's own orbit position (azimuth 0 = lit from where the camera is, +90° =
+from camera-right, 180° = from straight behind the subject) and its elevation up from the
+subject's eye level. The rig turns with the camera's yaw, so "key 45° right" stays camera-right
+when the camera orbits; elevation stays relative to the horizon (gravity does not orbit).
+Positions are ``distance_m`` from the point between the eyes.
+
+Soft shadows march the head's distance grid (plus the torso) towards each light and keep the
+smallest clearance angle ``h / t`` (Quilez' penumbra estimate); the penumbra width is the light's
+angular radius ``size_m / (2 · distance_m)``, so a big close softbox gives soft edges and a bare
+bulb hard ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from shotspec.compiler.ir import CameraIR, LightIR
+from shotspec.runtime.character.camera import EYE_PLANE_Z
+from shotspec.runtime.character.sdf import HeadModel
+from shotspec.runtime.character.trace import DistanceGrid
+from shotspec.runtime.color import kelvin_to_rgb
+
+__all__ = ["RigLight", "rig", "soft_shadow", "ambient_occlusion", "DEFAULT_RIG"]
+
+DEFAULT_RIG = (
+    LightIR(name="key", kind="area", key=True, azimuth_rad=math.radians(40),
+            elevation_rad=math.radians(30), distance_m=1.2, size_m=0.6, temperature_k=5600),
+    LightIR(name="fill", kind="environment", intensity=0.18, temperature_k=6500),
+    LightIR(name="rim", kind="spot", azimuth_rad=math.radians(-145), elevation_rad=math.radians(25),
+            distance_m=1.6, size_m=0.2, temperature_k=4300, intensity=0.9, cone_rad=0.5),
+)
+_TARGET = (0.0, -0.02, EYE_PLANE_Z - 0.03)
+
+
+@dataclass(frozen=True)
+class RigLight:
+    """One light resolved into world space."""
+
+    kind: str
+    colour: tuple[float, float, float]      # linear RGB × intensity
+    position: tuple[float, float, float]    # world (unused for directional/environment)
+    direction: tuple[float, float, float]   # unit vector from the subject towards the light
+    distance_m: float
+    angular_radius: float                   # radians, half the light's apparent size
+    cone_rad: float
+    shadows: bool
+
+
+def _colour(light: LightIR) -> tuple[float, float, float]:
+    if light.color is not None:
+        c = light.color
+    else:
+        c = kelvin_to_rgb(light.temperature_k or 6500.0)
+    return tuple(float(v) * float(light.intensity) for v in c)
+
+
+def rig(lights: Sequence[LightIR], camera: CameraIR) -> list[RigLight]:
+    """World-space lights (``DEFAULT_RIG`` when ``lights`` is empty)."""
+    lights = list(lights) or list(DEFAULT_RIG)
+    yaw = camera.yaw_rad
+    out = []
+    for light in lights:
+        az, el = light.azimuth_rad + yaw, light.elevation_rad
+        d = (math.sin(az) * math.cos(el), math.sin(el), math.cos(az) * math.cos(el))
+        dist = max(float(light.distance_m), 0.05)
+        pos = tuple(_TARGET[i] + d[i] * dist for i in range(3))
+        size = max(float(light.size_m), 1e-3)
+        ang = min(math.atan(0.5 * size / dist), 0.6)
+        out.append(RigLight(light.kind, _colour(light), pos, d, dist, ang, float(light.cone_rad),
+                            bool(light.shadows)))
+    return out
+
+
+def soft_shadow(model: HeadModel, grid: DistanceGrid, pts: torch.Tensor, n: torch.Tensor,
+                to_light: torch.Tensor, max_t: torch.Tensor, angular_radius: float,
+                steps: int = 48) -> torch.Tensor:
+    """Visibility 0–1 (N,) of a light of ``angular_radius`` from points ``pts`` (N, 3) with
+    normals ``n``, along unit ``to_light`` (N, 3) up to ``max_t`` (N,) metres."""
+    origin = pts + n * 0.0015
+    vis = torch.ones(pts.shape[0], device=pts.device)
+    res = torch.full_like(vis, 1.0)
+    t = torch.full_like(vis, 0.002)
+    alive = torch.arange(pts.shape[0], device=pts.device)
+    k = 1.0 / max(angular_radius, 0.004)
+    for _ in range(steps):
+        if alive.numel() == 0:
+            break
+        p = origin[alive] + to_light[alive] * t[alive, None]
+        h = torch.minimum(grid.sample(p), model.torso(p))
+        r = torch.minimum(res[alive], k * h / t[alive])
+        res[alive] = r
+        t[alive] = t[alive] + h.clamp(0.0008, 0.03)
+        done = (r < -1.0) | (t[alive] > max_t[alive]) | (t[alive] > 0.6)
+        alive = alive[~done]
+    x = ((res.clamp(-1.0, 1.0) + 1.0) * 0.5)
+    vis = x * x * (3.0 - 2.0 * x)
+    return vis
+
+
+def ambient_occlusion(grid: DistanceGrid, model: HeadModel, pts: torch.Tensor, n: torch.Tensor
+                      ) -> torch.Tensor:
+    """Cheap SDF ambient occlusion (N,) 0–1: how much the field closes in along the normal."""
+    occ = torch.zeros(pts.shape[0], device=pts.device)
+    for i, dist in enumerate((0.004, 0.010, 0.020, 0.035)):
+        p = pts + n * dist
+        d = torch.minimum(grid.sample(p), model.torso(p))
+        occ = occ + (dist - d).clamp_min(0.0) / dist * (0.5 ** i)
+    return (1.0 - 0.55 * occ).clamp(0.0, 1.0)

@@ -1,0 +1,70 @@
+"""Soft anatomical regions of the head in object space (weights 0–1 per point).
+
+Shading and micro-geometry vary over the face the way real skin does: oil on the T-zone,
+redness on cheeks, nose and ears, denser pores on the nose, forehead lines, crow's feet,
+eyebrows and lips. All weights are smooth functions of the object-space position, so they stick
+to the surface under any camera or light.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from shotspec.runtime.character.noise import value_noise
+from shotspec.runtime.character.sdf import HeadModel
+
+__all__ = ["FaceRegions"]
+
+
+def _smooth(e0: float, e1: float, x: torch.Tensor) -> torch.Tensor:
+    t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _blob(pts: torch.Tensor, c, r) -> torch.Tensor:
+    q = (pts - torch.tensor(c, device=pts.device)) / torch.tensor(r, device=pts.device)
+    return torch.exp(-(q * q).sum(1))
+
+
+class FaceRegions:
+    """Region weights of one head at object-space points ``pts`` (N, 3) in metres."""
+
+    def __init__(self, model: HeadModel, pts: torch.Tensor, seed: int):
+        self.model, self.pts, self.seed = model, pts, seed
+        x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
+        self.ax, self.y, self.z = x.abs(), y, z
+        front = _smooth(-0.025, 0.0, z)
+        tx, ty, tz = model.nose_tip
+        self.nose = (_smooth(0.021, 0.011, self.ax) * _smooth(0.012, 0.004, y)
+                     * _smooth(ty - 0.016, ty - 0.006, y) * _smooth(0.012, 0.022, z))
+        self.forehead = front * _smooth(0.026, 0.038, y) * _smooth(0.060, 0.040, self.ax)
+        self.tzone = torch.maximum(self.forehead, self.nose)
+        ex = model.eye_x
+        self.cheeks = _blob(torch.stack((self.ax, y, z), 1), (ex + 0.012, -0.030, 0.02), (0.020, 0.018, 0.03))
+        self.ears = _smooth(0.064, 0.074, self.ax) * _smooth(-0.05, -0.03, y) * _smooth(0.04, 0.02, y)
+        self.lips = _smooth(0.0009, 0.0, model.lip_distance(pts))
+
+    def brows(self) -> torch.Tensor:
+        """Eyebrow coverage: an arch above each eye, broken into hair-like strands."""
+        ex = self.model.eye_x
+        u = self.ax - (ex - 0.020)                         # 0 at the inner end
+        span = 0.043
+        s = (u / span).clamp(0.0, 1.0)
+        centre = 0.0150 + 0.0075 * torch.sin(s * 2.6) - 0.002 * s
+        half = 0.0034 * (1.0 - 0.55 * s)
+        d = (self.y - centre).abs() - half
+        ends = _smooth(-0.002, 0.003, u) * _smooth(span + 0.004, span - 0.004, u)
+        # strands: thin streaks running outward and slightly up
+        q = torch.stack(((self.ax * 0.25 + self.y) * 1800.0, self.ax * 60.0, self.z * 60.0), dim=1)
+        strands = value_noise(q, self.seed + 501)
+        cover = _smooth(0.0012, -0.0012, d) * ends * _smooth(-0.02, 0.0, self.z)
+        return (cover * (0.45 + 0.75 * strands)).clamp(0.0, 1.0)
+
+    def crows_feet(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weight and fan angle (radians) around the outer eye corners."""
+        ex = self.model.eye_x
+        dx = self.ax - (ex + 0.016)
+        dy = self.y - 0.001
+        r = torch.sqrt(dx * dx + dy * dy)
+        w = _smooth(0.003, 0.007, r) * _smooth(0.020, 0.011, r) * _smooth(-0.002, 0.003, dx)
+        return w, torch.atan2(dy, dx.clamp_min(1e-6))

@@ -1,0 +1,205 @@
+"""``shade``: light the traced character — skin with SSS and two-lobe specular, eyes with
+glossy corneas, hair, cloth — and the backdrop, in linear scene-referred RGB.
+
+Radiometric normalisation: a white Lambertian surface facing a light of intensity 1 at its
+nominal distance returns 1.0 (so "1.0 ≈ white diffuse under the key"). Specular BRDFs are
+scaled consistently (× π). Point, spot and area lights fall off with the inverse square of the
+distance relative to their nominal distance; a directional light does not fall off.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+
+from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
+from shotspec.runtime.character.backdrop import wall_radiance
+from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.character.eyes import CORNEA_F0, CORNEA_ROUGHNESS, SCLERA_ROUGHNESS, eye_albedo
+from shotspec.runtime.character.face_params import DEFAULT_CHARACTER
+from shotspec.runtime.character.geometry import head_model
+from shotspec.runtime.character.lights import RigLight, ambient_occlusion, rig, soft_shadow
+from shotspec.runtime.character.regions import FaceRegions
+from shotspec.runtime.character.sdf import REGION
+from shotspec.runtime.character.skin import (SKIN_F0, cloth_albedo, hair_albedo, skin_albedo,
+                                             skin_specular)
+from shotspec.runtime.character.sss import scatter
+from shotspec.runtime.character.trace import baked_grid
+from shotspec.runtime.frame import Frame
+
+__all__ = ["shade", "ggx_specular"]
+
+
+def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
+                 f0: float) -> torch.Tensor:
+    """Cook-Torrance GGX (height-correlated Smith, Schlick Fresnel) × π × N·L, per point (N,)."""
+    h = torch.nn.functional.normalize(v + l, dim=1)
+    ndl = (n * l).sum(1).clamp_min(0.0)
+    ndv = (n * v).sum(1).clamp_min(1e-4)
+    ndh = (n * h).sum(1).clamp_min(0.0)
+    vdh = (v * h).sum(1).clamp_min(0.0)
+    a2 = alpha * alpha
+    d = a2 / (math.pi * (ndh * ndh * (a2 - 1.0) + 1.0) ** 2)
+    vis = 0.5 / (ndl * torch.sqrt(ndv * ndv * (1 - a2) + a2) + ndv * torch.sqrt(ndl * ndl * (1 - a2) + a2)
+                 ).clamp_min(1e-6)
+    f = f0 + (1.0 - f0) * (1.0 - vdh) ** 5
+    return d * vis * f * math.pi * ndl
+
+
+def _sphere_ndl(ndl: torch.Tensor, sin_a: float) -> torch.Tensor:
+    """N·L of a spherical source of angular radius asin(sin_a): smooth past the terminator."""
+    if sin_a < 1e-3:
+        return ndl.clamp_min(0.0)
+    soft = (ndl + sin_a).clamp_min(0.0) ** 2 / (4.0 * sin_a)
+    return torch.where(ndl > sin_a, ndl, soft)
+
+
+def _light_terms(light: RigLight, pts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Unit direction to the light (N, 3), attenuation (N,), distance (N,)."""
+    dev = pts.device
+    if light.kind == "directional":
+        d = torch.tensor(light.direction, device=dev).expand_as(pts)
+        one = torch.ones(pts.shape[0], device=dev)
+        return d, one, one * 10.0
+    lv = torch.tensor(light.position, device=dev) - pts
+    dist = lv.norm(dim=1).clamp_min(1e-4)
+    l = lv / dist[:, None]
+    att = (light.distance_m / dist) ** 2
+    if light.kind == "spot":
+        axis = -torch.tensor(light.direction, device=dev)
+        cos_t = (-l * axis).sum(1)
+        inner, outer = math.cos(light.cone_rad * 0.75), math.cos(light.cone_rad)
+        att = att * ((cos_t - outer) / max(inner - outer, 1e-4)).clamp(0.0, 1.0) ** 2
+    return l, att, dist
+
+
+def _flat(t: torch.Tensor) -> torch.Tensor:
+    return t[0].reshape(t.shape[1], -1).T
+
+
+def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[LightIR],
+          camera: CameraIR) -> Frame:
+    """Linear RGB (1, 3, H, W) of the traced ``geometry`` under ``lights`` (an empty rig gets a
+    default key, fill and rim); the AOVs pass through with ``albedo`` added."""
+    if geometry.rgb.dim() != 4 or geometry.rgb.shape[:2] != (1, 3):
+        raise ValueError(f"geometry rgb must be (1, 3, H, W), got {tuple(geometry.rgb.shape)}")
+    character = character or DEFAULT_CHARACTER
+    seed = int(character.seed)
+    h, w = geometry.height, geometry.width
+    dev = geometry.rgb.device
+    cam = PinholeCamera.from_ir(camera, w, h)
+    model = head_model(character)
+    rot = cam.rotation(dev)
+    lights_w = rig(lights, camera)
+    with torch.no_grad():
+        grid = baked_grid(model, dev)
+        region = _flat(geometry.aovs["_region"])[:, 0]
+        pos = _flat(geometry.aovs["position"])
+        n_all = _flat(geometry.aovs["normal"]) @ rot.T
+        ng_all = _flat(geometry.aovs["_ngeo"]) @ rot.T
+        cavity_all = _flat(geometry.aovs["_cavity"])[:, 0]
+        brows_all = _flat(geometry.aovs["brows"])[:, 0]
+        n_px = h * w
+        albedo = torch.zeros(n_px, 3, device=dev)
+        irr = torch.zeros(n_px, 3, device=dev)
+        spec = torch.zeros(n_px, 3, device=dev)
+        rgb = _flat(geometry.rgb).clone()
+
+        idx = ((region >= 1) & (region <= 4)).nonzero()[:, 0]
+        if idx.numel():
+            p, n, ng = pos[idx], n_all[idx], ng_all[idx]
+            reg = region[idx]
+            v = torch.nn.functional.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
+            # per-material albedo and specular lobes: (alpha, weight, f0) lists per point
+            alb = torch.zeros(idx.numel(), 3, device=dev)
+            lobes: list[tuple[torch.Tensor, torch.Tensor, float]] = []
+            zeros = torch.zeros(idx.numel(), device=dev)
+            a1, w1, a2, w2 = zeros + 0.3, zeros.clone(), zeros + 0.5, zeros.clone()
+            f0 = zeros + SKIN_F0
+            s_sel = (reg == REGION["skin"]).nonzero()[:, 0]
+            if s_sel.numel():
+                fr = FaceRegions(model, p[s_sel], seed)
+                cav, brw = cavity_all[idx[s_sel]], brows_all[idx[s_sel]]
+                alb[s_sel] = skin_albedo(character, fr, brw, cav)
+                r_s, r_b, ws, scale = skin_specular(character, fr, cav, brw)
+                a1[s_sel], a2[s_sel] = r_s * r_s, r_b * r_b
+                w1[s_sel], w2[s_sel] = ws * scale, (1.0 - ws) * scale
+            e_sel = (reg == REGION["eye"]).nonzero()[:, 0]
+            if e_sel.numel():
+                ea, iris_w = eye_albedo(character, model, p[e_sel])
+                alb[e_sel] = ea
+                rough = SCLERA_ROUGHNESS + (CORNEA_ROUGHNESS - SCLERA_ROUGHNESS) * iris_w
+                a1[e_sel], w1[e_sel] = rough * rough, 1.0
+                a2[e_sel], w2[e_sel] = 0.09, 0.15
+                f0[e_sel] = CORNEA_F0
+            h_sel = (reg == REGION["hair"]).nonzero()[:, 0]
+            if h_sel.numel():
+                cav = cavity_all[idx[h_sel]]
+                alb[h_sel] = hair_albedo(seed, dev) * (1.0 - 0.5 * cav)[:, None]
+                a1[h_sel], w1[h_sel] = 0.12, 0.6 * (1 - cav)
+                a2[h_sel], w2[h_sel] = 0.35, 0.5
+                f0[h_sel] = 0.046
+            c_sel = (reg == REGION["cloth"]).nonzero()[:, 0]
+            if c_sel.numel():
+                alb[c_sel] = cloth_albedo(seed, dev)
+                a1[c_sel], w1[c_sel] = 0.5, 0.3
+                a2[c_sel], w2[c_sel] = 0.8, 0.3
+            ao = ambient_occlusion(grid, model, p, ng)
+            e_acc = torch.zeros(idx.numel(), 3, device=dev)
+            s_acc = torch.zeros(idx.numel(), 3, device=dev)
+            for light in lights_w:
+                col = torch.tensor(light.colour, device=dev)
+                if light.kind == "environment":
+                    sky = 0.6 + 0.4 * n[:, 1]
+                    e_acc = e_acc + col * (sky * ao)[:, None]
+                    s_acc = s_acc + col * (0.04 * ao * (w1 + w2))[:, None] * (f0 / SKIN_F0)[:, None]
+                    continue
+                l, att, dist = _light_terms(light, p)
+                sin_a = math.sin(light.angular_radius)
+                ndl_g = (ng * l).sum(1)
+                lit = (ndl_g > -sin_a) & (att > 0)
+                vis = torch.zeros_like(att)
+                sel = lit.nonzero()[:, 0]
+                if sel.numel():
+                    if light.shadows:
+                        vis[sel] = soft_shadow(model, grid, p[sel], ng[sel], l[sel], dist[sel],
+                                               light.angular_radius)
+                    else:
+                        vis[sel] = 1.0
+                ndl = _sphere_ndl((n * l).sum(1), sin_a)
+                e_acc = e_acc + col * (att * vis * ndl)[:, None]
+                ang2 = (0.5 * light.angular_radius) ** 2
+                sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), 0.0)
+                      + w2 * ggx_specular(n, v, l, torch.sqrt(a2 * a2 + ang2).clamp_max(1.0), 0.0))
+                # Fresnel per point (f0 varies by material): Schlick on the half vector
+                hv = torch.nn.functional.normalize(v + l, dim=1)
+                fr = f0 + (1.0 - f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
+                s_acc = s_acc + col * (sp * fr * att * vis)[:, None]
+            albedo[idx] = alb
+            irr[idx] = e_acc
+            spec[idx] = s_acc
+
+        # subsurface scattering of the skin's diffuse irradiance
+        def img(t: torch.Tensor) -> torch.Tensor:
+            return t.T.reshape(1, t.shape[1], h, w)
+
+        irr_img = img(irr)
+        skin = geometry.aovs["skin"]
+        irr_img = scatter(irr_img, skin, geometry.aovs["depth"], cam.focal_px)
+        subject = img(albedo) * irr_img + img(spec)
+
+        # backdrop
+        bg = (region == 0).nonzero()[:, 0]
+        if bg.numel():
+            total = torch.zeros(3, device=dev)
+            for light in lights_w:
+                total = total + torch.tensor(light.colour, device=dev) * (1.0 if light.kind != "environment" else 2.0)
+            rgb[bg] = rgb[bg] + wall_radiance(cam, pos[bg], total, seed)
+        out = img(rgb)
+        mask = geometry.aovs["subject"] > 0.5
+        out = torch.where(mask, subject, out)
+    aovs = dict(geometry.aovs)
+    aovs["albedo"] = img(albedo)
+    return Frame(rgb=out.contiguous(), aovs=aovs, meta=geometry.meta)

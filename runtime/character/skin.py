@@ -1,0 +1,101 @@
+"""Skin, hair and cloth materials: albedo from the character's traits, specular parameters.
+
+Skin albedo starts from the tone's published swatch (``ToneIR.albedo_srgb``, decoded to linear),
+tilted by the undertone, then varies over the face like real skin: redness on cheeks, nose and
+ears (``skin.redness``), redder darker lips, 3D procedural freckles on cheeks and nose
+(``skin.freckles``), dark hair-like brows, low-frequency mottling, and a darkening in pores and
+lines (the cavity term from the micro-geometry).
+
+Specular follows d'Eon & Luebke's two-lobe skin model: Fresnel F0 = 0.028 (IOR ≈ 1.4), GGX
+lobes of roughness ≈ 0.3 and ≈ 0.55; oil (``skin.oil``, boosted on the T-zone) lowers both
+roughnesses and moves weight to the sharp lobe.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from shotspec.compiler.ir import CharacterIR
+from shotspec.runtime.character.face_params import trait_draws
+from shotspec.runtime.character.noise import cell_feature, fbm, value_noise
+from shotspec.runtime.character.regions import FaceRegions
+from shotspec.runtime.color import srgb_to_linear
+
+__all__ = ["skin_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
+
+SKIN_F0 = 0.028
+_UNDERTONE = {"warm": (1.035, 1.0, 0.93), "neutral": (1.0, 1.0, 1.0), "cool": (0.97, 1.0, 1.04)}
+
+# hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
+_HAIR = ((0.018, 0.014, 0.012), (0.045, 0.028, 0.018), (0.09, 0.055, 0.032), (0.20, 0.14, 0.075),
+         (0.16, 0.06, 0.025))
+
+
+def hair_albedo(seed: int, device) -> torch.Tensor:
+    """(3,) linear albedo of the character's hair (and brows), drawn from the seed."""
+    r = trait_draws(seed, "hair", 2)
+    c = _HAIR[min(int(r[0] * len(_HAIR)), len(_HAIR) - 1)]
+    return torch.tensor(c, device=device) * (0.85 + 0.3 * r[1])
+
+
+def cloth_albedo(seed: int, device) -> torch.Tensor:
+    r = trait_draws(seed, "cloth", 2)
+    palette = ((0.025, 0.03, 0.045), (0.05, 0.05, 0.05), (0.06, 0.045, 0.03), (0.03, 0.045, 0.035),
+               (0.10, 0.10, 0.11))
+    return torch.tensor(palette[min(int(r[0] * len(palette)), len(palette) - 1)], device=device)
+
+
+def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tensor,
+                cavity: torch.Tensor) -> torch.Tensor:
+    """Linear skin albedo (N, 3) at the region's points."""
+    pts = regions.pts
+    dev = pts.device
+    skin = character.skin
+    seed = int(character.seed)
+    base = srgb_to_linear(torch.tensor(skin.tone.albedo_srgb, device=dev, dtype=torch.float32))
+    base = base * torch.tensor(_UNDERTONE[skin.tone.undertone], device=dev)
+    alb = base.expand(pts.shape[0], 3).clone()
+    q = pts * 1000.0
+    # mottling: blotchy melanin/haemoglobin variation at a few mm and a cm
+    m1 = fbm(q / 9.0, seed + 701, octaves=3)
+    m2 = fbm(q / 2.5, seed + 702, octaves=2)
+    alb = alb * (1.0 + 0.10 * m1 + 0.05 * m2)[:, None]
+    # redness: cheeks, nose, ears; blotchy
+    red_w = (skin.redness * (0.9 * regions.cheeks + 0.8 * regions.nose + 0.7 * regions.ears)
+             * (0.75 + 0.5 * value_noise(q / 4.0, seed + 703))).clamp(0.0, 1.0)
+    red_w = red_w + 0.06 * skin.redness
+    alb = alb * (1.0 - red_w[:, None] * torch.tensor([0.0, 0.32, 0.26], device=dev))
+    # freckles: 3D cellular spots on cheeks and nose, denser on the nose bridge
+    if skin.freckles > 0:
+        off, r1, r2 = cell_feature(q / 2.2, seed + 705, margin=0.25)
+        dist = off.norm(dim=1)
+        spot = ((0.25 * (0.5 + r2) - dist) / 0.08).clamp(0.0, 1.0)
+        where = (regions.cheeks * 1.3 + regions.nose + 0.25 * regions.forehead).clamp(0.0, 1.0)
+        fr = spot * (r1 < 0.25 + 0.6 * skin.freckles).float() * where * skin.freckles
+        alb = alb * (1.0 - fr[:, None] * torch.tensor([0.30, 0.42, 0.55], device=dev))
+    # imperfections: small reddish marks and the odd mole
+    b = value_noise(q / 2.2, seed + 61)
+    mark = ((b - 0.80) / 0.2).clamp(0.0, 1.0) * skin.imperfections
+    alb = alb * (1.0 - mark[:, None] * torch.tensor([0.05, 0.30, 0.25], device=dev))
+    # lips: redder, slightly darker, with a soft vermilion border
+    lips = regions.lips
+    lip_tint = torch.tensor([0.92, 0.55, 0.58], device=dev)
+    alb = alb * (1.0 - lips[:, None] + lips[:, None] * lip_tint)
+    # brows: hair colour laid over the skin
+    hair = hair_albedo(seed, dev)
+    alb = alb * (1.0 - brows[:, None]) + hair * brows[:, None]
+    # cavities of pores and lines read slightly darker
+    alb = alb * (1.0 - 0.22 * cavity)[:, None]
+    return alb.clamp(0.0, 1.0)
+
+
+def skin_specular(character: CharacterIR, regions: FaceRegions, cavity: torch.Tensor,
+                  brows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per point: sharp-lobe roughness, broad-lobe roughness, sharp-lobe weight, spec scale."""
+    oil = character.skin.oil
+    oil_eff = (oil * (0.55 + 0.9 * regions.tzone) * (1.0 - 0.5 * regions.lips)).clamp(0.0, 1.0)
+    r_sharp = 0.32 - 0.14 * oil_eff
+    r_broad = 0.55 - 0.10 * oil_eff
+    w_sharp = 0.30 + 0.45 * oil_eff
+    scale = (1.0 - 0.65 * cavity) * (1.0 - 0.5 * brows)
+    return r_sharp, r_broad, w_sharp, scale
