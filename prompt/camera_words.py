@@ -116,8 +116,10 @@ def _sensor_words(camera: CameraIR) -> str:
 
 
 def _first(table, value):
+    """The words of the first band whose upper bound exceeds ``value`` (the last band takes
+    everything up to and including infinity)."""
     for bound, *words in table:
-        if value < bound:
+        if value < bound or math.isinf(bound):
             return words if len(words) > 1 else words[0]
     raise AssertionError("tables end with inf")
 

@@ -48,7 +48,7 @@ class FinishWords:
     contrast: str               # "high contrast" / "low contrast"
     look: str                   # "warm golden look"
     grade: str                  # "color graded with a kodak 2383 LUT"
-    exposure: str               # "bright, high-key exposure"
+    exposure: str               # "a bright, high-key exposure"
     white_balance: str          # "white balance 3200K"
     clauses: tuple[str, ...]    # the non-empty strings above, in this order (stock excluded)
 
@@ -96,9 +96,9 @@ def finish_words(passes: tuple) -> FinishWords:
     e = last.get("exposure")
     if isinstance(e, ExposurePass):
         if e.stops >= 0.5:
-            exposure = "bright, high-key exposure"
+            exposure = "a bright, high-key exposure"
         elif e.stops <= -0.5:
-            exposure = "dark, low-key exposure"
+            exposure = "a dark, low-key exposure"
     wb = last.get("white_balance")
     if isinstance(wb, WhiteBalancePass):
         tint = ""

@@ -218,17 +218,21 @@ def _azimuth_deg(light: LightIR) -> float:
 
 
 def _pattern(key: LightIR) -> str:
+    """The portrait pattern the key's position makes: butterfly (above the lens), loop (~30°),
+    Rembrandt (~45°, the cheek triangle), split (~90°); a very large source at 90° reads as
+    soft side light rather than a hard split."""
     az, el = abs(_azimuth_deg(key)), deg(key.elevation_rad)
     if key.kind == "environment":
         return ""
     if az < 15:
         return "butterfly lighting" if el >= 20 else "flat frontal lighting"
-    if az < 35:
+    if az < 40:
         return "loop lighting"
     if az < 65:
         return "Rembrandt lighting"
     if az <= 110:
-        return "split lighting"
+        soft = key.kind in ("area", "spot", "point") and _apparent_deg(key) >= 30
+        return "soft side lighting" if soft else "split lighting"
     return "rim-lit silhouette"
 
 

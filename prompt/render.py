@@ -132,16 +132,18 @@ def _environment(search: list[Path]) -> jinja2.Environment:
 
 # --------------------------------------------------------------------------- errors
 
-def _template_frame(exc: BaseException, search: list[Path]) -> tuple[str | None, int | None]:
-    """The innermost template file and line in ``exc``'s traceback (jinja rewrites its frames
-    to point at template source)."""
-    roots = [str(p.resolve()) for p in search]
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in ``exc``'s traceback.
+
+    Compiled template code carries its template in the ``__jinja_template__`` global; its
+    python line maps back to the template line through the template's debug info.
+    """
     file = line = None
     tb = exc.__traceback__
     while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name.endswith(".j2") or any(name.startswith(r) for r in roots):
-            file, line = name, tb.tb_lineno
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None and template.filename:
+            file, line = template.filename, template.get_corresponding_lineno(tb.tb_lineno)
         tb = tb.tb_next
     return file, line
 
@@ -158,15 +160,14 @@ def _names_in(context: Mapping[str, Any]) -> set[str]:
     return names
 
 
-def _render_error(exc: Exception, path: Path, search: list[Path],
-                  context: Mapping[str, Any]) -> PromptError:
+def _render_error(exc: Exception, path: Path, context: Mapping[str, Any]) -> PromptError:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return PromptError("E703", f"template syntax error: {exc.message}",
                            file=exc.filename or str(path), line=exc.lineno,
                            hint="check the {% ... %} and {{ ... }} tags on this line; "
                                 "filters shotspec adds: num, deg, metres, kelvin, focal, fstop, "
                                 "ratio, percent, article, sentence, and_join")
-    file, line = _template_frame(exc, search)
+    file, line = _template_frame(exc)
     file = file or str(path)
     if isinstance(exc, jinja2.UndefinedError):
         message = str(exc.message or exc)
@@ -183,14 +184,14 @@ def _render_error(exc: Exception, path: Path, search: list[Path],
                        line=line, hint="check the values and filters used on this line")
 
 
-def _render(env: jinja2.Environment, path: Path, name: str, search: list[Path],
+def _render(env: jinja2.Environment, path: Path, name: str,
             context: Mapping[str, Any]) -> tuple[str, Any]:
     """Render template ``name``; returns its text and its module (for top-level exports)."""
     try:
         module = env.get_template(name).make_module(dict(context))
         return str(module), module
     except Exception as exc:  # noqa: BLE001 - every template failure becomes a diagnostic
-        raise _render_error(exc, path, search, context) from exc
+        raise _render_error(exc, path, context) from exc
 
 
 def _clauses(text: str) -> list[str]:
@@ -207,7 +208,8 @@ def _export(module: Any, name: str, kind: type, default: Any, path: Path) -> Any
 
 
 def _snap(value: int, multiple: int) -> int:
-    return max(multiple, int(round(value / multiple)) * multiple)
+    """Nearest multiple (ties go up), never below one step."""
+    return max(multiple, (value + multiple // 2) // multiple * multiple)
 
 
 # --------------------------------------------------------------------------- public entry point
@@ -244,7 +246,7 @@ def render_prompt(program: ProgramIR, *, shot: str | None = None, target: str = 
     context = shot_context(shot_ir)
 
     prompt_path = _find(search, target, PROMPT)
-    text, module = _render(env, prompt_path, f"{target}/{PROMPT}", search, context)
+    text, module = _render(env, prompt_path, f"{target}/{PROMPT}", context)
     clauses = _clauses(text)
     if not clauses:
         raise PromptError("E708", f"the {target} prompt template produced no text",
@@ -261,7 +263,7 @@ def render_prompt(program: ProgramIR, *, shot: str | None = None, target: str = 
     negative_joiner = joiner
     negative_path = _find(search, target, NEGATIVE)
     if negative_path is not None:
-        neg_text, neg_module = _render(env, negative_path, f"{target}/{NEGATIVE}", search, context)
+        neg_text, neg_module = _render(env, negative_path, f"{target}/{NEGATIVE}", context)
         negative_clauses = _clauses(neg_text)
         negative_joiner = _export(neg_module, "joiner", str, joiner, negative_path)
     positive = joiner.join(clauses)
@@ -278,7 +280,7 @@ def render_prompt(program: ProgramIR, *, shot: str | None = None, target: str = 
     workflow = None
     workflow_path = _find(search, target, WORKFLOW)
     if workflow_path is not None:
-        workflow = _workflow(env, workflow_path, f"{target}/{WORKFLOW}", search, context,
+        workflow = _workflow(env, workflow_path, f"{target}/{WORKFLOW}", context,
                              positive, negative, shot_ir, width, height, checkpoint, options,
                              warnings)
         body = json.dumps(workflow, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -290,7 +292,7 @@ def render_prompt(program: ProgramIR, *, shot: str | None = None, target: str = 
                         workflow=workflow, warnings=tuple(warnings))
 
 
-def _workflow(env, path: Path, name: str, search, context, positive, negative, shot_ir, width,
+def _workflow(env, path: Path, name: str, context, positive, negative, shot_ir, width,
               height, checkpoint, options, warnings) -> dict:
     values, problems = workflow_options(options)
     if problems:
@@ -307,13 +309,13 @@ def _workflow(env, path: Path, name: str, search, context, positive, negative, s
     variables = {**context, **values, "positive": positive, "negative": negative or "",
                  "seed": shot_ir.seed, "width": width, "height": height,
                  "checkpoint": checkpoint}
-    text, _ = _render(env, path, name, search, variables)
+    text, _ = _render(env, path, name, variables)
     try:
         workflow = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PromptError("E706", f"workflow template did not produce JSON: {exc.msg} "
                                   f"(line {exc.lineno} of the rendered output)",
-                          file=str(path), line=exc.lineno, col=exc.colno,
+                          file=str(path),
                           hint="write strings with the tojson filter, e.g. {{ positive|tojson }}"
                           ) from exc
     problems = check_workflow(workflow)

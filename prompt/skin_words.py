@@ -15,7 +15,11 @@ from shotspec.prompt.formatting import fmt_num
 __all__ = ["CharacterWords", "character_words", "tone_words", "eye_color_words"]
 
 _MONK = {1: "very light", 2: "very light", 3: "light", 4: "light-medium", 5: "medium",
-         6: "medium", 7: "medium-deep", 8: "deep", 9: "very deep", 10: "very deep"}
+         6: "medium-brown", 7: "brown", 8: "deep brown", 9: "very deep brown",
+         10: "very deep brown"}
+# CIE L* of the Monk scale's published swatches, tones 1…10: a free colour is named after the
+# Monk tone of nearest lightness, so "color #d7bd96" and "monk 5" read alike.
+_MONK_LIGHTNESS = (94.2, 92.3, 93.1, 87.6, 77.9, 55.1, 42.5, 30.7, 21.1, 14.6)
 _FITZPATRICK = {1: ("I", "very fair"), 2: ("II", "fair"), 3: ("III", "medium-light"),
                 4: ("IV", "olive medium"), 5: ("V", "brown"), 6: ("VI", "deep brown")}
 
@@ -99,9 +103,8 @@ def tone_words(tone: ToneIR) -> str:
         roman, words = _FITZPATRICK[min(6, max(1, round(tone.value)))]
         return f"Fitzpatrick type {roman} {words} skin"
     lightness = _lightness(tone.albedo_srgb)
-    words = next(w for bound, w in ((35, "very deep"), (45, "deep"), (55, "medium-deep"),
-                                    (65, "medium"), (75, "light"), (101, "very light"))
-                 if lightness < bound)
+    nearest = min(range(10), key=lambda i: abs(_MONK_LIGHTNESS[i] - lightness))
+    words = _MONK[nearest + 1]
     hexcode = "#" + "".join(f"{round(min(1.0, max(0.0, c)) * 255):02x}" for c in tone.albedo_srgb)
     return f"{words} skin tone ({hexcode})"
 
@@ -112,7 +115,7 @@ def eye_color_words(srgb: tuple[float, float, float] | None) -> str:
         return ""
     r, g, b = srgb
     hi, lo = max(srgb), min(srgb)
-    if hi - lo < 0.08:
+    if hi <= 0 or (hi - lo) / hi < 0.2:
         return "grey eyes" if hi > 0.35 else "dark eyes"
     if b >= r and b >= g:
         return "blue eyes"
@@ -122,6 +125,8 @@ def eye_color_words(srgb: tuple[float, float, float] | None) -> str:
         return "dark brown eyes"
     if g > 0.75 * r and g > 1.3 * b:
         return "hazel eyes"
+    if r > 0.5 and g > 0.6 * r and b < 0.4 * r:
+        return "amber eyes"
     return "brown eyes"
 
 
