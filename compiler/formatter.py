@@ -81,7 +81,7 @@ def _format_tokens(text: str) -> str:
             after_top_block = False
         if kind == "COMMENT":
             body = str(tok).rstrip()
-            if (not w.cur and prev_type == "RBRACE" and i > 0 and toks[i - 1].end_line == tok.line
+            if (not w.cur and prev_type in ("RBRACE", "LBRACE") and i > 0 and toks[i - 1].end_line == tok.line
                     and w.lines):
                 w.lines[-1] += "  " + body
                 newlines = 0

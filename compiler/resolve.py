@@ -16,7 +16,7 @@ from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
 from shotspec.compiler.lints import lint_program, lint_shot
 from shotspec.compiler.lower import Lowerer
 from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Module, PresetDef,
-                                     ShotDef, Stmt)
+                                     ShotDef, Stmt, span_join)
 from shotspec.compiler.parser import parse_args, parse_module
 from shotspec.compiler.state import State
 from shotspec.compiler.statements import (BLOCK_KINDS, FINISH_OPS, PRESET_KINDS, Apply,
@@ -208,7 +208,6 @@ class _Compiler:
                         end_col=cols[i] + len(parts[i]))
 
         value_col = len(text) - len(text.partition("=")[2])
-        sink_len = len(self.sink.items)
         args = parse_args(value.strip(), SET_FILE, line, value_col + (len(value) - len(value.lstrip())),
                           self.sink)
         if args is None:
@@ -262,9 +261,9 @@ class _Compiler:
                               f"`{leaf}`", seg_span(len(parts) - 1),
                               help=did_you_mean(leaf, keys_of(kind)))
                 continue
-            stmt = Stmt(leaf, seg_span(len(parts) - 1), args, None, whole)
+            value_span = span_join(args[0][0].span, args[-1][-1].span) if args else whole
+            stmt = Stmt(leaf, seg_span(len(parts) - 1), args, None, value_span)
             self._interp.run_stmt(kind, stmt, Apply(self._interp, state, prefix, "--set"))
-        del sink_len
 
     # ------------------------------------------------------------------ driver
     def run(self, text: str, overrides: Sequence[str]) -> ProgramIR | None:

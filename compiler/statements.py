@@ -716,8 +716,30 @@ def _size(stmt: Stmt, ap: Apply) -> None:
         ap.sink.add("E201", f"`size` expects whole pixels (1024x1280), found `{atoms[0].text}`",
                     atoms[0].span)
         return
-    ap.set("width", int(w), stmt.span)
-    ap.set("height", int(h), stmt.span)
+    if _pixels_ok(atoms[0], ap, "width", int(w)) and _pixels_ok(atoms[0], ap, "height", int(h)):
+        ap.set("width", int(w), stmt.span)
+        ap.set("height", int(h), stmt.span)
+
+
+MAX_SIDE_PX = 16384
+
+
+def _pixels_ok(atom: Atom, ap: Apply, side: str, px: int) -> bool:
+    if 16 <= px <= MAX_SIDE_PX:
+        return True
+    ap.sink.add("E208", f"output {side} {px}px is outside 16–{MAX_SIDE_PX}px", atom.span,
+                help="the size is the final image; `upscale` renders at size / factor")
+    return False
+
+
+def _side(side: str) -> Handler:
+    def handle(stmt: Stmt, ap: Apply) -> None:
+        atoms = _atoms(stmt, ap, 1, 1)
+        if atoms:
+            v = V.read_int(atoms[0], ap.sink, side)
+            if v is not None and _pixels_ok(atoms[0], ap, side, v):
+                ap.set(side, v, stmt.span)
+    return handle
 
 
 def _bit_depth(stmt: Stmt, ap: Apply) -> None:
@@ -736,8 +758,8 @@ def _bit_depth(stmt: Stmt, ap: Apply) -> None:
 OUTPUT: dict[str, Handler] = {
     "path": _path_field("path"),
     "size": _size,
-    "width": _field("width", V.read_int, 1, None),
-    "height": _field("height", V.read_int, 1, None),
+    "width": _side("width"),
+    "height": _side("height"),
     "format": _field("format", V.read_choice, ("png", "tiff", "exr", "jpeg")),
     "depth": _bit_depth,
     "bit_depth": _bit_depth,

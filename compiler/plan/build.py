@@ -9,6 +9,7 @@ its pixels — nothing more — so an edit re-runs only the nodes it touches: a 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from shotspec.compiler.ir import CameraIR, CharacterIR, ProgramIR, ShotIR
@@ -110,7 +111,7 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
 
     out = shot.output
     return add("output", {"output": _dump(out), "shot": shot.name, "seed": shot.seed},
-               (head,), out.span, f"output {out.path}")
+               (head,), out.span, f"output {Path(out.path).name}")
 
 
 def lower_program(program: ProgramIR, shots: list[str] | None = None) -> Plan:
