@@ -1,0 +1,70 @@
+"""OpenEXR files through the optional ``OpenEXR`` package (pip ``OpenEXR`` ≥ 3.2).
+
+Channel names follow the usual compositing conventions: ``R G B A`` for the beauty, ``Z`` for
+depth (metres), ``N.X N.Y N.Z`` for normals, ``albedo.R/G/B``, ``P.X/P.Y/P.Z`` for positions
+and ``mask.<name>`` for masks. String header attributes carry provenance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["exr_module", "encode_exr_channels", "write_exr", "read_exr", "aov_channel_names"]
+
+_VECTOR_AOVS = {"normal": ("N", "XYZ"), "position": ("P", "XYZ"), "albedo": ("albedo", "RGB")}
+
+
+def exr_module():
+    """The ``OpenEXR`` module, or ``None`` when it is not installed."""
+    try:
+        import OpenEXR  # noqa: PLC0415 - optional dependency
+    except ImportError:
+        return None
+    return OpenEXR
+
+
+def aov_channel_names(name: str, channels: int) -> list[str]:
+    """EXR channel names for an AOV: depth → Z, normal → N.X/N.Y/N.Z, skin → mask.skin, …"""
+    if name == "depth" and channels == 1:
+        return ["Z"]
+    if name == "alpha" and channels == 1:
+        return ["A"]
+    if name in _VECTOR_AOVS and channels == 3:
+        prefix, comps = _VECTOR_AOVS[name]
+        return [f"{prefix}.{c}" for c in comps]
+    if channels == 1:
+        return [f"mask.{name}"]
+    return [f"{name}.{i}" for i in range(channels)]
+
+
+def encode_exr_channels(rgb: np.ndarray, aovs: dict[str, np.ndarray], dtype) -> dict[str, np.ndarray]:
+    """Channel dict for ``rgb`` ``(H, W, 3)`` and AOVs ``(H, W, C)``, as ``dtype`` arrays."""
+    out = {c: np.ascontiguousarray(rgb[..., i].astype(dtype)) for i, c in enumerate("RGB")}
+    for name, arr in aovs.items():
+        for i, cname in enumerate(aov_channel_names(name, arr.shape[-1])):
+            out[cname] = np.ascontiguousarray(arr[..., i].astype(dtype))
+    return out
+
+
+def write_exr(path: str, channels: dict[str, np.ndarray], attributes: dict[str, str]) -> None:
+    """Write a single-part ZIP-compressed scanline EXR (raises ImportError without OpenEXR)."""
+    OpenEXR = exr_module()
+    if OpenEXR is None:
+        raise ImportError("OpenEXR")
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    header.update({k: str(v) for k, v in attributes.items()})
+    with OpenEXR.File(header, channels) as f:
+        f.write(path)
+
+
+def read_exr(path: str) -> tuple[dict[str, np.ndarray], dict]:
+    """All channels of the first part as ``(H, W)`` arrays (half, float or uint as stored),
+    and its header."""
+    OpenEXR = exr_module()
+    if OpenEXR is None:
+        raise ImportError("OpenEXR")
+    with OpenEXR.File(path, separate_channels=True) as f:
+        part = f.parts[0]
+        channels = {name: np.array(ch.pixels) for name, ch in part.channels.items()}
+        header = dict(part.header)
+    return channels, header
