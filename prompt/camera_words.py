@@ -161,7 +161,7 @@ def _bokeh(camera: CameraIR) -> str:
     else:
         shape = f"round bokeh from a {camera.blades}-blade aperture"
     if camera.anamorphic > 1.0:
-        shape = f"oval anamorphic bokeh ({fmt_num(camera.anamorphic, 2)}x squeeze)"
+        shape = "oval anamorphic bokeh"
     return shape
 
 

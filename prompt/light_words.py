@@ -218,17 +218,17 @@ def _azimuth_deg(light: LightIR) -> float:
 
 
 def _pattern(key: LightIR) -> str:
-    """The portrait pattern the key's position makes: butterfly (above the lens), loop (~30°),
-    Rembrandt (~45°, the cheek triangle), split (~90°); a very large source at 90° reads as
-    soft side light rather than a hard split."""
+    """The portrait pattern the key's position makes: butterfly (above the lens), loop (15–50°),
+    Rembrandt (50–70°, the cheek triangle), split (70–110°), as in specs/presets/lighting.shot;
+    a very large source at the side reads as soft side light rather than a hard split."""
     az, el = abs(_azimuth_deg(key)), deg(key.elevation_rad)
     if key.kind == "environment":
         return ""
     if az < 15:
         return "butterfly lighting" if el >= 20 else "flat frontal lighting"
-    if az < 40:
+    if az < 50:
         return "loop lighting"
-    if az < 65:
+    if az < 70:
         return "Rembrandt lighting"
     if az <= 110:
         soft = key.kind in ("area", "spot", "point") and _apparent_deg(key) >= 30

@@ -29,7 +29,10 @@ from shotspec.prompt.comfyui import CHECKPOINT_PLACEHOLDER, check_workflow, work
 from shotspec.prompt.errors import PromptError, did_you_mean
 from shotspec.prompt.vocabulary import shot_context
 
-__all__ = ["PromptResult", "TARGETS", "BUILTIN_TEMPLATES", "available_targets", "render_prompt"]
+__all__ = [
+    "PromptResult", "TARGETS", "BUILTIN_TEMPLATES", "available_targets", "render_prompt",
+    "shot_seed",
+]
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 TARGETS = ("generic", "flux", "sdxl", "comfyui")
@@ -214,6 +217,14 @@ def _snap(value: int, multiple: int) -> int:
 
 # --------------------------------------------------------------------------- public entry point
 
+def shot_seed(shot: ShotIR) -> int:
+    """The generator seed: the shot's ``seed``, or, when the shot leaves it at 0, its
+    character's seed, so every shot of one character starts from the same noise."""
+    if shot.seed == 0 and shot.character is not None:
+        return shot.character.seed
+    return shot.seed
+
+
 def _pick_shot(program: ProgramIR, name: str | None) -> ShotIR:
     if not program.shots:
         raise PromptError("E702", f"{program.file} has no shot to write a prompt for",
@@ -288,7 +299,7 @@ def render_prompt(program: ProgramIR, *, shot: str | None = None, target: str = 
         body = _text_form(target, shot_ir, clauses, joiner, negative_clauses, negative_joiner,
                           width, height, multiple, notes + warnings)
     return PromptResult(target=target, shot=shot_ir.name, positive=positive, negative=negative,
-                        seed=shot_ir.seed, width=width, height=height, text=body,
+                        seed=shot_seed(shot_ir), width=width, height=height, text=body,
                         workflow=workflow, warnings=tuple(warnings))
 
 
@@ -307,7 +318,7 @@ def _workflow(env, path: Path, name: str, context, positive, negative, shot_ir, 
         raise PromptError("E709", "checkpoint name must not be empty")
     values.setdefault("filename_prefix", f"shotspec/{shot_ir.name}")
     variables = {**context, **values, "positive": positive, "negative": negative or "",
-                 "seed": shot_ir.seed, "width": width, "height": height,
+                 "seed": shot_seed(shot_ir), "width": width, "height": height,
                  "checkpoint": checkpoint}
     text, _ = _render(env, path, name, variables)
     try:
@@ -335,7 +346,7 @@ def _text_form(target, shot_ir, clauses, joiner, negative_clauses, negative_join
     size = f"{width}x{height}"
     if (width, height) != (out.width, out.height):
         size += f" (spec {out.width}x{out.height}, snapped to multiples of {multiple})"
-    lines = [f"# shot: {shot_ir.name}", f"# target: {target}", f"# seed: {shot_ir.seed}",
+    lines = [f"# shot: {shot_ir.name}", f"# target: {target}", f"# seed: {shot_seed(shot_ir)}",
              f"# size: {size}"]
     lines += [f"# {n}" if n.startswith("W7") else f"# note: {n}" for n in notes if n]
     lines += ["", "[prompt]", *_punctuate(clauses, joiner), "", "[negative prompt]"]

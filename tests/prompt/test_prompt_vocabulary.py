@@ -108,7 +108,19 @@ def test_fill_ratio_and_left_side():
     assert w.side == "camera-left" and w.ratio == "4:1 key-to-fill"
     summary = lighting_words((KEY, fill), [light_words(KEY, KEY), w])
     assert summary.ratio == "4:1 key-to-fill" and summary.ratio_value == 4.0
-    assert summary.pattern == "Rembrandt lighting" and summary.contrast == "moderate contrast"
+    assert summary.pattern == "loop lighting" and summary.contrast == "moderate contrast"
+
+
+@pytest.mark.parametrize("az, el, size, pattern", [
+    (0, 40, 0.6, "butterfly lighting"), (0, 0, 0.6, "flat frontal lighting"),
+    (40, 30, 0.9, "loop lighting"), (-55, 40, 0.7, "Rembrandt lighting"),
+    (90, 10, 0.1, "split lighting"), (-80, 10, 2.0, "soft side lighting"),
+    (160, 20, 0.2, "rim-lit silhouette"),
+])
+def test_lighting_pattern_from_key_position(az, el, size, pattern):
+    key = LightIR(name="key", kind="area", key=True, azimuth_rad=r(az), elevation_rad=r(el),
+                  size_m=size, distance_m=1.4)
+    assert lighting_words((key,), [light_words(key, key)]).pattern == pattern
 
 
 def test_rim_behind_is_not_a_fill_and_gels_are_named():
