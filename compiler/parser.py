@@ -181,7 +181,7 @@ def _report_chars(file: str, text: str, work: str, err: UnexpectedCharacters,
     elif char in "°%" or char.isdigit():
         help_text = "units are written right after the number: `45deg`, `80%`, `85mm`"
     sink.add("E001", f"unexpected character `{shown}`", _point(file, text, pos),
-             help=help_text or (f"expected {_expected_list(err.allowed)}" if err.allowed else None))
+             help=help_text or "remove it; text that is not a value goes in a \"string\" or a comment")
     start, stop = _statement_bounds(work, pos)
     if stop <= pos:
         stop = pos + 1
