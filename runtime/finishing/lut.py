@@ -22,6 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -36,6 +37,9 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _KEYWORDS = ("TITLE", "LUT_1D_SIZE", "LUT_3D_SIZE", "DOMAIN_MIN", "DOMAIN_MAX",
              "LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE")
 _TOKEN = re.compile(r"\S+")
+_NOT_NUMERIC = re.compile(r"[^0-9eE+\-. ]")
+_ROW = re.compile(r"^[ \t]*\S+[ \t]+\S+[ \t]+\S+[ \t\r]*$", re.M)
+_NONBLANK = re.compile(r"^[ \t\r]*\S", re.M)
 
 
 class LutError(Exception):
@@ -89,8 +93,11 @@ class _Parser:
         self.size_1d = self.size_3d = 0
         self.domain: dict[str, tuple[list[float], int, list[int]]] = {}
         self.ranges: dict[str, tuple[float, float]] = {}
-        self.rows: list[tuple[float, float, float]] = []
-        self.row_lines: list[int] = []
+        self.values: list[str] = []          # table tokens, 3 per row, converted at the end
+        self.row_lines: list[int] = []       # line of each row (filled lazily on the fast path)
+        self.n_rows = 0
+        self.fast_from = 0                   # first line of a block parsed in bulk (0: none)
+        self.lines: list[str] = []
         self.first_row_line = 0
         self.last_line = 1
 
@@ -105,7 +112,7 @@ class _Parser:
 
     def keyword(self, key: str, toks: list[tuple[int, str]], line: int, raw: str) -> None:
         col = toks[0][0]
-        if self.rows:
+        if self.n_rows:
             raise self.error(line, col, f"keyword {key} after the table data",
                              "move all keywords above the first table row")
         if key in self.seen:
@@ -146,44 +153,98 @@ class _Parser:
                                  f"its maximum {values[1]:g}")
             self.ranges[key] = (values[0], values[1])
 
-    def row(self, toks: list[tuple[int, str]], line: int, raw: str) -> None:
-        if not self.rows:
-            self.first_row_line = line
+    def row_error(self, line: int, raw: str) -> LutError:
+        """The precise error for a table row that failed the fast checks."""
+        body = raw.split("#", 1)[0]
+        toks = [(m.start() + 1, m.group()) for m in _TOKEN.finditer(body)]
         if len(toks) != 3:
-            where = toks[3][0] if len(toks) > 3 else len(raw.rstrip()) + 1
-            raise self.error(line, where, f"a table row has 3 values (r g b), got {len(toks)}")
-        try:
-            vals = (float(toks[0][1]), float(toks[1][1]), float(toks[2][1]))
-            if not all(math.isfinite(v) for v in vals) or not all(_NUMBER.match(t) for _, t in toks):
-                raise ValueError
-        except ValueError:
-            for c, t in toks:
-                self.number(t, line, c)
-            bad = next((c, t) for c, t in toks if not math.isfinite(float(t)))
-            raise self.error(line, bad[0], f"{bad[1]!r} is not a finite number") from None
-        self.rows.append(vals)
-        self.row_lines.append(line)
+            where = toks[3][0] if len(toks) > 3 else len(body.rstrip()) + 1
+            return self.error(line, where, f"a table row has 3 values (r g b), got {len(toks)}")
+        for c, t in toks:
+            if not _NUMBER.match(t):
+                return self.error(line, c, f"{t!r} is not a number",
+                                  "table rows are three decimal numbers like 0.25 0.5 1e-3")
+            if not math.isfinite(float(t)):
+                return self.error(line, c, f"{t!r} is not a finite number")
+        return self.error(line, 1, "malformed table row")
 
     def feed(self, text: str) -> None:
-        for line_no, raw in enumerate(text.splitlines(), start=1):
+        lines = text.splitlines()
+        self.lines = lines
+        for line_no, raw in enumerate(lines, start=1):
             self.last_line = line_no
-            body = raw.split("#", 1)[0] if not raw.lstrip().upper().startswith("TITLE") else raw
-            toks = [(m.start() + 1, m.group()) for m in _TOKEN.finditer(body)]
-            if not toks:
+            is_title = raw.lstrip()[:5].upper() == "TITLE"
+            body = raw if is_title else raw.split("#", 1)[0]
+            parts = body.split()
+            if not parts:
                 continue
+            c0 = parts[0][0]
+            if not (c0.isalpha() or c0 == "_"):
+                if len(parts) != 3:
+                    raise self.row_error(line_no, raw)
+                if not self.n_rows:
+                    self.first_row_line = line_no
+                    if self.bulk(lines, line_no):
+                        return
+                self.values.extend(parts)
+                self.row_lines.append(line_no)
+                self.n_rows += 1
+                continue
+            toks = [(m.start() + 1, m.group()) for m in _TOKEN.finditer(body)]
             first = toks[0][1]
-            if first[0].isalpha() or first[0] == "_":
-                key = first.upper()
-                if key in _KEYWORDS:
-                    self.keyword(key, toks, line_no, raw)
-                    continue
-                close = difflib.get_close_matches(key, _KEYWORDS, n=1)
-                hint = (f"did you mean {close[0]}?" if close else
-                        "known keywords: " + ", ".join(_KEYWORDS))
-                if key in ("LUT_IN_VIDEO_RANGE", "LUT_OUT_VIDEO_RANGE"):
-                    hint = "video-range LUTs are not supported; export the LUT with full range"
-                raise self.error(line_no, toks[0][0], f"unknown keyword {first!r}", hint)
-            self.row(toks, line_no, raw)
+            key = first.upper()
+            if key in _KEYWORDS:
+                self.keyword(key, toks, line_no, raw)
+                continue
+            close = difflib.get_close_matches(key, _KEYWORDS, n=1)
+            hint = (f"did you mean {close[0]}?" if close else
+                    "known keywords: " + ", ".join(_KEYWORDS))
+            if key in ("LUT_IN_VIDEO_RANGE", "LUT_OUT_VIDEO_RANGE"):
+                hint = "video-range LUTs are not supported; export the LUT with full range"
+            raise self.error(line_no, toks[0][0], f"unknown keyword {first!r}", hint)
+
+    def bulk(self, lines: list[str], first: int) -> bool:
+        """Fast path: when everything from line ``first`` on is plain ``r g b`` rows (no comments,
+        no keywords), take them in one go. False (nothing consumed) otherwise."""
+        block = "\n".join(lines[first - 1:])
+        if _NOT_NUMERIC.search(block.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            return False
+        rows = len(_ROW.findall(block))
+        if rows != len(_NONBLANK.findall(block)):
+            return False
+        self.values = block.split()
+        self.n_rows, self.fast_from = rows, first
+        self.last_line = len(lines)
+        return True
+
+    def line_of_row(self, index: int) -> int:
+        """1-based line number of table row ``index`` (0-based)."""
+        if not self.fast_from:
+            return self.row_lines[index]
+        seen = -1
+        for line_no in range(self.fast_from, len(self.lines) + 1):
+            if self.lines[line_no - 1].strip():
+                seen += 1
+                if seen == index:
+                    return line_no
+        return len(self.lines)
+
+    def table(self) -> np.ndarray:
+        """The table rows as an ``(rows, 3)`` float array; LutError at the first bad value."""
+        try:
+            if _NOT_NUMERIC.search(" ".join(self.values)):
+                raise ValueError
+            arr = np.array(self.values, dtype=np.float64).reshape(-1, 3)
+            if not np.isfinite(arr).all():
+                raise ValueError
+        except ValueError:
+            for i in range(self.n_rows):
+                vals = self.values[3 * i: 3 * i + 3]
+                if not all(_NUMBER.match(v) and math.isfinite(float(v)) for v in vals):
+                    line = self.line_of_row(i)
+                    raise self.row_error(line, self.lines[line - 1]) from None
+            raise
+        return arr
 
     def domain_pair(self, which: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
         lo, hi = [0.0] * 3, [1.0] * 3
@@ -208,15 +269,15 @@ class _Parser:
                                      f"DOMAIN_MAX {hi[ch]:g} for the {'RGB'[ch]} channel")
         n1, n3 = self.size_1d, self.size_3d ** 3
         expected = n1 + n3
-        if len(self.rows) != expected:
+        if self.n_rows != expected:
             sizes = " + ".join(s for s in (f"LUT_1D_SIZE {self.size_1d} needs {n1}" if n1 else "",
                                            f"LUT_3D_SIZE {self.size_3d} needs {n3}" if n3 else "") if s)
-            if len(self.rows) > expected:
-                extra = self.row_lines[expected]
-                raise self.error(extra, 1, f"too many table rows: {sizes} rows, found {len(self.rows)}")
+            if self.n_rows > expected:
+                extra = self.line_of_row(expected)
+                raise self.error(extra, 1, f"too many table rows: {sizes} rows, found {self.n_rows}")
             raise self.error(self.last_line, 1, f"too few table rows: {sizes} rows, found "
-                             f"{len(self.rows)}", "the file may be truncated")
-        table = torch.tensor(self.rows, dtype=torch.float32) if self.rows else torch.zeros(0, 3)
+                             f"{self.n_rows}", "the file may be truncated")
+        table = torch.from_numpy(self.table()).to(torch.float32)
         t1 = table[:n1].contiguous() if n1 else None
         t3 = table[n1:].reshape(self.size_3d, self.size_3d, self.size_3d, 3).contiguous() if n3 else None
         if n1 and n3:   # shaper + cube: DOMAIN_*/INPUT_RANGE per part (Resolve)

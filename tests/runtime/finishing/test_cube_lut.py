@@ -135,3 +135,21 @@ def test_error_hints_and_missing_file(tmp_path):
         parse_cube(str(tmp_path / "nope.cube"))
     assert info.value.line == 0 and "cannot read" in info.value.message
     assert isinstance(info.value, Exception) and not isinstance(info.value, Lut)
+
+
+def test_comments_blank_lines_and_crlf_inside_the_table(tmp_path):
+    text = cube_3d(3, lambda r, g, b: (b, r, g))
+    lines = text.splitlines()
+    lines.insert(5, "# a comment between rows")
+    lines.insert(9, "")
+    lines[12] = lines[12] + "   # trailing comment"
+    path = tmp_path / "crlf.cube"
+    path.write_bytes("\r\n".join(lines).encode())
+    lut = parse_cube(str(path))
+    reference = parse_cube(write(tmp_path, text))
+    assert torch.equal(lut.table_3d, reference.table_3d)
+    # An error after a comment still reports the true line.
+    lines[14] = "0.1 0.2"
+    with pytest.raises(LutError) as info:
+        parse_cube(write(tmp_path, "\n".join(lines), "bad.cube"))
+    assert info.value.line == 15
