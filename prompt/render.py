@@ -151,16 +151,28 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return file, line
 
 
-def _names_in(context: Mapping[str, Any]) -> set[str]:
-    names = set(context)
+def _fields_by_class(context: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Class name → field names of the dataclasses a template can reach (one level deep)."""
+    out: dict[str, list[str]] = {}
     for value in context.values():
-        items = value if isinstance(value, list) else [value]
-        for item in items[:1]:
+        for item in (value if isinstance(value, list) else [value])[:1]:
             if is_dataclass(item):
-                names.update(f.name for f in fields(item))
-            elif isinstance(item, dict):
-                names.update(item)
-    return names
+                out[type(item).__name__] = [f.name for f in fields(item)]
+    return out
+
+
+def _undefined_hint(message: str, context: Mapping[str, Any]) -> tuple[str, str | None]:
+    """A readable message and a did-you-mean hint for jinja's undefined-name messages."""
+    attr = re.match(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '([^']+)'", message)
+    if attr:
+        cls, name = attr.groups()
+        choices = _fields_by_class(context).get(cls) or []
+        return (f"{cls} has no attribute {name!r}",
+                did_you_mean(name, choices, f"{cls} fields") if choices else None)
+    missing = re.match(r"'([^']+)' is undefined", message)
+    if missing:
+        return message, did_you_mean(missing.group(1), list(context), "variables")
+    return message, None
 
 
 def _render_error(exc: Exception, path: Path, context: Mapping[str, Any]) -> PromptError:
@@ -173,10 +185,7 @@ def _render_error(exc: Exception, path: Path, context: Mapping[str, Any]) -> Pro
     file, line = _template_frame(exc)
     file = file or str(path)
     if isinstance(exc, jinja2.UndefinedError):
-        message = str(exc.message or exc)
-        quoted = re.findall(r"'([^']+)'", message)
-        name = quoted[-1] if quoted else ""
-        hint = did_you_mean(name, _names_in(context), "names available here") if name else None
+        message, hint = _undefined_hint(str(exc.message or exc), context)
         return PromptError("E704", f"undefined in template: {message}", file=file, line=line,
                            hint=hint)
     if isinstance(exc, jinja2.TemplateNotFound):
