@@ -9,7 +9,7 @@ grains fall in a pixel the average is Gaussian (central limit), so only the mean
 and the autocorrelation matter. This module keeps those and drops the rest:
 
 * **Spatial structure.** White noise on the film plane filtered by the grain disc: its power
-  spectrum is E_r[r⁴ · jinc²(r ν)] (the Fourier transform of the expected overlap of two grains,
+  spectrum is E_r[r⁴ · jinc²(2rν)] (the Fourier transform of the expected overlap of two grains,
   the Boolean model's covariance to first order in grain density), times the pixel's box
   aperture sinc², sampled at pixel centres with the aliases folded back. Built in film-plane
   units and converted with the pixel pitch ``sensor_width_m / width``, so the same grain is
@@ -55,109 +55,109 @@ def grain_seed(seed: int, frame_index: int, stock: str) -> int:
     return int.from_bytes(digest[:8], "little") & (2**63 - 1)
 
 
-def _jinc(x: torch.Tensor) -> torch.Tensor:
-    """2·J1(πx)/(πx) normalised to 1 at 0: the Fourier transform of a unit-area disc of
-    diameter 1 evaluated at x cycles per diameter."""
-    z = math.pi * x
-    safe = torch.where(z.abs() < 1e-8, torch.ones_like(z), z)
-    return torch.where(z.abs() < 1e-8, torch.ones_like(z), 2.0 * torch.special.bessel_j1(safe) / safe)
+def _jinc(x: np.ndarray) -> np.ndarray:
+    """2·J1(πx)/(πx), 1 at 0: the Fourier transform of a unit-area disc of diameter 1 at x
+    cycles per diameter. (Spectra are built in float64 numpy on the CPU, once per size.)"""
+    z = np.pi * np.asarray(x, dtype=np.float64)
+    safe = np.where(np.abs(z) < 1e-8, 1.0, z)
+    j1 = torch.special.bessel_j1(torch.from_numpy(safe)).numpy()
+    return np.where(np.abs(z) < 1e-8, 1.0, 2.0 * j1 / safe)
 
 
-def _radius_nodes(radius: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Log-normal radius quadrature: radii (median ``radius``) and weights ∝ r⁴ (sum 1)."""
+def _grain_power(nu: np.ndarray, radius: float) -> np.ndarray:
+    """Normalised grain power spectrum E_r[r⁴ jinc²(2 r ν)] / E[r⁴] at radial frequency ν
+    (cycles per unit of ``radius``), log-normal radii with median ``radius``; 1 at ν = 0."""
     x, w = np.polynomial.hermite_e.hermegauss(_RADIUS_NODES)
     radii = radius * np.exp(RADIUS_LOG_SIGMA * x)
     weights = w * radii**4
-    nodes = torch.tensor(radii, dtype=torch.float64)
-    weights = torch.tensor(weights / weights.sum(), dtype=torch.float64)
-    return nodes, weights
-
-
-def _grain_power(nu: torch.Tensor, radius: float) -> torch.Tensor:
-    """Normalised grain power spectrum E_r[r⁴ jinc²(2 r ν)] / E[r⁴] at radial frequency ν
-    (cycles per unit of ``radius``); 1 at ν = 0."""
-    radii, weights = _radius_nodes(radius)
-    out = torch.zeros_like(nu)
-    for r, w in zip(radii.tolist(), weights.tolist()):
-        out += w * _jinc(2.0 * r * nu) ** 2
-    return out
+    weights = weights / weights.sum()
+    return sum(wi * _jinc(2.0 * ri * nu) ** 2 for ri, wi in zip(radii, weights))
 
 
 @lru_cache(maxsize=32)
 def _reference_integral(radius_um: float) -> float:
     """∫ P_grain(ν) · jinc²(48 µm · ν) d²ν over the plane (ν in cycles/µm): the variance, per unit
     white-noise density, of the grain seen through the 48 µm reference aperture."""
-    nu_max = 40.0 / min(radius_um, REFERENCE_APERTURE_UM / 2)
-    nu = torch.linspace(0.0, nu_max, 40_001, dtype=torch.float64)
-    f = 2.0 * math.pi * nu * _grain_power(nu, radius_um) * _jinc(REFERENCE_APERTURE_UM * nu) ** 2
-    return float(torch.trapezoid(f, nu))
+    nu = np.linspace(0.0, 40.0 / min(radius_um, REFERENCE_APERTURE_UM / 2), 40_001)
+    f = 2.0 * np.pi * nu * _grain_power(nu, radius_um) * _jinc(REFERENCE_APERTURE_UM * nu) ** 2
+    return float(np.trapezoid(f, nu))
 
 
 @lru_cache(maxsize=16)
-def _radial_table(radius_px: float) -> torch.Tensor:
-    """P_grain sampled on ν ∈ [0, ν_max] cycles/pixel (float64, CPU), for interpolation."""
-    nu_max = math.sqrt(2.0) * (_ALIASES + 0.5) + 0.01
-    nu = torch.linspace(0.0, nu_max, _TABLE_SAMPLES, dtype=torch.float64)
-    return torch.stack([nu, _grain_power(nu, radius_px)])
+def _radial_table(radius_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """P_grain sampled on ν ∈ [0, ν_max] cycles/pixel, for interpolation."""
+    nu = np.linspace(0.0, math.sqrt(2.0) * (_ALIASES + 0.5) + 0.01, _TABLE_SAMPLES)
+    return nu, _grain_power(nu, radius_px)
 
 
-def _interp(table: torch.Tensor, nu: torch.Tensor) -> torch.Tensor:
-    step = float(table[0, 1] - table[0, 0])
-    pos = (nu / step).clamp(0, table.shape[1] - 1.001)
-    i = pos.floor().long()
-    t = pos - i
-    values = table[1].to(device=nu.device, dtype=nu.dtype)
-    return values[i] * (1 - t) + values[i + 1] * t
-
-
-def _sinc2(x: torch.Tensor) -> torch.Tensor:
-    return torch.special.sinc(x) ** 2
-
-
-def _aliased_power(fx: torch.Tensor, fy: torch.Tensor, radius_px: float,
-                   aliases: int) -> torch.Tensor:
-    """Σ_k P_grain(|f + k|)·sinc²(fx + kx)·sinc²(fy + ky) over |kx|, |ky| ≤ aliases; f in
-    cycles/pixel (``fx`` a row, ``fy`` a column), the spectrum of box-sampled grain."""
-    table = _radial_table(round(radius_px, 6))
-    total = torch.zeros(fy.shape[0], fx.shape[1], dtype=fx.dtype, device=fx.device)
+def _aliased_power(fx: np.ndarray, fy: np.ndarray, radius_px: float, aliases: int) -> np.ndarray:
+    """Σ_k P_grain(|f + k|)·sinc²(fx + kx)·sinc²(fy + ky) over |kx|, |ky| ≤ aliases, on the grid
+    ``fy × fx`` (cycles/pixel, 1-D each): the spectrum of box-sampled grain."""
+    nu, power = _radial_table(round(radius_px, 6))
+    total = np.zeros((fy.size, fx.size))
     for ky in range(-aliases, aliases + 1):
+        gy = (fy + ky)[:, None]
         for kx in range(-aliases, aliases + 1):
-            gx, gy = fx + kx, fy + ky
-            total += _interp(table, torch.sqrt(gx * gx + gy * gy)) * (_sinc2(gx) * _sinc2(gy))
+            gx = (fx + kx)[None, :]
+            radial = np.interp(np.sqrt(gx * gx + gy * gy), nu, power)
+            total += radial * (np.sinc(gx) ** 2 * np.sinc(gy) ** 2)
     return total
 
 
-def _sampled_spectrum(height: int, width: int, radius_px: float,
-                      device: torch.device) -> torch.Tensor:
-    """Power spectrum of the pixel-sampled grain on the rfft grid ``(H, W//2 + 1)``: grain power
-    × pixel box aperture, with the aliases folded back where grains are only a few pixels wide.
+def _interp_matrix(targets: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """Dense (len(targets), len(knots)) matrix of linear-interpolation weights."""
+    pos = np.clip((targets - knots[0]) / (knots[1] - knots[0]), 0, knots.size - 1.000001)
+    i = np.floor(pos).astype(np.int64)
+    t = pos - i
+    m = np.zeros((targets.size, knots.size))
+    rows = np.arange(targets.size)
+    m[rows, i] = 1.0 - t
+    m[rows, i + 1] += t
+    return m
+
+
+@lru_cache(maxsize=8)
+def _sampled_spectrum(height: int, width: int, radius_px: float) -> torch.Tensor:
+    """Power spectrum of the pixel-sampled grain on the rfft grid ``(H, W//2 + 1)`` (CPU float32,
+    normalised to unit variance): grain power × pixel box aperture, aliases folded back where
+    grains are only a few pixels wide.
 
     Large grains (≥ 3 px radius) have no power past Nyquist worth folding and are evaluated
     directly; smaller ones are evaluated with aliases on a 129² grid over the fundamental cell
     (their spectra are smooth on it) and interpolated.
     """
-    fy = torch.fft.fftfreq(height, device=device, dtype=torch.float32)[:, None]
-    fx = torch.fft.rfftfreq(width, device=device, dtype=torch.float32)[None, :]
+    fy = np.fft.fftfreq(height)
+    fx = np.fft.rfftfreq(width)
     if radius_px >= 3.0:
-        return _aliased_power(fx, fy, radius_px, 0)
-    coarse = torch.linspace(-0.5, 0.5, 129, dtype=torch.float32, device=device)
-    cell = _aliased_power(coarse[None, :], coarse[:, None], radius_px, _ALIASES)
-    grid = torch.stack(torch.broadcast_tensors(fx * 2.0, fy * 2.0), dim=-1).unsqueeze(0)
-    return torch.nn.functional.grid_sample(cell[None, None], grid, mode="bilinear",
-                                           padding_mode="border", align_corners=True)[0, 0]
+        spec = _aliased_power(fx, fy, radius_px, 0)
+    else:
+        knots = np.linspace(-0.5, 0.5, 129)
+        cell = _aliased_power(knots, knots, radius_px, _ALIASES)
+        spec = _interp_matrix(fy, knots) @ cell @ _interp_matrix(fx, knots).T
+    # Multiplicity of each rfft column in the full spectrum (1 for DC and Nyquist, else 2).
+    mult = np.full(fx.size, 2.0)
+    mult[0] = 1.0
+    if width % 2 == 0:
+        mult[-1] = 1.0
+    spec = spec / ((spec * mult[None, :]).sum() / (height * width))
+    return torch.from_numpy(spec).to(torch.float32)
+
+
+@lru_cache(maxsize=64)
+def _pixel_rms_ratio(radius_um: float, pixel_pitch_um: float) -> float:
+    radius_px = radius_um / pixel_pitch_um
+    # Variance of a pixel per unit noise density: (1/p²)·∫ P·sinc² over the plane (cycles/pixel).
+    nu = np.linspace(-(_ALIASES + 0.5), _ALIASES + 0.5, 513)
+    integrand = _aliased_power(nu, nu, radius_px, 0)
+    pixel_var = float(np.trapezoid(np.trapezoid(integrand, nu), nu)) / pixel_pitch_um**2
+    return math.sqrt(pixel_var / _reference_integral(radius_um))
 
 
 def grain_pixel_rms(stock: FilmStock | str, pixel_pitch_um: float) -> tuple[float, float, float]:
     """Per-pixel RMS of u at mid-grey and strength 1, per channel, for a pixel pitch (µm):
     the stock's 48 µm-aperture amplitude scaled by the ratio of the two apertures' variances."""
     stock = get_stock(stock)
-    radius_px = stock.grain_radius_um / pixel_pitch_um
-    # Variance of a pixel per unit noise density: (1/p²)·∫ P·sinc² over the plane (cycles/pixel).
-    nu = torch.linspace(-(_ALIASES + 0.5), _ALIASES + 0.5, 513, dtype=torch.float64)
-    gx, gy = nu[None, :], nu[:, None]
-    integrand = _aliased_power(gx, gy, radius_px, 0)
-    pixel_var = float(torch.trapezoid(torch.trapezoid(integrand, nu), nu)) / pixel_pitch_um**2
-    ratio = math.sqrt(pixel_var / _reference_integral(stock.grain_radius_um))
+    ratio = _pixel_rms_ratio(stock.grain_radius_um, float(pixel_pitch_um))
     return tuple(a * ratio for a in stock.amplitude)  # type: ignore[return-value]
 
 
@@ -176,9 +176,8 @@ def grain_noise(height: int, width: int, pixel_pitch_um: float, stock: FilmStock
     device = torch.device(device)
     gen = torch.Generator(device="cpu").manual_seed(grain_seed(seed, frame_index, stock.name))
     white = torch.randn((4, height, width), generator=gen, dtype=torch.float32).to(device)
-    spectrum = _sampled_spectrum(height, width, stock.grain_radius_um / pixel_pitch_um, device)
-    filt = torch.sqrt(spectrum / spectrum.mul(_hermitian_weights(width, device)).sum()
-                      * (height * width)).to(torch.float32)
+    spectrum = _sampled_spectrum(height, width, round(stock.grain_radius_um / pixel_pitch_um, 6))
+    filt = torch.sqrt(spectrum).to(device)
     fields = torch.fft.irfft2(torch.fft.rfft2(white, norm="ortho") * filt, s=(height, width),
                               norm="ortho")
     rho = stock.colour_correlation
@@ -187,22 +186,13 @@ def grain_noise(height: int, width: int, pixel_pitch_um: float, stock: FilmStock
     return (colour * rms.view(3, 1, 1)).unsqueeze(0)
 
 
-def _hermitian_weights(width: int, device: torch.device) -> torch.Tensor:
-    """Multiplicity of each rfft column in the full spectrum (1 for DC/Nyquist, else 2)."""
-    w = torch.full((width // 2 + 1,), 2.0, dtype=torch.float64, device=device)
-    w[0] = 1.0
-    if width % 2 == 0:
-        w[-1] = 1.0
-    return w[None, :]
-
-
 def film_grain(frame: Frame, *, stock: str, strength: float, seed: int,
                frame_index: int = 0) -> Frame:
     """Add film grain of a named stock to ``frame.rgb`` ``(1, 3, H, W)`` linear light.
 
     ``strength`` scales the stock's grain (0: none, 1: the stock's nominal grain, up to ~2).
     Grain size is set on the film plane and converted with ``frame.meta.sensor_width_m /
-    frame.width``. ``frame_index`` gives each frame of a sequence fresh, uncorrelated grain;
+    frame.width`` (square pixels). ``frame_index`` gives each frame of a sequence fresh, uncorrelated grain;
     the same (seed, frame_index, stock) gives bit-identical output. Works on scene-linear
     (values > 1) and display-referred input alike; AOVs are untouched.
     """
