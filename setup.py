@@ -45,7 +45,8 @@ setup(
     package_dir=PACKAGE_DIR,
     package_data={
         "shotspec.grammar": ["*.lark"],
-        "shotspec.specs": ["*.shot", "presets/*.shot", "luts/*.cube"],
+        "shotspec.specs": ["*.shot", "presets/*.shot", "luts/*.cube", "examples/*.shot",
+                           "examples/plate/*.png"],
         "shotspec.prompt": ["templates/*/*.j2", "templates/*/*.json.j2"],
         "shotspec.runtime.upscale": ["*.npz", "*.pt"],
     },

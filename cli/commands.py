@@ -257,15 +257,27 @@ def cmd_prompt(args) -> int:
     result = _compile_or_fail(args, console, err)
     if result is None:
         return EXIT_DIAGNOSTICS
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            return _fail(err, console, _diag("E607", f"`--option {item}` is not KEY=VALUE",
+                                             "e.g. --option steps=40 --option cfg=5.5"))
+        options[key.strip()] = value.strip()
     try:
         out = render_prompt(result.program, shot=args.shot, target=args.target,
-                            template_dir=args.templates, checkpoint=args.checkpoint)
+                            template_dir=args.templates, checkpoint=args.checkpoint,
+                            options=options or None)
     except PromptError as exc:
         span = None
         if exc.file and exc.line:
             span = Span(file=exc.file, line=exc.line, col=exc.col or 1, end_line=exc.line,
                         end_col=(exc.col or 1) + 1)
         return _fail(err, console, _diag(exc.code, exc.message, exc.hint, span))
+    for warning in out.warnings:
+        code, sep, message = warning.partition(":")
+        label = f"warning[{code.strip()}]" if sep else "warning"
+        err.print(f"[yellow]{label}[/]: {(message if sep else warning).strip()}", markup=True)
     sys.stdout.write(out.text if out.text.endswith("\n") else out.text + "\n")
     return EXIT_OK
 

@@ -12,9 +12,8 @@ __all__ = ["make_console", "print_diagnostics", "load_sources", "diagnostic_from
 
 
 def make_console(*, quiet: bool = False, stderr: bool = False) -> Console:
-    no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
-    return Console(stderr=stderr, quiet=quiet, no_color=no_color, highlight=False,
-                   soft_wrap=True, force_terminal=None if sys.stdout.isatty() else False)
+    no_color = os.environ.get("NO_COLOR", "") != ""
+    return Console(stderr=stderr, quiet=quiet, no_color=no_color, highlight=False, soft_wrap=True)
 
 
 def color_enabled(console: Console) -> bool:

@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="generic", help="generic, flux, sdxl, comfyui or a custom target")
     p.add_argument("--templates", help="a directory of your own templates (DIR/TARGET/*.j2)")
     p.add_argument("--checkpoint", help="ComfyUI checkpoint file name")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="sampler option for workflow targets: steps, cfg, sampler_name, scheduler, "
+                        "denoise, batch_size, filename_prefix (repeatable)")
     _add_compile_options(p)
 
     p = command("identity", "build identity files from reference photos",
