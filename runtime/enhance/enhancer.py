@@ -41,6 +41,8 @@ MAX_STRENGTH = 2.0
 FACE_RADIUS_MM = 60.0          # curvature radius relating shading gradient to light obliquity
 MAX_TAN = 2.5                  # cap on tan θ (grazing light / silhouette edges)
 SHADING_SIGMA_MM = 5.0         # low-pass that separates the face's shading from its texture
+LEVEL_SIGMA_MM = 0.8           # local light level (shadow / highlight fades), above pore scale
+COLOUR_IN_SHADOW = 0.3         # albedo variation kept in deep shadow (relative)
 OCCLUSION_PER_MM = 6.0         # Δlog I per mm of depth under any light (pores darker)
 REDNESS_LOG_RGB = (0.0, -0.09, -0.05)     # haemoglobin absorbs green and blue
 MELANIN_LOG_RGB = (-0.035, -0.055, -0.08)  # melanin absorbs more towards blue
@@ -114,15 +116,16 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, tex: SkinTexture, ff: F
     occlusion = OCCLUSION_PER_MM * tex.height.clamp(max=0.0)
     relief = bump + occlusion
 
-    skin_vals = low[mask > 0.5]
+    level = wide_blur(lum, max(0.5, LEVEL_SIGMA_MM / ff.mm_per_px), (mask > 0).to(lum))
+    skin_vals = level[mask > 0.5]
     ref = float(torch.quantile(skin_vals.float()[:: max(1, skin_vals.numel() // 100000)], 0.9)) \
-        if skin_vals.numel() else float(low.max())
-    shadow = _smoothstep(SHADOW_FADE[0], SHADOW_FADE[1], low / max(ref, 1e-6))
+        if skin_vals.numel() else float(level.max())
+    shadow = _smoothstep(SHADOW_FADE[0], SHADOW_FADE[1], level / max(ref, 1e-6))
     clip = 1.0 - (1.0 - CLIP_KEEP) * _smoothstep(CLIP_FADE[0], CLIP_FADE[1], rgb.amax(1, keepdim=True))
     red = torch.tensor(REDNESS_LOG_RGB, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
     mel = torch.tensor(MELANIN_LOG_RGB, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
     colour = red * tex.redness + mel * tex.melanin
-    return mask * clip * (shadow * relief + colour)
+    return mask * clip * (shadow * relief + (COLOUR_IN_SHADOW + (1 - COLOUR_IN_SHADOW) * shadow) * colour)
 
 
 def skin_enhance(frame: Frame, *, strength: float, seed: int) -> Frame:

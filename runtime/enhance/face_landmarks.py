@@ -54,13 +54,17 @@ def convex_hull(points: np.ndarray) -> np.ndarray:
     def half(seq):
         out: list[np.ndarray] = []
         for p in seq:
-            while len(out) >= 2 and np.cross(out[-1] - out[-2], p - out[-2]) <= 0:
+            while len(out) >= 2 and _cross(out[-2], out[-1], p) <= 0:
                 out.pop()
             out.append(p)
         return out
 
     lower, upper = half(pts), half(pts[::-1])
     return np.array(lower[:-1] + upper[:-1])
+
+
+def _cross(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    return float((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]))
 
 
 def _indices(connections) -> list[int]:

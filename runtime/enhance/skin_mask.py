@@ -40,7 +40,7 @@ WORK_SIDE = 384                 # working resolution of the detector (long side,
 CB_RANGE = (77.0, 127.0)        # classic YCbCr skin box, 8-bit units
 CR_RANGE = (133.0, 173.0)
 Y_RANGE = (35.0, 250.0)         # exclude near-black and clipped pixels
-MAHALANOBIS_MAX = 3.0           # colour model acceptance (standard deviations)
+MAHALANOBIS_MAX = 3.5           # colour model acceptance (robust standard deviations)
 TEXTURE_LIMIT = (0.022, 0.040)  # relative fine-scale energy: full skin → not skin
 SIDE_REGION_FRACTION = 0.15     # keep extra regions at least this fraction of the largest
 FEATURES = ("eyes", "lips", "brows")
@@ -125,14 +125,17 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
     seed_np = seed[0, 0].cpu().numpy()
     labels, count = label_regions(seed_np)
     core = labels == regions(labels, count)[0].label
-    samples = torch.stack([cb[0, 0][torch.from_numpy(core).to(cb.device)],
-                           cr[0, 0][torch.from_numpy(core).to(cr.device)]], 1).double()
-    mu = samples.mean(0)
-    cov = torch.cov(samples.T) + torch.eye(2, dtype=torch.float64, device=samples.device) * 4.0
-    d = torch.stack([cb[0, 0].double() - mu[0], cr[0, 0].double() - mu[1]], -1)
-    maha2 = (d @ torch.linalg.inv(cov) * d).sum(-1)
+    core_t = torch.from_numpy(core).to(cb.device) & (smooth[0, 0] > 0.9)
+    if int(core_t.sum()) < 16:
+        core_t = torch.from_numpy(core).to(cb.device)
+    samples = torch.stack([cb[0, 0][core_t], cr[0, 0][core_t]], 1).double()
+    # robust (median / MAD) model: hair, lips and cloth inside the seed box must not widen it
+    mu = samples.median(0).values
+    spread = ((samples - mu).abs().median(0).values * 1.4826).clamp_min(2.0)
+    d = torch.stack([cb[0, 0].double() - mu[0], cr[0, 0].double() - mu[1]], -1) / spread
+    maha2 = (d * d).sum(-1)
     colour = _smoothstep(MAHALANOBIS_MAX**2 * 1.4, MAHALANOBIS_MAX**2 * 0.6, maha2).float()[None, None]
-    loose = (cr > CR_RANGE[0] - 5) & (cr < CR_RANGE[1] + 7) & (cb > CB_RANGE[0] - 5) & (cb < CB_RANGE[1] + 5)
+    loose = (cr > CR_RANGE[0] - 5) & (cr < CR_RANGE[1]) & (cb > CB_RANGE[0] - 5) & (cb < CB_RANGE[1] + 5)
     score = colour * smooth * (lum_ok & loose).float()
     binary = score > 0.5
     # opening (3×3) removes speckles before regions are counted
@@ -167,7 +170,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
     m = torch.where(m < 0.02, torch.zeros_like(m), m)
 
     inv = 1.0 / scale
-    desc = (f"YCbCr skin-colour model (Gaussian in CbCr fitted to {int(core.sum())} seed pixels, "
+    desc = (f"YCbCr skin-colour model (Gaussian in CbCr fitted to {int(core_t.sum())} seed pixels, "
             f"Cb≈{mu[0]:.0f} Cr≈{mu[1]:.0f}) and smoothness, {len(keep)} region(s)")
     features = find_face_features(frame.rgb) if use_landmarks else None
     excl = feature_mask(frame, features)

@@ -180,9 +180,9 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
     uv = (corners - np.array(ff.origin)) @ Ainv.T
     box_mm = (uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max())
 
-    fy = torch.fft.fftfreq(hp, device=device, dtype=torch.float64)[:, None]
-    fx = torch.fft.rfftfreq(wp, device=device, dtype=torch.float64)[None, :]
-    acc = {t: torch.zeros(hp, wp // 2 + 1, dtype=torch.complex128, device=device) for t in TARGETS}
+    fy = torch.fft.fftfreq(hp, device=device, dtype=torch.float32)[:, None]
+    fx = torch.fft.rfftfreq(wp, device=device, dtype=torch.float32)[None, :]
+    acc = {t: torch.zeros(hp, wp // 2 + 1, dtype=torch.complex64, device=device) for t in TARGETS}
     Af = torch.tensor(A, dtype=torch.float64, device=device)
     origin = torch.tensor(ff.origin, dtype=torch.float64, device=device)
     for li, layer in enumerate(layers):
@@ -203,7 +203,7 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
     crop = (slice(margin, margin + y1 - y0), slice(margin, margin + x1 - x0))
 
     def back(s: torch.Tensor) -> torch.Tensor:
-        return torch.fft.irfft2(s, s=(hp, wp))[crop].to(torch.float32)[None, None]
+        return torch.fft.irfft2(s, s=(hp, wp))[crop][None, None]
 
     hspec = acc["height"]
     grad = torch.cat([back(hspec * two_pi_i * fx), back(hspec * two_pi_i * fy)], 1)
@@ -234,4 +234,4 @@ def _splat(p: torch.Tensor, weight: torch.Tensor, hp: int, wp: int) -> torch.Ten
     q = torch.round(frac * (weight / unit).float().repeat(4)).to(torch.int64)
     out = torch.zeros(hp * wp, dtype=torch.int64, device=p.device)
     out.index_add_(0, idx, q)
-    return out.reshape(hp, wp).to(torch.float64) * unit
+    return (out.reshape(hp, wp).to(torch.float64) * unit).to(torch.float32)

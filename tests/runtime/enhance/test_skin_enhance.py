@@ -1,0 +1,158 @@
+"""Behaviour of skin_enhance on synthetic faces: masking, strength, determinism, scale, lighting."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from shotspec.runtime.color import luminance
+from shotspec.runtime.enhance import band_energy, plan_enhance, radial_power_spectrum, skin_enhance
+from shotspec.runtime.enhance.gaussian import gaussian_blur
+from shotspec.runtime.enhance.skin_texture import synthesise_texture
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import correlation, make_face  # noqa: E402
+
+
+def test_changes_only_inside_the_mask(face):
+    out = skin_enhance(face, strength=0.8, seed=3)
+    mask = face.aov("skin")
+    outside = (mask == 0).expand_as(face.rgb)
+    assert torch.equal(out.rgb[outside], face.rgb[outside])
+    inside = (mask > 0.9).expand_as(face.rgb)
+    changed = (out.rgb != face.rgb) & inside
+    assert changed.float().sum() / inside.float().sum() > 0.9
+    assert out.aovs is face.aovs and out.meta == face.meta
+
+
+def test_raises_pore_band_energy_by_a_clear_factor(face):
+    out = skin_enhance(face, strength=0.6, seed=3)
+    mask = face.aov("skin")
+    before = band_energy(luminance(face.rgb), mask, 0.7, 2.0)
+    after = band_energy(luminance(out.rgb), mask, 0.7, 2.0)
+    assert after > 20 * max(before, 1e-7)
+    assert after > 1e-5
+
+
+def test_strength_zero_is_identity_and_strength_scales(face):
+    assert torch.equal(skin_enhance(face, strength=0.0, seed=3).rgb, face.rgb)
+    mask = face.aov("skin")
+    e = [band_energy(luminance(skin_enhance(face, strength=s, seed=3).rgb), mask, 0.7, 2.0)
+         for s in (0.3, 0.6, 1.2)]
+    assert e[0] < e[1] < e[2]
+    assert e[2] / e[1] > 2.5   # energy ~ strength² for a multiplicative texture
+
+
+@pytest.mark.parametrize("bad", [-0.1, 2.5, float("nan"), "0.5"])
+def test_bad_strength_is_a_clear_error(face, bad):
+    with pytest.raises(ValueError, match="strength"):
+        skin_enhance(face, strength=bad, seed=1)
+
+
+def test_deterministic_per_seed(face):
+    a = skin_enhance(face, strength=0.6, seed=11).rgb
+    b = skin_enhance(face, strength=0.6, seed=11).rgb
+    c = skin_enhance(face, strength=0.6, seed=12).rgb
+    assert torch.equal(a, b)
+    mask = face.aov("skin") > 0.9
+    da = torch.log(a / face.rgb)[:, 1:2][mask]
+    dc = torch.log(c / face.rgb)[:, 1:2][mask]
+    assert (da - dc).abs().mean() > 0.3 * da.abs().mean()
+    assert abs(float(np.corrcoef(da.numpy(), dc.numpy())[0, 1])) < 0.2
+
+
+def _texture_of(frame, strength=0.8, seed=5):
+    out = skin_enhance(frame, strength=strength, seed=seed)
+    return torch.log(luminance(out.rgb).clamp_min(1e-6) / luminance(frame.rgb).clamp_min(1e-6))
+
+
+SCALES_PX = 0.5 * 1.26 ** np.arange(10)
+
+
+def _band_peak_px(frame) -> float:
+    """Scale (px) of the largest DoG band energy of the added texture, log-parabola interpolated."""
+    tex = _texture_of(frame) + 1.0
+    mask = (frame.aov("skin") > 0.95).float()
+    e = np.log([band_energy(tex, mask, s, 1.26 * s) for s in SCALES_PX])
+    i = int(np.clip(np.argmax(e), 1, len(e) - 2))
+    offset = 0.5 * (e[i - 1] - e[i + 1]) / (e[i - 1] - 2 * e[i] + e[i + 1])
+    return float(SCALES_PX[i] * 1.26 ** np.clip(offset, -1, 1))
+
+
+def _spectrum_peak(frame) -> float:
+    tex = _texture_of(frame) + 1.0
+    f, p = radial_power_spectrum(tex, (frame.aov("skin") > 0.95).float())
+    return float(f[np.argmax(f * p)])
+
+
+# Pores resolved (≥ 1 px): at 0.025 and 0.05 mm/px the face is 2× / 1× the size in pixels.
+def test_band_energy_peak_follows_face_mm_per_px():
+    ratio = _band_peak_px(make_face(mm_per_px=0.025)) / _band_peak_px(make_face(mm_per_px=0.05))
+    assert 1.6 < ratio < 2.5
+
+
+def test_radial_spectrum_peak_follows_face_mm_per_px():
+    ratio = _spectrum_peak(make_face(mm_per_px=0.05)) / _spectrum_peak(make_face(mm_per_px=0.025))
+    assert 1.6 < ratio < 2.5
+
+
+@pytest.mark.parametrize("side,sign", [(-1.0, 1.0), (1.0, -1.0)])
+def test_bumps_are_shaded_by_the_image_light(side, sign):
+    frame = make_face(light=(0.9 * side, 0.0, 0.45))
+    plan = plan_enhance(frame)
+    box = (0, 0, frame.width, frame.height)
+    tex = synthesise_texture(plan.face, box, 21)
+    out = skin_enhance(frame, strength=0.6, seed=21)
+    d = torch.log(luminance(out.rgb).clamp_min(1e-6) / luminance(frame.rgb).clamp_min(1e-6))
+    high = d - gaussian_blur(d, 3.0)
+    # a left-lit bump rendering of the height field is bright where the surface rises to the right
+    left_lit = tex.grad[:, 0:1] - gaussian_blur(tex.grad[:, 0:1], 3.0)
+    lit = (frame.aov("skin") > 0.95).float() * (luminance(frame.rgb) > 0.15).float()
+    assert sign * correlation(high, left_lit, lit) > 0.3
+
+
+def test_no_texture_in_deep_shadow():
+    frame = make_face(mm_per_px=0.5, light=(-1.0, 0.0, 0.05))   # grazing light from the left
+    out = skin_enhance(frame, strength=1.0, seed=2)
+    lum = luminance(frame.rgb)
+    dark = (frame.aov("skin") > 0.95) & (lum < 0.035)
+    lit = (frame.aov("skin") > 0.95) & (lum > 0.3)
+    assert dark.sum() > 100 and lit.sum() > 100
+    rel = (luminance(out.rgb) / lum.clamp_min(1e-6)).log().abs()
+    assert float(rel[dark].mean()) < 0.25 * float(rel[lit].mean())
+
+
+def test_same_face_at_twice_the_resolution_gets_the_same_texture_in_mm():
+    lo = make_face(96, 80, mm_per_px=0.2)
+    hi = make_face(192, 160, mm_per_px=0.1)
+    plo, phi = plan_enhance(lo), plan_enhance(hi)
+    tlo = synthesise_texture(plo.face, (0, 0, 80, 96), 9).height
+    thi = synthesise_texture(phi.face, (0, 0, 160, 192), 9).height
+    down = torch.nn.functional.avg_pool2d(thi, 2)
+    w = (lo.aov("skin") > 0.95).float()
+    blur = 1.2
+    assert correlation(gaussian_blur(down, blur), gaussian_blur(tlo, blur), w) > 0.8
+
+
+def test_detected_mask_is_used_without_a_skin_aov():
+    frame = make_face(with_aov=False, light=(-0.3, -0.2, 0.9))
+    out = skin_enhance(frame, strength=0.6, seed=1)
+    bg = (frame.rgb[:, 2:3] > 0.3).expand_as(frame.rgb)
+    assert torch.equal(out.rgb[bg], frame.rgb[bg])
+    assert (out.rgb != frame.rgb).any()
+
+
+def test_eyes_lips_brows_are_never_touched(face):
+    eyes = torch.zeros_like(face.aov("skin"))
+    eyes[..., 60:80, 40:70] = 1.0
+    lips = torch.zeros_like(eyes)
+    lips[..., 130:145, 60:100] = 1.0
+    frame = face.replace(aovs={**face.aovs, "eyes": eyes, "lips": lips})
+    out = skin_enhance(frame, strength=1.0, seed=4)
+    for m in (eyes, lips):
+        sel = (m > 0).expand_as(face.rgb)
+        assert torch.equal(out.rgb[sel], face.rgb[sel])
