@@ -66,7 +66,7 @@ class IdentitySkin:
     albedo_srgb: tuple[float, float, float] = (0.843, 0.741, 0.588)
     undertone: str = "neutral"
     redness: float = 0.1
-    freckles: float = 0.0
+    freckles: float | None = None     # None: not measured (faces too small)
     pores: float | None = None
     oil: float | None = None
 
@@ -161,7 +161,9 @@ def format_identity(identity: Identity) -> str:
     """The file text: header comment, then sorted keys, one value per line."""
     s = identity.skin
     skin = {"tone_scale": s.tone_scale, "tone": float(s.tone), "albedo_srgb": list(s.albedo_srgb),
-            "undertone": s.undertone, "redness": float(s.redness), "freckles": float(s.freckles)}
+            "undertone": s.undertone, "redness": float(s.redness)}
+    if s.freckles is not None:
+        skin["freckles"] = float(s.freckles)
     if s.pores is not None:
         skin["pores"] = float(s.pores)
     if s.oil is not None:
@@ -379,7 +381,7 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
         albedo_srgb=tuple(float(x) for x in albedo),
         undertone=need("skin", "undertone", str, choices=("warm", "neutral", "cool")),
         redness=need("skin", "redness", float, lo=0.0, hi=1.0),
-        freckles=need("skin", "freckles", float, lo=0.0, hi=1.0),
+        freckles=need("skin", "freckles", float, lo=0.0, hi=1.0, required=False),
         pores=need("skin", "pores", float, lo=0.0, hi=1.0, required=False),
         oil=need("skin", "oil", float, lo=0.0, hi=1.0, required=False))
     face = {k: need("face", k, float, lo=-1.0, hi=1.0) for k in data.get("face", {})}

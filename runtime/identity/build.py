@@ -1,0 +1,194 @@
+"""``build_identity``: reference photos → checks per photo → one ``Identity``.
+
+Each photo is hashed (sha256 of its bytes), decoded, checked (``PhotoThresholds``), and if it
+passes, measured (skin: ``measure_skin``; face shape: ``shape_params`` on front-ish views).
+The identity takes the median of every measurement over the usable photos, so a few odd
+photos do not move it. Nothing is written here; the CLI writes the file atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from shotspec.compiler.identity_file import (FORMAT_VERSION, RECOMMENDED_PHOTOS, Identity,
+                                             IdentitySkin, sha256_file)
+from shotspec.compiler.tables import monk_albedo
+from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
+from shotspec.runtime.identity.face_shape import shape_params
+from shotspec.runtime.identity.photos import (PhotoLoadError, PhotoThresholds, blur_metric,
+                                              list_photos, load_photo, shadow_ratio, srgb_luma)
+from shotspec.runtime.identity.skin_params import SkinSample, classify_undertone, measure_skin
+
+__all__ = ["PhotoResult", "BuildResult", "BuildError", "build_identity", "derive_seed"]
+
+
+@dataclass
+class PhotoResult:
+    """One photo: ``status`` is ``"ok"`` or ``"replace"`` with the ``reasons``."""
+
+    name: str
+    sha256: str
+    size: tuple[int, int] = (0, 0)
+    reasons: list[str] = field(default_factory=list)
+    skin: SkinSample | None = None
+    shape: dict[str, float] = field(default_factory=dict)
+    landmarks: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "ok" if not self.reasons else "replace"
+
+
+@dataclass(frozen=True)
+class BuildError:
+    """Why no identity could be built: E405 (no usable photo) or E406 (folder missing/empty)."""
+
+    code: str
+    message: str
+    hint: str
+
+
+@dataclass
+class BuildResult:
+    identity: Identity | None
+    photos: list[PhotoResult]
+    warnings: list[str]
+    error: BuildError | None = None
+
+
+def derive_seed(hashes: list[str]) -> int:
+    """A texture seed from the photos' hashes (the same photos give the same seed)."""
+    digest = hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()
+    return int(digest[:8], 16) & 0x7FFFFFFF
+
+
+def _check_photo(path: Path, result: PhotoResult, t: PhotoThresholds,
+                 use_mediapipe: bool | None) -> None:
+    try:
+        rgb, size = load_photo(path)
+    except PhotoLoadError as exc:
+        result.reasons.append(str(exc))
+        return
+    result.size = size
+    if min(size) < t.min_side_px:
+        result.reasons.append(f"too small ({size[0]}×{size[1]} px; need at least "
+                              f"{t.min_side_px} px on the short side)")
+        return
+    luma = srgb_luma(rgb)
+    if float(luma.mean()) < t.image_dark_luma:
+        result.reasons.append(f"too dark (mean brightness {float(luma.mean()):.2f}; "
+                              f"need ≥ {t.image_dark_luma:.2f})")
+        return
+    face = find_face(rgb, use_mediapipe)
+    if not face.found:
+        result.reasons.append(face.reason or "no face found")
+        return
+    result.landmarks = face.landmarks.method
+    scale = max(size) / max(rgb.shape[-2:])
+    face_px = face.width * scale
+    if face_px < t.min_face_px:
+        result.reasons.append(f"face too small ({face_px:.0f} px wide; need ≥ {t.min_face_px} px)")
+    skin = torch.from_numpy(face.skin)[None, None]
+    region = torch.from_numpy(face.region)[None, None]
+    p95 = float(torch.quantile(luma[skin], 0.95))
+    if p95 < t.dark_luma:
+        result.reasons.append(f"face too dark (brightest skin {p95:.2f}; need ≥ {t.dark_luma:.2f})")
+    clipped = float((rgb.amax(1, keepdim=True) >= 0.97)[region].float().mean())
+    if clipped > t.clip_fraction:
+        result.reasons.append(f"blown out ({clipped:.0%} of the face clipped; at most "
+                              f"{t.clip_fraction:.0%})")
+    ratio = shadow_ratio(rgb, skin, face.width)
+    if ratio > t.shadow_ratio:
+        result.reasons.append(f"heavy shadows across the face ({np.log2(ratio):.1f} stops between "
+                              f"lit and shadow side; at most {np.log2(t.shadow_ratio):.1f})")
+    blur = blur_metric(luma, region)
+    if blur > t.blur:
+        result.reasons.append(f"blurred: motion or focus (blur {blur:.2f}; at most {t.blur:.2f})")
+    if result.reasons:
+        return
+    result.skin = measure_skin(rgb, face)
+    if result.skin is None:
+        result.reasons.append("too little visible skin under the eyes")
+        return
+    result.shape = shape_params(face.landmarks)
+
+
+def _median(values: list[float]) -> float:
+    return float(np.median(np.asarray(values, dtype=np.float64)))
+
+
+def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None = None, *,
+                   thresholds: PhotoThresholds = PhotoThresholds(),
+                   use_mediapipe: bool | None = None) -> BuildResult:
+    """Check and measure every photo in ``photos_dir``; the identity to be written at
+    ``output`` (photo paths are stored relative to it). ``seed=None`` derives the texture seed
+    from the photos' hashes. Deterministic: same photos and seed → the same file."""
+    folder = Path(photos_dir)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        return BuildResult(None, [], [], BuildError(
+            "E406", f"photo folder `{photos_dir}` {what}",
+            "give the folder that holds the reference photos: `shot identity build refs/mara/ -o mara.identity`"))
+    files = list_photos(folder)
+    if not files:
+        return BuildResult(None, [], [], BuildError(
+            "E406", f"photo folder `{photos_dir}` holds no photos (.jpg, .png, .tif, .webp)",
+            f"add about {RECOMMENDED_PHOTOS} well-lit photos of the person's face to it"))
+    results = []
+    for path in files:
+        result = PhotoResult(path.name, sha256_file(path))
+        _check_photo(path, result, thresholds, use_mediapipe)
+        results.append(result)
+    usable = [r for r in results if r.status == "ok"]
+    warnings = []
+    if not usable:
+        return BuildResult(None, results, warnings, BuildError(
+            "E405", f"none of the {len(results)} photos in `{photos_dir}` is usable",
+            "replace the photos listed above: a sharp, evenly lit, front-facing face "
+            "filling a good part of the frame"))
+    if len(usable) < RECOMMENDED_PHOTOS:
+        warnings.append(f"only {len(usable)} usable photo{'s' if len(usable) != 1 else ''}; about "
+                        f"{RECOMMENDED_PHOTOS} are recommended (front, three-quarter and profile "
+                        "views in soft, even light) for a stable identity")
+    tone = _median([r.skin.tone for r in usable])
+    u_index = _median([r.skin.undertone_index for r in usable])
+    freckle_values = [r.skin.freckles for r in usable if r.skin.freckles is not None]
+    face: dict[str, float] = {}
+    frontal = [r for r in usable if r.shape]
+    for key in sorted({k for r in frontal for k in r.shape}):
+        face[key] = round(_median([r.shape[key] for r in frontal if key in r.shape]), 3)
+    if not frontal:
+        warnings.append("no front-facing photo with eyes and mouth found: face shape not "
+                        "measured (the character's seed decides it)")
+    if not freckle_values:
+        warnings.append("faces too small to count freckles (the eye distance must be ≥ "
+                        "90 px): freckles not measured")
+    hashes = [r.sha256 for r in usable]
+    out = Path(output).resolve()
+    rel_dir = Path(os.path.relpath(folder.resolve(), out.parent)).as_posix()
+    methods = sorted({r.landmarks for r in usable if r.landmarks})
+    stats: dict[str, object] = {
+        "photos_used": len(usable), "photos_total": len(results),
+        "frontal_photos": len(frontal), "landmarks": "+".join(methods) or "none",
+        "mediapipe": mediapipe_available() if use_mediapipe is None else bool(use_mediapipe),
+        "tone_spread": round(float(np.std([r.skin.tone for r in usable])), 3),
+        "undertone_index": round(u_index, 4),
+        "lit_srgb": [round(_median([r.skin.lit_srgb[i] for r in usable]), 4) for i in range(3)],
+    }
+    skin = IdentitySkin(
+        tone_scale="monk", tone=round(tone, 2), albedo_srgb=monk_albedo(round(tone, 2)),
+        undertone=classify_undertone(u_index),
+        redness=round(_median([r.skin.redness for r in usable]), 3),
+        freckles=round(_median(freckle_values), 3) if freckle_values else None)
+    identity = Identity(
+        version=FORMAT_VERSION, seed=derive_seed(hashes) if seed is None else int(seed),
+        photos_dir=rel_dir, photos=tuple((r.name, r.sha256) for r in usable), skin=skin,
+        face=face, stats=stats,
+        rejected=tuple((r.name, "; ".join(r.reasons)) for r in results if r.reasons))
+    return BuildResult(identity, results, warnings)

@@ -1,0 +1,308 @@
+"""Finding the face and a few landmarks in a reference photo, without downloads.
+
+Two methods, best first:
+
+* **mediapipe** (the optional ``faces`` extra, 0.10.x legacy ``solutions`` API, models inside the
+  wheel): face mesh landmarks give the iris centres, mouth corners and the face oval.
+* **built-in fallback** for front-ish views: a skin-colour segmentation finds the face, then
+  landmarks from its holes: the eyes are the darkest pair of blobs in the upper face, the mouth
+  the reddest blob below them; widths come from the skin region's rows at eye and mouth height.
+
+Skin colour (fallback): a broad red-to-yellow hue and saturation gate in sRGB finds candidates;
+the candidate region nearest the image centre seeds an image-specific Gaussian model in
+log-chromaticity ``(ln R/G, ln B/G)``, which then decides skin (it follows the person's tone and
+the light's colour instead of a fixed box, so dark skin works too). "No face found" means no
+skin region of plausible size and shape, or no pair of eyes inside it.
+
+Coordinates are working-resolution pixels (x right, y down).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from shotspec.runtime.color import linear_to_srgb
+from shotspec.runtime.enhance.regions import label_regions, regions
+
+__all__ = ["FaceFind", "Landmarks", "find_face", "skin_candidates", "mediapipe_available"]
+
+MIN_FACE_AREA = 0.015      # face region: at least this share of the image …
+MAX_FACE_AREA = 0.92       # … and at most this share
+MIN_FILL = 0.35            # region area / bounding box area
+SKIN_CHI2 = 11.3           # 99 % of a 3-D Gaussian
+CLOSE_FRACTION = 0.06       # closing radius (share of the face width) before filling holes
+EYE_DARKNESS = 0.8          # eye blobs: darker than this × the median skin luma
+EYE_LEVELS = (0.8, 0.6, 0.45)
+LIP_REDNESS = 0.08          # lips: ln(R/G) above the skin's median by this
+MOUTH_BAND = (0.95, 1.7)     # mouth search rows below the eyes, in eye distances
+SYMMETRY_TOLERANCE = 0.15   # widths only from rows whose halves differ by less
+CENTRE = (0.35, 0.65, 0.30, 0.70)   # seed window: x0, x1, y0, y1 as fractions of the image
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Points and widths a face-shape estimate needs (working pixels)."""
+
+    eyes: tuple[tuple[float, float], tuple[float, float]]      # (left in image, right in image)
+    mouth: tuple[float, float] | None                           # centre of the mouth
+    mouth_width: float | None                                   # corner to corner
+    face_width: float | None                                    # skin width at eye height
+    jaw_width: float | None                                     # skin width at mouth height
+    method: str                                                 # "mediapipe" or "fallback"
+
+    @property
+    def eye_distance(self) -> float:
+        (ax, ay), (bx, by) = self.eyes
+        return float(np.hypot(bx - ax, by - ay))
+
+
+@dataclass(frozen=True)
+class FaceFind:
+    """Result of face finding: ``skin`` (H, W bool) the face's skin pixels, ``region`` (H, W
+    bool) the face with its holes filled, ``bbox`` (x0, y0, x1, y1), or ``reason`` when none."""
+
+    skin: np.ndarray | None
+    region: np.ndarray | None
+    bbox: tuple[int, int, int, int] | None
+    landmarks: Landmarks | None
+    reason: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.skin is not None and self.landmarks is not None
+
+    @property
+    def width(self) -> float:
+        return 0.0 if self.bbox is None else float(self.bbox[2] - self.bbox[0])
+
+
+def mediapipe_available() -> bool:
+    """True when mediapipe's legacy face mesh (shipped in 0.10.x wheels) can be imported."""
+    try:
+        mp = importlib.import_module("mediapipe")
+    except ImportError:
+        return False
+    return hasattr(getattr(mp, "solutions", None), "face_mesh")
+
+
+def _srgb_np(rgb: torch.Tensor) -> np.ndarray:
+    return linear_to_srgb(rgb[0].clamp(0, 1)).permute(1, 2, 0).cpu().numpy().astype(np.float64)
+
+
+def skin_candidates(srgb: np.ndarray) -> np.ndarray:
+    """Broad skin gate (H, W bool) on sRGB (H, W, 3): red ≥ green ≥ blue-ish hues, some
+    saturation, neither black nor clipped. Sky, grey walls and foliage fail it."""
+    r, g, b = srgb[..., 0], srgb[..., 1], srgb[..., 2]
+    mx, mn = srgb.max(-1), srgb.min(-1)
+    sat = (mx - mn) / np.maximum(mx, 1e-6)
+    luma = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return ((r >= g * 0.98) & (g >= b * 0.85) & (r > b * 1.05) & (sat > 0.07) & (sat < 0.8)
+            & (luma > 0.035) & (mx < 0.995))
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    labels, count = label_regions(~mask)
+    h, w = mask.shape
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    out = mask.copy()
+    for lab in range(1, count + 1):
+        if lab not in border:
+            out[labels == lab] = True
+    return out
+
+
+def _close(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Binary closing (dilate then erode) with a (2r+1)² square, edges treated as unset."""
+    if radius < 1:
+        return mask
+    k = 2 * radius + 1
+    t = torch.from_numpy(mask.astype(np.float32))[None, None]
+    t = F.pad(t, (k, k, k, k))
+    t = F.max_pool2d(t, k, 1, radius)
+    t = -F.max_pool2d(-t, k, 1, radius)
+    return t[0, 0, k:-k, k:-k].numpy() > 0.5
+
+
+def _central_region(mask: np.ndarray) -> np.ndarray | None:
+    """The connected region of ``mask`` with the largest area × centrality."""
+    labels, count = label_regions(mask)
+    if count == 0:
+        return None
+    h, w = mask.shape
+    best, best_score = None, 0.0
+    for r in regions(labels, count):
+        dx, dy = (r.cx - w / 2) / w, (r.cy - h / 2) / h
+        score = r.area * np.exp(-4.0 * (dx * dx + dy * dy))
+        if score > best_score:
+            best, best_score = r, score
+    return labels == best.label
+
+
+def _skin_model(srgb: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """Pixels within ~3σ of a Gaussian fitted to ``seed`` in (ln R/G, ln B/G, ln luma): the
+    person's own skin colour and brightness, so a beige wall of the same hue but another
+    brightness stays out."""
+    eps = 1.5e-2
+    u = np.log((srgb[..., 0] + eps) / (srgb[..., 1] + eps))
+    v = np.log((srgb[..., 2] + eps) / (srgb[..., 1] + eps))
+    ell = np.log(srgb @ np.array([0.2126, 0.7152, 0.0722]) + eps)
+    feats = np.stack([u, v, ell], -1)
+    s = feats[seed]
+    floor = np.diag([2.5e-4, 2.5e-4, 2.5e-3])
+    keep = np.ones(len(s), dtype=bool)
+    for _ in range(3):       # trimmed refits: eyes, lips, nostrils in the window drop out
+        mu = s[keep].mean(0)
+        inv = np.linalg.inv(np.cov(s[keep].T) + floor)
+        d = s - mu
+        keep = np.einsum("...i,ij,...j->...", d, inv, d) < 4.0
+        if keep.sum() < 8:
+            break
+    d = feats - mu
+    m2 = np.einsum("...i,ij,...j->...", d, inv, d)
+    return m2 < SKIN_CHI2
+
+
+def _row_width(region: np.ndarray, y: float, centre_x: float) -> float | None:
+    """Width of ``region`` in row ``y``, or None unless the row's span is symmetric about
+    ``centre_x`` (a side lost to shadow or hair would bias the width)."""
+    row = region[int(round(np.clip(y, 0, region.shape[0] - 1)))]
+    xs = np.flatnonzero(row)
+    if xs.size < 2:
+        return None
+    left, right = centre_x - xs[0], xs[-1] + 1 - centre_x
+    if min(left, right) < (1.0 - SYMMETRY_TOLERANCE) * max(left, right):
+        return None
+    return float(xs[-1] - xs[0] + 1)
+
+
+def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
+                        bbox: tuple[int, int, int, int]) -> Landmarks | None:
+    x0, y0, x1, y1 = bbox
+    fw, fh = x1 - x0, y1 - y0
+    luma = srgb @ np.array([0.2126, 0.7152, 0.0722])
+    ref = np.median(luma[skin])
+    dark = region & ~skin & (luma < EYE_DARKNESS * ref)
+    blobs = []
+    for level in EYE_LEVELS:          # stricter levels split an iris from a shadow it touches
+        labels, count = label_regions(dark & (luma < level * ref))
+        for r in regions(labels, count):
+            bw, bh = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
+            if (max(2, 0.0006 * fw * fh) <= r.area <= 0.04 * fw * fh and bw <= 0.3 * fw
+                    and bh <= 0.15 * fh and y0 + 0.12 * fh <= r.cy <= y0 + 0.62 * fh):
+                blobs.append((r, float(luma[labels == r.label].mean()), r.area / max(1, bw * bh)))
+    best, best_score = None, -1.0
+    for i, (a, da, ca) in enumerate(blobs):
+        for b, db, cb in blobs[i + 1:]:
+            dx, dy = abs(a.cx - b.cx), abs(a.cy - b.cy)
+            if not (0.22 * fw <= dx <= 0.65 * fw) or dy > 0.2 * dx:
+                continue
+            ratio = min(a.area, b.area) / max(a.area, b.area)
+            if ratio < 0.3:
+                continue
+            # dark, similar, compact, level, and the lower of two stacked pairs (brows above)
+            score = (ratio * ca * cb * (1.0 - 0.5 * (da + db) / max(ref, 1e-3))
+                     * (1.0 - dy / dx) * (1.0 + 0.6 * (0.5 * (a.cy + b.cy) - y0) / fh))
+            if score > best_score:
+                best, best_score = (a, b), score
+    if best is None:
+        return None
+    a, b = sorted(best, key=lambda r: r.cx)
+    eyes = ((a.cx, a.cy), (b.cx, b.cy))
+    ipd = b.cx - a.cx
+    ey = 0.5 * (a.cy + b.cy)
+    ex = 0.5 * (a.cx + b.cx)
+    # mouth: the largest reddish non-skin blob centred below the eyes (the lips)
+    band = np.zeros_like(region)
+    band[int(ey + MOUTH_BAND[0] * ipd): int(min(region.shape[0], ey + MOUTH_BAND[1] * ipd)),
+         int(max(0, ex - 0.9 * ipd)): int(ex + 0.9 * ipd) + 1] = True
+    eps = 1.5e-2
+    redness = np.log((srgb[..., 0] + eps) / (srgb[..., 1] + eps))
+    lips = band & region & ~skin & (redness > np.median(redness[skin]) + LIP_REDNESS)
+    labels, count = label_regions(lips)
+    cands = [r for r in regions(labels, count) if abs(r.cx - ex) < 0.3 * ipd and r.area >= 3]
+    mouth, mouth_w, jaw_w = None, None, None
+    if cands:
+        m = max(cands, key=lambda r: r.area)
+        mouth = (m.cx, m.cy)
+        mouth_w = float(m.bbox[2] - m.bbox[0])
+        jaw_w = _row_width(region, m.cy, m.cx)
+    return Landmarks(eyes, mouth, mouth_w, _row_width(region, ey, ex), jaw_w, "fallback")
+
+
+def _mediapipe_landmarks(srgb: np.ndarray) -> Landmarks | None:
+    """Face mesh landmarks (mediapipe 0.10.x); None when it finds no face."""
+    mp = importlib.import_module("mediapipe")
+    fm = mp.solutions.face_mesh
+    h, w = srgb.shape[:2]
+    img = np.ascontiguousarray((srgb * 255.0 + 0.5).astype(np.uint8))
+    with fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True,
+                     min_detection_confidence=0.5) as mesh:
+        result = mesh.process(img)
+    faces = getattr(result, "multi_face_landmarks", None)
+    if not faces:
+        return None
+    pts = np.array([(p.x * w, p.y * h) for p in faces[0].landmark])
+
+    def centre(conn) -> tuple[float, float]:
+        idx = sorted({i for e in conn for i in e})
+        c = pts[idx].mean(0)
+        return float(c[0]), float(c[1])
+
+    if len(pts) >= 478:
+        eyes = sorted((centre(fm.FACEMESH_LEFT_IRIS), centre(fm.FACEMESH_RIGHT_IRIS)))
+    else:
+        eyes = sorted((centre(fm.FACEMESH_LEFT_EYE), centre(fm.FACEMESH_RIGHT_EYE)))
+    left, right = pts[61], pts[291]                      # mouth corners
+    mouth = (float((left[0] + right[0]) / 2), float((pts[13][1] + pts[14][1]) / 2))
+    oval = pts[sorted({i for e in fm.FACEMESH_FACE_OVAL for i in e})]
+
+    def width_at(y: float) -> float:
+        near = oval[np.abs(oval[:, 1] - y) < 0.06 * (oval[:, 1].max() - oval[:, 1].min())]
+        return float(near[:, 0].max() - near[:, 0].min()) if len(near) >= 2 else float("nan")
+
+    ey = 0.5 * (eyes[0][1] + eyes[1][1])
+    return Landmarks((eyes[0], eyes[1]), mouth, float(np.hypot(*(right - left))), width_at(ey),
+                     width_at(mouth[1]), "mediapipe")
+
+
+def find_face(rgb: torch.Tensor, use_mediapipe: bool | None = None) -> FaceFind:
+    """Find the face in a photo ``rgb`` (1, 3, H, W) linear. ``use_mediapipe=None``: when
+    importable. Skin pixels always come from the colour model (mediapipe only adds landmarks)."""
+    if rgb.dim() != 4 or rgb.shape[:2] != (1, 3):
+        raise ValueError(f"rgb must be (1, 3, H, W), got {tuple(rgb.shape)}")
+    srgb = _srgb_np(rgb)
+    h, w = srgb.shape[:2]
+    gate = skin_candidates(srgb)
+    window = np.zeros_like(gate)
+    window[int(CENTRE[2] * h):int(CENTRE[3] * h), int(CENTRE[0] * w):int(CENTRE[1] * w)] = True
+    seed = gate & window
+    if seed.sum() < max(12, 0.2 * window.sum()):
+        return FaceFind(None, None, None, None, "no face found (no skin colour in the middle of the photo)")
+    skin_all = _skin_model(srgb, seed) & gate
+    labels, count = label_regions(skin_all)
+    hits = np.bincount(labels[seed], minlength=count + 1)
+    hits[0] = 0
+    skin = labels == int(hits.argmax())
+    ys, xs = np.nonzero(skin)
+    radius = int(round(CLOSE_FRACTION * (xs.max() - xs.min() + 1)))
+    region = _fill_holes(_close(skin, radius) | skin)
+    ys, xs = np.nonzero(region)
+    bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    area = region.sum() / (h * w)
+    fill = region.sum() / max(1, (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]))
+    aspect = (bbox[3] - bbox[1]) / max(1, bbox[2] - bbox[0])
+    if area < MIN_FACE_AREA or area > MAX_FACE_AREA or fill < MIN_FILL or not 0.6 <= aspect <= 3.0:
+        return FaceFind(None, None, None, None,
+                        "no face found (the skin-coloured region is not face-sized or face-shaped)")
+    mp_ok = mediapipe_available() if use_mediapipe is None else use_mediapipe
+    marks = _mediapipe_landmarks(srgb) if mp_ok else None
+    if marks is None:
+        marks = _fallback_landmarks(srgb, skin, region, bbox)
+    if marks is None:
+        return FaceFind(skin, region, bbox, None, "no face found (no eyes in the skin region)")
+    return FaceFind(skin, region, bbox, marks)

@@ -1,0 +1,137 @@
+"""Reference photos: finding them, decoding them, and the quality checks that reject bad ones.
+
+A photo is analysed at a working size (long side at most ``WORK_SIDE`` px, area-averaged in
+linear light) as linear Rec.709 RGB ``(1, 3, H, W)`` float32. The checks and their thresholds
+(``PhotoThresholds``, documented in docs/identity.md) measure what would spoil the skin and face
+parameters: too few pixels, an under- or over-exposed face, hard shadows across the face, and
+blur (motion or focus), using the no-reference blur metric of Crété-Roffet et al. (2007): blur
+the image again and see how much neighbouring-pixel contrast is lost — a sharp image loses a
+lot, an already blurred one little. It is taken in both axes and the worse one counts, so blur
+along one direction (camera shake) is caught.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from shotspec.runtime.color import linear_to_srgb, srgb_to_linear
+
+__all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo",
+           "blur_metric", "shadow_ratio", "srgb_luma", "PhotoLoadError"]
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp")
+WORK_SIDE = 320          # analysis resolution (long side, px)
+
+
+@dataclass(frozen=True)
+class PhotoThresholds:
+    """Limits of the photo checks (see docs/identity.md for why each)."""
+
+    min_side_px: int = 96            # shorter image side
+    min_face_px: int = 48            # width of the found face
+    dark_luma: float = 0.10          # 95th pct sRGB luma of the face skin below this: too dark
+    image_dark_luma: float = 0.06    # mean sRGB luma of the whole image below this: too dark
+    clip_fraction: float = 0.10      # share of face pixels with a channel ≥ 0.985: blown out
+    shadow_ratio: float = 6.0        # p95/p5 of smoothed face luminance (≈ 2.6 stops): shadows
+    blur: float = 0.52               # Crété-Roffet metric (0 sharp … 1 flat) above this: blurred
+
+
+class PhotoLoadError(Exception):
+    """A file that could not be decoded as an image."""
+
+
+def list_photos(folder: Path) -> list[Path]:
+    """Image files directly in ``folder``, sorted by name (hidden files skipped)."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
+
+
+def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Decode a photo → (linear RGB (1, 3, h, w) at the working size, original (width, height)).
+
+    EXIF orientation is applied; 8- and 16-bit files are treated as sRGB-encoded.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415
+
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            size = im.size
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                arr = np.asarray(im, dtype=np.float32) / (65535.0 if "16" in im.mode else 1.0)
+                arr = np.repeat(arr[..., None], 3, axis=2)
+            else:
+                arr = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise PhotoLoadError(f"cannot read the image ({exc.__class__.__name__})") from None
+    srgb = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None].clamp(0.0, 1.0)
+    lin = srgb_to_linear(srgb)
+    h, w = lin.shape[-2:]
+    scale = min(1.0, WORK_SIDE / max(h, w))
+    if scale < 1.0:
+        lin = F.interpolate(lin, size=(max(1, round(h * scale)), max(1, round(w * scale))),
+                            mode="area")
+    return lin.float().contiguous(), (int(size[0]), int(size[1]))
+
+
+def srgb_luma(rgb: torch.Tensor) -> torch.Tensor:
+    """Display luma (1, 1, H, W) in 0–1 of linear ``rgb`` (1, 3, H, W): Rec.709 weights on
+    sRGB-encoded values, the quantity exposure thresholds are stated in."""
+    s = linear_to_srgb(rgb.clamp(0.0, 1.0))
+    return 0.2126 * s[:, 0:1] + 0.7152 * s[:, 1:2] + 0.0722 * s[:, 2:3]
+
+
+def _box(x: torch.Tensor, k: int, dim: int) -> torch.Tensor:
+    """Mean filter of length ``k`` along ``dim`` (−1 horizontal, −2 vertical), edges replicated."""
+    if dim == -1:
+        x = F.pad(x, (k // 2, k - 1 - k // 2, 0, 0), mode="replicate")
+        return F.avg_pool2d(x, (1, k), stride=1)
+    x = F.pad(x, (0, 0, k // 2, k - 1 - k // 2), mode="replicate")
+    return F.avg_pool2d(x, (k, 1), stride=1)
+
+
+def blur_metric(luma: torch.Tensor, mask: torch.Tensor) -> float:
+    """Crété-Roffet no-reference blur (0 sharp … 1 featureless) of ``luma`` (1, 1, H, W) inside
+    ``mask`` (1, 1, H, W bool); the worse of the horizontal and vertical estimates."""
+    if luma.shape[:2] != (1, 1):
+        raise ValueError(f"luma must be (1, 1, H, W), got {tuple(luma.shape)}")
+    worst = 0.0
+    for dim in (-1, -2):
+        b = _box(luma, 9, dim)
+        d_f = (luma - luma.roll(1, dims=dim)).abs()
+        d_b = (b - b.roll(1, dims=dim)).abs()
+        v = (d_f - d_b).clamp_min(0.0)
+        m = mask.clone()
+        if dim == -1:
+            m[..., :5] = False
+            m[..., -5:] = False
+        else:
+            m[..., :5, :] = False
+            m[..., -5:, :] = False
+        s_f = float(d_f[m].sum())
+        if s_f <= 1e-9:
+            return 1.0
+        worst = max(worst, (s_f - float(v[m].sum())) / s_f)
+    return worst
+
+
+def shadow_ratio(rgb: torch.Tensor, mask: torch.Tensor, face_px: float) -> float:
+    """Contrast of the large-scale light over the face skin: p95/p5 of the linear luminance
+    smoothed over ~6 % of the face width (pores and freckles do not count, shadows do)."""
+    if rgb.shape[:2] != (1, 3):
+        raise ValueError(f"rgb must be (1, 3, H, W), got {tuple(rgb.shape)}")
+    lum = 0.2126 * rgb[:, 0:1] + 0.7152 * rgb[:, 1:2] + 0.0722 * rgb[:, 2:3]
+    k = max(3, int(round(face_px * 0.06)) | 1)
+    m = mask.to(lum.dtype)
+    num = _box(_box(lum * m, k, -1), k, -2)
+    den = _box(_box(m, k, -1), k, -2).clamp_min(1e-6)
+    smooth = (num / den)[mask]
+    if smooth.numel() < 16:
+        return 1.0
+    lo, hi = torch.quantile(smooth, torch.tensor([0.05, 0.95], dtype=smooth.dtype))
+    return float(hi / lo.clamp_min(1e-4))
