@@ -152,10 +152,10 @@ def skin_enhance(frame: Frame, *, strength: float, seed: int) -> Frame:
     x0, y0, x1, y1 = box
     log.debug("skin_enhance: mask %s; scale %.4f mm/px (%s); anchor %s", plan.mask_source,
               plan.face.mm_per_px, plan.face.scale_method, plan.face.anchor_method)
-    tex = synthesise_texture(plan.face, box, seed, frame.device)
     rgb = frame.rgb
     crop = rgb[..., y0:y1, x0:x1]
     m = mask[..., y0:y1, x0:x1].to(rgb.dtype)
+    tex = synthesise_texture(plan.face, box, seed, frame.device, support=m)
     delta = shading_delta(crop.float(), m.float(), tex, plan.face)
     enhanced = (crop.float() * torch.exp(float(strength) * delta)).to(rgb.dtype)
     out = rgb.clone()

@@ -51,13 +51,13 @@ def masked_blur(x: torch.Tensor, mask: torch.Tensor, sigma_px: float, eps: float
 def wide_blur(x: torch.Tensor, sigma_px: float, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Gaussian blur for large sigmas (tens of pixels): area-downsample, blur, bilinear upsample.
 
-    Used for the low-frequency shading and scale estimates, where the result is smooth anyway and
-    a full-resolution 6σ kernel would dominate the pass's run time.
+    Used for the low-frequency shading and light-level estimates, where the result is smooth anyway
+    and a full-resolution 6σ kernel would dominate the pass's run time (σ ≥ 1.5 px after reduction).
     """
     if x.dim() != 4:
         raise ValueError(f"wide_blur expects (B, C, H, W), got {tuple(x.shape)}")
     h, w = x.shape[-2:]
-    factor = max(1, int(sigma_px // 3.0))
+    factor = max(1, int(sigma_px // 1.5))
     factor = min(factor, max(1, min(h, w) // 4))
     if factor > 1:
         xs = F.avg_pool2d(x, factor, ceil_mode=True)

@@ -118,23 +118,28 @@ def _fast_len(n: int) -> int:
 
 
 def _layer_points(layer: Layer, key: int, box_mm: tuple[float, float, float, float],
-                  device) -> tuple[torch.Tensor, torch.Tensor]:
+                  device, cull=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Feature centres (N, 2) in mm and signed amplitudes (N,) for one layer over a mm box.
 
     Dense layers use three jittered candidates per cell kept with probability 0.8 (pores sit
     semi-regularly); sparse ones one candidate kept with probability 0.5 (randomly scattered).
+    ``cull(gx, gy, cell)`` may drop cells far from the region of interest before any point exists
+    (a cell's features depend only on its own indices, so culling never changes the others).
     """
     cand, keep_p = (3, 0.8) if layer.density_mm2 >= 0.5 else (1, 0.5)
     cell = math.sqrt(cand * keep_p / layer.density_mm2)
     u0, v0, u1, v1 = box_mm
     ix = torch.arange(math.floor(u0 / cell), math.floor(u1 / cell) + 1, device=device, dtype=torch.int64)
     iy = torch.arange(math.floor(v0 / cell), math.floor(v1 / cell) + 1, device=device, dtype=torch.int64)
-    hx = _mix((ix + (1 << 20)) * 0x1B873593 & _M32 ^ key)
-    cell_h = _mix(hx[None, :] ^ ((iy[:, None] + (1 << 20)) * 0x0CC9E2D5 & _M32))
+    gy, gx = torch.meshgrid(iy, ix, indexing="ij")
+    gx, gy = gx.reshape(-1), gy.reshape(-1)
+    if cull is not None:
+        gx, gy = cull(gx, gy, cell)
+    cell_h = _mix(_mix((gx + (1 << 20)) * 0x1B873593 & _M32 ^ key) ^ ((gy + (1 << 20)) * 0x0CC9E2D5 & _M32))
     k = torch.arange(cand, device=device, dtype=torch.int64)
-    h = _mix(cell_h[..., None] + k * 0x68E31DA4).reshape(-1)
-    gx = ix[None, :, None].expand(len(iy), len(ix), cand).reshape(-1)
-    gy = iy[:, None, None].expand(len(iy), len(ix), cand).reshape(-1)
+    h = _mix(cell_h[:, None] + k * 0x68E31DA4).reshape(-1)
+    gx = gx[:, None].expand(-1, cand).reshape(-1)
+    gy = gy[:, None].expand(-1, cand).reshape(-1)
     h2 = _mix(h ^ 0x5F356495)
     keep = (h2 >> 16 & 0xFFFF).to(torch.float64) < keep_p * 65536.0
     h, h2, gx, gy = h[keep], h2[keep], gx[keep], gy[keep]
@@ -159,8 +164,13 @@ def _cov_px(layer: Layer, A: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 
 def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
-                       device: torch.device | str = "cpu", layers: tuple[Layer, ...] = LAYERS) -> SkinTexture:
+                       device: torch.device | str = "cpu", layers: tuple[Layer, ...] = LAYERS,
+                       support: torch.Tensor | None = None) -> SkinTexture:
     """Generate the skin texture for the pixel box ``(x0, y0, x1, y1)`` in face frame ``ff``.
+
+    ``support`` (1,1,y1−y0,x1−x0), optional: where the texture is needed (the mask over the box);
+    features whose cells lie far outside it are not generated. Values inside the support do not
+    depend on it.
 
     Deterministic in ``seed``: bit-identical on the same machine; the same face millimetre gets the
     same feature at any resolution (features are defined in mm, only their pixel footprint changes).
@@ -185,8 +195,9 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
     acc = {t: torch.zeros(hp, wp // 2 + 1, dtype=torch.complex64, device=device) for t in TARGETS}
     Af = torch.tensor(A, dtype=torch.float64, device=device)
     origin = torch.tensor(ff.origin, dtype=torch.float64, device=device)
+    cull = _make_cull(support, ff, margin, (ox, oy), device) if support is not None else None
     for li, layer in enumerate(layers):
-        pos_mm, amp = _layer_points(layer, _seed_key(seed, li), box_mm, device)
+        pos_mm, amp = _layer_points(layer, _seed_key(seed, li), box_mm, device, cull)
         if amp.numel() == 0:
             continue
         p = (origin - torch.tensor([ox, oy], dtype=torch.float64, device=device) + pos_mm @ Af.T).float()
@@ -210,16 +221,48 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
     return SkinTexture((x0, y0, x1, y1), back(hspec), grad, back(acc["redness"]), back(acc["melanin"]))
 
 
+CULL_BLOCK = 8  # px
+
+
+def _make_cull(support: torch.Tensor, ff: FaceFrame, margin: int, grid_origin, device):
+    """A cell filter keeping cells whose centre lies within ``margin`` px (+ a block) of the support."""
+    sup = (support[0, 0] > 0).float()
+    pad = margin + CULL_BLOCK
+    sup = torch.nn.functional.pad(sup, (pad, pad, pad, pad))[None, None]
+    reach = int(math.ceil((margin + CULL_BLOCK) / CULL_BLOCK)) + 1
+    coarse = torch.nn.functional.max_pool2d(sup, CULL_BLOCK, ceil_mode=True)
+    coarse = torch.nn.functional.max_pool2d(coarse, 2 * reach + 1, 1, reach)[0, 0] > 0
+    A = torch.tensor(ff.matrix(), dtype=torch.float64, device=device)
+    shift = torch.tensor([ff.origin[0] - grid_origin[0] - margin + pad,
+                          ff.origin[1] - grid_origin[1] - margin + pad], dtype=torch.float64, device=device)
+    ch, cw = coarse.shape
+
+    def cull(gx: torch.Tensor, gy: torch.Tensor, cell: float):
+        centre = torch.stack([gx.double() + 0.5, gy.double() + 0.5], 1) * cell
+        p = shift + centre @ A.T
+        bx = torch.div(p[:, 0], CULL_BLOCK, rounding_mode="floor").long()
+        by = torch.div(p[:, 1], CULL_BLOCK, rounding_mode="floor").long()
+        ok = (bx >= 0) & (bx < cw) & (by >= 0) & (by < ch)
+        ok[ok.clone()] = coarse[by[ok], bx[ok]]
+        return gx[ok], gy[ok]
+
+    return cull
+
+
 def _gauss_hat(fx: torch.Tensor, fy: torch.Tensor, cov: np.ndarray, aa: float) -> torch.Tensor:
     """Fourier transform of a unit-integral Gaussian with pixel covariance ``cov`` (+ anti-alias σ)."""
     cxx, cxy, cyy = cov[0, 0] + aa * aa, cov[0, 1], cov[1, 1] + aa * aa
-    return torch.exp(-2 * math.pi**2 * (cxx * fx * fx + 2 * cxy * fx * fy + cyy * fy * fy))
+    c = -2 * math.pi**2
+    if abs(cxy) < 1e-12 * max(cxx, cyy):      # axis-aligned: an outer product of two 1-D factors
+        return torch.exp(c * cyy * fy * fy) * torch.exp(c * cxx * fx * fx)
+    return torch.exp(c * (cxx * fx * fx + 2 * cxy * fx * fy + cyy * fy * fy))
 
 
 def _splat(p: torch.Tensor, weight: torch.Tensor, hp: int, wp: int) -> torch.Tensor:
     """Bilinear splat of weighted points (pixel coords (N, 2), float32) into an (hp, wp) float64 grid.
 
-    Accumulates in 64-bit fixed point so the sum does not depend on the order atomics run in.
+    On accelerators it accumulates in 64-bit fixed point so the sum does not depend on the order
+    atomics run in; the CPU adds sequentially, which is deterministic already.
     Points within a pixel of the grid border are dropped (they lie in the FFT margin).
     """
     xf, yf = torch.floor(p[:, 0]), torch.floor(p[:, 1])
@@ -230,8 +273,13 @@ def _splat(p: torch.Tensor, weight: torch.Tensor, hp: int, wp: int) -> torch.Ten
     idx = torch.cat([base, base + 1, base + wp, base + wp + 1])
     gx, gy = 1.0 - fx, 1.0 - fy
     frac = torch.cat([gx * gy, fx * gy, gx * fy, fx * fy])
+    vals = frac * weight.float().repeat(4)
+    if p.device.type == "cpu":            # sequential on the CPU: already order-deterministic
+        out = torch.zeros(hp * wp, dtype=torch.float32, device=p.device)
+        out.index_add_(0, idx, vals)
+        return out.reshape(hp, wp)
     unit = float(weight.abs().max().clamp_min(1e-30)) / _FIXED if weight.numel() else 1.0
-    q = torch.round(frac * (weight / unit).float().repeat(4)).to(torch.int64)
+    q = torch.round(vals / unit).to(torch.int64)
     out = torch.zeros(hp * wp, dtype=torch.int64, device=p.device)
     out.index_add_(0, idx, q)
     return (out.reshape(hp, wp).to(torch.float64) * unit).to(torch.float32)
