@@ -6,10 +6,12 @@ Keys written by the executor are ``shotspec:spec`` (canonical spec), ``shotspec:
 
 from __future__ import annotations
 
+import struct
+
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.image_read import _json_text, sniff_format
 from shotspec.runtime.io.png import read_png_text
-from shotspec.runtime.io.tiff import TiffFormatError, decode_tiff
+from shotspec.runtime.io.tiff import TiffFormatError, tiff_description
 
 __all__ = ["read_provenance"]
 
@@ -32,10 +34,9 @@ def read_provenance(path) -> dict[str, str]:
         return read_png_text(data)
     if fmt == "tiff":
         try:
-            _, info = decode_tiff(data)
-        except TiffFormatError:
+            return _json_text(tiff_description(data))
+        except (TiffFormatError, struct.error):
             return {}
-        return _json_text(info["description"])
     if fmt == "jpeg":
         from shotspec.runtime.io.image_read import _jpeg_comment  # noqa: PLC0415
 

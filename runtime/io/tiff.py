@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["encode_tiff", "decode_tiff", "TiffFormatError"]
+__all__ = ["encode_tiff", "decode_tiff", "tiff_description", "TiffFormatError"]
 
 _ROWS_PER_STRIP = 64
 
@@ -184,9 +184,7 @@ def _packbits_decode(src: bytes) -> bytes:
     return bytes(out)
 
 
-def decode_tiff(data: bytes) -> tuple[np.ndarray, dict]:
-    """Pixels ``(H, W, C)`` (uint8/uint16/float32, native byte order) and facts of the first
-    image of a TIFF: ``{"bit_depth", "sample_format", "description", "extra_samples"}``."""
+def _header(data: bytes) -> tuple[str, int]:
     if data[:4] == b"II*\x00":
         endian = "<"
     elif data[:4] == b"MM\x00*":
@@ -196,6 +194,19 @@ def decode_tiff(data: bytes) -> tuple[np.ndarray, dict]:
     (ifd,) = struct.unpack_from(endian + "I", data, 4)
     if ifd + 2 > len(data):
         raise TiffFormatError("the image directory lies past the end of the file (truncated?)")
+    return endian, ifd
+
+
+def tiff_description(data: bytes) -> str:
+    """The ImageDescription tag of the first image ('' when absent), without decoding pixels."""
+    endian, ifd = _header(data)
+    return _tags(data, endian, ifd).get(270, ("",))[0]
+
+
+def decode_tiff(data: bytes) -> tuple[np.ndarray, dict]:
+    """Pixels ``(H, W, C)`` (uint8/uint16/float32, native byte order) and facts of the first
+    image of a TIFF: ``{"bit_depth", "sample_format", "description", "extra_samples"}``."""
+    endian, ifd = _header(data)
     t = _tags(data, endian, ifd)
     try:
         w, h = int(t[256][0]), int(t[257][0])
@@ -212,6 +223,9 @@ def decode_tiff(data: bytes) -> tuple[np.ndarray, dict]:
     planar = int(t.get(284, (1,))[0])
     if 322 in t:
         raise TiffFormatError("tiled TIFFs are not supported")
+    photometric = int(t.get(262, (2 if spp >= 3 else 1,))[0])
+    if photometric not in (0, 1, 2):
+        raise TiffFormatError(f"photometric interpretation {photometric} is not supported")
     kinds = {(1, 8): np.uint8, (1, 16): np.uint16, (3, 16): np.float16, (3, 32): np.float32,
              (3, 64): np.float64}
     if (fmt, bits) not in kinds:
@@ -267,6 +281,9 @@ def decode_tiff(data: bytes) -> tuple[np.ndarray, dict]:
                 arr = np.cumsum(arr, axis=1, dtype=dtype)
         arrays.append(arr.astype(arr.dtype.newbyteorder("=")))
     pixels = np.concatenate(arrays, axis=2) if planes > 1 else arrays[0]
+    if photometric == 0:                                    # min-is-white
+        pixels = (np.iinfo(pixels.dtype).max - pixels if pixels.dtype.kind == "u"
+                  else 1.0 - pixels).astype(pixels.dtype)
     info = {"bit_depth": bits, "sample_format": "float" if fmt == 3 else "uint",
             "description": t.get(270, ("",))[0], "extra_samples": t.get(338, ())}
     return pixels, info

@@ -2,8 +2,10 @@
 
 Every pixel carries a *signed* CoC radius in pixels (negative in front of the focus plane,
 positive behind it; it grows monotonically with depth, so sorting by it sorts by depth). The
-signed radii are split into layers on a fixed ladder of radii; a pixel between two rungs goes
-to both with linear weights, so the blur changes continuously with depth (no banding).
+signed radii are split into layers on a fixed ladder of radii (31 rungs); a pixel between two
+rungs goes to both with linear weights, so the blur changes continuously with depth (no
+banding), and each layer blurs with the weighted mean radius of the pixels it holds, so a
+surface at one depth gets exactly its own CoC rather than a mix of the neighbouring rungs.
 
 For each layer, nearest first:
 
@@ -24,17 +26,21 @@ Finally ``out / (1 − T)`` normalises the few pixels no layer fully covers.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.optics.bokeh import aperture_kernel, fft_blur
+from shotspec.runtime.optics.bokeh import aperture_kernel, fft_blur, kernel_half_size
 
 __all__ = ["RADIUS_LADDER_PX", "MAX_RADIUS_PX", "layered_defocus", "split_layers"]
 
 MAX_RADIUS_PX = 64.0
-# Rungs of the layer ladder (pixels of CoC radius): 1 px steps while small, then ≤ ~15 % steps.
-RADIUS_LADDER_PX = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.5, 11.0, 12.5, 14.0, 16.0,
-                    18.0, 20.5, 23.0, 26.0, 29.5, 33.0, 37.0, 41.5, 46.5, 52.0, 58.0, 64.0)
+# Rungs of the layer ladder (pixels of CoC radius): 1 px steps while small, then ~25 % steps.
+# Each layer blurs with the mean radius of its own pixels, so the rung spacing sets how finely
+# a smooth depth ramp is sampled, not the accuracy for a surface at one depth.
+RADIUS_LADDER_PX = (0.0, 1.0, 2.0, 3.0, 4.0, 5.5, 7.0, 9.0, 11.5, 14.5, 18.5, 23.5, 30.0, 38.0,
+                    48.0, 64.0)
 _EPS = 1e-6
 
 
@@ -43,35 +49,55 @@ def _signed_ladder(device, dtype) -> torch.Tensor:
     return torch.cat([-pos[1:].flip(0), pos])
 
 
-def split_layers(signed_radius_px: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def split_layers(signed_radius_px: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Soft assignment of pixels to ladder rungs.
 
-    ``signed_radius_px`` ``(1, 1, H, W)`` → (rungs ``(L,)`` signed radii ascending = near to far,
-    weights ``(L, 1, H, W)`` summing to 1 per pixel).
+    ``signed_radius_px`` ``(1, 1, H, W)`` → (rungs ``(L,)`` signed radii ascending = near to
+    far, ``lower`` ``(1, 1, H, W)`` index of the rung below each pixel, ``w_upper`` its weight
+    on rung ``lower + 1``; the weight on ``lower`` is ``1 − w_upper``).
     """
     rungs = _signed_ladder(signed_radius_px.device, signed_radius_px.dtype)
     s = signed_radius_px.clamp(float(rungs[0]), float(rungs[-1]))
-    idx = torch.searchsorted(rungs, s.reshape(-1).contiguous(), right=True).clamp(1, len(rungs) - 1)
-    lo, hi = rungs[idx - 1], rungs[idx]
-    w_hi = ((s.reshape(-1) - lo) / (hi - lo)).clamp(0, 1)
-    weights = torch.zeros(len(rungs), s.numel(), device=s.device, dtype=s.dtype)
-    weights.scatter_add_(0, (idx - 1)[None], (1 - w_hi)[None])
-    weights.scatter_add_(0, idx[None], w_hi[None])
-    return rungs, weights.reshape(len(rungs), 1, *s.shape[-2:])
+    upper = torch.searchsorted(rungs, s.reshape(-1).contiguous(), right=True).clamp(1, len(rungs) - 1)
+    lo, hi = rungs[upper - 1], rungs[upper]
+    w_upper = ((s.reshape(-1) - lo) / (hi - lo)).clamp(0, 1)
+    return rungs, (upper - 1).reshape(s.shape), w_upper.reshape(s.shape)
+
+
+def _layer_weight(i: int, lower: torch.Tensor, w_upper: torch.Tensor) -> torch.Tensor:
+    return torch.where(lower == i, 1 - w_upper, torch.where(lower == i - 1, w_upper, 0.0))
 
 
 def _box(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Mean over a (2r+1)² window, edge-clamped, via summed-area tables (O(1) per pixel)."""
+    """Mean over a (2r+1)² window, edge-clamped: separable running sums (O(1) per pixel),
+    accumulated in float64 where the device has it so large frames keep their precision."""
     if radius < 1:
         return x
-    _, _, h, w = x.shape
-    xp = F.pad(x, (radius + 1, radius, radius + 1, radius), mode="replicate")
-    xp[..., 0, :] = 0
-    xp[..., :, 0] = 0
-    sat = xp.cumsum(-1).cumsum(-2)
+    acc_dtype = torch.float32 if x.device.type == "mps" else torch.float64
     k = 2 * radius + 1
-    s = sat[..., k:, k:] - sat[..., :-k, k:] - sat[..., k:, :-k] + sat[..., :-k, :-k]
-    return (s / (k * k))[..., :h, :w]
+    y = x.to(acc_dtype)
+    for dim in (-1, -2):
+        pad = [0, 0, 0, 0]
+        pad[0 if dim == -1 else 2] = radius + 1
+        pad[1 if dim == -1 else 3] = radius
+        yp = F.pad(y, pad, mode="replicate")
+        cs = yp.cumsum(dim)
+        n = y.shape[dim]
+        y = (cs.narrow(dim, k, n) - cs.narrow(dim, 0, n)) / k
+    return y.to(x.dtype)
+
+
+def _footprint(m: torch.Tensor, grow_y: float, grow_x: float, h: int, w: int
+               ) -> tuple[int, int, int, int]:
+    """Bounding box of ``m > 0`` grown by the given margins, on a 4-pixel grid, clipped."""
+    rows = torch.nonzero(m.amax(dim=1) > 1e-4).reshape(-1)
+    cols = torch.nonzero(m.amax(dim=0) > 1e-4).reshape(-1)
+    gy, gx = int(math.ceil(grow_y)), int(math.ceil(grow_x))
+    y0 = max(0, (int(rows[0]) - gy) // 4 * 4)
+    y1 = min(h, -(-(int(rows[-1]) + 1 + gy) // 4) * 4)
+    x0 = max(0, (int(cols[0]) - gx) // 4 * 4)
+    x1 = min(w, -(-(int(cols[-1]) + 1 + gx) // 4) * 4)
+    return y0, y1, x0, x1
 
 
 def _scale_for(radius_px: float) -> int:
@@ -104,18 +130,25 @@ def layered_defocus(x: torch.Tensor, signed_radius_px: torch.Tensor, *, blades: 
                          f"{tuple(x.shape)} and {tuple(signed_radius_px.shape)}")
     _, c, h, w = x.shape
     signed = signed_radius_px.to(x.dtype)
-    rungs, weights = split_layers(signed)
-    flat = weights.reshape(len(rungs), -1)
-    present_idx = [int(i) for i in torch.nonzero(flat.amax(dim=1) > 1e-4).reshape(-1).tolist()]
-    # Each layer blurs with the weighted mean radius of the pixels it holds: exact for
-    # piecewise-constant depth, close to the rung for smooth depth ramps.
-    mean_radius = (flat * signed.abs().reshape(1, -1)).sum(1) / flat.sum(1).clamp_min(_EPS)
-    radii = [float(v) for v in mean_radius.tolist()]
     # Pad once so every downsampling factor divides the size.
     ph, pw = (-h) % 4, (-w) % 4
     if ph or pw:
         x = F.pad(x, (0, pw, 0, ph), mode="replicate")
-        weights = F.pad(weights, (0, pw, 0, ph), mode="replicate")
+        signed = F.pad(signed, (0, pw, 0, ph), mode="replicate")
+    rungs, lower, w_upper = split_layers(signed)
+    n = len(rungs)
+    # Layer statistics on the CPU in float64: deterministic sums on every device (CUDA's
+    # bincount adds atomically in any order; MPS has no float64).
+    lo_flat, w_flat = lower.reshape(-1).cpu(), w_upper.reshape(-1).cpu().double()
+    mass = (torch.bincount(lo_flat, weights=1 - w_flat, minlength=n)
+            + torch.bincount(lo_flat + 1, weights=w_flat, minlength=n + 1)[:n])
+    r_abs = signed.abs().reshape(-1).cpu().double()
+    moment = (torch.bincount(lo_flat, weights=(1 - w_flat) * r_abs, minlength=n)
+              + torch.bincount(lo_flat + 1, weights=w_flat * r_abs, minlength=n + 1)[:n])
+    present_idx = [int(i) for i in torch.nonzero(mass > 1e-3).reshape(-1).tolist()]
+    # Each layer blurs with the weighted mean radius of the pixels it holds: exact for
+    # piecewise-constant depth, close to the rung for smooth depth ramps.
+    radii = [round(float(v), 4) for v in (moment / mass.clamp_min(1e-12)).tolist()]
     hh, ww = x.shape[-2:]
 
     acc = torch.zeros_like(x)
@@ -124,30 +157,38 @@ def layered_defocus(x: torch.Tensor, signed_radius_px: torch.Tensor, *, blades: 
     reach = 0.0
     for i in present_idx:
         radius = min(radii[i], MAX_RADIUS_PX)
-        m = weights[i:i + 1]
         reach = max(reach, radius)
         s = _scale_for(radius)
-        m_s, near_s, xm_s = _down(m, s), _down(nearer, s), _down(x * m, s)
-        alpha, premult = m_s, xm_s
         fill_r = int(round(reach / s))
+        kh, kw = kernel_half_size(radius, blades, squeeze)
+        # Work only on the layer's footprint: its pixels, grown by the fill reach and the
+        # kernel (outside that the layer contributes exactly nothing).
+        m_full = _layer_weight(i, lower, w_upper)
+        y0, y1, x0, x1 = _footprint(m_full[0, 0], reach + kh + 2 * s, reach + kw + 2 * s, hh, ww)
+        win = (..., slice(y0, y1), slice(x0, x1))
+        m, xw, near = m_full[win], x[win], nearer[win]
+        m_s, near_s, xm_s = _down(m, s), _down(near, s), _down(xw * m, s)
+        # A pixel that is partly on this layer is split between two neighbouring rungs: its
+        # hidden share is the same surface, so it is filled with its own colour.
+        own = m_s > 1e-6
+        fill = torch.where(own, near_s, 0.0)
+        fill_colour = _down(xw, s)
         if fill_r >= 1 and float(near_s.max()) > 1e-4:
-            gm = _box(m_s, fill_r)
-            density = (gm / _box(1 - near_s, fill_r).clamp_min(_EPS)).clamp(0, 1)
-            density = torch.where(gm > 1e-5, density, torch.zeros_like(density))
-            colour = _box(xm_s, fill_r) / gm.clamp_min(_EPS)
-            # A pixel that is partly on this layer is split between two neighbouring rungs:
-            # its hidden share is the same surface, so it is filled with its own colour.
-            own = m_s > 1e-6
+            boxed = _box(torch.cat([m_s, 1 - near_s, xm_s], dim=1), fill_r)
+            gm, gv, colour = boxed[:, :1], boxed[:, 1:2], boxed[:, 2:]
+            density = torch.where(gm > 1e-5, (gm / gv.clamp_min(_EPS)).clamp(0, 1), 0.0)
             fill = torch.where(own, near_s, near_s * density)
-            alpha = m_s + fill
-            premult = xm_s + fill * torch.where(own, _down(x, s), colour)
+            fill_colour = torch.where(own, fill_colour, colour / gm.clamp_min(_EPS))
+        alpha = m_s + fill
+        premult = xm_s + fill * fill_colour
         kernel = aperture_kernel(radius / s, blades, rotation_rad, squeeze,
                                  device=x.device, dtype=x.dtype)
         blurred = fft_blur(torch.cat([premult, alpha], dim=1), kernel)
-        blurred = _up(blurred, s, (hh, ww))
-        acc = acc + trans * blurred[:, :c]
-        trans = trans * (1 - blurred[:, c:].clamp(0, 1))
-        nearer = (nearer + m).clamp(max=1)
+        blurred = _up(blurred, s, (y1 - y0, x1 - x0))
+        t = trans[win]
+        acc[win] += t * blurred[:, :c]
+        trans[win] = t * (1 - blurred[:, c:].clamp(0, 1))
+        nearer[win] = (near + m).clamp(max=1)
     cover = 1 - trans
     out = torch.where(cover > 1e-3, acc / cover.clamp_min(1e-3), x)
     return out[..., :h, :w].contiguous()

@@ -43,8 +43,9 @@ def lens_warp(height: int, width: int, *, k1: float, ca_per_1000px: float, devic
     if not (K1_RANGE[0] <= k1 <= K1_RANGE[1]):
         raise ValueError(f"lens distortion k1 = {k1} is outside the supported range "
                          f"{K1_RANGE[0]}…{K1_RANGE[1]} (the warp would fold over itself)")
-    ys = torch.arange(height, device=device, dtype=torch.float64) - (height - 1) / 2
-    xs = torch.arange(width, device=device, dtype=torch.float64) - (width - 1) / 2
+    # Built in float64 on the CPU (MPS has no float64), then moved to the frame's device.
+    ys = torch.arange(height, dtype=torch.float64) - (height - 1) / 2
+    xs = torch.arange(width, dtype=torch.float64) - (width - 1) / 2
     half_diag = ((height - 1) ** 2 + (width - 1) ** 2) ** 0.5 / 2
     yy, xx = torch.meshgrid(ys, xs, indexing="ij")
     rd = torch.sqrt(xx * xx + yy * yy) / half_diag
@@ -59,7 +60,7 @@ def lens_warp(height: int, width: int, *, k1: float, ca_per_1000px: float, devic
         gx = (2 * sx + 1) / width - 1
         gy = (2 * sy + 1) / height - 1
         grids.append(torch.stack([gx, gy], dim=-1))
-    return torch.stack(grids).to(dtype)
+    return torch.stack(grids).to(device=device, dtype=dtype)
 
 
 def warp_frame_channels(rgb: torch.Tensor, aovs: dict[str, torch.Tensor], grids: torch.Tensor

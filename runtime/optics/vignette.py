@@ -21,8 +21,9 @@ __all__ = ["vignette_gain", "apply_vignette"]
 def vignette_gain(height: int, width: int, *, strength: float, pixel_pitch_m: float,
                   image_distance_m: float, device=None, dtype=torch.float32) -> torch.Tensor:
     """Multiplicative gain ``(1, 1, H, W)``: 1 on the axis, ``1 − strength`` in the corners."""
-    ys = (torch.arange(height, device=device, dtype=torch.float64) - (height - 1) / 2) * pixel_pitch_m
-    xs = (torch.arange(width, device=device, dtype=torch.float64) - (width - 1) / 2) * pixel_pitch_m
+    # Built in float64 on the CPU (MPS has no float64), then moved to the frame's device.
+    ys = (torch.arange(height, dtype=torch.float64) - (height - 1) / 2) * pixel_pitch_m
+    xs = (torch.arange(width, dtype=torch.float64) - (width - 1) / 2) * pixel_pitch_m
     r2 = ys[:, None] ** 2 + xs[None, :] ** 2
     v2 = image_distance_m ** 2
     cos4 = (v2 / (v2 + r2)) ** 2               # cos⁴θ = (v² / (v² + r²))²
@@ -30,7 +31,7 @@ def vignette_gain(height: int, width: int, *, strength: float, pixel_pitch_m: fl
     if strength <= 0 or corner >= 1.0:
         return torch.ones(1, 1, height, width, device=device, dtype=dtype)
     gain = 1.0 - strength * (1.0 - cos4) / (1.0 - corner)
-    return gain.to(dtype)[None, None]
+    return gain.to(device=device, dtype=dtype)[None, None]
 
 
 def apply_vignette(rgb: torch.Tensor, *, strength: float, pixel_pitch_m: float,

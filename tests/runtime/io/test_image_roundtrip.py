@@ -197,3 +197,22 @@ def test_grey_and_rgba_pngs(tmp_path):
     rgb, info = read_image(tmp_path / "a.png")
     assert info["alpha"].shape == (1, 1, 3, 5)
     assert float(info["alpha"].mean()) == pytest.approx(128 / 255)
+
+
+@pytest.mark.parametrize("compression", ["tiff_lzw", "packbits", "tiff_adobe_deflate", None])
+def test_tiffs_from_other_writers(tmp_path, compression):
+    a = np.random.default_rng(4).integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    kw = {"compression": compression} if compression else {}
+    Image.fromarray(a).save(tmp_path / "x.tif", **kw)
+    rgb, info = read_image(tmp_path / "x.tif")
+    assert info["bit_depth"] == 8 and info["colorspace"] == "srgb"
+    assert torch.allclose(linear_to_srgb(rgb[0]).permute(1, 2, 0) * 255, torch.from_numpy(a).float(),
+                          atol=0.01)
+
+
+def test_float_tiff_is_linear_metres_friendly(tmp_path):
+    z = np.linspace(0.5, 7.0, 30 * 20, dtype=np.float32).reshape(20, 30)
+    Image.fromarray(z).save(tmp_path / "z.tif")
+    rgb, info = read_image(tmp_path / "z.tif")
+    assert info["colorspace"] == "linear" and info["bit_depth"] == 32
+    assert np.allclose(rgb[0, 0].numpy(), z)

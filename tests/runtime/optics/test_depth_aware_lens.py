@@ -111,3 +111,43 @@ def test_lateral_chromatic_aberration_separates_red_and_blue_at_the_edge():
     expected_sep = ca * W / 1000 * r_dot / half_diag
     assert centroid[0] - centroid[2] == pytest.approx(expected_sep, rel=0.1)
     assert centroid[0] > centroid[1] > centroid[2]
+
+
+def test_blurred_foreground_edge_shows_background_not_a_dark_fringe():
+    # Mid-grey square far in front of focus over a bright, focused, flat background: across
+    # the square's blurred edge the colour must stay between the two (no halo, no dark rim).
+    frame, sq = _square_scene(0.45, 0.8, 0.3, 1.0)
+    out = apply_lens(frame, CAM, 0.8).rgb[0, 1]
+    row = out[32]
+    assert float(row.min()) >= 0.3 - 1e-3 and float(row.max()) <= 1.0 + 1e-3
+    # Monotonic from the background into the square's centre (left half of the row).
+    left = row[:48]
+    assert bool((left[1:] <= left[:-1] + 1e-4).all())
+
+
+def test_coc_is_capped_at_64_px():
+    from shotspec.runtime.optics import MAX_RADIUS_PX
+
+    rgb = torch.zeros(1, 3, 200, 200)
+    rgb[0, :, 100, 100] = 1.0e4
+    frame = Frame(rgb=rgb, aovs={"depth": torch.full((1, 1, 200, 200), float("inf"))},
+                  meta=FrameMeta(sensor_width_m=0.003))              # analytic radius ≈ 168 px
+    out = apply_lens(frame, CAM, 0.8).rgb[0, 1]
+    analytic_r = coc_px(circle_of_confusion_m(0.085, 2.0, 0.8, math.inf), 0.003, 200) / 2
+    assert analytic_r > 2 * MAX_RADIUS_PX
+    area = float((out > 0.5 * 1.0e4 / (math.pi * MAX_RADIUS_PX ** 2)).sum())
+    assert 2 * math.sqrt(area / math.pi) == pytest.approx(2 * MAX_RADIUS_PX, rel=0.05)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    g = torch.Generator().manual_seed(9)
+    rgb = torch.rand(1, 3, 48, 64, generator=g)
+    depth = 0.4 + 4 * torch.rand(1, 1, 48, 64, generator=g)
+    frame = Frame(rgb=rgb, aovs={"depth": depth}, meta=FrameMeta(sensor_width_m=SENSOR_W))
+    cam = CameraIR(blades=6, distortion=-0.1, chromatic_aberration=5.0)
+    cpu = apply_lens(frame, cam, 0.8).rgb
+    gpu_frame = Frame(rgb=rgb.cuda(), aovs={"depth": depth.cuda()}, meta=frame.meta)
+    gpu = apply_lens(gpu_frame, cam, 0.8).rgb
+    assert gpu.device.type == "cuda"
+    assert torch.allclose(gpu.cpu(), cpu, atol=1e-4)
