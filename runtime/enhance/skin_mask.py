@@ -5,8 +5,8 @@ image (384 px on the long side) in display-referred YCbCr, where the classic ski
 (Cb 77–127, Cr 133–173, Chai & Ngan 1999) holds across skin tones:
 
 1. seed pixels: inside the box, not near black or clipped;
-2. an image-specific Gaussian colour model (mean and covariance of Cb, Cr) is fitted to the seeds
-   and every pixel scored by its Mahalanobis distance — this drops lips and redder cloth that the
+2. an image-specific robust colour model (median and MAD of Cb, Cr) is fitted to the seeds
+   and every pixel scored by its robust distance — this drops lips and redder cloth that the
    broad box lets through;
 3. smoothness: hair, brows, lashes, eyes and fabric have strong fine-scale contrast at this scale,
    skin (even with pores) very little; pixels above a relative band-energy limit are dropped;
@@ -170,7 +170,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
     m = torch.where(m < 0.02, torch.zeros_like(m), m)
 
     inv = 1.0 / scale
-    desc = (f"YCbCr skin-colour model (Gaussian in CbCr fitted to {int(core_t.sum())} seed pixels, "
+    desc = (f"YCbCr skin-colour model (robust CbCr model fitted to {int(core_t.sum())} seed pixels, "
             f"Cb≈{mu[0]:.0f} Cr≈{mu[1]:.0f}) and smoothness, {len(keep)} region(s)")
     features = find_face_features(frame.rgb) if use_landmarks else None
     excl = feature_mask(frame, features)

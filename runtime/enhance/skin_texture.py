@@ -13,7 +13,7 @@ pores          60 /cm²       0.10 mm          "
 fine lines     2 × 180 /cm²  0.45 × 0.035 mm  furrows along ±40° (the skin's rhombic relief)
 fine lines     80 /cm²       0.35 × 0.03 mm   furrows across
 undulation     100 /cm²      0.25 mm          ± gentle relief
-bumps          4 /cm²        0.35 mm          raised (tiny papules)
+bumps          1.5 /cm²      0.3 mm           raised (tiny papules)
 redness        5 /cm²        0.5 mm           haemoglobin-like albedo spots
 freckling      30 /cm²       0.35 mm          faint melanin-like albedo variation
 =============  ============  ===============  ===========================================
