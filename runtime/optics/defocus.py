@@ -87,11 +87,13 @@ def _box(x: torch.Tensor, radius: int) -> torch.Tensor:
     return y.to(x.dtype)
 
 
-def _footprint(m: torch.Tensor, grow_y: float, grow_x: float, h: int, w: int
-               ) -> tuple[int, int, int, int]:
-    """Bounding box of ``m > 0`` grown by the given margins, on a 4-pixel grid, clipped."""
-    rows = torch.nonzero(m.amax(dim=1) > 1e-4).reshape(-1)
-    cols = torch.nonzero(m.amax(dim=0) > 1e-4).reshape(-1)
+def _footprint(i: int, bounds: tuple[torch.Tensor, ...], grow_y: float, grow_x: float,
+               h: int, w: int) -> tuple[int, int, int, int]:
+    """Rows/columns that hold layer ``i`` (a pixel whose lower rung is i − 1 or i), grown by
+    the given margins, on a 4-pixel grid, clipped to the frame."""
+    row_lo, row_hi, col_lo, col_hi = bounds
+    rows = torch.nonzero((row_lo <= i) & (row_hi >= i - 1)).reshape(-1)
+    cols = torch.nonzero((col_lo <= i) & (col_hi >= i - 1)).reshape(-1)
     gy, gx = int(math.ceil(grow_y)), int(math.ceil(grow_x))
     y0 = max(0, (int(rows[0]) - gy) // 4 * 4)
     y1 = min(h, -(-(int(rows[-1]) + 1 + gy) // 4) * 4)
@@ -150,6 +152,8 @@ def layered_defocus(x: torch.Tensor, signed_radius_px: torch.Tensor, *, blades: 
     # piecewise-constant depth, close to the rung for smooth depth ramps.
     radii = [round(float(v), 4) for v in (moment / mass.clamp_min(1e-12)).tolist()]
     hh, ww = x.shape[-2:]
+    lo2 = lower[0, 0]
+    bounds = tuple(t.cpu() for t in (lo2.amin(1), lo2.amax(1), lo2.amin(0), lo2.amax(0)))
 
     acc = torch.zeros_like(x)
     trans = torch.ones(1, 1, hh, ww, device=x.device, dtype=x.dtype)
@@ -163,10 +167,9 @@ def layered_defocus(x: torch.Tensor, signed_radius_px: torch.Tensor, *, blades: 
         kh, kw = kernel_half_size(radius, blades, squeeze)
         # Work only on the layer's footprint: its pixels, grown by the fill reach and the
         # kernel (outside that the layer contributes exactly nothing).
-        m_full = _layer_weight(i, lower, w_upper)
-        y0, y1, x0, x1 = _footprint(m_full[0, 0], reach + kh + 2 * s, reach + kw + 2 * s, hh, ww)
+        y0, y1, x0, x1 = _footprint(i, bounds, reach + kh + 2 * s, reach + kw + 2 * s, hh, ww)
         win = (..., slice(y0, y1), slice(x0, x1))
-        m, xw, near = m_full[win], x[win], nearer[win]
+        m, xw, near = _layer_weight(i, lower[win], w_upper[win]), x[win], nearer[win]
         m_s, near_s, xm_s = _down(m, s), _down(near, s), _down(xw * m, s)
         # A pixel that is partly on this layer is split between two neighbouring rungs: its
         # hidden share is the same surface, so it is filled with its own colour.
