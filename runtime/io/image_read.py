@@ -68,10 +68,9 @@ def _pillow_read(path: str, fmt: str) -> tuple[np.ndarray, int]:
             return np.asarray(im, dtype=np.float32)[..., None], 32
         if fmt == "png" and mode in ("RGB", "RGBA") and _png_bit_depth(path) == 16:
             full = decode_png16(path, mode)
-            if full is None:
-                raise ImageError(path, "this Pillow build cannot decode 16-bit RGB PNGs at "
-                                       "full precision", "save the plate as 16-bit TIFF or EXR")
-            return full, 16
+            if full is not None:
+                return full, 16
+            # 16-bit grey+alpha (or a Pillow without the raw modes): 8-bit precision.
         if mode in ("1", "L", "P", "LA", "PA", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
             has_alpha = mode in ("LA", "PA") or (mode == "P" and "transparency" in im.info)
             im = im.convert("RGBA" if has_alpha else "RGB")
