@@ -25,6 +25,10 @@ from shotspec.runtime.identity.photos import (PhotoLoadError, PhotoThresholds, b
                                               list_photos, load_photo, shadow_ratio, srgb_luma)
 from shotspec.runtime.identity.skin_params import SkinSample, classify_undertone, measure_skin
 
+# a pixel is blown out when all three channels are at least sRGB 0.96 (white, not just a red
+# channel at its limit, which lit light skin often reaches)
+CLIP_LINEAR = 0.9131
+
 __all__ = ["PhotoResult", "BuildResult", "BuildError", "build_identity", "derive_seed"]
 
 
@@ -81,11 +85,25 @@ def _check_photo(path: Path, result: PhotoResult, t: PhotoThresholds,
                               f"{t.min_side_px} px on the short side)")
         return
     luma = srgb_luma(rgb)
-    if float(luma.mean()) < t.image_dark_luma:
-        result.reasons.append(f"too dark (mean brightness {float(luma.mean()):.2f}; "
+    top = float(torch.quantile(luma.flatten(), 0.995))
+    if top < t.image_dark_luma:
+        result.reasons.append(f"too dark: underexposed (its brightest pixels reach {top:.2f}; "
                               f"need ≥ {t.image_dark_luma:.2f})")
         return
+    h, w = rgb.shape[-2:]
+    white = rgb.amin(1, keepdim=True) >= CLIP_LINEAR
+    centre = float(white[..., h // 4: 3 * h // 4, w // 4: 3 * w // 4].float().mean())
+    if centre > 3 * t.clip_fraction:
+        result.reasons.append(f"blown out ({centre:.0%} of the middle of the photo is white)")
+        return
     face = find_face(rgb, use_mediapipe)
+    if face.region is not None:
+        region = torch.from_numpy(face.region)[None, None]
+        ratio = shadow_ratio(rgb, region, face.width)
+        if ratio > t.shadow_ratio:
+            result.reasons.append(f"heavy shadows across the face ({np.log2(ratio):.1f} stops "
+                                  f"between lit and shadow side; at most {np.log2(t.shadow_ratio):.1f})")
+            return
     if not face.found:
         result.reasons.append(face.reason or "no face found")
         return
@@ -95,18 +113,13 @@ def _check_photo(path: Path, result: PhotoResult, t: PhotoThresholds,
     if face_px < t.min_face_px:
         result.reasons.append(f"face too small ({face_px:.0f} px wide; need ≥ {t.min_face_px} px)")
     skin = torch.from_numpy(face.skin)[None, None]
-    region = torch.from_numpy(face.region)[None, None]
     p95 = float(torch.quantile(luma[skin], 0.95))
     if p95 < t.dark_luma:
         result.reasons.append(f"face too dark (brightest skin {p95:.2f}; need ≥ {t.dark_luma:.2f})")
-    clipped = float((rgb.amax(1, keepdim=True) >= 0.97)[region].float().mean())
+    clipped = float(white[region].float().mean())
     if clipped > t.clip_fraction:
         result.reasons.append(f"blown out ({clipped:.0%} of the face clipped; at most "
                               f"{t.clip_fraction:.0%})")
-    ratio = shadow_ratio(rgb, skin, face.width)
-    if ratio > t.shadow_ratio:
-        result.reasons.append(f"heavy shadows across the face ({np.log2(ratio):.1f} stops between "
-                              f"lit and shadow side; at most {np.log2(t.shadow_ratio):.1f})")
     blur = blur_metric(luma, region)
     if blur > t.blur:
         result.reasons.append(f"blurred: motion or focus (blur {blur:.2f}; at most {t.blur:.2f})")

@@ -9,7 +9,7 @@ photo does not say how many millimetres a pixel is:
   fallback landmarks: ``ratio = EYE_RATIO[0] + EYE_RATIO[1] · eye_spacing``.
 
 A photo counts as front-ish when the mouth sits within ``FRONTAL_TOLERANCE`` eye distances of
-the eyes' midpoint (about ±10° of yaw) and the eye line is within 10° of level. Other face
+the eyes' midpoint (about ±5° of yaw) and the eye line is within 10° of level. Other face
 parameters (head, jaw and mouth widths, nose, chin) are left to the character's seed: the
 fallback cannot see them reliably (widths need both sides of the face equally lit); docs/identity.md
 says so.
@@ -24,7 +24,7 @@ from shotspec.runtime.identity.face_finder import Landmarks
 __all__ = ["shape_params", "is_frontal", "EYE_RATIO", "FRONTAL_TOLERANCE"]
 
 EYE_RATIO = (0.808, 0.0556)
-FRONTAL_TOLERANCE = 0.08
+FRONTAL_TOLERANCE = 0.04
 
 
 def is_frontal(marks: Landmarks) -> bool:

@@ -35,9 +35,10 @@ class PhotoThresholds:
     min_side_px: int = 96            # shorter image side
     min_face_px: int = 48            # width of the found face
     dark_luma: float = 0.10          # 95th pct sRGB luma of the face skin below this: too dark
-    image_dark_luma: float = 0.06    # mean sRGB luma of the whole image below this: too dark
-    clip_fraction: float = 0.10      # share of face pixels with a channel ≥ 0.985: blown out
-    shadow_ratio: float = 6.0        # p95/p5 of smoothed face luminance (≈ 2.6 stops): shadows
+    image_dark_luma: float = 0.40    # 99.5th pct sRGB luma of the whole image below this: too
+                                     # dark (nothing near white: ≈ 2.3 stops under)
+    clip_fraction: float = 0.10      # share of face pixels white (all channels ≥ 0.96): blown out
+    shadow_ratio: float = 8.0        # p95/p5 of smoothed face luminance (3 stops): heavy shadows
     blur: float = 0.52               # Crété-Roffet metric (0 sharp … 1 flat) above this: blurred
 
 
@@ -121,8 +122,9 @@ def blur_metric(luma: torch.Tensor, mask: torch.Tensor) -> float:
 
 
 def shadow_ratio(rgb: torch.Tensor, mask: torch.Tensor, face_px: float) -> float:
-    """Contrast of the large-scale light over the face skin: p95/p5 of the linear luminance
-    smoothed over ~6 % of the face width (pores and freckles do not count, shadows do)."""
+    """Contrast of the large-scale light over the face region ``mask`` (skin with its holes
+    filled, so a shadowed half still counts): p95/p5 of the linear luminance smoothed over ~6 %
+    of the face width (pores and freckles do not count, shadows do)."""
     if rgb.shape[:2] != (1, 3):
         raise ValueError(f"rgb must be (1, 3, H, W), got {tuple(rgb.shape)}")
     lum = 0.2126 * rgb[:, 0:1] + 0.7152 * rgb[:, 1:2] + 0.0722 * rgb[:, 2:3]

@@ -44,7 +44,8 @@ LIT_PERCENTILES = (55.0, 92.0)
 # that weighs more on darker skin, so the offset depends on the tone.
 NEUTRAL_U = ((2.0, 0.005), (3.0, 0.029), (5.0, -0.028), (7.0, 0.131), (9.0, 0.126))
 REDNESS_U_SLOPE = 0.09             # redness raises U on light skin (fades out by Monk 7)
-UNDERTONE_T = (0.035, 0.018)       # warm below −0.035, cool above +0.018
+UNDERTONE_T = (0.02, 0.01)         # warm below −0.02, cool above +0.01 (renders: warm ≈ −0.04,
+                                   # cool ≈ +0.02, neutral 0 ± 0.015)
 REDNESS_TABLE = ((0.022, 0.0), (0.082, 0.5), (0.195, 1.0))   # (p90 − p50 of ln R/G, redness)
 FRECKLE_TABLE = ((0.0, 0.0), (2.0, 0.5), (4.0, 1.0))          # (spots per 100 ipd², freckles)
 FRECKLE_MIN_IPD_PX = 90.0

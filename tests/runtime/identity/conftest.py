@@ -1,0 +1,88 @@
+"""Fixtures: renders of the procedural character as reference photos (the closed loop).
+
+A "camera" white-balances to the key light (as a photographer's camera would) and encodes
+sRGB, like an ordinary photo. The photo set is rendered once per test session (3 poses × 3
+lighting rigs at 96×120 px) because sphere tracing dominates the identity tests' time.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from shotspec.compiler.ir import FACE_PARAMS, CameraIR, CharacterIR, FaceIR, LightIR, SkinIR, ToneIR
+from shotspec.compiler.tables import monk_albedo
+from shotspec.runtime.character import render_geometry, shade
+from shotspec.runtime.color import kelvin_to_rgb, linear_to_srgb
+
+
+WIDTH, HEIGHT, DISTANCE_M = 96, 120, 0.45
+
+# camera (yaw, pitch) in radians: frontal, slight turns, three-quarter-ish
+POSES = ((0.0, 0.0), (0.10, 0.03), (-0.10, -0.03))
+
+
+def _rig(az_deg: float, el_deg: float, kelvin: float, intensity: float, fill: float):
+    return (LightIR(name="key", kind="area", key=True, azimuth_rad=math.radians(az_deg),
+                    elevation_rad=math.radians(el_deg), distance_m=1.2, size_m=0.8,
+                    temperature_k=kelvin, intensity=intensity),
+            LightIR(name="fill", kind="environment", intensity=fill, temperature_k=kelvin))
+
+
+RIGS = (_rig(25, 20, 5600, 1.0, 0.35), _rig(-30, 25, 5600, 1.0, 0.4), _rig(15, 15, 4300, 1.1, 0.3))
+
+
+def person(tone: float = 4.0, undertone: str = "warm", redness: float = 0.4,
+           eye_spacing: float = -0.5, seed: int = 11) -> CharacterIR:
+    face = {k: 0.0 for k in FACE_PARAMS}
+    face["eye_spacing"] = eye_spacing
+    return CharacterIR(name="mara", seed=seed, face=FaceIR(**face),
+                       skin=SkinIR(tone=ToneIR(value=tone, albedo_srgb=monk_albedo(tone),
+                                               undertone=undertone), redness=redness))
+
+
+def save_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0, exposure: float = 1.0) -> None:
+    """Linear (1, 3, H, W) → white-balanced, sRGB-encoded 8-bit PNG."""
+    wb = torch.tensor(kelvin_to_rgb(white_k), dtype=rgb.dtype).view(1, 3, 1, 1)
+    s = linear_to_srgb((rgb / wb * exposure).clamp(0, 1))[0].permute(1, 2, 0).numpy()
+    Image.fromarray((s * 255.0 + 0.5).astype(np.uint8)).save(path)
+
+
+def camera(yaw: float = 0.0, pitch: float = 0.0) -> CameraIR:
+    return CameraIR(distance_m=DISTANCE_M, yaw_rad=yaw, pitch_rad=pitch)
+
+
+def render_set(character: CharacterIR, folder: Path, poses=POSES, rigs=RIGS) -> dict:
+    """One photo per (pose, rig): geometry once per pose, shaded under each rig.
+    Returns {"paths": [...], "geometry": first pose's geometry frame (for re-lighting)}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, first = [], None
+    for i, (yaw, pitch) in enumerate(poses):
+        cam = camera(yaw, pitch)
+        geo = render_geometry(character, cam, WIDTH, HEIGHT)
+        first = first or geo
+        for j, rig in enumerate(rigs):
+            frame = shade(geo, character, list(rig), cam)
+            path = folder / f"pose{i}_light{j}.png"
+            save_photo(frame.rgb, path, white_k=rig[0].temperature_k)
+            paths.append(path)
+    return {"paths": paths, "geometry": first}
+
+
+TRUTH = dict(tone=4.0, undertone="warm", redness=0.4, eye_spacing=-0.5, seed=11)
+
+
+@pytest.fixture(scope="session")
+def rendered_photos(tmp_path_factory):
+    """The closed-loop photo set of ``person(**TRUTH)`` plus the frontal geometry."""
+    folder = tmp_path_factory.mktemp("identity_refs") / "mara"
+    out = render_set(person(**TRUTH), folder)
+    out["folder"] = folder
+    out["character"] = person(**TRUTH)
+    out.update(truth=TRUTH, camera=camera, save_photo=save_photo)
+    return out
