@@ -117,7 +117,7 @@ def write_image(frame, output, *, provenance: dict[str, str] | None = None,
                          f"use depth {' or '.join(map(str, _VALID[fmt]))} for {fmt}")
     if fmt == "exr":
         cs = "linear"
-    text = dict(provenance or {})
+    text = {str(k): str(v) for k, v in (provenance or {}).items()}
     text["shotspec:colorspace"] = cs
     alpha = frame.aov("alpha")
     lin = torch.nan_to_num(rgb[0].detach().float(), nan=0.0, posinf=65504.0, neginf=0.0)

@@ -81,6 +81,8 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     f, n = camera.focal_length_m, camera.f_number
     _check_lens(f, n, focus_distance_m)
     h, w = frame.height, frame.width
+    if not frame.meta.sensor_width_m > 0:
+        raise ValueError(f"frame.meta.sensor_width_m must be positive, got {frame.meta.sensor_width_m}")
     pitch = frame.meta.sensor_width_m / w
     aovs = dict(frame.aovs)
 
