@@ -15,7 +15,7 @@ import torch
 
 from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.character.face_params import trait_draws
-from shotspec.runtime.character.noise import fbm
+from shotspec.runtime.character.noise import fbm, value_noise
 
 __all__ = ["wall_hit", "bulbs", "bulb_hits", "wall_radiance", "WALL_DISTANCE_M"]
 
@@ -91,7 +91,7 @@ def wall_radiance(cam: PinholeCamera, pos: torch.Tensor, light_rgb: torch.Tensor
     rel = pos - centre
     u = rel @ torch.tensor(cam.right, device=pos.device)
     v = rel @ torch.tensor(cam.up, device=pos.device)
-    plaster = fbm(pos * 3.0, seed + 77, octaves=4) * 0.5 + fbm(pos * 40.0, seed + 78, octaves=2) * 0.12
+    plaster = fbm(pos * 3.0, seed + 77, octaves=2) * 0.5 + (value_noise(pos * 40.0, seed + 78) - 0.5) * 0.1
     albedo = torch.tensor([0.34, 0.31, 0.27], device=pos.device) * (1.0 + plaster)[:, None]
     # a pool of light on the wall above and to the left of the head, falling off to the corners
     dist2 = (u + 0.35) ** 2 + ((v - 0.25) * 1.3) ** 2

@@ -7,7 +7,7 @@ subject's eye level. The rig turns with the camera's yaw, so "key 45° right" st
 when the camera orbits; elevation stays relative to the horizon (gravity does not orbit).
 Positions are ``distance_m`` from the point between the eyes.
 
-Soft shadows march the head's distance grid (plus the torso) towards each light and keep the
+Soft shadows march the head's baked distance grid towards each light and keep the
 smallest clearance angle ``h / t`` (Quilez' penumbra estimate); the penumbra width is the light's
 angular radius ``size_m / (2 · distance_m)``, so a big close softbox gives soft edges and a bare
 bulb hard ones.
@@ -23,15 +23,14 @@ import torch
 
 from shotspec.compiler.ir import CameraIR, LightIR
 from shotspec.runtime.character.camera import EYE_PLANE_Z
-from shotspec.runtime.character.sdf import HeadModel
-from shotspec.runtime.character.trace import DistanceGrid
+from shotspec.runtime.character.trace import SceneGrids
 from shotspec.runtime.color import kelvin_to_rgb
 
 __all__ = ["RigLight", "rig", "soft_shadow", "ambient_occlusion", "DEFAULT_RIG"]
 
 DEFAULT_RIG = (
     LightIR(name="key", kind="area", key=True, azimuth_rad=math.radians(40),
-            elevation_rad=math.radians(30), distance_m=1.2, size_m=0.6, temperature_k=5600),
+            elevation_rad=math.radians(30), distance_m=1.4, size_m=0.4, temperature_k=5600),
     LightIR(name="fill", kind="environment", intensity=0.18, temperature_k=6500),
     LightIR(name="rim", kind="spot", azimuth_rad=math.radians(-145), elevation_rad=math.radians(25),
             distance_m=1.6, size_m=0.2, temperature_k=4300, intensity=0.9, cone_rad=0.5),
@@ -78,9 +77,9 @@ def rig(lights: Sequence[LightIR], camera: CameraIR) -> list[RigLight]:
     return out
 
 
-def soft_shadow(model: HeadModel, grid: DistanceGrid, pts: torch.Tensor, n: torch.Tensor,
+def soft_shadow(grid: SceneGrids, pts: torch.Tensor, n: torch.Tensor,
                 to_light: torch.Tensor, max_t: torch.Tensor, angular_radius: float,
-                steps: int = 48) -> torch.Tensor:
+                steps: int = 40) -> torch.Tensor:
     """Visibility 0–1 (N,) of a light of ``angular_radius`` from points ``pts`` (N, 3) with
     normals ``n``, along unit ``to_light`` (N, 3) up to ``max_t`` (N,) metres."""
     origin = pts + n * 0.0015
@@ -93,23 +92,22 @@ def soft_shadow(model: HeadModel, grid: DistanceGrid, pts: torch.Tensor, n: torc
         if alive.numel() == 0:
             break
         p = origin[alive] + to_light[alive] * t[alive, None]
-        h = torch.minimum(grid.sample(p), model.torso(p))
+        h = grid.head.sample(p)
         r = torch.minimum(res[alive], k * h / t[alive])
         res[alive] = r
-        t[alive] = t[alive] + h.clamp(0.0008, 0.03)
-        done = (r < -1.0) | (t[alive] > max_t[alive]) | (t[alive] > 0.6)
+        t[alive] = t[alive] + h.clamp(0.001, 0.03)
+        done = (r < -1.0) | (t[alive] > max_t[alive]) | (t[alive] > 0.35)
         alive = alive[~done]
     x = ((res.clamp(-1.0, 1.0) + 1.0) * 0.5)
     vis = x * x * (3.0 - 2.0 * x)
     return vis
 
 
-def ambient_occlusion(grid: DistanceGrid, model: HeadModel, pts: torch.Tensor, n: torch.Tensor
-                      ) -> torch.Tensor:
+def ambient_occlusion(grid: SceneGrids, pts: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     """Cheap SDF ambient occlusion (N,) 0–1: how much the field closes in along the normal."""
     occ = torch.zeros(pts.shape[0], device=pts.device)
     for i, dist in enumerate((0.004, 0.010, 0.020, 0.035)):
         p = pts + n * dist
-        d = torch.minimum(grid.sample(p), model.torso(p))
+        d = grid.sample(p)
         occ = occ + (dist - d).clamp_min(0.0) / dist * (0.5 ** i)
     return (1.0 - 0.55 * occ).clamp(0.0, 1.0)

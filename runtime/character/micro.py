@@ -1,14 +1,14 @@
 """Micro-geometry: pores, fine lines, imperfections (skin), strands (hair), weave (cloth).
 
 Defined as a height field in 3D object space (millimetre lattice), evaluated only at the hit
-points and applied as a bump: the normal is tilted by the surface gradient of the height (a
-tetrahedron finite difference of the 3D field, projected onto the tangent plane). It never enters
+points and applied as a bump: the normal is tilted by the surface gradient of the height (the
+analytic 3D gradient of every term, projected onto the tangent plane). It never enters
 the sphere trace, and because it lives in object space it stays on the skin when the camera or
 the lights move.
 
-Pores are one jittered dimple per lattice cell (``noise.cell_feature``): 0.45 mm cells on the
-forehead and cheeks (~400 visible openings per cm² where the surface cuts the lattice) and
-0.28 mm cells on the nose (~1200/cm²), plus sparse enlarged 0.8 mm pores on cheeks and nose.
+Pores are one jittered dimple per lattice cell (``noise.cell_feature``), 0.2–0.35 mm across:
+0.5 mm cells on the forehead and cheeks (~400 openings per cm²) and 0.3 mm cells on the nose
+(~1100/cm²), plus sparse enlarged pores on a 0.9 mm lattice on cheeks and nose.
 Each feature is faded out once its cell falls below ~0.3 pixels (anti-aliasing by LOD), so a
 wide shot shows a fine grain and a macro shot individual pores.
 """
@@ -21,14 +21,10 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.ir import SkinIR
-from shotspec.runtime.character.noise import cell_feature, value_noise
+from shotspec.runtime.character.noise import cell_feature, value_noise, value_noise_grad
 from shotspec.runtime.character.regions import FaceRegions
 
-__all__ = ["skin_bump", "hair_bump", "cloth_bump", "bump_normals"]
-
-_TET = ((1.0, -1.0, -1.0), (-1.0, -1.0, 1.0), (-1.0, 1.0, -1.0), (1.0, 1.0, 1.0))
-_EPS_MM = 0.012
-
+__all__ = ["skin_bump", "hair_bump", "cloth_bump", "bump_from_gradient"]
 
 def _rotation(a: float, b: float, device) -> torch.Tensor:
     ca, sa, cb, sb = math.cos(a), math.sin(a), math.cos(b), math.sin(b)
@@ -43,31 +39,36 @@ def _lod(cell_mm: float, footprint_mm: torch.Tensor) -> torch.Tensor:
 
 
 def _pores(q_mm: torch.Tensor, cell_mm: float, depth_mm: float, seed: int, rot: torch.Tensor,
-           presence: float = 0.85) -> torch.Tensor:
-    """Height (mm, ≤ 0) of one pore lattice at points ``q_mm`` (N, 3)."""
-    off, r1, r2 = cell_feature((q_mm @ rot.T) / cell_mm, seed, margin=0.3)
-    radius = 0.3 * (0.55 + 0.45 * r2)
-    t = (1.0 - (off * off).sum(1) / (radius * radius)).clamp_min(0.0)
-    return -depth_mm * (0.6 + 0.4 * r2) * (r1 < presence).to(q_mm.dtype) * t * t
+           presence: float = 0.85) -> tuple[torch.Tensor, torch.Tensor]:
+    """Height (mm, ≤ 0) of one pore lattice at ``q_mm`` (N, 3) and its gradient (N, 3)."""
+    off, r1, r2 = cell_feature((q_mm @ rot.T) / cell_mm, seed, margin=0.34)
+    radius2 = (0.34 * (0.6 + 0.4 * r2)) ** 2
+    t = (1.0 - (off * off).sum(1) / radius2).clamp_min(0.0)
+    amp = depth_mm * (0.6 + 0.4 * r2) * (r1 < presence).to(q_mm.dtype)
+    h = -amp * t * t
+    g_off = (4.0 * amp * t / radius2)[:, None] * off
+    return h, (g_off @ rot) / cell_mm
 
 
-def _lines(phase: torch.Tensor, width: float) -> torch.Tensor:
+def _lines(phase: torch.Tensor, width: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Soft periodic grooves: profile (N,) and its derivative w.r.t. the phase (N,)."""
     f = phase - torch.floor(phase) - 0.5
-    return torch.exp(-(f / width) ** 2)
+    e = torch.exp(-(f / width) ** 2)
+    return e, e * (-2.0 * f / (width * width))
 
 
-def bump_normals(height_fn, pts: torch.Tensor, n: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Bumped unit normals (N, 3) and the height (N,) mm of ``height_fn(q_mm) -> (N,)`` at
-    object-space points ``pts`` (N, 3, metres) with unit normals ``n``."""
-    q = pts * 1000.0
-    h0 = height_fn(q)
-    g = torch.zeros_like(q)
-    for k in _TET:
-        kt = torch.tensor(k, device=q.device, dtype=q.dtype)
-        g = g + kt * height_fn(q + kt * _EPS_MM)[:, None]
-    g = g / (4.0 * _EPS_MM)
-    g_t = g - (g * n).sum(1, keepdim=True) * n
-    return F.normalize(n - g_t, dim=1), h0
+def _ridged(q: torch.Tensor, scale: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(1 − |2n − 1|)⁴ of stretched value noise: thin crossing furrows; value and gradient."""
+    n, g = value_noise_grad(q * scale, seed)
+    u = 2.0 * n - 1.0
+    r = 1.0 - u.abs()
+    return r ** 4, (4.0 * r ** 3 * -2.0 * torch.sign(u))[:, None] * g * scale
+
+
+def bump_from_gradient(n: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """Tilt unit normals ``n`` (N, 3) by the tangential part of a height gradient (N, 3)."""
+    g_t = grad - (grad * n).sum(1, keepdim=True) * n
+    return F.normalize(n - g_t, dim=1)
 
 
 def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceRegions,
@@ -78,66 +79,79 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     age = min(max((skin.age_years - 18.0) / 40.0, 0.1), 1.6)
     nose, forehead, lips = regions.nose, regions.forehead, regions.lips
     rot_a, rot_b, rot_c = _rotation(0.61, 0.37, dev), _rotation(1.33, 0.91, dev), _rotation(2.1, 1.4, dev)
-    a_fine = skin.pores * _lod(0.45, footprint_mm) * (1.0 - 0.7 * nose) * (1.0 - lips)
-    a_nose = skin.pores * _lod(0.28, footprint_mm) * nose
-    a_big = skin.pores * _lod(0.80, footprint_mm) * (0.35 + 0.65 * torch.maximum(nose, regions.cheeks)) \
+    a_fine = skin.pores * _lod(0.50, footprint_mm) * (1.0 - 0.7 * nose) * (1.0 - lips)
+    a_nose = skin.pores * _lod(0.30, footprint_mm) * nose
+    a_big = skin.pores * _lod(0.90, footprint_mm) * (0.35 + 0.65 * torch.maximum(nose, regions.cheeks)) \
         * (1.0 - lips)
-    a_relief = _lod(0.9, footprint_mm) * (0.4 + 0.3 * age)
+    a_relief = _lod(0.9, footprint_mm) * (0.4 + 0.3 * age) * min(1.0, 1.5 * skin.pores)
     a_fore = 0.05 * skin.fine_lines * age * forehead * _lod(2.0, footprint_mm)
     cw, cang = regions.crows_feet()
     a_crow = 0.045 * skin.fine_lines * age * cw * _lod(1.5, footprint_mm)
     a_lip = 0.03 * lips * _lod(0.9, footprint_mm)
     a_imp = 0.05 * skin.imperfections * _lod(2.5, footprint_mm)
-    y_mm = pts[:, 1] * 1000.0
-    x_mm = pts[:, 0] * 1000.0
-
-    def height(q: torch.Tensor) -> torch.Tensor:
-        h = a_fine * _pores(q, 0.45, 0.045, seed + 11, rot_a)
-        h = h + a_nose * _pores(q, 0.28, 0.04, seed + 23, rot_b)
-        h = h + a_big * _pores(q, 0.80, 0.06, seed + 37, rot_c, presence=0.35)
-        # crosshatched skin relief: ridged noise stretched along two directions
-        r1 = 1.0 - (2.0 * value_noise(q * torch.tensor([1.6, 0.45, 1.6], device=dev), seed + 41) - 1.0).abs()
-        r2 = 1.0 - (2.0 * value_noise(q * torch.tensor([0.5, 1.5, 1.5], device=dev), seed + 43) - 1.0).abs()
-        h = h - a_relief * 0.010 * (r1 ** 4 + r2 ** 4)
-        # forehead lines (horizontal, wavy) and crow's feet (fanning from the outer eye corner)
-        warp = value_noise(q / 14.0, seed + 51) * 0.6
-        h = h - a_fore * _lines(q[:, 1] / 8.5 + warp, 0.07)
-        h = h - a_crow * _lines(cang * 3.2 + warp * 0.7, 0.09)
-        # vertical lip lines
-        h = h - a_lip * _lines(q[:, 0] / 1.1 + warp, 0.12)
-        # imperfections: a few small raised bumps
-        b = value_noise(q / 2.2, seed + 61)
-        h = h + a_imp * ((b - 0.80) / 0.2).clamp(0.0, 1.0) ** 2
-        return h
-
-    del x_mm, y_mm
-    nb, h0 = bump_normals(height, pts, n)
-    cavity = (-h0 / 0.04).clamp(0.0, 1.0)
-    return nb, cavity
+    q = pts * 1000.0
+    h = torch.zeros(q.shape[0], device=dev)
+    g = torch.zeros_like(q)
+    for amp, cell, depth, sd, rot, pres in ((a_fine, 0.50, 0.09, 11, rot_a, 0.85),
+                                            (a_nose, 0.30, 0.07, 23, rot_b, 0.9),
+                                            (a_big, 0.90, 0.12, 37, rot_c, 0.4)):
+        sel = (amp > 1e-3).nonzero()[:, 0]
+        if sel.numel():
+            ph, pg = _pores(q[sel], cell, depth, seed + sd, rot, pres)
+            h[sel] += amp[sel] * ph
+            g[sel] += amp[sel, None] * pg
+    # crosshatched skin relief: ridged noise stretched along two directions
+    for scale, sd in (((1.6, 0.45, 1.6), 41), ((0.5, 1.5, 1.5), 43)):
+        rv, rg = _ridged(q, torch.tensor(scale, device=dev), seed + sd)
+        h -= a_relief * 0.010 * rv
+        g -= (a_relief * 0.010)[:, None] * rg
+    # forehead lines (horizontal, wavy), crow's feet (fanning from the outer eye corner), lip lines
+    warp = value_noise(q / 14.0, seed + 51) * 0.6
+    lv, ld = _lines(q[:, 1] / 8.5 + warp, 0.07)
+    h -= a_fore * lv
+    g[:, 1] -= a_fore * ld / 8.5
+    lv, ld = _lines(cang * 3.2 + warp * 0.7, 0.09)
+    cx = (pts[:, 0].abs() - (regions.model.eye_x + 0.016)) * 1000.0
+    cy = (pts[:, 1] - 0.001) * 1000.0
+    r2 = (cx * cx + cy * cy).clamp_min(1e-3)
+    sx = torch.sign(pts[:, 0])
+    h -= a_crow * lv
+    g[:, 0] -= a_crow * ld * 3.2 * (-cy / r2) * sx
+    g[:, 1] -= a_crow * ld * 3.2 * (cx / r2)
+    lv, ld = _lines(q[:, 0] / 1.1 + warp, 0.12)
+    h -= a_lip * lv
+    g[:, 0] -= a_lip * ld / 1.1
+    # imperfections: a few small raised bumps
+    b, bg = value_noise_grad(q / 2.2, seed + 61)
+    bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
+    h += a_imp * bb * bb
+    g += (a_imp * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
+    cavity = (-h / 0.05).clamp(0.0, 1.0)
+    return bump_from_gradient(n, g), cavity
 
 
 def hair_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, seed: int
               ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Short cropped hair: fine streaks flowing back over the head (height in mm)."""
+    """Short cropped hair: fine streaks flowing back over the head; bumped normals and a
+    strand-shadow term (N,) 0–1."""
     amp = 0.08 * _lod(0.25, footprint_mm) + 0.05
     scale = torch.tensor([9.0, 9.0, 0.5], device=pts.device)
-
-    def height(q: torch.Tensor) -> torch.Tensor:
-        return amp * (value_noise(q * scale, seed + 301) + 0.5 * value_noise(q * scale * 2.3, seed + 302))
-
-    nb, h0 = bump_normals(height, pts, n)
-    return nb, (1.0 - h0 / (amp * 1.5)).clamp(0.0, 1.0)
+    q = pts * 1000.0
+    v1, g1 = value_noise_grad(q * scale, seed + 301)
+    v2, g2 = value_noise_grad(q * scale * 2.3, seed + 302)
+    h = amp * (v1 + 0.5 * v2)
+    g = amp[:, None] * (g1 * scale + 0.5 * g2 * scale * 2.3)
+    return bump_from_gradient(n, g), (1.0 - h / (amp * 1.5)).clamp(0.0, 1.0)
 
 
 def cloth_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, seed: int
                ) -> torch.Tensor:
     """Knit fabric: a fine weave plus soft folds."""
     amp = 0.05 * _lod(1.2, footprint_mm)
-
-    def height(q: torch.Tensor) -> torch.Tensor:
-        weave = torch.sin(q[:, 0] * (2 * math.pi / 1.3)) * torch.sin(q[:, 1] * (2 * math.pi / 1.3))
-        folds = value_noise(q / 35.0, seed + 401) * 3.0
-        return amp * weave + folds
-
-    nb, _ = bump_normals(height, pts, n)
-    return nb
+    q = pts * 1000.0
+    k = 2 * math.pi / 1.3
+    sx, cx = torch.sin(q[:, 0] * k), torch.cos(q[:, 0] * k)
+    sy, cy = torch.sin(q[:, 1] * k), torch.cos(q[:, 1] * k)
+    _, fg = value_noise_grad(q / 35.0, seed + 401)
+    g = torch.stack((amp * k * cx * sy, amp * k * sx * cy, torch.zeros_like(sx)), dim=1) + fg * (3.0 / 35.0)
+    return bump_from_gradient(n, g)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["hash3", "value_noise", "fbm", "cell_feature"]
+__all__ = ["hash3", "value_noise", "value_noise_grad", "fbm", "cell_feature"]
 
 _M = 0x7FFFFFFF
 
@@ -18,8 +18,7 @@ def hash3(ix: torch.Tensor, iy: torch.Tensor, iz: torch.Tensor, seed: int) -> to
     """Uniform float in [0, 1) per integer lattice point ``(ix, iy, iz)`` (int64 tensors)."""
     h = (ix * 73856093 + iy * 19349663 + iz * 83492791 + (int(seed) * 2654435761 & _M)) & _M
     h = ((h ^ (h >> 13)) * 1274126177) & _M
-    h = ((h ^ (h >> 16)) * 668265263) & _M
-    h = h ^ (h >> 15)
+    h = h ^ (h >> 16)
     return (h & 0xFFFFFF).to(torch.float32) * (1.0 / 16777216.0)
 
 
@@ -41,6 +40,36 @@ def value_noise(p: torch.Tensor, seed: int) -> torch.Tensor:
                 v = hash3(ix + dx, iy + dy, iz + dz, seed) * (wx * wy * wz)
                 out = v if out is None else out + v
     return out
+
+
+def value_noise_grad(p: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Value noise (N,) and its analytic gradient (N, 3) w.r.t. ``p`` (N, 3), unit lattice."""
+    f = torch.floor(p)
+    t = p - f
+    s = t * t * (3.0 - 2.0 * t)
+    ds = 6.0 * t * (1.0 - t)
+    i = f.to(torch.int64)
+    ix, iy, iz = i[:, 0], i[:, 1], i[:, 2]
+    c = {}
+    for dz in (0, 1):
+        for dy in (0, 1):
+            for dx in (0, 1):
+                c[dx, dy, dz] = hash3(ix + dx, iy + dy, iz + dz, seed)
+    sx, sy, sz = s[:, 0], s[:, 1], s[:, 2]
+    # trilinear: interpolate along x, then y, then z, keeping the partial derivatives
+    x00 = c[0, 0, 0] + sx * (c[1, 0, 0] - c[0, 0, 0])
+    x10 = c[0, 1, 0] + sx * (c[1, 1, 0] - c[0, 1, 0])
+    x01 = c[0, 0, 1] + sx * (c[1, 0, 1] - c[0, 0, 1])
+    x11 = c[0, 1, 1] + sx * (c[1, 1, 1] - c[0, 1, 1])
+    y0 = x00 + sy * (x10 - x00)
+    y1 = x01 + sy * (x11 - x01)
+    v = y0 + sz * (y1 - y0)
+    dx0 = (c[1, 0, 0] - c[0, 0, 0]) + sy * ((c[1, 1, 0] - c[0, 1, 0]) - (c[1, 0, 0] - c[0, 0, 0]))
+    dx1 = (c[1, 0, 1] - c[0, 0, 1]) + sy * ((c[1, 1, 1] - c[0, 1, 1]) - (c[1, 0, 1] - c[0, 0, 1]))
+    gx = (dx0 + sz * (dx1 - dx0)) * ds[:, 0]
+    gy = ((x10 - x00) + sz * ((x11 - x01) - (x10 - x00))) * ds[:, 1]
+    gz = (y1 - y0) * ds[:, 2]
+    return v, torch.stack((gx, gy, gz), dim=1)
 
 
 def fbm(p: torch.Tensor, seed: int, octaves: int = 3, gain: float = 0.5) -> torch.Tensor:

@@ -86,7 +86,7 @@ class HeadModel:
 
     @property
     def lips_center(self) -> tuple[float, float, float]:
-        return (0.0, -0.0745 - 0.002 * self.p("chin_length"), 0.034)
+        return (0.0, -0.0745 - 0.002 * self.p("chin_length"), 0.0315)
 
     @property
     def ear_center(self) -> tuple[float, float, float]:
@@ -116,12 +116,12 @@ class HeadModel:
         # lower face mass, maxilla, cheeks, cheekbones, chin, jaw
         d = smin(d, _ell(x, y, z, (0, -0.055, -0.045), (0.060 * jaw, 0.062, 0.068)), 0.02)
         d = smin(d, _ell(x, y, z, (0, -0.060, -0.010), (0.036, 0.036, 0.039)), 0.012)
-        d = smin(d, _ell(ax, y, z, (0.039, -0.030, -0.002), (0.027, 0.030, 0.026)), 0.014)
+        d = smin(d, _ell(ax, y, z, (0.040, -0.032, 0.003), (0.029, 0.031, 0.026)), 0.016)
         d = smin(d, _ell(ax, y, z, (0.050 + 0.002 * cb, -0.014, -0.010),
                          (0.020, 0.012 + 0.001 * cb, 0.024 + 0.002 * cb)), 0.010)
-        d = smin(d, _ell(x, y, z, (0, -0.103 - chin, 0.001), (0.020, 0.016, 0.021)), 0.012)
-        d = smin(d, _cap(ax, y, z, (0.014 * jaw, -0.102 - chin, -0.004), (0.050 * jaw, -0.068, -0.064),
-                         0.016, 0.018), 0.016)
+        d = smin(d, _ell(x, y, z, (0, -0.103 - chin, 0.002), (0.023, 0.016, 0.021)), 0.012)
+        d = smin(d, _cap(ax, y, z, (0.016 * jaw, -0.099 - chin, -0.006), (0.052 * jaw, -0.068, -0.064),
+                         0.013, 0.015), 0.024)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = smax(d, -_ell(ax, y, z, (ex, 0.001, 0.013), (0.019, 0.014, 0.015)), 0.004)
         d = smin(d, self._lids(ax, y, z), 0.0035)
@@ -130,8 +130,8 @@ class HeadModel:
         nb = 0.0018 * P("nose_bridge")
         nw = 1 + 0.16 * P("nose_width")
         nose = _cap(x, y, z, (0, 0.004, 0.017 + nb), (0, ty + 0.009, tz - 0.005), 0.0062, 0.0085)
-        nose = smin(nose, _sph(x, y, z, (0, ty, tz - 0.001), 0.0100), 0.006)
-        alae = _ell(ax, y, z, (0.0150 * nw, ty - 0.0045, tz - 0.017), (0.0085, 0.0075, 0.0095))
+        nose = smin(nose, _sph(x, y, z, (0, ty, tz - 0.002), 0.0092), 0.006)
+        alae = _ell(ax, y, z, (0.0140 * nw, ty - 0.0045, tz - 0.017), (0.0078, 0.0068, 0.0088))
         nose = smin(nose, alae, 0.004)
         d = smin(d, nose, 0.006)
         nostril = _ell(ax, y, z, (0.0072 * nw, ty - 0.0098, tz - 0.010), (0.0040, 0.0024, 0.0058))
@@ -165,8 +165,8 @@ class HeadModel:
         u = ax - ex
         s = (1.0 - (u / w) ** 2).clamp_min(0.0)
         tilt = 0.07 * u
-        top = 0.0056 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0006
-        bottom = -0.0046 * (1 + 0.10 * es) * s + tilt - 0.0004
+        top = 0.0047 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
+        bottom = -0.0040 * (1 + 0.10 * es) * s + tilt - 0.0004
         opening = torch.maximum(y - top, bottom - y) * 0.7
         opening = torch.maximum(opening, -0.002 - z)
         return smax(ball, -opening, 0.0008)
@@ -175,7 +175,7 @@ class HeadModel:
         lf = 1 + 0.22 * self.p("lip_fullness")
         mw = 1 + 0.10 * self.p("mouth_width")
         _, ly, lz = self.lips_center
-        upper = _ell(x, y, z, (0, ly + 0.0052, lz - 0.0085), (0.0235 * mw, 0.0062 * lf, 0.0105 * lf))
+        upper = _ell(x, y, z, (0, ly + 0.0050, lz - 0.0085), (0.0235 * mw, 0.0055 * lf, 0.0100 * lf))
         cupid = _ell(x, y, z, (0, ly + 0.0085, lz - 0.0065), (0.006, 0.004, 0.006))
         lower = _ell(x, y, z, (0, ly - 0.0060, lz - 0.0105), (0.0205 * mw, 0.0072 * lf, 0.0110 * lf))
         return smin(smin(upper, cupid, 0.003), lower, 0.003)
@@ -201,9 +201,11 @@ class HeadModel:
         return smin(ear, root, 0.004)
 
     def _hair(self, x, y, z, hw, hh):
-        cap = _ell(x, y, z, (0, 0.026 * hh, -0.072), (0.0805 * hw, 0.1055 * hh, 0.1055))
-        line = (0.056 - (y - 0.62 * z) - 0.02 * (x / 0.07) ** 2) / 1.18
-        return smax(cap, line, 0.004)
+        line = (0.060 - (y - 0.55 * z) - 0.045 * (x / 0.07) ** 2) / 1.15
+        # the hair thins to ~1 mm at the hairline instead of ending in a step
+        thick = 0.0012 + 0.0068 * (-line / 0.025).clamp(0.0, 1.0)
+        cap = _ell(x, y, z, (0, 0.024 * hh, -0.070), (0.074 * hw, 0.100 * hh, 0.098)) - thick
+        return smax(cap, line, 0.003)
 
     def torso(self, pts: torch.Tensor) -> torch.Tensor:
         """Clothed shoulders and chest (analytic, outside the baked head grid)."""

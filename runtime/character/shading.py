@@ -146,7 +146,7 @@ def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[Light
                 alb[c_sel] = cloth_albedo(seed, dev)
                 a1[c_sel], w1[c_sel] = 0.5, 0.3
                 a2[c_sel], w2[c_sel] = 0.8, 0.3
-            ao = ambient_occlusion(grid, model, p, ng)
+            ao = ambient_occlusion(grid, p, ng)
             e_acc = torch.zeros(idx.numel(), 3, device=dev)
             s_acc = torch.zeros(idx.numel(), 3, device=dev)
             for light in lights_w:
@@ -164,7 +164,7 @@ def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[Light
                 sel = lit.nonzero()[:, 0]
                 if sel.numel():
                     if light.shadows:
-                        vis[sel] = soft_shadow(model, grid, p[sel], ng[sel], l[sel], dist[sel],
+                        vis[sel] = soft_shadow(grid, p[sel], ng[sel], l[sel], dist[sel],
                                                light.angular_radius)
                     else:
                         vis[sel] = 1.0

@@ -85,7 +85,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     hair = hair_albedo(seed, dev)
     alb = alb * (1.0 - brows[:, None]) + hair * brows[:, None]
     # cavities of pores and lines read slightly darker
-    alb = alb * (1.0 - 0.22 * cavity)[:, None]
+    alb = alb * (1.0 - 0.35 * cavity)[:, None]
     return alb.clamp(0.0, 1.0)
 
 

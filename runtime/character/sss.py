@@ -22,7 +22,7 @@ __all__ = ["PROFILE_VARIANCES_MM2", "PROFILE_WEIGHTS", "profile_kernel", "scatte
 PROFILE_VARIANCES_MM2 = (0.0064, 0.0484, 0.187, 0.567, 1.99, 7.41)
 PROFILE_WEIGHTS = ((0.233, 0.455, 0.649), (0.100, 0.336, 0.344), (0.118, 0.198, 0.0),
                    (0.113, 0.007, 0.007), (0.358, 0.004, 0.0), (0.078, 0.0, 0.0))
-_TAPS_PER_SIDE = 9
+_TAPS_PER_SIDE = 7
 _RANGE_MM = 3.0 * math.sqrt(PROFILE_VARIANCES_MM2[-1])
 
 
@@ -95,9 +95,20 @@ def scatter(irradiance: torch.Tensor, skin: torch.Tensor, depth: torch.Tensor,
     """
     if irradiance.dim() != 4 or irradiance.shape[1] != 3:
         raise ValueError(f"irradiance must be (1, 3, H, W), got {tuple(irradiance.shape)}")
-    d = torch.where(torch.isfinite(depth), depth, torch.full_like(depth, 1e3))
-    px_per_mm = focal_px / (d * 1000.0)
     m = (skin > 0.5).to(irradiance.dtype)
-    out = _pass(irradiance, m, d, px_per_mm, axis=0)
-    out = _pass(out, m, d, px_per_mm, axis=1)
-    return torch.where(m > 0, out, irradiance)
+    rows = m[0, 0].any(dim=1).nonzero()[:, 0]
+    cols = m[0, 0].any(dim=0).nonzero()[:, 0]
+    if rows.numel() == 0:
+        return irradiance
+    # work on the skin's bounding box only
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    crop = (..., slice(y0, y1), slice(x0, x1))
+    d = depth[crop]
+    d = torch.where(torch.isfinite(d), d, torch.full_like(d, 1e3))
+    px_per_mm = focal_px / (d * 1000.0)
+    mc = m[crop]
+    out = _pass(irradiance[crop], mc, d, px_per_mm, axis=0)
+    out = _pass(out, mc, d, px_per_mm, axis=1)
+    result = irradiance.clone()
+    result[crop] = torch.where(mc > 0, out, irradiance[crop])
+    return result
