@@ -26,9 +26,8 @@ from typing import Iterable
 import numpy as np
 
 from shotspec.compiler.diagnostics import Diagnostic, did_you_mean
-from shotspec.compiler.ir import (FACE_PARAMS, CharacterIR, FaceIR, LightIR, ProgramIR, ShotIR,
-                                  SkinIR, Span, ToneIR)
-from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb, monk_albedo
+from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, LightIR, ProgramIR, ShotIR, Span, ToneIR
+from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
 
 __all__ = [
     "Identity", "IdentitySkin", "IdentityFileError", "FORMAT_NAME", "FORMAT_VERSION",
@@ -46,7 +45,6 @@ TEMPERATURE_DRIFT_K = 500.0      # W403 when key temperatures differ by more tha
 SIDE_MIN_AZIMUTH_DEG = 10.0      # W404 ignores keys within ±10° of the camera axis
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class IdentityFileError(Exception):

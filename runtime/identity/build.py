@@ -151,7 +151,7 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
     files = list_photos(folder)
     if not files:
         return BuildResult(None, [], [], BuildError(
-            "E406", f"photo folder `{photos_dir}` holds no photos (.jpg, .png, .tif, .webp)",
+            "E406", f"photo folder `{photos_dir}` holds no photos (.jpg, .png, .tif, .exr)",
             f"add about {RECOMMENDED_PHOTOS} well-lit photos of the person's face to it"))
     results = []
     for path in files:
@@ -171,7 +171,6 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
                         "views in soft, even light) for a stable identity")
     tone = _median([r.skin.tone for r in usable])
     u_index = _median([r.skin.undertone_index for r in usable])
-    freckle_values = [r.skin.freckles for r in usable if r.skin.freckles is not None]
     face: dict[str, float] = {}
     frontal = [r for r in usable if r.shape]
     for key in sorted({k for r in frontal for k in r.shape}):
@@ -179,9 +178,6 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
     if not frontal:
         warnings.append("no front-facing photo with eyes and mouth found: face shape not "
                         "measured (the character's seed decides it)")
-    if not freckle_values:
-        warnings.append("faces too small to count freckles (the eye distance must be ≥ "
-                        "90 px): freckles not measured")
     hashes = [r.sha256 for r in usable]
     out = Path(output).resolve()
     rel_dir = Path(os.path.relpath(folder.resolve(), out.parent)).as_posix()
@@ -197,8 +193,7 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
     skin = IdentitySkin(
         tone_scale="monk", tone=round(tone, 2), albedo_srgb=monk_albedo(round(tone, 2)),
         undertone=classify_undertone(u_index),
-        redness=round(_median([r.skin.redness for r in usable]), 3),
-        freckles=round(_median(freckle_values), 3) if freckle_values else None)
+        redness=round(_median([r.skin.redness for r in usable]), 3), freckles=None)
     identity = Identity(
         version=FORMAT_VERSION, seed=derive_seed(hashes) if seed is None else int(seed),
         photos_dir=rel_dir, photos=tuple((r.name, r.sha256) for r in usable), skin=skin,

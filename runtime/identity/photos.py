@@ -15,16 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.color import linear_to_srgb, srgb_to_linear
+from shotspec.runtime.color import linear_to_srgb
 
 __all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo",
            "blur_metric", "shadow_ratio", "srgb_luma", "PhotoLoadError"]
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr")
 WORK_SIDE = 320          # analysis resolution (long side, px)
 
 
@@ -55,29 +54,22 @@ def list_photos(folder: Path) -> list[Path]:
 def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
     """Decode a photo → (linear RGB (1, 3, h, w) at the working size, original (width, height)).
 
-    EXIF orientation is applied; 8- and 16-bit files are treated as sRGB-encoded.
+    Uses ``shotspec.runtime.io.read_image`` (EXIF orientation applied; 8/16-bit files decoded
+    from sRGB, EXR and float TIFF taken as linear), then area-averages in linear light.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415
+    from shotspec.runtime.io import ImageError, read_image  # noqa: PLC0415
 
     try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            size = im.size
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(im, dtype=np.float32) / (65535.0 if "16" in im.mode else 1.0)
-                arr = np.repeat(arr[..., None], 3, axis=2)
-            else:
-                arr = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise PhotoLoadError(f"cannot read the image ({exc.__class__.__name__})") from None
-    srgb = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None].clamp(0.0, 1.0)
-    lin = srgb_to_linear(srgb)
+        lin, info = read_image(path)
+    except ImageError as exc:
+        raise PhotoLoadError(f"cannot read the image: {exc.message}") from None
+    lin = torch.nan_to_num(lin.float(), nan=0.0, posinf=1.0, neginf=0.0).clamp_min(0.0)
     h, w = lin.shape[-2:]
     scale = min(1.0, WORK_SIDE / max(h, w))
     if scale < 1.0:
         lin = F.interpolate(lin, size=(max(1, round(h * scale)), max(1, round(w * scale))),
                             mode="area")
-    return lin.float().contiguous(), (int(size[0]), int(size[1]))
+    return lin.contiguous(), (int(info.get("width", w)), int(info.get("height", h)))
 
 
 def srgb_luma(rgb: torch.Tensor) -> torch.Tensor:

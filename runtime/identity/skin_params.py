@@ -16,9 +16,9 @@ hair, background and the forehead's hairline never count.
   ``UNDERTONE_T[1]``.
 * **Redness** (0–1): how much redder the reddest tenth of the zone is than its median, in
   ``ln(R/G)`` (p90 − p50), mapped through the table ``REDNESS_TABLE`` calibrated on renders.
-* **Freckles** (0–1): density of small dark spots (difference-of-Gaussians at 0.03 eye
-  distances, ≥ ``FRECKLE_CONTRAST`` darker than their surround) per zone area, through
-  ``FRECKLE_TABLE``; measured only when the eye distance is at least ``FRECKLE_MIN_IPD_PX``.
+* **Freckles** are not measured: at the sizes photos show them (1–2 mm, a pixel or two) they
+  could not be told apart from pores and sensor noise reliably on the renders we calibrate
+  against, so the identity leaves ``freckles`` to the spec (docs/identity.md).
 
 All calibration tables were fitted on the procedural renderer (tests/runtime/identity shows the
 closed loop); docs/identity.md states the tolerances reached.
@@ -31,13 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from shotspec.compiler.identity_file import _MONK_LAB, monk_position
+from shotspec.compiler.identity_file import monk_position
 from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
 from shotspec.runtime.color import linear_to_srgb
 from shotspec.runtime.identity.face_finder import FaceFind
 
 __all__ = ["SkinSample", "measure_skin", "classify_undertone", "zone_mask", "LIT_PERCENTILES",
-           "NEUTRAL_U", "REDNESS_U_SLOPE", "UNDERTONE_T", "REDNESS_TABLE", "FRECKLE_TABLE", "FRECKLE_MIN_IPD_PX"]
+           "NEUTRAL_U", "REDNESS_U_SLOPE", "UNDERTONE_T", "REDNESS_TABLE"]
 
 LIT_PERCENTILES = (55.0, 92.0)
 # U of neutral renders (redness 0.1) by tone: the specular and fill light add a neutral part
@@ -47,9 +47,6 @@ REDNESS_U_SLOPE = 0.09             # redness raises U on light skin (fades out b
 UNDERTONE_T = (0.02, 0.01)         # warm below −0.02, cool above +0.01 (renders: warm ≈ −0.04,
                                    # cool ≈ +0.02, neutral 0 ± 0.015)
 REDNESS_TABLE = ((0.022, 0.0), (0.082, 0.5), (0.195, 1.0))   # (p90 − p50 of ln R/G, redness)
-FRECKLE_TABLE = ((0.0, 0.0), (2.0, 0.5), (4.0, 1.0))          # (spots per 100 ipd², freckles)
-FRECKLE_MIN_IPD_PX = 90.0
-FRECKLE_CONTRAST = 0.06
 
 _SWATCH_LIN = np.array([[c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
                          for c in hex_to_srgb(h)] for h in MONK_SWATCHES])
@@ -57,13 +54,12 @@ _SWATCH_LIN = np.array([[c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) **
 
 @dataclass(frozen=True)
 class SkinSample:
-    """One photo's skin measurements (``freckles`` None when the face is too small)."""
+    """One photo's skin measurements: lit colour (sRGB), Monk tone, undertone index, redness."""
 
     lit_srgb: tuple[float, float, float]
     tone: float
     undertone_index: float
     redness: float
-    freckles: float | None
     pixels: int
 
 
@@ -102,27 +98,6 @@ def classify_undertone(index: float) -> str:
     return "neutral"
 
 
-def _freckle_density(lin: np.ndarray, zone: np.ndarray, ipd: float) -> float:
-    """Dark spots per 100 ipd² of zone: local minima of a DoG on log luminance."""
-    import torch.nn.functional as F  # noqa: PLC0415
-
-    lum = torch.from_numpy(np.log(lin @ np.array([0.2126, 0.7152, 0.0722]) + 1e-3))[None, None].float()
-
-    def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-        r = max(1, int(3 * sigma))
-        k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * sigma * sigma))
-        k = (k / k.sum())
-        x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
-        return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
-
-    s = max(0.6, 0.03 * ipd)
-    dog = blur(lum, s) - blur(lum, 3 * s)
-    minima = (dog == -F.max_pool2d(-dog, 3, 1, 1)) & (dog < -FRECKLE_CONTRAST)
-    spots = minima[0, 0].numpy() & zone
-    area = zone.sum() / (ipd * ipd) * 0.01
-    return float(spots.sum() / max(area, 1e-6))
-
-
 def measure_skin(rgb: torch.Tensor, face: FaceFind) -> SkinSample | None:
     """Skin measurements of ``rgb`` (1, 3, H, W linear) inside ``face``; None when the zone
     holds fewer than 30 skin pixels."""
@@ -145,9 +120,4 @@ def measure_skin(rgb: torch.Tensor, face: FaceFind) -> SkinSample | None:
     u = np.log((lit[2] + eps) / (lit[1] + eps)) - np.log(ref[2] / ref[1])
     u -= float(np.interp(tone, *zip(*NEUTRAL_U)))
     u -= REDNESS_U_SLOPE * (redness - 0.1) * float(np.clip((7.0 - tone) / 2.0, 0.0, 1.0))
-    ipd = face.landmarks.eye_distance
-    freckles = None
-    if ipd >= FRECKLE_MIN_IPD_PX:
-        freckles = _interp(_freckle_density(lin, zone, ipd), FRECKLE_TABLE)
-    return SkinSample(tuple(float(c) for c in srgb), float(tone), float(u), redness, freckles,
-                      int(zone.sum()))
+    return SkinSample(tuple(float(c) for c in srgb), float(tone), float(u), redness, int(zone.sum()))

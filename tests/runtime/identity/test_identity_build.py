@@ -7,8 +7,6 @@ import shutil
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
-import torch
 from PIL import Image
 from rich.console import Console
 
@@ -47,7 +45,7 @@ def test_closed_loop_recovers_the_rendered_person(rendered_photos, tmp_path):
     assert ident.skin.undertone == "warm"
     assert abs(ident.skin.redness - TRUTH["redness"]) <= 0.15
     assert abs(ident.face["eye_spacing"] - TRUTH["eye_spacing"]) <= 0.35
-    assert ident.skin.freckles is None                        # 96 px renders: too small to count
+    assert ident.skin.freckles is None                        # not measured (docs/identity.md)
     assert ident.seed == 1842
     assert ident.stats["landmarks"] in ("fallback", "mediapipe", "fallback+mediapipe")
     # fewer than 20 usable photos: the builder warns
