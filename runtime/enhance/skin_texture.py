@@ -197,13 +197,20 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
     origin = torch.tensor(ff.origin, dtype=torch.float64, device=device)
     cull = _make_cull(support, ff, margin, (ox, oy), device) if support is not None else None
     for li, layer in enumerate(layers):
-        pos_mm, amp = _layer_points(layer, _seed_key(seed, li), box_mm, device, cull)
-        if amp.numel() == 0:
-            continue
-        p = (origin - torch.tensor([ox, oy], dtype=torch.float64, device=device) + pos_mm @ Af.T).float()
         area_px = 2 * math.pi * layer.sigma_along_mm * layer.sigma_across_mm * det
-        weight = amp * area_px / (0.75 if layer.rim else 1.0)
-        grid = _splat(p, weight, hp, wp)
+        points_per_px = layer.density_mm2 / det
+        if points_per_px > DENSE_POINTS_PER_PX:
+            # Far below a pixel: the features are unresolvable, only their statistics reach the
+            # image. Draw the pixel sums directly (Gaussian with the point process's mean and
+            # variance) instead of generating millions of points.
+            grid = _dense_layer_grid(layer, _seed_key(seed, li), points_per_px, area_px, hp, wp, device)
+        else:
+            pos_mm, amp = _layer_points(layer, _seed_key(seed, li), box_mm, device, cull)
+            if amp.numel() == 0:
+                continue
+            p = (origin - torch.tensor([ox, oy], dtype=torch.float64, device=device) + pos_mm @ Af.T).float()
+            weight = amp * area_px / (0.75 if layer.rim else 1.0)
+            grid = _splat(p, weight, hp, wp)
         spec = torch.fft.rfft2(grid)
         cov = _cov_px(layer, A)
         kern = _gauss_hat(fx, fy, cov, ANTI_ALIAS_PX)
@@ -256,6 +263,25 @@ def _gauss_hat(fx: torch.Tensor, fy: torch.Tensor, cov: np.ndarray, aa: float) -
     if abs(cxy) < 1e-12 * max(cxx, cyy):      # axis-aligned: an outer product of two 1-D factors
         return torch.exp(c * cyy * fy * fy) * torch.exp(c * cxx * fx * fx)
     return torch.exp(c * (cxx * fx * fx + 2 * cxy * fx * fy + cyy * fy * fy))
+
+
+DENSE_POINTS_PER_PX = 2.0
+
+
+def _dense_layer_grid(layer: Layer, key: int, points_per_px: float, area_px: float, hp: int, wp: int,
+                      device) -> torch.Tensor:
+    """Per-pixel sums of a layer whose features are much smaller than a pixel, (hp, wp) float32.
+
+    A Poisson field of ``points_per_px`` features per pixel with i.i.d. weights w has pixel sums
+    of mean λ·E[w] and variance λ·E[w²]; the log-normal amplitude gives E[a] = A and
+    E[a²] = A²·exp(spread²), a sign flip with probability ``signed`` scales E[w] by 1 − 2·signed.
+    """
+    scale = layer.amplitude * area_px / (0.75 if layer.rim else 1.0)
+    mean = points_per_px * scale * (1.0 - 2.0 * layer.signed)
+    std = math.sqrt(points_per_px * scale**2 * math.exp(layer.spread**2))
+    gen = torch.Generator(device="cpu").manual_seed(key & 0x7FFFFFFFFFFFFFFF)
+    noise = torch.randn(hp, wp, generator=gen, dtype=torch.float32)
+    return (mean + std * noise).to(device)
 
 
 def _splat(p: torch.Tensor, weight: torch.Tensor, hp: int, wp: int) -> torch.Tensor:
