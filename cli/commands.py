@@ -336,7 +336,8 @@ def cmd_enhance(args) -> int:
     import torch
 
     from shotspec.runtime.enhance import skin_enhance
-    from shotspec.runtime.io import ImageError, read_image
+    from shotspec.runtime.io import ImageError
+    from shotspec.runtime.io.plate import read_mask_image
 
     console, err = _consoles(args)
     if not 0.0 <= args.strength <= 2.0:
@@ -348,10 +349,9 @@ def cmd_enhance(args) -> int:
     frame, info = loaded
     if args.mask:
         try:
-            mask, _ = read_image(args.mask)
+            mask = read_mask_image(args.mask)
         except ImageError as exc:
             return _fail(err, console, _diag("E520", f"cannot read mask {args.mask}: {exc.message}", exc.hint))
-        mask = mask[:, :1]
         if mask.shape[-2:] != frame.rgb.shape[-2:]:
             mask = torch.nn.functional.interpolate(mask, size=frame.rgb.shape[-2:], mode="bilinear",
                                                    align_corners=False)

@@ -17,7 +17,7 @@ from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.ir import FACE_PARAMS, Span
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
 from shotspec.compiler.state import State
-from shotspec.compiler.tables import (EYE_COLORS, HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS,
+from shotspec.compiler.tables import (EYE_COLORS, FILM_STOCKS, HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS,
                                       fitzpatrick_albedo, monk_albedo, srgb_to_linear)
 
 __all__ = ["Interpreter", "BLOCK_KINDS", "PRESET_KINDS", "FINISH_OPS", "LIGHT_KINDS",
@@ -361,7 +361,7 @@ CAMERA: dict[str, Handler] = {
     "pitch": _field("pitch_rad", V.read_angle),
     "roll": _field("roll_rad", V.read_angle),
     "vignetting": _field("vignetting", V.read_fraction),
-    "distortion": _field("distortion", V.read_number, -1.0, 1.0),
+    "distortion": _field("distortion", V.read_number, -0.3, 1.0),
     "chromatic_aberration": _field("chromatic_aberration", V.read_number, 0.0, 50.0),
     "macro": _flag("macro"),
 }
@@ -517,11 +517,9 @@ def _pos_upscale(atoms, ap, stmt):
 
 
 def _read_stock(atom: Atom, sink: DiagnosticSink, what: str) -> str | None:
-    if atom.kind in ("TAG", "NAME", "NUMBER"):
-        return atom.text
-    if atom.kind == "STRING":
-        return atom.string
-    return V._wrong(atom, sink, f"`{what}`", "a film stock (250D, 500T, 50D)")
+    if atom.kind not in ("TAG", "NAME", "NUMBER", "STRING"):
+        return V._wrong(atom, sink, f"`{what}`", "a film stock (250D, 500T, 50D)")
+    return V.read_choice(atom, sink, "film stock", FILM_STOCKS)
 
 
 def _pos_grain(atoms, ap, stmt):

@@ -73,3 +73,7 @@ EYE_COLORS: dict[str, tuple[float, float, float]] = {
 HORIZONTAL_WORDS = {"front": 0.0, "right": 90.0, "left": -90.0, "behind": 180.0, "back": 180.0}
 # Direction words → elevation in degrees.
 VERTICAL_WORDS = {"above": 90.0, "below": -90.0}
+
+# Film stocks the grain pass knows (runtime/finishing/film_stocks.py holds their data; a test
+# keeps the two in step).
+FILM_STOCKS = ("50D", "200T", "250D", "500T")

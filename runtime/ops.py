@@ -65,7 +65,14 @@ def resize_frame(frame: Frame, width: int, height: int) -> Frame:
 
     aovs = {k: fit(v, "nearest" if k in ("depth",) or k.startswith("_") else "bilinear")
             for k, v in frame.aovs.items()}
-    return frame.replace(rgb=fit(frame.rgb, "bilinear"), aovs=aovs)
+    # The crop keeps part of the film plane: the frame now covers a narrower sensor area, and
+    # each pixel still sees the same millimetres of face as before the scale.
+    meta = dataclasses.replace(
+        frame.meta,
+        sensor_width_m=frame.meta.sensor_width_m * width / new_w,
+        sensor_height_m=frame.meta.sensor_height_m * height / new_h,
+        face_mm_per_px=frame.meta.face_mm_per_px / scale if frame.meta.face_mm_per_px else 0.0)
+    return frame.replace(rgb=fit(frame.rgb, "bilinear"), aovs=aovs, meta=meta)
 
 
 def op_geometry(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
