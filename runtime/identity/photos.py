@@ -93,6 +93,7 @@ def blur_metric(luma: torch.Tensor, mask: torch.Tensor) -> float:
     ``mask`` (1, 1, H, W bool); the worse of the horizontal and vertical estimates."""
     if luma.shape[:2] != (1, 1):
         raise ValueError(f"luma must be (1, 1, H, W), got {tuple(luma.shape)}")
+    mask = mask.to(luma.device)
     worst = 0.0
     for dim in (-1, -2):
         b = _box(luma, 9, dim)
@@ -121,11 +122,13 @@ def shadow_ratio(rgb: torch.Tensor, mask: torch.Tensor, face_px: float) -> float
         raise ValueError(f"rgb must be (1, 3, H, W), got {tuple(rgb.shape)}")
     lum = 0.2126 * rgb[:, 0:1] + 0.7152 * rgb[:, 1:2] + 0.0722 * rgb[:, 2:3]
     k = max(3, int(round(face_px * 0.06)) | 1)
+    mask = mask.to(lum.device)
     m = mask.to(lum.dtype)
     num = _box(_box(lum * m, k, -1), k, -2)
     den = _box(_box(m, k, -1), k, -2).clamp_min(1e-6)
     smooth = (num / den)[mask]
     if smooth.numel() < 16:
         return 1.0
-    lo, hi = torch.quantile(smooth, torch.tensor([0.05, 0.95], dtype=smooth.dtype))
+    lo, hi = torch.quantile(smooth, torch.tensor([0.05, 0.95], dtype=smooth.dtype,
+                                                  device=smooth.device))
     return float(hi / lo.clamp_min(1e-4))

@@ -174,3 +174,59 @@ def test_mediapipe_path_is_optional_and_lazy():
                                      hasattr(importlib.import_module("mediapipe"), "solutions"))
     if importlib.util.find_spec("mediapipe") is None:
         assert "mediapipe" not in sys.modules
+
+
+def test_mediapipe_landmarks_are_used_when_installed(rendered_photos, monkeypatch):
+    """A stand-in for mediapipe's legacy face-mesh API (same names and result shape) checks
+    the optional code path without the dependency."""
+    import sys
+    import types
+
+    from shotspec.runtime.identity.photos import load_photo
+
+    rgb, _ = load_photo(rendered_photos["paths"][0])
+    h, w = rgb.shape[-2:]
+    pts = [(0.5, 0.5)] * 478
+    iris_a, iris_b = (30.0, 44.0), (62.0, 44.0)           # pixels: eye on the image's left, right
+    for i, (dx, dy) in zip(range(474, 478), ((1, 0), (0, 1), (-1, 0), (0, -1))):
+        pts[i] = ((iris_b[0] + dx) / w, (iris_b[1] + dy) / h)     # mediapipe's LEFT = subject's left
+    for i, (dx, dy) in zip(range(469, 473), ((1, 0), (0, 1), (-1, 0), (0, -1))):
+        pts[i] = ((iris_a[0] + dx) / w, (iris_a[1] + dy) / h)
+    pts[61], pts[291] = (36.0 / w, 83.0 / h), (58.0 / w, 83.0 / h)
+    pts[13], pts[14] = (47.0 / w, 82.0 / h), (47.0 / w, 84.0 / h)
+    for i, (x, y) in zip((10, 152, 234, 454), ((47, 20), (47, 110), (15, 44), (80, 44))):
+        pts[i] = (x / w, y / h)
+    seen = {}
+
+    class FaceMesh:
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def process(self, image):
+            seen["shape"] = image.shape
+            marks = [types.SimpleNamespace(x=x, y=y) for x, y in pts]
+            return types.SimpleNamespace(multi_face_landmarks=[types.SimpleNamespace(landmark=marks)])
+
+    ring = lambda a: frozenset((a + k, a + (k + 1) % 4) for k in range(4))  # noqa: E731
+    fm = types.SimpleNamespace(
+        FaceMesh=FaceMesh, FACEMESH_LEFT_IRIS=ring(474), FACEMESH_RIGHT_IRIS=ring(469),
+        FACEMESH_LEFT_EYE=ring(474), FACEMESH_RIGHT_EYE=ring(469),
+        FACEMESH_FACE_OVAL=frozenset({(10, 234), (234, 152), (152, 454), (454, 10)}))
+    fake = types.ModuleType("mediapipe")
+    fake.solutions = types.SimpleNamespace(face_mesh=fm)
+    monkeypatch.setitem(sys.modules, "mediapipe", fake)
+    face = find_face(rgb)
+    assert face.found and face.landmarks.method == "mediapipe"
+    assert seen["static_image_mode"] is True and seen["shape"] == (h, w, 3)
+    (ax, ay), (bx, by) = face.landmarks.eyes
+    assert (round(ax), round(ay), round(bx), round(by)) == (30, 44, 62, 44)
+    assert face.landmarks.mouth == (47.0, 83.0) and face.landmarks.mouth_width == 22.0
+    result = build_identity(rendered_photos["folder"], rendered_photos["folder"].parent / "m.identity",
+                            use_mediapipe=True)
+    assert result.identity.stats["landmarks"] == "mediapipe" and result.identity.stats["mediapipe"] is True
