@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog=_examples("shot identity build refs/mara/ -o mara.identity"))
     b.add_argument("photos", help="folder of reference photos")
     b.add_argument("-o", "--output", required=True, help="the .identity file to write")
-    b.add_argument("--seed", type=int, default=0, help="seed recorded for the procedural fallbacks")
+    b.add_argument("--seed", type=int, default=None,
+                   help="texture seed to record (default: derived from the photos' hashes)")
     return parser
 
 

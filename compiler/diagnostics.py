@@ -61,6 +61,16 @@ CODES: dict[str, str] = {
     "W104": "key colour temperature drifts between shots of one character",
     "W105": "key direction drifts between shots of one character",
     "W106": "too few reference photos",
+    "E401": "identity file not found",
+    "E402": "identity file malformed",
+    "E403": "a reference photo changed since the identity was built",
+    "E404": "a reference photo of the identity is missing",
+    "E405": "no usable reference photo",
+    "E406": "reference photo folder missing or empty",
+    "W401": "identity built from too few photos",
+    "W402": "skin tone drifts from the identity",
+    "W403": "key colour temperature drifts between shots of one identity",
+    "W404": "key side flips between shots of one identity",
 }
 
 

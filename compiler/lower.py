@@ -136,7 +136,11 @@ class Lowerer:
         extra = {}
         ident = settings.get("identity")
         if ident is not None and ident.value:
-            extra["identity_sha256"] = self.file_hash(ident.value, ident, "identity file")
+            # A missing or malformed identity file is reported by the identity check (E401/E402),
+            # with a help line that says how to build it.
+            self.depend(ident.value)
+            if os.path.isfile(ident.value):
+                extra["identity_sha256"] = self.file_hash(ident.value, ident, "identity file")
         for key in ("mesh", "texture"):
             s = settings.get(key)
             if s is not None and s.value:

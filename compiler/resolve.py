@@ -50,6 +50,9 @@ class _Compiler:
     characters: dict[str, CharacterDef] = field(default_factory=dict)
     shots: dict[str, ShotDef] = field(default_factory=dict)
     file_allows: dict[str, set[str]] = field(default_factory=dict)
+    _identity_checked: set[str] = field(default_factory=set)
+    _identities: dict[str, object] = field(default_factory=dict)
+    _identity_errors: set[str] = field(default_factory=set)
 
     def depend(self, path: str) -> None:
         path = os.path.abspath(path)
@@ -266,6 +269,52 @@ class _Compiler:
             self._interp.run_stmt(kind, stmt, Apply(self._interp, state, prefix, "--set"))
 
     # ------------------------------------------------------------------ driver
+    # ------------------------------------------------------------------ identity lock
+    def with_identity(self, character: CharacterIR, state: State, span: Span | None) -> CharacterIR:
+        """Check the character's identity file (and its photos' hashes) once per compile, then
+        take its skin and face values, except those the spec sets explicitly."""
+        if not character.identity:
+            return character
+        # numpy-backed and only needed when a character names an identity: import lazily
+        from shotspec.compiler.identity_file import (IdentityFileError, apply_identity,
+                                                     check_identity, load_identity)
+
+        path = character.identity
+        setting = state.setting("character.identity")
+        span = setting.span if setting is not None else span
+        if path not in self._identity_checked:
+            self._identity_checked.add(path)
+            diags = check_identity(path, span)
+            self.sink.items.extend(diags)
+            if any(d.is_error for d in diags):
+                self._identity_errors.add(path)
+            try:
+                ident = load_identity(path)
+            except (IdentityFileError, OSError):
+                ident = None
+            if ident is not None:
+                root = ident.photos_root()
+                for rel, _sha in ident.photos:
+                    self.depend(str(root / rel))
+            self._identities[path] = ident
+        ident = self._identities.get(path)
+        if ident is None or path in self._identity_errors:
+            return character
+        return apply_identity(character, ident, _explicit_character_paths(state))
+
+    @staticmethod
+    def identity_origins(shot: ShotIR, character: CharacterIR) -> dict[str, str]:
+        """The shot's origins, with every character value the identity file changed credited
+        to it (`shot explain` shows them)."""
+        origins = dict(shot.origins)
+        if shot.character is None:
+            return origins
+        before, after = _flatten(shot.character.model_dump()), _flatten(character.model_dump())
+        for key, value in after.items():
+            if before.get(key) != value:
+                origins[f"character.{key}"] = f"{character.identity} (identity)"
+        return origins
+
     def run(self, text: str, overrides: Sequence[str]) -> ProgramIR | None:
         self.depend(self.root)
         main = self.load(text, self.root)
@@ -289,7 +338,7 @@ class _Compiler:
                 cs = self.character_state(name)
                 ch = lowerer.character(cs, "character.", cdef.span)
                 if ch is not None:
-                    characters.append(ch)
+                    characters.append(self.with_identity(ch, cs, cdef.span))
         shots: list[tuple[ShotIR, State]] = []
         for name in self.main_shots:
             state = finals.get(name)
@@ -298,6 +347,10 @@ class _Compiler:
             shot = lowerer.shot(name, state, self.shots[name].span, spec_dir, {})
             if shot is None:
                 continue
+            if shot.character is not None and shot.character.identity:
+                locked = self.with_identity(shot.character, state, shot.character.span)
+                shot = shot.model_copy(update={"character": locked,
+                                               "origins": self.identity_origins(shot, locked)})
             validate_shot(shot, state, self.sink)
             refs = state.get("character.references")
             n_refs = None
@@ -311,6 +364,12 @@ class _Compiler:
             shots.append((shot, state))
         cross = DiagnosticSink()
         lint_program(shots, cross)
+        if any(sh.character is not None and sh.character.identity for sh, _ in shots):
+            from shotspec.compiler.identity_file import identity_lints
+
+            cross.items.extend(identity_lints(
+                ProgramIR(file=os.path.abspath(self.root), shots=tuple(s for s, _ in shots)),
+                lighting=False))   # W104/W105 already cover lighting drift for every character
         for d in cross.items:
             shot_state = next((st for sh, st in shots if sh.span and d.span and
                                _within(d.span, sh.span)), None)
@@ -322,6 +381,23 @@ class _Compiler:
         return ProgramIR(file=os.path.abspath(self.root), span=None,
                          shots=tuple(s for s, _ in shots), characters=tuple(characters),
                          dependencies=tuple(self.deps))
+
+
+def _flatten(data: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if key == "span":
+            continue
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _explicit_character_paths(state: State) -> set[str]:
+    """Character fields the spec (or --set) sets itself: these win over the identity file."""
+    return {k[len("character."):] for k in state.values if k.startswith("character.")}
 
 
 def _within(inner: Span, outer: Span) -> bool:
