@@ -1,21 +1,21 @@
-"""Train the upscaler network on procedurally generated images only (no photographs).
+"""Fit the upscaler's edge-adaptive filters on procedurally generated images only.
 
 Training images are synthesised here from a fixed seed, never read from disk: "dead leaves"
 scenes (overlapping discs, ellipses, rectangles and triangles of power-law sizes, the classic
-stand-in for natural-image statistics) whose leaves carry flat colour, gradients, fractal
-(1/f^beta) noise or sinusoidal gratings, with edges from hair-sharp to defocused, plus thin
-anti-aliased strokes (text, hair, eyelash-like lines) and a little sensor noise. Each image is
-shrunk by 2, 3 and 4 with Pillow-exact bicubic AND box (area) kernels and quantised to 8 bits, so
-the network learns to undo both without knowing which one made its input.
+stand-in for natural-image statistics) whose leaves carry flat grey, gradients, fractal
+(1/f^beta) noise or sinusoidal gratings and stripes, with edges from hair-sharp to defocused,
+plus thin anti-aliased strokes (text-, hair- and lash-like lines), a random tone curve, a little
+optical blur and sensor noise. Each image is shrunk by 2, 3 and 4 with Pillow-exact bicubic AND
+box (area) kernels and quantised to 8 bits.
 
-Heads: ``fidelity`` minimises L1 to the original; ``detail`` (trained on the same, frozen
-features) minimises L1 plus a penalty that pulls each patch's high-frequency energy towards the
-original's, i.e. the most faithful output that is as crisp as the original.
+For every scale, every output pixel is classified (runtime/upscale/filters.py: gradient angle,
+strength, coherence, sub-pixel phase) and the normal equations of "6x6 small-image window ->
+original minus bicubic" are accumulated per class, separately for the two kernels, then solved
+with ridge regularisation for their equal-weight mixture: one filter per class that is least-
+squares optimal when the shrinking kernel is unknown. Deterministic (fixed seed, float64 sums in
+a fixed order); a few minutes on a 2-core CPU. Writes runtime/upscale/upscaler_filters.npz.
 
-Deterministic (fixed seeds, 2 threads, deterministic algorithms); about 10-15 minutes on a
-2-core CPU. Writes runtime/upscale/upscaler_weights.npz.
-
-    python bench/train_upscaler.py [--steps N] [--out PATH]
+    python bench/train_upscaler.py [--images N] [--out PATH]
 """
 
 from __future__ import annotations
@@ -29,11 +29,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.upscale.network import SCALES, WEIGHTS_PATH, UpscaleNet
+from shotspec.runtime.upscale.filters import (
+    ANGLES, COHERENCES, SCALES, STRENGTHS, TAPS, WEIGHTS_PATH, lr_windows, structure_classes,
+    structure_features,
+)
 from shotspec.runtime.upscale.resample import downsample, upsample
 
 IMAGE_SIZE = 192
-LR_PATCH = 24
+MARGIN = 8            # output pixels ignored at image borders (replicate padding is not data)
+KERNELS = ("bicubic", "box")
 
 
 def fractal_noise(rng: np.random.Generator, size: int, beta: float) -> np.ndarray:
@@ -142,110 +146,104 @@ def procedural_image(rng: np.random.Generator, noises: list[np.ndarray]) -> np.n
     return t.clamp(0, 1)[0, 0].numpy()
 
 
-def build_dataset(n_images: int, seed: int) -> dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]]:
-    """HR images and their 8-bit LR versions for every (scale, kernel)."""
-    rng = np.random.default_rng(seed)
-    noises = [fractal_noise(rng, IMAGE_SIZE, b) for b in (1.0, 1.5, 2.0, 2.5, 1.2, 1.8)]
-    hr = torch.from_numpy(np.stack([procedural_image(rng, noises) for _ in range(n_images)]))[:, None]
-    hr = (hr * 255).round() / 255
-    data = {}
-    for s in SCALES:
-        crop = IMAGE_SIZE // (4 * s) * 4 * s if s == 3 else IMAGE_SIZE
-        h = hr[..., :crop, :crop]
-        for kernel in ("bicubic", "box"):
-            lr = (downsample(h, s, kernel).clamp(0, 1) * 255).round() / 255
-            data[(s, kernel)] = (h, lr)
-    return data
+def shrink(hr: torch.Tensor, scale: int, kernel: str) -> torch.Tensor:
+    """8-bit small image as Pillow would make it (crop to a multiple of the scale first)."""
+    size = hr.shape[-1] // scale * scale
+    return (downsample(hr[..., :size, :size], scale, kernel).clamp(0, 1) * 255).round() / 255
 
 
-def hf_energy(x: torch.Tensor) -> torch.Tensor:
-    """Per-patch energy of the top band (difference from a 3x3 binomial blur)."""
-    k = torch.tensor([1.0, 2.0, 1.0], device=x.device) / 4
-    b = F.conv2d(F.pad(x, (1, 1, 0, 0), mode="replicate"), k.view(1, 1, 1, 3))
-    b = F.conv2d(F.pad(b, (0, 0, 1, 1), mode="replicate"), k.view(1, 1, 3, 1))
-    return (x - b).pow(2).mean(dim=(1, 2, 3))
+def class_thresholds(images: list[torch.Tensor], scale: int) -> torch.Tensor:
+    """Strength terciles and coherence terciles over a sample of training images."""
+    strengths, coherences = [], []
+    for hr in images:
+        base = upsample(shrink(hr, scale, "bicubic"), scale, "bicubic")
+        _, s, c = structure_features(base, scale)
+        strengths.append(s.flatten()[::7])
+        coherences.append(c.flatten()[::7])
+    s, c = torch.cat(strengths).double(), torch.cat(coherences).double()
+    q = torch.tensor([1 / 3, 2 / 3], dtype=torch.float64)
+    return torch.cat([torch.quantile(s, q), torch.quantile(c, q)]).float()
 
 
-def sample_batch(data, scale: int, batch: int, rng: np.random.Generator):
-    lrs, hrs = [], []
-    for _ in range(batch):
-        kernel = "bicubic" if rng.random() < 0.5 else "box"
-        hr, lr = data[(scale, kernel)]
-        i = rng.integers(hr.shape[0])
-        top, left = rng.integers(1, lr.shape[-2] - LR_PATCH - 1, 2)
-        l = lr[i, :, top:top + LR_PATCH, left:left + LR_PATCH]
-        h = hr[i, :, top * scale:(top + LR_PATCH) * scale, left * scale:(left + LR_PATCH) * scale]
-        k = int(rng.integers(8))
-        if k & 1:
-            l, h = l.flip(-1), h.flip(-1)
-        if k & 2:
-            l, h = l.flip(-2), h.flip(-2)
-        if k & 4:
-            l, h = l.transpose(-1, -2), h.transpose(-1, -2)
-        lrs.append(l)
-        hrs.append(h)
-    return torch.stack(lrs), torch.stack(hrs)
+def _add_normal_equations(q, v, counts, a, r, c) -> None:
+    """Add rows ``a`` (n, 36), targets ``r`` (n,) of classes ``c`` (n,) to per-class sums."""
+    order = torch.argsort(c, stable=True)
+    a, r, c = a[order].double(), r[order].double(), c[order]
+    classes, sizes = torch.unique_consecutive(c, return_counts=True)
+    start = 0
+    for cls, n in zip(classes.tolist(), sizes.tolist()):
+        ai, ri = a[start:start + n], r[start:start + n]
+        q[cls] += ai.T @ ai
+        v[cls] += ai.T @ ri
+        if counts is not None:
+            counts[cls] += n
+        start += n
 
 
-def init_weights(net: UpscaleNet, seed: int) -> None:
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        net.head.copy_(torch.randn(net.head.shape, generator=g) * math.sqrt(2 / 25))
-        for w in net.body:
-            w.copy_(torch.randn(w.shape, generator=g) * math.sqrt(2 / (9 * net.channels)) * 0.5)
-        for w in net.tails.values():
-            w.copy_(torch.randn(w.shape, generator=g) * 1e-3)
+def accumulate(images: list[torch.Tensor], scale: int, thresholds: torch.Tensor, group: int = 30):
+    """Per-class normal equations ``Q = sum a a^T``, ``V = sum a r`` for each kernel."""
+    n_classes = ANGLES * STRENGTHS * COHERENCES * scale * scale
+    q = {k: torch.zeros(n_classes, TAPS, TAPS, dtype=torch.float64) for k in KERNELS}
+    v = {k: torch.zeros(n_classes, TAPS, dtype=torch.float64) for k in KERNELS}
+    counts = torch.zeros(n_classes, dtype=torch.float64)
+    for g in range(0, len(images), group):
+        for kernel in KERNELS:
+            rows, targets, labels = [], [], []
+            for hr in images[g:g + group]:
+                small = shrink(hr, scale, kernel)
+                size = small.shape[-1] * scale
+                base = upsample(small, scale, "bicubic")
+                inner = (0, slice(MARGIN, size - MARGIN), slice(MARGIN, size - MARGIN))
+                cls = structure_classes(base, scale, thresholds)[0][inner]
+                win = lr_windows(small, scale)[0][(slice(None),) + inner[1:]]
+                rows.append(win.reshape(TAPS, -1).T)
+                targets.append((hr[..., :size, :size] - base)[0][inner].reshape(-1))
+                labels.append(cls.reshape(-1))
+            _add_normal_equations(q[kernel], v[kernel], counts if kernel == KERNELS[0] else None,
+                                  torch.cat(rows), torch.cat(targets), torch.cat(labels))
+    return q, v, counts
 
 
-def train(steps: int, out: Path, n_images: int, seed: int, detail_weight: float) -> None:
-    torch.manual_seed(seed)
-    torch.set_num_threads(2)
-    torch.use_deterministic_algorithms(True)
-    t0 = time.perf_counter()
-    data = build_dataset(n_images, seed)
-    print(f"dataset: {n_images} procedural images in {time.perf_counter() - t0:.0f} s", flush=True)
-    net = UpscaleNet()
-    init_weights(net, seed)
-    fid = [net.head, *net.body, *[net.tails[f"fidelity{s}"] for s in SCALES]]
-    det = [net.tails[f"detail{s}"] for s in SCALES]
-    opt = torch.optim.Adam([{"params": fid}, {"params": det}], lr=2e-3)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i, steps) / steps)) * 0.98 + 0.02)
-    rng = np.random.default_rng(seed + 1)
-    batch = 16
-    running = {s: 0.0 for s in SCALES}
-    for step in range(1, steps + 1):
-        opt.zero_grad(set_to_none=True)
-        for s in SCALES:
-            lr, hr = sample_batch(data, s, batch, rng)
-            base = upsample(lr, s, "bicubic")
-            f = net.features(lr)
-            pred = base + net.correction(f, s, "fidelity")
-            loss_f = (pred - hr).abs().mean()
-            detail = base + net.correction(f.detach(), s, "detail")
-            e_out, e_ref = hf_energy(detail), hf_energy(hr)
-            loss_d = (detail - hr).abs().mean() + detail_weight * (e_out.sqrt() - e_ref.sqrt()).abs().mean()
-            (loss_f + loss_d).backward()
-            running[s] = 0.98 * running[s] + 0.02 * float(loss_f.detach())
-        opt.step()
-        sched.step()
-        if step % 250 == 0 or step == steps:
-            msg = " ".join(f"x{s} {running[s] * 255:.2f}" for s in SCALES)
-            print(f"step {step}/{steps}  L1*255 {msg}  {time.perf_counter() - t0:.0f} s", flush=True)
-    arrays = net.state_arrays()
-    np.savez(out, channels=np.int64(net.channels), depth=np.int64(net.depth),
-             **{k: v.astype(np.float32) for k, v in arrays.items()})
-    print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB) in {time.perf_counter() - t0:.0f} s")
+def solve(q: dict, v: dict, counts: torch.Tensor, ridge: float, min_count: int) -> torch.Tensor:
+    """Ridge least squares per class for the equal mixture of kernels; sparse classes get zeros."""
+    qm = sum(q.values()) / len(q)
+    vm = sum(v.values()) / len(v)
+    scale = qm.diagonal(dim1=1, dim2=2).mean(-1, keepdim=True).clamp_min(1e-12)
+    eye = torch.eye(TAPS, dtype=torch.float64)
+    reg = qm + (ridge * scale)[:, :, None] * eye + 1e-10 * eye
+    filters = torch.linalg.solve(reg, vm[:, :, None])[..., 0]
+    filters[counts < min_count] = 0
+    return filters.float()
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--images", type=int, default=240)
     ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--detail-weight", type=float, default=4.0)
+    ap.add_argument("--ridge", type=float, default=0.02)
+    ap.add_argument("--min-count", type=int, default=64)
     ap.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     args = ap.parse_args(argv)
-    train(args.steps, args.out, args.images, args.seed, args.detail_weight)
+    torch.set_num_threads(2)
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(args.seed)
+    noises = [fractal_noise(rng, IMAGE_SIZE, b) for b in (1.0, 1.5, 2.0, 2.5, 1.2, 1.8)]
+    images = []
+    for _ in range(args.images):
+        hr = torch.from_numpy(procedural_image(rng, noises))[None, None]
+        images.append((hr * 255).round() / 255)
+    print(f"{len(images)} procedural images in {time.perf_counter() - t0:.0f} s", flush=True)
+    arrays = {}
+    for scale in SCALES:
+        thr = class_thresholds(images[:40], scale)
+        q, v, counts = accumulate(images, scale, thr)
+        arrays[f"filters{scale}"] = solve(q, v, counts, args.ridge, args.min_count).numpy()
+        arrays[f"thresholds{scale}"] = thr.numpy()
+        arrays[f"counts{scale}"] = counts.numpy().astype(np.int64)
+        used = int((counts >= args.min_count).sum())
+        print(f"x{scale}: {used}/{counts.numel()} classes fitted, {time.perf_counter() - t0:.0f} s", flush=True)
+    np.savez(args.out, **arrays)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e3:.0f} kB) in {time.perf_counter() - t0:.0f} s")
     return 0
 
 

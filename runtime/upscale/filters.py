@@ -1,0 +1,137 @@
+"""Edge-adaptive learned filters: the fidelity estimate of the upscaler.
+
+In the spirit of RAISR (Romano, Isidoro & Milanfar 2017): every output pixel is classified by
+the local structure of a bicubic upsample — gradient orientation (16 bins), strength (3) and
+coherence (3), from the eigen-decomposition of the smoothed structure tensor — and by its
+sub-pixel phase (``scale²`` positions). Each class owns a linear filter over the 6×6 small-image
+neighbourhood (local mean removed) that predicts what bicubic upsampling got wrong. The filters
+are least-squares fits on procedurally generated images shrunk with both Pillow bicubic and box
+kernels (``bench/train_upscaler.py``), so they sharpen edges along their direction without
+assuming one particular shrinking kernel.
+
+Because each filter sees the image minus its local mean and is linear, a flat area gets exactly
+zero correction and scaling the image's contrast scales the correction (apart from the class
+thresholds), which keeps scene-linear data above 1 well behaved.
+
+Weights ship as ``upscaler_filters.npz`` next to this file (well under 1 MB); nothing is ever
+downloaded.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .resample import upsample
+
+__all__ = ["FilterBank", "load_filters", "gauss_blur", "structure_classes", "structure_features", "lr_windows", "WEIGHTS_PATH",
+           "ANGLES", "STRENGTHS", "COHERENCES", "TAPS", "SCALES"]
+
+WEIGHTS_PATH = Path(__file__).with_name("upscaler_filters.npz")
+ANGLES, STRENGTHS, COHERENCES = 16, 3, 3
+WINDOW = 6                      # small-image taps per side
+TAPS = WINDOW * WINDOW
+SCALES = (2, 3, 4)
+_STRIP = 128                    # output rows per strip, to bound memory on large images
+
+
+def gauss_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    radius = max(1, int(math.ceil(2.5 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    c = x.shape[1]
+    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def structure_features(base: torch.Tensor, scale: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Angle bin, strength and coherence per pixel of a bicubic upsample ``(N, 1, H, W)``."""
+    p = F.pad(base, (1, 1, 1, 1), mode="replicate")
+    gx = 0.5 * (p[..., 1:-1, 2:] - p[..., 1:-1, :-2])
+    gy = 0.5 * (p[..., 2:, 1:-1] - p[..., :-2, 1:-1])
+    t = gauss_blur(torch.cat([gx * gx, gx * gy, gy * gy], 1), 0.75 * scale)
+    gxx, gxy, gyy = t[:, 0:1], t[:, 1:2], t[:, 2:3]
+    root = torch.sqrt((gxx - gyy) ** 2 + 4 * gxy * gxy)
+    l1 = (0.5 * (gxx + gyy + root)).clamp_min(0)
+    l2 = (0.5 * (gxx + gyy - root)).clamp_min(0)
+    theta = 0.5 * torch.atan2(2 * gxy, gxx - gyy)                      # in (-pi/2, pi/2]
+    angle = torch.floor((theta + math.pi / 2) / math.pi * ANGLES).long().clamp(0, ANGLES - 1)
+    s1, s2 = l1.sqrt(), l2.sqrt()
+    coherence = (s1 - s2) / (s1 + s2 + 1e-12)
+    return angle, s1, coherence
+
+
+def structure_classes(base: torch.Tensor, scale: int, thresholds: torch.Tensor) -> torch.Tensor:
+    """Class index per output pixel (angle, strength, coherence, phase) → ``(N, 1, H, W)`` long.
+
+    ``thresholds`` holds 2 strength then 2 coherence bin edges (4 values).
+    """
+    angle, strength, coherence = structure_features(base, scale)
+    s_bin = torch.bucketize(strength.contiguous(), thresholds[:2].contiguous())
+    c_bin = torch.bucketize(coherence.contiguous(), thresholds[2:4].contiguous())
+    h, w = base.shape[-2:]
+    py = (torch.arange(h, device=base.device) % scale).view(h, 1)
+    px = (torch.arange(w, device=base.device) % scale).view(1, w)
+    phase = py * scale + px
+    return ((angle * STRENGTHS + s_bin) * COHERENCES + c_bin) * (scale * scale) + phase
+
+
+def lr_windows(small: torch.Tensor, scale: int, rows: slice | None = None) -> torch.Tensor:
+    """Mean-removed 6×6 small-image neighbourhoods of each output pixel → ``(N, 36, H*s, W*s)``.
+
+    Output pixel ``o`` sits at small-image position ``(o + 0.5)/s - 0.5``; its window covers
+    small pixels ``q-2 … q+3`` around ``q = floor`` of that. ``rows`` restricts the output rows.
+    """
+    n, _, h, w = small.shape
+    yp = F.pad(small, (3, 3, 3, 3), mode="replicate")
+    out_h, out_w = h * scale, w * scale
+    oy = torch.arange(out_h, device=small.device)[rows if rows is not None else slice(None)]
+    qy = torch.div(2 * oy + 1 - scale, 2 * scale, rounding_mode="floor") + 1   # 0 … h
+    qx = torch.div(2 * torch.arange(out_w, device=small.device) + 1 - scale, 2 * scale, rounding_mode="floor") + 1
+    r0, r1 = int(qy.min()), int(qy.max())
+    band = yp[..., r0:r1 + WINDOW, :]
+    win = F.unfold(band, WINDOW).view(n, TAPS, r1 - r0 + 1, w + 1)
+    win = win[:, :, qy - r0][:, :, :, qx]
+    return win - win.mean(dim=1, keepdim=True)
+
+
+class FilterBank:
+    """Per-scale learned filters ``(classes, 36)`` and class thresholds, on one device."""
+
+    def __init__(self, filters: dict[int, torch.Tensor], thresholds: dict[int, torch.Tensor]):
+        self.filters, self.thresholds = filters, thresholds
+
+    def correction(self, small: torch.Tensor, scale: int, base: torch.Tensor | None = None) -> torch.Tensor:
+        """What to add to bicubic upsampling of ``small`` (N, 1, H, W) → ``(N, 1, H*s, W*s)``."""
+        if base is None:
+            base = upsample(small, scale, "bicubic")
+        filt = self.filters[scale].to(small.dtype)
+        classes = structure_classes(base, scale, self.thresholds[scale].to(small.dtype))
+        out = torch.empty_like(base)
+        for r in range(0, base.shape[-2], _STRIP):
+            rows = slice(r, min(r + _STRIP, base.shape[-2]))
+            win = lr_windows(small, scale, rows)                           # (N, 36, h, W)
+            f = filt[classes[:, 0, rows]]                                  # (N, h, W, 36)
+            out[:, 0, rows] = (win.permute(0, 2, 3, 1) * f).sum(-1)
+        return out
+
+
+@lru_cache(maxsize=4)
+def _load(device: str, path: str) -> FilterBank:
+    if not Path(path).exists():
+        raise FileNotFoundError(f"upscaler filters missing at {path}; run bench/train_upscaler.py")
+    with np.load(path) as arrays:
+        filters = {s: torch.from_numpy(arrays[f"filters{s}"].astype(np.float32)).to(device) for s in SCALES}
+        thresholds = {s: torch.from_numpy(arrays[f"thresholds{s}"].astype(np.float32)).to(device) for s in SCALES}
+    return FilterBank(filters, thresholds)
+
+
+def load_filters(device: torch.device | str = "cpu") -> FilterBank:
+    """The shipped filter bank on ``device`` (cached; read from the package, never downloaded)."""
+    return _load(str(torch.device(device)), str(WEIGHTS_PATH))
