@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from shotspec.runtime.fft_sizes import good_fft_size
+
 from shotspec.runtime.enhance.face_frame import FaceFrame
 
 __all__ = ["Layer", "LAYERS", "SkinTexture", "synthesise_texture"]
@@ -104,19 +106,6 @@ def _seed_key(seed: int, layer_index: int) -> int:
     return int(_mix(m[0:1] ^ (m[1:2] * 0x2C1B3C6D & _M32))[0])
 
 
-def _fast_len(n: int) -> int:
-    """Smallest 5-smooth integer ≥ n (fast FFT length)."""
-    m = n
-    while True:
-        k = m
-        for p in (2, 3, 5):
-            while k % p == 0:
-                k //= p
-        if k == 1:
-            return m
-        m += 1
-
-
 def _layer_points(layer: Layer, key: int, box_mm: tuple[float, float, float, float],
                   device, cull=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Feature centres (N, 2) in mm and signed amplitudes (N,) for one layer over a mm box.
@@ -184,7 +173,7 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
     det = abs(float(np.linalg.det(A)))
     widest = max(float(np.linalg.eigvalsh(_cov_px(l, A, 4.0 if l.rim else 1.0)).max()) for l in layers)
     margin = int(math.ceil(3.5 * math.sqrt(widest + ANTI_ALIAS_PX**2))) + 2
-    hp, wp = _fast_len(y1 - y0 + 2 * margin), _fast_len(x1 - x0 + 2 * margin)
+    hp, wp = good_fft_size(y1 - y0 + 2 * margin), good_fft_size(x1 - x0 + 2 * margin)
     ox, oy = x0 - margin, y0 - margin                       # pixel coordinate of grid (0, 0)
     corners = np.array([[ox, oy], [ox + wp, oy], [ox, oy + hp], [ox + wp, oy + hp]], dtype=np.float64)
     uv = (corners - np.array(ff.origin)) @ Ainv.T

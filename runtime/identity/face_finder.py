@@ -26,6 +26,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from shotspec.runtime.enhance.face_landmarks import mediapipe_available
+
 from shotspec.runtime.color import linear_to_srgb
 from shotspec.runtime.enhance.regions import label_regions, regions
 
@@ -79,15 +81,6 @@ class FaceFind:
     @property
     def width(self) -> float:
         return 0.0 if self.bbox is None else float(self.bbox[2] - self.bbox[0])
-
-
-def mediapipe_available() -> bool:
-    """True when mediapipe's legacy face mesh (shipped in 0.10.x wheels) can be imported."""
-    try:
-        mp = importlib.import_module("mediapipe")
-    except ImportError:
-        return False
-    return hasattr(getattr(mp, "solutions", None), "face_mesh")
 
 
 def _srgb_np(rgb: torch.Tensor) -> np.ndarray:

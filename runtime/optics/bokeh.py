@@ -16,6 +16,8 @@ from functools import lru_cache
 import torch
 import torch.nn.functional as F
 
+from shotspec.runtime.fft_sizes import good_fft_size
+
 __all__ = ["aperture_kernel", "polygon_circumradius", "fft_blur", "kernel_half_size"]
 
 _SUPERSAMPLE = 5
@@ -74,19 +76,6 @@ def aperture_kernel(radius_px: float, blades: int = 0, rotation_rad: float = 0.0
     return k.to(device=device, dtype=dtype)
 
 
-def _good_fft_size(n: int) -> int:
-    """Smallest size ≥ n whose only prime factors are 2, 3 and 5 (fast FFT lengths)."""
-    m = n
-    while True:
-        r = m
-        for p in (2, 3, 5):
-            while r % p == 0:
-                r //= p
-        if r == 1:
-            return m
-        m += 1
-
-
 def fft_blur(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """Convolve every channel of ``x`` ``(1, C, H, W)`` with ``kernel`` ``(kh, kw)`` (odd sizes).
 
@@ -107,7 +96,7 @@ def fft_blur(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
         weight = kernel.flip(0, 1).to(x)[None, None].expand(c, 1, kh, kw)
         return F.conv2d(xp, weight, groups=c)
     hp, wp = xp.shape[-2:]
-    fh, fw = _good_fft_size(hp), _good_fft_size(wp)
+    fh, fw = good_fft_size(hp), good_fft_size(wp)
     kpad = torch.zeros(fh, fw, device=x.device, dtype=x.dtype)
     kpad[:kh, :kw] = kernel.to(x)
     kpad = torch.roll(kpad, shifts=(-ph, -pw), dims=(0, 1))
