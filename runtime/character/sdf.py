@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
+from shotspec.runtime.character.noise import value_noise
+
 __all__ = ["HeadModel", "REGION", "smin", "smax"]
 
 # Region ids stored in the ``_region`` AOV.
@@ -54,6 +56,33 @@ def _cap(x, y, z, a, b, ra, rb):
     return torch.sqrt(dx * dx + dy * dy + dz * dz) - (ra + (rb - ra) * h)
 
 
+_MARGIN = 0.008
+# hairline height (m, object space) every 15° of azimuth from the front (0°) to the nape (180°):
+# forehead, temples, sideburn in front of the ear, around the ear, behind it, nape
+_HAIRLINE = (0.068, 0.069, 0.065, 0.050, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
+             -0.070, -0.072)
+
+
+def _local(d: torch.Tensor, q, lo, hi, op, union: bool = True) -> torch.Tensor:
+    """Apply ``op(d_sub, q_sub)`` only to points inside the box ``lo``–``hi`` of coordinates
+    ``q`` (three (N,) tensors). The box must contain the feature grown by its blend radius.
+    Outside a union the field becomes ``min(d, box distance + margin)``: still a bound (the
+    feature lies ≥ margin inside the box) and never near zero, so it cannot fake a hit."""
+    x, y, z = q
+    inside = (x > lo[0]) & (x < hi[0]) & (y > lo[1]) & (y < hi[1]) & (z > lo[2]) & (z < hi[2])
+    idx = inside.nonzero()[:, 0]
+    if union:
+        bx = (lo[0] - x).clamp_min(0.0) + (x - hi[0]).clamp_min(0.0)
+        by = (lo[1] - y).clamp_min(0.0) + (y - hi[1]).clamp_min(0.0)
+        bz = (lo[2] - z).clamp_min(0.0) + (z - hi[2]).clamp_min(0.0)
+        out = torch.minimum(d, torch.sqrt(bx * bx + by * by + bz * bz) + _MARGIN)
+    else:
+        out = d.clone()
+    if idx.numel():
+        out[idx] = op(d[idx], (x[idx], y[idx], z[idx]))
+    return out
+
+
 def _sph(x, y, z, c, r):
     dx, dy, dz = x - c[0], y - c[1], z - c[2]
     return torch.sqrt(dx * dx + dy * dy + dz * dz) - r
@@ -82,15 +111,15 @@ class HeadModel:
     @property
     def nose_tip(self) -> tuple[float, float, float]:
         nl = self.p("nose_length")
-        return (0.0, -0.045 - 0.005 * nl, 0.046 + 0.0025 * nl + 0.001 * self.p("nose_bridge"))
+        return (0.0, -0.041 - 0.004 * nl, 0.038 + 0.002 * nl + 0.001 * self.p("nose_bridge"))
 
     @property
     def lips_center(self) -> tuple[float, float, float]:
-        return (0.0, -0.0745 - 0.002 * self.p("chin_length"), 0.0315)
+        return (0.0, -0.0715 - 0.002 * self.p("chin_length"), 0.027)
 
     @property
     def ear_center(self) -> tuple[float, float, float]:
-        return (0.077 * (1 + 0.05 * self.p("head_width")), -0.012, -0.080)
+        return (0.074 * (1 + 0.05 * self.p("head_width")), -0.016, -0.078)
 
     @property
     def bounds(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
@@ -99,86 +128,130 @@ class HeadModel:
 
     # ------------------------------------------------------------------ the field
     def parts(self, pts: torch.Tensor, cloth: bool = True) -> dict[str, torch.Tensor]:
-        """Per-material signed distances at ``pts`` (N, 3): skin, eye, hair (and cloth)."""
+        """Per-material signed distances at ``pts`` (N, 3): skin, eye, hair (and cloth).
+
+        Small features (nose, lips, eyes, ears) are evaluated only inside their bounding boxes;
+        outside, the box distance plus a margin keeps the field a bound (see ``_local``).
+        """
         P = self.p
         x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
         ax = x.abs()
         hw, hh = 1 + 0.055 * P("head_width"), 1 + 0.045 * P("head_height")
-        jaw = 1 + 0.12 * P("jaw_width")
-        chin = 0.007 * P("chin_length")
+        jaw = 1 + 0.10 * P("jaw_width")
+        chin = 0.006 * P("chin_length")
         cb = P("cheekbones")
         ex = self.eye_x
 
-        # cranium and forehead
-        d = _ell(x, y, z, (0, 0.024 * hh, -0.070), (0.074 * hw, 0.100 * hh, 0.098))
-        brow = _ell(ax, y, z, (0.027, 0.019, 0.003 + 0.002 * P("brow_ridge")), (0.027, 0.0105, 0.019))
-        d = smin(d, brow, 0.010)
-        # lower face mass, maxilla, cheeks, cheekbones, chin, jaw
-        d = smin(d, _ell(x, y, z, (0, -0.055, -0.045), (0.060 * jaw, 0.062, 0.068)), 0.02)
-        d = smin(d, _ell(x, y, z, (0, -0.060, -0.010), (0.036, 0.036, 0.039)), 0.012)
-        d = smin(d, _ell(ax, y, z, (0.040, -0.032, 0.003), (0.029, 0.031, 0.026)), 0.016)
-        d = smin(d, _ell(ax, y, z, (0.050 + 0.002 * cb, -0.014, -0.010),
-                         (0.020, 0.012 + 0.001 * cb, 0.024 + 0.002 * cb)), 0.010)
-        d = smin(d, _ell(x, y, z, (0, -0.103 - chin, 0.002), (0.023, 0.016, 0.021)), 0.012)
-        d = smin(d, _cap(ax, y, z, (0.016 * jaw, -0.099 - chin, -0.006), (0.052 * jaw, -0.068, -0.064),
-                         0.013, 0.015), 0.024)
+        # cranium and the face: the face is one ellipsoid whose front outline (half-width
+        # 67 mm at the cheekbones, 120 mm down to the chin) tapers like a real jaw line
+        cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
+        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.036), (0.066 * jaw, 0.111 + chin, 0.058)), 0.02)
+        d = smin(d, _ell(ax, y, z, (0.024, 0.021, 0.009 + 0.002 * P("brow_ridge")),
+                         (0.025, 0.0095, 0.0135)), 0.012)
+        d = smin(d, _ell(ax, y, z, (0.045 + 0.002 * cb, -0.013, -0.002),
+                         (0.022, 0.011 + 0.001 * cb, 0.020 + 0.002 * cb)), 0.014)
+        # malar fat pads: full cheeks under the eyes
+        d = smin(d, _ell(ax, y, z, (0.031, -0.031, -0.001), (0.021, 0.018, 0.014)), 0.015)
+        # gonial angles: a soft corner at the back of the jaw
+        d = smin(d, _ell(ax, y, z, (0.047 * jaw, -0.080, -0.058), (0.012, 0.016, 0.018)), 0.018)
+        # maxilla / mouth mound and chin
+        d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
+        d = smin(d, _ell(x, y, z, (0, -0.104 - chin, 0.000), (0.019, 0.0135, 0.0145)), 0.014)
         # eye sockets, then the lids: a ball around each eye with an almond opening
-        d = smax(d, -_ell(ax, y, z, (ex, 0.001, 0.013), (0.019, 0.014, 0.015)), 0.004)
-        d = smin(d, self._lids(ax, y, z), 0.0035)
-        # nose
+        d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
+                   lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
+                   union=False)
+        d = _local(d, (ax, y, z), (ex - 0.028, -0.027, -0.027), (ex + 0.028, 0.027, 0.027),
+                   lambda dd, q: smin(dd, self._lids(*q), 0.003))
+        # nose, lips, ears
         tx, ty, tz = self.nose_tip
-        nb = 0.0018 * P("nose_bridge")
-        nw = 1 + 0.16 * P("nose_width")
-        nose = _cap(x, y, z, (0, 0.004, 0.017 + nb), (0, ty + 0.009, tz - 0.005), 0.0062, 0.0085)
-        nose = smin(nose, _sph(x, y, z, (0, ty, tz - 0.002), 0.0092), 0.006)
-        alae = _ell(ax, y, z, (0.0140 * nw, ty - 0.0045, tz - 0.017), (0.0078, 0.0068, 0.0088))
-        nose = smin(nose, alae, 0.004)
-        d = smin(d, nose, 0.006)
-        nostril = _ell(ax, y, z, (0.0072 * nw, ty - 0.0098, tz - 0.010), (0.0040, 0.0024, 0.0058))
-        d = smax(d, -nostril, 0.0015)
-        # lips and the mouth slit
-        d = smin(d, self._lips(x, y, z), 0.004)
+        d = _local(d, (x, y, z), (-0.034, ty - 0.030, 0.0), (0.034, 0.024, tz + 0.012),
+                   lambda dd, q: self._nose(dd, *q))
         lx, ly, lz = self.lips_center
-        mw = 1 + 0.10 * P("mouth_width")
-        slit = _ell(x, y, z, (0, ly, lz - 0.004), (0.025 * mw, 0.0011, 0.012))
-        d = smax(d, -slit, 0.0012)
-        # ears
-        d = smin(d, self._ears(ax, y, z), 0.004)
-        # neck
+        d = _local(d, (x, y, z), (-0.042, ly - 0.030, lz - 0.036), (0.042, ty + 0.004, lz + 0.016),
+                   lambda dd, q: self._mouth(dd, *q))
+        ecx, ecy, ecz = self.ear_center
+        d = _local(d, (ax, y, z), (ecx - 0.040, ecy - 0.052, ecz - 0.045),
+                   (ecx + 0.040, ecy + 0.052, ecz + 0.045), lambda dd, q: smin(dd, self._ears(*q), 0.004))
+        # neck: slightly oval, leaning forward, meeting the jaw under a crisp jaw line
         nk = 1 + 0.10 * P("neck_width")
-        neck = _cap(x, y, z * 1.12, (0, -0.050, -0.066), (0, -0.30, -0.060), 0.050 * nk, 0.052 * nk)
-        d = smin(d, neck, 0.020)
+        neck = _cap(x, y, z * 1.1, (0, -0.070, -0.088), (0, -0.27, -0.062), 0.050 * nk, 0.053 * nk) / 1.1
+        d = smin(d, neck, 0.016)
 
-        eye = smin(_sph(ax, y, z, (ex, 0, 0), self.eye_radius),
-                   _sph(ax, y, z, (ex, 0, 0.0056), 0.0080), 0.0010)
+        eye = torch.full_like(d, 1.0)
+        eye = _local(eye, (ax, y, z), (ex - 0.025, -0.025, -0.025), (ex + 0.025, 0.025, 0.025),
+                     lambda dd, q: smin(_sph(*q, (ex, 0, 0), self.eye_radius),
+                                        _sph(*q, (ex, 0, 0.0056), 0.0080), 0.0010))
         hair = self._hair(x, y, z, hw, hh)
         out = {"skin": d, "eye": eye, "hair": hair}
         if cloth:
             out["cloth"] = self.torso(pts)
         return out
 
+    def _nose(self, d, x, y, z):
+        """Bridge, tip, alae blended into the tip (not separate balls), columella, nostrils."""
+        P = self.p
+        tx, ty, tz = self.nose_tip
+        nb = 0.0015 * P("nose_bridge")
+        nw = 1 + 0.14 * P("nose_width")
+        ax = x.abs()
+        bridge = _cap(x, y, z, (0, 0.006, 0.019 + nb), (0, ty + 0.009, tz - 0.0065), 0.0046, 0.0068)
+        tip = _ell(x, y, z, (0, ty, tz - 0.0072), (0.0086 * nw, 0.0074, 0.0076))
+        nose = smin(bridge, tip, 0.007)
+        alae = _ell(ax, y, z, (0.0118 * nw, ty - 0.0045, tz - 0.0165), (0.0064, 0.0056, 0.0078))
+        nose = smin(nose, alae, 0.0055)
+        col = _cap(x, y, z, (0, ty - 0.0045, tz - 0.006), (0, ty - 0.0095, tz - 0.0175), 0.0030, 0.0034)
+        nose = smin(nose, col, 0.003)
+        d = smin(d, nose, 0.0035)
+        nostril = _ell(ax, y - 0.45 * (z - tz + 0.013), z, (0.0063 * nw, ty - 0.0090, tz - 0.0125),
+                       (0.0034, 0.0020, 0.0056))
+        return smax(d, -nostril, 0.0012)
+
+    def _mouth(self, d, x, y, z):
+        """Lips as one mouth shape with a parting line; philtral columns above."""
+        lx, ly, lz = self.lips_center
+        tx, ty, tz = self.nose_tip
+        mw = 1 + 0.10 * self.p("mouth_width")
+        ax = x.abs()
+        # philtral columns: two faint ridges from the columella base to the cupid's-bow peaks
+        top, bot = (0.0035, ty - 0.0105, tz - 0.0200), (0.0052, ly + 0.0098, lz - 0.0042)
+        col = _cap(ax, y, z, top, bot, 0.0016, 0.0017)
+        d = smin(d, col, 0.003)
+        d = smin(d, self._lips(x, y, z), 0.006)
+        slit_w = 0.0235 * mw
+        slit = _ell(x, y + 0.0009 * (1.0 - (ax / slit_w).clamp(0, 1) ** 2), z,
+                    (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
+        return smax(d, -slit, 0.0008)
+
     def _lids(self, ax, y, z):
         ex = self.eye_x
         es = self.p("eye_size")
-        ball = _sph(ax, y, z, (ex, 0.0, 0.0), 0.0136)
+        ball = _sph(ax, y, z, (ex, 0.0, 0.0), 0.0134)
         w = 0.0148 * (1 + 0.06 * es)
         u = ax - ex
         s = (1.0 - (u / w) ** 2).clamp_min(0.0)
         tilt = 0.07 * u
-        top = 0.0047 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
+        top = 0.0043 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
         bottom = -0.0040 * (1 + 0.10 * es) * s + tilt - 0.0004
         opening = torch.maximum(y - top, bottom - y) * 0.7
         opening = torch.maximum(opening, -0.002 - z)
-        return smax(ball, -opening, 0.0008)
+        lid = smax(ball, -opening, 0.0008)
+        # the upper-lid crease: a shallow groove where the lid folds under the brow
+        crease = _sph(ax, y, z, (ex, -0.0012, -0.0005), 0.0150)
+        fold = (crease.abs() - 0.0007)
+        band = torch.maximum(torch.maximum(0.0070 - y + 0.06 * u, u.abs() - 0.0150), -z)
+        return smax(lid, -torch.maximum(fold, band), 0.0006)
 
     def _lips(self, x, y, z):
-        lf = 1 + 0.22 * self.p("lip_fullness")
+        lf = 1 + 0.20 * self.p("lip_fullness")
         mw = 1 + 0.10 * self.p("mouth_width")
         _, ly, lz = self.lips_center
-        upper = _ell(x, y, z, (0, ly + 0.0050, lz - 0.0085), (0.0235 * mw, 0.0055 * lf, 0.0100 * lf))
-        cupid = _ell(x, y, z, (0, ly + 0.0085, lz - 0.0065), (0.006, 0.004, 0.006))
-        lower = _ell(x, y, z, (0, ly - 0.0060, lz - 0.0105), (0.0205 * mw, 0.0072 * lf, 0.0110 * lf))
-        return smin(smin(upper, cupid, 0.003), lower, 0.003)
+        ax = x.abs()
+        # cupid's bow: the upper lip's top edge dips at the centre and peaks either side
+        bow = 0.0009 * torch.exp(-(ax / 0.004) ** 2) - 0.0006 * torch.exp(-((ax - 0.0055) / 0.003) ** 2)
+        upper = _ell(x, y + bow, z, (0, ly + 0.0042, lz - 0.0092), (0.0240 * mw, 0.0058 * lf, 0.0094 * lf))
+        lower = _ell(x, y, z, (0, ly - 0.0052, lz - 0.0100), (0.0215 * mw, 0.0066 * lf, 0.0098 * lf))
+        return smin(upper, lower, 0.004)
 
     def lip_distance(self, pts: torch.Tensor) -> torch.Tensor:
         return self._lips(pts[:, 0], pts[:, 1], pts[:, 2])
@@ -192,7 +265,7 @@ class HeadModel:
         ux, uz = ca * qx + sa * qz, -sa * qx + ca * qz
         cl, sl = math.cos(0.26), math.sin(0.26)
         vy, vz = cl * qy - sl * uz, sl * qy + cl * uz
-        shell = _ell(ux, vy, vz, (0.004, 0.0, 0.0), (0.0085, 0.031 * es, 0.0175 * es))
+        shell = _ell(ux, vy, vz, (0.004, 0.0, 0.0), (0.0080, 0.031 * es, 0.0170 * es))
         concha = _ell(ux, vy, vz, (0.011, -0.006 * es, 0.002), (0.007, 0.012 * es, 0.0085 * es))
         scapha = _ell(ux, vy, vz, (0.011, 0.010 * es, -0.002), (0.0045, 0.017 * es, 0.011 * es))
         ear = smax(shell, -concha, 0.002)
@@ -200,20 +273,42 @@ class HeadModel:
         root = _ell(ux, vy, vz, (-0.004, -0.004, 0.002), (0.006, 0.018, 0.010))
         return smin(ear, root, 0.004)
 
+    def hairline(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Signed height (m) of a point above the hairline: > 0 where hair grows.
+
+        The hairline is a height per azimuth around the head (front, temples, sideburns, around
+        the ears, nape), broken up by ~2 mm of noise so it never reads as a drawn line.
+        """
+        az = torch.atan2(x.abs(), z + 0.075) * (len(_HAIRLINE) - 1) / math.pi
+        i = az.floor().clamp(0, len(_HAIRLINE) - 2)
+        f = az - i
+        table = torch.tensor(_HAIRLINE, device=x.device, dtype=x.dtype)
+        ii = i.long()
+        h = table[ii] * (1.0 - f) + table[ii + 1] * f
+        q = torch.stack((x, y, z), dim=1) * 260.0
+        wobble = (value_noise(q, 907) - 0.5) * 0.004 + (value_noise(q * 3.1, 908) - 0.5) * 0.0016
+        return y - h * self.p_hh - wobble
+
+    @property
+    def p_hh(self) -> float:
+        return 1 + 0.045 * self.p("head_height")
+
     def _hair(self, x, y, z, hw, hh):
-        line = (0.060 - (y - 0.55 * z) - 0.045 * (x / 0.07) ** 2) / 1.15
-        # the hair thins to ~1 mm at the hairline instead of ending in a step
-        thick = 0.0012 + 0.0068 * (-line / 0.025).clamp(0.0, 1.0)
-        cap = _ell(x, y, z, (0, 0.024 * hh, -0.070), (0.074 * hw, 0.100 * hh, 0.098)) - thick
-        return smax(cap, line, 0.003)
+        above = self.hairline(x, y, z)
+        # a soft short-cut volume: ~12 mm on top, ~6 mm at the sides, thinning to ~1 mm at
+        # the hairline instead of ending in a step
+        top = (y / 0.09).clamp(0.0, 1.0)
+        thick = 0.0010 + (0.0055 + 0.0065 * top) * (above / 0.022).clamp(0.0, 1.0)
+        cap = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097)) - thick
+        return smax(cap, -above * 0.8, 0.002)
 
     def torso(self, pts: torch.Tensor) -> torch.Tensor:
         """Clothed shoulders and chest (analytic, outside the baked head grid)."""
         x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
         ax = x.abs()
-        chest = _ell(x, y, z, (0, -0.37, -0.055), (0.165, 0.16, 0.115))
-        sh = _cap(ax, y, z, (0.05, -0.255, -0.065), (0.185, -0.285, -0.070), 0.055, 0.060)
-        collar = _cap(x, y, z * 1.1, (0, -0.20, -0.066), (0, -0.30, -0.060), 0.060, 0.062)
+        chest = _ell(x, y, z, (0, -0.34, -0.050), (0.160, 0.150, 0.110))
+        sh = _cap(ax, y, z, (0.05, -0.222, -0.062), (0.180, -0.255, -0.068), 0.050, 0.056)
+        collar = _cap(x, y, z * 1.1, (0, -0.192, -0.066), (0, -0.29, -0.058), 0.058, 0.061) / 1.1
         return smin(smin(chest, sh, 0.05), collar, 0.02)
 
     def head_distance(self, pts: torch.Tensor) -> torch.Tensor:
