@@ -172,6 +172,12 @@ def op_output(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
 
     output = OutputIR.model_validate(params["output"])
     frame = resize_frame(inputs[0], output.width, output.height)
+    if frame.meta.source == "render" and "alpha" in frame.aovs:
+        # A render includes its backdrop: the picture is opaque. The subject's coverage stays
+        # available as a layer (EXR) instead of becoming the file's alpha channel.
+        aovs = dict(frame.aovs)
+        aovs["coverage"] = aovs.pop("alpha")
+        frame = frame.replace(aovs=aovs)
     shot = params["shot"]
     path = ctx.output_paths.get(shot, output.path)
     ctx.written[shot] = write_image(frame, output, provenance=ctx.provenance.get(shot), path=path)

@@ -1,0 +1,39 @@
+"""The output op: renders are written opaque, crops keep the film-plane geometry."""
+
+from __future__ import annotations
+
+import torch
+from PIL import Image
+
+from shotspec.runtime.frame import Frame, FrameMeta
+from shotspec.runtime.ops import OpContext, op_output, resize_frame
+
+
+def _frame(source: str) -> Frame:
+    alpha = torch.zeros(1, 1, 20, 16)
+    alpha[..., 5:15, 4:12] = 1
+    return Frame(rgb=torch.full((1, 3, 20, 16), 0.3), aovs={"alpha": alpha},
+                 meta=FrameMeta(source=source))
+
+
+def _write(frame: Frame, path) -> Image.Image:
+    params = {"output": {"path": str(path), "width": 16, "height": 20}, "shot": "s", "seed": 0}
+    op_output([frame], params, OpContext(device=torch.device("cpu")))
+    return Image.open(path)
+
+
+def test_a_render_with_a_backdrop_is_opaque(tmp_path):
+    assert _write(_frame("render"), tmp_path / "r.png").mode == "RGB"
+
+
+def test_a_plate_keeps_its_alpha(tmp_path):
+    img = _write(_frame("plate"), tmp_path / "p.png")
+    assert img.mode == "RGBA"
+    assert img.getchannel("A").getextrema() == (0, 255)
+
+
+def test_cover_crop_narrows_the_sensor():
+    frame = Frame(rgb=torch.zeros(1, 3, 100, 100), meta=FrameMeta(sensor_width_m=0.036, sensor_height_m=0.036))
+    out = resize_frame(frame, 50, 100)
+    assert (out.width, out.height) == (50, 100)
+    assert abs(out.meta.sensor_width_m - 0.018) < 1e-9 and abs(out.meta.sensor_height_m - 0.036) < 1e-9
