@@ -47,6 +47,11 @@ def _filter_rows(raw: np.ndarray, bpp: int) -> bytes:
     return np.concatenate([kinds, body], axis=1).tobytes()
 
 
+# zlib level 3: on a 1024×1280 16-bit render, 0.18 s and 1.93 MB against level 6's 0.68 s and
+# 1.75 MB — the half second matters in watch mode, the 10 % of size does not.
+ZLIB_LEVEL = 3
+
+
 def encode_png(pixels: np.ndarray, *, text: dict[str, str] | None = None,
                colorspace: str = "srgb") -> bytes:
     """PNG bytes for ``pixels`` ``(H, W, C)`` uint8 or uint16, C = 3 (RGB) or 4 (RGBA).
@@ -68,7 +73,7 @@ def encode_png(pixels: np.ndarray, *, text: dict[str, str] | None = None,
         out.append(_itxt(key, value))
     data = pixels.astype(">u2") if depth == 16 else pixels
     raw = np.ascontiguousarray(data).view(np.uint8).reshape(h, w * c * depth // 8)
-    out.append(_chunk(b"IDAT", zlib.compress(_filter_rows(raw, c * depth // 8), 6)))
+    out.append(_chunk(b"IDAT", zlib.compress(_filter_rows(raw, c * depth // 8), ZLIB_LEVEL)))
     out.append(_chunk(b"IEND", b""))
     return b"".join(out)
 
