@@ -29,7 +29,7 @@ def main() -> None:
     specs = [ROOT / "specs" / "closeup.shot", *sorted((ROOT / "specs" / "examples").glob("*.shot"))]
     table = Table(title="compile time per spec")
     for col in ("spec", "shots", "compile (warm, median)", "compile+plan (warm)", "`shot check` fresh process"):
-        table.add_column(col, justify="right" if col != "spec" else "left")
+        table.add_column(col, justify="right" if col != "spec" else "left", no_wrap=col == "spec")
     for spec in specs:
         compile_file(spec)  # warm the parser cache
         times, plan_times = [], []
