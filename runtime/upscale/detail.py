@@ -27,7 +27,7 @@ from .filters import gauss_blur
 __all__ = ["synthesise_detail", "steepen_edges", "boost_band", "DETAIL_PARAMS"]
 
 # scale -> (edge steepening strength 0-1, its band-pass sigma in output px, band boost gain)
-DETAIL_PARAMS = {2: (0.0, 1.0, 0.55), 3: (0.45, 1.1, 0.25), 4: (0.75, 1.5, 0.0)}
+DETAIL_PARAMS = {2: (0.0, 1.0, 0.75), 3: (0.45, 1.1, 0.25), 4: (0.75, 1.5, 0.0)}
 
 
 def steepen_edges(x: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:

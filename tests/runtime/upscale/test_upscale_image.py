@@ -67,8 +67,7 @@ def test_detail_adds_high_frequencies_at_bounded_cost(case):
     assert _psnr(out["detail"], hr, 2) > _psnr(out["bicubic"], hr, 2) - 0.5
 
 
-@pytest.mark.parametrize("factor", [2, 3, 4])
-@pytest.mark.parametrize("channels", [1, 3, 4])
+@pytest.mark.parametrize("factor,channels", [(2, 3), (3, 1), (4, 4)])
 def test_shape_dtype_device(factor, channels):
     x = torch.rand(2, channels, 10, 13, generator=torch.Generator().manual_seed(factor), dtype=torch.float64)
     y = upscale_image(x, factor, "detail")
