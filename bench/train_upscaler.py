@@ -13,7 +13,8 @@ strength, coherence, sub-pixel phase) and the normal equations of "6x6 small-ima
 original minus bicubic" are accumulated per class, separately for the two kernels, then solved
 with ridge regularisation for their equal-weight mixture: one filter per class that is least-
 squares optimal when the shrinking kernel is unknown. Deterministic (fixed seed, float64 sums in
-a fixed order); a few minutes on a 2-core CPU. Writes runtime/upscale/upscaler_filters.npz.
+a fixed order); 13.5 min wall-clock on the 2-core development machine while it was shared with
+other jobs (load average about 8), less when idle. Writes runtime/upscale/upscaler_filters.npz.
 
     python bench/train_upscaler.py [--images N] [--out PATH]
 """

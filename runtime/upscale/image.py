@@ -1,13 +1,14 @@
 """``upscale_image``: the upscaler on plain image tensors.
 
-Pipeline (all on the input's device and dtype):
+Pipeline (on the input's device, float32 inside, returned in the input's dtype):
   1. values above 1 (scene-linear highlights) are compressed with a C¹ log shoulder
      (``x`` up to 1, ``1 + ln x`` beyond) so a bright highlight cannot ring across its neighbours;
      the result is expanded again at the end, so nothing is clipped;
   2. three-channel input is upscaled on its luma and the luma correction is added to all three
      channels of a bicubic upsample (chroma stays bicubic: it has little detail and this avoids
      colour fringes); other channel counts are upscaled channel by channel;
-  3. fidelity estimate, then (mode ``"detail"``) band-limited detail synthesis.
+  3. fidelity estimate (learned edge-adaptive filters + kernel-robust back-projection), then
+     (mode ``"detail"``) edge steepening and fine-band boost.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ MODES = ("fidelity", "detail")
 FACTORS = (2, 3, 4)
 _LUMA_601 = (0.299, 0.587, 0.114)
 BP_ITERATIONS = 6
-# Half the filters' correction: on held-out procedural images (another seed) the half-strength
-# estimate beat the full one at x3/x4 and both kernels; back-projection then restores the rest.
+# Half the filters' correction: on held-out procedural images (another seed) half strength beat
+# full at x4 (both kernels) and at x2 box-shrunk, losing 0.1 dB only at x2 bicubic-shrunk.
 FILTER_WEIGHT = 0.5
 
 
@@ -70,7 +71,7 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
     """Upscale ``x`` (B, C, H, W) float by an integer ``factor`` in {2, 3, 4}.
 
     ``mode="fidelity"`` gives the most faithful (highest PSNR) result; ``mode="detail"`` adds
-    image-adaptive high frequencies (texture, pores, grain-like structure) at a small PSNR cost.
+    image-adaptive high frequencies (steeper edges, boosted fine texture) at a small PSNR cost.
     Values may exceed 1 (scene-linear) or be negative; they pass through unclipped.
     Returns ``(B, C, H*factor, W*factor)`` on the same device and dtype.
     """
@@ -82,6 +83,8 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
         raise ValueError(f"upscale factor must be one of {FACTORS}, got {factor!r}")
     if mode not in MODES:
         raise ValueError(f"upscale mode must be one of {MODES}, got {mode!r}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("upscale_image input contains NaN or infinite values")
     if x.shape[-1] < 2 or x.shape[-2] < 2:
         raise ValueError(f"image {tuple(x.shape[-2:])} is too small to upscale")
     dtype = x.dtype

@@ -106,6 +106,8 @@ def test_bad_arguments_raise_clear_errors(bad):
         upscale_image(torch.rand(1, 3, 8, 8), args["factor"], args["mode"])
     with pytest.raises(ValueError, match="B, C, H, W"):
         upscale_image(torch.rand(3, 8, 8), 2)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        upscale_image(torch.full((1, 1, 8, 8), float("nan")), 2)
 
 
 @pytest.mark.parametrize("kind,pil", [("bicubic", Image.BICUBIC), ("box", Image.BOX)])
