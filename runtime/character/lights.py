@@ -79,7 +79,7 @@ def rig(lights: Sequence[LightIR], camera: CameraIR) -> list[RigLight]:
 
 def soft_shadow(grid: SceneGrids, pts: torch.Tensor, n: torch.Tensor,
                 to_light: torch.Tensor, max_t: torch.Tensor, angular_radius: float,
-                steps: int = 40) -> torch.Tensor:
+                steps: int = 30) -> torch.Tensor:
     """Visibility 0–1 (N,) of a light of ``angular_radius`` from points ``pts`` (N, 3) with
     normals ``n``, along unit ``to_light`` (N, 3) up to ``max_t`` (N,) metres."""
     origin = pts + n * 0.0015
@@ -95,8 +95,8 @@ def soft_shadow(grid: SceneGrids, pts: torch.Tensor, n: torch.Tensor,
         h = grid.head.sample(p)
         r = torch.minimum(res[alive], k * h / t[alive])
         res[alive] = r
-        t[alive] = t[alive] + h.clamp(0.001, 0.03)
-        done = (r < -1.0) | (t[alive] > max_t[alive]) | (t[alive] > 0.35)
+        t[alive] = t[alive] + h.clamp(0.0012, 0.035)
+        done = (r < -1.0) | (t[alive] > max_t[alive]) | (t[alive] > 0.35) | (h > 0.06)
         alive = alive[~done]
     x = ((res.clamp(-1.0, 1.0) + 1.0) * 0.5)
     vis = x * x * (3.0 - 2.0 * x)

@@ -42,7 +42,17 @@ class FaceRegions:
         ex = model.eye_x
         self.cheeks = _blob(torch.stack((self.ax, y, z), 1), (ex + 0.012, -0.030, 0.02), (0.020, 0.018, 0.03))
         self.ears = _smooth(0.064, 0.074, self.ax) * _smooth(-0.05, -0.03, y) * _smooth(0.04, 0.02, y)
-        self.lips = _smooth(0.0009, 0.0, model.lip_distance(pts))
+        lip_d = model.lip_distance(pts)
+        self.lips = _smooth(0.0009, 0.0, lip_d)
+        self.lip_border = torch.exp(-((lip_d - 0.0011) / 0.0006) ** 2) * _smooth(-0.002, 0.002, z - model.lips_center[2] + 0.012)
+        # fine hairs just below the hairline, broken into strands (0 … ~0.8)
+        above = model.hairline(x, y, z)
+        near = _smooth(-0.006, 0.0, above)
+        if bool((near > 0).any()):
+            strands = value_noise(torch.stack((x * 2500.0, y * 400.0, z * 2500.0), dim=1), seed + 520)
+            self.hair_fuzz = near * (0.25 + 0.6 * strands) * _smooth(-0.006, -0.001, above).add(0.3).clamp_max(1.0)
+        else:
+            self.hair_fuzz = near
 
     def brows(self) -> torch.Tensor:
         """Eyebrow coverage: an arch above each eye, broken into hair-like strands."""

@@ -145,7 +145,7 @@ class HeadModel:
         # cranium and the face: the face is one ellipsoid whose front outline (half-width
         # 67 mm at the cheekbones, 120 mm down to the chin) tapers like a real jaw line
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.036), (0.066 * jaw, 0.111 + chin, 0.058)), 0.02)
+        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.068 * jaw, 0.111 + chin, 0.069)), 0.02)
         d = smin(d, _ell(ax, y, z, (0.024, 0.021, 0.009 + 0.002 * P("brow_ridge")),
                          (0.025, 0.0095, 0.0135)), 0.012)
         d = smin(d, _ell(ax, y, z, (0.045 + 0.002 * cb, -0.013, -0.002),
@@ -153,7 +153,9 @@ class HeadModel:
         # malar fat pads: full cheeks under the eyes
         d = smin(d, _ell(ax, y, z, (0.031, -0.031, -0.001), (0.021, 0.018, 0.014)), 0.015)
         # gonial angles: a soft corner at the back of the jaw
-        d = smin(d, _ell(ax, y, z, (0.047 * jaw, -0.080, -0.058), (0.012, 0.016, 0.018)), 0.018)
+        d = smin(d, _ell(ax, y, z, (0.049 * jaw, -0.078, -0.056), (0.014, 0.018, 0.020)), 0.018)
+        # buccal / masseter volume: fills the lower cheeks between cheekbone and jaw
+        d = smin(d, _ell(ax, y, z, (0.043 * jaw, -0.052, -0.026), (0.021, 0.032, 0.032)), 0.016)
         # maxilla / mouth mound and chin
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
         d = smin(d, _ell(x, y, z, (0, -0.104 - chin, 0.000), (0.019, 0.0135, 0.0145)), 0.014)
@@ -185,7 +187,8 @@ class HeadModel:
         hair = self._hair(x, y, z, hw, hh)
         out = {"skin": d, "eye": eye, "hair": hair}
         if cloth:
-            out["cloth"] = self.torso(pts)
+            out["cloth"] = _local(torch.full_like(d, 1.0), (x, y, z), (-0.40, -0.80, -0.30),
+                                  (0.40, -0.085, 0.15), lambda dd, q: self.torso(torch.stack(q, 1)))
         return out
 
     def _nose(self, d, x, y, z):
@@ -195,11 +198,11 @@ class HeadModel:
         nb = 0.0015 * P("nose_bridge")
         nw = 1 + 0.14 * P("nose_width")
         ax = x.abs()
-        bridge = _cap(x, y, z, (0, 0.006, 0.019 + nb), (0, ty + 0.009, tz - 0.0065), 0.0046, 0.0068)
-        tip = _ell(x, y, z, (0, ty, tz - 0.0072), (0.0086 * nw, 0.0074, 0.0076))
+        bridge = _cap(x, y, z, (0, 0.005, 0.016 + nb), (0, ty + 0.009, tz - 0.0075), 0.0058, 0.0076)
+        tip = _ell(x, y, z, (0, ty, tz - 0.0078), (0.0094 * nw, 0.0078, 0.0080))
         nose = smin(bridge, tip, 0.007)
-        alae = _ell(ax, y, z, (0.0118 * nw, ty - 0.0045, tz - 0.0165), (0.0064, 0.0056, 0.0078))
-        nose = smin(nose, alae, 0.0055)
+        alae = _ell(ax, y, z, (0.0105 * nw, ty - 0.0042, tz - 0.0150), (0.0068, 0.0057, 0.0086))
+        nose = smin(nose, alae, 0.0080)
         col = _cap(x, y, z, (0, ty - 0.0045, tz - 0.006), (0, ty - 0.0095, tz - 0.0175), 0.0030, 0.0034)
         nose = smin(nose, col, 0.003)
         d = smin(d, nose, 0.0035)
@@ -279,28 +282,50 @@ class HeadModel:
         The hairline is a height per azimuth around the head (front, temples, sideburns, around
         the ears, nape), broken up by ~2 mm of noise so it never reads as a drawn line.
         """
+        above = self._hairline_table(x, y, z)
+        # the noise (≤ 3.3 mm) only matters near the line: evaluate it there only
+        near = (above.abs() < 0.0035).nonzero()[:, 0]
+        if near.numel():
+            q = torch.stack((x[near], y[near], z[near]), dim=1) * 150.0
+            wobble = (value_noise(q, 907) - 0.5) * 0.005 + (value_noise(q * 3.1, 908) - 0.5) * 0.0016
+            above[near] = above[near] - wobble
+        return above
+
+    def _hairline_table(self, x, y, z):
+        """Height above the noise-free hairline (m)."""
         az = torch.atan2(x.abs(), z + 0.075) * (len(_HAIRLINE) - 1) / math.pi
         i = az.floor().clamp(0, len(_HAIRLINE) - 2)
         f = az - i
         table = torch.tensor(_HAIRLINE, device=x.device, dtype=x.dtype)
         ii = i.long()
         h = table[ii] * (1.0 - f) + table[ii + 1] * f
-        q = torch.stack((x, y, z), dim=1) * 260.0
-        wobble = (value_noise(q, 907) - 0.5) * 0.004 + (value_noise(q * 3.1, 908) - 0.5) * 0.0016
-        return y - h * self.p_hh - wobble
+        return y - h * self.p_hh
 
     @property
     def p_hh(self) -> float:
         return 1 + 0.045 * self.p("head_height")
 
     def _hair(self, x, y, z, hw, hh):
-        above = self.hairline(x, y, z)
-        # a soft short-cut volume: ~12 mm on top, ~6 mm at the sides, thinning to ~1 mm at
-        # the hairline instead of ending in a step
-        top = (y / 0.09).clamp(0.0, 1.0)
-        thick = 0.0010 + (0.0055 + 0.0065 * top) * (above / 0.022).clamp(0.0, 1.0)
-        cap = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097)) - thick
-        return smax(cap, -above * 0.8, 0.002)
+        """A soft short cut: ~12 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
+        hairline instead of ending in a step; 6 mm clumps break up the silhouette."""
+        cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
+        out = cran - 0.016
+        # well below the hairline the cut-off plane bounds the hair: skip the noisy part there
+        below = -self._hairline_table(x, y, z) - 0.0036
+        out = torch.maximum(out, below * 0.45 * 0.8 - 0.0005)
+        idx = ((cran < 0.02) & (below < 0.012)).nonzero()[:, 0]
+        if idx.numel():
+            xs, ys, zs, cs = x[idx], y[idx], z[idx], cran[idx]
+            above = self.hairline(xs, ys, zs)
+            grow = (above / 0.022).clamp(0.0, 1.0)
+            top = (ys / 0.09).clamp(0.0, 1.0)
+            thick = 0.0010 + (0.0055 + 0.0065 * top) * grow
+            cl = ((grow > 0) & (cs > -0.012)).nonzero()[:, 0]
+            if cl.numel():
+                q = torch.stack((xs[cl], ys[cl], zs[cl]), dim=1) * (1000.0 / 6.0)
+                thick[cl] += (value_noise(q, 911) - 0.5) * 0.0036 * grow[cl]
+            out[idx] = smax(cs - thick, -above * 0.45, 0.002) * 0.8
+        return out
 
     def torso(self, pts: torch.Tensor) -> torch.Tensor:
         """Clothed shoulders and chest (analytic, outside the baked head grid)."""

@@ -24,7 +24,7 @@ from shotspec.runtime.character.lights import RigLight, ambient_occlusion, rig, 
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.character.sdf import REGION
 from shotspec.runtime.character.skin import (SKIN_F0, cloth_albedo, hair_albedo, skin_albedo,
-                                             skin_specular)
+                                             skin_base_albedo, skin_specular)
 from shotspec.runtime.character.sss import scatter
 from shotspec.runtime.character.trace import baked_grid
 from shotspec.runtime.frame import Frame
@@ -46,6 +46,31 @@ def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch
                  ).clamp_min(1e-6)
     f = f0 + (1.0 - f0) * (1.0 - vdh) ** 5
     return d * vis * f * math.pi * ndl
+
+
+def hair_tangents(pts: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+    """Unit strand directions (N, 3) of the short cut: combed back over the top, back and
+    down at the sides, projected onto the surface."""
+    side = (pts[:, 0].abs() / 0.075).clamp(0.0, 1.0)
+    flow = torch.stack((torch.zeros_like(side), -0.15 - 0.75 * side, -torch.ones_like(side)), dim=1)
+    t = flow - (flow * n).sum(1, keepdim=True) * n
+    return torch.nn.functional.normalize(t, dim=1)
+
+
+def kajiya_kay(t: torch.Tensor, v: torch.Tensor, l: torch.Tensor, n: torch.Tensor,
+               albedo: torch.Tensor) -> torch.Tensor:
+    """Anisotropic strand highlights (N, 3): a white primary lobe shifted towards the tip and a
+    hair-tinted secondary lobe shifted towards the root (Kajiya-Kay with Scheuermann's shifts),
+    × N·L so strands facing away stay dark."""
+    h = torch.nn.functional.normalize(v + l, dim=1)
+    ndl = (n * l).sum(1).clamp_min(0.0)
+    out = torch.zeros_like(albedo)
+    for shift, power, amp, tint in ((-0.08, 90.0, 0.10, None), (0.10, 22.0, 0.18, albedo)):
+        ts = torch.nn.functional.normalize(t + shift * n, dim=1)
+        th = (ts * h).sum(1)
+        lobe = (1.0 - th * th).clamp_min(0.0) ** (0.5 * power) * amp * ndl
+        out = out + (lobe[:, None] * (tint * 4.0 if tint is not None else torch.ones_like(albedo)))
+    return out
 
 
 def _sphere_ndl(ndl: torch.Tensor, sin_a: float) -> torch.Tensor:
@@ -135,12 +160,20 @@ def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[Light
                 a2[e_sel], w2[e_sel] = 0.09, 0.15
                 f0[e_sel] = CORNEA_F0
             h_sel = (reg == REGION["hair"]).nonzero()[:, 0]
+            tangent = None
             if h_sel.numel():
                 cav = cavity_all[idx[h_sel]]
-                alb[h_sel] = hair_albedo(seed, dev) * (1.0 - 0.5 * cav)[:, None]
-                a1[h_sel], w1[h_sel] = 0.12, 0.6 * (1 - cav)
-                a2[h_sel], w2[h_sel] = 0.35, 0.5
+                ph = p[h_sel]
+                # strands: darker in the gaps; near the hairline the skin shows through
+                above = model.hairline(ph[:, 0], ph[:, 1], ph[:, 2])
+                thin = (1.0 - (above / 0.008).clamp(0.0, 1.0)) * 0.55
+                base = hair_albedo(seed, dev) * (1.0 - 0.6 * cav)[:, None]
+                skin_c = skin_base_albedo(character, dev)
+                alb[h_sel] = base * (1.0 - thin)[:, None] + skin_c * thin[:, None]
+                w1[h_sel], w2[h_sel] = 0.0, 0.0
                 f0[h_sel] = 0.046
+                tangent = hair_tangents(ph, n[h_sel])
+                hair_dim = (1.0 - 0.7 * cav) * (1.0 - thin)
             c_sel = (reg == REGION["cloth"]).nonzero()[:, 0]
             if c_sel.numel():
                 alb[c_sel] = cloth_albedo(seed, dev)
@@ -177,6 +210,9 @@ def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[Light
                 hv = torch.nn.functional.normalize(v + l, dim=1)
                 fr = f0 + (1.0 - f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
                 s_acc = s_acc + col * (sp * fr * att * vis)[:, None]
+                if tangent is not None:
+                    hs = kajiya_kay(tangent, v[h_sel], l[h_sel], n[h_sel], alb[h_sel])
+                    s_acc[h_sel] += hs * (att[h_sel] * vis[h_sel] * hair_dim)[:, None]
             albedo[idx] = alb
             irr[idx] = e_acc
             spec[idx] = s_acc

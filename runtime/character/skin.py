@@ -21,7 +21,7 @@ from shotspec.runtime.character.noise import cell_feature, fbm, value_noise
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.color import srgb_to_linear
 
-__all__ = ["skin_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
+__all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
 
 SKIN_F0 = 0.028
 _UNDERTONE = {"warm": (1.035, 1.0, 0.93), "neutral": (1.0, 1.0, 1.0), "cool": (0.97, 1.0, 1.04)}
@@ -45,6 +45,13 @@ def cloth_albedo(seed: int, device) -> torch.Tensor:
     return torch.tensor(palette[min(int(r[0] * len(palette)), len(palette) - 1)], device=device)
 
 
+def skin_base_albedo(character: CharacterIR, device) -> torch.Tensor:
+    """(3,) linear albedo of the character's tone swatch tilted by the undertone."""
+    tone = character.skin.tone
+    base = srgb_to_linear(torch.tensor(tone.albedo_srgb, device=device, dtype=torch.float32))
+    return base * torch.tensor(_UNDERTONE[tone.undertone], device=device)
+
+
 def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tensor,
                 cavity: torch.Tensor) -> torch.Tensor:
     """Linear skin albedo (N, 3) at the region's points."""
@@ -52,9 +59,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     dev = pts.device
     skin = character.skin
     seed = int(character.seed)
-    base = srgb_to_linear(torch.tensor(skin.tone.albedo_srgb, device=dev, dtype=torch.float32))
-    base = base * torch.tensor(_UNDERTONE[skin.tone.undertone], device=dev)
-    alb = base.expand(pts.shape[0], 3).clone()
+    alb = skin_base_albedo(character, dev).expand(pts.shape[0], 3).clone()
     q = pts * 1000.0
     # mottling: blotchy melanin/haemoglobin variation at a few mm and a cm
     m1 = fbm(q / 9.0, seed + 701, octaves=3)
@@ -79,8 +84,14 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     alb = alb * (1.0 - mark[:, None] * torch.tensor([0.05, 0.30, 0.25], device=dev))
     # lips: redder, slightly darker, with a soft vermilion border
     lips = regions.lips
-    lip_tint = torch.tensor([0.92, 0.55, 0.58], device=dev)
+    lip_tint = torch.tensor([0.80, 0.42, 0.44], device=dev)
     alb = alb * (1.0 - lips[:, None] + lips[:, None] * lip_tint)
+    # the vermilion border: a pale rolled edge just outside the lip line
+    roll = regions.lip_border
+    alb = alb * (1.0 + 0.10 * roll)[:, None]
+    # the hairline: fine hairs thin out over the skin (strand-broken, not a drawn line)
+    fuzz = regions.hair_fuzz
+    alb = alb * (1.0 - 0.75 * fuzz[:, None]) + hair_albedo(seed, dev) * (0.75 * fuzz[:, None])
     # brows: hair colour laid over the skin
     hair = hair_albedo(seed, dev)
     alb = alb * (1.0 - brows[:, None]) + hair * brows[:, None]
