@@ -131,6 +131,10 @@ class Watcher:
         digests.update({f: file_digest(f) for f in files if f not in digests})
         self._digests = {f: digests[f] for f in files}
         self._watch_paths(files)
+        if self.inputs_changed():
+            # Saved while this build ran, before its files were watched: no event will come.
+            self.collector.last_event = time.monotonic()
+            self.collector.wake.set()
         return self._report(build, seconds)
 
     def _report(self, build, seconds: float) -> WatchStatus:

@@ -176,3 +176,27 @@ def test_polling_sees_edits(workdir):
         assert status.kind == "rendered" and status.ran[0] == "grain"
     finally:
         s.close()
+
+
+def test_a_save_during_the_first_render_is_not_lost(workdir, monkeypatch):
+    """An edit that lands after the inputs were hashed but before they are watched."""
+    from shotspec.cli import watch as watch_module
+
+    spec = workdir / "shot.shot"
+    original = watch_module.Watcher._watch_paths
+    edited = []
+
+    def watch_paths_after_an_edit(self, files):
+        if not edited:
+            edited.append(True)
+            spec.write_text(spec.read_text().replace("0.30", "0.55"))
+        return original(self, files)
+
+    monkeypatch.setattr(watch_module.Watcher, "_watch_paths", watch_paths_after_an_edit)
+    s = Session(spec)
+    try:
+        assert s.next().kind == "rendered"
+        status = s.next()
+        assert status.kind == "rendered" and status.ran[0] == "grain"
+    finally:
+        s.close()
