@@ -95,6 +95,16 @@ class RenderSession:
                                                 help="add a `shot NAME { … }` block"))
             build.ok = False
             return build
+        if self.output:
+            from shotspec.runtime.ops import IMAGE_SUFFIXES
+
+            if Path(self.output).suffix.lower() not in IMAGE_SUFFIXES:
+                build.diagnostics.append(Diagnostic(
+                    code="E605", severity="error", span=None,
+                    message=f"cannot tell the image format of `{self.output}`",
+                    help="use a .png, .tif, .exr or .jpg file name"))
+                build.ok = False
+                return build
         build.plan = build_plan(build.program, self.shots)
         clash = self._output_clash(build)
         if clash is not None:

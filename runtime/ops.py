@@ -7,6 +7,7 @@ imported inside the op, so importing the executor stays cheap.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,8 +181,34 @@ def op_output(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
         frame = frame.replace(aovs=aovs)
     shot = params["shot"]
     path = ctx.output_paths.get(shot, output.path)
+    if path != output.path:
+        output = output_for_path(output, path)
     ctx.written[shot] = write_image(frame, output, provenance=ctx.provenance.get(shot), path=path)
     return frame
+
+
+IMAGE_SUFFIXES = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".exr": "exr", ".jpg": "jpeg",
+                  ".jpeg": "jpeg"}
+
+
+def output_for_path(output: OutputIR, path: str) -> OutputIR:
+    """The spec's output settings, re-targeted at ``path`` (``-o``): the file name's suffix
+    picks the format; a bit depth that format cannot hold becomes the nearest one it can."""
+    fmt = IMAGE_SUFFIXES.get(os.path.splitext(path)[1].lower(), output.format)
+    depth = output.bit_depth
+    if fmt == "jpeg":
+        depth = 8
+    elif fmt == "exr":
+        depth = 32 if depth == 32 else 16
+    elif fmt == "png" and depth == 32:
+        depth = 16
+    colorspace = output.colorspace
+    if fmt == "exr":
+        colorspace = "linear"
+    elif output.format == "exr" and colorspace == "linear":
+        colorspace = "srgb"
+    return output.model_copy(update={"format": fmt, "bit_depth": depth, "colorspace": colorspace,
+                                     "path": path})
 
 
 def _to_device(frame: Frame, device: torch.device) -> Frame:

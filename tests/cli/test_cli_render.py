@@ -150,3 +150,15 @@ def test_upscale_command(workdir):
     assert Image.open(workdir / "big.png").size == (192, 240)
     proc = shot("upscale", "plate/missing.png", "-o", "big2.png")
     assert proc.returncode == 1 and "E520" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name,fmt", [("out.tif", "TIFF"), ("out.jpg", "JPEG"), ("out.png", "PNG")])
+def test_the_output_suffix_picks_the_format(workdir, name, fmt):
+    assert main(["render", "shot.shot", "-o", name, "-q"]) == 0
+    assert Image.open(workdir / name).format == fmt
+
+
+def test_an_unknown_output_suffix_is_refused(workdir):
+    proc = shot("render", "shot.shot", "-o", "out.xyz")
+    assert proc.returncode == 1 and "E605" in proc.stderr
+    assert not (workdir / "out.xyz").exists()
