@@ -93,6 +93,8 @@ def _diagnostics_json(diags) -> str:
 
 def _render_from_image(args, console, err) -> int:
     """Re-render a shot from the IR embedded in an image's provenance."""
+    from pydantic import ValidationError
+
     from shotspec.cli.session import provenance_for, same_path
     from shotspec.compiler.ir import ProgramIR, ShotIR
     from shotspec.compiler.plan import build_plan
@@ -110,10 +112,13 @@ def _render_from_image(args, console, err) -> int:
                                          "only images written by `shot render` can be re-rendered"))
     try:
         shot = ShotIR.model_validate_json(info["shotspec:ir"])
-    except ValueError as exc:
-        return _fail(err, console, _diag("E522", f"the provenance in {source} does not match this shotspec "
-                                         f"version ({info.get('shotspec:version', '?')})",
-                                         f"re-render from the spec instead: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}"))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return _fail(err, console, _diag(
+            "E522", f"the provenance in {source} does not match this shotspec version "
+                    f"(written by {info.get('shotspec:version', '?')}; `{where}`: {first['msg']})",
+            f"re-render from the spec instead: `shot info {source} --spec > shot.shot`"))
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.rerender{source.suffix}")
     if same_path(output, source):
         return _fail(err, console, _diag("E603", f"re-rendering would overwrite the input {source}",

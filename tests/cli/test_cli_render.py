@@ -162,3 +162,15 @@ def test_an_unknown_output_suffix_is_refused(workdir):
     proc = shot("render", "shot.shot", "-o", "out.xyz")
     assert proc.returncode == 1 and "E605" in proc.stderr
     assert not (workdir / "out.xyz").exists()
+
+
+def test_rerender_from_foreign_provenance_is_a_diagnostic(workdir):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt("shotspec:ir", '{"name": "x", "unknown_field": 1}')
+    info.add_itxt("shotspec:version", "9.9.9")
+    Image.new("RGB", (8, 8)).save(workdir / "foreign.png", pnginfo=info)
+    proc = shot("render", "--from", "foreign.png", "-o", "again.png")
+    assert proc.returncode == 1 and "E522" in proc.stderr and "9.9.9" in proc.stderr
+    assert "Traceback" not in proc.stderr
