@@ -78,13 +78,20 @@ class PinholeCamera:
         """Unit world-space ray directions (H·W, 3), row-major from the top-left pixel, and the
         cosine of each ray with the optical axis (H·W,) to turn ray length into depth."""
         w, h = self.width, self.height
-        xs = (torch.arange(w, device=device, dtype=torch.float32) + 0.5 - w / 2) / self.focal_px
-        ys = (h / 2 - torch.arange(h, device=device, dtype=torch.float32) - 0.5) / self.focal_px
+        xs = torch.arange(w, device=device, dtype=torch.float32) + 0.5
+        ys = torch.arange(h, device=device, dtype=torch.float32) + 0.5
         yy, xx = torch.meshgrid(ys, xs, indexing="ij")
-        cam = torch.stack((xx.reshape(-1), yy.reshape(-1), -torch.ones(w * h, device=device)), dim=1)
+        return self.rays_at(xx.reshape(-1), yy.reshape(-1))
+
+    def rays_at(self, px: torch.Tensor, py: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rays through continuous pixel positions ``px``, ``py`` (N,) (0 = the frame's left /
+        top edge, pixel centres at +0.5): unit world directions (N, 3) and axis cosines (N,)."""
+        x = (px - self.width / 2) / self.focal_px
+        y = (self.height / 2 - py) / self.focal_px
+        cam = torch.stack((x, y, -torch.ones_like(x)), dim=1)
         norm = cam.norm(dim=1, keepdim=True)
         cam = cam / norm
-        world = cam @ self.rotation(device).T
+        world = cam @ self.rotation(px.device).T
         return world, 1.0 / norm[:, 0]
 
     def depth_of(self, point: tuple[float, float, float]) -> float:

@@ -15,7 +15,7 @@ from shotspec.runtime.character.trace import baked_grid, march, normals
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
 
-__all__ = ["render_geometry", "head_model"]
+__all__ = ["render_geometry", "head_model", "trace_rays"]
 
 
 def head_model(character: CharacterIR | None) -> HeadModel:
@@ -31,26 +31,15 @@ def _check(camera: CameraIR, width: int, height: int) -> None:
         raise RenderError("E502", "camera focal length, sensor width and distance must be positive")
 
 
-def render_geometry(character: CharacterIR | None, camera: CameraIR, width: int, height: int, *,
-                    device: torch.device | str = "cpu") -> Frame:
-    """Trace the character seen by ``camera`` at ``width``×``height`` render pixels.
-
-    Returns a frame whose ``rgb`` holds only the emissive practical bulbs of the backdrop
-    (zeros elsewhere) and the AOVs: ``depth`` (m along the optical axis; the wall behind the
-    subject is 2–3 m away), ``normal`` (camera space, micro-geometry bump included),
-    ``position`` (object space m), masks ``skin``/``eyes``/``lips``/``brows``/``subject``/
-    ``alpha``, and the private ``_region`` (material id), ``_ngeo`` (unbumped camera-space normal)
-    and ``_cavity`` (pore/line depth 0–1) that ``shade`` uses.
-    """
-    _check(camera, width, height)
-    device = torch.device(device)
-    character = character or DEFAULT_CHARACTER
-    model = head_model(character)
+def trace_rays(model: HeadModel, character: CharacterIR, cam: PinholeCamera, dirs: torch.Tensor
+               ) -> dict[str, torch.Tensor]:
+    """Trace unit world-space rays ``dirs`` (N, 3) from the camera: per-ray ``region`` (N,),
+    ``pos`` (N, 3), world normals ``nrm`` (bumped) and ``nrm_geo`` (N, 3), ``cavity``,
+    ``lips``, ``brows`` (N,), the bulbs' ``emission`` (N, 3) and the ray length ``t`` (N,)."""
+    device = dirs.device
     seed = int(character.seed)
-    cam = PinholeCamera.from_ir(camera, width, height)
-    n_px = width * height
+    n_px = dirs.shape[0]
     with torch.no_grad():
-        dirs, cosine = cam.rays(device)
         origin = torch.tensor(cam.origin, device=device)
         grid = baked_grid(model, device)
         pixel_angle = 1.0 / cam.focal_px
@@ -111,6 +100,32 @@ def render_geometry(character: CharacterIR | None, camera: CameraIR, width: int,
             nrm_geo[idx] = n
             cavity[idx] = cav
 
+    return {"region": region, "pos": pos, "nrm": nrm, "nrm_geo": nrm_geo, "cavity": cavity,
+            "lips": lips, "brows": brows, "emission": emission, "t": t_all}
+
+
+def render_geometry(character: CharacterIR | None, camera: CameraIR, width: int, height: int, *,
+                    device: torch.device | str = "cpu") -> Frame:
+    """Trace the character seen by ``camera`` at ``width``×``height`` render pixels.
+
+    Returns a frame whose ``rgb`` holds only the emissive practical bulbs of the backdrop
+    (zeros elsewhere) and the AOVs: ``depth`` (m along the optical axis; the wall behind the
+    subject is 2–3 m away), ``normal`` (camera space, micro-geometry bump included),
+    ``position`` (object space m), masks ``skin``/``eyes``/``lips``/``brows``/``subject``/
+    ``alpha``, and the private ``_region`` (material id), ``_ngeo`` (unbumped camera-space normal)
+    and ``_cavity`` (pore/line depth 0–1) that ``shade`` uses.
+    """
+    _check(camera, width, height)
+    device = torch.device(device)
+    character = character or DEFAULT_CHARACTER
+    model = head_model(character)
+    seed = int(character.seed)
+    cam = PinholeCamera.from_ir(camera, width, height)
+    with torch.no_grad():
+        dirs, cosine = cam.rays(device)
+        r = trace_rays(model, character, cam, dirs)
+        region, pos, nrm, nrm_geo = r["region"], r["pos"], r["nrm"], r["nrm_geo"]
+        cavity, lips, brows, emission, t_all = r["cavity"], r["lips"], r["brows"], r["emission"], r["t"]
         rot = cam.rotation(device)
         depth = t_all * cosine
 

@@ -174,7 +174,7 @@ class HeadModel:
                    lambda dd, q: self._mouth(dd, *q))
         ecx, ecy, ecz = self.ear_center
         d = _local(d, (ax, y, z), (ecx - 0.040, ecy - 0.052, ecz - 0.045),
-                   (ecx + 0.040, ecy + 0.052, ecz + 0.045), lambda dd, q: smin(dd, self._ears(*q), 0.004))
+                   (ecx + 0.040, ecy + 0.052, ecz + 0.045), lambda dd, q: smin(dd, self._ears(*q), 0.007))
         # neck: slightly oval, leaning forward, meeting the jaw under a crisp jaw line
         nk = 1 + 0.10 * P("neck_width")
         neck = _cap(x, y, z * 1.1, (0, -0.070, -0.088), (0, -0.27, -0.062), 0.050 * nk, 0.053 * nk) / 1.1
@@ -273,7 +273,7 @@ class HeadModel:
         scapha = _ell(ux, vy, vz, (0.011, 0.010 * es, -0.002), (0.0045, 0.017 * es, 0.011 * es))
         ear = smax(shell, -concha, 0.002)
         ear = smax(ear, -scapha, 0.0015)
-        root = _ell(ux, vy, vz, (-0.004, -0.004, 0.002), (0.006, 0.018, 0.010))
+        root = _ell(ux, vy, vz, (-0.006, -0.004, 0.002), (0.009, 0.020, 0.012))
         return smin(ear, root, 0.004)
 
     def hairline(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

@@ -19,7 +19,7 @@ from shotspec.runtime.character.backdrop import wall_radiance
 from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.character.eyes import CORNEA_F0, CORNEA_ROUGHNESS, SCLERA_ROUGHNESS, eye_albedo
 from shotspec.runtime.character.face_params import DEFAULT_CHARACTER
-from shotspec.runtime.character.geometry import head_model
+from shotspec.runtime.character.geometry import head_model, trace_rays
 from shotspec.runtime.character.lights import RigLight, ambient_occlusion, rig, soft_shadow
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.character.sdf import REGION
@@ -29,7 +29,7 @@ from shotspec.runtime.character.sss import scatter
 from shotspec.runtime.character.trace import baked_grid
 from shotspec.runtime.frame import Frame
 
-__all__ = ["shade", "ggx_specular"]
+__all__ = ["shade", "ggx_specular", "edge_pixels", "kajiya_kay", "hair_tangents"]
 
 
 def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
@@ -104,10 +104,126 @@ def _flat(t: torch.Tensor) -> torch.Tensor:
     return t[0].reshape(t.shape[1], -1).T
 
 
+def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, grid,
+                  region: torch.Tensor, p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor,
+                  cavity: torch.Tensor, brows: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Albedo, diffuse irradiance and specular radiance (each (N, 3)) of subject points (region
+    1–4) at object-space ``p`` with world normals ``n`` (bumped) and ``ng`` (geometric)."""
+    dev = p.device
+    seed = int(character.seed)
+    reg = region
+    m = p.shape[0]
+    v = torch.nn.functional.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
+    alb = torch.zeros(m, 3, device=dev)
+    zeros = torch.zeros(m, device=dev)
+    a1, w1, a2, w2 = zeros + 0.3, zeros.clone(), zeros + 0.5, zeros.clone()
+    f0 = zeros + SKIN_F0
+    s_sel = (reg == REGION["skin"]).nonzero()[:, 0]
+    if s_sel.numel():
+        fr = FaceRegions(model, p[s_sel], seed)
+        cav, brw = cavity[s_sel], brows[s_sel]
+        alb[s_sel] = skin_albedo(character, fr, brw, cav)
+        r_s, r_b, ws, scale = skin_specular(character, fr, cav, brw)
+        a1[s_sel], a2[s_sel] = r_s * r_s, r_b * r_b
+        w1[s_sel], w2[s_sel] = ws * scale, (1.0 - ws) * scale
+    e_sel = (reg == REGION["eye"]).nonzero()[:, 0]
+    if e_sel.numel():
+        ea, iris_w = eye_albedo(character, model, p[e_sel])
+        alb[e_sel] = ea
+        rough = SCLERA_ROUGHNESS + (CORNEA_ROUGHNESS - SCLERA_ROUGHNESS) * iris_w
+        a1[e_sel], w1[e_sel] = rough * rough, 1.0
+        a2[e_sel], w2[e_sel] = 0.09, 0.15
+        f0[e_sel] = CORNEA_F0
+    h_sel = (reg == REGION["hair"]).nonzero()[:, 0]
+    tangent = None
+    if h_sel.numel():
+        cav = cavity[h_sel]
+        ph = p[h_sel]
+        # strands: darker in the gaps; near the hairline the skin shows through
+        above = model.hairline(ph[:, 0], ph[:, 1], ph[:, 2])
+        thin = (1.0 - (above / 0.008).clamp(0.0, 1.0)) * 0.55
+        base = hair_albedo(seed, dev) * (1.0 - 0.6 * cav)[:, None]
+        skin_c = skin_base_albedo(character, dev)
+        alb[h_sel] = base * (1.0 - thin)[:, None] + skin_c * thin[:, None]
+        w1[h_sel], w2[h_sel] = 0.0, 0.0
+        f0[h_sel] = 0.046
+        tangent = hair_tangents(ph, n[h_sel])
+        hair_dim = (1.0 - 0.7 * cav) * (1.0 - thin)
+    c_sel = (reg == REGION["cloth"]).nonzero()[:, 0]
+    if c_sel.numel():
+        alb[c_sel] = cloth_albedo(seed, dev)
+        a1[c_sel], w1[c_sel] = 0.5, 0.3
+        a2[c_sel], w2[c_sel] = 0.8, 0.3
+    ao = ambient_occlusion(grid, p, ng)
+    e_acc = torch.zeros(m, 3, device=dev)
+    s_acc = torch.zeros(m, 3, device=dev)
+    for light in lights_w:
+        col = torch.tensor(light.colour, device=dev)
+        if light.kind == "environment":
+            sky = 0.6 + 0.4 * n[:, 1]
+            e_acc = e_acc + col * (sky * ao)[:, None]
+            s_acc = s_acc + col * (0.04 * ao * (w1 + w2))[:, None] * (f0 / SKIN_F0)[:, None]
+            continue
+        l, att, dist = _light_terms(light, p)
+        sin_a = math.sin(light.angular_radius)
+        ndl_g = (ng * l).sum(1)
+        lit = (ndl_g > -sin_a) & (att > 0)
+        vis = torch.zeros_like(att)
+        sel = lit.nonzero()[:, 0]
+        if sel.numel():
+            if light.shadows:
+                vis[sel] = soft_shadow(grid, p[sel], ng[sel], l[sel], dist[sel], light.angular_radius)
+            else:
+                vis[sel] = 1.0
+        ndl = _sphere_ndl((n * l).sum(1), sin_a)
+        e_acc = e_acc + col * (att * vis * ndl)[:, None]
+        ang2 = (0.5 * light.angular_radius) ** 2
+        sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), 0.0)
+              + w2 * ggx_specular(n, v, l, torch.sqrt(a2 * a2 + ang2).clamp_max(1.0), 0.0))
+        # Fresnel per point (f0 varies by material): Schlick on the half vector
+        hv = torch.nn.functional.normalize(v + l, dim=1)
+        fres = f0 + (1.0 - f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
+        s_acc = s_acc + col * (sp * fres * att * vis)[:, None]
+        if tangent is not None:
+            hs = kajiya_kay(tangent, v[h_sel], l[h_sel], n[h_sel], alb[h_sel])
+            s_acc[h_sel] += hs * (att[h_sel] * vis[h_sel] * hair_dim)[:, None]
+    return alb, e_acc, s_acc
+
+
+def _backdrop_light(lights_w, dev) -> torch.Tensor:
+    total = torch.zeros(3, device=dev)
+    for light in lights_w:
+        total = total + torch.tensor(light.colour, device=dev) * (1.0 if light.kind != "environment" else 2.0)
+    return total
+
+
+def edge_pixels(geometry: Frame) -> torch.Tensor:
+    """Flat indices of pixels on a silhouette or a material/depth/normal discontinuity (the
+    pixels whose single sample aliases), (M,) int64."""
+    region = geometry.aovs["_region"][0, 0]
+    depth = geometry.aovs["depth"][0, 0].clamp_max(50.0)
+    nrm = geometry.aovs["_ngeo"][0]
+    edge = torch.zeros_like(region, dtype=torch.bool)
+    for dim in (0, 1):
+        sl_a = (slice(1, None), slice(None)) if dim == 0 else (slice(None), slice(1, None))
+        sl_b = (slice(None, -1), slice(None)) if dim == 0 else (slice(None), slice(None, -1))
+        rel = (depth[sl_a] - depth[sl_b]).abs() / depth[sl_b].clamp_min(1e-3)
+        cos = (nrm[(slice(None),) + sl_a] * nrm[(slice(None),) + sl_b]).sum(0)
+        e = (region[sl_a] != region[sl_b]) | (rel > 0.004) | (cos < 0.8)
+        edge[sl_a] |= e
+        edge[sl_b] |= e
+    return edge.reshape(-1).nonzero()[:, 0]
+
+
 def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[LightIR],
           camera: CameraIR) -> Frame:
     """Linear RGB (1, 3, H, W) of the traced ``geometry`` under ``lights`` (an empty rig gets a
-    default key, fill and rim); the AOVs pass through with ``albedo`` added."""
+    default key, fill and rim); the AOVs pass through with ``albedo`` added.
+
+    Pixels on silhouettes and material/depth/normal edges are re-traced and shaded with 2×2
+    sub-pixel samples (edge anti-aliasing); the AOVs keep their single centre sample.
+    """
     if geometry.rgb.dim() != 4 or geometry.rgb.shape[:2] != (1, 3):
         raise ValueError(f"geometry rgb must be (1, 3, H, W), got {tuple(geometry.rgb.shape)}")
     character = character or DEFAULT_CHARACTER
@@ -134,108 +250,79 @@ def shade(geometry: Frame, character: CharacterIR | None, lights: Sequence[Light
 
         idx = ((region >= 1) & (region <= 4)).nonzero()[:, 0]
         if idx.numel():
-            p, n, ng = pos[idx], n_all[idx], ng_all[idx]
-            reg = region[idx]
-            v = torch.nn.functional.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
-            # per-material albedo and specular lobes: (alpha, weight, f0) lists per point
-            alb = torch.zeros(idx.numel(), 3, device=dev)
-            lobes: list[tuple[torch.Tensor, torch.Tensor, float]] = []
-            zeros = torch.zeros(idx.numel(), device=dev)
-            a1, w1, a2, w2 = zeros + 0.3, zeros.clone(), zeros + 0.5, zeros.clone()
-            f0 = zeros + SKIN_F0
-            s_sel = (reg == REGION["skin"]).nonzero()[:, 0]
-            if s_sel.numel():
-                fr = FaceRegions(model, p[s_sel], seed)
-                cav, brw = cavity_all[idx[s_sel]], brows_all[idx[s_sel]]
-                alb[s_sel] = skin_albedo(character, fr, brw, cav)
-                r_s, r_b, ws, scale = skin_specular(character, fr, cav, brw)
-                a1[s_sel], a2[s_sel] = r_s * r_s, r_b * r_b
-                w1[s_sel], w2[s_sel] = ws * scale, (1.0 - ws) * scale
-            e_sel = (reg == REGION["eye"]).nonzero()[:, 0]
-            if e_sel.numel():
-                ea, iris_w = eye_albedo(character, model, p[e_sel])
-                alb[e_sel] = ea
-                rough = SCLERA_ROUGHNESS + (CORNEA_ROUGHNESS - SCLERA_ROUGHNESS) * iris_w
-                a1[e_sel], w1[e_sel] = rough * rough, 1.0
-                a2[e_sel], w2[e_sel] = 0.09, 0.15
-                f0[e_sel] = CORNEA_F0
-            h_sel = (reg == REGION["hair"]).nonzero()[:, 0]
-            tangent = None
-            if h_sel.numel():
-                cav = cavity_all[idx[h_sel]]
-                ph = p[h_sel]
-                # strands: darker in the gaps; near the hairline the skin shows through
-                above = model.hairline(ph[:, 0], ph[:, 1], ph[:, 2])
-                thin = (1.0 - (above / 0.008).clamp(0.0, 1.0)) * 0.55
-                base = hair_albedo(seed, dev) * (1.0 - 0.6 * cav)[:, None]
-                skin_c = skin_base_albedo(character, dev)
-                alb[h_sel] = base * (1.0 - thin)[:, None] + skin_c * thin[:, None]
-                w1[h_sel], w2[h_sel] = 0.0, 0.0
-                f0[h_sel] = 0.046
-                tangent = hair_tangents(ph, n[h_sel])
-                hair_dim = (1.0 - 0.7 * cav) * (1.0 - thin)
-            c_sel = (reg == REGION["cloth"]).nonzero()[:, 0]
-            if c_sel.numel():
-                alb[c_sel] = cloth_albedo(seed, dev)
-                a1[c_sel], w1[c_sel] = 0.5, 0.3
-                a2[c_sel], w2[c_sel] = 0.8, 0.3
-            ao = ambient_occlusion(grid, p, ng)
-            e_acc = torch.zeros(idx.numel(), 3, device=dev)
-            s_acc = torch.zeros(idx.numel(), 3, device=dev)
-            for light in lights_w:
-                col = torch.tensor(light.colour, device=dev)
-                if light.kind == "environment":
-                    sky = 0.6 + 0.4 * n[:, 1]
-                    e_acc = e_acc + col * (sky * ao)[:, None]
-                    s_acc = s_acc + col * (0.04 * ao * (w1 + w2))[:, None] * (f0 / SKIN_F0)[:, None]
-                    continue
-                l, att, dist = _light_terms(light, p)
-                sin_a = math.sin(light.angular_radius)
-                ndl_g = (ng * l).sum(1)
-                lit = (ndl_g > -sin_a) & (att > 0)
-                vis = torch.zeros_like(att)
-                sel = lit.nonzero()[:, 0]
-                if sel.numel():
-                    if light.shadows:
-                        vis[sel] = soft_shadow(grid, p[sel], ng[sel], l[sel], dist[sel],
-                                               light.angular_radius)
-                    else:
-                        vis[sel] = 1.0
-                ndl = _sphere_ndl((n * l).sum(1), sin_a)
-                e_acc = e_acc + col * (att * vis * ndl)[:, None]
-                ang2 = (0.5 * light.angular_radius) ** 2
-                sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), 0.0)
-                      + w2 * ggx_specular(n, v, l, torch.sqrt(a2 * a2 + ang2).clamp_max(1.0), 0.0))
-                # Fresnel per point (f0 varies by material): Schlick on the half vector
-                hv = torch.nn.functional.normalize(v + l, dim=1)
-                fr = f0 + (1.0 - f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
-                s_acc = s_acc + col * (sp * fr * att * vis)[:, None]
-                if tangent is not None:
-                    hs = kajiya_kay(tangent, v[h_sel], l[h_sel], n[h_sel], alb[h_sel])
-                    s_acc[h_sel] += hs * (att[h_sel] * vis[h_sel] * hair_dim)[:, None]
-            albedo[idx] = alb
-            irr[idx] = e_acc
-            spec[idx] = s_acc
+            albedo[idx], irr[idx], spec[idx] = _shade_points(
+                character, model, cam, lights_w, grid, region[idx], pos[idx], n_all[idx],
+                ng_all[idx], cavity_all[idx], brows_all[idx])
 
         # subsurface scattering of the skin's diffuse irradiance
         def img(t: torch.Tensor) -> torch.Tensor:
             return t.T.reshape(1, t.shape[1], h, w)
 
-        irr_img = img(irr)
-        skin = geometry.aovs["skin"]
-        irr_img = scatter(irr_img, skin, geometry.aovs["depth"], cam.focal_px)
+        irr_img = scatter(img(irr), geometry.aovs["skin"], geometry.aovs["depth"], cam.focal_px)
         subject = img(albedo) * irr_img + img(spec)
 
         # backdrop
+        light_total = _backdrop_light(lights_w, dev)
         bg = (region == 0).nonzero()[:, 0]
         if bg.numel():
-            total = torch.zeros(3, device=dev)
-            for light in lights_w:
-                total = total + torch.tensor(light.colour, device=dev) * (1.0 if light.kind != "environment" else 2.0)
-            rgb[bg] = rgb[bg] + wall_radiance(cam, pos[bg], total, seed)
+            rgb[bg] = rgb[bg] + wall_radiance(cam, pos[bg], light_total, seed)
         out = img(rgb)
         mask = geometry.aovs["subject"] > 0.5
         out = torch.where(mask, subject, out)
+        if _matches(geometry, cam):
+            out = _antialias_edges(out, geometry, character, model, cam, lights_w, grid, irr,
+                                   _flat(irr_img), light_total)
     aovs = dict(geometry.aovs)
     aovs["albedo"] = img(albedo)
     return Frame(rgb=out.contiguous(), aovs=aovs, meta=geometry.meta)
+
+
+def _matches(geometry: Frame, cam: PinholeCamera) -> bool:
+    """True when ``geometry`` is this camera's own trace (not cropped or rescaled since), so
+    its pixels can be re-traced."""
+    meta = geometry.meta
+    return (abs(meta.sensor_width_m - cam.film_width_m) < 1e-9
+            and abs(meta.focal_length_m - cam.focal_length_m) < 1e-12)
+
+
+_SUB = ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))
+
+
+def _antialias_edges(out: torch.Tensor, geometry: Frame, character: CharacterIR, model,
+                     cam: PinholeCamera, lights_w, grid, irr: torch.Tensor,
+                     irr_sss: torch.Tensor, light_total: torch.Tensor) -> torch.Tensor:
+    """Replace edge pixels of ``out`` (1, 3, H, W) with the mean of 2×2 sub-pixel samples.
+
+    Skin sub-samples borrow their pixel's scattering (the ratio of scattered to local
+    irradiance), so the AA pass keeps the SSS look without re-running the blur."""
+    h, w = out.shape[-2:]
+    dev = out.device
+    edges = edge_pixels(geometry)
+    if edges.numel() == 0:
+        return out
+    py = (edges // w).to(torch.float32)
+    px = (edges % w).to(torch.float32)
+    offs = torch.tensor(_SUB, device=dev)
+    sx = (px[:, None] + offs[None, :, 0]).reshape(-1)
+    sy = (py[:, None] + offs[None, :, 1]).reshape(-1)
+    parent = edges[:, None].expand(-1, len(_SUB)).reshape(-1)
+    dirs, _ = cam.rays_at(sx, sy)
+    r = trace_rays(model, character, cam, dirs)
+    region = r["region"]
+    col = r["emission"].clone()
+    sub = ((region >= 1) & (region <= 4)).nonzero()[:, 0]
+    if sub.numel():
+        alb, e, sp = _shade_points(character, model, cam, lights_w, grid, region[sub], r["pos"][sub],
+                                   r["nrm"][sub], r["nrm_geo"][sub], r["cavity"][sub], r["brows"][sub])
+        par = parent[sub]
+        ratio = irr_sss[par] / irr[par].clamp_min(1e-4)
+        use = (region[sub] == REGION["skin"]) & (irr[par].amin(1) > 1e-3)
+        e = torch.where(use[:, None], e * ratio.clamp(0.0, 4.0), e)
+        col[sub] = alb * e + sp
+    bg = (region == 0).nonzero()[:, 0]
+    if bg.numel():
+        col[bg] = col[bg] + wall_radiance(cam, r["pos"][bg], light_total, int(character.seed))
+    mean = col.reshape(-1, len(_SUB), 3).mean(1)
+    flat = out[0].reshape(3, -1).clone()
+    flat[:, edges] = mean.T
+    return flat.reshape(1, 3, h, w)
