@@ -60,10 +60,10 @@ def main() -> None:
         grain = [timed_edit(original.replace("0.35", f"0.{40 + i}", 1)) for i in range(args.repeat)]
         rows.append(("finishing-only (grain strength)", grain))
         light = []
-        for i in range(args.repeat):
-            text = original.replace("use loop", "use rembrandt") if i % 2 == 0 else original
+        for i in range(args.repeat):   # a new fill temperature each time: never served by the cache
+            text = original.replace("use loop", f"use loop\n    fill area {{ temperature {5000 + 150 * i}K }}")
             light.append(timed_edit(text))
-        rows.append(("lighting (preset swap)", light))
+        rows.append(("lighting (fill temperature)", light))
         stop.set()
         thread.join(timeout=10)
 
