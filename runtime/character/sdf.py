@@ -148,17 +148,21 @@ class HeadModel:
         d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.068 * jaw, 0.111 + chin, 0.069)), 0.02)
         d = smin(d, _ell(ax, y, z, (0.024, 0.021, 0.009 + 0.002 * P("brow_ridge")),
                          (0.025, 0.0095, 0.0135)), 0.012)
-        d = smin(d, _ell(ax, y, z, (0.045 + 0.002 * cb, -0.013, -0.002),
-                         (0.022, 0.011 + 0.001 * cb, 0.020 + 0.002 * cb)), 0.014)
+        d = smin(d, _ell(ax, y, z, (0.044 + 0.002 * cb, -0.013, -0.004),
+                         (0.020, 0.013 + 0.001 * cb, 0.020 + 0.002 * cb)), 0.020)
         # malar fat pads: full cheeks under the eyes
         d = smin(d, _ell(ax, y, z, (0.031, -0.031, -0.001), (0.021, 0.018, 0.014)), 0.015)
         # gonial angles: a soft corner at the back of the jaw
-        d = smin(d, _ell(ax, y, z, (0.049 * jaw, -0.078, -0.056), (0.014, 0.018, 0.020)), 0.018)
+        d = smin(d, _ell(ax, y, z, (0.050 * jaw, -0.076, -0.056), (0.015, 0.018, 0.020)), 0.018)
         # buccal / masseter volume: fills the lower cheeks between cheekbone and jaw
-        d = smin(d, _ell(ax, y, z, (0.043 * jaw, -0.052, -0.026), (0.021, 0.032, 0.032)), 0.016)
-        # maxilla / mouth mound and chin
+        d = smin(d, _ell(ax, y, z, (0.045 * jaw, -0.050, -0.026), (0.022, 0.034, 0.033)), 0.018)
+        # the mandible's lower border: a broad band from the gonial angle to the chin, so the
+        # jaw line runs straight and wide instead of tapering into a point
+        d = smin(d, _cap(ax, y, z, (0.052 * jaw, -0.074, -0.058), (0.019, -0.106 - chin, -0.008),
+                         0.011, 0.012), 0.020)
+        # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
-        d = smin(d, _ell(x, y, z, (0, -0.104 - chin, 0.000), (0.019, 0.0135, 0.0145)), 0.014)
+        d = smin(d, _ell(x, y, z, (0, -0.102 - chin, -0.001), (0.025, 0.0140, 0.0135)), 0.020)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
                    lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
@@ -198,9 +202,17 @@ class HeadModel:
         nb = 0.0015 * P("nose_bridge")
         nw = 1 + 0.14 * P("nose_width")
         ax = x.abs()
-        bridge = _cap(x, y, z, (0, 0.005, 0.016 + nb), (0, ty + 0.009, tz - 0.0075), 0.0058, 0.0076)
+        # the bridge is a wedge, not a tube: a narrow dorsal ridge in front of broad, set-back
+        # side walls, narrowest at mid-bridge and widening into the tip; the radix blends it
+        # into the brow between the eyes
+        dorsum = _cap(x, y, z, (0, 0.004, 0.0165 + nb), (0, ty + 0.010, tz - 0.0045), 0.0030, 0.0045)
+        walls = _cap(x * 1.15, y, z, (0, 0.001, 0.0085 + nb), (0, ty + 0.004, tz - 0.0135),
+                     0.0080, 0.0105) / 1.15
+        bridge = smin(dorsum, walls, 0.004)
+        radix = _ell(x, y, z, (0, 0.008, 0.0095 + nb), (0.011, 0.010, 0.008))
+        bridge = smin(bridge, radix, 0.006)
         tip = _ell(x, y, z, (0, ty, tz - 0.0078), (0.0094 * nw, 0.0078, 0.0080))
-        nose = smin(bridge, tip, 0.007)
+        nose = smin(bridge, tip, 0.006)
         alae = _ell(ax, y, z, (0.0105 * nw, ty - 0.0042, tz - 0.0150), (0.0068, 0.0057, 0.0086))
         nose = smin(nose, alae, 0.0080)
         col = _cap(x, y, z, (0, ty - 0.0045, tz - 0.006), (0, ty - 0.0095, tz - 0.0175), 0.0030, 0.0034)
@@ -220,7 +232,7 @@ class HeadModel:
         top, bot = (0.0035, ty - 0.0105, tz - 0.0200), (0.0052, ly + 0.0098, lz - 0.0042)
         col = _cap(ax, y, z, top, bot, 0.0016, 0.0017)
         d = smin(d, col, 0.003)
-        d = smin(d, self._lips(x, y, z), 0.006)
+        d = smin(d, self._lips(x, y, z), 0.005)
         slit_w = 0.0235 * mw
         slit = _ell(x, y + 0.0009 * (1.0 - (ax / slit_w).clamp(0, 1) ** 2), z,
                     (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
@@ -251,10 +263,16 @@ class HeadModel:
         _, ly, lz = self.lips_center
         ax = x.abs()
         # cupid's bow: the upper lip's top edge dips at the centre and peaks either side
-        bow = 0.0009 * torch.exp(-(ax / 0.004) ** 2) - 0.0006 * torch.exp(-((ax - 0.0055) / 0.003) ** 2)
-        upper = _ell(x, y + bow, z, (0, ly + 0.0042, lz - 0.0092), (0.0240 * mw, 0.0058 * lf, 0.0094 * lf))
-        lower = _ell(x, y, z, (0, ly - 0.0052, lz - 0.0100), (0.0215 * mw, 0.0066 * lf, 0.0098 * lf))
-        return smin(upper, lower, 0.004)
+        bow = 0.0008 * torch.exp(-(ax / 0.004) ** 2) - 0.0006 * torch.exp(-((ax - 0.0055) / 0.003) ** 2)
+        # both lips taper to the corners; the upper lip is thinner than the lower
+        wu, wl = 0.0235 * mw, 0.0210 * mw
+        tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0).sqrt()
+        tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0).sqrt()
+        upper = _ell(x, y + bow, z, (0, ly + 0.0034, lz - 0.0090),
+                     (wu, 0.0042 * lf * (0.35 + 0.65 * tu), 0.0090 * lf * (0.55 + 0.45 * tu)))
+        lower = _ell(x, y, z, (0, ly - 0.0052, lz - 0.0098),
+                     (wl, 0.0062 * lf * (0.35 + 0.65 * tl), 0.0098 * lf * (0.55 + 0.45 * tl)))
+        return smin(upper, lower, 0.003)
 
     def lip_distance(self, pts: torch.Tensor) -> torch.Tensor:
         return self._lips(pts[:, 0], pts[:, 1], pts[:, 2])
