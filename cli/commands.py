@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from shotspec.atomic_files import atomic_write
 from shotspec.cli.console import (diagnostic_from_render_error, make_console, print_diagnostics)
 
 __all__ = [f"cmd_{c}" for c in ("render", "watch", "check", "fmt", "explain", "ir", "schema",
@@ -203,16 +202,7 @@ def cmd_fmt(args) -> int:
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
 
 
 def _compile_or_fail(args, console, err):
@@ -289,12 +279,11 @@ def cmd_prompt(args) -> int:
 
 # --------------------------------------------------------------------------- images
 
-def _image_output(path: str):
-    from shotspec.compiler.ir import OutputIR
+def _image_output(path: str) -> str | None:
+    """The image format a file name asks for, or None."""
+    from shotspec.runtime.ops import IMAGE_SUFFIXES
 
-    suffix = Path(path).suffix.lower().lstrip(".")
-    fmt = {"png": "png", "tif": "tiff", "tiff": "tiff", "exr": "exr", "jpg": "jpeg", "jpeg": "jpeg"}.get(suffix)
-    return fmt
+    return IMAGE_SUFFIXES.get(Path(path).suffix.lower())
 
 
 def _load_for_edit(args, console, err):

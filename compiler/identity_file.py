@@ -18,13 +18,13 @@ import hashlib
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
+from shotspec.atomic_files import atomic_write
 from shotspec.compiler.diagnostics import Diagnostic, did_you_mean
 from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, LightIR, ProgramIR, ShotIR, Span, ToneIR
 from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
@@ -191,17 +191,7 @@ def format_identity(identity: Identity) -> str:
 
 def write_identity(path: str | Path, identity: Identity) -> None:
     """Write atomically: a temporary file in the same folder, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(format_identity(identity))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, format_identity(identity))
 
 
 # ----------------------------------------------------------------------------- reading

@@ -7,13 +7,13 @@ frames as ``<key>.pt`` files written atomically; a corrupt entry is treated as a
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
+from shotspec.atomic_files import atomic_write
 from shotspec.runtime.frame import Frame, FrameMeta
 
 __all__ = ["FrameCache"]
@@ -83,14 +83,7 @@ class FrameCache:
         payload = {"rgb": frame.rgb.detach().cpu(),
                    "aovs": {k: v.detach().cpu() for k, v in frame.aovs.items()},
                    "meta": asdict(frame.meta)}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                torch.save(payload, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, writer=lambda tmp: torch.save(payload, tmp))
 
     def _load(self, key: str) -> Frame | None:
         path = self._disk_path(key)

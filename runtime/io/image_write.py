@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
 import torch
 
+from shotspec.atomic_files import atomic_write
 from shotspec.runtime.color import linear_to_srgb
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.exr import encode_exr_channels, exr_module, write_exr
@@ -75,19 +75,7 @@ def atomic_write_bytes(path: str, write) -> None:
     except OSError as exc:
         raise ImageError(path, f"cannot create folder {parent}: {exc.strerror or exc}",
                          "choose an output path you can write to") from None
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, writer=write)
 
 
 def _file_writer(data: bytes):
