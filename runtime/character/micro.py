@@ -132,15 +132,25 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
 
 def hair_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, seed: int
               ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Short cropped hair: fine streaks flowing back over the head; bumped normals and a
+    """Short cropped hair: fine streaks laid along the comb direction (back over the top,
+    back and down at the sides, as ``shading.hair_tangents``); bumped normals and a
     strand-shadow term (N,) 0–1."""
     amp = 0.08 * _lod(0.25, footprint_mm) + 0.05
-    scale = torch.tensor([9.0, 9.0, 0.5], device=pts.device)
     q = pts * 1000.0
-    v1, g1 = value_noise_grad(q * scale, seed + 301)
-    v2, g2 = value_noise_grad(q * scale * 2.3, seed + 302)
+    side = (pts[:, 0].abs() / 0.075).clamp(0.0, 1.0)
+    phi = torch.atan2(0.15 + 0.75 * side, torch.ones_like(side))   # strand tilt below horizontal
+    cp, sp = torch.cos(phi), torch.sin(phi)
+    # strand frame in the y-z plane: "across" (perpendicular) and "along" the strand
+    a = q[:, 1] * cp - q[:, 2] * sp
+    b = q[:, 1] * sp + q[:, 2] * cp
+    r = torch.stack((q[:, 0], a, b), dim=1)
+    scale = torch.tensor([9.0, 9.0, 0.45], device=pts.device)
+    v1, g1 = value_noise_grad(r * scale, seed + 301)
+    v2, g2 = value_noise_grad(r * scale * 2.3, seed + 302)
     h = amp * (v1 + 0.5 * v2)
-    g = amp[:, None] * (g1 * scale + 0.5 * g2 * scale * 2.3)
+    gr = amp[:, None] * (g1 * scale + 0.5 * g2 * scale * 2.3)
+    # back to object space: r = (x, a, b) is a rotation of (x, y, z) about x
+    g = torch.stack((gr[:, 0], gr[:, 1] * cp + gr[:, 2] * sp, -gr[:, 1] * sp + gr[:, 2] * cp), dim=1)
     return bump_from_gradient(n, g), (1.0 - h / (amp * 1.5)).clamp(0.0, 1.0)
 
 

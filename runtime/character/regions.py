@@ -64,11 +64,20 @@ class FaceRegions:
         half = 0.0034 * (1.0 - 0.55 * s)
         d = (self.y - centre).abs() - half
         ends = _smooth(-0.002, 0.003, u) * _smooth(span + 0.004, span - 0.004, u)
-        # strands: thin streaks running outward and slightly up
-        q = torch.stack(((self.ax * 0.25 + self.y) * 1800.0, self.ax * 60.0, self.z * 60.0), dim=1)
-        strands = value_noise(q, self.seed + 501)
-        cover = _smooth(0.0012, -0.0012, d) * ends * _smooth(-0.02, 0.0, self.z)
-        return (cover * (0.45 + 0.75 * strands)).clamp(0.0, 1.0)
+        # strands: many thin dark strokes laid along the growth direction — steep at the
+        # inner end, flattening along the arch and turning down at the tail — with skin
+        # showing between them (noise stretched ~12× along the hair, then thresholded)
+        theta = 0.95 - 1.35 * s
+        ct, st = torch.cos(theta), torch.sin(theta)
+        du, dv = u * 1000.0, (self.y - centre) * 1000.0
+        along, across = ct * du + st * dv, -st * du + ct * dv
+        q = torch.stack((across * 3.2, along * 0.26, self.z * 300.0), dim=1)
+        n1 = value_noise(q, self.seed + 501)
+        n2 = value_noise(q * torch.tensor([1.9, 1.7, 1.0], device=q.device), self.seed + 502)
+        strands = ((0.6 * n1 + 0.4 * n2 - 0.36) / 0.12).clamp(0.0, 1.0)
+        cover = _smooth(0.0016, -0.0010, d) * ends * _smooth(-0.02, 0.0, self.z)
+        dense = _smooth(0.0012, -0.0008, d)
+        return (cover * (0.3 * dense + 0.9 * strands)).clamp(0.0, 1.0)
 
     def crows_feet(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Weight and fan angle (radians) around the outer eye corners."""

@@ -155,11 +155,11 @@ class HeadModel:
         # gonial angles: a soft corner at the back of the jaw
         d = smin(d, _ell(ax, y, z, (0.050 * jaw, -0.076, -0.056), (0.015, 0.018, 0.020)), 0.018)
         # buccal / masseter volume: fills the lower cheeks between cheekbone and jaw
-        d = smin(d, _ell(ax, y, z, (0.045 * jaw, -0.050, -0.026), (0.022, 0.034, 0.033)), 0.018)
+        d = smin(d, _ell(ax, y, z, (0.043 * jaw, -0.050, -0.026), (0.021, 0.034, 0.033)), 0.018)
         # the mandible's lower border: a broad band from the gonial angle to the chin, so the
         # jaw line runs straight and wide instead of tapering into a point
         d = smin(d, _cap(ax, y, z, (0.052 * jaw, -0.074, -0.058), (0.019, -0.106 - chin, -0.008),
-                         0.011, 0.012), 0.020)
+                         0.010, 0.011), 0.020)
         # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
         d = smin(d, _ell(x, y, z, (0, -0.102 - chin, -0.001), (0.025, 0.0140, 0.0135)), 0.020)
@@ -325,7 +325,7 @@ class HeadModel:
 
     def _hair(self, x, y, z, hw, hh):
         """A soft short cut: ~12 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
-        hairline instead of ending in a step; 6 mm clumps break up the silhouette."""
+        hairline instead of ending in a step; soft 14 mm clumps break up the silhouette."""
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
         out = cran - 0.016
         # well below the hairline the cut-off plane bounds the hair: skip the noisy part there
@@ -340,8 +340,8 @@ class HeadModel:
             thick = 0.0010 + (0.0055 + 0.0065 * top) * grow
             cl = ((grow > 0) & (cs > -0.012)).nonzero()[:, 0]
             if cl.numel():
-                q = torch.stack((xs[cl], ys[cl], zs[cl]), dim=1) * (1000.0 / 6.0)
-                thick[cl] += (value_noise(q, 911) - 0.5) * 0.0036 * grow[cl]
+                q = torch.stack((xs[cl], ys[cl], zs[cl]), dim=1) * (1000.0 / 14.0)
+                thick[cl] += (value_noise(q, 911) - 0.5) * 0.0022 * grow[cl]
             out[idx] = smax(cs - thick, -above * 0.45, 0.002) * 0.8
         return out
 

@@ -24,6 +24,8 @@ from shotspec.runtime.color import srgb_to_linear
 __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
 
 SKIN_F0 = 0.028
+_SKIN_CHROMA = 1.15
+_BLOOD = (1.0, 0.88, 0.90)
 _UNDERTONE = {"warm": (1.035, 1.0, 0.93), "neutral": (1.0, 1.0, 1.0), "cool": (0.97, 1.0, 1.04)}
 
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
@@ -59,7 +61,13 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     dev = pts.device
     skin = character.skin
     seed = int(character.seed)
-    alb = skin_base_albedo(character, dev).expand(pts.shape[0], 3).clone()
+    base = skin_base_albedo(character, dev)
+    # the swatch is a display colour of lit skin (surface sheen included); the diffuse albedo
+    # under it is more saturated in linear light and redder (haemoglobin absorbs green), so
+    # push chroma about the luminance and tilt towards red
+    lum = (base * torch.tensor([0.2126, 0.7152, 0.0722], device=dev)).sum()
+    base = (lum + (base - lum) * _SKIN_CHROMA).clamp(0.0, 1.0) * torch.tensor(_BLOOD, device=dev)
+    alb = base.expand(pts.shape[0], 3).clone()
     q = pts * 1000.0
     # mottling: blotchy melanin/haemoglobin variation at a few mm and a cm
     m1 = fbm(q / 9.0, seed + 701, octaves=3)
@@ -84,7 +92,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     alb = alb * (1.0 - mark[:, None] * torch.tensor([0.05, 0.30, 0.25], device=dev))
     # lips: redder, slightly darker, with a soft vermilion border
     lips = regions.lips
-    lip_tint = torch.tensor([0.80, 0.42, 0.44], device=dev)
+    lip_tint = torch.tensor([0.86, 0.34, 0.36], device=dev)
     alb = alb * (1.0 - lips[:, None] + lips[:, None] * lip_tint)
     # the vermilion border: a pale rolled edge just outside the lip line
     roll = regions.lip_border
