@@ -29,6 +29,33 @@ TERMINAL_NAMES = {
 }
 
 
+_TRIVIA = frozenset({"WS", "COMMENT", "BLOCK_COMMENT"})
+
+
+class SeparateAfterBlocks:
+    """Post-lexer: a closing ``}`` ends its statement, so another statement may follow on the
+    same line (``camera { lens 85mm } lighting { … }``). It inserts the statement separator
+    the grammar expects wherever ``}`` is directly followed by more than ``}`` or a separator."""
+
+    always_accept = ()
+
+    def process(self, stream):
+        from lark import Token
+
+        pending = None
+        for tok in stream:
+            if tok.type in _TRIVIA:        # only seen by lex(dont_ignore=True), e.g. the formatter
+                yield tok
+                continue
+            if pending is not None:
+                if tok.type not in ("_SEP", "RBRACE", "COMMA"):
+                    yield Token.new_borrow_pos("_SEP", ";", pending)
+                pending = None
+            yield tok
+            if tok.type == "RBRACE":
+                pending = tok
+
+
 def build_parser(*, strict: bool = False, cache: bool = True):
     """A new Lark LALR parser with two start symbols: ``start`` (a file), ``args`` (a value)."""
     from lark import Lark
@@ -42,6 +69,7 @@ def build_parser(*, strict: bool = False, cache: bool = True):
         strict=strict,
         cache=cache and not strict,
         maybe_placeholders=False,
+        postlex=SeparateAfterBlocks(),
     )
 
 
