@@ -37,3 +37,16 @@ def test_cover_crop_narrows_the_sensor():
     out = resize_frame(frame, 50, 100)
     assert (out.width, out.height) == (50, 100)
     assert abs(out.meta.sensor_width_m - 0.018) < 1e-9 and abs(out.meta.sensor_height_m - 0.036) < 1e-9
+
+
+def test_the_example_plate_depth_puts_the_face_in_front():
+    from pathlib import Path
+
+    from shotspec.runtime.io.plate import read_depth_image, read_mask_image
+
+    plate = Path(__file__).resolve().parents[2] / "specs" / "examples" / "plate"
+    depth = read_depth_image(str(plate / "portrait_depth.png"), 0.3, 10.0)
+    skin = read_mask_image(str(plate / "portrait_mask.png")) > 0.5
+    face, background = depth[skin].median().item(), depth[~skin].median().item()
+    assert abs(face - 0.7) < 0.05          # the example focuses at 0.7 m
+    assert background > 2.0
