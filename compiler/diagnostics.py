@@ -39,6 +39,7 @@ CODES: dict[str, str] = {
     "E110": "malformed --set",
     "E111": "more than one key light",
     "E112": "`allow` names an unknown code",
+    "E113": "two shots write the same output file",
     "E201": "wrong kind of value or unit",
     "E202": "unknown choice",
     "E203": "value out of range",

@@ -269,6 +269,20 @@ class _Compiler:
             self._interp.run_stmt(kind, stmt, Apply(self._interp, state, prefix, "--set"))
 
     # ------------------------------------------------------------------ driver
+    def check_distinct_outputs(self, shots: list[ShotIR]) -> None:
+        """E113: two shots of one file would write the same image (the later one overwriting
+        the earlier, typically a shot that inherits its parent's `output` through extends)."""
+        first: dict[str, ShotIR] = {}
+        for shot in shots:
+            other = first.setdefault(os.path.normcase(shot.output.path), shot)
+            if other is not shot:
+                own = (shot.output.span is not None and shot.span is not None
+                       and _within(shot.output.span, shot.span))
+                self.sink.add("E113", f"shots `{other.name}` and `{shot.name}` both write "
+                              f"`{os.path.basename(shot.output.path)}`",
+                              shot.output.span if own else shot.span,
+                              help=f"give `{shot.name}` its own `output \"…\"` path")
+
     # ------------------------------------------------------------------ identity lock
     def with_identity(self, character: CharacterIR, state: State, span: Span | None) -> CharacterIR:
         """Check the character's identity file (and its photos' hashes) once per compile, then
@@ -362,6 +376,7 @@ class _Compiler:
                 if d.code not in state.allows:
                     self.sink.items.append(d) if d not in self.sink.items else None
             shots.append((shot, state))
+        self.check_distinct_outputs([shot for shot, _ in shots])
         cross = DiagnosticSink()
         lint_program(shots, cross)
         if any(sh.character is not None and sh.character.identity for sh, _ in shots):

@@ -34,6 +34,8 @@ CASES = [
     ("shot a { }\nshot a { }", "E108", "shot `a` is defined twice", None),
     (shot("lighting { a area { key }\n b area { key } }"), "E111", "both marked `key`", "exactly one key"),
     ("allow W999\nshot s { }", "E112", "unknown code `W999`", None),
+    ('shot a { output "x.png" }\nshot b extends a { camera { lens 50mm } }', "E113",
+     "shots `a` and `b` both write `x.png`", None),
     ("allow E201\nshot s { }", "E112", "only warnings can be allowed", None),
     (shot("camera { lens 85 }"), "E201", "`lens` expects a length", "add a unit: `85mm`"),
     (shot("camera { aperture 2.8 }"), "E201", "`aperture` expects an f-number", "write `f/2.8`"),
