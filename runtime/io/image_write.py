@@ -130,7 +130,9 @@ def write_image(frame, output, *, provenance: dict[str, str] | None = None,
     elif fmt == "jpeg":
         data = _encode_jpeg(quantize(enc, 8, output.dither), text)
     else:
-        q = quantize(planes, bits, output.dither)
+        q = quantize(enc, bits, output.dither)
+        if alpha is not None:   # coverage is exact data, never dithered: 0 and 1 stay 0 and 1
+            q = np.concatenate([q, quantize(alpha[0].detach().float(), bits, False)], axis=2)
         data = (encode_png(q, text=text, colorspace=cs) if fmt == "png"
                 else encode_tiff(q, description=json.dumps(text)))
     try:

@@ -50,3 +50,22 @@ def test_the_example_plate_depth_puts_the_face_in_front():
     face, background = depth[skin].median().item(), depth[~skin].median().item()
     assert abs(face - 0.7) < 0.05          # the example focuses at 0.7 m
     assert background > 2.0
+
+
+def test_alpha_is_never_dithered(tmp_path):
+    import numpy as np
+
+    from shotspec.compiler.ir import OutputIR
+    from shotspec.runtime.io import write_image
+
+    alpha = torch.zeros(1, 1, 32, 32)
+    alpha[..., 8:24, 8:24] = 1.0
+    alpha[..., 0:4, :] = 128 / 255
+    frame = Frame(rgb=torch.full((1, 3, 32, 32), 0.4), aovs={"alpha": alpha}, meta=FrameMeta(source="plate"))
+    for bits in (8, 16):
+        path = tmp_path / f"a{bits}.png"
+        write_image(frame, OutputIR(path=str(path), width=32, height=32, bit_depth=bits, dither=True))
+        a = np.asarray(Image.open(path).getchannel("A")) if bits == 8 else None
+        if a is not None:
+            assert set(np.unique(a[4:, :])) == {0, 255}
+            assert set(np.unique(a[:4, :])) == {128}
