@@ -173,16 +173,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_fmt(args) -> int:
-    from shotspec.compiler import format_source
+    from shotspec.compiler import format_source, read_spec_text
 
     console, err = _consoles(args)
     status = EXIT_OK
     for file in args.files:
         path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            _fail(err, console, _diag("E301", f"cannot read {file}: {exc}", "check the path"))
+        text, problem = read_spec_text(file)
+        if problem is not None:
+            _fail(err, console, problem)
             status = EXIT_DIAGNOSTICS
             continue
         formatted, diags = format_source(text, str(path))

@@ -19,7 +19,7 @@ from shotspec.compiler.diagnostics import (Diagnostic, Span, diagnostics_to_json
 from shotspec.compiler.formatter import format_source
 from shotspec.compiler.ir import ProgramIR
 
-__all__ = ["compile_file", "compile_source", "CompileResult", "Diagnostic", "Span",
+__all__ = ["compile_file", "compile_source", "read_spec_text", "CompileResult", "Diagnostic", "Span",
            "render_diagnostics", "diagnostics_to_json", "format_source", "DEFAULT_SPEC"]
 
 # The embedded default spec (a render that needs no assets).
@@ -60,16 +60,33 @@ def compile_file(path: str | os.PathLike, *, overrides: Sequence[str] = (),
                  allow: Iterable[str] = ()) -> CompileResult:
     """Read and compile a .shot file (E301/E303 as diagnostics when it cannot be read)."""
     file = os.fspath(path)
-    try:
-        with open(file, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        return _unreadable(file, "E301", f"spec file `{file}` does not exist")
-    except (OSError, UnicodeDecodeError) as err:
-        return _unreadable(file, "E303", f"cannot read spec file `{file}`: {err}")
+    text, diag = read_spec_text(file)
+    if diag is not None:
+        return CompileResult(None, [diag], {}, (os.path.abspath(file),))
     return compile_source(text, file, overrides=overrides, allow=allow)
 
 
-def _unreadable(file: str, code: str, message: str) -> CompileResult:
-    diag = Diagnostic(code, "error", message, None, "check the path")
-    return CompileResult(None, [diag], {}, (os.path.abspath(file),))
+def read_spec_text(file: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of a .shot file (a UTF-8 byte-order mark dropped), or an E301/E303 diagnostic."""
+    if os.path.isdir(file):
+        return None, Diagnostic("E303", "error", f"`{file}` is a folder, not a .shot file", None,
+                                "give the path of a .shot file")
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return None, Diagnostic("E301", "error", f"spec file `{file}` does not exist", None,
+                                "check the path")
+    except OSError as err:
+        return None, Diagnostic("E303", "error", f"cannot read spec file `{file}`: {err.strerror}",
+                                None, "check the file's permissions")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, Diagnostic("E303", "error",
+                                f"`{file}` is not UTF-8 text: byte 0x{data[err.start]:02x} at line "
+                                f"{line}, column {col}",
+                                Span(file=file, line=line, col=col, end_line=line, end_col=col + 1),
+                                "save the file as UTF-8 (a .shot file is plain text)")

@@ -70,3 +70,23 @@ def test_every_example_compiles_clean():
     for path in [SPECS / "closeup.shot", *sorted((SPECS / "examples").glob("*.shot"))]:
         r = compile_file(path)
         assert r.ok and r.diagnostics == [], (path, r.diagnostics)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    from shotspec.compiler import compile_file
+
+    spec = tmp_path / "bom.shot"
+    spec.write_bytes(b'\xef\xbb\xbfshot s { output "a.png" { size 64x64 } }\n')
+    assert compile_file(spec).ok
+
+
+def test_non_utf8_and_folders_are_e303_with_a_position(tmp_path):
+    from shotspec.compiler import compile_file
+
+    spec = tmp_path / "latin.shot"
+    spec.write_bytes(b"shot s {\n caf\xe9 }\n")
+    (diag,) = compile_file(spec).diagnostics
+    assert diag.code == "E303" and (diag.span.line, diag.span.col) == (2, 5)
+    assert "UTF-8" in diag.message
+    (diag,) = compile_file(tmp_path).diagnostics
+    assert diag.code == "E303" and "folder" in diag.message
