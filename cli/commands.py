@@ -32,6 +32,20 @@ def _fail(err_console, console, *diags, sources=None, fmt="text") -> int:
     return EXIT_DIAGNOSTICS
 
 
+def _bad_allow(args, console, err) -> int | None:
+    """``--allow`` takes lint codes only (W…), like an `allow` statement (E112 otherwise)."""
+    from shotspec.compiler.diagnostics import CODES, did_you_mean
+
+    for code in getattr(args, "allow", ()) or ():
+        code = code.upper()
+        if code not in CODES or not code.startswith("W"):
+            known = sorted(c for c in CODES if c.startswith("W"))
+            reason = "only warnings can be allowed" if code in CODES else f"unknown code `{code}`"
+            return _fail(err, console, _diag("E112", f"`--allow {code}`: {reason}",
+                                             did_you_mean(code, known) or f"lints: {', '.join(known)}"))
+    return None
+
+
 def _has_errors(diags) -> bool:
     return any(d.severity == "error" for d in diags)
 
@@ -40,6 +54,8 @@ def _has_errors(diags) -> bool:
 
 def cmd_render(args) -> int:
     console, err = _consoles(args)
+    if (bad := _bad_allow(args, console, err)) is not None:
+        return bad
     if args.from_image:
         return _render_from_image(args, console, err)
     from shotspec.cli.main import default_spec_path
@@ -144,6 +160,8 @@ def cmd_watch(args) -> int:
     from shotspec.cli.watch import watch
 
     console, err = _consoles(args)
+    if (bad := _bad_allow(args, console, err)) is not None:
+        return bad
     return watch(args.file, output=args.output, shots=args.shot, overrides=args.overrides,
                  allow=args.allow, device=args.device, poll=args.poll, interval=args.interval,
                  console=console, err_console=err, quiet=args.quiet)
@@ -155,6 +173,8 @@ def cmd_check(args) -> int:
     from shotspec.compiler import compile_file
 
     console, err = _consoles(args)
+    if (bad := _bad_allow(args, console, err)) is not None:
+        return bad
     all_diags, sources, summaries = [], {}, []
     for file in args.files:
         result = compile_file(file, overrides=args.overrides, allow=args.allow)
@@ -207,6 +227,8 @@ def _write_text_atomic(path: Path, text: str) -> None:
 def _compile_or_fail(args, console, err):
     from shotspec.compiler import compile_file
 
+    if _bad_allow(args, console, err) is not None:
+        return None
     result = compile_file(args.file, overrides=args.overrides, allow=args.allow)
     if not result.ok:
         _fail(err, console, *result.diagnostics, sources=result.sources)
@@ -333,6 +355,9 @@ def cmd_enhance(args) -> int:
     from shotspec.runtime.io.plate import read_mask_image
 
     console, err = _consoles(args)
+    if args.seed < 0:
+        return _fail(err, console, _diag("E606", f"--seed {args.seed} is negative",
+                                         "use a whole number ≥ 0"))
     if not 0.0 <= args.strength <= 2.0:
         return _fail(err, console, _diag("E606", f"--strength {args.strength} is out of range",
                                          "use a value from 0 (no change) to 2"))
@@ -386,11 +411,17 @@ def cmd_info(args) -> int:
                                          "only images written by shotspec carry it"))
     if args.spec:
         sys.stdout.write(info.get("shotspec:spec", ""))
+        overrides = info.get("shotspec:overrides", "")
+        if overrides:
+            err.print("this image was rendered with overrides: "
+                      + " ".join(f"--set {o}" for o in overrides.splitlines()), markup=False)
         return EXIT_OK
     table = Table(show_header=False, show_edge=False)
     for key in ("shotspec:version", "shotspec:shot", "shotspec:plan", "shotspec:file", "shotspec:source"):
         if key in info:
             table.add_row(key.split(":", 1)[1], info[key])
+    for line in info.get("shotspec:overrides", "").splitlines():
+        table.add_row("--set", line)
     console.print(table)
     if "shotspec:spec" in info:
         console.print("[b]spec[/]")

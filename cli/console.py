@@ -13,7 +13,10 @@ __all__ = ["make_console", "print_diagnostics", "load_sources", "diagnostic_from
 
 def make_console(*, quiet: bool = False, stderr: bool = False) -> Console:
     no_color = os.environ.get("NO_COLOR", "") != ""
-    return Console(stderr=stderr, quiet=quiet, no_color=no_color, highlight=False, soft_wrap=True)
+    # NO_COLOR: no colour and no other styling either (bold, dim); the live progress display
+    # still redraws in place on a terminal.
+    return Console(stderr=stderr, quiet=quiet, no_color=no_color, highlight=False, soft_wrap=True,
+                   **({"color_system": None} if no_color else {}))
 
 
 def color_enabled(console: Console) -> bool:

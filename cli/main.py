@@ -152,9 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
                 ("shot identity build refs/mara/ -o mara.identity",))
     isub = p.add_subparsers(dest="identity_command", metavar="ACTION")
     b = isub.add_parser("build", help="derive skin and face parameters from ~20 reference photos",
+                        description="Check each reference photo (size, exposure, shadows, blur, "
+                                    "face found), derive the character's skin tone, undertone, "
+                                    "redness and face shape, and write a diffable .identity file "
+                                    "that records the photos' hashes.",
                         formatter_class=_Formatter,
                         epilog=_examples("shot identity build refs/mara/ -o mara.identity"))
     b.add_argument("photos", help="folder of reference photos")
+    b.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="print only diagnostics")
     b.add_argument("-o", "--output", required=True, help="the .identity file to write")
     b.add_argument("--seed", type=int, default=None,
                    help="texture seed to record (default: derived from the photos' hashes)")

@@ -35,10 +35,13 @@ class BuildResult:
     error: object | None = None       # RenderError when rendering failed
 
 
-def provenance_for(program, plan, shot_name: str, spec_text: str) -> dict[str, str]:
-    """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand."""
+def provenance_for(program, plan, shot_name: str, spec_text: str,
+                   overrides: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand
+    (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included)."""
     shot = next(s for s in program.shots if s.name == shot_name)
-    return {
+    extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
+    return {**extra,
         "shotspec:version": __version__,
         "shotspec:shot": shot_name,
         "shotspec:plan": plan.nodes[plan.outputs[shot_name]].key,
@@ -155,7 +158,8 @@ class RenderSession:
             spec_text = formatted or spec_text
         except Exception:  # noqa: BLE001 - provenance falls back to the source as written
             pass
-        provenance = {s: provenance_for(build.program, build.plan, s, spec_text) for s in build.plan.outputs}
+        provenance = {s: provenance_for(build.program, build.plan, s, spec_text, self.overrides)
+                      for s in build.plan.outputs}
         try:
             build.report = self.executor.run(build.plan, provenance=provenance,
                                              output_paths=self.output_paths(build))

@@ -88,7 +88,8 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
         return nid
 
     if shot.source.kind == "plate":
-        head = add("plate", {"source": _dump(shot.source), "camera": _camera_params(shot.camera),
+        head = add("plate", {"source": _dump(shot.source),
+                             "camera": _camera_params(shot.camera, GEOMETRY_CAMERA_FIELDS),
                              "seed": _shot_seed(shot)},
                    (), shot.source.span, "plate")
     else:

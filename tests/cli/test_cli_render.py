@@ -174,3 +174,26 @@ def test_rerender_from_foreign_provenance_is_a_diagnostic(workdir):
     proc = shot("render", "--from", "foreign.png", "-o", "again.png")
     assert proc.returncode == 1 and "E522" in proc.stderr and "9.9.9" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_allow_takes_known_lint_codes_only(workdir):
+    proc = shot("check", "shot.shot", "--allow", "W999")
+    assert proc.returncode == 1 and "E112" in proc.stderr and "W101" in proc.stderr
+    assert shot("check", "shot.shot", "--allow", "W101").returncode == 0
+
+
+def test_overrides_are_recorded_in_provenance(workdir, capsys):
+    assert main(["render", "shot.shot", "-o", "o.png", "-q", "--set", "camera.aperture=f/1.4"]) == 0
+    assert Image.open(workdir / "o.png").text["shotspec:overrides"] == "camera.aperture=f/1.4"
+    assert main(["info", "o.png"]) == 0
+    assert "camera.aperture=f/1.4" in capsys.readouterr().out
+
+
+def test_an_aperture_edit_does_not_reload_the_plate(workdir):
+    from shotspec.cli.session import RenderSession
+
+    session = RenderSession(workdir / "shot.shot", output=str(workdir / "k.png"), device="cpu")
+    assert session.render().ok
+    session.overrides = ["camera.aperture=f/1.4"]
+    build = session.render()
+    assert [n.op for n in build.report.cached] == ["plate"]
