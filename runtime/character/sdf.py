@@ -150,19 +150,25 @@ class HeadModel:
                          (0.025, 0.0095, 0.0135)), 0.012)
         d = smin(d, _ell(ax, y, z, (0.044 + 0.002 * cb, -0.013, -0.004),
                          (0.020, 0.013 + 0.001 * cb, 0.020 + 0.002 * cb)), 0.020)
+        # temporal / preauricular fill: the side of the head between cheekbone and ear is as
+        # wide as the cheekbones (bitragion ≈ bizygomatic), so no gap opens in front of the ear
+        d = smin(d, _ell(ax, y, z, (0.056 * hw, -0.014, -0.056), (0.0145, 0.030, 0.030)), 0.016)
+        # mastoid / parietal side behind the ear: the head stays broad there, so from the
+        # front the ear is seen against the head, not against the wall
+        d = smin(d, _ell(ax, y, z, (0.057 * hw, -0.012, -0.092), (0.0150, 0.036, 0.032)), 0.018)
         # malar fat pads: full cheeks under the eyes
         d = smin(d, _ell(ax, y, z, (0.031, -0.031, -0.001), (0.021, 0.018, 0.014)), 0.015)
         # gonial angles: a soft corner at the back of the jaw
-        d = smin(d, _ell(ax, y, z, (0.050 * jaw, -0.076, -0.056), (0.015, 0.018, 0.020)), 0.018)
+        d = smin(d, _ell(ax, y, z, (0.041 * jaw, -0.076, -0.058), (0.012, 0.018, 0.020)), 0.018)
         # buccal / masseter volume: fills the lower cheeks between cheekbone and jaw
-        d = smin(d, _ell(ax, y, z, (0.043 * jaw, -0.050, -0.026), (0.021, 0.034, 0.033)), 0.018)
+        d = smin(d, _ell(ax, y, z, (0.039 * jaw, -0.048, -0.026), (0.020, 0.032, 0.033)), 0.018)
         # the mandible's lower border: a broad band from the gonial angle to the chin, so the
         # jaw line runs straight and wide instead of tapering into a point
-        d = smin(d, _cap(ax, y, z, (0.052 * jaw, -0.074, -0.058), (0.019, -0.106 - chin, -0.008),
+        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.106 - chin, -0.008),
                          0.010, 0.011), 0.020)
         # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
-        d = smin(d, _ell(x, y, z, (0, -0.102 - chin, -0.001), (0.025, 0.0140, 0.0135)), 0.020)
+        d = smin(d, _ell(x, y, z, (0, -0.102 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
                    lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
@@ -286,13 +292,28 @@ class HeadModel:
         ux, uz = ca * qx + sa * qz, -sa * qx + ca * qz
         cl, sl = math.cos(0.26), math.sin(0.26)
         vy, vz = cl * qy - sl * uz, sl * qy + cl * uz
-        shell = _ell(ux, vy, vz, (0.004, 0.0, 0.0), (0.0080, 0.031 * es, 0.0170 * es))
-        concha = _ell(ux, vy, vz, (0.011, -0.006 * es, 0.002), (0.007, 0.012 * es, 0.0085 * es))
-        scapha = _ell(ux, vy, vz, (0.011, 0.010 * es, -0.002), (0.0045, 0.017 * es, 0.011 * es))
-        ear = smax(shell, -concha, 0.002)
-        ear = smax(ear, -scapha, 0.0015)
-        root = _ell(ux, vy, vz, (-0.006, -0.004, 0.002), (0.009, 0.020, 0.012))
-        return smin(ear, root, 0.004)
+        # a thin cartilage plate, its outline rolled into the helix rim (a tube along the
+        # plate's edge over the top and down the back to the lobe), a lobe, a tragus, and the
+        # concha carved as a bowl in front of the root
+        ry, rz = 0.028 * es, 0.0150 * es
+        plate = _ell(ux, vy, vz, (0.004, 0.0, 0.0), (0.0036, ry + 0.002, rz + 0.002))
+        e = torch.sqrt((vy / ry) ** 2 + (vz / rz) ** 2)
+        rim = torch.sqrt(((e - 1.0) * rz) ** 2 + (ux - 0.0055) ** 2) - 0.0030
+        rim = smax(rim, torch.minimum(vz - 0.003, 0.002 - vy), 0.003)
+        ear = smin(plate, rim, 0.0025)
+        lobe = _ell(ux, vy, vz, (0.004, -0.023 * es, -0.001), (0.0042, 0.0075 * es, 0.0070 * es))
+        ear = smin(ear, lobe, 0.004)
+        root = _ell(ux, vy, vz, (-0.004, -0.005, 0.003), (0.0095, 0.019, 0.012))
+        ear = smin(ear, root, 0.005)
+        # the front edge (helix crus) grows into the scalp along its length, so no gap opens
+        # between ear and head where the background could show through
+        crus = _cap(ux, vy, vz, (-0.004, 0.016 * es, 0.008 * es), (-0.004, -0.012 * es, 0.009 * es),
+                    0.0060, 0.0070)
+        ear = smin(ear, crus, 0.005)
+        tragus = _ell(ux, vy, vz, (0.005, -0.008 * es, 0.0115 * es), (0.0032, 0.0042, 0.0030))
+        ear = smin(ear, tragus, 0.002)
+        concha = _ell(ux, vy, vz, (0.0105, -0.005 * es, 0.002), (0.0062, 0.0105 * es, 0.0080 * es))
+        return smax(ear, -concha, 0.002)
 
     def hairline(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Signed height (m) of a point above the hairline: > 0 where hair grows.

@@ -195,7 +195,11 @@ def _refine(model: HeadModel, o: torch.Tensor, dd: torch.Tensor, t: torch.Tensor
         conv_all[active[conv]] = True
         esc_all[active[esc]] = True
         active = active[~(conv | esc)]
-    esc_all[active] = True
+    # out of iterations: close to the surface is a hit (a slow secant near a crease), anything
+    # else passed the surface by
+    near = prev_d[active].abs() < 4e-4
+    conv_all[active[near]] = True
+    esc_all[active[~near]] = True
     return t, conv_all, esc_all
 
 
@@ -210,7 +214,7 @@ def march(model: HeadModel, grid: SceneGrids, origin: torch.Tensor, dirs: torch.
     alive = (tn < tf).nonzero()[:, 0]
     t_coarse = _coarse(grid, o, dirs, alive, tn[alive], tf[alive], pixel_angle, max_steps)
     t_hit = torch.full_like(t_coarse, float("inf"))
-    for _ in range(3):
+    for _ in range(5):
         idx = torch.isfinite(t_coarse).nonzero()[:, 0]
         if idx.numel() == 0:
             break
