@@ -230,10 +230,9 @@ def _sensor(stmt: Stmt, ap: Apply) -> None:
         if unit not in V.LENGTH_UNITS:
             ap.sink.add("E201", f"a sensor size needs a unit: `{atom.text}mm`", atom.span)
             return
-        scale = V.LENGTH_UNITS[unit]
         ap.set("sensor", None, stmt.span)
-        ap.set("sensor_width_m", w * scale, stmt.span)
-        ap.set("sensor_height_m", h * scale, stmt.span)
+        ap.set("sensor_width_m", V.to_metres(w, unit), stmt.span)
+        ap.set("sensor_height_m", V.to_metres(h, unit), stmt.span)
         return
     name = V.read_choice(atom, ap.sink, "sensor", SENSORS_MM)
     if name is not None:

@@ -20,6 +20,13 @@ __all__ = ["split_quantity", "read_number", "read_int", "read_fraction", "read_l
            "LENGTH_UNITS", "BOOL_WORDS", "describe"]
 
 LENGTH_UNITS = {"mm": 0.001, "cm": 0.01, "m": 1.0}
+# Dividing by these gives the nearest double to the decimal value (70cm → 0.7, not 0.7000000000000001).
+_LENGTH_DIVISORS = {"mm": 1000.0, "cm": 100.0, "m": 1.0}
+
+
+def to_metres(value: float, unit: str) -> float:
+    """``value`` in ``unit`` (mm, cm, m) as metres, exactly as the decimal literal reads."""
+    return value / _LENGTH_DIVISORS[unit]
 BOOL_WORDS = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
 _QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$")
 
@@ -96,7 +103,7 @@ def read_length(atom: Atom, sink: DiagnosticSink, what: str, lo: float | None = 
     if atom.kind == "QUANTITY":
         value, unit = split_quantity(atom.text)
         if unit in LENGTH_UNITS:
-            metres = value * LENGTH_UNITS[unit]
+            metres = to_metres(value, unit)
             if lo is not None and metres <= lo:
                 sink.add("E203", f"`{what}` {atom.text} must be greater than zero", atom.span)
                 return None
