@@ -256,6 +256,11 @@ class _Compiler:
                     ok = False
                     break
                 kind, prefix = nxt
+            if ok and parts[start] == "character" and len(parts) - start > 1:
+                if state.get("character.name") is None:
+                    self.sink.add("E109", f"shot `{shot_name}` has no character to change",
+                                  seg_span(start), help="add `character NAME` to the shot")
+                    continue
             if not ok:
                 continue
             leaf = parts[-1]

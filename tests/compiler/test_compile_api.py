@@ -90,3 +90,12 @@ def test_non_utf8_and_folders_are_e303_with_a_position(tmp_path):
     assert "UTF-8" in diag.message
     (diag,) = compile_file(tmp_path).diagnostics
     assert diag.code == "E303" and "folder" in diag.message
+
+
+def test_set_on_a_shot_without_a_character_is_an_error():
+    from shotspec.compiler import compile_file
+
+    result = compile_file(SPECS / "examples" / "plate.shot", overrides=["character.skin.pores=0.9"])
+    assert [d.code for d in result.errors] == ["E109"]
+    assert "no character" in result.errors[0].message
+    assert compile_file(SPECS / "closeup.shot", overrides=["character.skin.pores=0.9"]).ok
