@@ -293,8 +293,8 @@ def _antialias_edges(out: torch.Tensor, geometry: Frame, character: CharacterIR,
                      irr_sss: torch.Tensor, light_total: torch.Tensor) -> torch.Tensor:
     """Replace edge pixels of ``out`` (1, 3, H, W) with the mean of 2×2 sub-pixel samples.
 
-    Skin sub-samples borrow their pixel's scattering (the ratio of scattered to local
-    irradiance), so the AA pass keeps the SSS look without re-running the blur."""
+    Skin sub-samples borrow their pixel's scattering (scattered minus local irradiance),
+    so the AA pass keeps the SSS look without re-running the blur."""
     h, w = out.shape[-2:]
     dev = out.device
     edges = edge_pixels(geometry)
@@ -315,9 +315,12 @@ def _antialias_edges(out: torch.Tensor, geometry: Frame, character: CharacterIR,
         alb, e, sp = _shade_points(character, model, cam, lights_w, grid, region[sub], r["pos"][sub],
                                    r["nrm"][sub], r["nrm_geo"][sub], r["cavity"][sub], r["brows"][sub])
         par = parent[sub]
-        ratio = irr_sss[par] / irr[par].clamp_min(1e-4)
-        use = (region[sub] == REGION["skin"]) & (irr[par].amin(1) > 1e-3)
-        e = torch.where(use[:, None], e * ratio.clamp(0.0, 4.0), e)
+        # the parent's scattering as an offset, not a ratio: a ratio taken in a shadowed
+        # parent (red scattered in, little direct light) would multiply a lit sub-sample's
+        # red several-fold and draw an orange rim along lid margins and shadow edges
+        delta = irr_sss[par] - irr[par]
+        use = region[sub] == REGION["skin"]
+        e = torch.where(use[:, None], (e + delta).clamp_min(0.0), e)
         col[sub] = alb * e + sp
     bg = (region == 0).nonzero()[:, 0]
     if bg.numel():

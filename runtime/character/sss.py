@@ -65,8 +65,11 @@ def _pass(img: torch.Tensor, mask: torch.Tensor, depth: torch.Tensor, px_per_mm:
     gy, gx = torch.meshgrid(ys, xs, indexing="ij")
     size = w if axis == 0 else h
     to_norm = 2.0 / max(size - 1, 1)
-    stack = torch.cat((img, mask, depth), dim=1)
-    acc = torch.zeros_like(img)
+    # irradiance premultiplied by the skin mask: a tap that straddles the skin's edge
+    # (bilinear between a skin and an eye or wall pixel) brings only its skin share, and the
+    # normalisation counts only that share — no foreign light, no darkened (red) rims
+    stack = torch.cat((img * mask, mask, depth), dim=1)
+    acc = img * 0.0
     wsum = torch.zeros_like(img)
     offsets, weights = profile_kernel()
     for o_mm, wt in zip(offsets, weights):
@@ -80,10 +83,10 @@ def _pass(img: torch.Tensor, mask: torch.Tensor, depth: torch.Tensor, px_per_mm:
         s = F.grid_sample(stack, grid, mode="bilinear", padding_mode="border", align_corners=True)
         s_img, s_mask, s_depth = s[:, :3], s[:, 3:4], s[:, 4:5]
         tol = 0.0015 + 0.6e-3 * abs(o_mm)
-        dw = torch.exp(-((s_depth - depth) / tol) ** 2) * s_mask
+        dw = torch.exp(-((s_depth - depth) / tol) ** 2)
         wk = wt_t * dw
         acc = acc + s_img * wk
-        wsum = wsum + wk
+        wsum = wsum + wk * s_mask
     return acc / wsum.clamp_min(1e-6)
 
 
