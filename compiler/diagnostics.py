@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "E302": "imported file not found",
     "E303": "file unreadable",
     "E304": "expected a folder",
+    "E510": "malformed LUT",
     "W101": "wide lens at close-up distance",
     "W102": "grain before an upscale",
     "W103": "smoothing or a fidelity upscale after skin enhancement",

@@ -210,6 +210,8 @@ class Lowerer:
                                   state.nodes.get("finish.grade"))
                     continue
                 extra["lut_sha256"] = self.file_hash(lut.value, lut, "LUT") or ""
+                if extra["lut_sha256"]:
+                    self.sink.items.extend(_checked_cube(lut.value, extra["lut_sha256"], lut.span))
             p = self.build(PASS_MODELS[op], settings, state.nodes.get(f"finish.{op}"), extra)
             if p is not None:
                 passes.append(p)
@@ -285,3 +287,16 @@ def _leaf_paths(shot: ShotIR) -> list[str]:
         elif key not in ("span", "origins", "name"):
             walk(key, value)
     return out
+
+
+_CUBE_CHECKS: dict[tuple, list] = {}
+
+
+def _checked_cube(path: str, sha256: str, span) -> list:
+    """E510 diagnostics of a LUT, remembered by content hash (watch mode re-compiles often)."""
+    key = (path, sha256, span)
+    if key not in _CUBE_CHECKS:
+        from shotspec.compiler.cube_file import check_cube
+
+        _CUBE_CHECKS[key] = check_cube(path, span)
+    return [d for d in _CUBE_CHECKS[key]]
