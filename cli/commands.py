@@ -290,6 +290,9 @@ def cmd_prompt(args) -> int:
             span = Span(file=exc.file, line=exc.line, col=exc.col or 1, end_line=exc.line,
                         end_col=(exc.col or 1) + 1)
         return _fail(err, console, _diag(exc.code, exc.message, exc.hint, span))
+    if options and out.workflow is None:
+        err.print(f"[yellow]warning[/]: --option is for workflow targets (comfyui); "
+                  f"`{args.target}` ignores {', '.join(sorted(options))}", markup=True)
     for warning in out.warnings:
         code, sep, message = warning.partition(":")
         label = f"warning[{code.strip()}]" if sep else "warning"
