@@ -145,7 +145,7 @@ class HeadModel:
         # cranium and the face: the face is one ellipsoid whose front outline (half-width
         # 67 mm at the cheekbones, 120 mm down to the chin) tapers like a real jaw line
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.068 * jaw, 0.111 + chin, 0.069)), 0.02)
+        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.070 * jaw, 0.109 + chin, 0.069)), 0.02)
         d = smin(d, _ell(ax, y, z, (0.024, 0.021, 0.009 + 0.002 * P("brow_ridge")),
                          (0.025, 0.0095, 0.0135)), 0.012)
         d = smin(d, _ell(ax, y, z, (0.044 + 0.002 * cb, -0.013, -0.004),
@@ -164,11 +164,11 @@ class HeadModel:
         d = smin(d, _ell(ax, y, z, (0.039 * jaw, -0.048, -0.026), (0.020, 0.032, 0.033)), 0.018)
         # the mandible's lower border: a broad band from the gonial angle to the chin, so the
         # jaw line runs straight and wide instead of tapering into a point
-        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.106 - chin, -0.008),
+        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.104 - chin, -0.008),
                          0.010, 0.011), 0.020)
         # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
-        d = smin(d, _ell(x, y, z, (0, -0.102 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
+        d = smin(d, _ell(x, y, z, (0, -0.100 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
                    lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
