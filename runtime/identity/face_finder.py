@@ -220,10 +220,14 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
     cands = [r for r in regions(labels, count) if abs(r.cx - ex) < 0.3 * ipd and r.area >= 3]
     mouth, mouth_w, jaw_w = None, None, None
     if cands:
-        m = max(cands, key=lambda r: r.area)
-        mouth = (m.cx, m.cy)
-        mouth_w = float(m.bbox[2] - m.bbox[0])
-        jaw_w = _row_width(region, m.cy, m.cx)
+        # the lips often fall apart into pieces (upper/lower lip, the two sides of the cupid's
+        # bow, a shadowed corner): the mouth is all the lip pieces on the largest one's row band
+        big = max(cands, key=lambda r: r.area)
+        parts = [r for r in cands if abs(r.cy - big.cy) <= 0.25 * ipd]
+        area = float(sum(r.area for r in parts))
+        mouth = (sum(r.cx * r.area for r in parts) / area, sum(r.cy * r.area for r in parts) / area)
+        mouth_w = float(max(r.bbox[2] for r in parts) - min(r.bbox[0] for r in parts))
+        jaw_w = _row_width(region, mouth[1], mouth[0])
     return Landmarks(eyes, mouth, mouth_w, _row_width(region, ey, ex), jaw_w, "fallback")
 
 
