@@ -146,7 +146,7 @@ def _skin_model(srgb: np.ndarray, seed: np.ndarray) -> np.ndarray:
     ell = np.log(srgb @ np.array([0.2126, 0.7152, 0.0722]) + eps)
     feats = np.stack([u, v, ell], -1)
     s = feats[seed]
-    floor = np.diag([2.5e-4, 2.5e-4, 2.5e-3])
+    floor = np.diag([2.5e-4, 2.5e-4, 1.0e-2])   # brightness: a key-lit cheek vs the shadow side
     keep = np.ones(len(s), dtype=bool)
     for _ in range(3):       # trimmed refits: eyes, lips, nostrils in the window drop out
         mu = s[keep].mean(0)
@@ -215,7 +215,9 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
          int(max(0, ex - 0.9 * ipd)): int(ex + 0.9 * ipd) + 1] = True
     eps = 1.5e-2
     redness = np.log((srgb[..., 0] + eps) / (srgb[..., 1] + eps))
-    lips = band & region & ~skin & (redness > np.median(redness[skin]) + LIP_REDNESS)
+    # not limited to the face region: under side light the shadow half of the lower face drops
+    # out of the skin region, and the lips with it (the band keeps the search under the eyes)
+    lips = band & ~skin & (redness > np.median(redness[skin]) + LIP_REDNESS)
     labels, count = label_regions(lips)
     cands = [r for r in regions(labels, count) if abs(r.cx - ex) < 0.3 * ipd and r.area >= 3]
     mouth, mouth_w, jaw_w = None, None, None

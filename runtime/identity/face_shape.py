@@ -23,7 +23,7 @@ from shotspec.runtime.identity.face_finder import Landmarks
 
 __all__ = ["shape_params", "is_frontal", "EYE_RATIO", "FRONTAL_TOLERANCE"]
 
-EYE_RATIO = (0.844, 0.0481)   # refit on the current head: eye_spacing −0.8 / 0 / +0.8
+EYE_RATIO = (0.836, 0.0469)   # refit on the current head: eye_spacing −0.8 / 0 / +0.8, 3 rigs
 FRONTAL_TOLERANCE = 0.04
 
 
