@@ -82,7 +82,8 @@ class Lowerer:
             hint = None
             if os.path.isdir(folder):
                 import difflib
-                close = difflib.get_close_matches(os.path.basename(path), os.listdir(folder), 1)
+                files = [f for f in os.listdir(folder) if os.path.isfile(os.path.join(folder, f))]
+                close = difflib.get_close_matches(os.path.basename(path), files, 1)
                 hint = f"did you mean `{close[0]}`?" if close else None
             self.sink.add("E301", f"{what} `{path}` does not exist", setting.span,
                           help=hint or "paths are relative to the file they are written in")
