@@ -31,7 +31,8 @@ def validate_shot(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
     cam = shot.camera
     here = shot.span
     f_mm = cam.focal_length_m * 1000
-    if not FOCAL_RANGE_MM[0] <= f_mm <= FOCAL_RANGE_MM[1]:
+    focal_ok = FOCAL_RANGE_MM[0] <= f_mm <= FOCAL_RANGE_MM[1]
+    if not focal_ok:
         sink.add("E204", f"focal length {f_mm:g}mm is outside {FOCAL_RANGE_MM[0]:g}–"
                  f"{FOCAL_RANGE_MM[1]:g}mm", _span(state, "camera.focal_length_m", here),
                  help="portrait lenses are 50–135mm; 85mm is the classic close-up")
@@ -39,11 +40,12 @@ def validate_shot(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
         sink.add("E205", f"f-number f/{cam.f_number:g} is outside f/{F_NUMBER_RANGE[0]:g}–"
                  f"f/{F_NUMBER_RANGE[1]:g}", _span(state, "camera.f_number", here),
                  help="real lenses open to about f/0.95 and stop down to f/22–f/64")
-    if cam.distance_m <= cam.focal_length_m:
+    # (with an impossible focal length E204 already says what is wrong)
+    if focal_ok and cam.distance_m <= cam.focal_length_m:
+        where = _span(state, "camera.distance_m", None) or _span(state, "camera.focal_length_m", here)
         sink.add("E206", f"subject distance {cam.distance_m:g}m is not beyond the focal length "
-                 f"{f_mm:g}mm: nothing can be in focus",
-                 _span(state, "camera.distance_m", here), help="move the camera back")
-    if cam.focus.distance_m is not None and cam.focus.distance_m <= cam.focal_length_m:
+                 f"{f_mm:g}mm: nothing can be in focus", where, help="move the camera back")
+    if focal_ok and cam.focus.distance_m is not None and cam.focus.distance_m <= cam.focal_length_m:
         sink.add("E206", f"focus distance {cam.focus.distance_m:g}m is not beyond the focal "
                  f"length {f_mm:g}mm", _span(state, "camera.focus.distance_m", here),
                  help="a lens cannot focus closer than its focal length")

@@ -99,3 +99,12 @@ def test_set_on_a_shot_without_a_character_is_an_error():
     assert [d.code for d in result.errors] == ["E109"]
     assert "no character" in result.errors[0].message
     assert compile_file(SPECS / "closeup.shot", overrides=["character.skin.pores=0.9"]).ok
+
+
+def test_an_impossible_lens_gives_one_error_at_the_lens(tmp_path):
+    src = 'shot s {\n  camera { lens 99999999999999999999mm }\n  output "o.png" { size 64x64 }\n}\n'
+    result = compile_source(src, tmp_path / "a.shot")
+    assert [d.code for d in result.errors] == ["E204"]
+    src = src.replace("99999999999999999999mm", "1000mm")
+    (diag,) = compile_source(src, tmp_path / "a.shot").errors
+    assert diag.code == "E206" and diag.span.line == 2     # the lens, not the shot header
