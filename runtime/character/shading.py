@@ -173,7 +173,8 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         sel = lit.nonzero()[:, 0]
         if sel.numel():
             if light.shadows:
-                vis[sel] = soft_shadow(grid, p[sel], ng[sel], l[sel], dist[sel], light.angular_radius)
+                vis[sel] = soft_shadow(grid, p[sel], ng[sel], l[sel], dist[sel], light.angular_radius,
+                                       exact=model.head_distance)
             else:
                 vis[sel] = 1.0
         ndl = _sphere_ndl((n * l).sum(1), sin_a)
