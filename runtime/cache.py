@@ -46,8 +46,8 @@ class FrameCache:
             self.misses += 1
             return None
         self.hits += 1
-        if device is not None and frame.device != device:
-            frame = _to(frame, device)
+        if device is not None:
+            frame = frame.to(device)
         return frame
 
     def put(self, key: str, frame: Frame) -> None:
@@ -97,6 +97,3 @@ class FrameCache:
         except Exception:  # noqa: BLE001 - any unreadable entry is a miss; it will be rewritten
             return None
 
-
-def _to(frame: Frame, device: torch.device) -> Frame:
-    return frame.replace(rgb=frame.rgb.to(device), aovs={k: v.to(device) for k, v in frame.aovs.items()})

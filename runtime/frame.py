@@ -68,6 +68,14 @@ class Frame:
             raise ValueError(f"rgb {tuple(rgb.shape)} does not match frame {tuple(self.rgb.shape)}")
         return replace(self, rgb=rgb)
 
+    def to(self, device: torch.device | str) -> "Frame":
+        """The same frame on ``device`` (itself when it is already there)."""
+        device = torch.device(device)
+        if self.rgb.device == device:
+            return self
+        return replace(self, rgb=self.rgb.to(device),
+                       aovs={k: v.to(device) for k, v in self.aovs.items()})
+
     def replace(self, **changes) -> "Frame":
         return replace(self, **changes)
 

@@ -96,7 +96,7 @@ def op_plate(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
 
     frame = load_plate(SourceIR.model_validate(params["source"]), CameraIR.model_validate(params["camera"]))
     frame = frame.replace(meta=dataclasses.replace(frame.meta, seed=int(params.get("seed", 0))))
-    return _to_device(frame, ctx.device)
+    return frame.to(ctx.device)
 
 
 def op_lens(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
@@ -209,12 +209,6 @@ def output_for_path(output: OutputIR, path: str) -> OutputIR:
         colorspace = "srgb"
     return output.model_copy(update={"format": fmt, "bit_depth": depth, "colorspace": colorspace,
                                      "path": path})
-
-
-def _to_device(frame: Frame, device: torch.device) -> Frame:
-    if frame.device == device:
-        return frame
-    return frame.replace(rgb=frame.rgb.to(device), aovs={k: v.to(device) for k, v in frame.aovs.items()})
 
 
 OPS: dict[str, Callable[[list[Frame], dict, OpContext], Frame]] = {
