@@ -25,13 +25,26 @@ def _pixels(plan: Plan) -> dict[str, int]:
         if node.op == "geometry":
             pixels[node.id] = int(node.params["width"]) * int(node.params["height"])
         elif node.op == "plate":
-            pixels[node.id] = 4096 * 4096 if "width" not in node.params else 0
+            pixels[node.id] = _plate_pixels(node.params["source"].get("plate"))
         elif node.inputs:
             pixels[node.id] = pixels[node.inputs[0]] * (int(node.params["factor"]) ** 2 if node.op == "upscale" else 1)
         if node.op == "output":
             out = node.params["output"]
             pixels[node.id] = max(pixels.get(node.id, 0), int(out["width"]) * int(out["height"]))
     return pixels
+
+
+def _plate_pixels(path: str | None) -> int:
+    """Pixels of a plate from its header (no decoding); a 16-megapixel guess when the header
+    cannot be read here (e.g. EXR without the optional extra) — the plate op reports the error."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+        return width * height
+    except (OSError, UnidentifiedImageError, TypeError, ValueError):
+        return 4096 * 4096
 
 
 def estimate_peak_bytes(plan: Plan) -> int:

@@ -120,3 +120,16 @@ def test_unknown_op_is_reported(monkeypatch, fake_ops):
     with pytest.raises(RenderError) as info:
         Executor(device="cpu").run(build_plan(_program()))
     assert info.value.code == "E590" and "lens" in info.value.message
+
+
+def test_the_memory_estimate_reads_the_plate_size():
+    from pathlib import Path
+
+    from shotspec.compiler import compile_file
+    from shotspec.runtime.memory import _pixels
+
+    spec = Path(__file__).resolve().parents[2] / "specs" / "examples" / "plate.shot"
+    plan = build_plan(compile_file(spec).program)
+    pixels = {nid.split(":")[-1]: n for nid, n in _pixels(plan).items()}
+    assert pixels["plate"] == 96 * 120            # the example plate's header, not a guess
+    assert pixels["upscale"] == 4 * 96 * 120
