@@ -215,13 +215,9 @@ def cmd_fmt(args) -> int:
             console.print(f"would reformat {file}")
             status = EXIT_DIAGNOSTICS
         else:
-            _write_text_atomic(path, formatted)
+            atomic_write(path, formatted)
             console.print(f"reformatted {file}")
     return status
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    atomic_write(path, text)
 
 
 def _compile_or_fail(args, console, err):
