@@ -163,6 +163,20 @@ def grain_pixel_rms(stock: FilmStock | str, pixel_pitch_um: float) -> tuple[floa
 
 def grain_noise(height: int, width: int, pixel_pitch_um: float, stock: FilmStock | str, *,
                 seed: int, frame_index: int = 0, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Grain of ``stock`` for a ``height × width`` frame: ``(1, 3, H, W)`` float32 (see
+    :func:`_grain_noise`). The last two fields are kept, so editing only the grain strength (or
+    anything downstream of grain) in watch mode does not synthesise the same field again; the
+    result is shared — do not modify it in place."""
+    stock = get_stock(stock)
+    if pixel_pitch_um <= 0:
+        raise ValueError(f"pixel pitch must be > 0 µm, got {pixel_pitch_um}")
+    return _grain_noise(int(height), int(width), float(pixel_pitch_um), stock, int(seed),
+                        int(frame_index), torch.device(device))
+
+
+@lru_cache(maxsize=2)
+def _grain_noise(height: int, width: int, pixel_pitch_um: float, stock: FilmStock, seed: int,
+                 frame_index: int, device: torch.device) -> torch.Tensor:
     """Grain of ``stock`` for a ``height × width`` frame: ``(1, 3, H, W)`` float32 in units of the
     perceptual signal u at mid-grey and strength 1 (per-pixel RMS = :func:`grain_pixel_rms`).
 
@@ -170,10 +184,6 @@ def grain_noise(height: int, width: int, pixel_pitch_um: float, stock: FilmStock
     moved to ``device``, so a frame's grain is the same on every run; the spectrum is periodic,
     so the grain tiles seamlessly.
     """
-    stock = get_stock(stock)
-    if pixel_pitch_um <= 0:
-        raise ValueError(f"pixel pitch must be > 0 µm, got {pixel_pitch_um}")
-    device = torch.device(device)
     gen = torch.Generator(device="cpu").manual_seed(grain_seed(seed, frame_index, stock.name))
     white = torch.randn((4, height, width), generator=gen, dtype=torch.float32).to(device)
     spectrum = _sampled_spectrum(height, width, round(stock.grain_radius_um / pixel_pitch_um, 6))

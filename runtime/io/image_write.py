@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -51,19 +52,29 @@ def encode_transfer(linear: torch.Tensor, colorspace: str) -> torch.Tensor:
     raise ValueError(f"unknown colorspace {colorspace!r}")
 
 
+@lru_cache(maxsize=2)
+def _dither(shape: tuple[int, ...]) -> torch.Tensor:
+    """TPDF dither for a ``(C, H, W)`` image, in LSB (float32, CPU), from the fixed seed.
+
+    The same shape always gets the same dither, so it is drawn once and reused: a re-render
+    in watch mode does not pay for 2·C·H·W random numbers again. Callers must not modify it.
+    """
+    g = torch.Generator().manual_seed(DITHER_SEED)
+    return torch.rand(shape, generator=g) - torch.rand(shape, generator=g)
+
+
 def quantize(encoded: torch.Tensor, bits: int, dither: bool) -> np.ndarray:
     """Encoded ``(C, H, W)`` values in 0–1 → ``(H, W, C)`` uint8/uint16, with TPDF dither.
 
     The dither is the difference of two uniform variates (triangular, ±1 LSB peak, zero mean),
     drawn from a fixed seed: deterministic, and it breaks up banding in smooth gradients.
+    float32 is exact here: 16-bit codes plus a dither need 17 of its 24 mantissa bits.
     """
     top = (1 << bits) - 1
-    x = encoded.detach().to("cpu", torch.float64).clamp(0, 1) * top
+    x = encoded.detach().to("cpu", torch.float32).clamp(0, 1) * top
     if dither:
-        g = torch.Generator().manual_seed(DITHER_SEED)
-        x = x + (torch.rand(x.shape, generator=g, dtype=torch.float64)
-                 - torch.rand(x.shape, generator=g, dtype=torch.float64))
-    q = x.round().clamp(0, top).permute(1, 2, 0).numpy()
+        x = x + _dither(tuple(x.shape))
+    q = x.round_().clamp_(0, top).permute(1, 2, 0).numpy()
     return np.ascontiguousarray(q.astype(np.uint8 if bits == 8 else np.uint16))
 
 

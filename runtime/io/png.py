@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -50,6 +51,33 @@ def _filter_rows(raw: np.ndarray, bpp: int) -> bytes:
 # zlib level 3: on a 1024×1280 16-bit render, 0.18 s and 1.93 MB against level 6's 0.68 s and
 # 1.75 MB — the half second matters in watch mode, the 10 % of size does not.
 ZLIB_LEVEL = 3
+# Large images are deflated as this many independent segments on threads (zlib releases the
+# GIL), joined into one valid zlib stream. The count is fixed, not taken from the core count, so
+# the file's bytes are the same on every machine; it costs ~0.1 % in size.
+DEFLATE_SEGMENTS = 4
+_PARALLEL_MIN_BYTES = 1 << 20
+
+
+def _deflate_segment(data: memoryview, last: bool) -> bytes:
+    """Raw deflate of one segment; all but the last end on a byte boundary (sync flush) so
+    the segments concatenate into one stream."""
+    comp = zlib.compressobj(ZLIB_LEVEL, zlib.DEFLATED, -15)
+    return comp.compress(data) + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def deflate(data: bytes) -> bytes:
+    """zlib stream of ``data`` (what ``zlib.compress(data, ZLIB_LEVEL)`` would decompress to),
+    compressed in :data:`DEFLATE_SEGMENTS` parallel segments when it is large."""
+    if len(data) < _PARALLEL_MIN_BYTES:
+        return zlib.compress(data, ZLIB_LEVEL)
+    view = memoryview(data)
+    bounds = [len(data) * i // DEFLATE_SEGMENTS for i in range(DEFLATE_SEGMENTS + 1)]
+    parts = [(view[a:b], i == DEFLATE_SEGMENTS - 1) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+    with ThreadPoolExecutor(max_workers=DEFLATE_SEGMENTS) as pool:
+        body = b"".join(pool.map(lambda part: _deflate_segment(*part), parts))
+    # zlib header: deflate, 32 K window, "fast" level flag; FCHECK makes it a multiple of 31
+    header = bytes([0x78, 0x5E])
+    return header + body + struct.pack(">I", zlib.adler32(data))
 
 
 def encode_png(pixels: np.ndarray, *, text: dict[str, str] | None = None,
@@ -73,7 +101,7 @@ def encode_png(pixels: np.ndarray, *, text: dict[str, str] | None = None,
         out.append(_itxt(key, value))
     data = pixels.astype(">u2") if depth == 16 else pixels
     raw = np.ascontiguousarray(data).view(np.uint8).reshape(h, w * c * depth // 8)
-    out.append(_chunk(b"IDAT", zlib.compress(_filter_rows(raw, c * depth // 8), ZLIB_LEVEL)))
+    out.append(_chunk(b"IDAT", deflate(_filter_rows(raw, c * depth // 8))))
     out.append(_chunk(b"IEND", b""))
     return b"".join(out)
 
