@@ -15,15 +15,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from shotspec.compiler.identity_file import (FORMAT_VERSION, RECOMMENDED_PHOTOS, Identity,
                                              IdentitySkin, sha256_file)
 from shotspec.compiler.tables import monk_albedo
 from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
-from shotspec.runtime.identity.face_shape import shape_params
+from shotspec.runtime.identity.face_shape import load_calibration, shape_params
+from shotspec.runtime.identity.freckles import (IPD_MM, TARGET_MM_PER_PX, FreckleSample,
+                                                freckle_statistic, freckles_from_statistic)
 from shotspec.runtime.identity.photos import (PhotoLoadError, PhotoThresholds, blur_metric,
-                                              list_photos, load_photo, shadow_ratio, srgb_luma)
-from shotspec.runtime.identity.skin_params import SkinSample, classify_undertone, measure_skin
+                                              list_photos, load_crop, load_photo, shadow_ratio,
+                                              srgb_luma)
+from shotspec.runtime.identity.skin_params import (SkinSample, classify_undertone, measure_skin,
+                                                   zone_mask)
 
 # a pixel is blown out when all three channels are at least sRGB 0.96 (white, not just a red
 # channel at its limit, which lit light skin often reaches)
@@ -43,6 +48,7 @@ class PhotoResult:
     skin: SkinSample | None = None
     shape: dict[str, float] = field(default_factory=dict)
     landmarks: str | None = None
+    freckles: FreckleSample | None = None
 
     @property
     def status(self) -> str:
@@ -130,6 +136,30 @@ def _check_photo(path: Path, result: PhotoResult, t: PhotoThresholds,
         result.reasons.append("too little visible skin under the eyes")
         return
     result.shape = shape_params(face.landmarks)
+    result.freckles = _freckles(path, rgb, face, size)
+
+
+def _freckles(path: Path, rgb: torch.Tensor, face, size: tuple[int, int]) -> FreckleSample | None:
+    """Freckle coverage of one photo, measured at up to ``TARGET_MM_PER_PX``: on the working
+    image when it already has the photo's pixels, else on a crop of the zone from the photo."""
+    zone, filled = zone_mask(face), zone_mask(face, filled=True)
+    ipd = face.landmarks.eye_distance
+    scale = max(size) / max(rgb.shape[-2:])          # photo pixels per working pixel
+    if scale <= 1.0 + 1e-6:
+        return freckle_statistic(rgb, zone, ipd, filled)
+    factor = min(1.0, (IPD_MM / (ipd * scale)) / TARGET_MM_PER_PX)   # resampling of the photo
+    ys, xs = np.nonzero(filled)
+    box = (xs.min() * scale, ys.min() * scale, (xs.max() + 1) * scale, (ys.max() + 1) * scale)
+    try:
+        crop = load_crop(path, box, factor)
+    except PhotoLoadError:
+        return None
+    ch, cw = crop.shape[-2:]
+    def upsampled(mask: np.ndarray) -> np.ndarray:
+        sub = torch.from_numpy(mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32))
+        return F.interpolate(sub[None, None], size=(ch, cw), mode="nearest")[0, 0].numpy() > 0.5
+
+    return freckle_statistic(crop, upsampled(zone), ipd * scale * factor, upsampled(filled))
 
 
 def _median(values: list[float]) -> float:
@@ -190,10 +220,20 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
         "undertone_index": round(u_index, 4),
         "lit_srgb": [round(_median([r.skin.lit_srgb[i] for r in usable]), 4) for i in range(3)],
     }
+    spotted = [r.freckles.coverage for r in usable if r.freckles is not None]
+    freckles = None
+    if spotted:
+        stats["freckle_photos"] = len(spotted)
+        stats["freckle_coverage"] = round(_median(spotted), 5)
+        freckles = round(freckles_from_statistic(_median(spotted),
+                                                 load_calibration()["freckles"]["table"]), 3)
+    else:
+        warnings.append("no photo shows the face large enough for freckles (about 1 mm per "
+                        "pixel or finer: an eye distance of 63 px or more): freckles not measured")
     skin = IdentitySkin(
         tone_scale="monk", tone=round(tone, 2), albedo_srgb=monk_albedo(round(tone, 2)),
         undertone=classify_undertone(u_index),
-        redness=round(_median([r.skin.redness for r in usable]), 3), freckles=None)
+        redness=round(_median([r.skin.redness for r in usable]), 3), freckles=freckles)
     identity = Identity(
         version=FORMAT_VERSION, seed=derive_seed(hashes) if seed is None else int(seed),
         photos_dir=rel_dir, photos=tuple((r.name, r.sha256) for r in usable), skin=skin,

@@ -54,7 +54,7 @@ class Landmarks:
     mouth: tuple[float, float] | None                           # centre of the mouth
     mouth_width: float | None                                   # corner to corner
     face_width: float | None                                    # skin width at eye height
-    jaw_width: float | None                                     # skin width at mouth height
+    jaw_width: float | None                                     # face width at mouth height
     method: str                                                 # "mediapipe" or "fallback"
 
     @property
@@ -173,6 +173,55 @@ def _row_width(region: np.ndarray, y: float, centre_x: float) -> float | None:
     return float(xs[-1] - xs[0] + 1)
 
 
+def _soft_width(redness: np.ndarray, labels: np.ndarray, parts, skin_level: float) -> float:
+    """Corner-to-corner width of the lips with sub-pixel corners: each column counts by how
+    lip-red its reddest pixel in the lips' rows is (skin 0 … the lips' median 1), so a corner
+    that covers half a pixel counts half, not 0 or 1."""
+    x0 = min(r.bbox[0] for r in parts)
+    x1 = max(r.bbox[2] for r in parts)
+    y0 = min(r.bbox[1] for r in parts)
+    y1 = max(r.bbox[3] for r in parts)
+    lips = np.isin(labels, [r.label for r in parts])
+    level = float(np.median(redness[lips])) - skin_level
+    lo, hi = max(0, x0 - 2), min(redness.shape[1], x1 + 2)
+    prof = redness[y0:y1, lo:hi].max(0) - skin_level
+    return float(np.clip(prof / max(level, 1e-3), 0.0, 1.0).sum())
+
+
+def _lit_width(region: np.ndarray, luma: np.ndarray, y: float, centre_x: float,
+               ipd: float) -> float | None:
+    """Twice the longer half of ``region`` at row ``y`` measured from ``centre_x``: the lit
+    side of the face (a key from one side drops the shadow side's skin, never adds to the lit
+    one). The edge is placed to a fraction of a pixel from the luma of the pixel outside it
+    (between skin and the background beyond), and averaged over the rows ±0.1 eye distances.
+    None when that half is implausible for a face (outside 0.6–1.8 eye distances)."""
+    h, w = region.shape
+    halves = []
+    for yy in range(int(round(y - 0.1 * ipd)), int(round(y + 0.1 * ipd)) + 1):
+        if not 0 <= yy < h:
+            continue
+        xs = np.flatnonzero(region[yy])
+        if xs.size < 2:
+            continue
+        left, right = centre_x - xs[0], xs[-1] + 1 - centre_x
+        if right >= left:
+            edge, out, far = xs[-1], xs[-1] + 1, xs[-1] + 3
+        else:
+            edge, out, far = xs[0], xs[0] - 1, xs[0] - 3
+        frac = 0.0
+        if 0 <= far < w:
+            span = luma[yy, edge] - luma[yy, far]
+            if abs(span) > 1e-3:
+                frac = float(np.clip((luma[yy, out] - luma[yy, far]) / span, 0.0, 1.0))
+        halves.append(max(left, right) + frac)
+    if not halves:
+        return None
+    half = float(np.median(halves))
+    if not 0.6 * ipd <= half <= 1.8 * ipd:
+        return None
+    return 2.0 * half
+
+
 def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
                         bbox: tuple[int, int, int, int]) -> Landmarks | None:
     x0, y0, x1, y1 = bbox
@@ -228,8 +277,8 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
         parts = [r for r in cands if abs(r.cy - big.cy) <= 0.25 * ipd]
         area = float(sum(r.area for r in parts))
         mouth = (sum(r.cx * r.area for r in parts) / area, sum(r.cy * r.area for r in parts) / area)
-        mouth_w = float(max(r.bbox[2] for r in parts) - min(r.bbox[0] for r in parts))
-        jaw_w = _row_width(region, mouth[1], mouth[0])
+        mouth_w = _soft_width(redness, labels, parts, float(np.median(redness[skin])))
+        jaw_w = _lit_width(region, luma, mouth[1], mouth[0], ipd)
     return Landmarks(eyes, mouth, mouth_w, _row_width(region, ey, ex), jaw_w, "fallback")
 
 
@@ -260,9 +309,17 @@ def _mediapipe_landmarks(srgb: np.ndarray) -> Landmarks | None:
     mouth = (float((left[0] + right[0]) / 2), float((pts[13][1] + pts[14][1]) / 2))
     oval = pts[sorted({i for e in fm.FACEMESH_FACE_OVAL for i in e})]
 
-    def width_at(y: float) -> float:
-        near = oval[np.abs(oval[:, 1] - y) < 0.06 * (oval[:, 1].max() - oval[:, 1].min())]
-        return float(near[:, 0].max() - near[:, 0].min()) if len(near) >= 2 else float("nan")
+    mid = float(oval[:, 0].mean())
+
+    def width_at(y: float) -> float | None:
+        """The oval's width at row ``y``: each side's outline interpolated at that height."""
+        xs = []
+        for side in (oval[oval[:, 0] < mid], oval[oval[:, 0] >= mid]):
+            side = side[np.argsort(side[:, 1])]
+            if len(side) < 2 or not side[0, 1] <= y <= side[-1, 1]:
+                return None
+            xs.append(float(np.interp(y, side[:, 1], side[:, 0])))
+        return abs(xs[1] - xs[0])
 
     ey = 0.5 * (eyes[0][1] + eyes[1][1])
     return Landmarks((eyes[0], eyes[1]), mouth, float(np.hypot(*(right - left))), width_at(ey),

@@ -1,30 +1,97 @@
 """Face-shape parameters (``FaceIR``, −1…1) from landmarks of front-ish photos.
 
-Only what the landmarks measure reliably is estimated. Scale-free ratios are used, because a
-photo does not say how many millimetres a pixel is:
+A photo does not say how many millimetres a pixel is, so only scale-free ratios are used:
 
-* ``eye_spacing`` from ``IPD / D`` — the eye distance over the eye-line-to-mouth distance
-  (the procedural head's eye–mouth distance varies by under 3 %, its eye distance by ±7 %
-  per unit of ``eye_spacing``). Calibrated on frontal renders of the procedural head with the
-  fallback landmarks: ``ratio = EYE_RATIO[0] + EYE_RATIO[1] · eye_spacing``.
+* ``eye_ratio`` = eye distance (IPD) / eye-line-to-mouth distance  → ``eye_spacing``
+  (the head's eye distance changes by ±7 % per unit, its eye–mouth distance by under 3 %);
+* ``mouth_ratio`` = mouth width (corner to corner) / IPD  → ``mouth_width`` (±10 % per unit);
+* ``jaw_ratio`` = width of the lower face at mouth height / IPD  → ``jaw_width`` (±10 % per
+  unit). The built-in landmarks take twice the lit half (the side that reaches further from
+  the mouth's centre), because a key light from one side drops the other side's skin.
+
+Each ratio depends a little on the other parameters (a wider eye distance lowers every
+``…/IPD`` ratio), so the parameters are solved together from a linear model
+``ratios = intercept + matrix · params`` fitted on renders of the procedural head by
+``tools/calibrate_identity.py`` and shipped as ``calibration.json`` next to this module, one
+model per landmark method (mediapipe's mesh outline is not the skin silhouette). When a ratio is
+missing on a photo (no mouth, no lit side), the parameters are solved from the ratios it has.
 
 A photo counts as front-ish when the mouth sits within ``FRONTAL_TOLERANCE`` eye distances of
-the eyes' midpoint (about ±5° of yaw) and the eye line is within 10° of level. Other face
-parameters (head, jaw and mouth widths, nose, chin) are left to the character's seed: the
-fallback cannot see them reliably (widths need both sides of the face equally lit); docs/identity.md
-says so.
+the eyes' midpoint (about ±5° of yaw) and the eye line is within 10° of level. Parameters the
+procedural head varies but a photo cannot show reliably (head width and height: ears and hair
+at the sides; chin length: the chin runs into the neck in the skin mask; nose, lips, ears) are
+left to the character's seed; docs/identity.md says why.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 from shotspec.runtime.identity.face_finder import Landmarks
 
-__all__ = ["shape_params", "is_frontal", "EYE_RATIO", "FRONTAL_TOLERANCE"]
+__all__ = ["shape_params", "shape_features", "is_frontal", "ShapeModel", "load_calibration",
+           "shape_model", "CALIBRATION_FILE", "FRONTAL_TOLERANCE", "SHAPE_FEATURES"]
 
-EYE_RATIO = (0.836, 0.0469)   # refit on the current head: eye_spacing −0.8 / 0 / +0.8, 3 rigs
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FRONTAL_TOLERANCE = 0.04
+# feature → the FaceIR field it measures (the solve pairs them one to one)
+SHAPE_FEATURES = {"eye_ratio": "eye_spacing", "mouth_ratio": "mouth_width", "jaw_ratio": "jaw_width"}
+
+
+@dataclass(frozen=True)
+class ShapeModel:
+    """``ratios = intercept + matrix · params`` for one landmark method (features × params)."""
+
+    features: tuple[str, ...]
+    params: tuple[str, ...]
+    intercept: tuple[float, ...]
+    matrix: tuple[tuple[float, ...], ...]
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ShapeModel":
+        feats = tuple(data["features"])
+        params = tuple(SHAPE_FEATURES[f] for f in feats)
+        if tuple(data["params"]) != params:
+            raise ValueError(f"calibration pairs {data['params']} with {feats}; expected {params}")
+        matrix = tuple(tuple(float(v) for v in row) for row in data["matrix"])
+        if len(matrix) != len(feats) or any(len(r) != len(feats) for r in matrix):
+            raise ValueError("calibration matrix must be square (features × params)")
+        return cls(feats, params, tuple(float(v) for v in data["intercept"]), matrix)
+
+    def solve(self, ratios: dict[str, float]) -> dict[str, float]:
+        """Parameters (clipped to −1…1) from the ratios present; the others count as 0."""
+        rows = [i for i, f in enumerate(self.features) if f in ratios]
+        if not rows:
+            return {}
+        b = np.asarray(self.matrix, dtype=np.float64)[np.ix_(rows, rows)]
+        y = np.array([ratios[self.features[i]] - self.intercept[i] for i in rows])
+        p = np.linalg.solve(b, y)
+        return {self.params[i]: float(np.clip(v, -1.0, 1.0)) for i, v in zip(rows, p)}
+
+
+@lru_cache(maxsize=4)
+def _read(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_calibration(path: str | Path = CALIBRATION_FILE) -> dict:
+    """The calibration file's contents (cached per path)."""
+    return _read(str(path))
+
+
+def shape_model(method: str, calibration: dict | None = None) -> ShapeModel:
+    """The shape model for landmark ``method`` ("fallback" or "mediapipe"); mediapipe uses
+    the fallback's model when the calibration has none of its own (fitted without mediapipe)."""
+    cal = calibration if calibration is not None else load_calibration()
+    face = cal["face"]
+    return ShapeModel.from_json(face.get(method) or face["fallback"])
 
 
 def is_frontal(marks: Landmarks) -> bool:
@@ -37,8 +104,8 @@ def is_frontal(marks: Landmarks) -> bool:
     return abs(marks.mouth[0] - 0.5 * (ax + bx)) <= FRONTAL_TOLERANCE * ipd and abs(roll) < 10.0
 
 
-def shape_params(marks: Landmarks) -> dict[str, float]:
-    """Face parameters measurable from one photo's landmarks ({} when not front-ish)."""
+def shape_features(marks: Landmarks) -> dict[str, float]:
+    """The scale-free ratios of one photo's landmarks ({} when not front-ish)."""
     if not is_frontal(marks):
         return {}
     (ax, ay), (bx, by) = marks.eyes
@@ -48,6 +115,17 @@ def shape_params(marks: Landmarks) -> dict[str, float]:
     d = abs((bx - ax) * (ay - my) - (ax - mx) * (by - ay)) / max(ipd, 1e-6)
     if d < 0.5 * ipd:
         return {}
-    ratio = ipd / d
-    value = (ratio - EYE_RATIO[0]) / EYE_RATIO[1]
-    return {"eye_spacing": max(-1.0, min(1.0, value))}
+    out = {"eye_ratio": ipd / d}
+    if marks.mouth_width is not None and math.isfinite(marks.mouth_width):
+        out["mouth_ratio"] = marks.mouth_width / ipd
+    if marks.jaw_width is not None and math.isfinite(marks.jaw_width):
+        out["jaw_ratio"] = marks.jaw_width / ipd
+    return out
+
+
+def shape_params(marks: Landmarks, calibration: dict | None = None) -> dict[str, float]:
+    """Face parameters measurable from one photo's landmarks ({} when not front-ish)."""
+    ratios = shape_features(marks)
+    if not ratios:
+        return {}
+    return shape_model(marks.method, calibration).solve(ratios)

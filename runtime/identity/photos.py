@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from shotspec.runtime.color import linear_to_srgb
 
-__all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo",
+__all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
            "blur_metric", "shadow_ratio", "srgb_luma", "PhotoLoadError"]
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr")
@@ -70,6 +71,28 @@ def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
         lin = F.interpolate(lin, size=(max(1, round(h * scale)), max(1, round(w * scale))),
                             mode="area")
     return lin.contiguous(), (int(info.get("width", w)), int(info.get("height", h)))
+
+
+def load_crop(path: Path, box: tuple[float, float, float, float], factor: float) -> torch.Tensor:
+    """The part ``box`` (x0, y0, x1, y1 in the photo's own pixels) of a photo, linear RGB
+    (1, 3, h, w), area-resampled by ``factor`` (≤ 1). For measurements that need more pixels
+    than the working size keeps (freckles), without decoding twice at full size in memory."""
+    from shotspec.runtime.io import ImageError, read_image  # noqa: PLC0415
+
+    try:
+        lin, _ = read_image(path)
+    except ImageError as exc:
+        raise PhotoLoadError(f"cannot read the image: {exc.message}") from None
+    h, w = lin.shape[-2:]
+    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+    x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
+    crop = torch.nan_to_num(lin[..., y0:y1, x0:x1].float(), nan=0.0, posinf=1.0,
+                            neginf=0.0).clamp_min(0.0)
+    if factor < 1.0:
+        ch, cw = crop.shape[-2:]
+        crop = F.interpolate(crop, size=(max(1, round(ch * factor)), max(1, round(cw * factor))),
+                             mode="area")
+    return crop.contiguous()
 
 
 def srgb_luma(rgb: torch.Tensor) -> torch.Tensor:

@@ -63,15 +63,16 @@ class SkinSample:
     pixels: int
 
 
-def zone_mask(face: FaceFind) -> np.ndarray:
-    """The measurement zone (H, W bool): skin under the eyes, see the module docstring."""
+def zone_mask(face: FaceFind, filled: bool = False) -> np.ndarray:
+    """The measurement zone (H, W bool): skin under the eyes, see the module docstring.
+    ``filled``: the face region with its holes (nostrils, dark spots) instead of skin only."""
     (ax, ay), (bx, by) = face.landmarks.eyes
     ipd = max(face.landmarks.eye_distance, 1.0)
     ex, ey = 0.5 * (ax + bx), 0.5 * (ay + by)
     h, w = face.skin.shape
     yy, xx = np.mgrid[0:h, 0:w]
     ell = ((xx - ex) / (1.1 * ipd)) ** 2 + ((yy - (ey + 0.45 * ipd)) / (0.9 * ipd)) ** 2
-    return face.skin & (ell < 1.0)
+    return (face.region if filled else face.skin) & (ell < 1.0)
 
 
 def _interp(x: float, table) -> float:

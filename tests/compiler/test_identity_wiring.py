@@ -31,8 +31,8 @@ def project(tmp_path: Path) -> Path:
     ident = Identity(version=1, seed=4242, photos_dir="refs",
                      photos=tuple((f"p{i}.png", sha256_file(photos / f"p{i}.png")) for i in range(3)),
                      skin=IdentitySkin(tone=7.0, albedo_srgb=(0.51, 0.36, 0.26), undertone="warm",
-                                       redness=0.33),
-                     face={"eye_spacing": -0.4})
+                                       redness=0.33, freckles=0.45),
+                     face={"eye_spacing": -0.4, "mouth_width": 0.3, "jaw_width": -0.2})
     write_identity(tmp_path / "mara.identity", ident)
     return tmp_path
 
@@ -49,9 +49,12 @@ def test_identity_values_reach_the_ir(project):
     assert ch.skin.tone.value == 7.0 and ch.skin.tone.undertone == "warm"
     assert ch.skin.redness == pytest.approx(0.33)
     assert ch.face.eye_spacing == pytest.approx(-0.4)
+    assert ch.face.mouth_width == pytest.approx(0.3) and ch.face.jaw_width == pytest.approx(-0.2)
+    assert ch.skin.freckles == pytest.approx(0.45)
     assert ch.seed == 5                           # the spec sets the seed itself: it wins
     origins = result.program.shots[0].origins
     assert origins["character.skin.redness"].endswith("(identity)")
+    assert origins["character.skin.freckles"].endswith("(identity)")
     assert any(d.endswith("refs/p1.png") for d in result.dependencies)
 
 
@@ -60,6 +63,12 @@ def test_explicit_spec_values_win(project):
     assert result.ok
     ch = result.program.shots[0].character
     assert ch.skin.redness == pytest.approx(0.05) and ch.skin.tone.value == 7.0
+    assert ch.skin.freckles == pytest.approx(0.45)
+    result = _compile(project, "skin { freckles 0.1 }\n  face { jaw_width 0.6 }")
+    assert result.ok, result.diagnostics
+    ch = result.program.shots[0].character
+    assert ch.skin.freckles == pytest.approx(0.1) and ch.skin.redness == pytest.approx(0.33)
+    assert ch.face.jaw_width == pytest.approx(0.6) and ch.face.mouth_width == pytest.approx(0.3)
 
 
 def test_a_changed_photo_is_an_error_until_rebuilt(project):

@@ -38,12 +38,14 @@ RIGS = (_rig(25, 20, 5600, 1.0, 0.35), _rig(-30, 25, 5600, 1.0, 0.4), _rig(15, 1
 
 
 def person(tone: float = 4.0, undertone: str = "warm", redness: float = 0.4,
-           eye_spacing: float = -0.5, seed: int = 11) -> CharacterIR:
+           eye_spacing: float = -0.5, mouth_width: float = 0.0, jaw_width: float = 0.0,
+           freckles: float = 0.0, seed: int = 11) -> CharacterIR:
     face = {k: 0.0 for k in FACE_PARAMS}
-    face["eye_spacing"] = eye_spacing
+    face.update(eye_spacing=eye_spacing, mouth_width=mouth_width, jaw_width=jaw_width)
     return CharacterIR(name="mara", seed=seed, face=FaceIR(**face),
                        skin=SkinIR(tone=ToneIR(value=tone, albedo_srgb=monk_albedo(tone),
-                                               undertone=undertone), redness=redness))
+                                               undertone=undertone), redness=redness,
+                                   freckles=freckles))
 
 
 def save_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0, exposure: float = 1.0) -> None:
@@ -74,7 +76,8 @@ def render_set(character: CharacterIR, folder: Path, poses=POSES, rigs=RIGS) -> 
     return {"paths": paths, "geometry": first}
 
 
-TRUTH = dict(tone=4.0, undertone="warm", redness=0.4, eye_spacing=-0.5, seed=11)
+TRUTH = dict(tone=4.0, undertone="warm", redness=0.4, eye_spacing=-0.5, mouth_width=0.5,
+             jaw_width=-0.5, seed=11)
 
 
 @pytest.fixture(scope="session")
