@@ -109,6 +109,20 @@ def summarise(rows: list[dict]) -> list[tuple]:
     return out
 
 
+def worst_cases(rows: list[dict]) -> list[tuple]:
+    """Per (scale, kernel): images where fidelity is below Lanczos, and the worst fidelity - Lanczos."""
+    psnr = {(r["image"], r["scale"], r["kernel"], r["method"]): r["psnr"] for r in rows}
+    out = []
+    for scale in sorted({r["scale"] for r in rows}):
+        for kernel in KERNELS:
+            gaps = {img: psnr[(img, s, k, "fidelity")] - psnr[(img, s, k, "lanczos")]
+                    for (img, s, k, m) in psnr if s == scale and k == kernel and m == "fidelity"}
+            if gaps:
+                worst = min(gaps, key=gaps.get)
+                out.append((scale, kernel, sum(g < 0 for g in gaps.values()), len(gaps), worst, gaps[worst]))
+    return out
+
+
 def timing_1mp() -> list[tuple]:
     """Seconds for a 1024x1024 output from a 512 (x2) and a 256 (x4) pixel RGB input."""
     gen = torch.Generator().manual_seed(0)
@@ -153,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     for image_set, scale, kernel, method, n, p, hf, sec in summarise(rows):
         print(f"| {image_set} | x{scale} | {kernel} | {method} | {n} | {p:.2f} | {hf:.3f} | {sec:.2f} |")
+    print("\n| scale | shrunk with | images below Lanczos | worst image | fidelity - Lanczos dB |")
+    print("|---|---|---|---|---|")
+    for scale, kernel, below, n, worst, gap in worst_cases(rows):
+        print(f"| x{scale} | {kernel} | {below} of {n} | {worst} | {gap:+.2f} |")
     if not args.quick:
         print("\n| output | scale | mode | seconds |")
         print("|---|---|---|---|")
