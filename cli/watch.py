@@ -4,7 +4,8 @@ Pitfalls handled (see docs/watch.md):
   * editors that save by rename, delete + re-create, or write in place: parent directories are
     watched, and created / modified / closed / moved-to events on a watched path all count;
   * bursts of events: debounced (quiet for 100 ms, at most 500 ms after the first event);
-  * no-op saves: file contents are hashed; an unchanged set of inputs does not re-render;
+  * no-op saves: file contents are hashed (a file whose size, inode and mtime are unchanged
+    is not read again); an unchanged set of inputs does not re-render;
   * never two renders at once: rendering happens on this thread; changes that arrive mid-render
     are folded into one follow-up render;
   * errors: diagnostics are printed, the last good image stays (and is reported stale), and the
@@ -33,6 +34,7 @@ from shotspec.cli.session import RenderSession, file_digest
 
 __all__ = ["watch", "Watcher", "WatchStatus", "DEBOUNCE_QUIET_S", "DEBOUNCE_MAX_S"]
 
+RACY_MTIME_NS = 2_000_000_000   # files modified within the last 2 s are always re-hashed
 DEBOUNCE_QUIET_S = 0.1
 DEBOUNCE_MAX_S = 0.5
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
@@ -88,6 +90,7 @@ class Watcher:
         self.observer = PollingObserver(timeout=interval) if poll else Observer()
         self._scheduled: dict[str, object] = {}
         self._digests: dict[str, str | None] = {}
+        self._stat_cache: dict[str, tuple[tuple[int, int, int], str | None]] = {}
         self._last_good: dict[str, str] = {}
         self._last_good_time: str | None = None
         self.stop_event = threading.Event()
@@ -114,6 +117,23 @@ class Watcher:
             if d not in self._scheduled:
                 self._scheduled[d] = self.observer.schedule(self.collector, d, recursive=recursive)
 
+    def _digest(self, path: str) -> str | None:
+        """sha256 of ``path``, re-read only when its size, inode or mtime changed, or when its
+        mtime is too recent to trust (a second save within the file system's timestamp
+        granularity keeps the mtime; such files are hashed every time, as git does)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            self._stat_cache.pop(path, None)
+            return None
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = self._stat_cache.get(path)
+        if cached is not None and cached[0] == key and time.time_ns() - st.st_mtime_ns > RACY_MTIME_NS:
+            return cached[1]
+        digest = file_digest(path)
+        self._stat_cache[path] = (key, digest)
+        return digest
+
     def _inputs(self, dependencies) -> set[str]:
         return {os.path.normpath(str(Path(p).resolve())) for p in (self.session.spec, *dependencies)}
 
@@ -121,14 +141,14 @@ class Watcher:
 
     def build_once(self) -> WatchStatus:
         files = self._inputs(self._digests or ())
-        digests = {f: file_digest(f) for f in files}
+        digests = {f: self._digest(f) for f in files}
         t0 = time.perf_counter()
         build = self.session.compile()
         if build.ok:
             build = self.session.render(build)
         seconds = time.perf_counter() - t0
         files = self._inputs(build.dependencies)
-        digests.update({f: file_digest(f) for f in files if f not in digests})
+        digests.update({f: self._digest(f) for f in files if f not in digests})
         self._digests = {f: digests[f] for f in files}
         self._watch_paths(files)
         if self.inputs_changed():
@@ -168,7 +188,7 @@ class Watcher:
         return status
 
     def inputs_changed(self) -> bool:
-        return any(file_digest(f) != d for f, d in self._digests.items())
+        return any(self._digest(f) != d for f, d in self._digests.items())
 
     # ------------------------------------------------------------------ loop
 

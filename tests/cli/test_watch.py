@@ -200,3 +200,26 @@ def test_a_save_during_the_first_render_is_not_lost(workdir, monkeypatch):
         assert status.kind == "rendered" and status.ran[0] == "grain"
     finally:
         s.close()
+
+
+def test_unchanged_files_are_not_read_again_but_edits_are_seen(tmp_path, monkeypatch):
+    from shotspec.cli import watch as watch_mod
+
+    reads: list[str] = []
+    real = watch_mod.file_digest
+    monkeypatch.setattr(watch_mod, "file_digest", lambda p: reads.append(p) or real(p))
+    photo = tmp_path / "ref.png"
+    photo.write_bytes(b"\x89PNG first")
+    old = time.time() - 60
+    os.utime(photo, (old, old))
+    quiet = make_console(quiet=True)
+    watcher = watch_mod.Watcher(None, console=quiet, err_console=quiet)
+    first = watcher._digest(str(photo))
+    assert watcher._digest(str(photo)) == first and reads == [str(photo)]   # stat hit: no read
+    photo.write_bytes(b"\x89PNG second, longer")                               # a real edit
+    assert watcher._digest(str(photo)) != first and len(reads) == 2
+    # same size and a restored mtime cannot fool it for long: a fresh mtime is always re-read
+    photo.write_bytes(b"\x89PNG second, LONGER")
+    assert watcher._digest(str(photo)) != first and len(reads) == 3
+    photo.unlink()
+    assert watcher._digest(str(photo)) is None
