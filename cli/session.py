@@ -130,17 +130,24 @@ class RenderSession:
         from shotspec.compiler import Diagnostic
 
         targets = {s.name: s.output.path for s in build.program.shots}
-        targets.update(self.output_paths(build))
+        from_cli = self.output_paths(build)
+        targets.update(from_cli)
         inputs = [str(self.spec), *build.dependencies]
         for shot, path in targets.items():
             if shot not in build.plan.outputs:
                 continue
             for dep in inputs:
-                if same_path(path, dep):
-                    span = next((s.output.span for s in build.program.shots if s.name == shot), None)
+                if not same_path(path, dep):
+                    continue
+                if shot in from_cli:
+                    # the path came from the command line: no place in the spec to point at
                     return Diagnostic(code="E603", severity="error",
-                                      message=f"output of shot `{shot}` would overwrite an input: {dep}",
-                                      span=span, help="write the render to another path (`output \"…\"` or `-o`)")
+                                      message=f"-o {self.output}: the output of shot `{shot}` would overwrite an input: {dep}",
+                                      span=None, help="give -o another path")
+                span = next((s.output.span for s in build.program.shots if s.name == shot), None)
+                return Diagnostic(code="E603", severity="error",
+                                  message=f"output of shot `{shot}` would overwrite an input: {dep}",
+                                  span=span, help="write the render to another path (`output \"…\"` or `-o`)")
         return None
 
     def render(self, build: BuildResult | None = None) -> BuildResult:

@@ -96,6 +96,8 @@ def test_output_may_not_overwrite_an_input(workdir):
     proc = shot("render", "shot.shot", "-o", "plate/portrait.png")
     assert proc.returncode == 1
     assert "E603" in proc.stderr
+    # the path came from -o: the message names it, and no spec line is blamed
+    assert "-o plate/portrait.png" in proc.stderr and "shot.shot:" not in proc.stderr
     assert Image.open(workdir / "plate" / "portrait.png").size == (96, 120)
 
 
