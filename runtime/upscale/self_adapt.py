@@ -7,11 +7,12 @@ of Pillow bicubic and box kernels that back-projection assumes, quantised to 8 b
 input), and every pixel of the input becomes a target for the filters applied to that smaller
 copy ("internal learning", in the spirit of Glasner, Bagon & Irani 2009 and ZSSR).
 
-Per class the normal equations of those pairs are solved with a ridge pull towards the shipped
-filter (a Gaussian prior worth ``PRIOR_SAMPLES`` average samples), so classes the image rarely
-visits keep the procedural filter and frequent classes follow the image. It is a closed-form
-fit: classes are visited in sorted order and solved in one batch, so the result is
-deterministic on CPU and CUDA. Only used at ×2: at ×3/×4 the smaller copy is too small to hold
+Per class the normal equations of those pairs are solved with a ridge pull towards a prior
+filter (``image.py`` passes half the shipped one; a Gaussian prior worth ``PRIOR_SAMPLES``
+average samples), so classes the image rarely visits keep the procedural filter and frequent
+classes follow the image. Inputs with more than ``MAX_SAMPLES`` target pixels learn from every
+k-th row. It is a closed-form fit: classes are visited in sorted order and solved in one batch,
+so the result is deterministic on CPU and CUDA. Only used at ×2: at ×3/×4 the smaller copy is too small to hold
 the structure of the input (it lowered PSNR on the benchmark).
 """
 
@@ -27,6 +28,7 @@ __all__ = ["adapt_filters", "PRIOR_SAMPLES", "MIN_SIDE"]
 PRIOR_SAMPLES = 60.0    # weight of the shipped filter, in average-sample units
 MIN_SIDE = 8            # smaller copies below this (per side) carry no usable statistics
 _MARGIN = 4             # target pixels ignored at the border (replicate padding is not data)
+MAX_SAMPLES = 1 << 18   # larger inputs learn from every k-th row only (bounded memory and time)
 
 
 def _smaller_copy(y: torch.Tensor, scale: int) -> torch.Tensor:
@@ -47,9 +49,10 @@ def adapt_filters(small: torch.Tensor, scale: int, prior: torch.Tensor, threshol
     target = small[..., :h, :w].double()
     z = _smaller_copy(target, scale)
     base = upsample(z, scale, "bicubic")
-    inner = (slice(_MARGIN, h - _MARGIN), slice(_MARGIN, w - _MARGIN))
+    step = max(1, -(-(h - 2 * _MARGIN) * (w - 2 * _MARGIN) // MAX_SAMPLES))
+    inner = (slice(_MARGIN, h - _MARGIN, step), slice(_MARGIN, w - _MARGIN))
     classes = structure_classes(base, scale, thresholds.to(base.dtype))[0, 0][inner].reshape(-1)
-    rows = lr_windows(z, scale)[0][(slice(None), *inner)].reshape(TAPS, -1).T
+    rows = lr_windows(z, scale, inner[0])[0][:, :, inner[1]].reshape(TAPS, -1).T
     resid = (target - base)[0, 0][inner].reshape(-1)
     order = torch.argsort(classes, stable=True)
     rows, resid, classes = rows[order], resid[order], classes[order]
