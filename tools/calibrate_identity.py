@@ -11,7 +11,8 @@ What it renders (white-balanced 8-bit sRGB PNGs, measured through the same code 
 photos — ``load_photo`` → ``find_face`` → ``shape_features`` / ``freckle_statistic``):
 
 * face shape: four heads with the measured parameters at ±``SWEEP`` (a half-fraction
-  factorial design), front view at ``SHAPE_SIZE``, under two rigs (key from camera-left and camera-right); a
+  factorial design), front view at two sizes (``SHAPE_SIZES``), under two soft rigs (key from
+  camera-left and camera-right, strong fill); a
   least-squares fit of every ratio on all parameters gives the linear model
   ``ratios = intercept + matrix · params`` (fitted once per landmark method: the built-in one,
   and mediapipe's when it is installed). A ratio whose parameter the fit recovers worse than
@@ -48,12 +49,12 @@ from shotspec.runtime.identity.photos import load_photo
 from shotspec.runtime.identity.skin_params import zone_mask
 
 SEED = 3
-SHAPE_SIZE = (128, 160)
+SHAPE_SIZES = ((96, 120), (160, 200))    # eye distance ≈ 31 and 52 px
 FRECKLE_SIZE = (256, 320)
 DISTANCE_M = 0.45
 SWEEP = 0.8
 MAX_RMS = 0.3
-FRECKLE_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
+FRECKLE_LEVELS = (0.0, 1 / 3, 2 / 3, 1.0)
 
 
 def _rig(az_deg: float, el_deg: float, kelvin: float, fill: float) -> list[LightIR]:
@@ -63,7 +64,9 @@ def _rig(az_deg: float, el_deg: float, kelvin: float, fill: float) -> list[Light
             LightIR(name="fill", kind="environment", intensity=fill, temperature_k=kelvin)]
 
 
-RIGS = (_rig(25, 20, 5600, 0.35), _rig(-30, 25, 5600, 0.4))
+# soft keys from either side with a strong fill: both cheeks stay in the skin region, so the
+# face width at mouth height is measured (the photo advice: soft, even light)
+RIGS = (_rig(15, 20, 5600, 0.7), _rig(-15, 20, 5600, 0.7))
 
 
 def character(face: dict[str, float], freckles: float = 0.0) -> CharacterIR:
@@ -90,7 +93,9 @@ def fit_shape(samples: list[tuple[dict[str, float], dict[str, float]]], log) -> 
     """Least-squares ``ratio = a + Σ b_j p_j`` per feature; features the fit recovers worse
     than ``MAX_RMS`` are dropped. ``samples``: (params, ratios) per render."""
     params_all = list(SHAPE_FEATURES.values())
-    feats = [f for f in SHAPE_FEATURES if sum(f in r for _, r in samples) >= len(samples) // 2 + 2]
+    # a ratio needs two renders more than its model has coefficients (1 + one per parameter)
+    need = len(SHAPE_FEATURES) + 3
+    feats = [f for f in SHAPE_FEATURES if sum(f in r for _, r in samples) >= need]
     if "eye_ratio" not in feats:
         log("  too few renders with eyes and mouth found: no shape model")
         return None
@@ -137,16 +142,17 @@ def calibrate(log, workdir: Path) -> dict:
     t0 = time.time()
     for i, face in enumerate(faces):
         ch = character(face)
-        geo = render_geometry(ch, cam, *SHAPE_SIZE)
-        for j, rig in enumerate(RIGS):
-            rgb = photo(ch, geo, rig, cam, workdir / f"shape{i}_{j}.png")
-            for m in methods:
-                found = find_face(rgb, use_mediapipe=(m == "mediapipe"))
-                if found.found and found.landmarks.method == m:
-                    samples[m].append((face, shape_features(found.landmarks)))
+        for size in SHAPE_SIZES:
+            geo = render_geometry(ch, cam, *size)
+            for j, rig in enumerate(RIGS):
+                rgb = photo(ch, geo, rig, cam, workdir / f"shape{i}_{size[0]}_{j}.png")
+                for m in methods:
+                    found = find_face(rgb, use_mediapipe=(m == "mediapipe"))
+                    if found.found and found.landmarks.method == m:
+                        samples[m].append((face, shape_features(found.landmarks)))
         log(f"shape render {i + 1}/{len(faces)} {face or 'average'} ({time.time() - t0:.0f} s)")
     out: dict = {"generated_by": "tools/calibrate_identity.py",
-                 "renders": {"seed": SEED, "shape_size": list(SHAPE_SIZE),
+                 "renders": {"seed": SEED, "shape_sizes": [list(z) for z in SHAPE_SIZES],
                              "freckle_size": list(FRECKLE_SIZE), "sweep": SWEEP},
                  "face": {}}
     for m in methods:
@@ -171,7 +177,7 @@ def calibrate(log, workdir: Path) -> dict:
         log(f"freckles {level:.2f}: coverage {sample.coverage:.4f}, {sample.spots_per_cm2:.1f} "
             f"spots/cm², threshold {sample.threshold:.3f}, {sample.mm_per_px:.2f} mm/px "
             f"({time.time() - t0:.0f} s)")
-        table.append([round(sample.coverage, 5), level])
+        table.append([round(sample.coverage, 5), round(level, 4)])
     cov = [c for c, _ in table]
     if any(b <= a for a, b in zip(cov, cov[1:])):
         raise SystemExit(f"calibration failed: freckle coverage does not grow with freckles: {cov}")

@@ -6,7 +6,8 @@ Two methods, best first:
   wheel): face mesh landmarks give the iris centres, mouth corners and the face oval.
 * **built-in fallback** for front-ish views: a skin-colour segmentation finds the face, then
   landmarks from its holes: the eyes are the darkest pair of blobs in the upper face, the mouth
-  the reddest blob below them; widths come from the skin region's rows at eye and mouth height.
+  the reddest blob below them; widths come from the skin region's rows at eye and mouth height
+  (only where both sides of the face are in the skin region).
 
 Skin colour (fallback): a broad red-to-yellow hue and saturation gate in sRGB finds candidates;
 the candidate region nearest the image centre seeds an image-specific Gaussian model in
@@ -43,6 +44,7 @@ EYE_LEVELS = (0.8, 0.6, 0.45)
 LIP_REDNESS = 0.08          # lips: ln(R/G) above the skin's median by this
 MOUTH_BAND = (0.95, 1.7)     # mouth search rows below the eyes, in eye distances
 SYMMETRY_TOLERANCE = 0.15   # widths only from rows whose halves differ by less
+SIDE_AGREEMENT = 0.75       # face width at mouth height: the shorter half ≥ this × the longer
 CENTRE = (0.35, 0.65, 0.30, 0.70)   # seed window: x0, x1, y0, y1 as fractions of the image
 
 
@@ -188,38 +190,40 @@ def _soft_width(redness: np.ndarray, labels: np.ndarray, parts, skin_level: floa
     return float(np.clip(prof / max(level, 1e-3), 0.0, 1.0).sum())
 
 
-def _lit_width(region: np.ndarray, luma: np.ndarray, y: float, centre_x: float,
-               ipd: float) -> float | None:
-    """Twice the longer half of ``region`` at row ``y`` measured from ``centre_x``: the lit
-    side of the face (a key from one side drops the shadow side's skin, never adds to the lit
-    one). The edge is placed to a fraction of a pixel from the luma of the pixel outside it
-    (between skin and the background beyond), and averaged over the rows ±0.1 eye distances.
-    None when that half is implausible for a face (outside 0.6–1.8 eye distances)."""
-    h, w = region.shape
-    halves = []
+def _edge_fraction(luma_row: np.ndarray, edge: int, step: int) -> float:
+    """How far (0–1 px) the face extends past its outermost pixel ``edge`` towards ``step``
+    (±1): the luma of the next pixel between the skin's and the background's beyond it."""
+    out, far = edge + step, edge + 3 * step
+    if not 0 <= far < luma_row.size:
+        return 0.0
+    span = luma_row[edge] - luma_row[far]
+    if abs(span) < 1e-3:
+        return 0.0
+    return float(np.clip((luma_row[out] - luma_row[far]) / span, 0.0, 1.0))
+
+
+def _face_width(region: np.ndarray, luma: np.ndarray, y: float, centre_x: float,
+                ipd: float) -> float | None:
+    """Width of the face ``region`` at row ``y`` (median over the rows ±0.1 eye distances),
+    edges placed to a fraction of a pixel. Only rows where both halves about ``centre_x``
+    agree within ``SIDE_AGREEMENT`` count: a side lost to shadow, hair or a hand would bias it,
+    while the full width barely changes with a small head turn (one half grows as the other
+    shrinks). None without such rows or for an implausible width (1.2–3.6 eye distances)."""
+    widths = []
     for yy in range(int(round(y - 0.1 * ipd)), int(round(y + 0.1 * ipd)) + 1):
-        if not 0 <= yy < h:
+        if not 0 <= yy < region.shape[0]:
             continue
         xs = np.flatnonzero(region[yy])
         if xs.size < 2:
             continue
-        left, right = centre_x - xs[0], xs[-1] + 1 - centre_x
-        if right >= left:
-            edge, out, far = xs[-1], xs[-1] + 1, xs[-1] + 3
-        else:
-            edge, out, far = xs[0], xs[0] - 1, xs[0] - 3
-        frac = 0.0
-        if 0 <= far < w:
-            span = luma[yy, edge] - luma[yy, far]
-            if abs(span) > 1e-3:
-                frac = float(np.clip((luma[yy, out] - luma[yy, far]) / span, 0.0, 1.0))
-        halves.append(max(left, right) + frac)
-    if not halves:
+        left = centre_x - xs[0] + _edge_fraction(luma[yy], xs[0], -1)
+        right = xs[-1] + 1 - centre_x + _edge_fraction(luma[yy], xs[-1], 1)
+        if min(left, right) >= SIDE_AGREEMENT * max(left, right):
+            widths.append(left + right)
+    if not widths:
         return None
-    half = float(np.median(halves))
-    if not 0.6 * ipd <= half <= 1.8 * ipd:
-        return None
-    return 2.0 * half
+    width = float(np.median(widths))
+    return width if 1.2 * ipd <= width <= 3.6 * ipd else None
 
 
 def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
@@ -278,7 +282,7 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
         area = float(sum(r.area for r in parts))
         mouth = (sum(r.cx * r.area for r in parts) / area, sum(r.cy * r.area for r in parts) / area)
         mouth_w = _soft_width(redness, labels, parts, float(np.median(redness[skin])))
-        jaw_w = _lit_width(region, luma, mouth[1], mouth[0], ipd)
+        jaw_w = _face_width(region, luma, mouth[1], mouth[0], ipd)
     return Landmarks(eyes, mouth, mouth_w, _row_width(region, ey, ex), jaw_w, "fallback")
 
 

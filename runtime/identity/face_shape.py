@@ -6,8 +6,10 @@ A photo does not say how many millimetres a pixel is, so only scale-free ratios 
   (the head's eye distance changes by ±7 % per unit, its eye–mouth distance by under 3 %);
 * ``mouth_ratio`` = mouth width (corner to corner) / IPD  → ``mouth_width`` (±10 % per unit);
 * ``jaw_ratio`` = width of the lower face at mouth height / IPD  → ``jaw_width`` (±10 % per
-  unit). The built-in landmarks take twice the lit half (the side that reaches further from
-  the mouth's centre), because a key light from one side drops the other side's skin.
+  unit). The built-in landmarks measure it only where both sides of the face are in the skin
+  region (even light): under a hard side key the shadow side drops out, and half a width
+  is not yaw-proof (a 6° turn moves one half by 7 %). It needs an eye distance of at least
+  ``JAW_MIN_IPD_PX`` pixels (in the working image).
 
 Each ratio depends a little on the other parameters (a wider eye distance lowers every
 ``…/IPD`` ratio), so the parameters are solved together from a linear model
@@ -36,10 +38,13 @@ import numpy as np
 from shotspec.runtime.identity.face_finder import Landmarks
 
 __all__ = ["shape_params", "shape_features", "is_frontal", "ShapeModel", "load_calibration",
-           "shape_model", "CALIBRATION_FILE", "FRONTAL_TOLERANCE", "SHAPE_FEATURES"]
+           "shape_model", "CALIBRATION_FILE", "FRONTAL_TOLERANCE", "SHAPE_FEATURES", "JAW_MIN_IPD_PX"]
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FRONTAL_TOLERANCE = 0.04
+# the face width needs pixels: at an eye distance of 31 px one pixel of width is 0.28 units of
+# jaw_width, and the renders' per-photo values scattered by ±0.6; from 45 px on it is under 0.2
+JAW_MIN_IPD_PX = 45.0
 # feature → the FaceIR field it measures (the solve pairs them one to one)
 SHAPE_FEATURES = {"eye_ratio": "eye_spacing", "mouth_ratio": "mouth_width", "jaw_ratio": "jaw_width"}
 
@@ -118,7 +123,7 @@ def shape_features(marks: Landmarks) -> dict[str, float]:
     out = {"eye_ratio": ipd / d}
     if marks.mouth_width is not None and math.isfinite(marks.mouth_width):
         out["mouth_ratio"] = marks.mouth_width / ipd
-    if marks.jaw_width is not None and math.isfinite(marks.jaw_width):
+    if marks.jaw_width is not None and math.isfinite(marks.jaw_width) and ipd >= JAW_MIN_IPD_PX:
         out["jaw_ratio"] = marks.jaw_width / ipd
     return out
 

@@ -76,8 +76,8 @@ def render_set(character: CharacterIR, folder: Path, poses=POSES, rigs=RIGS) -> 
     return {"paths": paths, "geometry": first}
 
 
-TRUTH = dict(tone=4.0, undertone="warm", redness=0.4, eye_spacing=-0.5, mouth_width=0.5,
-             jaw_width=-0.5, seed=11)
+TRUTH = dict(tone=4.0, undertone="warm", redness=0.4, eye_spacing=-0.5, mouth_width=0.0,
+             jaw_width=0.0, seed=11)
 
 
 @pytest.fixture(scope="session")

@@ -48,9 +48,11 @@ def test_closed_loop_recovers_the_rendered_person(rendered_photos, tmp_path):
     assert abs(ident.skin.tone - TRUTH["tone"]) <= 0.8
     assert ident.skin.undertone == "warm"
     assert abs(ident.skin.redness - TRUTH["redness"]) <= 0.15
-    for key in ("eye_spacing", "mouth_width", "jaw_width"):
+    for key in ("eye_spacing", "mouth_width"):
         assert abs(ident.face[key] - TRUTH[key]) <= 0.35, (key, ident.face[key])
-    assert set(ident.face) == {"eye_spacing", "mouth_width", "jaw_width"}
+    # a 31 px eye distance is too few pixels for the face width (jaw_width needs ≥ 45 px; the
+    # 256×320 photo in test_identity_measures recovers it)
+    assert set(ident.face) == {"eye_spacing", "mouth_width"}
     # a 31 px eye distance is 2 mm per pixel: too coarse for freckles, which are left out
     assert ident.skin.freckles is None and "freckles not measured" in " ".join(result.warnings)
     assert ident.seed == 1842
