@@ -16,11 +16,11 @@ hair, background and the forehead's hairline never count.
   ``UNDERTONE_T[1]``.
 * **Redness** (0–1): how much redder the reddest tenth of the zone is than its median, in
   ``ln(R/G)`` (p90 − p50), mapped through the table ``REDNESS_TABLE`` calibrated on renders.
-* **Freckles** are not measured: at the sizes photos show them (1–2 mm, a pixel or two) they
-  could not be told apart from pores and sensor noise reliably on the renders we calibrate
-  against, so the identity leaves ``freckles`` to the spec (docs/identity.md).
+* **Freckles** are measured separately (``freckles.py``), at a finer scale than this zone's
+  working pixels.
 
-All calibration tables were fitted on the procedural renderer (tests/runtime/identity shows the
+The tables here (neutral offsets, redness) were fitted by hand on the procedural renderer (not
+yet by tools/calibrate_identity.py; tests/runtime/identity shows the
 closed loop); docs/identity.md states the tolerances reached.
 """
 

@@ -108,25 +108,6 @@ def test_freckles_are_counted_and_pores_and_noise_are_not():
     assert freckle_statistic(rgb, zone, ipd_px=31.0) is None
 
 
-# --------------------------------------------------------------------------- mediapipe (real)
-
-@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed")
-def test_mediapipe_face_mesh_agrees_with_the_fallback_on_renders(rendered_photos):
-    from shotspec.runtime.identity.photos import load_photo
-
-    rgb, _ = load_photo(rendered_photos["paths"][0])
-    mp = find_face(rgb, use_mediapipe=True)
-    fb = find_face(rgb, use_mediapipe=False)
-    assert mp.landmarks.method == "mediapipe" and fb.landmarks.method == "fallback"
-    for a, b in zip(mp.landmarks.eyes, fb.landmarks.eyes):
-        assert math.dist(a, b) < 1.5                        # pixels, eyes ≈ 31 px apart
-    assert math.dist(mp.landmarks.mouth, fb.landmarks.mouth) < 2.0
-    got_mp, got_fb = shape_params(mp.landmarks), shape_params(fb.landmarks)
-    assert set(got_mp) == set(SHAPE_FEATURES.values())
-    for key in got_fb:
-        assert abs(got_mp[key] - got_fb[key]) <= 0.35, key
-
-
 # --------------------------------------------------------------------------- freckles, closed loop
 
 FRECKLE_SIZE = (256, 320)          # eye distance ≈ 83 px: 0.76 mm per pixel
@@ -187,3 +168,30 @@ def test_closed_loop_recovers_freckles(freckle_photos, tmp_path):
     img.resize((img.width * 2, img.height * 2), Image.BICUBIC).save(big / "front.png")
     result = build_identity(big, tmp_path / "big.identity")
     assert abs(result.identity.skin.freckles - got[0.8]) <= 0.15
+
+
+# --------------------------------------------------------------------------- mediapipe (real)
+
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed")
+def test_mediapipe_face_mesh_agrees_with_the_fallback_on_renders(rendered_photos, freckle_photos):
+    """The real face mesh (not a stand-in): same eyes and mouth as the built-in landmarks, and
+    face-shape values consistent with them and with the truth, each through its own model."""
+    from shotspec.runtime.identity.photos import load_photo
+
+    rgb, _ = load_photo(rendered_photos["paths"][0])          # 96×120, eyes ≈ 31 px apart
+    mp = find_face(rgb, use_mediapipe=True)
+    fb = find_face(rgb, use_mediapipe=False)
+    assert mp.landmarks.method == "mediapipe" and fb.landmarks.method == "fallback"
+    for a, b in zip(mp.landmarks.eyes, fb.landmarks.eyes):
+        assert math.dist(a, b) < 1.5
+    assert math.dist(mp.landmarks.mouth, fb.landmarks.mouth) < 2.0
+    assert "mediapipe" in load_calibration()["face"]          # fitted with mediapipe installed
+    rgb, _ = load_photo(freckle_photos[0.0] / "front.png")   # 256×320, eyes ≈ 83 px apart
+    mp = find_face(rgb, use_mediapipe=True)
+    fb = find_face(rgb, use_mediapipe=False)
+    got_mp, got_fb = shape_params(mp.landmarks), shape_params(fb.landmarks)
+    assert set(got_mp) == set(got_fb) == set(SHAPE_FEATURES.values())
+    truth = freckle_photos["truth"]
+    for key in got_fb:
+        assert abs(got_mp[key] - got_fb[key]) <= 0.35, (key, got_mp, got_fb)
+        assert abs(got_mp[key] - truth[key]) <= 0.35, (key, got_mp)
