@@ -9,8 +9,9 @@ the lights move.
 Pores are one jittered dimple per lattice cell (``noise.cell_feature``), 0.2–0.35 mm across:
 0.5 mm cells on the forehead and cheeks (~400 openings per cm²) and 0.3 mm cells on the nose
 (~1100/cm²), plus sparse enlarged pores on a 0.9 mm lattice on cheeks and nose.
-Each feature is faded out once its cell falls below ~0.3 pixels (anti-aliasing by LOD), so a
-wide shot shows a fine grain and a macro shot individual pores.
+Each feature is faded out as its cell falls from 2 to 0.75 pixels (anti-aliasing by LOD: a
+point-sampled lattice finer than that aliases into specks) and replaced by its mean darkening,
+so a wide shot shows even skin and a macro shot individual pores.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ def _rotation(a: float, b: float, device) -> torch.Tensor:
 
 
 def _lod(cell_mm: float, footprint_mm: torch.Tensor) -> torch.Tensor:
-    """1 when a feature of ``cell_mm`` spans ≥1 pixel, fading to 0 at 0.3 pixel."""
-    return ((cell_mm / footprint_mm - 0.3) / 0.7).clamp(0.0, 1.0)
+    """1 when a feature's ``cell_mm`` spans ≥ 2 pixels, fading to 0 at 0.75 pixel.
+
+    One sample per pixel cannot resolve a lattice finer than ~2 pixels: point-sampled, pores
+    alias into sparse dark specks (skin that looks dirty). Below that, the pores' average
+    effect stays (see ``skin_bump``'s cavity floor) and the texture comes from the finishing
+    enhancer at output resolution."""
+    return ((cell_mm / footprint_mm - 0.75) / 1.25).clamp(0.0, 1.0)
 
 
 def _pores(q_mm: torch.Tensor, cell_mm: float, depth_mm: float, seed: int, rot: torch.Tensor,
@@ -127,6 +133,10 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     h += a_imp * bb * bb
     g += (a_imp * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
     cavity = (-h / 0.05).clamp(0.0, 1.0)
+    # pores faded out by the LOD still darken the skin on average (about a tenth of a fully
+    # resolved pore field's mean cavity, as a cell is mostly flat skin between openings)
+    unresolved = skin.pores * (1.0 - lips) * (1.0 - _lod(0.50, footprint_mm))
+    cavity = torch.maximum(cavity, 0.08 * unresolved)
     return bump_from_gradient(n, g), cavity
 
 

@@ -79,6 +79,26 @@ class FaceRegions:
         dense = _smooth(0.0012, -0.0008, d)
         return (cover * (0.3 * dense + 0.9 * strands)).clamp(0.0, 1.0)
 
+    def lashes(self) -> torch.Tensor:
+        """Lash lines along the lid margins (0–1): a dense dark band ~1.5 mm tall on the upper
+        lid, thickest towards the outer corner, and a sparse thin line under the lower margin.
+
+        At a close-up's scale single lashes are a pixel or less, so the band is what reads:
+        without it the eye looks cut out of the face."""
+        model = self.model
+        u = self.ax - model.eye_x
+        top, bottom = model.lid_margins(u)
+        w = model.eye_half_width
+        along = (u / w).clamp(-1.0, 1.0)                       # −1 inner … +1 outer corner
+        inside = _smooth(1.02, 0.85, along.abs())
+        front = _smooth(-0.004, 0.002, self.z)
+        height = 0.0013 + 0.0010 * (along + 1.0) * 0.5        # thicker to the outer corner
+        upper = _smooth(-0.0004, 0.0001, self.y - top) * _smooth(height, 0.0003, self.y - top)
+        lower = _smooth(0.0002, -0.0002, self.y - bottom) * _smooth(-0.0010, -0.0003, self.y - bottom)
+        q = torch.stack((u * 4000.0, self.y * 300.0, self.z * 300.0), dim=1)
+        strands = 0.75 + 0.25 * value_noise(q, self.seed + 530)
+        return ((0.95 * upper + 0.35 * lower * _smooth(-0.4, 0.6, along)) * strands * inside * front).clamp(0.0, 1.0)
+
     def crows_feet(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Weight and fan angle (radians) around the outer eye corners."""
         ex = self.model.eye_x

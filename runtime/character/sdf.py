@@ -244,16 +244,26 @@ class HeadModel:
                     (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
         return smax(d, -slit, 0.0008)
 
-    def _lids(self, ax, y, z):
-        ex = self.eye_x
+    @property
+    def eye_half_width(self) -> float:
+        """Half the width of the palpebral fissure (m)."""
+        return 0.0148 * (1 + 0.06 * self.p("eye_size"))
+
+    def lid_margins(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Heights (m, object space) of the upper and lower lid margins at ``u`` = |x| − eye_x
+        (the eye opening's outline seen from the front; the outer corner sits higher)."""
         es = self.p("eye_size")
-        ball = _sph(ax, y, z, (ex, 0.0, 0.0), 0.0134)
-        w = 0.0148 * (1 + 0.06 * es)
-        u = ax - ex
-        s = (1.0 - (u / w) ** 2).clamp_min(0.0)
+        s = (1.0 - (u / self.eye_half_width) ** 2).clamp_min(0.0)
         tilt = 0.07 * u
         top = 0.0043 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
         bottom = -0.0040 * (1 + 0.10 * es) * s + tilt - 0.0004
+        return top, bottom
+
+    def _lids(self, ax, y, z):
+        ex = self.eye_x
+        ball = _sph(ax, y, z, (ex, 0.0, 0.0), 0.0134)
+        u = ax - ex
+        top, bottom = self.lid_margins(u)
         opening = torch.maximum(y - top, bottom - y) * 0.7
         opening = torch.maximum(opening, -0.002 - z)
         lid = smax(ball, -opening, 0.0008)
