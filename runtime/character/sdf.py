@@ -59,7 +59,7 @@ def _cap(x, y, z, a, b, ra, rb):
 _MARGIN = 0.008
 # hairline height (m, object space) every 15° of azimuth from the front (0°) to the nape (180°):
 # forehead, temples, sideburn in front of the ear, around the ear, behind it, nape
-_HAIRLINE = (0.068, 0.069, 0.065, 0.050, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
+_HAIRLINE = (0.066, 0.070, 0.071, 0.052, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
              -0.070, -0.072)
 
 
@@ -355,24 +355,26 @@ class HeadModel:
         return 1 + 0.045 * self.p("head_height")
 
     def _hair(self, x, y, z, hw, hh):
-        """A soft short cut: ~12 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
-        hairline instead of ending in a step; soft 14 mm clumps break up the silhouette."""
+        """A short cut: ~16 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
+        hairline over 24 mm instead of ending in a step; soft clumps (14 mm, and 5 mm on top) break up
+        the silhouette so it never reads as a cap."""
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        out = cran - 0.016
+        out = cran - 0.026
         # well below the hairline the cut-off plane bounds the hair: skip the noisy part there
         below = -self._hairline_table(x, y, z) - 0.0036
         out = torch.maximum(out, below * 0.45 * 0.8 - 0.0005)
-        idx = ((cran < 0.02) & (below < 0.012)).nonzero()[:, 0]
+        idx = ((cran < 0.03) & (below < 0.012)).nonzero()[:, 0]
         if idx.numel():
             xs, ys, zs, cs = x[idx], y[idx], z[idx], cran[idx]
             above = self.hairline(xs, ys, zs)
-            grow = (above / 0.022).clamp(0.0, 1.0)
+            grow = (above / 0.024).clamp(0.0, 1.0)
             top = (ys / 0.09).clamp(0.0, 1.0)
-            thick = 0.0010 + (0.0055 + 0.0065 * top) * grow
+            thick = 0.0010 + (0.0055 + 0.0095 * top) * grow
             cl = ((grow > 0) & (cs > -0.012)).nonzero()[:, 0]
             if cl.numel():
                 q = torch.stack((xs[cl], ys[cl], zs[cl]), dim=1) * (1000.0 / 14.0)
-                thick[cl] += (value_noise(q, 911) - 0.5) * 0.0022 * grow[cl]
+                clumps = (value_noise(q, 911) - 0.5) * 0.0026 + (value_noise(q * 2.8, 912) - 0.5) * 0.0008 * top[cl]
+                thick[cl] += clumps * grow[cl]
             out[idx] = smax(cs - thick, -above * 0.45, 0.002) * 0.8
         return out
 
