@@ -18,7 +18,7 @@ from shotspec.runtime.color import srgb_to_linear
 __all__ = ["eye_albedo", "iris_colour", "CORNEA_F0", "CORNEA_ROUGHNESS", "SCLERA_ROUGHNESS"]
 
 CORNEA_F0 = 0.025
-CORNEA_ROUGHNESS = 0.05
+CORNEA_ROUGHNESS = 0.02
 SCLERA_ROUGHNESS = 0.18
 IRIS_RADIUS_M = 0.0059
 PUPIL_RADIUS_M = 0.0021
