@@ -118,6 +118,11 @@ class HeadModel:
         return (0.0, -0.0715 - 0.002 * self.p("chin_length"), 0.027)
 
     @property
+    def mouth_scale(self) -> float:
+        """Mouth width relative to the average (1 ± 0.1 per unit of ``mouth_width``)."""
+        return 1 + 0.10 * self.p("mouth_width")
+
+    @property
     def ear_center(self) -> tuple[float, float, float]:
         return (0.074 * (1 + 0.05 * self.p("head_width")), -0.016, -0.078)
 
@@ -239,7 +244,7 @@ class HeadModel:
         col = _cap(ax, y, z, top, bot, 0.0016, 0.0017)
         d = smin(d, col, 0.003)
         d = smin(d, self._lips(x, y, z), 0.005)
-        slit_w = 0.0235 * mw
+        slit_w = 0.0222 * mw
         slit = _ell(x, y + 0.0009 * (1.0 - (ax / slit_w).clamp(0, 1) ** 2), z,
                     (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
         return smax(d, -slit, 0.0008)
@@ -279,15 +284,18 @@ class HeadModel:
         _, ly, lz = self.lips_center
         ax = x.abs()
         # cupid's bow: the upper lip's top edge dips at the centre and peaks either side
-        bow = 0.0008 * torch.exp(-(ax / 0.004) ** 2) - 0.0006 * torch.exp(-((ax - 0.0055) / 0.003) ** 2)
-        # both lips taper to the corners; the upper lip is thinner than the lower
-        wu, wl = 0.0235 * mw, 0.0210 * mw
-        tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0).sqrt()
-        tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0).sqrt()
-        upper = _ell(x, y + bow, z, (0, ly + 0.0034, lz - 0.0090),
-                     (wu, 0.0042 * lf * (0.35 + 0.65 * tu), 0.0090 * lf * (0.55 + 0.45 * tu)))
-        lower = _ell(x, y, z, (0, ly - 0.0052, lz - 0.0098),
-                     (wl, 0.0062 * lf * (0.35 + 0.65 * tl), 0.0098 * lf * (0.55 + 0.45 * tl)))
+        bow = 0.0010 * torch.exp(-(ax / 0.0035) ** 2) - 0.0008 * torch.exp(-((ax - 0.0058) / 0.0030) ** 2)
+        # both lips taper to the corners, where they tuck back into the cheek; the upper lip is
+        # thinner and juts a little further than the lower, whose fullness sits at the centre
+        wu, wl = 0.0235 * mw, 0.0200 * mw
+        tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0)
+        tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0)
+        tu_h, tl_h = tu ** 0.6, tl ** 0.5
+        back_u, back_l = 0.0012 * (1.0 - tu), 0.0012 * (1.0 - tl)
+        upper = _ell(x, y + bow, z + back_u, (0, ly + 0.0032, lz - 0.0088),
+                     (wu, 0.0040 * lf * (0.30 + 0.70 * tu_h), 0.0092 * lf * (0.55 + 0.45 * tu_h)))
+        lower = _ell(x, y, z + back_l, (0, ly - 0.0050, lz - 0.0100),
+                     (wl, 0.0060 * lf * (0.30 + 0.70 * tl_h), 0.0098 * lf * (0.55 + 0.45 * tl_h)))
         return smin(upper, lower, 0.003)
 
     def lip_distance(self, pts: torch.Tensor) -> torch.Tensor:

@@ -78,6 +78,10 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
              * (0.75 + 0.5 * value_noise(q / 4.0, seed + 703))).clamp(0.0, 1.0)
     red_w = red_w + 0.06 * skin.redness
     alb = alb * (1.0 - red_w[:, None] * torch.tensor([0.0, 0.32, 0.26], device=dev))
+    # thin periorbital skin: the upper lid a little darker and pinker, a faint under-eye shadow
+    lid, under = regions.periorbital()
+    alb = alb * (1.0 - lid[:, None] * torch.tensor([0.06, 0.14, 0.10], device=dev))
+    alb = alb * (1.0 - under[:, None] * torch.tensor([0.10, 0.12, 0.07], device=dev))
     # freckles: 3D cellular spots 0.7–1.8 mm across with ragged outlines, clustered by a
     # low-frequency density on the nose bridge and upper cheeks; melanin darkens blue most
     if skin.freckles > 0:
@@ -105,7 +109,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     fuzz = regions.hair_fuzz
     alb = alb * (1.0 - 0.75 * fuzz[:, None]) + hair_albedo(seed, dev) * (0.75 * fuzz[:, None])
     # brows: hair colour laid over the skin
-    hair = hair_albedo(seed, dev)
+    hair = hair_albedo(seed, dev) * 0.75          # dense short hairs read darker than the head's
     alb = alb * (1.0 - brows[:, None]) + hair * brows[:, None]
     # lashes along the lid margins: near-black hair over the skin
     lash = regions.lashes()
