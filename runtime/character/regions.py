@@ -78,11 +78,11 @@ class FaceRegions:
         q = torch.stack((across * 5.0, along * 0.30, self.z * 300.0), dim=1)
         n1 = value_noise(q, self.seed + 501)
         n2 = value_noise(q * torch.tensor([1.9, 1.7, 1.0], device=q.device), self.seed + 502)
-        strands = ((0.6 * n1 + 0.4 * n2 - 0.30) / 0.30).clamp(0.0, 1.0)
+        strands = ((0.6 * n1 + 0.4 * n2 - 0.36) / 0.22).clamp(0.0, 1.0)
         # soft edges (hairs thin out), fuller along the lower edge and at the head of the brow
         cover = _smooth(0.0020, -0.0012, d) * ends * _smooth(-0.02, 0.0, self.z)
         dense = _smooth(0.0010, -0.0010, d) * (0.7 + 0.3 * _smooth(0.3, 0.0, s))
-        return (cover * (0.55 * dense + 0.55 * strands)).clamp(0.0, 0.95)
+        return (cover * (0.30 * dense + 0.75 * strands)).clamp(0.0, 0.95)
 
     def lashes(self) -> torch.Tensor:
         """Lash lines along the lid margins (0–1): a dense dark band ~1.5 mm tall on the upper
