@@ -193,6 +193,10 @@ class HeadModel:
         # neck: slightly oval, leaning forward, meeting the jaw under a crisp jaw line
         nk = 1 + 0.10 * P("neck_width")
         neck = _cap(x, y, z * 1.1, (0, -0.070, -0.088), (0, -0.27, -0.062), 0.050 * nk, 0.053 * nk) / 1.1
+        # sternocleidomastoids: from behind the ear down to the top of the sternum, the V that
+        # keeps a neck from reading as a cylinder
+        scm = _cap(ax, y, z, (0.046 * nk, -0.050, -0.078), (0.013, -0.215, -0.034), 0.0085, 0.0105)
+        neck = smin(neck, scm, 0.014)
         d = smin(d, neck, 0.016)
 
         eye = torch.full_like(d, 1.0)
@@ -244,9 +248,12 @@ class HeadModel:
         col = _cap(ax, y, z, top, bot, 0.0016, 0.0017)
         d = smin(d, col, 0.003)
         d = smin(d, self._lips(x, y, z), 0.005)
-        slit_w = 0.0222 * mw
+        slit_w = 0.0212 * mw
         slit = _ell(x, y + 0.0009 * (1.0 - (ax / slit_w).clamp(0, 1) ** 2), z,
                     (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
+        # a needle-thin ellipsoid's approximate distance collapses near its tips, which would
+        # cut a crease out past the mouth corners: bound it by the slab it lies in
+        slit = torch.maximum(slit, ax - slit_w)
         return smax(d, -slit, 0.0008)
 
     @property
@@ -287,15 +294,18 @@ class HeadModel:
         bow = 0.0010 * torch.exp(-(ax / 0.0035) ** 2) - 0.0008 * torch.exp(-((ax - 0.0058) / 0.0030) ** 2)
         # both lips taper to the corners, where they tuck back into the cheek; the upper lip is
         # thinner and juts a little further than the lower, whose fullness sits at the centre
-        wu, wl = 0.0235 * mw, 0.0200 * mw
+        wu, wl = 0.0222 * mw, 0.0205 * mw
         tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0)
         tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0)
         tu_h, tl_h = tu ** 0.6, tl ** 0.5
         back_u, back_l = 0.0012 * (1.0 - tu), 0.0012 * (1.0 - tl)
         upper = _ell(x, y + bow, z + back_u, (0, ly + 0.0032, lz - 0.0088),
-                     (wu, 0.0040 * lf * (0.30 + 0.70 * tu_h), 0.0092 * lf * (0.55 + 0.45 * tu_h)))
+                     (wu, 0.0040 * lf * (0.08 + 0.92 * tu_h), 0.0092 * lf * (0.30 + 0.70 * tu_h)))
         lower = _ell(x, y, z + back_l, (0, ly - 0.0050, lz - 0.0100),
-                     (wl, 0.0060 * lf * (0.30 + 0.70 * tl_h), 0.0098 * lf * (0.55 + 0.45 * tl_h)))
+                     (wl, 0.0060 * lf * (0.08 + 0.92 * tl_h), 0.0098 * lf * (0.30 + 0.70 * tl_h)))
+        # (thin tapered tips: bounded by their slabs, as the mouth slit, so no crease runs on)
+        upper = torch.maximum(upper, ax - wu)
+        lower = torch.maximum(lower, ax - wl)
         return smin(upper, lower, 0.003)
 
     def lip_distance(self, pts: torch.Tensor) -> torch.Tensor:
