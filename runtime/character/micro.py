@@ -93,7 +93,7 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     a_fore = 0.05 * skin.fine_lines * age * forehead * _lod(2.0, footprint_mm)
     cw, cang = regions.crows_feet()
     a_crow = 0.045 * skin.fine_lines * age * cw * _lod(1.5, footprint_mm)
-    a_lip = 0.03 * lips * _lod(0.9, footprint_mm)
+    a_lip = 0.03 * lips * _lod(0.5, footprint_mm)     # grooves ~0.15 mm wide: macro shots only
     a_imp = 0.05 * skin.imperfections * _lod(2.5, footprint_mm)
     q = pts * 1000.0
     h = torch.zeros(q.shape[0], device=dev)
@@ -124,9 +124,12 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     h -= a_crow * lv
     g[:, 0] -= a_crow * ld * 3.2 * (-cy / r2) * sx
     g[:, 1] -= a_crow * ld * 3.2 * (cx / r2)
-    lv, ld = _lines(q[:, 0] / 1.1 + warp, 0.12)
-    h -= a_lip * lv
-    g[:, 0] -= a_lip * ld / 1.1
+    # lip lines: vertical, unevenly spaced (a strong warp) and of varying depth, not a barcode
+    lip_warp = value_noise(q / 3.0, seed + 53) * 1.6
+    depth = 0.4 + 0.6 * value_noise(q / 1.7, seed + 54)
+    lv, ld = _lines(q[:, 0] / 1.1 + warp + lip_warp, 0.12)
+    h -= a_lip * depth * lv
+    g[:, 0] -= a_lip * depth * ld / 1.1
     # imperfections: a few small raised bumps
     b, bg = value_noise_grad(q / 2.2, seed + 61)
     bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)

@@ -300,12 +300,12 @@ class HeadModel:
         tu_h, tl_h = tu ** 0.6, tl ** 0.5
         back_u, back_l = 0.0012 * (1.0 - tu), 0.0012 * (1.0 - tl)
         upper = _ell(x, y + bow, z + back_u, (0, ly + 0.0032, lz - 0.0088),
-                     (wu, 0.0040 * lf * (0.08 + 0.92 * tu_h), 0.0092 * lf * (0.30 + 0.70 * tu_h)))
+                     (wu, 0.0040 * lf * (0.08 + 0.92 * tu_h), 0.0092 * lf * (0.12 + 0.88 * tu_h)))
         lower = _ell(x, y, z + back_l, (0, ly - 0.0050, lz - 0.0100),
-                     (wl, 0.0060 * lf * (0.08 + 0.92 * tl_h), 0.0098 * lf * (0.30 + 0.70 * tl_h)))
+                     (wl, 0.0060 * lf * (0.08 + 0.92 * tl_h), 0.0098 * lf * (0.12 + 0.88 * tl_h)))
         # (thin tapered tips: bounded by their slabs, as the mouth slit, so no crease runs on)
-        upper = torch.maximum(upper, ax - wu)
-        lower = torch.maximum(lower, ax - wl)
+        upper = smax(upper, ax - wu + 0.0015, 0.003)
+        lower = smax(lower, ax - wl + 0.0015, 0.003)
         return smin(upper, lower, 0.003)
 
     def lip_distance(self, pts: torch.Tensor) -> torch.Tensor:
