@@ -148,9 +148,9 @@ class HeadModel:
         ex = self.eye_x
 
         # cranium and the face: the face is one ellipsoid whose front outline (half-width
-        # 67 mm at the cheekbones, 120 mm down to the chin) tapers like a real jaw line
+        # 67 mm at the cheekbones, 113 mm down to the chin) tapers like a real jaw line
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.070 * jaw, 0.109 + chin, 0.069)), 0.02)
+        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.070 * jaw, 0.105 + chin, 0.069)), 0.02)
         d = smin(d, _ell(ax, y, z, (0.024, 0.021, 0.009 + 0.002 * P("brow_ridge")),
                          (0.025, 0.0095, 0.0135)), 0.012)
         d = smin(d, _ell(ax, y, z, (0.044 + 0.002 * cb, -0.013, -0.004),
@@ -169,11 +169,11 @@ class HeadModel:
         d = smin(d, _ell(ax, y, z, (0.039 * jaw, -0.048, -0.026), (0.020, 0.032, 0.033)), 0.018)
         # the mandible's lower border: a broad band from the gonial angle to the chin, so the
         # jaw line runs straight and wide instead of tapering into a point
-        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.104 - chin, -0.008),
+        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.100 - chin, -0.008),
                          0.010, 0.011), 0.020)
         # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
-        d = smin(d, _ell(x, y, z, (0, -0.100 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
+        d = smin(d, _ell(x, y, z, (0, -0.096 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
                    lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
@@ -248,7 +248,7 @@ class HeadModel:
         col = _cap(ax, y, z, top, bot, 0.0016, 0.0017)
         d = smin(d, col, 0.003)
         d = smin(d, self._lips(x, y, z), 0.005)
-        slit_w = 0.0212 * mw
+        slit_w = 0.0232 * mw
         slit = _ell(x, y + 0.0009 * (1.0 - (ax / slit_w).clamp(0, 1) ** 2), z,
                     (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
         # a needle-thin ellipsoid's approximate distance collapses near its tips, which would
@@ -294,7 +294,7 @@ class HeadModel:
         bow = 0.0010 * torch.exp(-(ax / 0.0035) ** 2) - 0.0008 * torch.exp(-((ax - 0.0058) / 0.0030) ** 2)
         # both lips taper to the corners, where they tuck back into the cheek; the upper lip is
         # thinner and juts a little further than the lower, whose fullness sits at the centre
-        wu, wl = 0.0222 * mw, 0.0205 * mw
+        wu, wl = 0.0244 * mw, 0.0226 * mw
         tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0)
         tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0)
         tu_h, tl_h = tu ** 0.6, tl ** 0.5
