@@ -51,11 +51,15 @@ def eye_albedo(character: CharacterIR, model: HeadModel, pts: torch.Tensor
     dev = pts.device
     seed = int(character.seed)
     side = torch.sign(pts[:, 0])
-    u = (pts[:, 0].abs() - model.eye_x) * side      # mirrored so both irises match in layout
+    # the eye's own frame: its optical axis turned towards the nose by the convergence angle
+    sin_g, cos_g = model.gaze
+    u_out = pts[:, 0].abs() - model.eye_x
+    z = pts[:, 2]
+    u = (u_out * cos_g + z * sin_g) * side          # mirrored so both irises match in layout
     v = pts[:, 1]
     r = torch.sqrt(u * u + v * v)
     ang = torch.atan2(v, u)
-    front = (pts[:, 2] > 0).float()
+    front = (z * cos_g - u_out * sin_g > 0).float()
     # sclera: warm white, redder and veined towards the corners
     sclera = torch.tensor([0.72, 0.64, 0.58], device=dev)
     corner = ((r - 0.006) / 0.008).clamp(0.0, 1.0)

@@ -57,6 +57,9 @@ def _cap(x, y, z, a, b, ra, rb):
 
 
 _MARGIN = 0.008
+# The eye opening sits ~1.5 mm nasal of the eyeball's axis: seen from the front the medial
+# canthus reaches further in than the eyeball, so the iris is framed by sclera on both sides.
+EYE_OPENING_SHIFT_M = 0.0015
 # hairline height (m, object space) every 15° of azimuth from the front (0°) to the nape (180°):
 # forehead, temples, sideburn in front of the ear, around the ear, behind it, nape
 _HAIRLINE = (0.066, 0.070, 0.071, 0.052, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
@@ -107,6 +110,15 @@ class HeadModel:
         return 0.0315 + 0.0022 * self.p("eye_spacing")
 
     eye_radius = 0.0120
+    # The eyes converge on a point 0.8 m in front (about where a close-up's lens is): each
+    # optical axis turns ~2.3° towards the nose. Parallel eyes read as slightly wall-eyed.
+    CONVERGENCE_M = 0.8
+
+    @property
+    def gaze(self) -> tuple[float, float]:
+        """(sin, cos) of the angle each eye's optical axis turns towards the midline."""
+        a = math.atan2(self.eye_x, self.CONVERGENCE_M)
+        return math.sin(a), math.cos(a)
 
     @property
     def nose_tip(self) -> tuple[float, float, float]:
@@ -202,7 +214,8 @@ class HeadModel:
         eye = torch.full_like(d, 1.0)
         eye = _local(eye, (ax, y, z), (ex - 0.025, -0.025, -0.025), (ex + 0.025, 0.025, 0.025),
                      lambda dd, q: smin(_sph(*q, (ex, 0, 0), self.eye_radius),
-                                        _sph(*q, (ex, 0, 0.0056), 0.0080), 0.0010))
+                                        _sph(*q, (ex - 0.0056 * self.gaze[0], 0, 0.0056 * self.gaze[1]),
+                                             0.0080), 0.0010))
         hair = self._hair(x, y, z, hw, hh)
         out = {"skin": d, "eye": eye, "hair": hair}
         if cloth:
@@ -265,6 +278,7 @@ class HeadModel:
         """Heights (m, object space) of the upper and lower lid margins at ``u`` = |x| − eye_x
         (the eye opening's outline seen from the front; the outer corner sits higher)."""
         es = self.p("eye_size")
+        u = u + EYE_OPENING_SHIFT_M                       # centre of the opening, not of the eye
         s = (1.0 - (u / self.eye_half_width) ** 2).clamp_min(0.0)
         tilt = 0.07 * u
         top = 0.0043 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
