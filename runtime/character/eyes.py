@@ -18,7 +18,7 @@ from shotspec.runtime.color import srgb_to_linear
 __all__ = ["eye_albedo", "iris_colour", "CORNEA_F0", "CORNEA_ROUGHNESS", "SCLERA_ROUGHNESS"]
 
 CORNEA_F0 = 0.025
-CORNEA_ROUGHNESS = 0.05
+CORNEA_ROUGHNESS = 0.02
 SCLERA_ROUGHNESS = 0.18
 IRIS_RADIUS_M = 0.0059
 PUPIL_RADIUS_M = 0.0021
@@ -51,11 +51,15 @@ def eye_albedo(character: CharacterIR, model: HeadModel, pts: torch.Tensor
     dev = pts.device
     seed = int(character.seed)
     side = torch.sign(pts[:, 0])
-    u = (pts[:, 0].abs() - model.eye_x) * side      # mirrored so both irises match in layout
+    # the eye's own frame: its optical axis turned towards the nose by the convergence angle
+    sin_g, cos_g = model.gaze
+    u_out = pts[:, 0].abs() - model.eye_x
+    z = pts[:, 2]
+    u = (u_out * cos_g + z * sin_g) * side          # mirrored so both irises match in layout
     v = pts[:, 1]
     r = torch.sqrt(u * u + v * v)
     ang = torch.atan2(v, u)
-    front = (pts[:, 2] > 0).float()
+    front = (z * cos_g - u_out * sin_g > 0).float()
     # sclera: warm white, redder and veined towards the corners
     sclera = torch.tensor([0.72, 0.64, 0.58], device=dev)
     corner = ((r - 0.006) / 0.008).clamp(0.0, 1.0)
@@ -77,4 +81,11 @@ def eye_albedo(character: CharacterIR, model: HeadModel, pts: torch.Tensor
     alb = alb * (1.0 - iris_w[:, None]) + iris * iris_w[:, None]
     pupil = ((PUPIL_RADIUS_M - r) / 0.00015).clamp(0.0, 1.0) * front
     alb = alb * (1.0 - pupil[:, None]) + 0.004 * pupil[:, None]
+    # the upper lid and its lashes shade the top of the eye (an occlusion that any light
+    # from above shares); the lower lid a little; the wet margin keeps a thin dark line
+    top, bottom = model.lid_margins(pts[:, 0].abs() - model.eye_x)
+    below_top = ((top - v) / 0.0030).clamp(0.0, 1.0)
+    above_bottom = ((v - bottom) / 0.0012).clamp(0.0, 1.0)
+    shade = (0.30 + 0.70 * below_top * (2.0 - below_top)) * (0.70 + 0.30 * above_bottom)
+    alb = alb * shade[:, None]
     return alb.clamp(0.0, 1.0), iris_w

@@ -9,8 +9,9 @@ the lights move.
 Pores are one jittered dimple per lattice cell (``noise.cell_feature``), 0.2–0.35 mm across:
 0.5 mm cells on the forehead and cheeks (~400 openings per cm²) and 0.3 mm cells on the nose
 (~1100/cm²), plus sparse enlarged pores on a 0.9 mm lattice on cheeks and nose.
-Each feature is faded out once its cell falls below ~0.3 pixels (anti-aliasing by LOD), so a
-wide shot shows a fine grain and a macro shot individual pores.
+Each feature is faded out as its cell falls from 2 to 0.75 pixels (anti-aliasing by LOD: a
+point-sampled lattice finer than that aliases into specks) and replaced by its mean darkening,
+so a wide shot shows even skin and a macro shot individual pores.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ def _rotation(a: float, b: float, device) -> torch.Tensor:
 
 
 def _lod(cell_mm: float, footprint_mm: torch.Tensor) -> torch.Tensor:
-    """1 when a feature of ``cell_mm`` spans ≥1 pixel, fading to 0 at 0.3 pixel."""
-    return ((cell_mm / footprint_mm - 0.3) / 0.7).clamp(0.0, 1.0)
+    """1 when a feature's ``cell_mm`` spans ≥ 2 pixels, fading to 0 at 0.75 pixel.
+
+    One sample per pixel cannot resolve a lattice finer than ~2 pixels: point-sampled, pores
+    alias into sparse dark specks (skin that looks dirty). Below that, the pores' average
+    effect stays (see ``skin_bump``'s cavity floor) and the texture comes from the finishing
+    enhancer at output resolution."""
+    return ((cell_mm / footprint_mm - 0.75) / 1.25).clamp(0.0, 1.0)
 
 
 def _pores(q_mm: torch.Tensor, cell_mm: float, depth_mm: float, seed: int, rot: torch.Tensor,
@@ -87,7 +93,7 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     a_fore = 0.05 * skin.fine_lines * age * forehead * _lod(2.0, footprint_mm)
     cw, cang = regions.crows_feet()
     a_crow = 0.045 * skin.fine_lines * age * cw * _lod(1.5, footprint_mm)
-    a_lip = 0.03 * lips * _lod(0.9, footprint_mm)
+    a_lip = 0.03 * lips * _lod(0.5, footprint_mm)     # grooves ~0.15 mm wide: macro shots only
     a_imp = 0.05 * skin.imperfections * _lod(2.5, footprint_mm)
     q = pts * 1000.0
     h = torch.zeros(q.shape[0], device=dev)
@@ -118,15 +124,22 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     h -= a_crow * lv
     g[:, 0] -= a_crow * ld * 3.2 * (-cy / r2) * sx
     g[:, 1] -= a_crow * ld * 3.2 * (cx / r2)
-    lv, ld = _lines(q[:, 0] / 1.1 + warp, 0.12)
-    h -= a_lip * lv
-    g[:, 0] -= a_lip * ld / 1.1
+    # lip lines: vertical, unevenly spaced (a strong warp) and of varying depth, not a barcode
+    lip_warp = value_noise(q / 3.0, seed + 53) * 1.6
+    depth = 0.4 + 0.6 * value_noise(q / 1.7, seed + 54)
+    lv, ld = _lines(q[:, 0] / 1.1 + warp + lip_warp, 0.12)
+    h -= a_lip * depth * lv
+    g[:, 0] -= a_lip * depth * ld / 1.1
     # imperfections: a few small raised bumps
     b, bg = value_noise_grad(q / 2.2, seed + 61)
     bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
     h += a_imp * bb * bb
     g += (a_imp * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
     cavity = (-h / 0.05).clamp(0.0, 1.0)
+    # pores faded out by the LOD still darken the skin on average (about a tenth of a fully
+    # resolved pore field's mean cavity, as a cell is mostly flat skin between openings)
+    unresolved = skin.pores * (1.0 - lips) * (1.0 - _lod(0.50, footprint_mm))
+    cavity = torch.maximum(cavity, 0.08 * unresolved)
     return bump_from_gradient(n, g), cavity
 
 

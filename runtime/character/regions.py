@@ -43,8 +43,12 @@ class FaceRegions:
         self.cheeks = _blob(torch.stack((self.ax, y, z), 1), (ex + 0.012, -0.030, 0.02), (0.020, 0.018, 0.03))
         self.ears = _smooth(0.064, 0.074, self.ax) * _smooth(-0.05, -0.03, y) * _smooth(0.04, 0.02, y)
         lip_d = model.lip_distance(pts)
-        self.lips = _smooth(0.0017, 0.0004, lip_d)
-        self.lip_border = torch.exp(-((lip_d - 0.0020) / 0.0006) ** 2) * _smooth(-0.002, 0.002, z - model.lips_center[2] + 0.012)
+        # the lips tuck back into the cheek at the corners: colour only where they come out
+        # of the face, not where the lip shape lies just under the skin near the corners
+        corners = _smooth(0.0244 * model.mouth_scale, 0.0200 * model.mouth_scale, self.ax)
+        self.lips = _smooth(0.0012, 0.0003, lip_d) * corners
+        self.lip_border = (torch.exp(-((lip_d - 0.0016) / 0.0005) ** 2) * corners
+                           * _smooth(-0.002, 0.002, z - model.lips_center[2] + 0.012))
         # fine hairs just below the hairline, broken into strands (0 … ~0.8)
         above = model.hairline(x, y, z)
         near = _smooth(-0.006, 0.0, above)
@@ -71,13 +75,47 @@ class FaceRegions:
         ct, st = torch.cos(theta), torch.sin(theta)
         du, dv = u * 1000.0, (self.y - centre) * 1000.0
         along, across = ct * du + st * dv, -st * du + ct * dv
-        q = torch.stack((across * 3.2, along * 0.26, self.z * 300.0), dim=1)
+        q = torch.stack((across * 5.0, along * 0.30, self.z * 300.0), dim=1)
         n1 = value_noise(q, self.seed + 501)
         n2 = value_noise(q * torch.tensor([1.9, 1.7, 1.0], device=q.device), self.seed + 502)
-        strands = ((0.6 * n1 + 0.4 * n2 - 0.36) / 0.12).clamp(0.0, 1.0)
-        cover = _smooth(0.0016, -0.0010, d) * ends * _smooth(-0.02, 0.0, self.z)
-        dense = _smooth(0.0012, -0.0008, d)
-        return (cover * (0.3 * dense + 0.9 * strands)).clamp(0.0, 1.0)
+        strands = ((0.6 * n1 + 0.4 * n2 - 0.36) / 0.22).clamp(0.0, 1.0)
+        # soft edges (hairs thin out), fuller along the lower edge and at the head of the brow
+        cover = _smooth(0.0020, -0.0012, d) * ends * _smooth(-0.02, 0.0, self.z)
+        dense = _smooth(0.0010, -0.0010, d) * (0.7 + 0.3 * _smooth(0.3, 0.0, s))
+        return (cover * (0.30 * dense + 0.75 * strands)).clamp(0.0, 0.95)
+
+    def lashes(self) -> torch.Tensor:
+        """Lash lines along the lid margins (0–1): a dense dark band ~1.5 mm tall on the upper
+        lid, thickest towards the outer corner, and a sparse thin line under the lower margin.
+
+        At a close-up's scale single lashes are a pixel or less, so the band is what reads:
+        without it the eye looks cut out of the face."""
+        model = self.model
+        u = self.ax - model.eye_x
+        top, bottom = model.lid_margins(u)
+        w = model.eye_half_width
+        along = (u / w).clamp(-1.0, 1.0)                       # −1 inner … +1 outer corner
+        inside = _smooth(1.02, 0.85, along.abs())
+        front = _smooth(-0.004, 0.002, self.z)
+        height = 0.0013 + 0.0010 * (along + 1.0) * 0.5        # thicker to the outer corner
+        upper = _smooth(-0.0004, 0.0001, self.y - top) * _smooth(height, 0.0003, self.y - top)
+        lower = _smooth(0.0002, -0.0002, self.y - bottom) * _smooth(-0.0010, -0.0003, self.y - bottom)
+        q = torch.stack((u * 4000.0, self.y * 300.0, self.z * 300.0), dim=1)
+        strands = 0.75 + 0.25 * value_noise(q, self.seed + 530)
+        return ((0.95 * upper + 0.35 * lower * _smooth(-0.4, 0.6, along)) * strands * inside * front).clamp(0.0, 1.0)
+
+    def periorbital(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Upper-lid skin (margin to crease) and the under-eye hollow, weights 0–1: the thin
+        skin there shows the blood and muscle under it, darker and less yellow than the cheek."""
+        model = self.model
+        u = self.ax - model.eye_x
+        top, bottom = model.lid_margins(u)
+        across = _smooth(0.020, 0.012, u.abs())
+        front = _smooth(-0.006, 0.0, self.z)
+        lid = _smooth(top - 0.0002, top + 0.0015, self.y) * _smooth(0.0085, 0.0060, self.y) * across * front
+        under = (_smooth(bottom + 0.0004, bottom - 0.0015, self.y) * _smooth(bottom - 0.0120, bottom - 0.0050, self.y)
+                 * _smooth(0.018, 0.008, (u + 0.002).abs()) * front)
+        return lid, under
 
     def crows_feet(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Weight and fan angle (radians) around the outer eye corners."""

@@ -57,9 +57,12 @@ def _cap(x, y, z, a, b, ra, rb):
 
 
 _MARGIN = 0.008
+# The eye opening sits ~1.5 mm nasal of the eyeball's axis: seen from the front the medial
+# canthus reaches further in than the eyeball, so the iris is framed by sclera on both sides.
+EYE_OPENING_SHIFT_M = 0.0015
 # hairline height (m, object space) every 15° of azimuth from the front (0°) to the nape (180°):
 # forehead, temples, sideburn in front of the ear, around the ear, behind it, nape
-_HAIRLINE = (0.068, 0.069, 0.065, 0.050, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
+_HAIRLINE = (0.066, 0.070, 0.071, 0.052, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
              -0.070, -0.072)
 
 
@@ -107,6 +110,15 @@ class HeadModel:
         return 0.0315 + 0.0022 * self.p("eye_spacing")
 
     eye_radius = 0.0120
+    # The eyes converge on a point 0.8 m in front (about where a close-up's lens is): each
+    # optical axis turns ~2.3° towards the nose. Parallel eyes read as slightly wall-eyed.
+    CONVERGENCE_M = 0.8
+
+    @property
+    def gaze(self) -> tuple[float, float]:
+        """(sin, cos) of the angle each eye's optical axis turns towards the midline."""
+        a = math.atan2(self.eye_x, self.CONVERGENCE_M)
+        return math.sin(a), math.cos(a)
 
     @property
     def nose_tip(self) -> tuple[float, float, float]:
@@ -116,6 +128,11 @@ class HeadModel:
     @property
     def lips_center(self) -> tuple[float, float, float]:
         return (0.0, -0.0715 - 0.002 * self.p("chin_length"), 0.027)
+
+    @property
+    def mouth_scale(self) -> float:
+        """Mouth width relative to the average (1 ± 0.1 per unit of ``mouth_width``)."""
+        return 1 + 0.10 * self.p("mouth_width")
 
     @property
     def ear_center(self) -> tuple[float, float, float]:
@@ -143,9 +160,9 @@ class HeadModel:
         ex = self.eye_x
 
         # cranium and the face: the face is one ellipsoid whose front outline (half-width
-        # 67 mm at the cheekbones, 120 mm down to the chin) tapers like a real jaw line
+        # 67 mm at the cheekbones, 113 mm down to the chin) tapers like a real jaw line
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.070 * jaw, 0.109 + chin, 0.069)), 0.02)
+        d = smin(cran, _ell(x, y, z, (0, -0.008, -0.046), (0.070 * jaw, 0.105 + chin, 0.069)), 0.02)
         d = smin(d, _ell(ax, y, z, (0.024, 0.021, 0.009 + 0.002 * P("brow_ridge")),
                          (0.025, 0.0095, 0.0135)), 0.012)
         d = smin(d, _ell(ax, y, z, (0.044 + 0.002 * cb, -0.013, -0.004),
@@ -164,11 +181,11 @@ class HeadModel:
         d = smin(d, _ell(ax, y, z, (0.039 * jaw, -0.048, -0.026), (0.020, 0.032, 0.033)), 0.018)
         # the mandible's lower border: a broad band from the gonial angle to the chin, so the
         # jaw line runs straight and wide instead of tapering into a point
-        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.104 - chin, -0.008),
+        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.100 - chin, -0.008),
                          0.010, 0.011), 0.020)
         # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)
-        d = smin(d, _ell(x, y, z, (0, -0.100 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
+        d = smin(d, _ell(x, y, z, (0, -0.096 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
                    lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
@@ -188,12 +205,17 @@ class HeadModel:
         # neck: slightly oval, leaning forward, meeting the jaw under a crisp jaw line
         nk = 1 + 0.10 * P("neck_width")
         neck = _cap(x, y, z * 1.1, (0, -0.070, -0.088), (0, -0.27, -0.062), 0.050 * nk, 0.053 * nk) / 1.1
+        # sternocleidomastoids: from behind the ear down to the top of the sternum, the V that
+        # keeps a neck from reading as a cylinder
+        scm = _cap(ax, y, z, (0.046 * nk, -0.050, -0.078), (0.013, -0.215, -0.034), 0.0085, 0.0105)
+        neck = smin(neck, scm, 0.014)
         d = smin(d, neck, 0.016)
 
         eye = torch.full_like(d, 1.0)
         eye = _local(eye, (ax, y, z), (ex - 0.025, -0.025, -0.025), (ex + 0.025, 0.025, 0.025),
                      lambda dd, q: smin(_sph(*q, (ex, 0, 0), self.eye_radius),
-                                        _sph(*q, (ex, 0, 0.0056), 0.0080), 0.0010))
+                                        _sph(*q, (ex - 0.0056 * self.gaze[0], 0, 0.0056 * self.gaze[1]),
+                                             0.0080), 0.0010))
         hair = self._hair(x, y, z, hw, hh)
         out = {"skin": d, "eye": eye, "hair": hair}
         if cloth:
@@ -239,21 +261,35 @@ class HeadModel:
         col = _cap(ax, y, z, top, bot, 0.0016, 0.0017)
         d = smin(d, col, 0.003)
         d = smin(d, self._lips(x, y, z), 0.005)
-        slit_w = 0.0235 * mw
+        slit_w = 0.0232 * mw
         slit = _ell(x, y + 0.0009 * (1.0 - (ax / slit_w).clamp(0, 1) ** 2), z,
                     (0, ly, lz - 0.003), (slit_w, 0.00065, 0.011))
+        # a needle-thin ellipsoid's approximate distance collapses near its tips, which would
+        # cut a crease out past the mouth corners: bound it by the slab it lies in
+        slit = torch.maximum(slit, ax - slit_w)
         return smax(d, -slit, 0.0008)
 
-    def _lids(self, ax, y, z):
-        ex = self.eye_x
+    @property
+    def eye_half_width(self) -> float:
+        """Half the width of the palpebral fissure (m)."""
+        return 0.0148 * (1 + 0.06 * self.p("eye_size"))
+
+    def lid_margins(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Heights (m, object space) of the upper and lower lid margins at ``u`` = |x| − eye_x
+        (the eye opening's outline seen from the front; the outer corner sits higher)."""
         es = self.p("eye_size")
-        ball = _sph(ax, y, z, (ex, 0.0, 0.0), 0.0134)
-        w = 0.0148 * (1 + 0.06 * es)
-        u = ax - ex
-        s = (1.0 - (u / w) ** 2).clamp_min(0.0)
+        u = u + EYE_OPENING_SHIFT_M                       # centre of the opening, not of the eye
+        s = (1.0 - (u / self.eye_half_width) ** 2).clamp_min(0.0)
         tilt = 0.07 * u
         top = 0.0043 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
         bottom = -0.0040 * (1 + 0.10 * es) * s + tilt - 0.0004
+        return top, bottom
+
+    def _lids(self, ax, y, z):
+        ex = self.eye_x
+        ball = _sph(ax, y, z, (ex, 0.0, 0.0), 0.0134)
+        u = ax - ex
+        top, bottom = self.lid_margins(u)
         opening = torch.maximum(y - top, bottom - y) * 0.7
         opening = torch.maximum(opening, -0.002 - z)
         lid = smax(ball, -opening, 0.0008)
@@ -269,15 +305,21 @@ class HeadModel:
         _, ly, lz = self.lips_center
         ax = x.abs()
         # cupid's bow: the upper lip's top edge dips at the centre and peaks either side
-        bow = 0.0008 * torch.exp(-(ax / 0.004) ** 2) - 0.0006 * torch.exp(-((ax - 0.0055) / 0.003) ** 2)
-        # both lips taper to the corners; the upper lip is thinner than the lower
-        wu, wl = 0.0235 * mw, 0.0210 * mw
-        tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0).sqrt()
-        tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0).sqrt()
-        upper = _ell(x, y + bow, z, (0, ly + 0.0034, lz - 0.0090),
-                     (wu, 0.0042 * lf * (0.35 + 0.65 * tu), 0.0090 * lf * (0.55 + 0.45 * tu)))
-        lower = _ell(x, y, z, (0, ly - 0.0052, lz - 0.0098),
-                     (wl, 0.0062 * lf * (0.35 + 0.65 * tl), 0.0098 * lf * (0.55 + 0.45 * tl)))
+        bow = 0.0010 * torch.exp(-(ax / 0.0035) ** 2) - 0.0008 * torch.exp(-((ax - 0.0058) / 0.0030) ** 2)
+        # both lips taper to the corners, where they tuck back into the cheek; the upper lip is
+        # thinner and juts a little further than the lower, whose fullness sits at the centre
+        wu, wl = 0.0244 * mw, 0.0226 * mw
+        tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0)
+        tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0)
+        tu_h, tl_h = tu ** 0.6, tl ** 0.5
+        back_u, back_l = 0.0012 * (1.0 - tu), 0.0012 * (1.0 - tl)
+        upper = _ell(x, y + bow, z + back_u, (0, ly + 0.0032, lz - 0.0088),
+                     (wu, 0.0040 * lf * (0.08 + 0.92 * tu_h), 0.0092 * lf * (0.12 + 0.88 * tu_h)))
+        lower = _ell(x, y, z + back_l, (0, ly - 0.0050, lz - 0.0100),
+                     (wl, 0.0060 * lf * (0.08 + 0.92 * tl_h), 0.0098 * lf * (0.12 + 0.88 * tl_h)))
+        # (thin tapered tips: bounded by their slabs, as the mouth slit, so no crease runs on)
+        upper = smax(upper, ax - wu + 0.0015, 0.003)
+        lower = smax(lower, ax - wl + 0.0015, 0.003)
         return smin(upper, lower, 0.003)
 
     def lip_distance(self, pts: torch.Tensor) -> torch.Tensor:
@@ -345,24 +387,26 @@ class HeadModel:
         return 1 + 0.045 * self.p("head_height")
 
     def _hair(self, x, y, z, hw, hh):
-        """A soft short cut: ~12 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
-        hairline instead of ending in a step; soft 14 mm clumps break up the silhouette."""
+        """A short cut: ~16 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
+        hairline over 24 mm instead of ending in a step; soft clumps (14 mm, and 5 mm on top) break up
+        the silhouette so it never reads as a cap."""
         cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        out = cran - 0.016
+        out = cran - 0.026
         # well below the hairline the cut-off plane bounds the hair: skip the noisy part there
         below = -self._hairline_table(x, y, z) - 0.0036
         out = torch.maximum(out, below * 0.45 * 0.8 - 0.0005)
-        idx = ((cran < 0.02) & (below < 0.012)).nonzero()[:, 0]
+        idx = ((cran < 0.03) & (below < 0.012)).nonzero()[:, 0]
         if idx.numel():
             xs, ys, zs, cs = x[idx], y[idx], z[idx], cran[idx]
             above = self.hairline(xs, ys, zs)
-            grow = (above / 0.022).clamp(0.0, 1.0)
+            grow = (above / 0.024).clamp(0.0, 1.0)
             top = (ys / 0.09).clamp(0.0, 1.0)
-            thick = 0.0010 + (0.0055 + 0.0065 * top) * grow
+            thick = 0.0010 + (0.0055 + 0.0095 * top) * grow
             cl = ((grow > 0) & (cs > -0.012)).nonzero()[:, 0]
             if cl.numel():
                 q = torch.stack((xs[cl], ys[cl], zs[cl]), dim=1) * (1000.0 / 14.0)
-                thick[cl] += (value_noise(q, 911) - 0.5) * 0.0022 * grow[cl]
+                clumps = (value_noise(q, 911) - 0.5) * 0.0026 + (value_noise(q * 2.8, 912) - 0.5) * 0.0008 * top[cl]
+                thick[cl] += clumps * grow[cl]
             out[idx] = smax(cs - thick, -above * 0.45, 0.002) * 0.8
         return out
 

@@ -33,8 +33,10 @@ __all__ = ["shade", "ggx_specular", "edge_pixels", "kajiya_kay", "hair_tangents"
 
 
 def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
-                 f0: float) -> torch.Tensor:
-    """Cook-Torrance GGX (height-correlated Smith, Schlick Fresnel) × π × N·L, per point (N,)."""
+                 f0: float | None) -> torch.Tensor:
+    """Cook-Torrance GGX (height-correlated Smith) × π × N·L, per point (N,), with Schlick
+    Fresnel of reflectance ``f0`` — or without any Fresnel factor when ``f0`` is None (the
+    caller applies its own per-point Fresnel)."""
     h = torch.nn.functional.normalize(v + l, dim=1)
     ndl = (n * l).sum(1).clamp_min(0.0)
     ndv = (n * v).sum(1).clamp_min(1e-4)
@@ -44,7 +46,7 @@ def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch
     d = a2 / (math.pi * (ndh * ndh * (a2 - 1.0) + 1.0) ** 2)
     vis = 0.5 / (ndl * torch.sqrt(ndv * ndv * (1 - a2) + a2) + ndv * torch.sqrt(ndl * ndl * (1 - a2) + a2)
                  ).clamp_min(1e-6)
-    f = f0 + (1.0 - f0) * (1.0 - vdh) ** 5
+    f = 1.0 if f0 is None else f0 + (1.0 - f0) * (1.0 - vdh) ** 5
     return d * vis * f * math.pi * ndl
 
 
@@ -180,8 +182,8 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         ndl = _sphere_ndl((n * l).sum(1), sin_a)
         e_acc = e_acc + col * (att * vis * ndl)[:, None]
         ang2 = (0.5 * light.angular_radius) ** 2
-        sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), 0.0)
-              + w2 * ggx_specular(n, v, l, torch.sqrt(a2 * a2 + ang2).clamp_max(1.0), 0.0))
+        sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), None)
+              + w2 * ggx_specular(n, v, l, torch.sqrt(a2 * a2 + ang2).clamp_max(1.0), None))
         # Fresnel per point (f0 varies by material): Schlick on the half vector
         hv = torch.nn.functional.normalize(v + l, dim=1)
         fres = f0 + (1.0 - f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5

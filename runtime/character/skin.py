@@ -25,7 +25,7 @@ __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "c
 
 SKIN_F0 = 0.028
 _SKIN_CHROMA = 1.15
-_BLOOD = (1.0, 0.88, 0.90)
+_BLOOD = (1.0, 0.84, 0.86)
 _UNDERTONE = {"warm": (1.035, 1.0, 0.93), "neutral": (1.0, 1.0, 1.0), "cool": (0.97, 1.0, 1.04)}
 
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
@@ -78,21 +78,29 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
              * (0.75 + 0.5 * value_noise(q / 4.0, seed + 703))).clamp(0.0, 1.0)
     red_w = red_w + 0.06 * skin.redness
     alb = alb * (1.0 - red_w[:, None] * torch.tensor([0.0, 0.32, 0.26], device=dev))
-    # freckles: 3D cellular spots on cheeks and nose, denser on the nose bridge
+    # thin periorbital skin: the upper lid a little darker and pinker, a faint under-eye shadow
+    lid, under = regions.periorbital()
+    alb = alb * (1.0 - lid[:, None] * torch.tensor([0.06, 0.14, 0.10], device=dev))
+    alb = alb * (1.0 - under[:, None] * torch.tensor([0.10, 0.12, 0.07], device=dev))
+    # freckles: 3D cellular spots 0.7–1.8 mm across with ragged outlines, clustered by a
+    # low-frequency density on the nose bridge and upper cheeks; melanin darkens blue most
     if skin.freckles > 0:
-        off, r1, r2 = cell_feature(q / 2.2, seed + 705, margin=0.25)
-        dist = off.norm(dim=1)
-        spot = ((0.25 * (0.5 + r2) - dist) / 0.08).clamp(0.0, 1.0)
-        where = (regions.cheeks * 1.3 + regions.nose + 0.25 * regions.forehead).clamp(0.0, 1.0)
-        fr = spot * (r1 < 0.25 + 0.6 * skin.freckles).float() * where * skin.freckles
-        alb = alb * (1.0 - fr[:, None] * torch.tensor([0.30, 0.42, 0.55], device=dev))
+        off, r1, r2 = cell_feature(q / 2.6, seed + 705, margin=0.3)
+        ragged = 0.75 + 0.5 * value_noise(q / 0.45, seed + 706)
+        dist = off.norm(dim=1) * ragged
+        spot = ((0.13 + 0.17 * r2 - dist) / 0.07).clamp(0.0, 1.0)
+        cluster = 0.55 + 0.9 * value_noise(q / 11.0, seed + 707)
+        where = ((regions.cheeks * 1.3 + regions.nose + 0.2 * regions.forehead) * cluster).clamp(0.0, 1.0)
+        present = (r1 < (0.2 + 0.8 * skin.freckles) * where).float()
+        fr = spot * present * (0.45 + 0.55 * skin.freckles)
+        alb = alb * (1.0 - fr[:, None] * torch.tensor([0.20, 0.32, 0.44], device=dev))
     # imperfections: small reddish marks and the odd mole
     b = value_noise(q / 2.2, seed + 61)
-    mark = ((b - 0.80) / 0.2).clamp(0.0, 1.0) * skin.imperfections
+    mark = ((b - 0.84) / 0.16).clamp(0.0, 1.0) * skin.imperfections
     alb = alb * (1.0 - mark[:, None] * torch.tensor([0.05, 0.30, 0.25], device=dev))
     # lips: redder, slightly darker, with a soft vermilion border
     lips = regions.lips
-    lip_tint = torch.tensor([0.86, 0.34, 0.36], device=dev)
+    lip_tint = torch.tensor([0.80, 0.44, 0.46], device=dev)
     alb = alb * (1.0 - lips[:, None] + lips[:, None] * lip_tint)
     # the vermilion border: a pale rolled edge just outside the lip line
     roll = regions.lip_border
@@ -101,8 +109,12 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     fuzz = regions.hair_fuzz
     alb = alb * (1.0 - 0.75 * fuzz[:, None]) + hair_albedo(seed, dev) * (0.75 * fuzz[:, None])
     # brows: hair colour laid over the skin
-    hair = hair_albedo(seed, dev)
+    hair = hair_albedo(seed, dev) * 0.75          # dense short hairs read darker than the head's
     alb = alb * (1.0 - brows[:, None]) + hair * brows[:, None]
+    # lashes along the lid margins: near-black hair over the skin
+    lash = regions.lashes()
+    lash_c = hair_albedo(seed, dev) * 0.35
+    alb = alb * (1.0 - lash[:, None]) + lash_c * lash[:, None]
     # cavities of pores and lines read slightly darker
     alb = alb * (1.0 - 0.35 * cavity)[:, None]
     return alb.clamp(0.0, 1.0)
