@@ -49,5 +49,6 @@ setup(
                            "examples/plate/*.png"],
         "shotspec.prompt": ["templates/*/*.j2", "templates/*/*.json.j2"],
         "shotspec.runtime.upscale": ["*.npz", "*.pt"],
+        "shotspec.runtime.identity": ["calibration.json"],
     },
 )
