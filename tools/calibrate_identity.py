@@ -17,8 +17,15 @@ photos — ``load_photo`` → ``find_face`` → ``shape_features`` / ``freckle_s
   ``ratios = intercept + matrix · params`` (fitted once per landmark method: the built-in one,
   and mediapipe's when it is installed). A ratio whose parameter the fit recovers worse than
   ``MAX_RMS`` (RMS over the renders) is left out of the model: it is not measured.
+* skin: the average head, front view at ``SHAPE_SIZES[0]`` under four ordinary portrait rigs
+  (``SKIN_RIGS``), shaded at Monk tones ``SKIN_TONES`` (neutral undertone, redness
+  ``NEUTRAL_REDNESS``), at redness levels ``REDNESS_LEVELS`` (Monk 4) and with a warm and a cool
+  undertone (Monk 4): the tone table (projected Monk position → tone), the neutral ``U`` by
+  tone, redness's table and its effect on ``U`` and on the projected tone, and the undertone cut-offs (half-way from
+  neutral to the warm / cool renders).
 * freckles: a front view of the first head at ``FRECKLE_SIZE`` (≈ 0.75 mm per pixel) shaded at several
-  ``skin.freckles`` values; the freckle coverage at each value becomes the lookup table.
+  ``skin.freckles`` values, for the people ``FRECKLE_SEEDS`` under ``FRECKLE_RIGS``; the mean
+  freckle coverage at each value becomes the lookup table.
 
 The calibration uses seed ``SEED`` (freckle and pore layout); the closed-loop tests use another
 seed, so they check the fit on a person it was not fitted on.
@@ -46,7 +53,7 @@ from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import CALIBRATION_FILE, SHAPE_FEATURES, shape_features
 from shotspec.runtime.identity.freckles import freckle_statistic
 from shotspec.runtime.identity.photos import load_photo
-from shotspec.runtime.identity.skin_params import zone_mask
+from shotspec.runtime.identity.skin_params import skin_statistics, zone_mask
 
 SEED = 3
 SHAPE_SIZES = ((96, 120), (160, 200))    # eye distance ≈ 31 and 52 px
@@ -55,6 +62,7 @@ DISTANCE_M = 0.45
 SWEEP = 0.8
 MAX_RMS = 0.3
 FRECKLE_LEVELS = (0.0, 1 / 3, 2 / 3, 1.0)
+FRECKLE_SEEDS = (SEED, 5, 8)         # people averaged for the freckle table (the tests use 11)
 
 
 def _rig(az_deg: float, el_deg: float, kelvin: float, fill: float) -> list[LightIR]:
@@ -69,12 +77,82 @@ def _rig(az_deg: float, el_deg: float, kelvin: float, fill: float) -> list[Light
 RIGS = (_rig(15, 20, 5600, 0.7), _rig(-15, 20, 5600, 0.7))
 
 
-def character(face: dict[str, float], freckles: float = 0.0) -> CharacterIR:
+# skin: the range of ordinary portrait light — keys 10–35° off axis from either side, fills
+# from 0.3 to 0.45 of the key, daylight and tungsten (white-balanced) — not the test rigs
+SKIN_RIGS = (_rig(20, 20, 5600, 0.4), _rig(-25, 15, 5600, 0.35), _rig(35, 25, 5600, 0.3),
+             _rig(-10, 20, 4300, 0.45))
+SKIN_TONES = (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+REDNESS_LEVELS = (0.0, 0.2, 0.4, 0.7, 1.0)
+NEUTRAL_REDNESS = 0.1
+
+
+# freckles under a soft, evenly filled key and under a harder one with little fill
+FRECKLE_RIGS = (RIGS[0], SKIN_RIGS[2])
+
+
+def skin_character(tone: float, undertone: str = "neutral", redness: float = NEUTRAL_REDNESS) -> CharacterIR:
+    """The average head with the given skin (no freckles)."""
+    return CharacterIR(name="calibration", seed=SEED, eye_color_srgb=(0.36, 0.22, 0.12),
+                       skin=SkinIR(tone=ToneIR(value=tone, albedo_srgb=monk_albedo(tone), undertone=undertone),
+                                   redness=redness, freckles=0.0))
+
+
+def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
+    """The ``skin`` section: see the module docstring."""
+    geo = render_geometry(skin_character(4.0), cam, *SHAPE_SIZES[0])
+
+    def stats(ch: CharacterIR, tag: str) -> tuple[float, float, float]:
+        got = []
+        for j, rig in enumerate(SKIN_RIGS):
+            rgb = photo(ch, geo, rig, cam, workdir / f"skin_{tag}_{j}.png")
+            found = find_face(rgb, use_mediapipe=False)
+            st = skin_statistics(rgb, found) if found.found else None
+            if st is None:
+                raise SystemExit(f"calibration failed: no skin measured on the {tag} render")
+            got.append((st.position, st.u_raw, st.red_spread))
+        return tuple(float(np.mean(v)) for v in zip(*got))
+
+    tones = {t: stats(skin_character(t), f"tone{t:g}") for t in SKIN_TONES}
+    positions = [tones[t][0] for t in SKIN_TONES]
+    if any(b <= a for a, b in zip(positions, positions[1:])):
+        raise SystemExit(f"calibration failed: projected tone does not grow with tone: {positions}")
+    for t in SKIN_TONES:
+        log(f"skin tone {t:g}: projects to {tones[t][0]:.2f}, U {tones[t][1]:+.3f}")
+    neutral_u = [[t, round(tones[t][1], 4)] for t in SKIN_TONES]
+
+    def u_at(tone: float) -> float:
+        return float(np.interp(tone, SKIN_TONES, [u for _, u in neutral_u]))
+
+    reds = {r: stats(skin_character(4.0, redness=r), f"red{r:g}") for r in REDNESS_LEVELS}
+    spreads = [reds[r][2] for r in REDNESS_LEVELS]
+    if any(b <= a for a, b in zip(spreads, spreads[1:])):
+        raise SystemExit(f"calibration failed: the redness statistic does not grow with redness: {spreads}")
+    slope = float(np.polyfit(REDNESS_LEVELS, [reds[r][1] for r in REDNESS_LEVELS], 1)[0])
+    # redness darkens green and blue on the cheeks: redder skin projects to a darker tone
+    tone_slope = float(np.polyfit(REDNESS_LEVELS, [reds[r][0] for r in REDNESS_LEVELS], 1)[0])
+    log(f"redness: spreads {[round(v, 4) for v in spreads]}, U slope {slope:+.3f}, "
+        f"projected tone slope {tone_slope:+.3f}")
+    warm = stats(skin_character(4.0, "warm"), "warm")[1] - u_at(4.0)
+    cool = stats(skin_character(4.0, "cool"), "cool")[1] - u_at(4.0)
+    if not warm < 0.0 < cool:
+        raise SystemExit(f"calibration failed: warm/cool renders do not straddle neutral: {warm:+.3f} / {cool:+.3f}")
+    log(f"undertone: warm {warm:+.3f}, cool {cool:+.3f} (relative to neutral)")
+    return {"tone": [[round(tones[t][0], 4), t] for t in SKIN_TONES],
+            "neutral_u": neutral_u,
+            "neutral_redness": NEUTRAL_REDNESS,
+            "redness": [[round(reds[r][2], 5), r] for r in REDNESS_LEVELS],
+            "redness_u_slope": round(slope, 4),
+            "tone_redness_slope": round(tone_slope, 4),
+            "warm_below": round(0.5 * warm, 4),
+            "cool_above": round(0.5 * cool, 4)}
+
+
+def character(face: dict[str, float], freckles: float = 0.0, seed: int = SEED) -> CharacterIR:
     values = {k: 0.0 for k in FACE_PARAMS}
     values.update(face)
     # brown irises: the built-in eye finder looks for the darkest pair of blobs, which light
     # irises under dark brows are not (docs/identity.md)
-    return CharacterIR(name="calibration", seed=SEED, face=FaceIR(**values),
+    return CharacterIR(name="calibration", seed=seed, face=FaceIR(**values),
                        eye_color_srgb=(0.36, 0.22, 0.12),
                        skin=SkinIR(tone=ToneIR(value=4.0, albedo_srgb=monk_albedo(4.0), undertone="warm"),
                                    redness=0.4, freckles=freckles))
@@ -162,22 +240,29 @@ def calibrate(log, workdir: Path) -> dict:
             out["face"][m] = model
     if "fallback" not in out["face"]:
         raise SystemExit("calibration failed: the built-in landmarks found no face on the renders")
-    # freckles: the first head again (its distance grid is still cached), shaded at each level
-    ch = character(faces[0])
-    geo = render_geometry(ch, cam, *FRECKLE_SIZE)
+    out["skin"] = calibrate_skin(log, workdir, cam)
+    log(f"skin tables ({time.time() - t0:.0f} s)")
+    # freckles: the first head, shaded at each level, averaged over several people (seeds):
+    # freckles cluster, so one person's cheeks hold more or fewer than the average face
     table = []
-    for k, level in enumerate(FRECKLE_LEVELS):
-        chf = character(faces[0], freckles=level)
-        rgb = photo(chf, geo, RIGS[0], cam, workdir / f"freckles{k}.png")
-        found = find_face(rgb, use_mediapipe=False)
-        if not found.found:
-            raise SystemExit(f"calibration failed: no face found on the freckles {level} render")
-        sample = freckle_statistic(rgb, zone_mask(found), found.landmarks.eye_distance,
-                                   zone_mask(found, filled=True))
-        log(f"freckles {level:.2f}: coverage {sample.coverage:.4f}, {sample.spots_per_cm2:.1f} "
-            f"spots/cm², threshold {sample.threshold:.3f}, {sample.mm_per_px:.2f} mm/px "
-            f"({time.time() - t0:.0f} s)")
-        table.append([round(sample.coverage, 5), round(level, 4)])
+    coverage = {level: [] for level in FRECKLE_LEVELS}
+    for seed in FRECKLE_SEEDS:
+        geo = render_geometry(character(faces[0], seed=seed), cam, *FRECKLE_SIZE)
+        for k, level in enumerate(FRECKLE_LEVELS):
+            for j, rig in enumerate(FRECKLE_RIGS):
+                chf = character(faces[0], freckles=level, seed=seed)
+                rgb = photo(chf, geo, rig, cam, workdir / f"freckles{seed}_{k}_{j}.png")
+                found = find_face(rgb, use_mediapipe=False)
+                if not found.found:
+                    raise SystemExit(f"calibration failed: no face found on the freckles {level} render")
+                sample = freckle_statistic(rgb, zone_mask(found), found.landmarks.eye_distance,
+                                           zone_mask(found, filled=True))
+                coverage[level].append(sample.coverage)
+                log(f"freckles {level:.2f} (seed {seed}, rig {j}): coverage {sample.coverage:.4f}, "
+                    f"{sample.spots_per_cm2:.1f} spots/cm², threshold {sample.threshold:.3f}, "
+                    f"{sample.mm_per_px:.2f} mm/px ({time.time() - t0:.0f} s)")
+    for level in FRECKLE_LEVELS:
+        table.append([round(float(np.mean(coverage[level])), 5), round(level, 4)])
     cov = [c for c, _ in table]
     if any(b <= a for a, b in zip(cov, cov[1:])):
         raise SystemExit(f"calibration failed: freckle coverage does not grow with freckles: {cov}")

@@ -26,7 +26,7 @@ __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "c
 SKIN_F0 = 0.028
 _SKIN_CHROMA = 1.15
 _BLOOD = (1.0, 0.84, 0.86)
-_UNDERTONE = {"warm": (1.035, 1.0, 0.93), "neutral": (1.0, 1.0, 1.0), "cool": (0.97, 1.0, 1.04)}
+_UNDERTONE = {"warm": (1.03, 1.0, 0.90), "neutral": (1.0, 1.0, 1.0), "cool": (0.96, 1.0, 1.05)}
 
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
 _HAIR = ((0.018, 0.014, 0.012), (0.045, 0.028, 0.018), (0.09, 0.055, 0.032), (0.20, 0.14, 0.075),

@@ -4,24 +4,26 @@ Measurement zone: skin pixels inside an ellipse under the eyes (cheeks, nose, up
 eye distances wide on each side, 0.9 tall, centred 0.45 eye distances below the eye line), so
 hair, background and the forehead's hairline never count.
 
+Each photo gives three statistics (``skin_statistics``), and ``calibration.json``'s ``skin``
+section (fitted by ``tools/calibrate_identity.py`` on renders of known people, like the face
+shape) turns them into parameters (``measure_skin``):
+
 * **Tone** (Monk 1–10): the lit skin colour — mean linear RGB of the zone pixels between the
   55th and 92nd luminance percentile (lit, but no specular highlights) — encoded to sRGB and
   projected onto the polyline of the ten published Monk swatches in CIELAB
-  (``monk_position``). This assumes a normally exposed, white-balanced photo (a diffuse white
-  under the key ≈ 1.0), as the renderer's frames are.
+  (``monk_position``), corrected for redness (``tone_redness_slope``: redder cheeks project
+  darker) and mapped through the calibration's ``tone`` table: the renderer's
+  diffuse albedo under a swatch is more saturated than the swatch (see docs/rendering.md), so
+  lit skin of tone 4 projects a little darker than 4. This assumes a normally exposed,
+  white-balanced photo (a diffuse white under the key ≈ 1.0), as the renderer's frames are.
 * **Undertone**: ``U = ln(B/G)`` of the lit colour minus ``ln(B/G)`` of the Monk swatch at the
-  measured position, minus the neutral offset found on renders (``NEUTRAL_U``, by tone, and
-  a redness term): yellower skin
-  (warm) has less blue, pinker (cool) more. Warm below ``−UNDERTONE_T[0]``, cool above
-  ``UNDERTONE_T[1]``.
+  projected position, minus the calibration's ``neutral_u`` (U of neutral-undertone renders, by
+  tone) and a redness term (``redness_u_slope``, fading out by Monk 7): yellower skin (warm)
+  has less blue, pinker (cool) more. Warm below ``warm_below``, cool above ``cool_above``
+  (midway between neutral and the warm / cool renders).
 * **Redness** (0–1): how much redder the reddest tenth of the zone is than its median, in
-  ``ln(R/G)`` (p90 − p50), mapped through the table ``REDNESS_TABLE`` calibrated on renders.
-* **Freckles** are measured separately (``freckles.py``), at a finer scale than this zone's
-  working pixels.
-
-The tables here (neutral offsets, redness) were fitted by hand on the procedural renderer (not
-yet by tools/calibrate_identity.py; tests/runtime/identity shows the
-closed loop); docs/identity.md states the tolerances reached.
+  ``ln(R/G)`` (p90 − p50), mapped through the calibration's ``redness`` table.
+* **Freckles** are measured separately (``freckles.py``).
 """
 
 from __future__ import annotations
@@ -35,18 +37,19 @@ from shotspec.compiler.identity_file import monk_position
 from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
 from shotspec.runtime.color import linear_to_srgb
 from shotspec.runtime.identity.face_finder import FaceFind
+from shotspec.runtime.identity.face_shape import load_calibration
 
-__all__ = ["SkinSample", "measure_skin", "classify_undertone", "zone_mask", "LIT_PERCENTILES",
-           "NEUTRAL_U", "REDNESS_U_SLOPE", "UNDERTONE_T", "REDNESS_TABLE"]
+__all__ = ["SkinSample", "SkinStatistics", "measure_skin", "skin_statistics", "classify_undertone",
+           "zone_mask", "skin_calibration", "LIT_PERCENTILES"]
 
 LIT_PERCENTILES = (55.0, 92.0)
-# U of neutral renders (redness 0.1) by tone: the specular and fill light add a neutral part
-# that weighs more on darker skin, so the offset depends on the tone.
-NEUTRAL_U = ((2.0, 0.005), (3.0, 0.029), (5.0, -0.028), (7.0, 0.131), (9.0, 0.126))
-REDNESS_U_SLOPE = 0.09             # redness raises U on light skin (fades out by Monk 7)
-UNDERTONE_T = (0.02, 0.01)         # warm below −0.02, cool above +0.01 (renders: warm ≈ −0.04,
-                                   # cool ≈ +0.02, neutral 0 ± 0.015)
-REDNESS_TABLE = ((0.022, 0.0), (0.082, 0.5), (0.195, 1.0))   # (p90 − p50 of ln R/G, redness)
+
+
+def skin_calibration(calibration: dict | None = None) -> dict:
+    """The ``skin`` section of the calibration file (tables described in the module docstring)."""
+    cal = calibration if calibration is not None else load_calibration()
+    return cal["skin"]
+
 
 _SWATCH_LIN = np.array([[c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
                          for c in hex_to_srgb(h)] for h in MONK_SWATCHES])
@@ -75,14 +78,6 @@ def zone_mask(face: FaceFind, filled: bool = False) -> np.ndarray:
     return (face.region if filled else face.skin) & (ell < 1.0)
 
 
-def _interp(x: float, table) -> float:
-    xs, ys = zip(*table)
-    if x >= xs[-1]:
-        slope = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
-        return float(np.clip(ys[-1] + (x - xs[-1]) * slope, 0.0, 1.0))
-    return float(np.clip(np.interp(x, xs, ys), 0.0, 1.0))
-
-
 def _swatch_lin(position: float) -> np.ndarray:
     v = float(np.clip(position, 1.0, 10.0))
     i = min(int(v), 9)
@@ -90,17 +85,31 @@ def _swatch_lin(position: float) -> np.ndarray:
     return _SWATCH_LIN[i - 1] * (1 - t) + _SWATCH_LIN[min(i, 9)] * t
 
 
-def classify_undertone(index: float) -> str:
+def classify_undertone(index: float, calibration: dict | None = None) -> str:
     """Undertone word of a (neutral-centred) undertone index."""
-    if index < -UNDERTONE_T[0]:
+    cal = skin_calibration(calibration)
+    if index < cal["warm_below"]:
         return "warm"
-    if index > UNDERTONE_T[1]:
+    if index > cal["cool_above"]:
         return "cool"
     return "neutral"
 
 
-def measure_skin(rgb: torch.Tensor, face: FaceFind) -> SkinSample | None:
-    """Skin measurements of ``rgb`` (1, 3, H, W linear) inside ``face``; None when the zone
+@dataclass(frozen=True)
+class SkinStatistics:
+    """What one photo's skin zone shows, before calibration: the lit colour (sRGB), its
+    position on the Monk polyline, ``ln(B/G)`` relative to the swatch there, and the
+    p90 − p50 spread of ``ln(R/G)``."""
+
+    lit_srgb: tuple[float, float, float]
+    position: float
+    u_raw: float
+    red_spread: float
+    pixels: int
+
+
+def skin_statistics(rgb: torch.Tensor, face: FaceFind) -> SkinStatistics | None:
+    """Statistics of ``rgb`` (1, 3, H, W linear) inside ``face``'s zone; None when the zone
     holds fewer than 30 skin pixels."""
     if rgb.shape[:2] != (1, 3):
         raise ValueError(f"rgb must be (1, 3, H, W), got {tuple(rgb.shape)}")
@@ -113,12 +122,38 @@ def measure_skin(rgb: torch.Tensor, face: FaceFind) -> SkinSample | None:
     lo, hi = np.percentile(lum, LIT_PERCENTILES)
     lit = px[(lum >= lo) & (lum <= hi)].mean(0)
     srgb = np.asarray(linear_to_srgb(np.clip(lit, 0.0, 1.0)), dtype=np.float64)
-    tone = monk_position(srgb)
-    ref = _swatch_lin(tone)
+    position = monk_position(srgb)
+    ref = _swatch_lin(position)
     eps = 1e-4
     r = np.log((px[:, 0] + 1e-3) / (px[:, 1] + 1e-3))
-    redness = _interp(float(np.percentile(r, 90) - np.percentile(r, 50)), REDNESS_TABLE)
-    u = np.log((lit[2] + eps) / (lit[1] + eps)) - np.log(ref[2] / ref[1])
-    u -= float(np.interp(tone, *zip(*NEUTRAL_U)))
-    u -= REDNESS_U_SLOPE * (redness - 0.1) * float(np.clip((7.0 - tone) / 2.0, 0.0, 1.0))
-    return SkinSample(tuple(float(c) for c in srgb), float(tone), float(u), redness, int(zone.sum()))
+    u_raw = np.log((lit[2] + eps) / (lit[1] + eps)) - np.log(ref[2] / ref[1])
+    return SkinStatistics(tuple(float(c) for c in srgb), float(position), float(u_raw),
+                          float(np.percentile(r, 90) - np.percentile(r, 50)), int(zone.sum()))
+
+
+def _table(x: float, table) -> float:
+    """Piecewise-linear lookup in ``[[x, y], …]`` (x increasing), extrapolated linearly."""
+    xs, ys = zip(*table)
+    if x <= xs[0]:
+        i = 0
+    elif x >= xs[-1]:
+        i = len(xs) - 2
+    else:
+        return float(np.interp(x, xs, ys))
+    slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
+    return float(ys[i] + (x - xs[i]) * slope)
+
+
+def measure_skin(rgb: torch.Tensor, face: FaceFind, calibration: dict | None = None) -> SkinSample | None:
+    """Skin measurements of ``rgb`` (1, 3, H, W linear) inside ``face``; None when the zone
+    holds fewer than 30 skin pixels."""
+    stats = skin_statistics(rgb, face)
+    if stats is None:
+        return None
+    cal = skin_calibration(calibration)
+    redness = float(np.clip(_table(stats.red_spread, cal["redness"]), 0.0, 1.0))
+    position = stats.position - cal["tone_redness_slope"] * (redness - cal["neutral_redness"])
+    tone = float(np.clip(_table(position, cal["tone"]), 1.0, 10.0))
+    u = stats.u_raw - _table(tone, cal["neutral_u"])
+    u -= cal["redness_u_slope"] * (redness - cal["neutral_redness"]) * float(np.clip((7.0 - tone) / 2.0, 0.0, 1.0))
+    return SkinSample(stats.lit_srgb, tone, float(u), redness, stats.pixels)

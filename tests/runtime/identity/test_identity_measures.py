@@ -14,6 +14,9 @@ from shotspec.runtime.identity.face_shape import (SHAPE_FEATURES, ShapeModel, lo
                                                   shape_features, shape_model, shape_params)
 from shotspec.runtime.identity.freckles import freckle_statistic
 
+# documented in docs/identity.md (mediapipe): its mouth width is the noisier measurement
+MEDIAPIPE_MOUTH_TOLERANCE = 0.45
+
 
 # --------------------------------------------------------------------------- shape model
 
@@ -153,9 +156,12 @@ def test_closed_loop_recovers_freckles(freckle_photos, tmp_path):
         assert result.error is None, result.photos[0].reasons
         got[level] = result.identity.skin.freckles
         assert result.identity.stats["freckle_photos"] == 1
-        # the face shape from one larger photo: ±0.35 as for the photo set (docs/identity.md)
+        # the face shape from one larger photo: ±0.35 as for the photo set (docs/identity.md);
+        # mediapipe's mouth corners land on the lips' tapered ends: ±0.45 for its mouth width
+        mp = "mediapipe" in result.identity.stats["landmarks"]
         for key in ("eye_spacing", "mouth_width", "jaw_width"):
-            assert abs(result.identity.face[key] - truth[key]) <= 0.35, (key, result.identity.face)
+            tol = MEDIAPIPE_MOUTH_TOLERANCE if mp and key == "mouth_width" else 0.35
+            assert abs(result.identity.face[key] - truth[key]) <= tol, (key, result.identity.face)
     # documented tolerance (docs/identity.md): ±0.25 (another seed and light than calibrated)
     for level, value in got.items():
         assert abs(value - level) <= 0.25, got
@@ -193,5 +199,6 @@ def test_mediapipe_face_mesh_agrees_with_the_fallback_on_renders(rendered_photos
     assert set(got_mp) == set(got_fb) == set(SHAPE_FEATURES.values())
     truth = freckle_photos["truth"]
     for key in got_fb:
-        assert abs(got_mp[key] - got_fb[key]) <= 0.35, (key, got_mp, got_fb)
-        assert abs(got_mp[key] - truth[key]) <= 0.35, (key, got_mp)
+        tol = MEDIAPIPE_MOUTH_TOLERANCE if key == "mouth_width" else 0.35
+        assert abs(got_mp[key] - got_fb[key]) <= tol, (key, got_mp, got_fb)
+        assert abs(got_mp[key] - truth[key]) <= tol, (key, got_mp)
