@@ -33,7 +33,8 @@ def test_default_spec_values():
         ("key", "area", True, 1.0), ("fill", "area", False, 0.25), ("rim", "spot", False, 0.5)]
     key = shot.lights[0]
     assert math.degrees(key.azimuth_rad) == pytest.approx(40) and math.degrees(key.elevation_rad) == pytest.approx(30)
-    assert [p.op for p in shot.finish] == ["skin_enhance", "upscale", "grain", "tonemap"]
+    assert [p.op for p in shot.finish] == ["skin_enhance", "upscale", "grain", "white_balance", "tonemap"]
+    assert shot.finish[3].temperature_k == 5600
     assert shot.finish[2].stock == "250D" and shot.finish[2].strength == 0.35
     assert shot.output.path == str(SPECS / "renders" / "closeup.png")
     assert (shot.output.width, shot.output.height, shot.output.bit_depth) == (1024, 1280, 16)
