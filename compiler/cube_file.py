@@ -51,6 +51,25 @@ class CubeData:
     table_3d: np.ndarray | None
     domain_3d: tuple[tuple[float, float, float], tuple[float, float, float]]
 
+    @property
+    def kind(self) -> str:
+        return "1d+3d" if self.table_1d is not None and self.table_3d is not None else (
+            "3d" if self.table_3d is not None else "1d")
+
+    @property
+    def size(self) -> int:
+        """Entries per axis of the main table (the cube when there is one)."""
+        table = self.table_3d if self.table_3d is not None else self.table_1d
+        return int(table.shape[0])
+
+    @property
+    def domain_min(self) -> tuple[float, float, float]:
+        return (self.domain_3d if self.table_3d is not None else self.domain_1d)[0]
+
+    @property
+    def domain_max(self) -> tuple[float, float, float]:
+        return (self.domain_3d if self.table_3d is not None else self.domain_1d)[1]
+
 
 class _Parser:
     def __init__(self, path: str):

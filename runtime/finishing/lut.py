@@ -18,59 +18,31 @@ first) and a 3D cube. Anything else is a :class:`LutError` with the file, line a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import fields
 
 import torch
 import torch.nn.functional as F
 
-from shotspec.compiler.cube_file import MAX_1D_SIZE, MAX_3D_SIZE, LutError, read_cube
+from shotspec.compiler.cube_file import MAX_1D_SIZE, MAX_3D_SIZE, CubeData, LutError, read_cube
 from shotspec.runtime.color import linear_to_srgb, srgb_to_linear
 from shotspec.runtime.finishing.perceptual import require_rgb
 from shotspec.runtime.frame import Frame
 
 __all__ = ["Lut", "LutError", "parse_cube", "apply_lut", "MAX_3D_SIZE", "MAX_1D_SIZE"]
 
-@dataclass(frozen=True, eq=False)
-class Lut:
-    """A parsed LUT. ``table_1d`` is ``(N, 3)``; ``table_3d`` is ``(N, N, N, 3)`` indexed
-    ``[b, g, r]`` (red fastest in the file); domains are per-channel (min, max) of the input."""
 
-    path: str
-    title: str
-    table_1d: torch.Tensor | None
-    domain_1d: tuple[tuple[float, float, float], tuple[float, float, float]]
-    table_3d: torch.Tensor | None
-    domain_3d: tuple[tuple[float, float, float], tuple[float, float, float]]
-
-    @property
-    def kind(self) -> str:
-        return "1d+3d" if self.table_1d is not None and self.table_3d is not None else (
-            "3d" if self.table_3d is not None else "1d")
-
-    @property
-    def size(self) -> int:
-        """Entries per axis of the main table (the cube when there is one)."""
-        table = self.table_3d if self.table_3d is not None else self.table_1d
-        return int(table.shape[0])
-
-    @property
-    def domain_min(self) -> tuple[float, float, float]:
-        return (self.domain_3d if self.table_3d is not None else self.domain_1d)[0]
-
-    @property
-    def domain_max(self) -> tuple[float, float, float]:
-        return (self.domain_3d if self.table_3d is not None else self.domain_1d)[1]
+class Lut(CubeData):
+    """A parsed LUT: the compiler's ``CubeData`` (read without torch, so ``shot check`` can
+    validate LUTs) with its tables as torch tensors — ``table_1d`` ``(N, 3)``, ``table_3d``
+    ``(N, N, N, 3)`` indexed ``[b, g, r]``."""
 
 
 def parse_cube(path: str) -> Lut:
     """Parse a ``.cube`` file strictly; raises :class:`LutError` (file, line, col, message, hint)."""
     data = read_cube(path)
-
-    def tensor(a):
-        return None if a is None else torch.from_numpy(a)
-
-    return Lut(data.path, data.title, tensor(data.table_1d), data.domain_1d, tensor(data.table_3d),
-               data.domain_3d)
+    tables = {k: None if getattr(data, k) is None else torch.from_numpy(getattr(data, k))
+              for k in ("table_1d", "table_3d")}
+    return Lut(**{**{f.name: getattr(data, f.name) for f in fields(data)}, **tables})
 
 
 def _normalise(v: torch.Tensor, domain) -> torch.Tensor:
