@@ -5,14 +5,18 @@ from __future__ import annotations
 from shotspec.compiler import compile_source, format_source
 
 
+def _first_shot(src: str, tmp_path):
+    result = compile_source(src, tmp_path / "a.shot")
+    assert result.ok, [d.message for d in result.errors]
+    return result.program.shots[0]
+
+
 def test_statements_after_a_block_on_the_same_line(tmp_path):
     src = ("preset portrait camera { lens 85mm; aperture f/2 }\n"
            "preset softbox light { size 90cm; distance 1.4m }\n"
            "shot s { camera { use portrait; aperture f/2.8 } lighting { key area { use softbox } } "
            "output \"s.png\" { size 64x80 } }\n")
-    result = compile_source(src, tmp_path / "a.shot")
-    assert result.ok, [d.message for d in result.errors]
-    shot = result.program.shots[0]
+    shot = _first_shot(src, tmp_path)
     assert shot.camera.f_number == 2.8 and shot.camera.focal_length_m == 0.085
     assert shot.lights[0].size_m == 0.9 and shot.output.width == 64
 
@@ -27,7 +31,5 @@ def test_shot_and_character_presets(tmp_path):
            "preset person character { seed 9 }\n"
            "character m { use person }\n"
            "shot a { use look; character m; output \"a.png\" { size 64x80 } }\n")
-    result = compile_source(src, tmp_path / "a.shot")
-    assert result.ok, [d.message for d in result.errors]
-    shot = result.program.shots[0]
+    shot = _first_shot(src, tmp_path)
     assert shot.camera.focal_length_m == 0.05 and shot.character.seed == 9
