@@ -45,7 +45,7 @@ class FaceRegions:
         lip_d = model.lip_distance(pts)
         # the lips tuck back into the cheek at the corners: colour only where they come out
         # of the face, not where the lip shape lies just under the skin near the corners
-        corners = _smooth(0.0244 * model.mouth_scale, 0.0200 * model.mouth_scale, self.ax)
+        corners = _smooth(model.upper_lip_half_width, 0.0200 * model.mouth_scale, self.ax)
         self.lips = _smooth(0.0012, 0.0003, lip_d) * corners
         self.lip_border = (torch.exp(-((lip_d - 0.0016) / 0.0005) ** 2) * corners
                            * _smooth(-0.002, 0.002, z - model.lips_center[2] + 0.012))

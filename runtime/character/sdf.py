@@ -135,6 +135,11 @@ class HeadModel:
         return 1 + 0.10 * self.p("mouth_width")
 
     @property
+    def upper_lip_half_width(self) -> float:
+        """Half the upper lip's width (m): where the lips' colour and shape end at the corners."""
+        return 0.0244 * self.mouth_scale
+
+    @property
     def ear_center(self) -> tuple[float, float, float]:
         return (0.074 * (1 + 0.05 * self.p("head_width")), -0.016, -0.078)
 
@@ -254,7 +259,7 @@ class HeadModel:
         """Lips as one mouth shape with a parting line; philtral columns above."""
         lx, ly, lz = self.lips_center
         tx, ty, tz = self.nose_tip
-        mw = 1 + 0.10 * self.p("mouth_width")
+        mw = self.mouth_scale
         ax = x.abs()
         # philtral columns: two faint ridges from the columella base to the cupid's-bow peaks
         top, bot = (0.0035, ty - 0.0105, tz - 0.0200), (0.0052, ly + 0.0098, lz - 0.0042)
@@ -301,14 +306,14 @@ class HeadModel:
 
     def _lips(self, x, y, z):
         lf = 1 + 0.20 * self.p("lip_fullness")
-        mw = 1 + 0.10 * self.p("mouth_width")
+        mw = self.mouth_scale
         _, ly, lz = self.lips_center
         ax = x.abs()
         # cupid's bow: the upper lip's top edge dips at the centre and peaks either side
         bow = 0.0010 * torch.exp(-(ax / 0.0035) ** 2) - 0.0008 * torch.exp(-((ax - 0.0058) / 0.0030) ** 2)
         # both lips taper to the corners, where they tuck back into the cheek; the upper lip is
         # thinner and juts a little further than the lower, whose fullness sits at the centre
-        wu, wl = 0.0244 * mw, 0.0226 * mw
+        wu, wl = self.upper_lip_half_width, 0.0226 * mw
         tu = (1.0 - (ax / wu) ** 2).clamp_min(0.0)
         tl = (1.0 - (ax / wl) ** 2).clamp_min(0.0)
         tu_h, tl_h = tu ** 0.6, tl ** 0.5

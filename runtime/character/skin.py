@@ -106,14 +106,14 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     roll = regions.lip_border
     alb = alb * (1.0 + 0.10 * roll)[:, None]
     # the hairline: fine hairs thin out over the skin (strand-broken, not a drawn line)
+    hair = hair_albedo(seed, dev)
     fuzz = regions.hair_fuzz
-    alb = alb * (1.0 - 0.75 * fuzz[:, None]) + hair_albedo(seed, dev) * (0.75 * fuzz[:, None])
-    # brows: hair colour laid over the skin
-    hair = hair_albedo(seed, dev) * 0.75          # dense short hairs read darker than the head's
-    alb = alb * (1.0 - brows[:, None]) + hair * brows[:, None]
+    alb = alb * (1.0 - 0.75 * fuzz[:, None]) + hair * (0.75 * fuzz[:, None])
+    # brows: hair colour laid over the skin; dense short hairs read darker than the head's
+    alb = alb * (1.0 - brows[:, None]) + (hair * 0.75) * brows[:, None]
     # lashes along the lid margins: near-black hair over the skin
     lash = regions.lashes()
-    lash_c = hair_albedo(seed, dev) * 0.35
+    lash_c = hair * 0.35
     alb = alb * (1.0 - lash[:, None]) + lash_c * lash[:, None]
     # cavities of pores and lines read slightly darker
     alb = alb * (1.0 - 0.35 * cavity)[:, None]
