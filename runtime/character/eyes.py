@@ -83,7 +83,7 @@ def eye_albedo(character: CharacterIR, model: HeadModel, pts: torch.Tensor
     alb = alb * (1.0 - pupil[:, None]) + 0.004 * pupil[:, None]
     # the upper lid and its lashes shade the top of the eye (an occlusion that any light
     # from above shares); the lower lid a little; the wet margin keeps a thin dark line
-    top, bottom = model.lid_margins(pts[:, 0].abs() - model.eye_x)
+    top, bottom = model.lid_margins(u_out)
     below_top = ((top - v) / 0.0030).clamp(0.0, 1.0)
     above_bottom = ((v - bottom) / 0.0012).clamp(0.0, 1.0)
     shade = (0.30 + 0.70 * below_top * (2.0 - below_top)) * (0.70 + 0.30 * above_bottom)
