@@ -84,22 +84,32 @@ SKIN_RIGS = (_rig(20, 20, 5600, 0.4), _rig(-25, 15, 5600, 0.35), _rig(35, 25, 56
 SKIN_TONES = (2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
 REDNESS_LEVELS = (0.0, 0.2, 0.4, 0.7, 1.0)
 NEUTRAL_REDNESS = 0.1
+NEUTRAL_SKIN = {"undertone": "neutral", "redness": NEUTRAL_REDNESS}
 
 
 # freckles under a soft, evenly filled key and under a harder one with little fill
 FRECKLE_RIGS = (RIGS[0], SKIN_RIGS[2])
 
 
-def skin_character(tone: float, undertone: str = "neutral", redness: float = NEUTRAL_REDNESS) -> CharacterIR:
-    """The average head with the given skin (no freckles)."""
-    return CharacterIR(name="calibration", seed=SEED, eye_color_srgb=(0.36, 0.22, 0.12),
+def character(face: dict[str, float] | None = None, *, freckles: float = 0.0, seed: int = SEED,
+              tone: float = 4.0, undertone: str = "warm", redness: float = 0.4) -> CharacterIR:
+    """A calibration person: ``face`` sets the face parameters (the others 0; None keeps the
+    seed's own face), the skin as given."""
+    extra = {}
+    if face is not None:
+        values = {k: 0.0 for k in FACE_PARAMS}
+        values.update(face)
+        extra["face"] = FaceIR(**values)
+    # brown irises: the built-in eye finder looks for the darkest pair of blobs, which light
+    # irises under dark brows are not (docs/identity.md)
+    return CharacterIR(name="calibration", seed=seed, eye_color_srgb=(0.36, 0.22, 0.12),
                        skin=SkinIR(tone=ToneIR(value=tone, albedo_srgb=monk_albedo(tone), undertone=undertone),
-                                   redness=redness, freckles=0.0))
+                                   redness=redness, freckles=freckles), **extra)
 
 
 def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
     """The ``skin`` section: see the module docstring."""
-    geo = render_geometry(skin_character(4.0), cam, *SHAPE_SIZES[0])
+    geo = render_geometry(character(tone=4.0, **NEUTRAL_SKIN), cam, *SHAPE_SIZES[0])
 
     def stats(ch: CharacterIR, tag: str) -> tuple[float, float, float]:
         got = []
@@ -112,7 +122,7 @@ def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
             got.append((st.position, st.u_raw, st.red_spread))
         return tuple(float(np.mean(v)) for v in zip(*got))
 
-    tones = {t: stats(skin_character(t), f"tone{t:g}") for t in SKIN_TONES}
+    tones = {t: stats(character(tone=t, **NEUTRAL_SKIN), f"tone{t:g}") for t in SKIN_TONES}
     positions = [tones[t][0] for t in SKIN_TONES]
     if any(b <= a for a, b in zip(positions, positions[1:])):
         raise SystemExit(f"calibration failed: projected tone does not grow with tone: {positions}")
@@ -123,7 +133,7 @@ def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
     def u_at(tone: float) -> float:
         return float(np.interp(tone, SKIN_TONES, [u for _, u in neutral_u]))
 
-    reds = {r: stats(skin_character(4.0, redness=r), f"red{r:g}") for r in REDNESS_LEVELS}
+    reds = {r: stats(character(tone=4.0, undertone="neutral", redness=r), f"red{r:g}") for r in REDNESS_LEVELS}
     spreads = [reds[r][2] for r in REDNESS_LEVELS]
     if any(b <= a for a, b in zip(spreads, spreads[1:])):
         raise SystemExit(f"calibration failed: the redness statistic does not grow with redness: {spreads}")
@@ -132,8 +142,8 @@ def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
     tone_slope = float(np.polyfit(REDNESS_LEVELS, [reds[r][0] for r in REDNESS_LEVELS], 1)[0])
     log(f"redness: spreads {[round(v, 4) for v in spreads]}, U slope {slope:+.3f}, "
         f"projected tone slope {tone_slope:+.3f}")
-    warm = stats(skin_character(4.0, "warm"), "warm")[1] - u_at(4.0)
-    cool = stats(skin_character(4.0, "cool"), "cool")[1] - u_at(4.0)
+    warm = stats(character(tone=4.0, undertone="warm", redness=NEUTRAL_REDNESS), "warm")[1] - u_at(4.0)
+    cool = stats(character(tone=4.0, undertone="cool", redness=NEUTRAL_REDNESS), "cool")[1] - u_at(4.0)
     if not warm < 0.0 < cool:
         raise SystemExit(f"calibration failed: warm/cool renders do not straddle neutral: {warm:+.3f} / {cool:+.3f}")
     log(f"undertone: warm {warm:+.3f}, cool {cool:+.3f} (relative to neutral)")
@@ -145,17 +155,6 @@ def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
             "tone_redness_slope": round(tone_slope, 4),
             "warm_below": round(0.5 * warm, 4),
             "cool_above": round(0.5 * cool, 4)}
-
-
-def character(face: dict[str, float], freckles: float = 0.0, seed: int = SEED) -> CharacterIR:
-    values = {k: 0.0 for k in FACE_PARAMS}
-    values.update(face)
-    # brown irises: the built-in eye finder looks for the darkest pair of blobs, which light
-    # irises under dark brows are not (docs/identity.md)
-    return CharacterIR(name="calibration", seed=seed, face=FaceIR(**values),
-                       eye_color_srgb=(0.36, 0.22, 0.12),
-                       skin=SkinIR(tone=ToneIR(value=4.0, albedo_srgb=monk_albedo(4.0), undertone="warm"),
-                                   redness=0.4, freckles=freckles))
 
 
 def photo(ch: CharacterIR, geo, rig: list[LightIR], cam: CameraIR, path: Path) -> torch.Tensor:
