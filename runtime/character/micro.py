@@ -85,7 +85,8 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     age = min(max((skin.age_years - 18.0) / 40.0, 0.1), 1.6)
     nose, forehead, lips = regions.nose, regions.forehead, regions.lips
     rot_a, rot_b, rot_c = _rotation(0.61, 0.37, dev), _rotation(1.33, 0.91, dev), _rotation(2.1, 1.4, dev)
-    a_fine = skin.pores * _lod(0.50, footprint_mm) * (1.0 - 0.7 * nose) * (1.0 - lips)
+    lod_fine = _lod(0.50, footprint_mm)
+    a_fine = skin.pores * lod_fine * (1.0 - 0.7 * nose) * (1.0 - lips)
     a_nose = skin.pores * _lod(0.30, footprint_mm) * nose
     a_big = skin.pores * _lod(0.90, footprint_mm) * (0.35 + 0.65 * torch.maximum(nose, regions.cheeks)) \
         * (1.0 - lips)
@@ -138,7 +139,7 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     cavity = (-h / 0.05).clamp(0.0, 1.0)
     # pores faded out by the LOD still darken the skin on average (about a tenth of a fully
     # resolved pore field's mean cavity, as a cell is mostly flat skin between openings)
-    unresolved = skin.pores * (1.0 - lips) * (1.0 - _lod(0.50, footprint_mm))
+    unresolved = skin.pores * (1.0 - lips) * (1.0 - lod_fine)
     cavity = torch.maximum(cavity, 0.08 * unresolved)
     return bump_from_gradient(n, g), cavity
 
