@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from .resample import downsample, upsample
+from .resample import downsample_blend, upsample
 
 __all__ = ["back_project"]
 
@@ -32,8 +32,5 @@ def back_project(
         raise ValueError(f"estimate {tuple(estimate.shape)} is not {factor}x small {tuple(small.shape)}")
     x = estimate
     for _ in range(iterations):
-        shrunk = downsample(x, factor, "bicubic")
-        if box_weight > 0.0:
-            shrunk = torch.lerp(shrunk, downsample(x, factor, "box"), box_weight)
-        x = x + step * upsample(small - shrunk, factor, "bicubic")
+        x = x + step * upsample(small - downsample_blend(x, factor, box_weight), factor, "bicubic")
     return x

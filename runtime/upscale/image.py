@@ -18,7 +18,7 @@ import torch
 from .back_projection import back_project
 from .detail import synthesise_detail
 from .filters import load_filters
-from .resample import upsample
+from .resample import ASSUMED_BOX_WEIGHT, upsample
 from .self_adapt import adapt_filters
 
 __all__ = ["upscale_image", "MODES", "FACTORS"]
@@ -62,7 +62,8 @@ def fidelity_estimate(small: torch.Tensor, factor: int) -> torch.Tensor:
         init = base + FILTER_WEIGHT * torch.cat(parts)
     else:
         init = base + FILTER_WEIGHT * bank.correction(small, factor, base)
-    return back_project(init, small, factor, iterations=BP_ITERATIONS, step=1.0, box_weight=0.5)
+    return back_project(init, small, factor, iterations=BP_ITERATIONS, step=1.0,
+                        box_weight=ASSUMED_BOX_WEIGHT)
 
 
 def _upscale_single(flat: torch.Tensor, factor: int, mode: str) -> torch.Tensor:

@@ -17,7 +17,11 @@ from functools import lru_cache
 import torch
 import torch.nn.functional as F
 
-__all__ = ["upsample", "downsample", "KERNELS"]
+__all__ = ["upsample", "downsample", "downsample_blend", "KERNELS", "ASSUMED_BOX_WEIGHT"]
+
+# How much box averaging the simulated shrink of a real image mixes into Pillow bicubic: the
+# true kernel is unknown, and the equal blend is the least-squares choice between the two.
+ASSUMED_BOX_WEIGHT = 0.5
 
 KERNELS = ("bicubic", "lanczos", "box", "bilinear")
 _SUPPORT = {"bicubic": 2.0, "lanczos": 3.0, "box": 0.5, "bilinear": 1.0}
@@ -116,3 +120,12 @@ def downsample(x: torch.Tensor, factor: int, kind: str = "bicubic") -> torch.Ten
     y = _along_last(x, lambda t: _down_1d(t, kind, factor))
     y = _along_last(y.transpose(2, 3), lambda t: _down_1d(t, kind, factor))
     return y.transpose(2, 3).contiguous()
+
+
+def downsample_blend(x: torch.Tensor, factor: int, box_weight: float) -> torch.Tensor:
+    """Shrink by ``factor`` with a blend of Pillow's bicubic (``box_weight`` 0) and box (1)
+    kernels: the simulated shrink of an image whose true kernel is unknown."""
+    shrunk = downsample(x, factor, "bicubic")
+    if box_weight > 0.0:
+        shrunk = torch.lerp(shrunk, downsample(x, factor, "box"), box_weight)
+    return shrunk

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 
 from .filters import TAPS, lr_windows, structure_classes
-from .resample import downsample, upsample
+from .resample import ASSUMED_BOX_WEIGHT, downsample_blend, upsample
 
 __all__ = ["adapt_filters", "PRIOR_SAMPLES", "MIN_SIDE"]
 
@@ -32,7 +32,7 @@ MAX_SAMPLES = 1 << 18   # larger inputs learn from every k-th row only (bounded 
 
 
 def _smaller_copy(y: torch.Tensor, scale: int) -> torch.Tensor:
-    z = torch.lerp(downsample(y, scale, "bicubic"), downsample(y, scale, "box"), 0.5)
+    z = downsample_blend(y, scale, ASSUMED_BOX_WEIGHT)
     return (z * 255.0).round() / 255.0
 
 
