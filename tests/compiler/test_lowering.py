@@ -30,9 +30,9 @@ def test_default_spec_values():
     assert (cam.focal_length_m, cam.f_number, cam.distance_m, cam.blades) == (0.085, 2.0, 0.75, 9)
     assert (cam.sensor_width_m, cam.sensor_height_m, cam.focus.target) == (0.036, 0.024, "eyes")
     assert [(l.name, l.kind, l.key, l.intensity) for l in shot.lights] == [
-        ("key", "area", True, 1.0), ("fill", "area", False, 0.25), ("rim", "spot", False, 0.5)]
+        ("key", "area", True, 1.0), ("fill", "area", False, pytest.approx(1 / 6)), ("rim", "spot", False, 0.5)]
     key = shot.lights[0]
-    assert math.degrees(key.azimuth_rad) == pytest.approx(40) and math.degrees(key.elevation_rad) == pytest.approx(30)
+    assert math.degrees(key.azimuth_rad) == pytest.approx(45) and math.degrees(key.elevation_rad) == pytest.approx(35)
     assert [p.op for p in shot.finish] == ["skin_enhance", "upscale", "grain", "white_balance", "tonemap"]
     assert shot.finish[3].temperature_k == 5600
     assert shot.finish[2].stock == "250D" and shot.finish[2].strength == 0.35
@@ -73,7 +73,7 @@ def test_set_every_documented_path(tmp_path):
     assert r.ok
     s = r.program.shots[0]
     assert s.camera.focal_length_m == 0.05 and s.seed == 7
-    assert s.lights[0].intensity == 0.5 and s.lights[1].intensity == 0.125  # fill: 1:4 of key
+    assert s.lights[0].intensity == 0.5 and s.lights[1].intensity == pytest.approx(0.5 / 6)  # fill: 1:6 of key
     assert s.finish[2].strength == 0.2 and (s.output.width, s.output.height) == (512, 640)
     assert s.character.skin.pores == 0.9
 

@@ -55,7 +55,7 @@ def test_example_spec_prompts_match_reviewed_files(programs, stem, target):
 def test_default_spec_prompt_says_what_the_spec_says(programs):
     result = render_prompt(programs["closeup"], target="sdxl")
     for words in ("85mm short telephoto lens", "f/2", "focus on the eyes",
-                  "soft key light 40° camera-right, above", "4:1 key-to-fill",
+                  "soft key light 45° camera-right, above", "6:1 key-to-fill",
                   "loop lighting", "Monk scale 5 medium skin tone", "warm undertone",
                   "hazel eyes", "fine Kodak Vision3 250D film grain"):
         assert words in result.positive.split(", ") or words in result.positive, words
