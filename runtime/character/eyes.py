@@ -3,6 +3,7 @@
 The eye's surface point is mapped to polar coordinates around its optical axis (the eyes look
 straight ahead, +z). The cornea is a glossy dielectric (IOR 1.376, F0 ≈ 0.025, GGX roughness
 0.02), so every light leaves a small catchlight; the iris is seen through it without refraction.
+The upper lid shades the top of the eye, and the inner corner is pink caruncle, not sclera.
 """
 
 from __future__ import annotations
@@ -81,11 +82,15 @@ def eye_albedo(character: CharacterIR, model: HeadModel, pts: torch.Tensor
     alb = alb * (1.0 - iris_w[:, None]) + iris * iris_w[:, None]
     pupil = ((PUPIL_RADIUS_M - r) / 0.00015).clamp(0.0, 1.0) * front
     alb = alb * (1.0 - pupil[:, None]) + 0.004 * pupil[:, None]
+    # the caruncle and plica: moist pink tissue filling the inner corner, not white sclera
+    car = ((-u_out - 0.0088) / 0.0020).clamp(0.0, 1.0)
+    car = car * car * (3.0 - 2.0 * car)
+    alb = alb * (1.0 - car[:, None]) + torch.tensor([0.50, 0.22, 0.21], device=dev) * car[:, None]
     # the upper lid and its lashes shade the top of the eye (an occlusion that any light
     # from above shares); the lower lid a little; the wet margin keeps a thin dark line
     top, bottom = model.lid_margins(u_out)
-    below_top = ((top - v) / 0.0030).clamp(0.0, 1.0)
-    above_bottom = ((v - bottom) / 0.0012).clamp(0.0, 1.0)
-    shade = (0.30 + 0.70 * below_top * (2.0 - below_top)) * (0.70 + 0.30 * above_bottom)
+    below_top = ((top - v) / 0.0040).clamp(0.0, 1.0)
+    above_bottom = ((v - bottom) / 0.0015).clamp(0.0, 1.0)
+    shade = (0.22 + 0.78 * below_top * (2.0 - below_top)) * (0.65 + 0.35 * above_bottom)
     alb = alb * shade[:, None]
     return alb.clamp(0.0, 1.0), iris_w

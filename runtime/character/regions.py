@@ -38,10 +38,16 @@ class FaceRegions:
         self.nose = (_smooth(0.021, 0.011, self.ax) * _smooth(0.012, 0.004, y)
                      * _smooth(ty - 0.016, ty - 0.006, y) * _smooth(0.012, 0.022, z))
         self.forehead = front * _smooth(0.026, 0.038, y) * _smooth(0.060, 0.040, self.ax)
+        self.nose_tip = _blob(pts, (0.0, ty, tz - 0.004), (0.011, 0.009, 0.010))
         self.tzone = torch.maximum(self.forehead, self.nose)
         ex = model.eye_x
         self.cheeks = _blob(torch.stack((self.ax, y, z), 1), (ex + 0.012, -0.030, 0.02), (0.020, 0.018, 0.03))
         self.ears = _smooth(0.064, 0.074, self.ax) * _smooth(-0.05, -0.03, y) * _smooth(0.04, 0.02, y)
+        lx, ly, lz = model.lips_center
+        # the chin's pad below the lips, and the jaw line / neck either side and below it
+        self.chin = _blob(torch.stack((self.ax, y, z), 1), (0.0, ly - 0.024, lz - 0.004), (0.012, 0.010, 0.02))
+        self.jaw = torch.maximum(_smooth(ly - 0.012, ly - 0.030, y) * _smooth(0.014, 0.030, self.ax),
+                                 _smooth(ly - 0.030, ly - 0.045, y))
         lip_d = model.lip_distance(pts)
         # the lips tuck back into the cheek at the corners: colour only where they come out
         # of the face, not where the lip shape lies just under the skin near the corners

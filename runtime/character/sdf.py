@@ -193,10 +193,10 @@ class HeadModel:
         d = smin(d, _ell(x, y, z, (0, -0.096 - chin, -0.001), (0.021, 0.0140, 0.0135)), 0.018)
         # eye sockets, then the lids: a ball around each eye with an almond opening
         d = _local(d, (ax, y, z), (ex - 0.03, -0.025, -0.01), (ex + 0.03, 0.025, 0.04),
-                   lambda dd, q: smax(dd, -_ell(*q, (ex, 0.003, 0.011), (0.017, 0.0115, 0.011)), 0.005),
+                   lambda dd, q: smax(dd, -_ell(*q, (ex - 0.003, 0.002, 0.011), (0.020, 0.0115, 0.011)), 0.005),
                    union=False)
         d = _local(d, (ax, y, z), (ex - 0.028, -0.027, -0.027), (ex + 0.028, 0.027, 0.027),
-                   lambda dd, q: smin(dd, self._lids(*q), 0.003))
+                   lambda dd, q: smin(dd, self._lids(*q), 0.008))
         # nose, lips, ears
         tx, ty, tz = self.nose_tip
         d = _local(d, (x, y, z), (-0.034, ty - 0.030, 0.0), (0.034, 0.024, tz + 0.012),
@@ -284,10 +284,15 @@ class HeadModel:
         (the eye opening's outline seen from the front; the outer corner sits higher)."""
         es = self.p("eye_size")
         u = u + EYE_OPENING_SHIFT_M                       # centre of the opening, not of the eye
-        s = (1.0 - (u / self.eye_half_width) ** 2).clamp_min(0.0)
+        w = self.eye_half_width
+        t = (u / w).clamp(-1.0, 1.0)
+        # almond: the upper lid peaks a little nasal of the pupil and falls in a long slope to
+        # the outer corner; the lower lid is flatter, lowest a little temporal of the pupil
+        su = (1.0 - ((t + 0.12) / (1.0 + 0.12 * t.sign())) ** 2).clamp_min(0.0)
+        sl = (1.0 - ((t - 0.10) / (1.0 - 0.10 * t.sign())) ** 2).clamp_min(0.0)
         tilt = 0.07 * u
-        top = 0.0043 * (1 + 0.16 * es) * s.sqrt() + tilt + 0.0004
-        bottom = -0.0040 * (1 + 0.10 * es) * s + tilt - 0.0004
+        top = 0.0046 * (1 + 0.06 * es) * su ** 0.75 + tilt
+        bottom = -0.0064 * (1 + 0.05 * es) * sl ** 0.9 + tilt
         return top, bottom
 
     def _lids(self, ax, y, z):

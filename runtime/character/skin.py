@@ -1,10 +1,12 @@
 """Skin, hair and cloth materials: albedo from the character's traits, specular parameters.
 
-Skin albedo starts from the tone's published swatch (``ToneIR.albedo_srgb``, decoded to linear),
-tilted by the undertone, then varies over the face like real skin: redness on cheeks, nose and
-ears (``skin.redness``), redder darker lips, 3D procedural freckles on cheeks and nose
-(``skin.freckles``), dark hair-like brows, low-frequency mottling, and a darkening in pores and
-lines (the cavity term from the micro-geometry).
+Skin albedo starts from the tone's published swatch (``ToneIR.albedo_srgb``, decoded to linear)
+moved to the hue of measured skin reflectance (see ``skin_base_albedo`` and ``_diffuse_base``),
+tilted by the undertone, then varies over the face like real skin: a flush on cheeks, nose tip,
+ears and chin (stronger with ``skin.redness``), darker cooler under-eyes, jaw line and neck,
+redder darker lips, 3D procedural freckles on cheeks and nose (``skin.freckles``), dark
+hair-like brows, low-frequency mottling, and a darkening in pores and lines (the cavity term
+from the micro-geometry).
 
 Specular follows d'Eon & Luebke's two-lobe skin model: Fresnel F0 = 0.028 (IOR ≈ 1.4), GGX
 lobes of roughness ≈ 0.3 and ≈ 0.55; oil (``skin.oil``, boosted on the T-zone) lowers both
@@ -24,8 +26,11 @@ from shotspec.runtime.color import srgb_to_linear
 __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
 
 SKIN_F0 = 0.028
-_SKIN_CHROMA = 1.15
-_BLOOD = (1.0, 0.84, 0.86)
+_SKIN_CHROMA = 1.7
+_BLOOD = (1.0, 0.80, 0.86)
+_GREEN_BLUE_POWER = 0.5
+_MAX_RED_GREEN = 2.2
+_LUMA = torch.tensor([0.2126, 0.7152, 0.0722])
 _UNDERTONE = {"warm": (1.03, 1.0, 0.90), "neutral": (1.0, 1.0, 1.0), "cool": (0.96, 1.0, 1.05)}
 
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
@@ -47,11 +52,57 @@ def cloth_albedo(seed: int, device) -> torch.Tensor:
     return torch.tensor(palette[min(int(r[0] * len(palette)), len(palette) - 1)], device=device)
 
 
-def skin_base_albedo(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) linear albedo of the character's tone swatch tilted by the undertone."""
+def _swatch_albedo(character: CharacterIR, device) -> torch.Tensor:
+    """(3,) linear colour of the tone, moved to the hue of measured skin (no undertone yet).
+
+    A scale swatch (Monk, Fitzpatrick) is a display colour, and a yellow one: its green/blue
+    ratio climbs past 2 from Monk 5 on, while measured skin reflectance stays near 1.4 at every
+    tone (the ColorChecker's light- and dark-skin patches: 1.37 and 1.46) — melanin darkens
+    blue more than green, but haemoglobin takes green back down. Rendered as albedo, such a
+    swatch reads as beige plaster. So blue is raised until green/blue is the swatch's raised to
+    ``_GREEN_BLUE_POWER`` (Monk 5: 1.70 → 1.30; the tones stay as much yellower than each other
+    as before, in proportion), at the swatch's luminance (the tones keep their lightness); a
+    colour given directly (``tone color``) is not corrected.
+    """
     tone = character.skin.tone
     base = srgb_to_linear(torch.tensor(tone.albedo_srgb, device=device, dtype=torch.float32))
-    return base * torch.tensor(_UNDERTONE[tone.undertone], device=device)
+    if tone.scale != "color":
+        lum = (base * _LUMA.to(device)).sum()
+        gb = (base[1] / base[2].clamp_min(1e-6)).clamp_min(1.0)
+        base = torch.stack((base[0], base[1], torch.maximum(base[2], base[1] / gb ** _GREEN_BLUE_POWER)))
+        base = base * (lum / (base * _LUMA.to(device)).sum())
+    return base
+
+
+def skin_base_albedo(character: CharacterIR, device) -> torch.Tensor:
+    """(3,) linear colour of the character's tone tilted by the undertone (what shows through
+    thinning hair)."""
+    tilt = torch.tensor(_UNDERTONE[character.skin.tone.undertone], device=device)
+    return _swatch_albedo(character, device) * tilt
+
+
+def _diffuse_base(character: CharacterIR, device) -> torch.Tensor:
+    """(3,) the diffuse albedo that the variation over the face modulates.
+
+    The swatch is a display colour of lit skin (surface sheen included, and compressed by
+    whatever rendered it); the diffuse albedo under it is more saturated in linear light and
+    redder (haemoglobin absorbs green): push chroma about the luminance and tilt towards red —
+    but never redder than measured skin (red/green ≤ ~2.2 even for deeply pigmented skin),
+    which the boost would pass on the already saturated dark swatches: there green and blue
+    are lifted back, at the same luminance. Then the undertone tilts it (after the push, which
+    would otherwise double a warm tilt into khaki). Red never ends above the tilted swatch's
+    own red: the push comes from green and blue, so a lit cheek's red channel does not clip
+    where the swatch's would not."""
+    swatch = _swatch_albedo(character, device)
+    luma = _LUMA.to(device)
+    lum = (swatch * luma).sum()
+    base = (lum + (swatch - lum) * _SKIN_CHROMA).clamp(0.0, 1.0) * torch.tensor(_BLOOD, device=device)
+    lum = (base * luma).sum()
+    lift = (base[0] / (base[1] * _MAX_RED_GREEN)).clamp_min(1.0)
+    base = base * torch.stack((torch.ones_like(lift), lift, lift))
+    tilt = torch.tensor(_UNDERTONE[character.skin.tone.undertone], device=device)
+    base = base * lum / (base * luma).sum() * tilt
+    return (base * (swatch[0] * tilt[0] / base[0]).clamp_max(1.0)).clamp(0.0, 1.0)
 
 
 def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tensor,
@@ -61,27 +112,27 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     dev = pts.device
     skin = character.skin
     seed = int(character.seed)
-    base = skin_base_albedo(character, dev)
-    # the swatch is a display colour of lit skin (surface sheen included); the diffuse albedo
-    # under it is more saturated in linear light and redder (haemoglobin absorbs green), so
-    # push chroma about the luminance and tilt towards red
-    lum = (base * torch.tensor([0.2126, 0.7152, 0.0722], device=dev)).sum()
-    base = (lum + (base - lum) * _SKIN_CHROMA).clamp(0.0, 1.0) * torch.tensor(_BLOOD, device=dev)
-    alb = base.expand(pts.shape[0], 3).clone()
+    alb = _diffuse_base(character, dev).expand(pts.shape[0], 3).clone()
     q = pts * 1000.0
     # mottling: blotchy melanin/haemoglobin variation at a few mm and a cm
     m1 = fbm(q / 9.0, seed + 701, octaves=3)
     m2 = fbm(q / 2.5, seed + 702, octaves=2)
     alb = alb * (1.0 + 0.10 * m1 + 0.05 * m2)[:, None]
-    # redness: cheeks, nose, ears; blotchy
-    red_w = (skin.redness * (0.9 * regions.cheeks + 0.8 * regions.nose + 0.7 * regions.ears)
+    # redness: cheeks, nose tip, ears, chin; blotchy. Everyone has some flush where the dermal
+    # capillaries are dense (weight 0.3 at redness 0); ``skin.redness`` adds to it
+    flush = (0.9 * regions.cheeks + 0.5 * regions.nose + 0.6 * regions.nose_tip + 0.8 * regions.ears
+             + 0.4 * regions.chin).clamp_max(1.0)
+    red_w = ((0.30 + 0.8 * skin.redness) * flush
              * (0.75 + 0.5 * value_noise(q / 4.0, seed + 703))).clamp(0.0, 1.0)
     red_w = red_w + 0.06 * skin.redness
-    alb = alb * (1.0 - red_w[:, None] * torch.tensor([0.0, 0.32, 0.26], device=dev))
-    # thin periorbital skin: the upper lid a little darker and pinker, a faint under-eye shadow
+    alb = alb * (1.0 - red_w[:, None] * torch.tensor([0.0, 0.36, 0.28], device=dev))
+    # thin periorbital skin: the upper lid a little darker and pinker, the under-eye hollow
+    # darker and cooler (the blue-purple of the vessels under thin skin)
     lid, under = regions.periorbital()
     alb = alb * (1.0 - lid[:, None] * torch.tensor([0.06, 0.14, 0.10], device=dev))
-    alb = alb * (1.0 - under[:, None] * torch.tensor([0.10, 0.12, 0.07], device=dev))
+    alb = alb * (1.0 - under[:, None] * torch.tensor([0.20, 0.17, 0.08], device=dev))
+    # the jaw line and neck carry less blood than the flushed mid-face: a little darker, cooler
+    alb = alb * (1.0 - regions.jaw[:, None] * torch.tensor([0.10, 0.07, 0.03], device=dev))
     # freckles: 3D cellular spots 0.7–1.8 mm across with ragged outlines, clustered by a
     # low-frequency density on the nose bridge and upper cheeks; melanin darkens blue most
     if skin.freckles > 0:
