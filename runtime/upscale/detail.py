@@ -31,7 +31,7 @@ from .filters import gauss_blur
 __all__ = ["synthesise_detail", "steepen_edges", "boost_band", "DETAIL_PARAMS", "REPROJECT_ITERATIONS"]
 
 # scale -> (edge steepening strength 0-1, its band-pass sigma in output px, band boost gain)
-DETAIL_PARAMS = {2: (0.0, 1.0, 0.75), 3: (0.6, 1.2, 0.25), 4: (1.0, 1.5, 0.1)}
+DETAIL_PARAMS = {2: (0.0, 1.0, 0.75), 3: (0.7, 1.2, 0.3), 4: (1.0, 1.5, 0.1)}
 # scale -> back-projection iterations after detail synthesis (0: none). At x2 the boosted band
 # lies partly below the input's Nyquist limit, where back-projection would undo it.
 REPROJECT_ITERATIONS = {2: 0, 3: 3, 4: 3}
