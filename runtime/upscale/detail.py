@@ -12,9 +12,13 @@ are shaped by the image itself, so they land where the original had them:
   restoring the contrast of fine texture that upsampling attenuated.
 
 At ×2 the estimate still holds most of the fine band, so the boost does the work; at ×3/×4 that
-band is empty and steepening generates it. Strengths per scale were set so that on photographs
-the high-frequency energy comes close to the original's while PSNR stays near bicubic's
-(docs/upscale.md has the measurements).
+band is empty and steepening generates it, and ``image.py`` then back-projects the result
+against the input (``REPROJECT_ITERATIONS``): the shock filter also shifts local means next to
+edges, an error below the input's Nyquist limit that back-projection removes, while the new
+frequencies above that limit are out of its reach and stay. On the benchmark photographs that
+re-projection turned a 0.7 dB loss into a small gain at the same high-frequency energy.
+Strengths per scale were set so that the high-frequency energy comes close to the original's
+while PSNR stays near bicubic's (docs/upscale.md has the measurements).
 """
 
 from __future__ import annotations
@@ -24,20 +28,32 @@ import torch.nn.functional as F
 
 from .filters import gauss_blur
 
-__all__ = ["synthesise_detail", "steepen_edges", "boost_band", "DETAIL_PARAMS"]
+__all__ = ["synthesise_detail", "steepen_edges", "boost_band", "DETAIL_PARAMS", "REPROJECT_ITERATIONS"]
 
 # scale -> (edge steepening strength 0-1, its band-pass sigma in output px, band boost gain)
-DETAIL_PARAMS = {2: (0.0, 1.0, 0.75), 3: (0.45, 1.1, 0.25), 4: (0.75, 1.5, 0.0)}
+DETAIL_PARAMS = {2: (0.0, 1.0, 0.75), 3: (0.75, 1.2, 0.3), 4: (1.0, 1.5, 0.1)}
+# scale -> back-projection iterations after detail synthesis (0: none). At x2 the boosted band
+# lies partly below the input's Nyquist limit, where back-projection would undo it.
+REPROJECT_ITERATIONS = {2: 0, 3: 3, 4: 3}
+# 3x3 range (start, width) over which edge steepening fades in. On the benchmark at x4 it cost
+# 0.05 of HF ratio and gained 0.12 dB, and removed contour banding inside soft gradients.
+EDGE_GATE = (0.04, 0.08)
 
 
 def steepen_edges(x: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
-    """Shock-filter step on ``(N, 1, H, W)``: pull towards the local max/min by ``strength``."""
+    """Shock-filter step on ``(N, 1, H, W)``: pull towards the local max/min by ``strength``.
+
+    Only real edges are steepened: the strength fades in as the 3×3 range grows from
+    ``EDGE_GATE[0]`` to ``EDGE_GATE[0] + EDGE_GATE[1]`` (0-1 units), so gentle shading and faint
+    texture are not terraced into contour bands.
+    """
     padded = F.pad(x, (1, 1, 1, 1), mode="replicate")
     hi = F.max_pool2d(padded, 3, 1)
     lo = -F.max_pool2d(-padded, 3, 1)
     smooth = gauss_blur(x, sigma)
     side = smooth - gauss_blur(smooth, sigma)          # > 0 on the bright side of an edge
-    return x + strength * (torch.where(side > 0, hi, lo) - x)
+    gate = ((hi - lo - EDGE_GATE[0]) / EDGE_GATE[1]).clamp(0, 1)
+    return x + strength * gate * (torch.where(side > 0, hi, lo) - x)
 
 
 def boost_band(x: torch.Tensor, gain: float, sigma: float = 0.8) -> torch.Tensor:

@@ -2,12 +2,15 @@
 
 In the spirit of RAISR (Romano, Isidoro & Milanfar 2017): every output pixel is classified by
 the local structure of a bicubic upsample — gradient orientation (16 bins), strength (3) and
-coherence (3), from the eigen-decomposition of the smoothed structure tensor — and by its
-sub-pixel phase (``scale²`` positions). Each class owns a linear filter over the 6×6 small-image
-neighbourhood (local mean removed) that predicts what bicubic upsampling got wrong. The filters
-are least-squares fits on procedurally generated images shrunk with both Pillow bicubic and box
-kernels (``bench/train_upscaler.py``), so they sharpen edges along their direction without
-assuming one particular shrinking kernel.
+coherence (3), from the eigen-decomposition of the smoothed structure tensor — by whether the
+small image is aliased there (2 bins, ``alias_ratio``) and by its sub-pixel phase (``scale²``
+positions). Each class owns a linear filter over the 6×6 small-image neighbourhood (local mean
+removed) that predicts what bicubic upsampling got wrong. The filters are least-squares fits on
+photographs shrunk with both Pillow bicubic and box kernels (``bench/train_upscaler.py``), so
+they sharpen edges along their direction without assuming one particular shrinking kernel. The
+aliasing bin gives pixels where fine stripes folded into near-Nyquist moiré (an area-shrunk
+striped shirt) filters of their own: sharpened like clean edges, moiré became wrong stripes (it
+put barbara's clothes, box-shrunk ×2, 0.17 dB below Lanczos; with the bin it is 0.09 dB above).
 
 Because each filter sees the image minus its local mean and is linear, a flat area gets exactly
 zero correction and scaling the image's contrast scales the correction (apart from the class
@@ -29,11 +32,12 @@ import torch.nn.functional as F
 
 from .resample import upsample
 
-__all__ = ["FilterBank", "load_filters", "gauss_blur", "structure_classes", "structure_features", "lr_windows", "WEIGHTS_PATH",
-           "ANGLES", "STRENGTHS", "COHERENCES", "TAPS", "SCALES"]
+__all__ = ["FilterBank", "load_filters", "gauss_blur", "structure_classes", "structure_features", "alias_ratio",
+           "lr_windows", "class_count", "WEIGHTS_PATH", "ANGLES", "STRENGTHS", "COHERENCES", "ALIAS_BINS", "TAPS",
+           "SCALES"]
 
 WEIGHTS_PATH = Path(__file__).with_name("upscaler_filters.npz")
-ANGLES, STRENGTHS, COHERENCES = 16, 3, 3
+ANGLES, STRENGTHS, COHERENCES, ALIAS_BINS = 16, 3, 3, 2
 WINDOW = 6                      # small-image taps per side
 TAPS = WINDOW * WINDOW
 SCALES = (2, 3, 4)
@@ -67,19 +71,45 @@ def structure_features(base: torch.Tensor, scale: int) -> tuple[torch.Tensor, to
     return angle, s1, coherence
 
 
-def structure_classes(base: torch.Tensor, scale: int, thresholds: torch.Tensor) -> torch.Tensor:
-    """Class index per output pixel (angle, strength, coherence, phase) → ``(N, 1, H, W)`` long.
+def alias_ratio(base: torch.Tensor, scale: int) -> torch.Tensor:
+    """Share of the small image's local energy near its Nyquist frequency, in [0, 1) → ``(N, 1, H, W)``.
 
-    ``thresholds`` holds 2 strength then 2 coherence bin edges (4 values).
+    Measured on the bicubic upsample ``base`` with differences ``scale`` pixels apart (one small
+    pixel): the second difference responds most at the Nyquist frequency, the central first
+    difference not at all there, so ``E[d²]/(E[d²] + E[d¹])`` is about 0.03 for a pattern at
+    0.1 cycles/pixel, 0.2 at 0.25 and 0.7 at 0.4 — high where stripes finer than the small grid
+    have folded into moiré.
+    """
+    s = scale
+    p = F.pad(base, (s, s, s, s), mode="replicate")
+    mid = p[..., s:-s, s:-s]
+    left, right = p[..., s:-s, :-2 * s], p[..., s:-s, 2 * s:]
+    up, down = p[..., :-2 * s, s:-s], p[..., 2 * s:, s:-s]
+    second = ((left - 2 * mid + right) / 4) ** 2 + ((up - 2 * mid + down) / 4) ** 2
+    first = ((right - left) / 2) ** 2 + ((down - up) / 2) ** 2
+    t = gauss_blur(torch.cat([second, first], 1), 0.75 * scale)
+    return t[:, :1] / (t[:, :1] + t[:, 1:] + 1e-10)
+
+
+def class_count(scale: int) -> int:
+    """Number of filter classes at ``scale``."""
+    return ALIAS_BINS * ANGLES * STRENGTHS * COHERENCES * scale * scale
+
+
+def structure_classes(base: torch.Tensor, scale: int, thresholds: torch.Tensor) -> torch.Tensor:
+    """Class index per output pixel (aliasing, angle, strength, coherence, phase) → ``(N, 1, H, W)`` long.
+
+    ``thresholds`` holds 2 strength, 2 coherence and ``ALIAS_BINS - 1`` aliasing bin edges.
     """
     angle, strength, coherence = structure_features(base, scale)
     s_bin = torch.bucketize(strength.contiguous(), thresholds[:2].contiguous())
     c_bin = torch.bucketize(coherence.contiguous(), thresholds[2:4].contiguous())
+    a_bin = torch.bucketize(alias_ratio(base, scale).contiguous(), thresholds[4:].contiguous())
     h, w = base.shape[-2:]
     py = (torch.arange(h, device=base.device) % scale).view(h, 1)
     px = (torch.arange(w, device=base.device) % scale).view(1, w)
     phase = py * scale + px
-    return ((angle * STRENGTHS + s_bin) * COHERENCES + c_bin) * (scale * scale) + phase
+    return (((a_bin * ANGLES + angle) * STRENGTHS + s_bin) * COHERENCES + c_bin) * (scale * scale) + phase
 
 
 def lr_windows(small: torch.Tensor, scale: int, rows: slice | None = None) -> torch.Tensor:
@@ -133,6 +163,12 @@ def _load(device: str, path: str) -> FilterBank:
     with np.load(path) as arrays:
         filters = {s: torch.from_numpy(arrays[f"filters{s}"].astype(np.float32)).to(device) for s in SCALES}
         thresholds = {s: torch.from_numpy(arrays[f"thresholds{s}"].astype(np.float32)).to(device) for s in SCALES}
+    for s in SCALES:
+        expected = ((class_count(s), TAPS), (4 + ALIAS_BINS - 1,))
+        if (tuple(filters[s].shape), tuple(thresholds[s].shape)) != expected:
+            raise ValueError(f"upscaler filters at {path} do not match this version (x{s}: filters "
+                             f"{tuple(filters[s].shape)}, thresholds {tuple(thresholds[s].shape)}); "
+                             "run bench/train_upscaler.py")
     return FilterBank(filters, thresholds)
 
 

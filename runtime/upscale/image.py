@@ -8,7 +8,7 @@ Pipeline (on the input's device, float32 inside, returned in the input's dtype):
      channels of a bicubic upsample (chroma stays bicubic: it has little detail and this avoids
      colour fringes); other channel counts are upscaled channel by channel;
   3. fidelity estimate (learned edge-adaptive filters + kernel-robust back-projection), then
-     (mode ``"detail"``) edge steepening and fine-band boost.
+     (mode ``"detail"``) edge steepening and fine-band boost, back-projected again at x3/x4.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from __future__ import annotations
 import torch
 
 from .back_projection import back_project
-from .detail import synthesise_detail
+from .detail import REPROJECT_ITERATIONS, synthesise_detail
 from .filters import load_filters
 from .resample import ASSUMED_BOX_WEIGHT, upsample
-from .self_adapt import adapt_filters
 
 __all__ = ["upscale_image", "MODES", "FACTORS"]
 
@@ -27,15 +26,10 @@ MODES = ("fidelity", "detail")
 FACTORS = (2, 3, 4)
 _LUMA_601 = (0.299, 0.587, 0.114)
 BP_ITERATIONS = 6
-# Half the filters' correction: on held-out procedural images (another seed) half strength beat
-# full at x4 (both kernels) and at x2 box-shrunk, losing 0.1 dB only at x2 bicubic-shrunk.
-FILTER_WEIGHT = 0.5
-# Scales whose filters are refitted on the input's own smaller copy (self_adapt.py); at x3/x4 the
-# smaller copy is too small and refitting lowered PSNR on the benchmark photographs.
-SELF_ADAPT_FACTORS = (2,)
-# The refit is pulled towards this fraction of the shipped filter (then FILTER_WEIGHT applies):
-# 0.5 kept barbara (box-shrunk x2) level with Lanczos, 0.75/1.0 put it 0.05/0.09 dB below.
-ADAPT_PRIOR_WEIGHT = 0.5
+# Share of the filters' correction applied, per factor. Full strength is the least-squares optimum
+# on the training photographs; at x3 it put one box-shrunk benchmark photograph (barbara's
+# striped clothes) 0.09 dB below Lanczos, 0.75 keeps every image above it (docs/upscale.md).
+FILTER_WEIGHT = {2: 1.0, 3: 0.75, 4: 1.0}
 
 
 def _compress(x: torch.Tensor) -> torch.Tensor:
@@ -49,19 +43,13 @@ def _expand(x: torch.Tensor) -> torch.Tensor:
 def fidelity_estimate(small: torch.Tensor, factor: int) -> torch.Tensor:
     """Best-PSNR upscale of single-channel ``(N, 1, H, W)`` → ``(N, 1, H*f, W*f)``.
 
-    Edge-adaptive learned filters (at x2 refitted on the image itself) give the initial estimate;
-    back-projection against an equal blend of the bicubic and box shrinking kernels then makes
-    it consistent with the input without betting on one kernel.
+    Edge-adaptive learned filters give the initial estimate; back-projection against an equal
+    blend of the bicubic and box shrinking kernels then makes it consistent with the input
+    without betting on one kernel.
     """
     bank = load_filters(small.device)
     base = upsample(small, factor, "bicubic")
-    if factor in SELF_ADAPT_FACTORS:
-        prior = ADAPT_PRIOR_WEIGHT * bank.filters[factor]
-        parts = [bank.correction(one, factor, one_base, adapt_filters(one, factor, prior, bank.thresholds[factor]))
-                 for one, one_base in zip(small.split(1), base.split(1))]
-        init = base + FILTER_WEIGHT * torch.cat(parts)
-    else:
-        init = base + FILTER_WEIGHT * bank.correction(small, factor, base)
+    init = base + FILTER_WEIGHT[factor] * bank.correction(small, factor, base)
     return back_project(init, small, factor, iterations=BP_ITERATIONS, step=1.0,
                         box_weight=ASSUMED_BOX_WEIGHT)
 
@@ -71,6 +59,9 @@ def _upscale_single(flat: torch.Tensor, factor: int, mode: str) -> torch.Tensor:
         out = fidelity_estimate(flat, factor)
         if mode == "detail":
             out = synthesise_detail(out, factor)
+            if REPROJECT_ITERATIONS[factor]:
+                out = back_project(out, flat, factor, iterations=REPROJECT_ITERATIONS[factor], step=1.0,
+                                   box_weight=ASSUMED_BOX_WEIGHT)
     return out
 
 
