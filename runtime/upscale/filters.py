@@ -137,15 +137,11 @@ class FilterBank:
     def __init__(self, filters: dict[int, torch.Tensor], thresholds: dict[int, torch.Tensor]):
         self.filters, self.thresholds = filters, thresholds
 
-    def correction(self, small: torch.Tensor, scale: int, base: torch.Tensor | None = None,
-                   filters: torch.Tensor | None = None) -> torch.Tensor:
-        """What to add to bicubic upsampling of ``small`` (N, 1, H, W) → ``(N, 1, H*s, W*s)``.
-
-        ``filters`` (classes, 36) replaces the bank's own for this call (per-image adaptation).
-        """
+    def correction(self, small: torch.Tensor, scale: int, base: torch.Tensor | None = None) -> torch.Tensor:
+        """What to add to bicubic upsampling of ``small`` (N, 1, H, W) → ``(N, 1, H*s, W*s)``."""
         if base is None:
             base = upsample(small, scale, "bicubic")
-        filt = (self.filters[scale] if filters is None else filters).to(small.dtype)
+        filt = self.filters[scale].to(small.dtype)
         classes = structure_classes(base, scale, self.thresholds[scale].to(small.dtype))
         out = torch.empty_like(base)
         for r in range(0, base.shape[-2], _STRIP):
