@@ -10,7 +10,7 @@ photographs shrunk with both Pillow bicubic and box kernels (``bench/train_upsca
 they sharpen edges along their direction without assuming one particular shrinking kernel. The
 aliasing bin gives pixels where fine stripes folded into near-Nyquist moiré (an area-shrunk
 striped shirt) filters of their own: sharpened like clean edges, moiré became wrong stripes (it
-put barbara's clothes, box-shrunk ×2, 0.17 dB below Lanczos; with the bin it is 0.09 dB above).
+put barbara's clothes, box-shrunk ×2, 0.17 dB below Lanczos; with the bin it is 0.06 dB above).
 
 Because each filter sees the image minus its local mean and is linear, a flat area gets exactly
 zero correction and scaling the image's contrast scales the correction (apart from the class
