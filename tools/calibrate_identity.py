@@ -43,16 +43,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from shotspec.compiler.ir import FACE_PARAMS, CameraIR, CharacterIR, FaceIR, LightIR, SkinIR, ToneIR
 from shotspec.compiler.tables import monk_albedo
 from shotspec.runtime.character import render_geometry, shade
-from shotspec.runtime.color import kelvin_to_rgb, linear_to_srgb
 from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import CALIBRATION_FILE, SHAPE_FEATURES, shape_features
 from shotspec.runtime.identity.freckles import freckle_statistic
-from shotspec.runtime.identity.photos import load_photo
+from shotspec.runtime.identity.photos import load_photo, save_render_as_photo
 from shotspec.runtime.identity.skin_params import skin_statistics, zone_mask
 
 SEED = 3
@@ -158,11 +156,8 @@ def calibrate_skin(log, workdir: Path, cam: CameraIR) -> dict:
 
 
 def photo(ch: CharacterIR, geo, rig: list[LightIR], cam: CameraIR, path: Path) -> torch.Tensor:
-    """Shade, white-balance to the key, write an 8-bit sRGB PNG, read it back as a photo."""
-    rgb = shade(geo, ch, rig, cam).rgb
-    wb = torch.tensor(kelvin_to_rgb(rig[0].temperature_k), dtype=rgb.dtype).view(1, 3, 1, 1)
-    s = linear_to_srgb((rgb / wb).clamp(0, 1))[0].permute(1, 2, 0).numpy()
-    Image.fromarray((s * 255.0 + 0.5).astype(np.uint8)).save(path)
+    """Shade, write it as an 8-bit photo white-balanced to the key, read it back as a photo."""
+    save_render_as_photo(shade(geo, ch, rig, cam).rgb, path, white_k=rig[0].temperature_k)
     return load_photo(path)[0]
 
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from shotspec.runtime.color import linear_to_srgb
 
 __all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
-           "blur_metric", "shadow_ratio", "srgb_luma", "PhotoLoadError"]
+           "blur_metric", "shadow_ratio", "srgb_luma", "save_render_as_photo", "PhotoLoadError"]
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr")
 WORK_SIDE = 320          # analysis resolution (long side, px)
@@ -71,6 +71,21 @@ def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
         lin = F.interpolate(lin, size=(max(1, round(h * scale)), max(1, round(w * scale))),
                             mode="area")
     return lin.contiguous(), (int(info.get("width", w)), int(info.get("height", h)))
+
+
+def save_render_as_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0, exposure: float = 1.0) -> None:
+    """Write a linear render ``(1, 3, H, W)`` the way a camera would store it: white-balanced to
+    ``white_k`` (the key light's colour temperature), scaled by ``exposure``, sRGB-encoded, 8-bit
+    PNG. Used to make identity photos of the procedural head (calibration and tests)."""
+    from PIL import Image  # noqa: PLC0415
+
+    from shotspec.runtime.color import kelvin_to_rgb  # noqa: PLC0415
+
+    if rgb.dim() != 4 or rgb.shape[:2] != (1, 3):
+        raise ValueError(f"expected a (1, 3, H, W) render, got {tuple(rgb.shape)}")
+    wb = torch.tensor(kelvin_to_rgb(white_k), dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
+    s = linear_to_srgb((rgb / wb * exposure).clamp(0, 1))[0].permute(1, 2, 0).cpu().numpy()
+    Image.fromarray((s * 255.0 + 0.5).astype(np.uint8)).save(path)
 
 
 def load_crop(path: Path, box: tuple[float, float, float, float], factor: float) -> torch.Tensor:

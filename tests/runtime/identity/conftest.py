@@ -10,15 +10,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
-from PIL import Image
 
 from shotspec.compiler.ir import FACE_PARAMS, CameraIR, CharacterIR, FaceIR, LightIR, SkinIR, ToneIR
 from shotspec.compiler.tables import monk_albedo
 from shotspec.runtime.character import render_geometry, shade
-from shotspec.runtime.color import kelvin_to_rgb, linear_to_srgb
+from shotspec.runtime.identity.photos import save_render_as_photo
 
 
 WIDTH, HEIGHT, DISTANCE_M = 96, 120, 0.45
@@ -48,11 +45,7 @@ def person(tone: float = 4.0, undertone: str = "warm", redness: float = 0.4,
                                    freckles=freckles))
 
 
-def save_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0, exposure: float = 1.0) -> None:
-    """Linear (1, 3, H, W) → white-balanced, sRGB-encoded 8-bit PNG."""
-    wb = torch.tensor(kelvin_to_rgb(white_k), dtype=rgb.dtype).view(1, 3, 1, 1)
-    s = linear_to_srgb((rgb / wb * exposure).clamp(0, 1))[0].permute(1, 2, 0).numpy()
-    Image.fromarray((s * 255.0 + 0.5).astype(np.uint8)).save(path)
+save_photo = save_render_as_photo     # linear (1, 3, H, W) → white-balanced 8-bit sRGB PNG
 
 
 def camera(yaw: float = 0.0, pitch: float = 0.0) -> CameraIR:
@@ -87,5 +80,5 @@ def rendered_photos(tmp_path_factory):
     out = render_set(person(**TRUTH), folder)
     out["folder"] = folder
     out["character"] = person(**TRUTH)
-    out.update(truth=TRUTH, camera=camera, save_photo=save_photo)
+    out.update(truth=TRUTH, camera=camera, save_photo=save_photo, person=person, rigs=RIGS)
     return out

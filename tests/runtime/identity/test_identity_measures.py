@@ -122,23 +122,22 @@ def freckle_photos(tmp_path_factory, rendered_photos):
     """The closed-loop person (another seed than the calibration's) with a wide mouth and a
     narrow jaw, front view at 256×320 (not a calibration size), shaded with 0, 0.35 and 0.8
     freckles under the test set's third rig; one folder per value."""
-    import sys
     from pathlib import Path
 
     from shotspec.runtime.character import render_geometry, shade
 
-    conftest = sys.modules[rendered_photos["save_photo"].__module__]
+    person, save_photo = rendered_photos["person"], rendered_photos["save_photo"]
     truth = dict(rendered_photos["truth"], mouth_width=0.5, jaw_width=-0.5)
     cam = rendered_photos["camera"]()
-    geo = render_geometry(conftest.person(**truth), cam, *FRECKLE_SIZE)
+    geo = render_geometry(person(**truth), cam, *FRECKLE_SIZE)
     root = Path(tmp_path_factory.mktemp("freckles"))
     out = {}
     for level in (0.0, 0.35, 0.8):
-        ch = conftest.person(**truth, freckles=level)
-        rig = conftest.RIGS[2]
+        ch = person(**truth, freckles=level)
+        rig = rendered_photos["rigs"][2]
         folder = root / f"f{level}"
         folder.mkdir()
-        conftest.save_photo(shade(geo, ch, list(rig), cam).rgb, folder / "front.png",
+        save_photo(shade(geo, ch, list(rig), cam).rgb, folder / "front.png",
                             white_k=rig[0].temperature_k)
         out[level] = folder
     out["truth"] = truth
@@ -203,3 +202,18 @@ def test_mediapipe_face_mesh_agrees_with_the_fallback_on_renders(rendered_photos
         tol = MEDIAPIPE_TOLERANCE[key]
         assert abs(got_mp[key] - got_fb[key]) <= tol, (key, got_mp, got_fb)
         assert abs(got_mp[key] - truth[key]) <= tol, (key, got_mp)
+
+
+def test_render_saved_as_photo_is_white_balanced_srgb(tmp_path):
+    from PIL import Image
+
+    from shotspec.runtime.color import kelvin_to_rgb
+    from shotspec.runtime.identity.photos import save_render_as_photo
+
+    # a grey card lit by a 3200 K key comes out neutral when balanced for 3200 K
+    card = torch.tensor(kelvin_to_rgb(3200.0)).view(1, 3, 1, 1) * 0.18
+    save_render_as_photo(card.expand(1, 3, 4, 4).contiguous(), tmp_path / "card.png", white_k=3200.0)
+    px = np.asarray(Image.open(tmp_path / "card.png"))[0, 0]
+    assert px.tolist() == [118, 118, 118]          # sRGB encoding of linear 0.18
+    with pytest.raises(ValueError, match=r"\(1, 3, H, W\)"):
+        save_render_as_photo(torch.zeros(3, 4, 4), tmp_path / "bad.png")
