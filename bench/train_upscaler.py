@@ -42,8 +42,7 @@ import torch
 from PIL import Image
 
 from shotspec.runtime.upscale.filters import (
-    ALIAS_BINS, ANGLES, COHERENCES, SCALES, STRENGTHS, TAPS, WEIGHTS_PATH, alias_ratio, lr_windows,
-    structure_classes, structure_features,
+    SCALES, TAPS, WEIGHTS_PATH, alias_ratio, class_count, lr_windows, structure_classes, structure_features,
 )
 from shotspec.runtime.upscale.resample import downsample, upsample
 
@@ -169,7 +168,7 @@ def _add_normal_equations(q, v, counts, a, r, c) -> None:
 
 def accumulate(images: list[torch.Tensor], scale: int, thresholds: torch.Tensor, group: int = 30):
     """Per-class normal equations ``Q = sum a a^T``, ``V = sum a r`` for each kernel."""
-    n_classes = ALIAS_BINS * ANGLES * STRENGTHS * COHERENCES * scale * scale
+    n_classes = class_count(scale)
     q = {k: torch.zeros(n_classes, TAPS, TAPS, dtype=torch.float64) for k in KERNELS}
     v = {k: torch.zeros(n_classes, TAPS, dtype=torch.float64) for k in KERNELS}
     counts = torch.zeros(n_classes, dtype=torch.float64)

@@ -41,11 +41,12 @@ class FaceRegions:
         self.nose_tip = _blob(pts, (0.0, ty, tz - 0.004), (0.011, 0.009, 0.010))
         self.tzone = torch.maximum(self.forehead, self.nose)
         ex = model.eye_x
-        self.cheeks = _blob(torch.stack((self.ax, y, z), 1), (ex + 0.012, -0.030, 0.02), (0.020, 0.018, 0.03))
+        mirrored = torch.stack((self.ax, y, z), 1)     # both halves of the face on the +x side
+        self.cheeks = _blob(mirrored, (ex + 0.012, -0.030, 0.02), (0.020, 0.018, 0.03))
         self.ears = _smooth(0.064, 0.074, self.ax) * _smooth(-0.05, -0.03, y) * _smooth(0.04, 0.02, y)
-        lx, ly, lz = model.lips_center
+        _, ly, lz = model.lips_center
         # the chin's pad below the lips, and the jaw line / neck either side and below it
-        self.chin = _blob(torch.stack((self.ax, y, z), 1), (0.0, ly - 0.024, lz - 0.004), (0.012, 0.010, 0.02))
+        self.chin = _blob(mirrored, (0.0, ly - 0.024, lz - 0.004), (0.012, 0.010, 0.02))
         self.jaw = torch.maximum(_smooth(ly - 0.012, ly - 0.030, y) * _smooth(0.014, 0.030, self.ax),
                                  _smooth(ly - 0.030, ly - 0.045, y))
         lip_d = model.lip_distance(pts)
@@ -54,7 +55,7 @@ class FaceRegions:
         corners = _smooth(model.upper_lip_half_width, 0.0200 * model.mouth_scale, self.ax)
         self.lips = _smooth(0.0012, 0.0003, lip_d) * corners
         self.lip_border = (torch.exp(-((lip_d - 0.0016) / 0.0005) ** 2) * corners
-                           * _smooth(-0.002, 0.002, z - model.lips_center[2] + 0.012))
+                           * _smooth(-0.002, 0.002, z - lz + 0.012))
         # fine hairs just below the hairline, broken into strands (0 … ~0.8)
         above = model.hairline(x, y, z)
         near = _smooth(-0.006, 0.0, above)
