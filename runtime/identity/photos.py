@@ -52,24 +52,35 @@ def list_photos(folder: Path) -> list[Path]:
                   if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
 
 
-def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
-    """Decode a photo → (linear RGB (1, 3, h, w) at the working size, original (width, height)).
-
-    Uses ``shotspec.runtime.io.read_image`` (EXIF orientation applied; 8/16-bit files decoded
-    from sRGB, EXR and float TIFF taken as linear), then area-averages in linear light.
-    """
+def _read_linear(path: Path) -> tuple[torch.Tensor, dict]:
+    """Decode a photo to linear RGB (1, 3, H, W) float32 at full size, non-finite values made
+    safe; a file that cannot be read is a :class:`PhotoLoadError`."""
     from shotspec.runtime.io import ImageError, read_image  # noqa: PLC0415
 
     try:
         lin, info = read_image(path)
     except ImageError as exc:
         raise PhotoLoadError(f"cannot read the image: {exc.message}") from None
-    lin = torch.nan_to_num(lin.float(), nan=0.0, posinf=1.0, neginf=0.0).clamp_min(0.0)
+    return torch.nan_to_num(lin.float(), nan=0.0, posinf=1.0, neginf=0.0).clamp_min(0.0), info
+
+
+def _area_scaled(lin: torch.Tensor, scale: float) -> torch.Tensor:
+    """``lin`` area-averaged by ``scale`` (< 1) in linear light."""
+    h, w = lin.shape[-2:]
+    return F.interpolate(lin, size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
+
+
+def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Decode a photo → (linear RGB (1, 3, h, w) at the working size, original (width, height)).
+
+    Uses ``shotspec.runtime.io.read_image`` (EXIF orientation applied; 8/16-bit files decoded
+    from sRGB, EXR and float TIFF taken as linear), then area-averages in linear light.
+    """
+    lin, info = _read_linear(path)
     h, w = lin.shape[-2:]
     scale = min(1.0, WORK_SIDE / max(h, w))
     if scale < 1.0:
-        lin = F.interpolate(lin, size=(max(1, round(h * scale)), max(1, round(w * scale))),
-                            mode="area")
+        lin = _area_scaled(lin, scale)
     return lin.contiguous(), (int(info.get("width", w)), int(info.get("height", h)))
 
 
@@ -91,22 +102,14 @@ def save_render_as_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0,
 def load_crop(path: Path, box: tuple[float, float, float, float], factor: float) -> torch.Tensor:
     """The part ``box`` (x0, y0, x1, y1 in the photo's own pixels) of a photo, linear RGB
     (1, 3, h, w), area-resampled by ``factor`` (≤ 1). For measurements that need more pixels
-    than the working size keeps (freckles), without decoding twice at full size in memory."""
-    from shotspec.runtime.io import ImageError, read_image  # noqa: PLC0415
-
-    try:
-        lin, _ = read_image(path)
-    except ImageError as exc:
-        raise PhotoLoadError(f"cannot read the image: {exc.message}") from None
+    than the working size keeps (freckles)."""
+    lin, _ = _read_linear(path)
     h, w = lin.shape[-2:]
     x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
     x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
-    crop = torch.nan_to_num(lin[..., y0:y1, x0:x1].float(), nan=0.0, posinf=1.0,
-                            neginf=0.0).clamp_min(0.0)
+    crop = lin[..., y0:y1, x0:x1]
     if factor < 1.0:
-        ch, cw = crop.shape[-2:]
-        crop = F.interpolate(crop, size=(max(1, round(ch * factor)), max(1, round(cw * factor))),
-                             mode="area")
+        crop = _area_scaled(crop, factor)
     return crop.contiguous()
 
 
