@@ -21,7 +21,7 @@ from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.character.face_params import trait_draws
 from shotspec.runtime.character.noise import cell_feature, fbm, value_noise
 from shotspec.runtime.character.regions import FaceRegions
-from shotspec.runtime.color import srgb_to_linear
+from shotspec.runtime.color import LUMA_REC709, srgb_to_linear
 
 __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
 
@@ -30,7 +30,7 @@ _SKIN_CHROMA = 1.7
 _BLOOD = (1.0, 0.80, 0.86)
 _GREEN_BLUE_POWER = 0.5
 _MAX_RED_GREEN = 2.2
-_LUMA = torch.tensor([0.2126, 0.7152, 0.0722])
+_LUMA = torch.tensor(LUMA_REC709)
 _UNDERTONE = {"warm": (1.03, 1.0, 0.90), "neutral": (1.0, 1.0, 1.0), "cool": (0.96, 1.0, 1.05)}
 
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from shotspec.runtime.enhance.face_landmarks import mediapipe_available
 
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.runtime.color import LUMA_REC709, linear_to_srgb
 from shotspec.runtime.enhance.regions import label_regions, regions
 
 __all__ = ["FaceFind", "Landmarks", "find_face", "skin_candidates", "mediapipe_available"]
@@ -95,7 +95,7 @@ def skin_candidates(srgb: np.ndarray) -> np.ndarray:
     r, g, b = srgb[..., 0], srgb[..., 1], srgb[..., 2]
     mx, mn = srgb.max(-1), srgb.min(-1)
     sat = (mx - mn) / np.maximum(mx, 1e-6)
-    luma = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    luma = LUMA_REC709[0] * r + LUMA_REC709[1] * g + LUMA_REC709[2] * b
     return ((r >= g * 0.98) & (g >= b * 0.85) & (r > b * 1.05) & (sat > 0.07) & (sat < 0.8)
             & (luma > 0.035) & (mx < 0.995))
 
@@ -145,7 +145,7 @@ def _skin_model(srgb: np.ndarray, seed: np.ndarray) -> np.ndarray:
     eps = 1.5e-2
     u = np.log((srgb[..., 0] + eps) / (srgb[..., 1] + eps))
     v = np.log((srgb[..., 2] + eps) / (srgb[..., 1] + eps))
-    ell = np.log(srgb @ np.array([0.2126, 0.7152, 0.0722]) + eps)
+    ell = np.log(srgb @ np.asarray(LUMA_REC709) + eps)
     feats = np.stack([u, v, ell], -1)
     s = feats[seed]
     floor = np.diag([2.5e-4, 2.5e-4, 1.0e-2])   # brightness: a key-lit cheek vs the shadow side
@@ -230,7 +230,7 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
                         bbox: tuple[int, int, int, int]) -> Landmarks | None:
     x0, y0, x1, y1 = bbox
     fw, fh = x1 - x0, y1 - y0
-    luma = srgb @ np.array([0.2126, 0.7152, 0.0722])
+    luma = srgb @ np.asarray(LUMA_REC709)
     ref = np.median(luma[skin])
     dark = region & ~skin & (luma < EYE_DARKNESS * ref)
     blobs = []

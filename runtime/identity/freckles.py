@@ -30,6 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from shotspec.runtime.color import luminance
 from shotspec.runtime.enhance.regions import label_regions, regions
 
 __all__ = ["FreckleSample", "freckle_statistic", "freckles_from_statistic", "IPD_MM",
@@ -84,7 +85,7 @@ def freckle_statistic(rgb: torch.Tensor, zone: np.ndarray, ipd_px: float,
         small = [r.label for r in regions(holes, n_holes) if r.area <= hi]
         zone = zone | np.isin(holes, small)
     lin = rgb.double().cpu().clamp_min(1e-5)
-    ell = torch.log(0.2126 * lin[:, 0:1] + 0.7152 * lin[:, 1:2] + 0.0722 * lin[:, 2:3])
+    ell = torch.log(luminance(lin))
     chroma = torch.log(lin[:, 2:3]) - torch.log(lin[:, 1:2])
     m = torch.from_numpy(zone.astype(np.float64))[None, None]
     k = max(3, int(round(BASELINE_MM / mm)) | 1)

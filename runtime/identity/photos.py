@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.runtime.color import linear_to_srgb, luminance
 
 __all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
            "blur_metric", "shadow_ratio", "srgb_luma", "save_render_as_photo", "PhotoLoadError"]
@@ -117,7 +117,7 @@ def srgb_luma(rgb: torch.Tensor) -> torch.Tensor:
     """Display luma (1, 1, H, W) in 0–1 of linear ``rgb`` (1, 3, H, W): Rec.709 weights on
     sRGB-encoded values, the quantity exposure thresholds are stated in."""
     s = linear_to_srgb(rgb.clamp(0.0, 1.0))
-    return 0.2126 * s[:, 0:1] + 0.7152 * s[:, 1:2] + 0.0722 * s[:, 2:3]
+    return luminance(s)
 
 
 def _box(x: torch.Tensor, k: int, dim: int) -> torch.Tensor:
@@ -161,7 +161,7 @@ def shadow_ratio(rgb: torch.Tensor, mask: torch.Tensor, face_px: float) -> float
     of the face width (pores and freckles do not count, shadows do)."""
     if rgb.shape[:2] != (1, 3):
         raise ValueError(f"rgb must be (1, 3, H, W), got {tuple(rgb.shape)}")
-    lum = 0.2126 * rgb[:, 0:1] + 0.7152 * rgb[:, 1:2] + 0.0722 * rgb[:, 2:3]
+    lum = luminance(rgb)
     k = max(3, int(round(face_px * 0.06)) | 1)
     mask = mask.to(lum.device)
     m = mask.to(lum.dtype)

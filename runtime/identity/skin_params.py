@@ -35,7 +35,7 @@ import torch
 
 from shotspec.compiler.identity_file import monk_position
 from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.runtime.color import LUMA_REC709, linear_to_srgb
 from shotspec.runtime.identity.face_finder import FaceFind
 from shotspec.runtime.identity.face_shape import load_calibration
 
@@ -118,7 +118,7 @@ def skin_statistics(rgb: torch.Tensor, face: FaceFind) -> SkinStatistics | None:
         return None
     lin = rgb[0].permute(1, 2, 0).cpu().numpy().astype(np.float64)
     px = lin[zone]
-    lum = px @ np.array([0.2126, 0.7152, 0.0722])
+    lum = px @ np.asarray(LUMA_REC709)
     lo, hi = np.percentile(lum, LIT_PERCENTILES)
     lit = px[(lum >= lo) & (lum <= hi)].mean(0)
     srgb = np.asarray(linear_to_srgb(np.clip(lit, 0.0, 1.0)), dtype=np.float64)
