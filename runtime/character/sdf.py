@@ -204,6 +204,8 @@ class HeadModel:
         lx, ly, lz = self.lips_center
         d = _local(d, (x, y, z), (-0.042, ly - 0.030, lz - 0.036), (0.042, ty + 0.004, lz + 0.016),
                    lambda dd, q: self._mouth(dd, *q))
+        # the hair grows on this scalp (the ears stay bare)
+        scalp = d
         ecx, ecy, ecz = self.ear_center
         d = _local(d, (ax, y, z), (ecx - 0.040, ecy - 0.052, ecz - 0.045),
                    (ecx + 0.040, ecy + 0.052, ecz + 0.045), lambda dd, q: smin(dd, self._ears(*q), 0.007))
@@ -221,7 +223,7 @@ class HeadModel:
                      lambda dd, q: smin(_sph(*q, (ex, 0, 0), self.eye_radius),
                                         _sph(*q, (ex - 0.0056 * self.gaze[0], 0, 0.0056 * self.gaze[1]),
                                              0.0080), 0.0010))
-        hair = self._hair(x, y, z, hw, hh)
+        hair = self._hair(x, y, z, scalp)
         out = {"skin": d, "eye": eye, "hair": hair}
         if cloth:
             out["cloth"] = _local(torch.full_like(d, 1.0), (x, y, z), (-0.40, -0.80, -0.30),
@@ -389,29 +391,35 @@ class HeadModel:
         f = az - i
         table = torch.tensor(_HAIRLINE, device=x.device, dtype=x.dtype)
         ii = i.long()
-        h = table[ii] * (1.0 - f) + table[ii + 1] * f
+        # Catmull-Rom through the table (ends mirrored): no kinks for the hair shell to crease at
+        p0 = table[(ii - 1).abs()]
+        p1, p2 = table[ii], table[ii + 1]
+        p3 = table[torch.where(ii + 2 < len(_HAIRLINE), ii + 2, 2 * len(_HAIRLINE) - 4 - ii)]
+        h = p1 + 0.5 * f * (p2 - p0 + f * (2 * p0 - 5 * p1 + 4 * p2 - p3 + f * (3 * (p1 - p2) + p3 - p0)))
         return y - h * self.p_hh
 
     @property
     def p_hh(self) -> float:
         return 1 + 0.045 * self.p("head_height")
 
-    def _hair(self, x, y, z, hw, hh):
-        """A short cut: ~16 mm on top, ~6 mm at the sides, thinning to ~1 mm at the
-        hairline over 24 mm instead of ending in a step; soft clumps (14 mm, and 5 mm on top) break up
-        the silhouette so it never reads as a cap."""
-        cran = _ell(x, y, z, (0, 0.026 * hh, -0.075), (0.074 * hw, 0.091 * hh, 0.097))
-        out = cran - 0.026
+    def _hair(self, x, y, z, scalp):
+        """A short cut on the ``scalp`` (the skin field without the ears): ~16 mm on top, ~6 mm
+        at the sides, thinning to ~1 mm at the hairline over 24 mm instead of ending in a step;
+        soft clumps (14 mm, and 5 mm on top) break up the silhouette so it never reads as a cap.
+        Following the skin field (not a cranium ellipsoid) keeps the hair lying on the forehead
+        and temples right down to the hairline, with no ledge where the brow bulges."""
+        out = scalp - 0.026
         # well below the hairline the cut-off plane bounds the hair: skip the noisy part there
         below = -self._hairline_table(x, y, z) - 0.0036
         out = torch.maximum(out, below * 0.45 * 0.8 - 0.0005)
-        idx = ((cran < 0.03) & (below < 0.012)).nonzero()[:, 0]
+        idx = ((scalp < 0.03) & (below < 0.012)).nonzero()[:, 0]
         if idx.numel():
-            xs, ys, zs, cs = x[idx], y[idx], z[idx], cran[idx]
+            xs, ys, zs, cs = x[idx], y[idx], z[idx], scalp[idx]
             above = self.hairline(xs, ys, zs)
-            grow = (above / 0.024).clamp(0.0, 1.0)
+            grow = (above / 0.045).clamp(0.0, 1.0)
+            grow = grow * grow * (3.0 - 2.0 * grow)
             top = (ys / 0.09).clamp(0.0, 1.0)
-            thick = 0.0010 + (0.0055 + 0.0095 * top) * grow
+            thick = 0.0008 + (0.0045 + 0.0105 * top) * grow
             cl = ((grow > 0) & (cs > -0.012)).nonzero()[:, 0]
             if cl.numel():
                 q = torch.stack((xs[cl], ys[cl], zs[cl]), dim=1) * (1000.0 / 14.0)
@@ -427,7 +435,10 @@ class HeadModel:
         chest = _ell(x, y, z, (0, -0.34, -0.050), (0.160, 0.150, 0.110))
         sh = _cap(ax, y, z, (0.05, -0.222, -0.062), (0.180, -0.255, -0.068), 0.050, 0.056)
         collar = _cap(x, y, z * 1.1, (0, -0.192, -0.066), (0, -0.29, -0.058), 0.058, 0.061) / 1.1
-        return smin(smin(chest, sh, 0.05), collar, 0.02)
+        # trapezius: the slope from the side of the neck out to the shoulder, so the shoulders
+        # rise into the neck instead of meeting it at a flat ledge
+        trap = _cap(ax, y, z, (0.040, -0.172, -0.080), (0.150, -0.222, -0.070), 0.022, 0.034)
+        return smin(smin(smin(chest, sh, 0.05), collar, 0.02), trap, 0.03)
 
     def head_distance(self, pts: torch.Tensor) -> torch.Tensor:
         parts = self.parts(pts, cloth=False)

@@ -20,6 +20,7 @@ from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.character.eyes import CORNEA_F0, CORNEA_ROUGHNESS, SCLERA_ROUGHNESS, eye_albedo
 from shotspec.runtime.character.face_params import DEFAULT_CHARACTER
 from shotspec.runtime.character.geometry import head_model, trace_rays
+from shotspec.runtime.character.noise import value_noise
 from shotspec.runtime.character.lights import RigLight, ambient_occlusion, rig, soft_shadow
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.character.sdf import REGION
@@ -67,7 +68,7 @@ def kajiya_kay(t: torch.Tensor, v: torch.Tensor, l: torch.Tensor, n: torch.Tenso
     h = torch.nn.functional.normalize(v + l, dim=1)
     ndl = (n * l).sum(1).clamp_min(0.0)
     out = torch.zeros_like(albedo)
-    for shift, power, amp, tint in ((-0.08, 90.0, 0.10, None), (0.10, 22.0, 0.18, albedo)):
+    for shift, power, amp, tint in ((-0.08, 60.0, 0.05, None), (0.10, 22.0, 0.18, albedo)):
         ts = torch.nn.functional.normalize(t + shift * n, dim=1)
         th = (ts * h).sum(1)
         lobe = (1.0 - th * th).clamp_min(0.0) ** (0.5 * power) * amp * ndl
@@ -142,15 +143,20 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
     if h_sel.numel():
         cav = cavity[h_sel]
         ph = p[h_sel]
-        # strands: darker in the gaps; near the hairline the skin shows through
+        # strands: darker in the gaps; near the hairline the skin shows through between
+        # strand-sized tufts (0.4 mm across, 3 mm along) that thin out over ~10 mm
         above = model.hairline(ph[:, 0], ph[:, 1], ph[:, 2])
-        thin = (1.0 - (above / 0.008).clamp(0.0, 1.0)) * 0.55
+        tufts = value_noise(ph * torch.tensor([2500.0, 330.0, 2500.0], device=dev), seed + 913)
+        density = (above / 0.010).clamp(0.0, 1.0)
+        thin = (1.0 - (1.6 * density - 0.2 + 0.9 * (tufts - 0.5)).clamp(0.0, 1.0)) * 0.8
         base = hair_albedo(seed, dev) * (1.0 - 0.6 * cav)[:, None]
         skin_c = skin_base_albedo(character, dev)
         alb[h_sel] = base * (1.0 - thin)[:, None] + skin_c * thin[:, None]
         w1[h_sel], w2[h_sel] = 0.0, 0.0
         f0[h_sel] = 0.046
-        tangent = hair_tangents(ph, n[h_sel])
+        # strand directions from the smooth shell, tilted by a third of the strand bump: the
+        # highlight breaks up along the strands without sparkling on every sample
+        tangent = hair_tangents(ph, torch.nn.functional.normalize(ng[h_sel] + 0.35 * (n[h_sel] - ng[h_sel]), dim=1))
         hair_dim = (1.0 - 0.7 * cav) * (1.0 - thin)
     c_sel = (reg == REGION["cloth"]).nonzero()[:, 0]
     if c_sel.numel():

@@ -1,7 +1,7 @@
 """Skin, hair and cloth materials: albedo from the character's traits, specular parameters.
 
 Skin albedo starts from the tone's published swatch (``ToneIR.albedo_srgb``, decoded to linear)
-moved to the hue of measured skin reflectance (see ``skin_base_albedo`` and ``_diffuse_base``),
+moved to the hue of measured skin reflectance (see ``_swatch_albedo`` and ``skin_base_albedo``),
 tilted by the undertone, then varies over the face like real skin: a flush on cheeks, nose tip,
 ears and chin (stronger with ``skin.redness``), darker cooler under-eyes, jaw line and neck,
 redder darker lips, 3D procedural freckles on cheeks and nose (``skin.freckles``), dark
@@ -75,14 +75,8 @@ def _swatch_albedo(character: CharacterIR, device) -> torch.Tensor:
 
 
 def skin_base_albedo(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) linear colour of the character's tone tilted by the undertone (what shows through
-    thinning hair)."""
-    tilt = torch.tensor(_UNDERTONE[character.skin.tone.undertone], device=device)
-    return _swatch_albedo(character, device) * tilt
-
-
-def _diffuse_base(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) the diffuse albedo that the variation over the face modulates.
+    """(3,) the diffuse albedo that the variation over the face modulates (and that shows
+    through thinning hair at the hairline).
 
     The swatch is a display colour of lit skin (surface sheen included, and compressed by
     whatever rendered it); the diffuse albedo under it is more saturated in linear light and
@@ -112,7 +106,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     dev = pts.device
     skin = character.skin
     seed = int(character.seed)
-    alb = _diffuse_base(character, dev).expand(pts.shape[0], 3).clone()
+    alb = skin_base_albedo(character, dev).expand(pts.shape[0], 3).clone()
     q = pts * 1000.0
     # mottling: blotchy melanin/haemoglobin variation at a few mm and a cm
     m1 = fbm(q / 9.0, seed + 701, octaves=3)
@@ -151,7 +145,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     alb = alb * (1.0 - mark[:, None] * torch.tensor([0.05, 0.30, 0.25], device=dev))
     # lips: redder, slightly darker, with a soft vermilion border
     lips = regions.lips
-    lip_tint = torch.tensor([0.80, 0.44, 0.46], device=dev)
+    lip_tint = torch.tensor([0.70, 0.37, 0.44], device=dev)
     alb = alb * (1.0 - lips[:, None] + lips[:, None] * lip_tint)
     # the vermilion border: a pale rolled edge just outside the lip line
     roll = regions.lip_border

@@ -186,7 +186,7 @@ def _refine(model: HeadModel, o: torch.Tensor, dd: torch.Tensor, t: torch.Tensor
         pt, pd = prev_t[active], prev_d[active]
         slope = (pd - d) / (ta - pt)
         sec = d / slope
-        use = torch.isfinite(sec) & (slope > 0.05) & (sec.abs() < 8.0 * d.abs() + 2e-4)
+        use = torch.isfinite(sec) & (slope > 0.05) & (sec.abs() < 2.0 * d.abs() + 2e-4)
         step = torch.where(use, sec, d * 0.9)
         prev_t[active], prev_d[active] = ta, d
         t[active] = ta + step
@@ -214,7 +214,7 @@ def march(model: HeadModel, grid: SceneGrids, origin: torch.Tensor, dirs: torch.
     alive = (tn < tf).nonzero()[:, 0]
     t_coarse = _coarse(grid, o, dirs, alive, tn[alive], tf[alive], pixel_angle, max_steps)
     t_hit = torch.full_like(t_coarse, float("inf"))
-    for _ in range(5):
+    for _ in range(12):
         idx = torch.isfinite(t_coarse).nonzero()[:, 0]
         if idx.numel() == 0:
             break
