@@ -90,7 +90,7 @@ def trace_rays(model: HeadModel, character: CharacterIR, cam: PinholeCamera, dir
                     nb[sel], cav[sel] = skin_bump(pts[sel], n[sel], character.skin, reg,
                                                   footprint_mm[sel], seed)
                     lips[idx[sel]] = reg.lips
-                    brows[idx[sel]] = reg.brows()
+                    brows[idx[sel]] = reg.brows(footprint_mm[sel])
                 elif name == "hair":
                     nb[sel], cav[sel] = fn(pts[sel], n[sel], footprint_mm[sel], seed)
                 else:

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.ir import SkinIR
-from shotspec.runtime.character.noise import cell_feature, value_noise, value_noise_grad
+from shotspec.runtime.character.noise import cell_feature, detail_fade, value_noise, value_noise_grad
 from shotspec.runtime.character.regions import FaceRegions
 
 __all__ = ["skin_bump", "hair_bump", "cloth_bump", "bump_from_gradient"]
@@ -32,16 +32,6 @@ def _rotation(a: float, b: float, device) -> torch.Tensor:
     rz = torch.tensor([[ca, -sa, 0.0], [sa, ca, 0.0], [0.0, 0.0, 1.0]], device=device)
     rx = torch.tensor([[1.0, 0.0, 0.0], [0.0, cb, -sb], [0.0, sb, cb]], device=device)
     return rz @ rx
-
-
-def _lod(cell_mm: float, footprint_mm: torch.Tensor) -> torch.Tensor:
-    """1 when a feature's ``cell_mm`` spans ≥ 2 pixels, fading to 0 at 0.75 pixel.
-
-    One sample per pixel cannot resolve a lattice finer than ~2 pixels: point-sampled, pores
-    alias into sparse dark specks (skin that looks dirty). Below that, the pores' average
-    effect stays (see ``skin_bump``'s cavity floor) and the texture comes from the finishing
-    enhancer at output resolution."""
-    return ((cell_mm / footprint_mm - 0.75) / 1.25).clamp(0.0, 1.0)
 
 
 def _pores(q_mm: torch.Tensor, cell_mm: float, depth_mm: float, seed: int, rot: torch.Tensor,
@@ -85,17 +75,17 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     age = min(max((skin.age_years - 18.0) / 40.0, 0.1), 1.6)
     nose, forehead, lips = regions.nose, regions.forehead, regions.lips
     rot_a, rot_b, rot_c = _rotation(0.61, 0.37, dev), _rotation(1.33, 0.91, dev), _rotation(2.1, 1.4, dev)
-    lod_fine = _lod(0.50, footprint_mm)
+    lod_fine = detail_fade(0.50, footprint_mm)
     a_fine = skin.pores * lod_fine * (1.0 - 0.7 * nose) * (1.0 - lips)
-    a_nose = skin.pores * _lod(0.30, footprint_mm) * nose
-    a_big = skin.pores * _lod(0.90, footprint_mm) * (0.35 + 0.65 * torch.maximum(nose, regions.cheeks)) \
+    a_nose = skin.pores * detail_fade(0.30, footprint_mm) * nose
+    a_big = skin.pores * detail_fade(0.90, footprint_mm) * (0.35 + 0.65 * torch.maximum(nose, regions.cheeks)) \
         * (1.0 - lips)
-    a_relief = _lod(0.9, footprint_mm) * (0.4 + 0.3 * age) * min(1.0, 1.5 * skin.pores)
-    a_fore = 0.05 * skin.fine_lines * age * forehead * _lod(2.0, footprint_mm)
+    a_relief = detail_fade(0.9, footprint_mm) * (0.4 + 0.3 * age) * min(1.0, 1.5 * skin.pores)
+    a_fore = 0.05 * skin.fine_lines * age * forehead * detail_fade(2.0, footprint_mm)
     cw, cang = regions.crows_feet()
-    a_crow = 0.045 * skin.fine_lines * age * cw * _lod(1.5, footprint_mm)
-    a_lip = 0.03 * lips * _lod(0.5, footprint_mm)     # grooves ~0.15 mm wide: macro shots only
-    a_imp = 0.05 * skin.imperfections * _lod(2.5, footprint_mm)
+    a_crow = 0.045 * skin.fine_lines * age * cw * detail_fade(1.5, footprint_mm)
+    a_lip = 0.03 * lips * detail_fade(0.5, footprint_mm)     # grooves ~0.15 mm wide: macro shots only
+    a_imp = 0.05 * skin.imperfections * detail_fade(2.5, footprint_mm)
     q = pts * 1000.0
     h = torch.zeros(q.shape[0], device=dev)
     g = torch.zeros_like(q)
@@ -149,7 +139,7 @@ def hair_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, se
     """Short cropped hair: fine streaks laid along the comb direction (back over the top,
     back and down at the sides, as ``shading.hair_tangents``); bumped normals and a
     strand-shadow term (N,) 0–1."""
-    amp = 0.08 * _lod(0.25, footprint_mm) + 0.05
+    amp = 0.08 * detail_fade(0.25, footprint_mm) + 0.05
     q = pts * 1000.0
     side = (pts[:, 0].abs() / 0.075).clamp(0.0, 1.0)
     phi = torch.atan2(0.15 + 0.75 * side, torch.ones_like(side))   # strand tilt below horizontal
@@ -171,7 +161,7 @@ def hair_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, se
 def cloth_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, seed: int
                ) -> torch.Tensor:
     """Knit fabric: a fine weave plus soft folds."""
-    amp = 0.05 * _lod(1.2, footprint_mm)
+    amp = 0.05 * detail_fade(1.2, footprint_mm)
     q = pts * 1000.0
     k = 2 * math.pi / 1.3
     sx, cx = torch.sin(q[:, 0] * k), torch.cos(q[:, 0] * k)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["hash3", "value_noise", "value_noise_grad", "fbm", "cell_feature"]
+__all__ = ["hash3", "value_noise", "value_noise_grad", "fbm", "cell_feature", "detail_fade"]
 
 _M = 0x7FFFFFFF
 
@@ -100,3 +100,13 @@ def cell_feature(p: torch.Tensor, seed: int, margin: float) -> tuple[torch.Tenso
     jz = margin + span * hash3(ix, iy, iz, seed + 2)
     offset = p - f - torch.stack((jx, jy, jz), dim=1)
     return offset, hash3(ix, iy, iz, seed + 3), hash3(ix, iy, iz, seed + 4)
+
+
+def detail_fade(cell_mm: float, footprint_mm: torch.Tensor) -> torch.Tensor:
+    """1 when a feature's ``cell_mm`` spans ≥ 2 pixels, fading to 0 at 0.75 pixel.
+
+    One sample per pixel cannot resolve a lattice finer than ~2 pixels: point-sampled, pores
+    alias into sparse dark specks (skin that looks dirty). Below that, the pores' average
+    effect stays (see ``micro.skin_bump``'s cavity floor) and the texture comes from the finishing
+    enhancer at output resolution."""
+    return ((cell_mm / footprint_mm - 0.75) / 1.25).clamp(0.0, 1.0)

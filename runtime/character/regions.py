@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import torch
 
-from shotspec.runtime.character.noise import value_noise
+from shotspec.runtime.character.noise import detail_fade, value_noise
 from shotspec.runtime.character.sdf import HeadModel
 
 __all__ = ["FaceRegions"]
+
+# mean of ``FaceRegions._strands`` over the noise (measured on 200 000 points)
+_STRAND_MEAN = 0.577
 
 
 def _smooth(e0: float, e1: float, x: torch.Tensor) -> torch.Tensor:
@@ -65,8 +68,13 @@ class FaceRegions:
         else:
             self.hair_fuzz = near
 
-    def brows(self) -> torch.Tensor:
-        """Eyebrow coverage: an arch above each eye, broken into hair-like strands."""
+    def brows(self, footprint_mm: torch.Tensor | None = None) -> torch.Tensor:
+        """Eyebrow coverage: an arch above each eye, broken into hair-like strands.
+
+        ``footprint_mm`` (N,), a pixel's size on the surface, fades strand detail the pixel
+        cannot resolve to its mean (point-sampled, 0.2 mm strands alias into a dotted
+        pattern); coarser locks of hair (1.2 mm across) stay to a larger footprint. None: full
+        detail."""
         ex = self.model.eye_x
         u = self.ax - (ex - 0.020)                         # 0 at the inner end
         span = 0.043
@@ -82,14 +90,24 @@ class FaceRegions:
         ct, st = torch.cos(theta), torch.sin(theta)
         du, dv = u * 1000.0, (self.y - centre) * 1000.0
         along, across = ct * du + st * dv, -st * du + ct * dv
-        q = torch.stack((across * 5.0, along * 0.30, self.z * 300.0), dim=1)
-        n1 = value_noise(q, self.seed + 501)
-        n2 = value_noise(q * torch.tensor([1.9, 1.7, 1.0], device=q.device), self.seed + 502)
-        strands = ((0.6 * n1 + 0.4 * n2 - 0.36) / 0.22).clamp(0.0, 1.0)
+        fine = self._strands(across * 5.0, along * 0.30, 501)
+        locks = self._strands(across * 0.85, along * 0.12, 503)
+        if footprint_mm is not None:
+            fine = _STRAND_MEAN + (fine - _STRAND_MEAN) * detail_fade(0.2, footprint_mm)
+            locks = _STRAND_MEAN + (locks - _STRAND_MEAN) * detail_fade(1.2, footprint_mm)
+        strands = (fine + 0.7 * (locks - _STRAND_MEAN)).clamp(0.0, 1.0)
         # soft edges (hairs thin out), fuller along the lower edge and at the head of the brow
         cover = _smooth(0.0020, -0.0012, d) * ends * _smooth(-0.02, 0.0, self.z)
         dense = _smooth(0.0010, -0.0010, d) * (0.7 + 0.3 * _smooth(0.3, 0.0, s))
-        return (cover * (0.30 * dense + 0.75 * strands)).clamp(0.0, 0.95)
+        return (cover * (0.40 * dense + 0.70 * strands)).clamp(0.0, 0.95)
+
+    def _strands(self, across: torch.Tensor, along: torch.Tensor, salt: int) -> torch.Tensor:
+        """Thresholded two-octave noise (0–1, mean ``_STRAND_MEAN``) in a brow's hair frame
+        (``across``, ``along`` already scaled to noise cells)."""
+        q = torch.stack((across, along, self.z * 300.0), dim=1)
+        n1 = value_noise(q, self.seed + salt)
+        n2 = value_noise(q * torch.tensor([1.9, 1.7, 1.0], device=q.device), self.seed + salt + 1)
+        return ((0.6 * n1 + 0.4 * n2 - 0.36) / 0.22).clamp(0.0, 1.0)
 
     def lashes(self) -> torch.Tensor:
         """Lash lines along the lid margins (0–1): a dense dark band ~1.5 mm tall on the upper

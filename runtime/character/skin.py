@@ -155,7 +155,7 @@ def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tenso
     fuzz = regions.hair_fuzz
     alb = alb * (1.0 - 0.75 * fuzz[:, None]) + hair * (0.75 * fuzz[:, None])
     # brows: hair colour laid over the skin; dense short hairs read darker than the head's
-    alb = alb * (1.0 - brows[:, None]) + (hair * 0.75) * brows[:, None]
+    alb = alb * (1.0 - brows[:, None]) + (hair * 0.65) * brows[:, None]
     # lashes along the lid margins: near-black hair over the skin
     lash = regions.lashes()
     lash_c = hair * 0.35
