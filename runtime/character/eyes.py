@@ -1,8 +1,10 @@
 """Eye materials: sclera with veins, iris with radial fibres, pupil; the cornea's gloss.
 
 The eye's surface point is mapped to polar coordinates around its optical axis (the eyes look
-straight ahead, +z). The cornea is a glossy dielectric (IOR 1.376, F0 ≈ 0.025, GGX roughness
-0.02), so every light leaves a small catchlight; the iris is seen through it without refraction.
+straight ahead, +z). The tear film over cornea and sclera is a mirror (IOR 1.376, F0 ≈ 0.025):
+every light leaves a crisp catchlight, the light's own shape reflected (``shading``); the
+sclera adds a soft glossy sheen (GGX roughness 0.18). The iris is seen through the cornea
+without refraction.
 The upper lid shades the top of the eye, and the inner corner is pink caruncle, not sclera.
 """
 
@@ -16,10 +18,10 @@ from shotspec.runtime.character.noise import value_noise
 from shotspec.runtime.character.sdf import HeadModel
 from shotspec.runtime.color import srgb_to_linear
 
-__all__ = ["eye_albedo", "iris_colour", "CORNEA_F0", "CORNEA_ROUGHNESS", "SCLERA_ROUGHNESS"]
+__all__ = ["eye_albedo", "iris_colour", "CORNEA_F0", "CORNEA_RADIUS_M", "SCLERA_ROUGHNESS"]
 
 CORNEA_F0 = 0.025
-CORNEA_ROUGHNESS = 0.02
+CORNEA_RADIUS_M = 0.0078          # curvature of the corneal bulge (sdf: 8.0 mm sphere)
 SCLERA_ROUGHNESS = 0.18
 IRIS_RADIUS_M = 0.0059
 PUPIL_RADIUS_M = 0.0021

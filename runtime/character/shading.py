@@ -17,7 +17,7 @@ import torch
 from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
 from shotspec.runtime.character.backdrop import wall_radiance
 from shotspec.runtime.character.camera import PinholeCamera
-from shotspec.runtime.character.eyes import CORNEA_F0, CORNEA_ROUGHNESS, SCLERA_ROUGHNESS, eye_albedo
+from shotspec.runtime.character.eyes import CORNEA_F0, CORNEA_RADIUS_M, SCLERA_ROUGHNESS, eye_albedo
 from shotspec.runtime.character.face_params import DEFAULT_CHARACTER
 from shotspec.runtime.character.geometry import head_model, trace_rays
 from shotspec.runtime.character.noise import value_noise
@@ -31,6 +31,11 @@ from shotspec.runtime.character.trace import baked_grid
 from shotspec.runtime.frame import Frame
 
 __all__ = ["shade", "ggx_specular", "edge_pixels", "kajiya_kay", "hair_tangents"]
+
+# diffuse wrap of the sclera (light scattered in it reaches this far past the terminator, in N·L)
+SCLERA_WRAP = 0.5
+# share of the light on the skin round the eye socket that bounces onto the eyeball
+SOCKET_BOUNCE = 0.2
 
 
 def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
@@ -74,6 +79,28 @@ def kajiya_kay(t: torch.Tensor, v: torch.Tensor, l: torch.Tensor, n: torch.Tenso
         lobe = (1.0 - th * th).clamp_min(0.0) ** (0.5 * power) * amp * ndl
         out = out + (lobe[:, None] * (tint * 4.0 if tint is not None else torch.ones_like(albedo)))
     return out
+
+
+def _catchlight(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, angular_radius: float,
+                spread: torch.Tensor) -> torch.Tensor:
+    """Mirror reflection (N,) of a round light of ``angular_radius`` (rad) in the tear film:
+    the light's radiance × Schlick Fresnel where the reflected view ray falls on the light.
+
+    A light of colour 1 gives a white Lambertian surface radiance 1, so its own radiance is
+    1 / sin²(radius) ≈ 1 / radius². The disc is widened by the pixel's ``spread`` of reflected
+    directions (N,) at constant energy, which keeps a point light's pin-prick catchlight from aliasing
+    while a softbox's stays a crisp, bright disc."""
+    r = 2.0 * (n * v).sum(1, keepdim=True) * n - v
+    ang = torch.acos((r * l).sum(1).clamp(-1.0, 1.0))
+    radius = max(angular_radius, 0.01)
+    eff = torch.sqrt(radius * radius + (0.5 * spread) ** 2)
+    ramp = 0.25 * spread                              # the edge: eff ± ramp
+    cover = ((eff - ang) / (2.0 * ramp) + 0.5).clamp(0.0, 1.0)
+    # the disc's solid angle with its ramped edge is π (eff² + ramp²/3): spread the light's
+    # energy (π for colour 1) over it
+    radiance = 1.0 / (eff * eff + ramp * ramp / 3.0)
+    fres = CORNEA_F0 + (1.0 - CORNEA_F0) * (1.0 - (n * v).sum(1).clamp(0.0, 1.0)) ** 5
+    return radiance * cover * fres
 
 
 def _sphere_ndl(ndl: torch.Tensor, sin_a: float) -> torch.Tensor:
@@ -122,6 +149,7 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
     zeros = torch.zeros(m, device=dev)
     a1, w1, a2, w2 = zeros + 0.3, zeros.clone(), zeros + 0.5, zeros.clone()
     f0 = zeros + SKIN_F0
+    skin_c = skin_base_albedo(character, dev)     # shows through the hairline, lights the sockets
     s_sel = (reg == REGION["skin"]).nonzero()[:, 0]
     if s_sel.numel():
         fr = FaceRegions(model, p[s_sel], seed)
@@ -134,10 +162,16 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
     if e_sel.numel():
         ea, iris_w = eye_albedo(character, model, p[e_sel])
         alb[e_sel] = ea
-        rough = SCLERA_ROUGHNESS + (CORNEA_ROUGHNESS - SCLERA_ROUGHNESS) * iris_w
-        a1[e_sel], w1[e_sel] = rough * rough, 1.0
+        # the tear film's mirror reflection is added per light below (``_catchlight``); the
+        # sclera keeps a soft sheen, the cornea none besides the mirror
+        a1[e_sel], w1[e_sel] = SCLERA_ROUGHNESS ** 2, 0.4 * (1.0 - iris_w)
         a2[e_sel], w2[e_sel] = 0.09, 0.15
         f0[e_sel] = CORNEA_F0
+        # angular size of a pixel's footprint in the reflection: the cornea's curvature turns a
+        # footprint of f metres into 2 f / R radians of reflected directions
+        dist = (torch.tensor(cam.origin, device=dev) - p[e_sel]).norm(dim=1)
+        cos_v = (n[e_sel] * v[e_sel]).sum(1).clamp_min(0.2)
+        spread = 2.0 * dist / (cam.focal_px * cos_v) / CORNEA_RADIUS_M
     h_sel = (reg == REGION["hair"]).nonzero()[:, 0]
     tangent = None
     if h_sel.numel():
@@ -150,7 +184,6 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         density = (above / 0.010).clamp(0.0, 1.0)
         thin = (1.0 - (1.6 * density - 0.2 + 0.9 * (tufts - 0.5)).clamp(0.0, 1.0)) * 0.8
         base = hair_albedo(seed, dev) * (1.0 - 0.6 * cav)[:, None]
-        skin_c = skin_base_albedo(character, dev)
         alb[h_sel] = base * (1.0 - thin)[:, None] + skin_c * thin[:, None]
         w1[h_sel], w2[h_sel] = 0.0, 0.0
         f0[h_sel] = 0.046
@@ -163,6 +196,7 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         alb[c_sel] = cloth_albedo(seed, dev)
         a1[c_sel], w1[c_sel] = 0.5, 0.3
         a2[c_sel], w2[c_sel] = 0.8, 0.3
+    is_eye = reg == REGION["eye"]
     ao = ambient_occlusion(grid, p, ng)
     e_acc = torch.zeros(m, 3, device=dev)
     s_acc = torch.zeros(m, 3, device=dev)
@@ -176,7 +210,7 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         l, att, dist = _light_terms(light, p)
         sin_a = math.sin(light.angular_radius)
         ndl_g = (ng * l).sum(1)
-        lit = (ndl_g > -sin_a) & (att > 0)
+        lit = ((ndl_g > -sin_a) | (is_eye & (ndl_g > -SCLERA_WRAP))) & (att > 0)
         vis = torch.zeros_like(att)
         sel = lit.nonzero()[:, 0]
         if sel.numel():
@@ -186,6 +220,9 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
             else:
                 vis[sel] = 1.0
         ndl = _sphere_ndl((n * l).sum(1), sin_a)
+        if e_sel.numel():
+            # light entering the translucent sclera reaches round past the terminator (wrap)
+            ndl[e_sel] = _sphere_ndl(((n[e_sel] * l[e_sel]).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         e_acc = e_acc + col * (att * vis * ndl)[:, None]
         ang2 = (0.5 * light.angular_radius) ** 2
         sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), None)
@@ -194,6 +231,13 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         hv = torch.nn.functional.normalize(v + l, dim=1)
         fres = f0 + (1.0 - f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
         s_acc = s_acc + col * (sp * fres * att * vis)[:, None]
+        if e_sel.numel():
+            # one bounce off the lit skin round the socket (lids, nose, cheek: a face-forward
+            # surface, unshadowed) reaches the corners that see neither key nor fill
+            bounce = (l[e_sel, 2].clamp_min(0.0) * att[e_sel] * SOCKET_BOUNCE)[:, None] * skin_c
+            e_acc[e_sel] += col * bounce
+            s_acc[e_sel] += col * (_catchlight(n[e_sel], v[e_sel], l[e_sel], light.angular_radius, spread)
+                                   * att[e_sel] * vis[e_sel])[:, None]
         if tangent is not None:
             hs = kajiya_kay(tangent, v[h_sel], l[h_sel], n[h_sel], alb[h_sel])
             s_acc[h_sel] += hs * (att[h_sel] * vis[h_sel] * hair_dim)[:, None]

@@ -13,9 +13,10 @@ from shotspec.compiler.ir import CameraIR, CharacterIR, SkinIR, ToneIR
 from shotspec.compiler.tables import monk_albedo
 from shotspec.runtime.character import render_geometry, shade
 from shotspec.runtime.character.camera import PinholeCamera
-from shotspec.runtime.character.eyes import IRIS_RADIUS_M, eye_albedo
+from shotspec.runtime.character.eyes import CORNEA_F0, IRIS_RADIUS_M, eye_albedo
 from shotspec.runtime.character.geometry import head_model, trace_rays
 from shotspec.runtime.character.sdf import REGION
+from shotspec.runtime.character.shading import _catchlight
 from shotspec.runtime.character.skin import skin_albedo
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.color import luminance
@@ -126,3 +127,51 @@ def test_loop_preset_models_the_face():
     # ~stop brighter than the shadow-side cheek, not a frontal wash
     stops = math.log2(cheek(1) / cheek(-1))
     assert 0.7 < stops < 1.6, stops
+
+
+def test_catchlight_keeps_the_lights_energy_at_any_pixel_size():
+    """The tear film mirrors a light: integrated over reflected directions, its catchlight
+    carries the light's whole energy (radiance × solid angle = π for a light of colour 1)
+    whether the pixel resolves the disc or smears it, and a point light does not blow up."""
+    # reflected directions on a fine polar grid around the light (normal = view = +z, so
+    # r = 2(n·v)n − v sweeps as n tilts; here we tilt the light instead and keep r = +z)
+    n = torch.tensor([[0.0, 0.0, 1.0]])
+    v = n.clone()
+    theta = torch.linspace(0.0, 0.8, 8001)
+    dtheta = float(theta[1] - theta[0])
+    l = torch.stack((torch.sin(theta), torch.zeros_like(theta), torch.cos(theta)), 1)
+    for radius in (0.0, 0.05, 0.21):
+        for spread in (0.02, 0.1, 0.3):
+            c = _catchlight(n.expand_as(l), v.expand_as(l), l, radius, torch.full_like(theta, spread))
+            energy = float((c * torch.sin(theta)).sum()) * dtheta * 2 * math.pi / CORNEA_F0
+            assert abs(energy - math.pi) < 0.06 * math.pi, (radius, spread, energy)
+    # a resolved softbox is a crisp disc: full radiance inside, nothing a spread beyond it
+    c = _catchlight(n.expand_as(l), v.expand_as(l), l, 0.21, torch.full_like(theta, 0.02))
+    inside, outside = c[theta < 0.18], c[theta > 0.23]
+    assert float(inside.min()) > 0.99 * float(c.max()) and float(outside.max()) == 0.0
+
+
+def test_eyes_show_catchlights_and_no_black_sclera_in_the_default_shot():
+    program = compile_file(ROOT / "specs" / "closeup.shot").program
+    shot = program.shots[0]
+    g = render_geometry(shot.character, shot.camera, 256, 320)
+    s = shade(g, shot.character, list(shot.lights), shot.camera)
+    lum = luminance(s.rgb)[0, 0]
+    eye = g.aovs["eyes"][0, 0] > 0.5
+    x = g.aovs["position"][0, 0]
+    ex = head_model(shot.character).eye_x
+    skin_p90 = float(lum[g.aovs["skin"][0, 0] > 0.5].quantile(0.9))
+    for side in (-1, 1):
+        this = eye & ((x - side * ex).abs() < 0.016)
+        on_iris = this & ((x - side * ex).abs() < IRIS_RADIUS_M * 0.8)
+        # catchlights in both eyes; the key's (camera-right, +x) brighter than the lit skin
+        iris = float(lum[on_iris].median())
+        assert float(lum[this].max()) > (max(skin_p90, 5 * iris) if side > 0 else 2.5 * iris)
+        # the sclera on the side away from the key is shaded, not black: the light the
+        # translucent sclera scatters wraps round past the terminator
+        dx = (x - side * ex) * side                     # > 0 towards the temple
+        nasal = this & (dx < -IRIS_RADIUS_M - 0.001)
+        temporal = this & (dx > IRIS_RADIUS_M + 0.001)
+        assert int(nasal.sum()) > 3 and int(temporal.sum()) > 3
+        lo, hi = sorted((float(lum[nasal].median()), float(lum[temporal].median())))
+        assert lo > 0.25 * hi, (side, lo, hi)
