@@ -188,8 +188,10 @@ class HeadModel:
         # buccal / masseter volume: fills the lower cheeks between cheekbone and jaw
         d = smin(d, _ell(ax, y, z, (0.039 * jaw, -0.048, -0.026), (0.020, 0.032, 0.033)), 0.018)
         # the mandible's lower border: a broad band from the gonial angle to the chin, so the
-        # jaw line runs straight and wide instead of tapering into a point
-        d = smin(d, _cap(ax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.100 - chin, -0.008),
+        # jaw line runs straight and wide instead of tapering into a point. Mirrored with a
+        # smooth |x|: the two halves meet at the chin without a crease down the midline
+        sax = torch.sqrt(x * x + 0.005 ** 2)
+        d = smin(d, _cap(sax, y, z, (0.043 * jaw, -0.074, -0.058), (0.014, -0.100 - chin, -0.008),
                          0.010, 0.011), 0.020)
         # maxilla / mouth mound and a broad, flat chin blended into the jaw
         d = smin(d, _ell(x, y, z, (0, -0.061, -0.006), (0.029, 0.036, 0.031)), 0.016)

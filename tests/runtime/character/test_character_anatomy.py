@@ -91,3 +91,18 @@ def test_skin_reads_warm_and_there_are_no_holes():
         subj = (g.aovs["subject"][0, 0] > 0.5).float()[None, None]
         around = F.conv2d(subj, k, padding=1)[0, 0]
         assert int(((subj[0, 0] < 0.5) & (around >= 3.5)).sum()) == 0, size
+
+
+def test_no_crease_down_the_middle_of_the_chin():
+    """Features mirrored with |x| meet at the midline; where one ends short of it the two halves
+    fold into a seam that reads as a drawn line from the lower lip to the chin."""
+    from shotspec.runtime.character.trace import normals
+    for seed in (0, 1842):
+        m = head_model(CharacterIR(name="c", seed=seed))
+        for y in (-0.09, -0.10, -0.105):
+            zs = torch.linspace(0.05, -0.03, 8001)
+            pts = torch.stack((torch.full_like(zs, 0.0005), torch.full_like(zs, y), zs), 1)
+            first = int((m.distance(pts) < 0).nonzero()[0, 0])
+            n = normals(m, pts[first:first + 1])[0]
+            # half a millimetre right of the midline the surface still faces right (convex)
+            assert float(n[0]) > -0.003, (seed, y, n.tolist())
