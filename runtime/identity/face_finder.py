@@ -39,9 +39,16 @@ MAX_FACE_AREA = 0.92       # … and at most this share
 MIN_FILL = 0.35            # region area / bounding box area
 SKIN_CHI2 = 11.3           # 99 % of a 3-D Gaussian
 CLOSE_FRACTION = 0.06       # closing radius (share of the face width) before filling holes
-EYE_DARKNESS = 0.8          # eye blobs: darker than this × the median skin luma
-EYE_LEVELS = (0.8, 0.6, 0.45)
+EYE_DARKNESS = 0.85         # an iris: darker than this × the median skin luma
+IRIS_FRACTION = 0.085       # iris diameter ≈ 0.19 eye distances ≈ this share of the face width
+EYE_FLANK = (0.05, 0.12)    # where the sclera is looked for either side (face widths)
+EYE_MIN_RESPONSE = 0.06     # an iris is this much (× skin luma) darker than its darker flank
+EYE_ROWS = (0.12, 0.62)     # eye search rows (share of the face's height)
+EYE_CANDIDATES = 40         # strongest peaks paired
+IRIS_ITERATIONS = 5         # centroid refinements of an iris centre
+IRIS_LEVEL = 0.75           # iris pixels: darker than this share of the way up to the sclera
 LIP_REDNESS = 0.08          # lips: ln(R/G) above the skin's median by this
+MOUTH_PAD = 0.06            # the lips' box grown by this × the eye distance for their width
 MOUTH_BAND = (0.95, 1.7)     # mouth search rows below the eyes, in eye distances
 SYMMETRY_TOLERANCE = 0.15   # widths only from rows whose halves differ by less
 SIDE_AGREEMENT = 0.75       # face width at mouth height: the shorter half ≥ this × the longer
@@ -175,19 +182,31 @@ def _row_width(region: np.ndarray, y: float, centre_x: float) -> float | None:
     return float(xs[-1] - xs[0] + 1)
 
 
-def _soft_width(redness: np.ndarray, labels: np.ndarray, parts, skin_level: float) -> float:
-    """Corner-to-corner width of the lips with sub-pixel corners: each column counts by how
-    lip-red its reddest pixel in the lips' rows is (skin 0 … the lips' median 1), so a corner
-    that covers half a pixel counts half, not 0 or 1."""
+def _moment_width(redness: np.ndarray, labels: np.ndarray, parts, skin_level: float,
+                  pad: float) -> float:
+    """Corner-to-corner width of the lips from the spread of their colour: every pixel in
+    the lips' box (grown by ``pad`` px) weighs by how lip-red it is (skin 0 … the lips'
+    median 1), and the width is √12 × the weights' standard deviation along x (a uniform
+    bar's length). A moment adds up partial pixels the way area-averaging does, so it does
+    not grow with the resolution as the count of lip-coloured columns did, and the tapered
+    corners (on the renders: pale, a pixel or two long) move it far less than they move an
+    edge."""
     x0 = min(r.bbox[0] for r in parts)
     x1 = max(r.bbox[2] for r in parts)
     y0 = min(r.bbox[1] for r in parts)
     y1 = max(r.bbox[3] for r in parts)
     lips = np.isin(labels, [r.label for r in parts])
-    level = float(np.median(redness[lips])) - skin_level
-    lo, hi = max(0, x0 - 2), min(redness.shape[1], x1 + 2)
-    prof = redness[y0:y1, lo:hi].max(0) - skin_level
-    return float(np.clip(prof / max(level, 1e-3), 0.0, 1.0).sum())
+    level = max(float(np.median(redness[lips])) - skin_level, 1e-3)
+    g = int(np.ceil(pad))
+    ya, yb = max(0, y0 - g), min(redness.shape[0], y1 + g)
+    xa, xb = max(0, x0 - g), min(redness.shape[1], x1 + g)
+    w = np.clip((redness[ya:yb, xa:xb] - skin_level) / level, 0.0, 1.0)
+    prof = w.sum(0)
+    total = float(prof.sum())
+    xs = np.arange(xa, xb, dtype=np.float64)
+    mean = float((prof * xs).sum() / total)
+    var = float((prof * (xs - mean) ** 2).sum() / total) - 1.0 / 12.0
+    return float(np.sqrt(12.0 * max(var, 0.0)))
 
 
 def _edge_fraction(luma_row: np.ndarray, edge: int, step: int) -> float:
@@ -226,42 +245,139 @@ def _face_width(region: np.ndarray, luma: np.ndarray, y: float, centre_x: float,
     return width if 1.2 * ipd <= width <= 3.6 * ipd else None
 
 
+def _shift(a: np.ndarray, dx: int) -> np.ndarray:
+    """``a`` moved ``dx`` columns right (edge columns repeated): out[:, x] = a[:, x - dx]."""
+    if dx == 0:
+        return a
+    idx = np.clip(np.arange(a.shape[1]) - dx, 0, a.shape[1] - 1)
+    return a[:, idx]
+
+
+def _box(a: np.ndarray, r: int) -> np.ndarray:
+    """Mean over a (2r+1)² square (edges repeated)."""
+    if r < 1:
+        return a
+    t = F.pad(torch.from_numpy(a)[None, None], (r, r, r, r), mode="replicate")
+    return F.avg_pool2d(t, 2 * r + 1, 1)[0, 0].numpy()
+
+
+def eye_response(luma: np.ndarray, face_width: float) -> np.ndarray:
+    """Iris-ness of every pixel (H, W), in luma units: how much darker an iris-sized patch
+    is than the *darker* of its two horizontal flanks, each flank the brightest patch
+    ``EYE_FLANK`` face widths to that side. An iris has bright sclera on both sides, so it
+    scores high; a brow, a lash line or a lid crease is a long horizontal dark band whose
+    flanks at an iris' distance are the band itself, so it scores near zero however dark it is
+    (darker or thicker brows do not make it more eye-like); nostrils score, but sit too close
+    together to pair as eyes."""
+    r = max(1, int(round(IRIS_FRACTION * face_width / 2)))
+    sm = _box(luma.astype(np.float32), r)
+    lo, hi = (max(1, int(round(f * face_width))) for f in EYE_FLANK)
+    left = np.max([_shift(sm, d) for d in range(lo, hi + 1)], axis=0)
+    right = np.max([_shift(sm, -d) for d in range(lo, hi + 1)], axis=0)
+    return np.minimum(left, right) - sm
+
+
+def _local_maxima(resp: np.ndarray, mask: np.ndarray, radius: int, floor: float) -> list[tuple[int, int]]:
+    """(y, x) of the pixels in ``mask`` that are the maximum of ``resp`` in their (2r+1)² box
+    and above ``floor``, strongest first."""
+    masked = np.where(mask, resp, -np.inf).astype(np.float32)
+    peak = F.max_pool2d(torch.from_numpy(masked)[None, None], 2 * radius + 1, 1, radius)[0, 0].numpy()
+    resp = resp.astype(np.float32)
+    ys, xs = np.nonzero(mask & (resp >= peak) & (resp > floor))
+    order = np.argsort(-resp[ys, xs], kind="stable")
+    return [(int(ys[i]), int(xs[i])) for i in order[:EYE_CANDIDATES]]
+
+
+def _iris_centre(luma: np.ndarray, y: int, x: int, r: int, level: float) -> tuple[float, float]:
+    """Sub-pixel iris centre near the pixel (x, y): the centroid of how much darker than
+    ``level`` each pixel is, inside a disc of radius ``r`` (soft one-pixel rim) that is moved
+    onto the centroid a few times. A disc fixed on the whole pixel would pull every centre
+    towards that pixel: at a 31 px eye distance that shrank wide-set eyes by 0.6 px and
+    widened narrow ones by as much."""
+    y0, y1 = max(0, y - r - 3), min(luma.shape[0], y + r + 4)
+    x0, x1 = max(0, x - r - 3), min(luma.shape[1], x + r + 4)
+    dark = np.clip(level - luma[y0:y1, x0:x1], 0.0, None)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    cx, cy = float(x), float(y)
+    for _ in range(IRIS_ITERATIONS):
+        rim = np.clip(r + 0.5 - np.hypot(xx - cx, yy - cy), 0.0, 1.0)
+        w = dark * rim
+        total = float(w.sum())
+        if total <= 0.0:
+            break
+        nx, ny = float((w * xx).sum() / total), float((w * yy).sum() / total)
+        if abs(nx - x) > r or abs(ny - y) > r:        # ran off the iris: keep the last
+            break
+        cx, cy = nx, ny
+    return cx, cy
+
+
+def _find_eyes(luma: np.ndarray, region: np.ndarray, bbox: tuple[int, int, int, int],
+               ref: float) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The two irises: the best pair of ``eye_response`` peaks in the upper face that are
+    level, plausibly far apart, alike in strength, darker than the skin and centred on the
+    face; of two such pairs stacked one above the other, the lower (brows sit above eyes)."""
+    x0, y0, x1, y1 = bbox
+    fw, fh = x1 - x0, y1 - y0
+    resp = eye_response(luma, fw) / max(ref, 1e-3)
+    band = np.zeros_like(region)
+    band[int(y0 + EYE_ROWS[0] * fh):int(y0 + EYE_ROWS[1] * fh) + 1] = True
+    inner = region & band & (luma < EYE_DARKNESS * ref)
+    r = max(1, int(round(IRIS_FRACTION * fw / 2)))
+    peaks = _local_maxima(resp, inner, r, EYE_MIN_RESPONSE)
+    rows = np.flatnonzero(region.any(1))
+    pairs = []
+    for i, (ay, ax) in enumerate(peaks):
+        for by, bx in peaks[i + 1:]:
+            dx, dy = abs(ax - bx), abs(ay - by)
+            if not (0.22 * fw <= dx <= 0.65 * fw) or dy > 0.2 * dx:
+                continue
+            ra, rb = resp[ay, ax], resp[by, bx]
+            yy = (ay + by) // 2
+            xs = np.flatnonzero(region[yy]) if yy in rows else np.array([0.5 * (ax + bx)])
+            off = abs(0.5 * (ax + bx) - 0.5 * (xs[0] + xs[-1] + 1)) / fw
+            score = (min(ra, rb) * (min(ra, rb) / max(ra, rb)) ** 0.5 * (1.0 - dy / dx)
+                     * max(0.0, 1.0 - 2.0 * off))
+            pairs.append((score, (ay, ax), (by, bx)))
+    if not pairs:
+        return None
+    pairs.sort(key=lambda p: -p[0])
+    best = pairs[0]
+    # a brow pair can still out-score the eyes (patchy strands leave gaps): a pair clearly
+    # below the best one, under both of its points, wins when it is at least half as strong
+    ipd = abs(best[1][1] - best[2][1])
+    for cand in pairs[1:]:
+        if cand[0] < 0.5 * best[0]:
+            break
+        (ca, cb), (ba, bb) = sorted((cand[1], cand[2]), key=lambda p: p[1]), sorted((best[1], best[2]), key=lambda p: p[1])
+        if all(0.12 * ipd <= c[0] - b[0] <= 0.6 * ipd and abs(c[1] - b[1]) <= 0.2 * ipd
+               for c, b in ((ca, ba), (cb, bb))):
+            best = cand
+            break
+    out = []
+    for y, x in (best[1], best[2]):
+        # the iris: pixels darker than most of the way from its darkest pixel up to the
+        # flanking sclera (not the grey shaded sclera around it); on renders across light and
+        # ±6° turns the eye distance at 31 px then spreads by 0.23 px (sd), the eye line by 0.05
+        level = luma[y, x] + IRIS_LEVEL * resp[y, x] * ref
+        out.append(_iris_centre(luma, y, x, r, level))
+    a, b = sorted(out)
+    return a, b
+
+
 def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
                         bbox: tuple[int, int, int, int]) -> Landmarks | None:
     x0, y0, x1, y1 = bbox
-    fw, fh = x1 - x0, y1 - y0
     luma = srgb @ np.asarray(LUMA_REC709)
     ref = np.median(luma[skin])
-    dark = region & ~skin & (luma < EYE_DARKNESS * ref)
-    blobs = []
-    for level in EYE_LEVELS:          # stricter levels split an iris from a shadow it touches
-        labels, count = label_regions(dark & (luma < level * ref))
-        for r in regions(labels, count):
-            bw, bh = r.bbox[2] - r.bbox[0], r.bbox[3] - r.bbox[1]
-            if (max(2, 0.0006 * fw * fh) <= r.area <= 0.04 * fw * fh and bw <= 0.3 * fw
-                    and bh <= 0.15 * fh and y0 + 0.12 * fh <= r.cy <= y0 + 0.62 * fh):
-                blobs.append((r, float(luma[labels == r.label].mean()), r.area / max(1, bw * bh)))
-    best, best_score = None, -1.0
-    for i, (a, da, ca) in enumerate(blobs):
-        for b, db, cb in blobs[i + 1:]:
-            dx, dy = abs(a.cx - b.cx), abs(a.cy - b.cy)
-            if not (0.22 * fw <= dx <= 0.65 * fw) or dy > 0.2 * dx:
-                continue
-            ratio = min(a.area, b.area) / max(a.area, b.area)
-            if ratio < 0.3:
-                continue
-            # dark, similar, compact, level, and the lower of two stacked pairs (brows above)
-            score = (ratio * ca * cb * (1.0 - 0.5 * (da + db) / max(ref, 1e-3))
-                     * (1.0 - dy / dx) * (1.0 + 0.6 * (0.5 * (a.cy + b.cy) - y0) / fh))
-            if score > best_score:
-                best, best_score = (a, b), score
-    if best is None:
+    found = _find_eyes(luma, region, bbox, ref)
+    if found is None:
         return None
-    a, b = sorted(best, key=lambda r: r.cx)
-    eyes = ((a.cx, a.cy), (b.cx, b.cy))
-    ipd = b.cx - a.cx
-    ey = 0.5 * (a.cy + b.cy)
-    ex = 0.5 * (a.cx + b.cx)
+    (ax_, ay_), (bx_, by_) = found
+    eyes = ((ax_, ay_), (bx_, by_))
+    ipd = bx_ - ax_
+    ey = 0.5 * (ay_ + by_)
+    ex = 0.5 * (ax_ + bx_)
     # mouth: the largest reddish non-skin blob centred below the eyes (the lips)
     band = np.zeros_like(region)
     band[int(ey + MOUTH_BAND[0] * ipd): int(min(region.shape[0], ey + MOUTH_BAND[1] * ipd)),
@@ -281,7 +397,7 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
         parts = [r for r in cands if abs(r.cy - big.cy) <= 0.25 * ipd]
         area = float(sum(r.area for r in parts))
         mouth = (sum(r.cx * r.area for r in parts) / area, sum(r.cy * r.area for r in parts) / area)
-        mouth_w = _soft_width(redness, labels, parts, float(np.median(redness[skin])))
+        mouth_w = _moment_width(redness, labels, parts, float(np.median(redness[skin])), MOUTH_PAD * ipd)
         jaw_w = _face_width(region, luma, mouth[1], mouth[0], ipd)
     return Landmarks(eyes, mouth, mouth_w, _row_width(region, ey, ex), jaw_w, "fallback")
 
