@@ -52,10 +52,10 @@ EYE_MIN_RESPONSE = 0.06     # an iris is this much (× skin luma) darker than it
 EYE_ROWS = (0.12, 0.62)     # eye search rows (share of the face's height)
 EYE_CANDIDATES = 40         # strongest peaks paired
 IRIS_ITERATIONS = 5         # centroid refinements of an iris centre
-FACE_PER_IPD = 2.2          # face width (skin region, ears included) ≈ this × the eye distance
 IRIS_LEVEL = 0.75           # iris pixels: darker than this share of the way up to the sclera
 LIP_REDNESS = 0.08          # lips: ln(R/G) above the skin's median by this
-MOUTH_PAD = 0.06            # the lips' box grown by this × the eye distance for their width
+MOUTH_AGREEMENT = 0.15      # mediapipe's mouth and the lip colour's: this × the eye distance apart at most
+MOUTH_PAD = (0.06, 0.12)    # the lip pieces' box grown by these × the eye distance (x, y)
 MOUTH_BAND = (0.95, 1.7)     # mouth search rows below the eyes, in eye distances
 SYMMETRY_TOLERANCE = 0.15   # widths only from rows whose halves differ by less
 SIDE_AGREEMENT = 0.75       # face width at mouth height: the shorter half ≥ this × the longer
@@ -145,21 +145,6 @@ def _close(mask: np.ndarray, radius: int) -> np.ndarray:
     return t[0, 0, k:-k, k:-k].numpy() > 0.5
 
 
-def _central_region(mask: np.ndarray) -> np.ndarray | None:
-    """The connected region of ``mask`` with the largest area × centrality."""
-    labels, count = label_regions(mask)
-    if count == 0:
-        return None
-    h, w = mask.shape
-    best, best_score = None, 0.0
-    for r in regions(labels, count):
-        dx, dy = (r.cx - w / 2) / w, (r.cy - h / 2) / h
-        score = r.area * np.exp(-4.0 * (dx * dx + dy * dy))
-        if score > best_score:
-            best, best_score = r, score
-    return labels == best.label
-
-
 def _skin_model(srgb: np.ndarray, seed: np.ndarray) -> np.ndarray:
     """Pixels within ~3σ of a Gaussian fitted to ``seed`` in (ln R/G, ln B/G, ln luma): the
     person's own skin colour and brightness, so a beige wall of the same hue but another
@@ -197,31 +182,33 @@ def _row_width(region: np.ndarray, y: float, centre_x: float) -> float | None:
     return float(xs[-1] - xs[0] + 1)
 
 
-def _moment_width(redness: np.ndarray, labels: np.ndarray, parts, skin_level: float,
-                  pad: float) -> float:
-    """Corner-to-corner width of the lips from the spread of their colour: every pixel in
-    the lips' box (grown by ``pad`` px) weighs by how lip-red it is (skin 0 … the lips'
-    median 1), and the width is √12 × the weights' standard deviation along x (a uniform
-    bar's length). A moment adds up partial pixels the way area-averaging does, so it does
-    not grow with the resolution as the count of lip-coloured columns did, and the tapered
-    corners (on the renders: pale, a pixel or two long) move it far less than they move an
-    edge."""
+def _lip_moments(redness: np.ndarray, labels: np.ndarray, parts, skin_level: float,
+                 ipd: float) -> tuple[float, float, float]:
+    """Centre (x, y) and corner-to-corner width of the lips from the spread of their colour.
+    Every pixel in the lip pieces' box, grown by ``MOUTH_PAD`` eye distances, weighs by how
+    lip-red it is (skin 0 … the pieces' median 1); the centre is the weights' centroid, the
+    width √12 × their standard deviation along x (a uniform bar's length). Moments add up
+    partial pixels the way area-averaging does, so the width does not grow with the
+    resolution as a count of lip-coloured columns did, and neither moves much when paler or
+    redder lips let more or less of them past the lip threshold (the pieces' centroid moved
+    by up to a pixel, and the face width measured at that height with it)."""
     x0 = min(r.bbox[0] for r in parts)
     x1 = max(r.bbox[2] for r in parts)
     y0 = min(r.bbox[1] for r in parts)
     y1 = max(r.bbox[3] for r in parts)
     lips = np.isin(labels, [r.label for r in parts])
     level = max(float(np.median(redness[lips])) - skin_level, 1e-3)
-    g = int(np.ceil(pad))
-    ya, yb = max(0, y0 - g), min(redness.shape[0], y1 + g)
-    xa, xb = max(0, x0 - g), min(redness.shape[1], x1 + g)
+    gx, gy = (int(np.ceil(f * ipd)) for f in MOUTH_PAD)
+    ya, yb = max(0, y0 - gy), min(redness.shape[0], y1 + gy)
+    xa, xb = max(0, x0 - gx), min(redness.shape[1], x1 + gx)
     w = np.clip((redness[ya:yb, xa:xb] - skin_level) / level, 0.0, 1.0)
-    prof = w.sum(0)
-    total = float(prof.sum())
+    total = float(w.sum())
+    cols, rows = w.sum(0), w.sum(1)
     xs = np.arange(xa, xb, dtype=np.float64)
-    mean = float((prof * xs).sum() / total)
-    var = float((prof * (xs - mean) ** 2).sum() / total) - 1.0 / 12.0
-    return float(np.sqrt(12.0 * max(var, 0.0)))
+    cx = float((cols * xs).sum() / total)
+    cy = float((rows * np.arange(ya, yb, dtype=np.float64)).sum() / total)
+    var = float((cols * (xs - cx) ** 2).sum() / total) - 1.0 / 12.0
+    return cx, cy, float(np.sqrt(12.0 * max(var, 0.0)))
 
 
 def _silhouette_edge(chroma_row: np.ndarray, edge: int, step: int, skin_chroma: float,
@@ -354,7 +341,8 @@ def _find_eyes(luma: np.ndarray, region: np.ndarray, bbox: tuple[int, int, int, 
                ref: float) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The two irises: the best pair of ``eye_response`` peaks in the upper face that are
     level, plausibly far apart, alike in strength, darker than the skin and centred on the
-    face; of two such pairs stacked one above the other, the lower (brows sit above eyes)."""
+    face. (No rule to prefer the lower of two stacked pairs is needed: on 283 renders,
+    brows darkened to 5 % and thickened included, brows never out-scored the eyes.)"""
     x0, y0, x1, y1 = bbox
     fw, fh = x1 - x0, y1 - y0
     resp = eye_response(luma, fw) / max(ref, 1e-3)
@@ -377,20 +365,7 @@ def _find_eyes(luma: np.ndarray, region: np.ndarray, bbox: tuple[int, int, int, 
             pairs.append((score, (ay, ax), (by, bx)))
     if not pairs:
         return None
-    pairs.sort(key=lambda p: -p[0])
-    best = pairs[0]
-    # a brow pair can still out-score the eyes (patchy strands leave gaps): a pair clearly
-    # below the best one, under both of its points, wins when it is at least half as strong
-    ipd = abs(best[1][1] - best[2][1])
-    for cand in pairs[1:]:
-        if cand[0] < 0.5 * best[0]:
-            break
-        lower = sorted((cand[1], cand[2]), key=lambda p: p[1])
-        upper = sorted((best[1], best[2]), key=lambda p: p[1])
-        if all(0.12 * ipd <= c[0] - b[0] <= 0.6 * ipd and abs(c[1] - b[1]) <= 0.2 * ipd
-               for c, b in zip(lower, upper)):
-            best = cand
-            break
+    best = max(pairs, key=lambda p: p[0])
     out = []
     for y, x in (best[1], best[2]):
         # the iris: pixels darker than most of the way from its darkest pixel up to the
@@ -402,13 +377,15 @@ def _find_eyes(luma: np.ndarray, region: np.ndarray, bbox: tuple[int, int, int, 
     return a, b
 
 
-def refine_eyes(luma: np.ndarray, eyes, ipd: float, ref: float):
+def refine_eyes(luma: np.ndarray, eyes, face_width: float, ref: float):
     """Eye centres from another landmark method (mediapipe's irises) moved onto the image's
     iris centroids the way the built-in finder places them: the strongest ``eye_response``
     within an iris radius of each, then ``_iris_centre``. The mesh places its irises from a
     face prior: on renders of one head under five lights its eye distance spread by 1.5 %,
-    the built-in centroids' by 0.6 %. An eye without an iris-like response stays put."""
-    fw = FACE_PER_IPD * ipd
+    the built-in centroids' by 0.6 %. ``face_width`` (px) sets the iris' scale as in
+    ``_find_eyes``, ``ref`` is the skin's median luma. An eye without an iris-like response
+    stays put."""
+    fw = face_width
     resp = eye_response(luma, fw) / max(ref, 1e-3)
     r = max(1, int(round(IRIS_FRACTION * fw / 2)))
     out = []
@@ -429,40 +406,46 @@ def refine_eyes(luma: np.ndarray, eyes, ipd: float, ref: float):
     return tuple(sorted(out))
 
 
-def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
-                        bbox: tuple[int, int, int, int]) -> Landmarks | None:
-    x0, y0, x1, y1 = bbox
-    luma = srgb @ np.asarray(LUMA_REC709)
-    ref = np.median(luma[skin])
-    found = _find_eyes(luma, region, bbox, ref)
-    if found is None:
-        return None
-    (ax_, ay_), (bx_, by_) = found
-    eyes = ((ax_, ay_), (bx_, by_))
-    ipd = bx_ - ax_
-    ey = 0.5 * (ay_ + by_)
-    ex = 0.5 * (ax_ + bx_)
-    # mouth: the largest reddish non-skin blob centred below the eyes (the lips)
+def _find_mouth(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray, eyes
+                ) -> tuple[tuple[float, float], float, float | None] | None:
+    """The mouth under ``eyes``: its centre (x, y), width (``_lip_moments``) and the face
+    width at its height (``face_width_at``), or None when no lip-red blob lies centred below
+    the eyes."""
+    (ax, ay), (bx, by) = eyes
+    ipd = bx - ax
+    ey, ex = 0.5 * (ay + by), 0.5 * (ax + bx)
+    # the largest reddish non-skin blob centred below the eyes (the lips)
     band = np.zeros_like(region)
     band[int(ey + MOUTH_BAND[0] * ipd): int(min(region.shape[0], ey + MOUTH_BAND[1] * ipd)),
          int(max(0, ex - 0.9 * ipd)): int(ex + 0.9 * ipd) + 1] = True
     redness = _redness(srgb)
+    skin_red = float(np.median(redness[skin]))
     # not limited to the face region: under side light the shadow half of the lower face drops
     # out of the skin region, and the lips with it (the band keeps the search under the eyes)
-    lips = band & ~skin & (redness > np.median(redness[skin]) + LIP_REDNESS)
+    lips = band & ~skin & (redness > skin_red + LIP_REDNESS)
     labels, count = label_regions(lips)
     cands = [r for r in regions(labels, count) if abs(r.cx - ex) < 0.3 * ipd and r.area >= 3]
-    mouth, mouth_w, jaw_w = None, None, None
-    if cands:
-        # the lips often fall apart into pieces (upper/lower lip, the two sides of the cupid's
-        # bow, a shadowed corner): the mouth is all the lip pieces on the largest one's row band
-        big = max(cands, key=lambda r: r.area)
-        parts = [r for r in cands if abs(r.cy - big.cy) <= 0.25 * ipd]
-        area = float(sum(r.area for r in parts))
-        mouth = (sum(r.cx * r.area for r in parts) / area, sum(r.cy * r.area for r in parts) / area)
-        mouth_w = _moment_width(redness, labels, parts, float(np.median(redness[skin])), MOUTH_PAD * ipd)
-        jaw_w = face_width_at(region, redness, float(np.median(redness[skin])), mouth[1], mouth[0], ipd)
-    return Landmarks(eyes, mouth, mouth_w, _row_width(region, ey, ex), jaw_w, "fallback")
+    if not cands:
+        return None
+    # the lips often fall apart into pieces (upper/lower lip, the two sides of the cupid's
+    # bow, a shadowed corner): the mouth is all the lip pieces on the largest one's row band
+    big = max(cands, key=lambda r: r.area)
+    parts = [r for r in cands if abs(r.cy - big.cy) <= 0.25 * ipd]
+    mx, my, width = _lip_moments(redness, labels, parts, skin_red, ipd)
+    return (mx, my), width, face_width_at(region, redness, skin_red, my, mx, ipd)
+
+
+def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
+                        bbox: tuple[int, int, int, int]) -> Landmarks | None:
+    luma = srgb @ np.asarray(LUMA_REC709)
+    eyes = _find_eyes(luma, region, bbox, float(np.median(luma[skin])))
+    if eyes is None:
+        return None
+    (ax, ay), (bx, by) = eyes
+    mouth = _find_mouth(srgb, skin, region, eyes)
+    centre, width, jaw = mouth if mouth is not None else (None, None, None)
+    return Landmarks(eyes, centre, width, _row_width(region, 0.5 * (ay + by), 0.5 * (ax + bx)),
+                     jaw, "fallback")
 
 
 def _mediapipe_landmarks(srgb: np.ndarray) -> Landmarks | None:
@@ -513,6 +496,27 @@ def _mediapipe_landmarks(srgb: np.ndarray) -> Landmarks | None:
                      width_at(mouth[1]), "mediapipe")
 
 
+def _refined(marks: Landmarks, srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
+             face_width: float) -> Landmarks:
+    """mediapipe landmarks placed on the image where it shows them more steadily than the
+    mesh, whose points follow its face prior: the irises on the iris centroids
+    (``refine_eyes``); the mouth's height on the lip colour's centroid and the face width at
+    that height from the silhouette, as for the built-in landmarks (the mesh's face oval runs
+    inside the jaw line by 1–5 % of its width, more or less with the light, and its lip
+    points moved by up to 1 px between lights at an 80 px eye distance, where the face's
+    width changes by up to 2 px per row). The mouth's corners stay the mesh's."""
+    luma = srgb @ np.asarray(LUMA_REC709)
+    marks = replace(marks, eyes=refine_eyes(luma, marks.eyes, face_width,
+                                            float(np.median(luma[skin]))))
+    if marks.mouth is None:
+        return marks
+    found = _find_mouth(srgb, skin, region, marks.eyes)
+    if found is None or abs(found[0][1] - marks.mouth[1]) > MOUTH_AGREEMENT * marks.eye_distance:
+        return replace(marks, jaw_width=None)
+    (_, my), _, jaw = found
+    return replace(marks, mouth=(marks.mouth[0], my), jaw_width=jaw)
+
+
 def find_face(rgb: torch.Tensor, use_mediapipe: bool | None = None) -> FaceFind:
     """Find the face in a photo ``rgb`` (1, 3, H, W) linear. ``use_mediapipe=None``: when
     importable. Skin pixels always come from the colour model (mediapipe only adds landmarks)."""
@@ -544,16 +548,8 @@ def find_face(rgb: torch.Tensor, use_mediapipe: bool | None = None) -> FaceFind:
                         "no face found (the skin-coloured region is not face-sized or face-shaped)")
     mp_ok = mediapipe_available() if use_mediapipe is None else use_mediapipe
     marks = _mediapipe_landmarks(srgb) if mp_ok else None
-    if marks is not None and marks.mouth is not None:
-        # the jaw from the silhouette, as for the built-in landmarks: the mesh's face oval
-        # runs inside the jaw line by 1–5 % of its width, more or less with the light
-        luma = srgb @ np.asarray(LUMA_REC709)
-        eyes = refine_eyes(luma, marks.eyes, marks.eye_distance, float(np.median(luma[skin])))
-        marks = replace(marks, eyes=eyes)
-        redness = _redness(srgb)
-        jaw = face_width_at(region, redness, float(np.median(redness[skin])), marks.mouth[1],
-                            marks.mouth[0], marks.eye_distance)
-        marks = replace(marks, jaw_width=jaw)
+    if marks is not None:
+        marks = _refined(marks, srgb, skin, region, float(bbox[2] - bbox[0]))
     if marks is None:
         marks = _fallback_landmarks(srgb, skin, region, bbox)
     if marks is None:
