@@ -100,7 +100,7 @@ def character(face: dict[str, float] | None = None, *, freckles: float = 0.0, se
         values.update(face)
         extra["face"] = FaceIR(**values)
     # brown irises: under a side key a light iris' shading pulls its centroid by up to 1 px
-    # (at a 31 px eye distance; brown: 0.5 px), noise the shape fit does not need (docs/identity.md)
+    # (at a 31 px eye distance; brown: 0.6 px), noise the shape fit does not need (docs/identity.md)
     return CharacterIR(name="calibration", seed=seed, eye_color_srgb=(0.36, 0.22, 0.12),
                        skin=SkinIR(tone=ToneIR(value=tone, albedo_srgb=monk_albedo(tone), undertone=undertone),
                                    redness=redness, freckles=freckles), **extra)
