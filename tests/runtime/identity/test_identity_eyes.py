@@ -31,7 +31,7 @@ BROWS = ((0.0, 0), (0.6, 0), (0.95, 2))
 # pixels at 96 px wide (scaled with the width); measured worst 0.58 px at 96 and 2.6 px at 256
 # (seed 3's blue irises), the same with and without the brow treatments; the old
 # darkest-blob finder failed 9 of these 15 images (brows taken for eyes: 11 px off at 96, 75 px
-# at 256, or no face; or 4-5.6 px off at 256 on the lash line)
+# at 256, or no face; or its blob centroid 4-5.6 px off the iris at 256)
 TOLERANCE_PX_96 = 1.5
 
 
