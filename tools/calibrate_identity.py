@@ -10,8 +10,8 @@ renderer, and every change there moves them. Deterministic (fixed seeds, CPU), a
 What it renders (white-balanced 8-bit sRGB PNGs, measured through the same code path as real
 photos — ``load_photo`` → ``find_face`` → ``shape_features`` / ``freckle_statistic``):
 
-* face shape: four heads with the measured parameters at ±``SWEEP`` (a half-fraction
-  factorial design), front view at two sizes (``SHAPE_SIZES``), under two soft rigs (key from
+* face shape: nine heads, the measured parameters at ±``SWEEP`` (the full 2³ factorial
+  design) and the average head, front view at two sizes (``SHAPE_SIZES``), under two soft rigs (key from
   camera-left and camera-right, strong fill); a
   least-squares fit of every ratio on all parameters gives the linear model
   ``ratios = intercept + matrix · params`` (fitted once per landmark method: the built-in one,
@@ -34,6 +34,7 @@ seed, so they check the fit on a person it was not fitted on.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -54,7 +55,7 @@ from shotspec.runtime.identity.photos import load_photo, save_render_as_photo
 from shotspec.runtime.identity.skin_params import skin_statistics, zone_mask
 
 SEED = 3
-SHAPE_SIZES = ((96, 120), (160, 200))    # eye distance ≈ 31 and 52 px
+SHAPE_SIZES = ((96, 120), (160, 200), (256, 320))    # eye distance ≈ 31, 52 and 83 px
 FRECKLE_SIZE = (256, 320)
 DISTANCE_M = 0.45
 SWEEP = 0.8
@@ -98,8 +99,8 @@ def character(face: dict[str, float] | None = None, *, freckles: float = 0.0, se
         values = {k: 0.0 for k in FACE_PARAMS}
         values.update(face)
         extra["face"] = FaceIR(**values)
-    # brown irises: the built-in eye finder looks for the darkest pair of blobs, which light
-    # irises under dark brows are not (docs/identity.md)
+    # brown irises: under a side key a light iris' shading pulls its centroid by up to 1 px
+    # (at a 31 px eye distance; brown: 0.6 px), noise the shape fit does not need (docs/identity.md)
     return CharacterIR(name="calibration", seed=seed, eye_color_srgb=(0.36, 0.22, 0.12),
                        skin=SkinIR(tone=ToneIR(value=tone, albedo_srgb=monk_albedo(tone), undertone=undertone),
                                    redness=redness, freckles=freckles), **extra)
@@ -201,15 +202,23 @@ def fit_shape(samples: list[tuple[dict[str, float], dict[str, float]]], log) -> 
         feats = [f for f in feats if SHAPE_FEATURES[f] != worst]
 
 
+def shape_faces() -> list[dict[str, float]]:
+    """The face-shape heads: the full 2³ design at ±``SWEEP`` plus the average head. The
+    half-fraction (four heads) that this replaced confounds every slope with an interaction
+    of the other two parameters (the jaw's with eye spacing × mouth width): on a head with
+    eye spacing −0.5, mouth 0.5, jaw −0.5 it read the jaw 0.3 too narrow. The first head
+    (all +) is also the freckle head."""
+    names = list(SHAPE_FEATURES.values())
+    corners = [dict(zip(names, (SWEEP * a, SWEEP * b, SWEEP * c)))
+               for a, b, c in itertools.product((1, -1), repeat=3)]
+    return corners + [dict.fromkeys(names, 0.0)]
+
+
 def calibrate(log, workdir: Path) -> dict:
     torch.manual_seed(0)
     methods = ["fallback"] + (["mediapipe"] if mediapipe_available() else [])
     cam = CameraIR(distance_m=DISTANCE_M)
-    # a half-fraction of the 2³ design (signs multiply to +1): four heads give the intercept and
-    # the three slopes of every ratio; each grid bake costs more than the renders
-    names = list(SHAPE_FEATURES.values())
-    faces = [dict(zip(names, (SWEEP * a, SWEEP * b, SWEEP * a * b)))
-             for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+    faces = shape_faces()
     samples: dict[str, list] = {m: [] for m in methods}
     t0 = time.time()
     for i, face in enumerate(faces):

@@ -6,17 +6,20 @@ A photo does not say how many millimetres a pixel is, so only scale-free ratios 
   (the head's eye distance changes by ±7 % per unit, its eye–mouth distance by under 3 %);
 * ``mouth_ratio`` = mouth width (corner to corner) / IPD  → ``mouth_width`` (±10 % per unit);
 * ``jaw_ratio`` = width of the lower face at mouth height / IPD  → ``jaw_width`` (±10 % per
-  unit). The built-in landmarks measure it only where both sides of the face are in the skin
-  region (even light): under a hard side key the shadow side drops out, and half a width
-  is not yaw-proof (a 6° turn moves one half by 7 %). It needs an eye distance of at least
-  ``JAW_MIN_IPD_PX`` pixels (in the working image).
+  unit). Both landmark methods take it from the silhouette: from the skin region's edge out to
+  where the redness ``ln(R/G)`` falls half-way to the background's, so the shadow side of the
+  jaw counts even where it is too dark for the skin-colour model; only rows whose halves about
+  the mouth agree within 25 % count (a side lost to hair or a hand, or a turned head, would
+  bias it). It needs an eye distance of at least ``JAW_MIN_IPD_PX`` pixels (in the working
+  image).
 
 Each ratio depends a little on the other parameters (a wider eye distance lowers every
 ``…/IPD`` ratio), so the parameters are solved together from a linear model
 ``ratios = intercept + matrix · params`` fitted on renders of the procedural head by
 ``tools/calibrate_identity.py`` and shipped as ``calibration.json`` next to this module, one
-model per landmark method (mediapipe's mesh outline is not the skin silhouette). When a ratio is
-missing on a photo (no mouth, no lit side), the parameters are solved from the ratios it has.
+model per landmark method (their eye, mouth-corner and mouth-height placements differ). When a
+ratio is missing on a photo (no mouth, no clear silhouette), the parameters are solved from the
+ratios it has.
 
 A photo counts as front-ish when the mouth sits within ``FRONTAL_TOLERANCE`` eye distances of
 the eyes' midpoint (about ±5° of yaw) and the eye line is within 10° of level. Parameters the

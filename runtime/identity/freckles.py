@@ -39,7 +39,7 @@ __all__ = ["FreckleSample", "freckle_statistic", "freckles_from_statistic", "IPD
 
 IPD_MM = 63.0              # the ruler: adult mean interpupillary distance
 MAX_MM_PER_PX = 1.0        # coarser than this: freckles are a pixel or less, not measured
-TARGET_MM_PER_PX = 0.5     # large photos are resampled to this before measuring
+TARGET_MM_PER_PX = 0.75    # finer photos are resampled to this (the calibration renders' scale)
 SPOT_MM = (0.7, 4.5)       # equivalent diameter of a freckle
 MIN_CONTRAST = 0.03        # ln luminance below the baseline (≈ 3 % darker) at least
 MIN_CHROMA = 0.015         # ln(B/G) below the baseline at least this …

@@ -14,8 +14,9 @@ from shotspec.runtime.identity.face_shape import (SHAPE_FEATURES, ShapeModel, lo
                                                   shape_features, shape_model, shape_params)
 from shotspec.runtime.identity.freckles import freckle_statistic
 
-# documented in docs/identity.md (mediapipe): its mouth corners land on the lips' tapered ends and
-# its face oval runs inside the jaw line, so its mouth and jaw widths are the noisier measurements
+# documented in docs/identity.md (mediapipe): its mouth corners land on the lips' tapered ends, so
+# its mouth width is the noisier measurement (calibration RMS 0.16 against 0.06); the jaw is now
+# measured as for the built-in landmarks (0.06 off on the 256 px photo) and keeps its old bound
 MEDIAPIPE_TOLERANCE = {"eye_spacing": 0.35, "mouth_width": 0.45, "jaw_width": 0.45}
 
 
@@ -149,12 +150,13 @@ def test_closed_loop_recovers_freckles(freckle_photos, tmp_path):
 
     from shotspec.runtime.identity import build_identity
 
-    got = {}
+    got, coverage = {}, {}
     truth = freckle_photos["truth"]
     for level in (0.0, 0.35, 0.8):
         result = build_identity(freckle_photos[level], tmp_path / f"{level}.identity")
         assert result.error is None, result.photos[0].reasons
         got[level] = result.identity.skin.freckles
+        coverage[level] = result.identity.stats["freckle_coverage"]
         assert result.identity.stats["freckle_photos"] == 1
         # the face shape from one larger photo: ±0.35 as for the photo set (docs/identity.md);
         # mediapipe's mouth and jaw widths: ±0.45 (MEDIAPIPE_TOLERANCE)
@@ -173,7 +175,8 @@ def test_closed_loop_recovers_freckles(freckle_photos, tmp_path):
     img = Image.open(freckle_photos[0.8] / "front.png")
     img.resize((img.width * 2, img.height * 2), Image.BICUBIC).save(big / "front.png")
     result = build_identity(big, tmp_path / "big.identity")
-    assert abs(result.identity.skin.freckles - got[0.8]) <= 0.15
+    assert abs(result.identity.skin.freckles - got[0.8]) <= 0.15, (
+        got, result.identity.skin.freckles, result.identity.stats["freckle_coverage"], coverage)
 
 
 # --------------------------------------------------------------------------- mediapipe (real)
