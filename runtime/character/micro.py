@@ -161,7 +161,9 @@ def hair_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, se
 def cloth_bump(pts: torch.Tensor, n: torch.Tensor, footprint_mm: torch.Tensor, seed: int
                ) -> torch.Tensor:
     """Knit fabric: a fine weave plus soft folds."""
-    amp = 0.05 * detail_fade(1.2, footprint_mm)
+    # the weave (1.3 mm period) is gone by 2 pixels a period (detail_fade's 0.75-cell end:
+    # 0.49 mm) and whole from ~5 pixels a period: a regular pattern near Nyquist reads as moire
+    amp = 0.05 * detail_fade(0.49, footprint_mm)
     q = pts * 1000.0
     k = 2 * math.pi / 1.3
     sx, cx = torch.sin(q[:, 0] * k), torch.cos(q[:, 0] * k)

@@ -1,6 +1,7 @@
-"""Hair and brows at a close-up's scale: the crop lies on the forehead instead of standing off it
-as a ledge, the hairline is skin showing between tufts (not a pale band), and brow strands the
-pixel cannot resolve fade to their average instead of aliasing into a dotted pattern."""
+"""Hair, brows and cloth at a close-up's scale: the crop lies on the forehead instead of
+standing off it as a ledge, the hairline is skin showing between tufts (not a pale band), and
+brow strands and the knit's weave that the pixel cannot resolve fade to their average instead
+of aliasing into dots or moire."""
 
 from __future__ import annotations
 
@@ -74,3 +75,20 @@ def test_brow_strands_fade_to_their_average_with_the_pixel_footprint():
     # … the brow's overall darkness stays
     for b in (wide, far):
         assert abs(float(b.mean()) - float(full.mean())) < 0.15 * float(full.mean())
+
+
+def test_knit_weave_fades_before_it_can_alias_into_moire():
+    """The sweater's 1.3 mm weave is a regular pattern: point-sampled near two pixels a period it
+    beats into a checker. Its bump fades out by then and is whole where a pixel resolves it."""
+    from shotspec.runtime.character.micro import cloth_bump
+
+    pts = torch.rand(4000, 3, generator=torch.Generator().manual_seed(3)) * 0.05
+    n = torch.nn.functional.normalize(torch.tensor([[0.0, 0.3, 1.0]]).expand(4000, 3), dim=1)
+
+    def tilt(footprint_mm: float) -> float:
+        bumped = cloth_bump(pts, n, torch.full((4000,), footprint_mm), 0)
+        return float((bumped - n).norm(dim=1).mean())
+
+    folds = tilt(10.0)                                   # only the soft folds are left
+    assert tilt(0.1) > 3 * folds                         # 13 px a period: the weave shows
+    assert tilt(0.65) < 1.05 * folds                     # 2 px a period: gone
