@@ -67,6 +67,51 @@ def bump_from_gradient(n: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
     return F.normalize(n - g_t, dim=1)
 
 
+def _segment_distance(px: torch.Tensor, py: torch.Tensor, a, b) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Distance (N,) in the x-y plane from points to the segment ``a``–``b`` (mm), the
+    parameter along it (0–1) and the unit direction from the closest point (N, 2)."""
+    ax, ay = a
+    dx, dy = b[0] - ax, b[1] - ay
+    t = (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0)
+    ox, oy = px - (ax + t * dx), py - (ay + t * dy)
+    dist = torch.sqrt(ox * ox + oy * oy).clamp_min(1e-6)
+    return dist, t, torch.stack((ox / dist, oy / dist), dim=1)
+
+
+def _nasolabial(pts: torch.Tensor, model, age: float) -> torch.Tensor:
+    """Height gradient (N, 3) of the nasolabial folds, per mm: a groove ~0.5 mm deep and
+    ~2 mm wide (deeper with age) from beside the nose's wing down and out past the mouth
+    corner, with the cheek's fullness rolling over it on the outer side. It is what keeps the
+    mouth from sitting on a flat mask; defined in object space like every other line."""
+    q = pts * 1000.0
+    ax, y = q[:, 0].abs(), q[:, 1]
+    _, ty, _ = model.nose_tip
+    _, ly, _ = model.lips_center
+    wing = (1000.0 * (0.0105 * (1 + 0.14 * model.p("nose_width")) + 0.0068) + 1.2, 1000.0 * ty - 3.0)
+    corner = (1000.0 * model.upper_lip_half_width, 1000.0 * ly)
+    mid = (0.5 * (wing[0] + corner[0]) + 4.5, 0.5 * (wing[1] + corner[1]))
+    end = (corner[0] + 6.0, corner[1] - 7.0)
+    d1, t1, u1 = _segment_distance(ax, y, wing, mid)
+    d2, t2, u2 = _segment_distance(ax, y, mid, end)
+    first = d1 <= d2
+    dist = torch.where(first, d1, d2)
+    along = torch.where(first, 0.5 * t1, 0.5 + 0.5 * t2)            # 0 at the wing … 1 at the end
+    u = torch.where(first[:, None], u1, u2)
+    # outer side: away from the nose and mouth (the unit offset points away from the fold)
+    outer = (u[:, 0] > 0).float()
+    taper = torch.sin(torch.pi * along.clamp(0.02, 0.98)) ** 0.7 * (along < 0.999).float()
+    depth = 0.50 * (0.5 + 0.6 * age) * taper
+    depth = depth * ((pts[:, 2] * 1000.0 + 10.0) / 10.0).clamp(0.0, 1.0)   # front of the face only
+    sig, roll_c, roll_w = 1.1, 2.6, 2.2
+    groove = torch.exp(-(dist / sig) ** 2)
+    roll = outer * torch.exp(-((dist - roll_c) / roll_w) ** 2)
+    # h = −depth·groove + 0.35·depth·roll; its derivative along the offset direction
+    dh = depth * (groove * 2.0 * dist / (sig * sig)
+                  - 0.35 * roll * 2.0 * (dist - roll_c) / (roll_w * roll_w))
+    sx = torch.sign(pts[:, 0])
+    return torch.stack((dh * u[:, 0] * sx, dh * u[:, 1], torch.zeros_like(dh)), dim=1)
+
+
 def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceRegions,
               footprint_mm: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Skin micro-geometry at hit points: bumped normals (N, 3) and a cavity term (N,) 0–1
@@ -126,6 +171,8 @@ def skin_bump(pts: torch.Tensor, n: torch.Tensor, skin: SkinIR, regions: FaceReg
     bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
     h += a_imp * bb * bb
     g += (a_imp * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
+    # the nasolabial folds: broad grooves that shape the light, not cavities (no darkening)
+    g += _nasolabial(pts, regions.model, age) * detail_fade(3.0, footprint_mm)[:, None]
     cavity = (-h / 0.05).clamp(0.0, 1.0)
     # pores faded out by the LOD still darken the skin on average (about a tenth of a fully
     # resolved pore field's mean cavity, as a cell is mostly flat skin between openings)

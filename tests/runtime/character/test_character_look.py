@@ -10,6 +10,9 @@ import torch.nn.functional as F
 
 from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR, SkinIR
 from shotspec.runtime.character import face_params, render_geometry, shade
+from shotspec.runtime.character.geometry import head_model
+from shotspec.runtime.character.micro import skin_bump
+from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.character.sss import scatter
 from shotspec.runtime.color import luminance
 
@@ -137,3 +140,26 @@ def test_key_light_stays_camera_relative_when_the_camera_orbits():
         left = lum[..., :half][m[..., :half]].mean()
         right = lum[..., half:][m[..., half:]].mean()
         assert right > 1.5 * left
+
+
+def test_nasolabial_folds_groove_the_cheek_and_deepen_with_age():
+    """Beside the mouth the cheek folds in along a line from the nose's wing past the mouth
+    corner: crossing it, the bumped normal swings towards the nose, then back (a groove),
+    more at 60 than at 20; the forehead has no such fold."""
+    ch = CharacterIR(name="f", seed=0)
+    m = head_model(ch)
+    y = m.lips_center[1] + 0.006
+    xs = torch.linspace(0.015, 0.045, 301)
+    flat = dict(pores=0.0, fine_lines=0.0, imperfections=0.0, freckles=0.0)
+
+    def swing(age: float, yy: float) -> float:
+        pts = torch.stack((xs, torch.full_like(xs, yy), torch.full_like(xs, 0.012)), 1)
+        n = torch.tensor([[0.0, 0.0, 1.0]]).expand_as(pts)
+        skin = SkinIR(age_years=age, **flat)
+        bumped, cavity = skin_bump(pts, n, skin, FaceRegions(m, pts, 0), torch.full_like(xs, 0.3), 0)
+        assert float(cavity.max()) == 0.0              # a fold shapes the light; it is no pore
+        return float(bumped[:, 0].max() - bumped[:, 0].min())
+
+    young, old = swing(20, y), swing(60, y)
+    assert young > 0.05 and old > 1.4 * young
+    assert swing(60, 0.045) < 1e-6                     # forehead height: nothing
