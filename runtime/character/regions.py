@@ -57,8 +57,9 @@ class FaceRegions:
         # of the face, not where the lip shape lies just under the skin near the corners
         corners = _smooth(model.upper_lip_half_width, 0.0200 * model.mouth_scale, self.ax)
         self.lips = _smooth(0.0012, 0.0003, lip_d) * corners
+        # (the rolled edge runs round the outside of the lips, not along the parting between them)
         self.lip_border = (torch.exp(-((lip_d - 0.0016) / 0.0005) ** 2) * corners
-                           * _smooth(-0.002, 0.002, z - lz + 0.012))
+                           * _smooth(-0.002, 0.002, z - lz + 0.012) * _smooth(0.0015, 0.0035, (y - ly).abs()))
         # fine hairs just below the hairline, broken into strands (0 … ~0.8)
         above = model.hairline(x, y, z)
         near = _smooth(-0.006, 0.0, above)
