@@ -182,7 +182,7 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         above = model.hairline(ph[:, 0], ph[:, 1], ph[:, 2])
         tufts = value_noise(ph * torch.tensor([2500.0, 330.0, 2500.0], device=dev), seed + 913)
         density = (above / 0.010).clamp(0.0, 1.0)
-        thin = (1.0 - (1.6 * density - 0.2 + 0.9 * (tufts - 0.5)).clamp(0.0, 1.0)) * 0.8
+        thin = (1.0 - (1.6 * density - 0.2 + 0.9 * (tufts - 0.5)).clamp(0.0, 1.0)) * 0.55
         base = hair_albedo(seed, dev) * (1.0 - 0.6 * cav)[:, None]
         alb[h_sel] = base * (1.0 - thin)[:, None] + skin_c * thin[:, None]
         w1[h_sel], w2[h_sel] = 0.0, 0.0
