@@ -70,14 +70,16 @@ _HAIRLINE = (0.066, 0.070, 0.071, 0.052, 0.022, -0.004, 0.027, 0.029, 0.002, -0.
 _WOBBLE_BAND = 0.0035
 _WOBBLE_FADE = 0.005
 # how far the ears' box reaches below the ear's centre (m)
-EAR_BOX_BELOW_M = 0.060
+_EAR_BOX_BELOW_M = 0.060
 
 
 def _local(d: torch.Tensor, q, lo, hi, op, union: bool = True) -> torch.Tensor:
     """Apply ``op(d_sub, q_sub)`` only to points inside the box ``lo``–``hi`` of coordinates
     ``q`` (three (N,) tensors). The box must contain the feature grown by its blend radius.
     Outside a union the field becomes ``min(d, box distance + margin)``: still a bound (the
-    feature lies ≥ margin inside the box) and never near zero, so it cannot fake a hit."""
+    feature lies ≥ margin inside the box) and never near zero, so it cannot fake a hit. A later
+    smooth union wider than the margin must see the unclamped field: use ``union=False`` and
+    ``_box_bound`` after that blend."""
     x, y, z = q
     idx = _inside(q, lo, hi).nonzero()[:, 0]
     out = torch.minimum(d, _box_distance(q, lo, hi) + _MARGIN) if union else d.clone()
@@ -170,10 +172,11 @@ class HeadModel:
     @property
     def ear_box(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
         """Box (lo, hi) in (|x|, y, z) round an ear and its blend into the head, where the ear's
-        field is evaluated. Low enough that the ear's blend (its field underestimates the
-        distance below the lobe) fades out inside it."""
+        field is evaluated. It reaches 60 mm below the ear's centre: the thin cartilage plate's
+        approximate ellipsoid distance reads ~3× short far below the ear, so the ear's 7 mm
+        blend only dies out that low (a box face inside the blend steps the field)."""
         cx, cy, cz = self.ear_center
-        return (cx - 0.040, cy - EAR_BOX_BELOW_M, cz - 0.045), (cx + 0.040, cy + 0.052, cz + 0.045)
+        return (cx - 0.040, cy - _EAR_BOX_BELOW_M, cz - 0.045), (cx + 0.040, cy + 0.052, cz + 0.045)
 
     @property
     def bounds(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
