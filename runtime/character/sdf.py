@@ -65,25 +65,51 @@ EYE_OPENING_SHIFT_M = 0.0015
 _HAIRLINE = (0.066, 0.070, 0.071, 0.052, 0.022, -0.004, 0.027, 0.029, 0.002, -0.040, -0.060,
              -0.070, -0.072)
 
+# the hairline's noise: full strength within ``_WOBBLE_BAND`` of the noise-free line (it is at most
+# 3.3 mm, so the line never leaves the band), fading to nothing over ``_WOBBLE_FADE`` beyond it
+_WOBBLE_BAND = 0.0035
+_WOBBLE_FADE = 0.005
+# how far the ears' box reaches below the ear's centre (m)
+_EAR_BOX_BELOW_M = 0.060
+
 
 def _local(d: torch.Tensor, q, lo, hi, op, union: bool = True) -> torch.Tensor:
     """Apply ``op(d_sub, q_sub)`` only to points inside the box ``lo``–``hi`` of coordinates
     ``q`` (three (N,) tensors). The box must contain the feature grown by its blend radius.
     Outside a union the field becomes ``min(d, box distance + margin)``: still a bound (the
-    feature lies ≥ margin inside the box) and never near zero, so it cannot fake a hit."""
+    feature lies ≥ margin inside the box) and never near zero, so it cannot fake a hit. A later
+    smooth union wider than the margin must see the unclamped field: use ``union=False`` and
+    ``_box_bound`` after that blend."""
     x, y, z = q
-    inside = (x > lo[0]) & (x < hi[0]) & (y > lo[1]) & (y < hi[1]) & (z > lo[2]) & (z < hi[2])
-    idx = inside.nonzero()[:, 0]
-    if union:
-        bx = (lo[0] - x).clamp_min(0.0) + (x - hi[0]).clamp_min(0.0)
-        by = (lo[1] - y).clamp_min(0.0) + (y - hi[1]).clamp_min(0.0)
-        bz = (lo[2] - z).clamp_min(0.0) + (z - hi[2]).clamp_min(0.0)
-        out = torch.minimum(d, torch.sqrt(bx * bx + by * by + bz * bz) + _MARGIN)
-    else:
-        out = d.clone()
+    idx = _inside(q, lo, hi).nonzero()[:, 0]
+    out = torch.minimum(d, _box_distance(q, lo, hi) + _MARGIN) if union else d.clone()
     if idx.numel():
         out[idx] = op(d[idx], (x[idx], y[idx], z[idx]))
     return out
+
+
+def _inside(q, lo, hi) -> torch.Tensor:
+    x, y, z = q
+    return (x > lo[0]) & (x < hi[0]) & (y > lo[1]) & (y < hi[1]) & (z > lo[2]) & (z < hi[2])
+
+
+def _box_distance(q, lo, hi) -> torch.Tensor:
+    """Distance (m) from points ``q`` (three (N,) tensors) to the box ``lo``–``hi`` (0 inside)."""
+    x, y, z = q
+    bx = (lo[0] - x).clamp_min(0.0) + (x - hi[0]).clamp_min(0.0)
+    by = (lo[1] - y).clamp_min(0.0) + (y - hi[1]).clamp_min(0.0)
+    bz = (lo[2] - z).clamp_min(0.0) + (z - hi[2]).clamp_min(0.0)
+    return torch.sqrt(bx * bx + by * by + bz * bz)
+
+
+def _box_bound(d: torch.Tensor, q, lo, hi) -> torch.Tensor:
+    """``min(d, box distance + margin)`` outside the box ``lo``–``hi``, ``d`` inside: the bound
+    ``_local`` keeps for a feature it evaluated only inside the box, applied after later blends.
+
+    The bound must come after every smooth union whose blend radius exceeds the margin: such a
+    blend reads the clamped value (``margin`` at the box face) as material 8 mm away and bulges
+    towards it outside the box but not inside, so the surface steps at the box face."""
+    return torch.where(_inside(q, lo, hi), d, torch.minimum(d, _box_distance(q, lo, hi) + _MARGIN))
 
 
 def _sph(x, y, z, c, r):
@@ -142,6 +168,15 @@ class HeadModel:
     @property
     def ear_center(self) -> tuple[float, float, float]:
         return (0.074 * (1 + 0.05 * self.p("head_width")), -0.016, -0.078)
+
+    @property
+    def ear_box(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """Box (lo, hi) in (|x|, y, z) round an ear and its blend into the head, where the ear's
+        field is evaluated. It reaches 60 mm below the ear's centre: the thin cartilage plate's
+        approximate ellipsoid distance reads ~3× short far below the ear, so the ear's 7 mm
+        blend only dies out that low (a box face inside the blend steps the field)."""
+        cx, cy, cz = self.ear_center
+        return (cx - 0.040, cy - _EAR_BOX_BELOW_M, cz - 0.045), (cx + 0.040, cy + 0.052, cz + 0.045)
 
     @property
     def bounds(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
@@ -211,9 +246,9 @@ class HeadModel:
                    lambda dd, q: self._mouth(dd, *q))
         # the hair grows on this scalp (the ears stay bare)
         scalp = d
-        ecx, ecy, ecz = self.ear_center
-        d = _local(d, (ax, y, z), (ecx - 0.040, ecy - 0.052, ecz - 0.045),
-                   (ecx + 0.040, ecy + 0.052, ecz + 0.045), lambda dd, q: smin(dd, self._ears(*q), 0.007))
+        # (their box's bound outside it waits until after the neck's 16 mm blend; see _box_bound)
+        ear_box = self.ear_box
+        d = _local(d, (ax, y, z), *ear_box, lambda dd, q: smin(dd, self._ears(*q), 0.007), union=False)
         # neck: slightly oval, leaning forward, meeting the jaw under a crisp jaw line
         nk = 1 + 0.10 * P("neck_width")
         neck = _cap(x, y, z * 1.1, (0, -0.070, -0.088), (0, -0.27, -0.062), 0.050 * nk, 0.053 * nk) / 1.1
@@ -221,7 +256,7 @@ class HeadModel:
         # keeps a neck from reading as a cylinder
         scm = _cap(ax, y, z, (0.046 * nk, -0.050, -0.078), (0.013, -0.215, -0.034), 0.0085, 0.0105)
         neck = smin(neck, scm, 0.014)
-        d = smin(d, neck, 0.016)
+        d = _box_bound(smin(d, neck, 0.016), (ax, y, z), *ear_box)
 
         eye = torch.full_like(d, 1.0)
         eye = _local(eye, (ax, y, z), (ex - 0.025, -0.025, -0.025), (ex + 0.025, 0.025, 0.025),
@@ -381,12 +416,16 @@ class HeadModel:
         the ears, nape), broken up by ~2 mm of noise so it never reads as a drawn line.
         """
         above = self._hairline_table(x, y, z)
-        # the noise (≤ 3.3 mm) only matters near the line: evaluate it there only
-        near = (above.abs() < 0.0035).nonzero()[:, 0]
+        # the noise (≤ 3.3 mm) only moves the line within 3.5 mm of the noise-free one: evaluate
+        # it there only, fading it out over the next 5 mm (a hard cut-off would make a step in
+        # the hair's field, drawn as a line beside the hairline; the line itself is unchanged)
+        band = above.abs()
+        near = (band < _WOBBLE_BAND + _WOBBLE_FADE).nonzero()[:, 0]
         if near.numel():
             q = torch.stack((x[near], y[near], z[near]), dim=1) * 150.0
             wobble = (value_noise(q, 907) - 0.5) * 0.005 + (value_noise(q * 3.1, 908) - 0.5) * 0.0016
-            above[near] = above[near] - wobble
+            f = ((_WOBBLE_BAND + _WOBBLE_FADE - band[near]) / _WOBBLE_FADE).clamp(0.0, 1.0)
+            above[near] = above[near] - wobble * (f * f * (3.0 - 2.0 * f))
         return above
 
     def _hairline_table(self, x, y, z):
@@ -436,7 +475,9 @@ class HeadModel:
     def torso(self, pts: torch.Tensor) -> torch.Tensor:
         """Clothed shoulders and chest (analytic, outside the baked head grid)."""
         x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
-        ax = x.abs()
+        # the shoulders and trapezius reach the midline: mirrored with |x| they would meet there
+        # in a crease, drawn as a seam down the chest and the back; a smooth |x| rounds it off
+        ax = torch.sqrt(x * x + 0.012 ** 2)
         chest = _ell(x, y, z, (0, -0.34, -0.050), (0.160, 0.150, 0.110))
         sh = _cap(ax, y, z, (0.05, -0.222, -0.062), (0.180, -0.255, -0.068), 0.050, 0.056)
         collar = _cap(x, y, z * 1.1, (0, -0.192, -0.066), (0, -0.29, -0.058), 0.058, 0.061) / 1.1
