@@ -289,7 +289,7 @@ class HeadModel:
         tip = _ell(x, y, z, (0, ty, tz - 0.0078), (0.0094 * nw, 0.0078, 0.0080))
         nose = smin(bridge, tip, 0.006)
         alae = _ell(ax, y, z, (0.0105 * nw, ty - 0.0042, tz - 0.0150), (0.0068, 0.0057, 0.0086))
-        nose = smin(nose, alae, 0.0080)
+        nose = smin(nose, alae, 0.0045)
         col = _cap(x, y, z, (0, ty - 0.0045, tz - 0.006), (0, ty - 0.0095, tz - 0.0175), 0.0030, 0.0034)
         nose = smin(nose, col, 0.003)
         d = smin(d, nose, 0.0035)
