@@ -215,7 +215,7 @@ class HeadModel:
         d = smin(d, _ell(ax, y, z, (0.057 * hw, -0.012, -0.092), (0.0150, 0.036, 0.032)), 0.018)
         # the cheek's mass: rounds the turn from the front of the face to its side, which
         # otherwise runs from temple to jaw as one edge between two flat planes
-        d = smin(d, _ell(ax, y, z, (0.040 * jaw, -0.028, -0.030), (0.030, 0.038, 0.034)), 0.026)
+        d = smin(d, _ell(ax, y, z, (0.036 * jaw, -0.026, -0.030), (0.026, 0.036, 0.034)), 0.024)
         # malar fat pads: full cheeks under the eyes
         d = smin(d, _ell(ax, y, z, (0.031, -0.031, -0.001), (0.021, 0.018, 0.014)), 0.015)
         # gonial angles: a soft corner at the back of the jaw
