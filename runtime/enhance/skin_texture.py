@@ -197,7 +197,11 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
             pos_mm, amp = _layer_points(layer, _seed_key(seed, li), box_mm, device, cull)
             if amp.numel() == 0:
                 continue
-            p = (origin - torch.tensor([ox, oy], dtype=torch.float64, device=device) + pos_mm @ Af.T).float()
+            p = origin - torch.tensor([ox, oy], dtype=torch.float64, device=device) + pos_mm @ Af.T
+            # snapped to 1/4096 px: a BLAS kernel may round the product an ulp differently from
+            # one process to the next (its choice depends on where the buffers sit), which
+            # would move the texture by an ulp; the snap makes the positions bit-stable
+            p = (torch.round(p * _SNAP) / _SNAP).float()
             weight = amp * area_px / (0.75 if layer.rim else 1.0)
             grid = _splat(p, weight, hp, wp)
         spec = torch.fft.rfft2(grid)
@@ -255,6 +259,7 @@ def _gauss_hat(fx: torch.Tensor, fy: torch.Tensor, cov: np.ndarray, aa: float) -
 
 
 DENSE_POINTS_PER_PX = 2.0
+_SNAP = 4096.0                  # splat positions are snapped to 1/_SNAP px
 
 
 def _dense_layer_grid(layer: Layer, key: int, points_per_px: float, area_px: float, hp: int, wp: int,
