@@ -198,9 +198,9 @@ def synthesise_texture(ff: FaceFrame, box: tuple[int, int, int, int], seed: int,
             if amp.numel() == 0:
                 continue
             p = origin - torch.tensor([ox, oy], dtype=torch.float64, device=device) + pos_mm @ Af.T
-            # snapped to 1/4096 px: a BLAS kernel may round the product an ulp differently from
-            # one process to the next (its choice depends on where the buffers sit), which
-            # would move the texture by an ulp; the snap makes the positions bit-stable
+            # snapped to 1/4096 px: these positions came out an ulp apart in some processes (on
+            # one thread too, with the product written as a matmul or elementwise; the trigger
+            # was not found) and moved the texture with them; snapped, they are bit-stable
             p = (torch.round(p * _SNAP) / _SNAP).float()
             weight = amp * area_px / (0.75 if layer.rim else 1.0)
             grid = _splat(p, weight, hp, wp)
