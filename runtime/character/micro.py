@@ -87,7 +87,7 @@ def _nasolabial(pts: torch.Tensor, model, age: float) -> torch.Tensor:
     ax, y = q[:, 0].abs(), q[:, 1]
     _, ty, _ = model.nose_tip
     _, ly, _ = model.lips_center
-    wing = (1000.0 * (0.0105 * (1 + 0.14 * model.p("nose_width")) + 0.0068) + 1.2, 1000.0 * ty - 3.0)
+    wing = (1000.0 * model.alar_half_width + 1.2, 1000.0 * ty - 3.0)
     corner = (1000.0 * model.upper_lip_half_width, 1000.0 * ly)
     mid = (0.5 * (wing[0] + corner[0]) + 4.5, 0.5 * (wing[1] + corner[1]))
     end = (corner[0] + 6.0, corner[1] - 7.0)

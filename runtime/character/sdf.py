@@ -57,6 +57,9 @@ def _cap(x, y, z, a, b, ra, rb):
 
 
 _MARGIN = 0.008
+# the nose's wings (alae): centre's distance from the midline at nose_width 0, and radii (m)
+_ALA_CENTRE_X = 0.0105
+_ALA_RADII = (0.0068, 0.0057, 0.0086)
 # The eye opening sits ~1.5 mm nasal of the eyeball's axis: seen from the front the medial
 # canthus reaches further in than the eyeball, so the iris is framed by sclera on both sides.
 EYE_OPENING_SHIFT_M = 0.0015
@@ -150,6 +153,16 @@ class HeadModel:
     def nose_tip(self) -> tuple[float, float, float]:
         nl = self.p("nose_length")
         return (0.0, -0.041 - 0.004 * nl, 0.038 + 0.002 * nl + 0.001 * self.p("nose_bridge"))
+
+    @property
+    def nose_width_scale(self) -> float:
+        """Nose width relative to the average (1 ± 0.14 per unit of ``nose_width``)."""
+        return 1 + 0.14 * self.p("nose_width")
+
+    @property
+    def alar_half_width(self) -> float:
+        """Half the nose's width across the wings (m): where the ala meets the cheek."""
+        return _ALA_CENTRE_X * self.nose_width_scale + _ALA_RADII[0]
 
     @property
     def lips_center(self) -> tuple[float, float, float]:
@@ -275,7 +288,7 @@ class HeadModel:
         P = self.p
         tx, ty, tz = self.nose_tip
         nb = 0.0015 * P("nose_bridge")
-        nw = 1 + 0.14 * P("nose_width")
+        nw = self.nose_width_scale
         ax = x.abs()
         # the bridge is a wedge, not a tube: a narrow dorsal ridge in front of broad, set-back
         # side walls, narrowest at mid-bridge and widening into the tip; the radix blends it
@@ -288,7 +301,7 @@ class HeadModel:
         bridge = smin(bridge, radix, 0.006)
         tip = _ell(x, y, z, (0, ty, tz - 0.0078), (0.0094 * nw, 0.0078, 0.0080))
         nose = smin(bridge, tip, 0.006)
-        alae = _ell(ax, y, z, (0.0105 * nw, ty - 0.0042, tz - 0.0150), (0.0068, 0.0057, 0.0086))
+        alae = _ell(ax, y, z, (_ALA_CENTRE_X * nw, ty - 0.0042, tz - 0.0150), _ALA_RADII)
         nose = smin(nose, alae, 0.0045)
         col = _cap(x, y, z, (0, ty - 0.0045, tz - 0.006), (0, ty - 0.0095, tz - 0.0175), 0.0030, 0.0034)
         nose = smin(nose, col, 0.003)

@@ -169,9 +169,9 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
         f0[e_sel] = CORNEA_F0
         # angular size of a pixel's footprint in the reflection: the cornea's curvature turns a
         # footprint of f metres into 2 f / R radians of reflected directions
-        dist = (torch.tensor(cam.origin, device=dev) - p[e_sel]).norm(dim=1)
+        to_cam = (torch.tensor(cam.origin, device=dev) - p[e_sel]).norm(dim=1)
         cos_v = (n[e_sel] * v[e_sel]).sum(1).clamp_min(0.2)
-        spread = 2.0 * dist / (cam.focal_px * cos_v) / CORNEA_RADIUS_M
+        spread = 2.0 * to_cam / (cam.focal_px * cos_v) / CORNEA_RADIUS_M
     h_sel = (reg == REGION["hair"]).nonzero()[:, 0]
     tangent = None
     if h_sel.numel():

@@ -109,12 +109,17 @@ def test_skin_albedo_is_skin_coloured_with_flush_and_cooler_hollows():
         assert float(((a - b).abs() / a).max()) > 0.08, (a.tolist(), b.tolist())
 
 
-def test_loop_preset_models_the_face():
-    program = compile_file(ROOT / "specs" / "closeup.shot").program
-    shot = program.shots[0]
-    g = render_geometry(shot.character, shot.camera, 96, 120)
+def _default_shot(width: int, height: int):
+    """The embedded close-up's character, traced and shaded under its loop rig at this size:
+    (the shot, the geometry frame, the shaded luminance (H, W))."""
+    shot = compile_file(ROOT / "specs" / "closeup.shot").program.shots[0]
+    g = render_geometry(shot.character, shot.camera, width, height)
     s = shade(g, shot.character, list(shot.lights), shot.camera)
-    lum = luminance(s.rgb)[0, 0]
+    return shot, g, luminance(s.rgb)[0, 0]
+
+
+def test_loop_preset_models_the_face():
+    shot, g, lum = _default_shot(96, 120)
     x, y = g.aovs["position"][0, 0], g.aovs["position"][0, 1]
     skin = (g.aovs["skin"][0, 0] > 0.5) & (g.aovs["brows"][0, 0] < 0.1)
     ex = head_model(shot.character).eye_x
@@ -152,11 +157,7 @@ def test_catchlight_keeps_the_lights_energy_at_any_pixel_size():
 
 
 def test_eyes_show_catchlights_and_no_black_sclera_in_the_default_shot():
-    program = compile_file(ROOT / "specs" / "closeup.shot").program
-    shot = program.shots[0]
-    g = render_geometry(shot.character, shot.camera, 256, 320)
-    s = shade(g, shot.character, list(shot.lights), shot.camera)
-    lum = luminance(s.rgb)[0, 0]
+    shot, g, lum = _default_shot(256, 320)
     eye = g.aovs["eyes"][0, 0] > 0.5
     x = g.aovs["position"][0, 0]
     ex = head_model(shot.character).eye_x
