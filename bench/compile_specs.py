@@ -26,7 +26,7 @@ def main() -> None:
     from shotspec.compiler import compile_file
     from shotspec.compiler.plan import build_plan
 
-    specs = [ROOT / "specs" / "closeup.shot", *sorted((ROOT / "specs" / "examples").glob("*.shot"))]
+    specs = [ROOT / "src" / "shotspec" / "specs" / "closeup.shot", *sorted((ROOT / "src" / "shotspec" / "specs" / "examples").glob("*.shot"))]
     table = Table(title="compile time per spec")
     for col in ("spec", "shots", "compile (warm, median)", "compile+plan (warm)", "`shot check` fresh process"):
         table.add_column(col, justify="right" if col != "spec" else "left", no_wrap=col == "spec")

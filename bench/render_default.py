@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spec", default=str(ROOT / "specs" / "closeup.shot"))
+    parser.add_argument("--spec", default=str(ROOT / "src" / "shotspec" / "specs" / "closeup.shot"))
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
 

@@ -35,7 +35,7 @@ def main() -> None:
     console = Console()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "specs"
-        shutil.copytree(ROOT / "specs", work)
+        shutil.copytree(ROOT / "src" / "shotspec" / "specs", work)
         spec = work / "closeup.shot"
         original = spec.read_text()
         statuses: queue.Queue = queue.Queue()

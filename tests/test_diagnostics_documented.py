@@ -6,15 +6,14 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("compiler", "runtime", "cli", "prompt")
+PACKAGE = ROOT / "src" / "shotspec"
 CODE = re.compile(r"""["'`]([EW][0-9]{3})["'`]""")
 
 
 def _emitted_codes() -> set[str]:
     codes: set[str] = set()
-    for folder in SOURCES:
-        for py in (ROOT / folder).rglob("*.py"):
-            codes.update(CODE.findall(py.read_text(encoding="utf-8")))
+    for py in PACKAGE.rglob("*.py"):
+        codes.update(CODE.findall(py.read_text(encoding="utf-8")))
     return codes
 
 

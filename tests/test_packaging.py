@@ -1,4 +1,4 @@
-"""The wheel carries every package, the grammar, the specs and the console script."""
+"""The wheel carries every file of src/shotspec (modules, grammar, specs, data) and the script."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"core": "shotspec", "grammar": "shotspec/grammar", "compiler": "shotspec/compiler",
-           "runtime": "shotspec/runtime", "cli": "shotspec/cli", "specs": "shotspec/specs",
-           "prompt": "shotspec/prompt"}
+PACKAGE = ROOT / "src" / "shotspec"
 
 
 @pytest.fixture(scope="module")
@@ -27,25 +25,27 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
 
 
 def _expected_files() -> set[str]:
-    """Every .py under a mapped folder that is part of a package (its folder has __init__.py)."""
-    expected = set()
-    for folder, pkg in FOLDERS.items():
-        base = ROOT / folder
-        if not (base / "__init__.py").exists():
-            continue
-        for py in base.rglob("*.py"):
-            if "__pycache__" in py.parts:
-                continue
-            rel = py.relative_to(base)
-            if all((base / Path(*rel.parts[:i]) / "__init__.py").exists() for i in range(len(rel.parts))):
-                expected.add(f"{pkg}/{rel.as_posix()}")
-    return expected
+    """Every file git tracks under src/shotspec: modules, grammar, specs, templates, data."""
+    proc = subprocess.run(["git", "ls-files", "src/shotspec"], cwd=ROOT, capture_output=True,
+                          text=True)
+    if proc.returncode == 0 and proc.stdout.strip():
+        files = [ROOT / line for line in proc.stdout.splitlines()]
+    else:   # not a git checkout: every file but caches
+        files = [p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return {f"shotspec/{f.relative_to(PACKAGE).as_posix()}" for f in files}
+
+
+def test_every_package_folder_has_an_init():
+    """A folder of modules without ``__init__.py`` would be left out of the wheel."""
+    for py in PACKAGE.rglob("*.py"):
+        if "__pycache__" not in py.parts:
+            assert (py.parent / "__init__.py").exists(), f"{py.parent} has no __init__.py"
 
 
 def test_wheel_has_every_module(wheel):
     names = set(wheel.namelist())
     missing = sorted(_expected_files() - names)
-    assert not missing, f"modules dropped from the wheel: {missing}"
+    assert not missing, f"files dropped from the wheel: {missing}"
 
 
 def test_wheel_has_grammar_specs_and_script(wheel):

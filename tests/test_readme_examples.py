@@ -26,7 +26,7 @@ def _blocks() -> list[str]:
 
 def test_the_tour_compiles():
     tour = next(b for b in _blocks() if "character mara" in b)
-    result = compile_source(tour, ROOT / "specs" / "readme.shot")
+    result = compile_source(tour, ROOT / "src" / "shotspec" / "specs" / "readme.shot")
     assert result.ok, [d.message for d in result.errors]
     assert [s.name for s in result.program.shots] == ["closeup", "closeup_wide"]
     wide = result.program.shots[1]
@@ -36,7 +36,7 @@ def test_the_tour_compiles():
 def test_the_plate_example_parses(tmp_path):
     plate = next(b for b in _blocks() if "source plate" in b)
     for name in ("plate.png", "plate_depth.png", "skin.png"):
-        (tmp_path / name).write_bytes((ROOT / "specs/examples/plate/portrait.png").read_bytes())
-    (tmp_path / "look.cube").write_text((ROOT / "specs/luts/soft_contrast.cube").read_text())
+        (tmp_path / name).write_bytes((ROOT / "src/shotspec/specs/examples/plate/portrait.png").read_bytes())
+    (tmp_path / "look.cube").write_text((ROOT / "src/shotspec/specs/luts/soft_contrast.cube").read_text())
     result = compile_source(plate, tmp_path / "plate.shot")
     assert result.ok, [d.message for d in result.errors]

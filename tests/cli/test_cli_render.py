@@ -14,7 +14,7 @@ from PIL import Image
 
 from shotspec.cli.main import main
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
 SPEC = """\
 shot plate_finish {

@@ -18,7 +18,7 @@ import pytest
 from shotspec.cli.console import make_console
 from shotspec.cli.watch import watch
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
 SPEC = """\
 import "look.shot"

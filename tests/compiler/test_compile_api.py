@@ -10,7 +10,7 @@ from pathlib import Path
 from shotspec.compiler import (CompileResult, compile_file, compile_source,
                                diagnostics_to_json, render_diagnostics)
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
 COLD = """
 import sys, time

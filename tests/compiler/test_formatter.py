@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from shotspec.compiler import compile_source, format_source
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 SHIPPED = sorted(SPECS.rglob("*.shot"))
 
 

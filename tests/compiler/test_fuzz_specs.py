@@ -8,7 +8,7 @@ from pathlib import Path
 from shotspec.compiler import (compile_source, diagnostics_to_json, format_source,
                                render_diagnostics)
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 SOURCES = [p for p in sorted(SPECS.rglob("*.shot"))]
 KEYWORDS = ["shot", "camera", "lens", "aperture", "lighting", "finish", "grain", "output",
             "character", "skin", "extends", "import", "use", "from", "ratio"]

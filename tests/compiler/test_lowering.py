@@ -12,7 +12,7 @@ import pytest
 from shotspec.compiler import compile_file, compile_source
 from shotspec.compiler.ir import ProgramIR
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 DEFAULT = SPECS / "closeup.shot"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from shotspec.grammar import build_parser, parser
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
 
 def test_strict_mode_builds_without_conflicts():

@@ -16,7 +16,7 @@ from shotspec.compiler import compile_file
 from shotspec.prompt import TARGETS, render_prompt
 
 ROOT = Path(__file__).resolve().parents[2]
-SPECS = [ROOT / "specs" / "closeup.shot", *sorted((ROOT / "specs" / "examples").glob("*.shot"))]
+SPECS = [ROOT / "src" / "shotspec" / "specs" / "closeup.shot", *sorted((ROOT / "src" / "shotspec" / "specs" / "examples").glob("*.shot"))]
 EXPECTED = Path(__file__).parent / "expected" / "specs"
 REGEN = os.environ.get("SHOTSPEC_REGEN") == "1"
 

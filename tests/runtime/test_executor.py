@@ -128,7 +128,7 @@ def test_the_memory_estimate_reads_the_plate_size():
     from shotspec.compiler import compile_file
     from shotspec.runtime.memory import _pixels
 
-    spec = Path(__file__).resolve().parents[2] / "specs" / "examples" / "plate.shot"
+    spec = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs" / "examples" / "plate.shot"
     plan = build_plan(compile_file(spec).program)
     pixels = {nid.split(":")[-1]: n for nid, n in _pixels(plan).items()}
     assert pixels["plate"] == 96 * 120            # the example plate's header, not a guess

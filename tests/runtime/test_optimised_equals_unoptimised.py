@@ -11,7 +11,7 @@ from shotspec.compiler import compile_source
 from shotspec.compiler.plan import build_plan
 from shotspec.runtime.executor import Executor
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
 SPEC = """\
 shot a {

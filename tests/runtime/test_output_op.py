@@ -44,7 +44,7 @@ def test_the_example_plate_depth_puts_the_face_in_front():
 
     from shotspec.runtime.io.plate import read_depth_image, read_mask_image
 
-    plate = Path(__file__).resolve().parents[2] / "specs" / "examples" / "plate"
+    plate = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs" / "examples" / "plate"
     depth = read_depth_image(str(plate / "portrait_depth.png"), 0.3, 10.0)
     skin = read_mask_image(str(plate / "portrait_mask.png")) > 0.5
     face, background = depth[skin].median().item(), depth[~skin].median().item()

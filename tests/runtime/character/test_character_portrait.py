@@ -112,7 +112,7 @@ def test_skin_albedo_is_skin_coloured_with_flush_and_cooler_hollows():
 def _default_shot(width: int, height: int):
     """The embedded close-up's character, traced and shaded under its loop rig at this size:
     (the shot, the geometry frame, the shaded luminance (H, W))."""
-    shot = compile_file(ROOT / "specs" / "closeup.shot").program.shots[0]
+    shot = compile_file(ROOT / "src" / "shotspec" / "specs" / "closeup.shot").program.shots[0]
     g = render_geometry(shot.character, shot.camera, width, height)
     s = shade(g, shot.character, list(shot.lights), shot.camera)
     return shot, g, luminance(s.rgb)[0, 0]
