@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from shotspec.compiler import compile_file
-from shotspec.compiler.identity_file import Identity, IdentitySkin, sha256_file, write_identity
+from shotspec.compiler.identity_file import Identity, IdentitySkin, write_identity
+from shotspec.file_hash import sha256_file
 
 SPEC = """\
 character mara {

@@ -6,12 +6,12 @@ only the plan nodes whose content keys changed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotspec import __version__
+from shotspec.file_hash import sha256_file
 
 __all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path"]
 
@@ -179,6 +179,6 @@ class RenderSession:
 def file_digest(path: str) -> str | None:
     """sha256 of a file's bytes, or None when it does not exist / cannot be read."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return sha256_file(path)
     except OSError:
         return None

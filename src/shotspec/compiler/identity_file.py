@@ -14,7 +14,6 @@ header comment saying how it was made); ``docs/identity.md`` documents it. This 
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -28,11 +27,12 @@ from shotspec.atomic_files import atomic_write
 from shotspec.compiler.diagnostics import Diagnostic, did_you_mean
 from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, LightIR, ProgramIR, ShotIR, Span, ToneIR
 from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
+from shotspec.file_hash import sha256_file_memoised
 
 __all__ = [
     "Identity", "IdentitySkin", "IdentityFileError", "FORMAT_NAME", "FORMAT_VERSION",
     "RECOMMENDED_PHOTOS", "TONE_DRIFT_MONK", "TEMPERATURE_DRIFT_K", "SIDE_MIN_AZIMUTH_DEG",
-    "load_identity", "parse_identity", "format_identity", "write_identity", "sha256_file",
+    "load_identity", "parse_identity", "format_identity", "write_identity",
     "check_identity", "apply_identity", "identity_lints", "srgb_to_lab", "monk_position",
     "rebuild_command",
 ]
@@ -399,26 +399,6 @@ def load_identity(path: str | Path) -> Identity:
     return parse_identity(text, p)
 
 
-# ----------------------------------------------------------------------------- hashing
-
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_file(path: str | Path) -> str:
-    """sha256 of a file's bytes, memoised on (path, size, mtime) so watch mode stays fast."""
-    p = os.path.abspath(path)
-    st = os.stat(p)
-    key = (p, st.st_size, st.st_mtime_ns)
-    hit = _HASH_CACHE.get(key)
-    if hit is None:
-        h = hashlib.sha256()
-        with open(p, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        hit = _HASH_CACHE[key] = h.hexdigest()
-    return hit
-
-
 # ----------------------------------------------------------------------------- checks
 
 def _show(path: str | Path) -> str:
@@ -473,7 +453,7 @@ def check_identity(path: str, span: Span | None = None) -> list[Diagnostic]:
                 help=f"restore the photo, or rebuild the identity without it: `{rebuild}`"))
             continue
         try:
-            now = sha256_file(photo)
+            now = sha256_file_memoised(photo)
         except OSError as exc:
             diags.append(Diagnostic("E404", "error", f"reference photo `{_show(photo)}` of `{shown}` "
                                     f"cannot be read ({exc.strerror})", span,

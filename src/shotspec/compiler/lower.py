@@ -9,7 +9,6 @@ is linear on the same scale.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from shotspec.compiler.ir import (ExposurePass, GradePass, GrainPass, SharpenPas
                                   SkinEnhancePass, SmoothPass, TonemapPass, UpscalePass,
                                   WhiteBalancePass)
 from shotspec.compiler.state import Setting, State
+from shotspec.file_hash import sha256_file
 
 __all__ = ["Lowerer", "DEFAULT_LIGHT", "IMAGE_SUFFIXES", "FORMAT_BY_SUFFIX", "unflatten"]
 
@@ -91,8 +91,7 @@ class Lowerer:
             self.sink.add("E303", f"{what} `{path}` is a folder, not a file", setting.span)
         else:
             try:
-                with open(path, "rb") as fh:
-                    digest = hashlib.sha256(fh.read()).hexdigest()
+                digest = sha256_file(path)
             except OSError as err:
                 self.sink.add("E303", f"cannot read {what} `{path}`: {err.strerror}", setting.span)
         self._hashes[path] = digest

@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.identity_file import (FORMAT_VERSION, RECOMMENDED_PHOTOS, Identity,
-                                             IdentitySkin, sha256_file)
+                                             IdentitySkin)
 from shotspec.compiler.tables import monk_albedo
+from shotspec.file_hash import sha256_file
 from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import load_calibration, shape_params
 from shotspec.runtime.identity.freckles import (IPD_MM, TARGET_MM_PER_PX, FreckleSample,
