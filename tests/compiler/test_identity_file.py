@@ -16,7 +16,8 @@ from shotspec.compiler.identity_file import (Identity, IdentityFileError, Identi
                                              write_identity)
 from shotspec.compiler.ir import (CameraIR, CharacterIR, LightIR, OutputIR, ProgramIR, ShotIR,
                                   SkinIR, Span, ToneIR)
-from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb, monk_albedo
+from shotspec.color import hex_to_srgb
+from shotspec.compiler.tables import MONK_SWATCHES, monk_albedo
 from shotspec.file_hash import sha256_file
 
 SPAN = Span(file="/x/closeup.shot", line=3, col=3, end_line=3, end_col=30)

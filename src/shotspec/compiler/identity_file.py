@@ -26,14 +26,15 @@ import numpy as np
 from shotspec.atomic_files import atomic_write
 from shotspec.compiler.diagnostics import Diagnostic, did_you_mean
 from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, LightIR, ProgramIR, ShotIR, Span, ToneIR
-from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
+from shotspec.color import SRGB_TO_XYZ, hex_to_srgb, srgb_to_lab
+from shotspec.compiler.tables import MONK_SWATCHES
 from shotspec.file_hash import sha256_file_memoised
 
 __all__ = [
     "Identity", "IdentitySkin", "IdentityFileError", "FORMAT_NAME", "FORMAT_VERSION",
     "RECOMMENDED_PHOTOS", "TONE_DRIFT_MONK", "TEMPERATURE_DRIFT_K", "SIDE_MIN_AZIMUTH_DEG",
     "load_identity", "parse_identity", "format_identity", "write_identity",
-    "check_identity", "apply_identity", "identity_lints", "srgb_to_lab", "monk_position",
+    "check_identity", "apply_identity", "identity_lints", "monk_position",
     "rebuild_command",
 ]
 
@@ -89,19 +90,6 @@ class Identity:
 
 
 # ----------------------------------------------------------------------------- colour
-
-def srgb_to_lab(srgb) -> np.ndarray:
-    """CIELAB (D65) of sRGB-encoded colours in 0–1, shape (..., 3) → (..., 3)."""
-    c = np.clip(np.asarray(srgb, dtype=np.float64), 0.0, 1.0)
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array([[0.4124564, 0.3575761, 0.1804375],
-                  [0.2126729, 0.7151522, 0.0721750],
-                  [0.0193339, 0.1191920, 0.9503041]])
-    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883])
-    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
-                     200 * (f[..., 1] - f[..., 2])], axis=-1)
-
 
 _MONK_LAB = srgb_to_lab([hex_to_srgb(h) for h in MONK_SWATCHES])
 
@@ -555,9 +543,7 @@ def _temperature(light: LightIR) -> float | None:
     if light.color is None:
         return None if light.temperature_k is None else float(light.temperature_k)
     r, g, b = light.color
-    X = 0.4124564 * r + 0.3575761 * g + 0.1804375 * b
-    Y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
-    Z = 0.0193339 * r + 0.1191920 * g + 0.9503041 * b
+    X, Y, Z = (m[0] * r + m[1] * g + m[2] * b for m in SRGB_TO_XYZ)
     s = X + Y + Z
     if s <= 0:
         return None

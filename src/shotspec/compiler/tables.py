@@ -3,9 +3,11 @@ light-direction words. The runtime and prompt export never need their own copies
 
 from __future__ import annotations
 
+from shotspec.color import hex_to_srgb, srgb_decode
+
 __all__ = ["SENSORS_MM", "MONK_SWATCHES", "monk_albedo", "fitzpatrick_albedo",
-           "EYE_COLORS", "HORIZONTAL_WORDS", "VERTICAL_WORDS", "hex_to_srgb",
-           "srgb_to_linear", "fitzpatrick_to_monk"]
+           "EYE_COLORS", "HORIZONTAL_WORDS", "VERTICAL_WORDS", "srgb_to_linear",
+           "fitzpatrick_to_monk"]
 
 # Sensor sizes in millimetres (width, height).
 SENSORS_MM: dict[str, tuple[float, float]] = {
@@ -23,19 +25,10 @@ MONK_SWATCHES = ("#f6ede4", "#f3e7db", "#f7ead0", "#eadaba", "#d7bd96",
                  "#a07e56", "#825c43", "#604134", "#3a312a", "#292420")
 
 
-def hex_to_srgb(text: str) -> tuple[float, float, float]:
-    """``#rrggbb`` or ``#rgb`` → sRGB-encoded floats in 0–1 (rounded to 4 places)."""
-    h = text.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    return tuple(round(int(h[i:i + 2], 16) / 255.0, 4) for i in (0, 2, 4))  # type: ignore[return-value]
-
-
 def srgb_to_linear(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
-    """The sRGB transfer function inverted (IEC 61966-2-1), per channel."""
-    def f(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    return tuple(round(f(c), 6) for c in rgb)  # type: ignore[return-value]
+    """An sRGB colour decoded to linear (``shotspec.color.srgb_decode``) and rounded to 6 places,
+    as the IR stores it."""
+    return tuple(round(srgb_decode(c), 6) for c in rgb)  # type: ignore[return-value]
 
 
 def monk_albedo(value: float) -> tuple[float, float, float]:

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.nodes import Atom
-from shotspec.compiler.tables import hex_to_srgb
+from shotspec.color import hex_to_srgb
 
 __all__ = ["split_quantity", "read_number", "read_int", "read_fraction", "read_length",
            "read_angle", "read_kelvin", "read_fnumber", "read_stops", "read_bool",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shotspec.color import LUMA_REC709, cie_lightness, srgb_decode
 from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, ToneIR
 from shotspec.prompt.formatting import fmt_num
 
@@ -88,10 +89,8 @@ def _band(name: str, value: float) -> str:
 
 def _lightness(srgb: tuple[float, float, float]) -> float:
     """CIE L* (0–100) of an sRGB-encoded colour."""
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb]
-    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    f = y ** (1 / 3) if y > (6 / 29) ** 3 else y / (3 * (6 / 29) ** 2) + 4 / 29
-    return 116 * f - 16
+    lin = [srgb_decode(c) for c in srgb]
+    return cie_lightness(LUMA_REC709[0] * lin[0] + LUMA_REC709[1] * lin[1] + LUMA_REC709[2] * lin[2])
 
 
 def tone_words(tone: ToneIR) -> str:

@@ -14,7 +14,7 @@ from shotspec.runtime.character.geometry import head_model
 from shotspec.runtime.character.micro import skin_bump
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.character.sss import scatter
-from shotspec.runtime.color import luminance
+from shotspec.color import luminance
 
 KEY = LightIR(name="key", kind="area", key=True, azimuth_rad=math.radians(40),
               elevation_rad=math.radians(25), distance_m=1.4, size_m=0.4)

@@ -19,7 +19,7 @@ from shotspec.runtime.character.sdf import REGION
 from shotspec.runtime.character.shading import _catchlight
 from shotspec.runtime.character.skin import skin_albedo
 from shotspec.runtime.character.regions import FaceRegions
-from shotspec.runtime.color import luminance
+from shotspec.color import luminance
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT = CharacterIR(name="d", seed=0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from shotspec.runtime.color import luminance
+from shotspec.color import luminance
 from shotspec.runtime.enhance import band_energy, plan_enhance, radial_power_spectrum, skin_enhance
 from shotspec.runtime.enhance.gaussian import gaussian_blur
 from shotspec.runtime.enhance.skin_texture import synthesise_texture

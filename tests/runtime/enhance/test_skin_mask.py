@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from shotspec.runtime.color import srgb_to_linear
+from shotspec.color import srgb_to_linear
 from shotspec.runtime.enhance import find_skin_mask, plan_enhance
 from shotspec.runtime.enhance.face_landmarks import find_face_features
 from shotspec.runtime.enhance.regions import label_regions, regions

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from shotspec.runtime.color import linear_to_srgb, srgb_to_linear
+from shotspec.color import linear_to_srgb, srgb_to_linear
 from shotspec.runtime.finishing import Lut, LutError, apply_lut, parse_cube
 from shotspec.runtime.frame import Frame
 

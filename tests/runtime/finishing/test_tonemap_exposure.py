@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.color import linear_to_srgb
 from shotspec.runtime.finishing import exposure, tonemap
 from shotspec.runtime.frame import Frame
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from shotspec.runtime.color import kelvin_to_rgb, luminance
+from shotspec.color import kelvin_to_rgb, luminance
 from shotspec.runtime.finishing import white_balance
 from shotspec.runtime.frame import Frame
 

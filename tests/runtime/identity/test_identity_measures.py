@@ -214,7 +214,7 @@ def test_mediapipe_face_mesh_agrees_with_the_fallback_on_renders(rendered_photos
 def test_render_saved_as_photo_is_white_balanced_srgb(tmp_path):
     from PIL import Image
 
-    from shotspec.runtime.color import kelvin_to_rgb
+    from shotspec.color import kelvin_to_rgb
     from shotspec.runtime.identity.photos import save_render_as_photo
 
     # a grey card lit by a 3200 K key comes out neutral when balanced for 3200 K

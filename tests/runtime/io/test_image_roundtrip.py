@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from shotspec.compiler.ir import OutputIR
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.color import linear_to_srgb
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.io import ImageError, read_image, read_provenance, same_file, write_image
 from shotspec.runtime.io import image_write

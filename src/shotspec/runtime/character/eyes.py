@@ -16,7 +16,7 @@ from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.character.face_params import trait_draws
 from shotspec.runtime.character.noise import value_noise
 from shotspec.runtime.character.sdf import HeadModel
-from shotspec.runtime.color import srgb_to_linear
+from shotspec.color import srgb_to_linear
 
 __all__ = ["eye_albedo", "iris_colour", "CORNEA_F0", "CORNEA_RADIUS_M", "SCLERA_ROUGHNESS"]
 

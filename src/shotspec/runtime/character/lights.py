@@ -25,7 +25,7 @@ import torch
 from shotspec.compiler.ir import CameraIR, LightIR
 from shotspec.runtime.character.camera import EYE_PLANE_Z
 from shotspec.runtime.character.trace import SceneGrids
-from shotspec.runtime.color import kelvin_to_rgb
+from shotspec.color import kelvin_to_rgb
 
 __all__ = ["RigLight", "rig", "soft_shadow", "ambient_occlusion", "DEFAULT_RIG"]
 

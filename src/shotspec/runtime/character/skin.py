@@ -21,7 +21,7 @@ from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.character.face_params import trait_draws
 from shotspec.runtime.character.noise import cell_feature, fbm, value_noise
 from shotspec.runtime.character.regions import FaceRegions
-from shotspec.runtime.color import LUMA_REC709, srgb_to_linear
+from shotspec.color import LUMA_REC709, srgb_to_linear
 
 __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shotspec.runtime.color import luminance
+from shotspec.color import luminance
 from shotspec.runtime.enhance.face_frame import FaceFrame, face_frame
 from shotspec.runtime.enhance.gaussian import wide_blur
 from shotspec.runtime.enhance.skin_mask import detect_skin, feature_mask, mask_regions

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.color import linear_to_srgb
 
 __all__ = ["FaceFeatures", "find_face_features", "convex_hull", "mediapipe_available"]
 

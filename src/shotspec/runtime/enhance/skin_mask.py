@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.color import LUMA_REC601, linear_to_srgb
 from shotspec.runtime.enhance.face_landmarks import FaceFeatures, find_face_features
 from shotspec.runtime.enhance.gaussian import gaussian_blur
 from shotspec.runtime.enhance.regions import Region, label_regions, regions
@@ -64,7 +64,7 @@ class SkinDetection:
 
 def _ycbcr(srgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     r, g, b = srgb[:, 0:1] * 255.0, srgb[:, 1:2] * 255.0, srgb[:, 2:3] * 255.0
-    y = 0.299 * r + 0.587 * g + 0.114 * b
+    y = LUMA_REC601[0] * r + LUMA_REC601[1] * g + LUMA_REC601[2] * b
     cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
     cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b
     return y, cb, cr

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.cube_file import MAX_1D_SIZE, MAX_3D_SIZE, CubeData, LutError, read_cube
-from shotspec.runtime.color import linear_to_srgb, srgb_to_linear
+from shotspec.color import linear_to_srgb, srgb_to_linear
 from shotspec.runtime.finishing.perceptual import require_rgb
 from shotspec.runtime.frame import Frame
 

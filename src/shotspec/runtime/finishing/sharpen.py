@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from shotspec.runtime.color import luminance
+from shotspec.color import luminance
 from shotspec.runtime.finishing.blur import gaussian_blur
 from shotspec.runtime.finishing.perceptual import from_perceptual, require_rgb, to_perceptual
 from shotspec.runtime.frame import Frame

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import torch
 
-from shotspec.runtime.color import LUMA_REC709, linear_to_srgb, srgb_to_linear
+from shotspec.color import LUMA_REC709, linear_to_srgb, srgb_to_linear
 from shotspec.runtime.finishing.perceptual import MID_GREY, require_rgb
 from shotspec.runtime.frame import Frame
 

@@ -1,7 +1,7 @@
 """White balance: neutralise the colour of the light that lit the scene.
 
 The scene white is the colour of a ``temperature_k`` light, as the renderer's lights make it
-(``shotspec.runtime.color.kelvin_to_rgb``: Planckian locus below 4000 K, CIE daylight above),
+(``shotspec.color.kelvin_to_rgb``: Planckian locus below 4000 K, CIE daylight above),
 optionally moved off the locus by ``tint``. A Bradford chromatic adaptation in CIE XYZ maps that
 white to D65, the working space's white, so a grey card lit by the light comes out neutral grey
 with its luminance unchanged, and other colours adapt the way the eye's cone responses do.
@@ -18,16 +18,13 @@ import math
 import numpy as np
 import torch
 
-from shotspec.runtime.color import kelvin_to_rgb
+from shotspec.color import SRGB_TO_XYZ, kelvin_to_rgb
 from shotspec.runtime.finishing.perceptual import require_rgb
 from shotspec.runtime.frame import Frame
 
 __all__ = ["white_balance", "white_balance_matrix", "scene_white_xyz"]
 
-# Linear sRGB (D65) → CIE XYZ, IEC 61966-2-1.
-_RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
-                        [0.2126729, 0.7151522, 0.0721750],
-                        [0.0193339, 0.1191920, 0.9503041]])
+_RGB_TO_XYZ = np.array(SRGB_TO_XYZ)
 _BRADFORD = np.array([[0.8951, 0.2664, -0.1614],
                       [-0.7502, 1.7135, 0.0367],
                       [0.0389, -0.0685, 1.0296]])

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from shotspec.runtime.enhance.face_landmarks import mediapipe_available
 
-from shotspec.runtime.color import LUMA_REC709, linear_to_srgb
+from shotspec.color import LUMA_REC709, linear_to_srgb
 from shotspec.runtime.enhance.regions import label_regions
 from shotspec.runtime.identity.landmark_measures import (eye_response, face_width_at, find_eyes, find_mouth,
                                                          refine_eyes, row_width)

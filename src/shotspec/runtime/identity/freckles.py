@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.color import luminance
+from shotspec.color import luminance
 from shotspec.runtime.enhance.regions import label_regions, regions
 
 __all__ = ["FreckleSample", "freckle_statistic", "freckles_from_statistic", "IPD_MM",

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.color import linear_to_srgb, luminance
+from shotspec.color import linear_to_srgb, luminance
 
 __all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
            "blur_metric", "shadow_ratio", "srgb_luma", "save_render_as_photo", "PhotoLoadError"]
@@ -90,7 +90,7 @@ def save_render_as_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0,
     PNG. Used to make identity photos of the procedural head (calibration and tests)."""
     from PIL import Image  # noqa: PLC0415
 
-    from shotspec.runtime.color import kelvin_to_rgb  # noqa: PLC0415
+    from shotspec.color import kelvin_to_rgb  # noqa: PLC0415
 
     if rgb.dim() != 4 or rgb.shape[:2] != (1, 3):
         raise ValueError(f"expected a (1, 3, H, W) render, got {tuple(rgb.shape)}")

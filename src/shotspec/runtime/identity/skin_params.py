@@ -34,8 +34,8 @@ import numpy as np
 import torch
 
 from shotspec.compiler.identity_file import monk_position
-from shotspec.compiler.tables import MONK_SWATCHES, hex_to_srgb
-from shotspec.runtime.color import LUMA_REC709, linear_to_srgb
+from shotspec.color import LUMA_REC709, hex_to_srgb, linear_to_srgb, srgb_decode
+from shotspec.compiler.tables import MONK_SWATCHES
 from shotspec.runtime.identity.face_finder import FaceFind
 from shotspec.runtime.identity.face_shape import load_calibration
 
@@ -51,8 +51,7 @@ def skin_calibration(calibration: dict | None = None) -> dict:
     return cal["skin"]
 
 
-_SWATCH_LIN = np.array([[c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-                         for c in hex_to_srgb(h)] for h in MONK_SWATCHES])
+_SWATCH_LIN = np.array([[srgb_decode(c) for c in hex_to_srgb(h)] for h in MONK_SWATCHES])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 import torch
 
-from shotspec.runtime.color import srgb_to_linear
+from shotspec.color import srgb_to_linear
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.exr import read_exr
 from shotspec.runtime.io.png import decode_png16, read_png_text

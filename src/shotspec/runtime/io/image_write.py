@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from shotspec.atomic_files import atomic_write
-from shotspec.runtime.color import linear_to_srgb
+from shotspec.color import linear_to_srgb
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.exr import encode_exr_channels, exr_module, write_exr
 from shotspec.runtime.io.png import encode_png

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import torch
 
-from ..color import linear_to_srgb, srgb_to_linear
+from shotspec.color import linear_to_srgb, srgb_to_linear
 from ..frame import Frame
 from .image import FACTORS, upscale_image
 from .resample import upsample

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import torch
 
+from shotspec.color import LUMA_REC601
+
 from .back_projection import back_project
 from .detail import REPROJECT_ITERATIONS, synthesise_detail
 from .filters import load_filters
@@ -24,7 +26,6 @@ __all__ = ["upscale_image", "MODES", "FACTORS"]
 
 MODES = ("fidelity", "detail")
 FACTORS = (2, 3, 4)
-_LUMA_601 = (0.299, 0.587, 0.114)
 BP_ITERATIONS = 6
 # Share of the filters' correction applied, per factor. Full strength is the least-squares optimum
 # on the training photographs; at x3 it put one box-shrunk benchmark photograph (barbara's
@@ -96,7 +97,7 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
     dtype = x.dtype
     work = _compress(x.float())
     if work.shape[1] == 3:
-        weights = torch.tensor(_LUMA_601, dtype=work.dtype, device=work.device).view(1, 3, 1, 1)
+        weights = torch.tensor(LUMA_REC601, dtype=work.dtype, device=work.device).view(1, 3, 1, 1)
         luma = (work * weights).sum(1, keepdim=True)
         correction = _upscale_single(luma, factor, mode) - upsample(luma, factor, "bicubic")
         out = upsample(work, factor, "bicubic") + correction
