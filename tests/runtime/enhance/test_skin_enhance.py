@@ -11,7 +11,7 @@ import torch
 
 from shotspec.color import luminance
 from shotspec.runtime.enhance import band_energy, plan_enhance, radial_power_spectrum, skin_enhance
-from shotspec.runtime.enhance.gaussian import gaussian_blur
+from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.enhance.skin_texture import synthesise_texture
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -108,9 +108,9 @@ def test_bumps_are_shaded_by_the_image_light(side, sign):
     tex = synthesise_texture(plan.face, box, 21)
     out = skin_enhance(frame, strength=0.6, seed=21)
     d = torch.log(luminance(out.rgb).clamp_min(1e-6) / luminance(frame.rgb).clamp_min(1e-6))
-    high = d - gaussian_blur(d, 3.0)
+    high = d - gaussian_blur(d, 3.0, edge="reflect")
     # a left-lit bump rendering of the height field is bright where the surface rises to the right
-    left_lit = tex.grad[:, 0:1] - gaussian_blur(tex.grad[:, 0:1], 3.0)
+    left_lit = tex.grad[:, 0:1] - gaussian_blur(tex.grad[:, 0:1], 3.0, edge="reflect")
     lit = (frame.aov("skin") > 0.95).float() * (luminance(frame.rgb) > 0.15).float()
     assert sign * correlation(high, left_lit, lit) > 0.3
 
@@ -135,7 +135,7 @@ def test_same_face_at_twice_the_resolution_gets_the_same_texture_in_mm():
     down = torch.nn.functional.avg_pool2d(thi, 2)
     w = (lo.aov("skin") > 0.95).float()
     blur = 1.2
-    assert correlation(gaussian_blur(down, blur), gaussian_blur(tlo, blur), w) > 0.8
+    assert correlation(gaussian_blur(down, blur, edge="reflect"), gaussian_blur(tlo, blur, edge="reflect"), w) > 0.8
 
 
 def test_detected_mask_is_used_without_a_skin_aov():

@@ -28,9 +28,9 @@ import torch
 
 from shotspec.color import luminance
 from shotspec.runtime.enhance.face_frame import FaceFrame, face_frame
-from shotspec.runtime.enhance.gaussian import wide_blur
 from shotspec.runtime.enhance.skin_mask import detect_skin, feature_mask, mask_regions
 from shotspec.runtime.enhance.skin_texture import SkinTexture, synthesise_texture
+from shotspec.runtime.filters import wide_gaussian_blur
 from shotspec.runtime.frame import Frame
 
 __all__ = ["skin_enhance", "plan_enhance", "EnhancePlan", "shading_delta", "texture_summary", "MAX_STRENGTH"]
@@ -88,7 +88,7 @@ def _light(lum: torch.Tensor, mask: torch.Tensor, mm_per_px: float) -> tuple[tor
     """Low-passed skin luminance (1,1,h,w) and the pixel gradient of its log (1,2,h,w)."""
     sigma_px = max(1.0, SHADING_SIGMA_MM / mm_per_px)
     support = (mask > 0).to(lum)
-    low = wide_blur(lum, sigma_px, support).clamp_min(1e-6)
+    low = wide_gaussian_blur(lum, sigma_px, support, edge="reflect").clamp_min(1e-6)
     ll = torch.log(low)
     gx = torch.zeros_like(ll)
     gy = torch.zeros_like(ll)
@@ -116,7 +116,7 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, tex: SkinTexture, ff: F
     occlusion = OCCLUSION_PER_MM * tex.height.clamp(max=0.0)
     relief = bump + occlusion
 
-    level = wide_blur(lum, max(0.5, LEVEL_SIGMA_MM / ff.mm_per_px), (mask > 0).to(lum))
+    level = wide_gaussian_blur(lum, max(0.5, LEVEL_SIGMA_MM / ff.mm_per_px), (mask > 0).to(lum), edge="reflect")
     skin_vals = level[mask > 0.5]
     ref = float(torch.quantile(skin_vals.float()[:: max(1, skin_vals.numel() // 100000)], 0.9)) \
         if skin_vals.numel() else float(level.max())

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from shotspec.color import LUMA_REC601, linear_to_srgb
 from shotspec.runtime.enhance.face_landmarks import FaceFeatures, find_face_features
-from shotspec.runtime.enhance.gaussian import gaussian_blur
+from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.enhance.regions import Region, label_regions, regions
 from shotspec.runtime.frame import Frame
 
@@ -72,8 +72,8 @@ def _ycbcr(srgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor
 
 def _fine_energy(y: torch.Tensor) -> torch.Tensor:
     """Relative fine-scale contrast (1,1,h,w) at the working resolution: hair and eyes high, skin low."""
-    band = gaussian_blur(y, 0.7) - gaussian_blur(y, 3.0)
-    return torch.sqrt(gaussian_blur(band * band, 2.0)) / (gaussian_blur(y, 2.0) + 12.0)
+    band = gaussian_blur(y, 0.7, edge="reflect") - gaussian_blur(y, 3.0, edge="reflect")
+    return torch.sqrt(gaussian_blur(band * band, 2.0, edge="reflect")) / (gaussian_blur(y, 2.0, edge="reflect") + 12.0)
 
 
 def _smoothstep(e0: float, e1: float, x: torch.Tensor) -> torch.Tensor:
@@ -163,7 +163,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
             holes.append(r)
     m = torch.from_numpy(keep_np).to(rgb.device, torch.float32)[None, None]
     m = -F.max_pool2d(-m, 3, 1, 1)  # pull the edge in by one working pixel
-    m = gaussian_blur(m, 0.8) * m.clamp(0, 1)
+    m = gaussian_blur(m, 0.8, edge="reflect") * m.clamp(0, 1)
     m = (m * score.clamp(0.0, 1.0) * 1.25).clamp(0, 1) * (m > 0).float()
     if scale < 1:
         m = F.interpolate(m, size=(h, w), mode="bilinear", align_corners=False).clamp(0, 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from shotspec.runtime.enhance.gaussian import gaussian_blur
+from shotspec.runtime.filters import gaussian_blur
 
 __all__ = ["band_energy", "radial_power_spectrum", "inner_weights"]
 
@@ -31,7 +31,7 @@ def inner_weights(mask: torch.Tensor, margin_px: float) -> torch.Tensor:
     A band-pass filter straddling the mask edge would measure the edge, not the texture.
     """
     m = (mask > 0.5).float()
-    inner = gaussian_blur(m, max(margin_px, 0.5)) > 0.97
+    inner = gaussian_blur(m, max(margin_px, 0.5), edge="reflect") > 0.97
     return m * inner.float()
 
 
@@ -56,7 +56,7 @@ def band_energy(gray: torch.Tensor, mask: torch.Tensor, low_px: float, high_px: 
     total = float(w.sum())
     if total < 1.0:
         raise ValueError("band_energy: the mask selects no pixels")
-    dog = gaussian_blur(g, low_px) - gaussian_blur(g, high_px)
+    dog = gaussian_blur(g, low_px, edge="reflect") - gaussian_blur(g, high_px, edge="reflect")
     level = float((g * w).sum()) / total
     energy = float((dog * dog * w).sum()) / total
     return energy / max(level * level, 1e-12)

@@ -13,7 +13,7 @@ import math
 import torch
 
 from shotspec.color import luminance
-from shotspec.runtime.finishing.blur import gaussian_blur
+from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.finishing.perceptual import from_perceptual, require_rgb, to_perceptual
 from shotspec.runtime.frame import Frame
 
@@ -38,7 +38,7 @@ def sharpen(frame: Frame, amount: float, radius_px: float = 1.0) -> Frame:
         return frame
     lum = luminance(rgb).clamp_min(0.0)
     u = to_perceptual(lum)
-    u_sharp = (u + float(amount) * (u - gaussian_blur(u, float(radius_px)))).clamp(0.0, _U_CEILING)
+    u_sharp = (u + float(amount) * (u - gaussian_blur(u, float(radius_px), edge="replicate", taps_in_float64=True))).clamp(0.0, _U_CEILING)
     lum_sharp = from_perceptual(u_sharp)
     dark = lum <= 1e-6
     ratio = lum_sharp / torch.where(dark, torch.ones_like(lum), lum)

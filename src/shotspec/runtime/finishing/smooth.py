@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from shotspec.runtime.finishing.blur import box_mean
+from shotspec.runtime.filters import box_mean
 from shotspec.runtime.finishing.perceptual import from_perceptual, require_rgb, to_perceptual
 from shotspec.runtime.frame import Frame
 
@@ -41,11 +41,11 @@ def smoothing_radius_px(frame: Frame) -> int:
 
 def guided_filter(x: torch.Tensor, radius_px: int, eps: float) -> torch.Tensor:
     """Self-guided filter of ``(B, C, H, W)`` per channel; ``eps`` is a variance in x's units²."""
-    mean = box_mean(x, radius_px)
-    var = (box_mean(x * x, radius_px) - mean * mean).clamp_min(0.0)
+    mean = box_mean(x, radius_px, edge="replicate")
+    var = (box_mean(x * x, radius_px, edge="replicate") - mean * mean).clamp_min(0.0)
     a = var / (var + eps)
     b = mean - a * mean
-    return box_mean(a, radius_px) * x + box_mean(b, radius_px)
+    return box_mean(a, radius_px, edge="replicate") * x + box_mean(b, radius_px, edge="replicate")
 
 
 def smooth(frame: Frame, strength: float) -> Frame:

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from shotspec.color import luminance
 from shotspec.runtime.enhance.regions import label_regions, regions
+from shotspec.runtime.filters import masked_box_mean
 
 __all__ = ["FreckleSample", "freckle_statistic", "freckles_from_statistic", "IPD_MM",
            "MAX_MM_PER_PX", "TARGET_MM_PER_PX", "SPOT_MM", "MIN_CONTRAST", "MIN_CHROMA", "NOISE_K",
@@ -58,14 +58,6 @@ class FreckleSample:
     mm_per_px: float
 
 
-def _masked_box(x: torch.Tensor, m: torch.Tensor, k: int) -> torch.Tensor:
-    """Mean of ``x`` over the set pixels of ``m`` in a k×k window (both (1, 1, H, W))."""
-    pad = k // 2
-    num = F.avg_pool2d(F.pad(x * m, (pad, pad, pad, pad)), k, 1)
-    den = F.avg_pool2d(F.pad(m, (pad, pad, pad, pad)), k, 1)
-    return num / den.clamp_min(1e-6)
-
-
 def freckle_statistic(rgb: torch.Tensor, zone: np.ndarray, ipd_px: float,
                       filled: np.ndarray | None = None) -> FreckleSample | None:
     """Freckle coverage of ``rgb`` (1, 3, H, W linear) inside ``zone`` (H, W bool, skin), for a
@@ -88,10 +80,10 @@ def freckle_statistic(rgb: torch.Tensor, zone: np.ndarray, ipd_px: float,
     ell = torch.log(luminance(lin))
     chroma = torch.log(lin[:, 2:3]) - torch.log(lin[:, 1:2])
     m = torch.from_numpy(zone.astype(np.float64))[None, None]
-    k = max(3, int(round(BASELINE_MM / mm)) | 1)
+    r = max(3, int(round(BASELINE_MM / mm)) | 1) // 2
 
     def below_baseline(x: torch.Tensor) -> np.ndarray:
-        return (_masked_box(_masked_box(x, m, k), m, k) - x)[0, 0].numpy()
+        return (masked_box_mean(masked_box_mean(x, m, r, edge="zero"), m, r, edge="zero") - x)[0, 0].numpy()
 
     dark, brown = below_baseline(ell), below_baseline(chroma)
     other = -brown[zone & (brown < 0)]

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.runtime.enhance.regions import label_regions, regions
+from shotspec.runtime.filters import box_mean
 
 __all__ = ["eye_response", "refine_eyes", "face_width_at", "find_eyes", "find_mouth", "row_width"]
 
@@ -155,14 +156,6 @@ def _shift(a: np.ndarray, dx: int) -> np.ndarray:
     return a[:, idx]
 
 
-def _box(a: np.ndarray, r: int) -> np.ndarray:
-    """Mean over a (2r+1)² square (edges repeated)."""
-    if r < 1:
-        return a
-    t = F.pad(torch.from_numpy(a)[None, None], (r, r, r, r), mode="replicate")
-    return F.avg_pool2d(t, 2 * r + 1, 1)[0, 0].numpy()
-
-
 def eye_response(luma: np.ndarray, face_width: float) -> np.ndarray:
     """Iris-ness of every pixel (H, W), in luma units: how much darker an iris-sized patch
     is than the *darker* of its two horizontal flanks, each flank the brightest patch
@@ -172,7 +165,8 @@ def eye_response(luma: np.ndarray, face_width: float) -> np.ndarray:
     (darker or thicker brows do not make it more eye-like); nostrils score, but sit too close
     together to pair as eyes."""
     r = max(1, int(round(IRIS_FRACTION * face_width / 2)))
-    sm = _box(luma.astype(np.float32), r)
+    sm = box_mean(torch.from_numpy(luma.astype(np.float32))[None, None], r, edge="replicate",
+                  method="pool")[0, 0].numpy()
     lo, hi = (max(1, int(round(f * face_width))) for f in EYE_FLANK)
     left = np.max([_shift(sm, d) for d in range(lo, hi + 1)], axis=0)
     right = np.max([_shift(sm, -d) for d in range(lo, hi + 1)], axis=0)

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.color import linear_to_srgb, luminance
+from shotspec.runtime.filters import box_mean
 
 __all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
            "blur_metric", "shadow_ratio", "srgb_luma", "save_render_as_photo", "PhotoLoadError"]
@@ -120,15 +121,6 @@ def srgb_luma(rgb: torch.Tensor) -> torch.Tensor:
     return luminance(s)
 
 
-def _box(x: torch.Tensor, k: int, dim: int) -> torch.Tensor:
-    """Mean filter of length ``k`` along ``dim`` (−1 horizontal, −2 vertical), edges replicated."""
-    if dim == -1:
-        x = F.pad(x, (k // 2, k - 1 - k // 2, 0, 0), mode="replicate")
-        return F.avg_pool2d(x, (1, k), stride=1)
-    x = F.pad(x, (0, 0, k // 2, k - 1 - k // 2), mode="replicate")
-    return F.avg_pool2d(x, (k, 1), stride=1)
-
-
 def blur_metric(luma: torch.Tensor, mask: torch.Tensor) -> float:
     """Crété-Roffet no-reference blur (0 sharp … 1 featureless) of ``luma`` (1, 1, H, W) inside
     ``mask`` (1, 1, H, W bool); the worse of the horizontal and vertical estimates."""
@@ -137,7 +129,7 @@ def blur_metric(luma: torch.Tensor, mask: torch.Tensor) -> float:
     mask = mask.to(luma.device)
     worst = 0.0
     for dim in (-1, -2):
-        b = _box(luma, 9, dim)
+        b = box_mean(luma, 4, edge="replicate", method="pool", axis="x" if dim == -1 else "y")
         d_f = (luma - luma.roll(1, dims=dim)).abs()
         d_b = (b - b.roll(1, dims=dim)).abs()
         v = (d_f - d_b).clamp_min(0.0)
@@ -165,8 +157,12 @@ def shadow_ratio(rgb: torch.Tensor, mask: torch.Tensor, face_px: float) -> float
     k = max(3, int(round(face_px * 0.06)) | 1)
     mask = mask.to(lum.device)
     m = mask.to(lum.dtype)
-    num = _box(_box(lum * m, k, -1), k, -2)
-    den = _box(_box(m, k, -1), k, -2).clamp_min(1e-6)
+    def rows_then_columns(x: torch.Tensor) -> torch.Tensor:
+        x = box_mean(x, k // 2, edge="replicate", method="pool", axis="x")
+        return box_mean(x, k // 2, edge="replicate", method="pool", axis="y")
+
+    num = rows_then_columns(lum * m)
+    den = rows_then_columns(m).clamp_min(1e-6)
     smooth = (num / den)[mask]
     if smooth.numel() < 16:
         return 1.0

@@ -31,6 +31,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from shotspec.runtime.filters import box_mean
 from shotspec.runtime.optics.bokeh import aperture_kernel, fft_blur, kernel_half_size
 
 __all__ = ["RADIUS_LADDER_PX", "MAX_RADIUS_PX", "layered_defocus", "split_layers"]
@@ -66,25 +67,6 @@ def split_layers(signed_radius_px: torch.Tensor) -> tuple[torch.Tensor, torch.Te
 
 def _layer_weight(i: int, lower: torch.Tensor, w_upper: torch.Tensor) -> torch.Tensor:
     return torch.where(lower == i, 1 - w_upper, torch.where(lower == i - 1, w_upper, 0.0))
-
-
-def _box(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Mean over a (2r+1)² window, edge-clamped: separable running sums (O(1) per pixel),
-    accumulated in float64 where the device has it so large frames keep their precision."""
-    if radius < 1:
-        return x
-    acc_dtype = torch.float32 if x.device.type == "mps" else torch.float64
-    k = 2 * radius + 1
-    y = x.to(acc_dtype)
-    for dim in (-1, -2):
-        pad = [0, 0, 0, 0]
-        pad[0 if dim == -1 else 2] = radius + 1
-        pad[1 if dim == -1 else 3] = radius
-        yp = F.pad(y, pad, mode="replicate")
-        cs = yp.cumsum(dim)
-        n = y.shape[dim]
-        y = (cs.narrow(dim, k, n) - cs.narrow(dim, 0, n)) / k
-    return y.to(x.dtype)
 
 
 def _footprint(i: int, bounds: tuple[torch.Tensor, ...], grow_y: float, grow_x: float,
@@ -177,7 +159,8 @@ def layered_defocus(x: torch.Tensor, signed_radius_px: torch.Tensor, *, blades: 
         fill = torch.where(own, near_s, 0.0)
         fill_colour = _down(xw, s)
         if fill_r >= 1 and float(near_s.max()) > 1e-4:
-            boxed = _box(torch.cat([m_s, 1 - near_s, xm_s], dim=1), fill_r)
+            boxed = box_mean(torch.cat([m_s, 1 - near_s, xm_s], dim=1), fill_r, edge="replicate",
+                             method="running_sum")
             gm, gv, colour = boxed[:, :1], boxed[:, 1:2], boxed[:, 2:]
             density = torch.where(gm > 1e-5, (gm / gv.clamp_min(_EPS)).clamp(0, 1), 0.0)
             fill = torch.where(own, near_s, near_s * density)

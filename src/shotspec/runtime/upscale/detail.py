@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .filters import gauss_blur
+from ..filters import gaussian_blur
 
 __all__ = ["synthesise_detail", "steepen_edges", "boost_band", "DETAIL_PARAMS", "REPROJECT_ITERATIONS"]
 
@@ -50,15 +50,15 @@ def steepen_edges(x: torch.Tensor, strength: float, sigma: float) -> torch.Tenso
     padded = F.pad(x, (1, 1, 1, 1), mode="replicate")
     hi = F.max_pool2d(padded, 3, 1)
     lo = -F.max_pool2d(-padded, 3, 1)
-    smooth = gauss_blur(x, sigma)
-    side = smooth - gauss_blur(smooth, sigma)          # > 0 on the bright side of an edge
+    smooth = gaussian_blur(x, sigma, edge="replicate", truncate=2.5)
+    side = smooth - gaussian_blur(smooth, sigma, edge="replicate", truncate=2.5)          # > 0 on the bright side of an edge
     gate = ((hi - lo - EDGE_GATE[0]) / EDGE_GATE[1]).clamp(0, 1)
     return x + strength * gate * (torch.where(side > 0, hi, lo) - x)
 
 
 def boost_band(x: torch.Tensor, gain: float, sigma: float = 0.8) -> torch.Tensor:
     """Amplify the finest band of ``(N, 1, H, W)`` by ``1 + gain``."""
-    return x + gain * (x - gauss_blur(x, sigma))
+    return x + gain * (x - gaussian_blur(x, sigma, edge="replicate", truncate=2.5))
 
 
 def synthesise_detail(estimate: torch.Tensor, factor: int) -> torch.Tensor:

@@ -30,9 +30,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..filters import gaussian_blur
 from .resample import upsample
 
-__all__ = ["FilterBank", "load_filters", "gauss_blur", "structure_classes", "structure_features", "alias_ratio",
+__all__ = ["FilterBank", "load_filters", "structure_classes", "structure_features", "alias_ratio",
            "lr_windows", "class_count", "WEIGHTS_PATH", "ANGLES", "STRENGTHS", "COHERENCES", "ALIAS_BINS", "TAPS",
            "SCALES"]
 
@@ -44,22 +45,12 @@ SCALES = (2, 3, 4)
 _STRIP = 128                    # output rows per strip, to bound memory on large images
 
 
-def gauss_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    radius = max(1, int(math.ceil(2.5 * sigma)))
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    k = torch.exp(-0.5 * (t / sigma) ** 2)
-    k = k / k.sum()
-    c = x.shape[1]
-    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-
-
 def structure_features(base: torch.Tensor, scale: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Angle bin, strength and coherence per pixel of a bicubic upsample ``(N, 1, H, W)``."""
     p = F.pad(base, (1, 1, 1, 1), mode="replicate")
     gx = 0.5 * (p[..., 1:-1, 2:] - p[..., 1:-1, :-2])
     gy = 0.5 * (p[..., 2:, 1:-1] - p[..., :-2, 1:-1])
-    t = gauss_blur(torch.cat([gx * gx, gx * gy, gy * gy], 1), 0.75 * scale)
+    t = gaussian_blur(torch.cat([gx * gx, gx * gy, gy * gy], 1), 0.75 * scale, edge="replicate", truncate=2.5)
     gxx, gxy, gyy = t[:, 0:1], t[:, 1:2], t[:, 2:3]
     root = torch.sqrt((gxx - gyy) ** 2 + 4 * gxy * gxy)
     l1 = (0.5 * (gxx + gyy + root)).clamp_min(0)
@@ -87,7 +78,7 @@ def alias_ratio(base: torch.Tensor, scale: int) -> torch.Tensor:
     up, down = p[..., :-2 * s, s:-s], p[..., 2 * s:, s:-s]
     second = ((left - 2 * mid + right) / 4) ** 2 + ((up - 2 * mid + down) / 4) ** 2
     first = ((right - left) / 2) ** 2 + ((down - up) / 2) ** 2
-    t = gauss_blur(torch.cat([second, first], 1), 0.75 * scale)
+    t = gaussian_blur(torch.cat([second, first], 1), 0.75 * scale, edge="replicate", truncate=2.5)
     return t[:, :1] / (t[:, :1] + t[:, 1:] + 1e-10)
 
 
