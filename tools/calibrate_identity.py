@@ -48,7 +48,7 @@ import torch
 from shotspec.compiler.ir import FACE_PARAMS, CameraIR, CharacterIR, FaceIR, LightIR, SkinIR, ToneIR
 from shotspec.compiler.tables import monk_albedo
 from shotspec.runtime.character import render_geometry, shade
-from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
+from shotspec.runtime.faces.face_finder import find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import CALIBRATION_FILE, SHAPE_FEATURES, shape_features
 from shotspec.runtime.identity.freckles import freckle_statistic
 from shotspec.runtime.identity.photos import load_photo, save_render_as_photo

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from shotspec.runtime.identity.face_finder import Landmarks, find_face
+from shotspec.runtime.faces.face_finder import Landmarks, find_face
 from shotspec.runtime.identity.face_shape import (SHAPE_FEATURES, ShapeModel, load_calibration,
                                                   shape_features, shape_model, shape_params)
 from shotspec.runtime.identity.freckles import freckle_statistic

@@ -8,7 +8,7 @@ Public API (used by the executor and ``shot enhance``):
 """
 
 from shotspec.runtime.enhance.enhancer import EnhancePlan, plan_enhance, skin_enhance, texture_summary
-from shotspec.runtime.enhance.skin_mask import find_skin_mask
+from shotspec.runtime.faces.skin_mask import find_skin_mask
 from shotspec.runtime.enhance.texture_stats import band_energy, radial_power_spectrum
 
 __all__ = ["skin_enhance", "find_skin_mask", "band_energy", "radial_power_spectrum", "plan_enhance",

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import torch
 
 from shotspec.color import luminance
-from shotspec.runtime.enhance.face_frame import FaceFrame, face_frame
-from shotspec.runtime.enhance.skin_mask import detect_skin, feature_mask, mask_regions
+from shotspec.runtime.faces.face_frame import FaceFrame, face_frame
+from shotspec.runtime.faces.skin_mask import detect_skin, feature_mask, mask_regions
 from shotspec.runtime.enhance.skin_texture import SkinTexture, synthesise_texture
 from shotspec.runtime.filters import wide_gaussian_blur
 from shotspec.runtime.frame import Frame

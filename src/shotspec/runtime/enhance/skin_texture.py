@@ -35,7 +35,7 @@ import torch
 
 from shotspec.runtime.fft_sizes import good_fft_size
 
-from shotspec.runtime.enhance.face_frame import FaceFrame
+from shotspec.runtime.faces.face_frame import FaceFrame
 
 __all__ = ["Layer", "LAYERS", "SkinTexture", "synthesise_texture"]
 

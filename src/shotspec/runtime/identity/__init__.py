@@ -9,7 +9,7 @@ head-dependent numbers live in ``calibration.json`` (``tools/calibrate_identity.
 
 from shotspec.runtime.identity.build import (BuildError, BuildResult, PhotoResult, build_identity,
                                              derive_seed)
-from shotspec.runtime.identity.face_finder import FaceFind, Landmarks, find_face, mediapipe_available
+from shotspec.runtime.faces.face_finder import FaceFind, Landmarks, find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import load_calibration, shape_params
 from shotspec.runtime.identity.freckles import FreckleSample, freckle_statistic
 from shotspec.runtime.identity.photos import PhotoThresholds

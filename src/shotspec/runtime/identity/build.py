@@ -21,10 +21,11 @@ from shotspec.compiler.identity_file import (FORMAT_VERSION, RECOMMENDED_PHOTOS,
                                              IdentitySkin)
 from shotspec.compiler.tables import monk_albedo
 from shotspec.file_hash import sha256_file
-from shotspec.runtime.identity.face_finder import find_face, mediapipe_available
+from shotspec.runtime.faces.face_finder import find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import load_calibration, shape_params
-from shotspec.runtime.identity.freckles import (IPD_MM, TARGET_MM_PER_PX, FreckleSample,
-                                                freckle_statistic, freckles_from_statistic)
+from shotspec.runtime.faces.face_frame import IPD_MM
+from shotspec.runtime.identity.freckles import (TARGET_MM_PER_PX, FreckleSample, freckle_statistic,
+                                                freckles_from_statistic)
 from shotspec.runtime.identity.photos import (PhotoLoadError, PhotoThresholds, blur_metric,
                                               list_photos, load_crop, load_photo, shadow_ratio,
                                               srgb_luma)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shotspec.runtime.identity.face_finder import Landmarks
+from shotspec.runtime.faces.face_finder import Landmarks
 
 __all__ = ["shape_params", "shape_features", "is_frontal", "ShapeModel", "load_calibration",
            "shape_model", "CALIBRATION_FILE", "FRONTAL_TOLERANCE", "SHAPE_FEATURES", "JAW_MIN_IPD_PX"]

@@ -30,14 +30,13 @@ import numpy as np
 import torch
 
 from shotspec.color import luminance
-from shotspec.runtime.enhance.regions import label_regions, regions
+from shotspec.runtime.faces.face_frame import IPD_MM
+from shotspec.runtime.faces.regions import label_regions, regions
 from shotspec.runtime.filters import masked_box_mean
 
-__all__ = ["FreckleSample", "freckle_statistic", "freckles_from_statistic", "IPD_MM",
-           "MAX_MM_PER_PX", "TARGET_MM_PER_PX", "SPOT_MM", "MIN_CONTRAST", "MIN_CHROMA", "NOISE_K",
+__all__ = ["FreckleSample", "freckle_statistic", "freckles_from_statistic", "MAX_MM_PER_PX", "TARGET_MM_PER_PX", "SPOT_MM", "MIN_CONTRAST", "MIN_CHROMA", "NOISE_K",
            "BASELINE_MM"]
 
-IPD_MM = 63.0              # the ruler: adult mean interpupillary distance
 MAX_MM_PER_PX = 1.0        # coarser than this: freckles are a pixel or less, not measured
 TARGET_MM_PER_PX = 0.75    # finer photos are resampled to this (the calibration renders' scale)
 SPOT_MM = (0.7, 4.5)       # equivalent diameter of a freckle

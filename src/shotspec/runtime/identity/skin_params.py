@@ -36,7 +36,7 @@ import torch
 from shotspec.compiler.identity_file import monk_position
 from shotspec.color import LUMA_REC709, hex_to_srgb, linear_to_srgb, srgb_decode
 from shotspec.compiler.tables import MONK_SWATCHES
-from shotspec.runtime.identity.face_finder import FaceFind
+from shotspec.runtime.faces.face_finder import FaceFind
 from shotspec.runtime.identity.face_shape import load_calibration
 
 __all__ = ["SkinSample", "SkinStatistics", "measure_skin", "skin_statistics", "classify_undertone",

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.enhance.regions import label_regions, regions
+from shotspec.runtime.faces.regions import label_regions, regions
 from shotspec.runtime.filters import box_mean
 
 __all__ = ["eye_response", "refine_eyes", "face_width_at", "find_eyes", "find_mouth", "row_width"]

@@ -13,14 +13,16 @@ from PIL import Image
 
 from shotspec.color import srgb_to_linear
 from shotspec.runtime.enhance import find_skin_mask, plan_enhance
-from shotspec.runtime.enhance.face_landmarks import find_face_features
-from shotspec.runtime.enhance.regions import label_regions, regions
+from shotspec.runtime.faces.face_mesh import find_face_features
+from shotspec.runtime.faces.regions import label_regions, regions
 from shotspec.runtime.frame import Frame, FrameMeta
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "enhance"))
 from conftest import make_face  # noqa: E402
 
-MODEL_FACE = Path("/work/shared/data/faces/model_face.jpg")
+# Shared test photos live outside git, in ../shared next to the repository root.
+REPO_ROOT = Path(__file__).resolve().parents[3]
+MODEL_FACE = REPO_ROOT.parent / "shared" / "data" / "faces" / "model_face.jpg"
 
 
 def test_finds_a_skin_coloured_ellipse_on_blue():
@@ -40,7 +42,8 @@ def test_no_skin_gives_an_empty_mask_and_says_so():
     assert float(mask.max()) == 0.0 and "no skin" in desc
 
 
-@pytest.mark.skipif(not MODEL_FACE.exists(), reason="shared test photo not available")
+@pytest.mark.skipif(not MODEL_FACE.exists(),
+                    reason=f"shared test photo {MODEL_FACE} not found (../shared/data/faces next to the repository)")
 def test_model_face_cheeks_in_background_out():
     img = Image.open(MODEL_FACE).convert("RGB").resize((256, 384), Image.BILINEAR)
     rgb = srgb_to_linear(torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1)[None])

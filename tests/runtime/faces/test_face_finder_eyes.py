@@ -20,7 +20,7 @@ from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.character.face_params import DEFAULT_CHARACTER
 from shotspec.runtime.character.geometry import head_model
 from shotspec.color import luminance
-from shotspec.runtime.identity.face_finder import find_face
+from shotspec.runtime.faces.face_finder import find_face
 from shotspec.runtime.identity.photos import load_photo, save_render_as_photo
 
 # (character seed, width, height); None = the embedded default character. Seed 3 has blue

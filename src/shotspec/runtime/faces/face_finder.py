@@ -15,7 +15,10 @@ Two methods, best first:
   the face width at mouth height runs from the skin region's edge out to the silhouette.
 
 The image measures of eyes, mouth and jaw live in ``landmark_measures`` (re-exported here);
-this module segments the skin, runs the mediapipe mesh and puts the landmarks together.
+this module segments the skin, reads the landmarks from the shared mediapipe run
+(``face_mesh.run_face_mesh``) and puts them together. Its skin model is not the plates' one
+(``skin_mask``: the YCbCr box, a smoothness test, a soft edge): it seeds a log-chromaticity
+model in the middle of the photo and gives a hard mask of that one face.
 
 Skin colour (fallback): a broad red-to-yellow hue and saturation gate in sRGB finds candidates;
 the candidate region nearest the image centre seeds an image-specific Gaussian model in
@@ -28,18 +31,16 @@ Coordinates are working-resolution pixels (x right, y down).
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.enhance.face_landmarks import mediapipe_available
-
 from shotspec.color import LUMA_REC709, linear_to_srgb
-from shotspec.runtime.enhance.regions import label_regions
-from shotspec.runtime.identity.landmark_measures import (eye_response, face_width_at, find_eyes, find_mouth,
+from shotspec.runtime.faces.face_mesh import eye_centres, landmark_indices, mediapipe_available, run_face_mesh
+from shotspec.runtime.faces.regions import label_regions
+from shotspec.runtime.faces.landmark_measures import (eye_response, face_width_at, find_eyes, find_mouth,
                                                          refine_eyes, row_width)
 
 __all__ = ["FaceFind", "Landmarks", "find_face", "skin_candidates", "mediapipe_available", "eye_response",
@@ -168,34 +169,18 @@ def _fallback_landmarks(srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,
 
 def _mediapipe_landmarks(srgb: np.ndarray) -> Landmarks | None:
     """Face mesh landmarks (mediapipe 0.10.x); None when it finds no face."""
-    mp = importlib.import_module("mediapipe")
-    fm = mp.solutions.face_mesh
-    h, w = srgb.shape[:2]
-    img = np.ascontiguousarray((srgb * 255.0 + 0.5).astype(np.uint8))
-    with fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True,
-                     min_detection_confidence=0.5) as mesh:
-        result = mesh.process(img)
-    faces = getattr(result, "multi_face_landmarks", None)
-    if not faces:
+    found = run_face_mesh((srgb * 255.0 + 0.5).astype(np.uint8))
+    if found is None:
         return None
-    pts = np.array([(p.x * w, p.y * h) for p in faces[0].landmark])
-
-    def centre(conn) -> tuple[float, float]:
-        idx = sorted({i for e in conn for i in e})
-        c = pts[idx].mean(0)
-        return float(c[0]), float(c[1])
-
-    if len(pts) >= 478:
-        eyes = sorted((centre(fm.FACEMESH_LEFT_IRIS), centre(fm.FACEMESH_RIGHT_IRIS)))
-    else:
-        eyes = sorted((centre(fm.FACEMESH_LEFT_EYE), centre(fm.FACEMESH_RIGHT_EYE)))
+    pts, fm = found
+    eyes = sorted(eye_centres(pts, fm))
     left, right = pts[61], pts[291]                      # mouth corners
     # the mouth's height: the mean of all ~40 lip landmarks, not the two inner-lip points
     # 13/14 alone (on renders of one head under five lights: 0.5 px spread against 0.9 px at
     # a 80 px eye distance; the face width at that height changes by up to 2 px per row)
-    lips = pts[sorted({i for e in fm.FACEMESH_LIPS for i in e})]
+    lips = pts[landmark_indices(fm.FACEMESH_LIPS)]
     mouth = (float((left[0] + right[0]) / 2), float(lips[:, 1].mean()))
-    oval = pts[sorted({i for e in fm.FACEMESH_FACE_OVAL for i in e})]
+    oval = pts[landmark_indices(fm.FACEMESH_FACE_OVAL)]
 
     mid = float(oval[:, 0].mean())
 

@@ -29,9 +29,9 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.color import LUMA_REC601, linear_to_srgb
-from shotspec.runtime.enhance.face_landmarks import FaceFeatures, find_face_features
+from shotspec.runtime.faces.face_mesh import FaceFeatures, find_face_features
 from shotspec.runtime.filters import gaussian_blur
-from shotspec.runtime.enhance.regions import Region, label_regions, regions
+from shotspec.runtime.faces.regions import Region, label_regions, regions
 from shotspec.runtime.frame import Frame
 
 __all__ = ["SkinDetection", "detect_skin", "find_skin_mask", "feature_mask", "mask_regions"]

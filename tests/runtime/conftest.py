@@ -1,8 +1,9 @@
-"""Fixtures: renders of the procedural character as reference photos (the closed loop).
+"""Fixtures: renders of the procedural character as reference photos (the closed loop), for the
+identity builder's tests (identity/) and the face finder's (faces/).
 
 A "camera" white-balances to the key light (as a photographer's camera would) and encodes
 sRGB, like an ordinary photo. The photo set is rendered once per test session (3 poses × 3
-lighting rigs at 96×120 px) because sphere tracing dominates the identity tests' time.
+lighting rigs at 96×120 px) because sphere tracing dominates these tests' time.
 """
 
 from __future__ import annotations

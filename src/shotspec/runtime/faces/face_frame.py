@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from shotspec.runtime.enhance.regions import Region, label_regions, regions
+from shotspec.runtime.faces.regions import Region, label_regions, regions
 from shotspec.runtime.frame import Frame
 
 __all__ = ["FaceFrame", "face_frame", "IPD_MM", "FACE_WIDTH_MM"]
