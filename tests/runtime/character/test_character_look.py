@@ -14,6 +14,7 @@ from shotspec.runtime.character.geometry import head_model
 from shotspec.runtime.character.micro import skin_bump
 from shotspec.runtime.character.regions import FaceRegions
 from shotspec.runtime.character.sss import scatter
+from shotspec.runtime.filters import gaussian_blur
 from shotspec.color import luminance
 
 KEY = LightIR(name="key", kind="area", key=True, azimuth_rad=math.radians(40),
@@ -24,14 +25,6 @@ FILL = LightIR(name="fill", kind="environment", intensity=0.2)
 def _render(ch, cam, w, h, lights=(KEY, FILL)):
     g = render_geometry(ch, cam, w, h)
     return g, shade(g, ch, list(lights), cam)
-
-
-def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    r = int(3 * sigma + 1)
-    k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * sigma * sigma))
-    k = (k / k.sum()).view(1, 1, 1, -1)
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k)
-    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.transpose(2, 3))
 
 
 def test_different_seeds_are_different_people():
@@ -53,7 +46,7 @@ def test_pores_put_energy_at_pore_scale_only_when_asked():
         ch = CharacterIR(name="p", seed=5, skin=SkinIR(pores=pores, fine_lines=0.0, imperfections=0.0))
         g, s = _render(ch, cam, 128, 128)
         lum = luminance(s.rgb)
-        band = _blur(lum, 0.5) - _blur(lum, 1.5)
+        band = gaussian_blur(lum, 0.5, edge="replicate") - gaussian_blur(lum, 1.5, edge="replicate")
         m = (g.aovs["skin"] > 0.5) & (g.aovs["lips"] < 0.1) & (g.aovs["brows"] < 0.1)
         # away from mask edges and occlusion edges (the nose's outline is not pore texture)
         d = g.aovs["depth"].clamp_max(5.0)
