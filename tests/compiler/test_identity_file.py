@@ -108,6 +108,8 @@ def test_few_photos_is_W401(tmp_path):
     (lambda t: t.replace('"img_03.jpg" = "', '"img_03.jpg" = "zz'), "img_03.jpg", "sha256"),
     (lambda t: t.replace('photos_dir = "refs/mara"', 'photos_dir = "refs/mara'), "photos_dir", "unterminated"),
     (lambda t: t.replace("version = 1", "version = 9"), "version", "newer"),
+    (lambda t: t.replace("seed = 1842", "seed = -5"), "seed = -5", "outside 0…"),
+    (lambda t: t.replace("seed = 1842", "seed = 9223372036854775808"), "seed = 922", "outside 0…"),
 ])
 def test_malformed_file_is_E402_with_its_line(built, edit, line_of, words):
     path, _ = built

@@ -122,7 +122,10 @@ def test_missing_files_still_listed_as_dependencies(tmp_path):
     assert str(tmp_path / "look.cube") in r.dependencies
 
 
-def test_units_and_scales(tmp_path):
+def test_units_and_scales(tmp_path, monkeypatch):
+    # an .exr output compiles where the exr extra is installed (tests/compiler/test_file_checks.py
+    # covers the diagnostic where it is not)
+    monkeypatch.setattr("shotspec.compiler.file_checks.openexr_installed", lambda: True)
     src = """character c { skin { tone fitzpatrick 3; oil 40% } ; eyes #336699 }
     shot s { character c
       camera { lens 10cm; sensor 24x18mm; focus 1.2m; orbit 20deg left, 10deg up; anamorphic 2x }

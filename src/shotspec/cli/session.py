@@ -68,7 +68,8 @@ class RenderSession:
     def compile(self) -> BuildResult:
         from shotspec.compiler import compile_file
 
-        result = compile_file(self.spec, overrides=self.overrides, allow=self.allow)
+        result = compile_file(self.spec, overrides=self.overrides, allow=self.allow,
+                              check_outputs=not self.output)
         build = BuildResult(ok=result.ok, diagnostics=list(result.diagnostics),
                             sources=dict(result.sources), dependencies=tuple(result.dependencies),
                             program=result.program)
@@ -113,7 +114,25 @@ class RenderSession:
         if clash is not None:
             build.diagnostics.append(clash)
             build.ok = False
+            return build
+        if self.output:
+            build.diagnostics.extend(self._redirected_output_problems(build))
+            build.ok = not any(d.is_error for d in build.diagnostics)
         return build
+
+    def _redirected_output_problems(self, build: BuildResult) -> list:
+        """``-o`` paths get the checks the compiler gives a spec's own outputs (writable
+        folder, a format the installed packages can write)."""
+        from shotspec.compiler.diagnostics import DiagnosticSink
+        from shotspec.compiler.file_checks import check_output_path
+        from shotspec.compiler.lower import FORMAT_BY_SUFFIX
+
+        sink = DiagnosticSink()
+        inputs = [str(self.spec), *build.dependencies]
+        for shot, path in self.output_paths(build).items():
+            fmt = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower(), "")
+            check_output_path(path, fmt, inputs, sink, None, f"shot `{shot}` (-o {self.output})")
+        return sink.items
 
     def output_paths(self, build: BuildResult) -> dict[str, str]:
         """``-o``: one shot → that file; several → the name gets ``-SHOT`` before its suffix."""

@@ -48,22 +48,26 @@ class CompileResult:
 
 
 def compile_source(text: str, path: str | os.PathLike, *, overrides: Sequence[str] = (),
-                   allow: Iterable[str] = ()) -> CompileResult:
-    """Compile source text; ``path`` names it in spans and anchors relative imports/paths."""
+                   allow: Iterable[str] = (), check_outputs: bool = True) -> CompileResult:
+    """Compile source text; ``path`` names it in spans and anchors relative imports/paths.
+    ``check_outputs=False`` leaves the spec's output files unchecked (the caller writes
+    elsewhere and checks those paths)."""
     from shotspec.compiler.resolve import compile_program
 
-    out = compile_program(text, os.fspath(path), overrides=overrides, allow=allow)
+    out = compile_program(text, os.fspath(path), overrides=overrides, allow=allow,
+                          check_outputs=check_outputs)
     return CompileResult(out.program, out.diagnostics, out.sources, out.dependencies)
 
 
 def compile_file(path: str | os.PathLike, *, overrides: Sequence[str] = (),
-                 allow: Iterable[str] = ()) -> CompileResult:
+                 allow: Iterable[str] = (), check_outputs: bool = True) -> CompileResult:
     """Read and compile a .shot file (E301/E303 as diagnostics when it cannot be read)."""
     file = os.fspath(path)
     text, diag = read_spec_text(file)
     if diag is not None:
         return CompileResult(None, [diag], {}, (os.path.abspath(file),))
-    return compile_source(text, file, overrides=overrides, allow=allow)
+    return compile_source(text, file, overrides=overrides, allow=allow,
+                          check_outputs=check_outputs)
 
 
 def read_spec_text(file: str) -> tuple[str | None, Diagnostic | None]:

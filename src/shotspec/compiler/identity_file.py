@@ -40,6 +40,8 @@ __all__ = [
 
 FORMAT_NAME = "shotspec-identity"
 FORMAT_VERSION = 1
+# Seeds are what a spec's `seed` takes (0 … 2^63 − 1): an identity's seed must compile there too.
+SEED_MAX = 2**63 - 1
 RECOMMENDED_PHOTOS = 20          # W401 below this many usable photos
 TONE_DRIFT_MONK = 1.0            # W402 when a shot's tone is further than this (Monk steps)
 TEMPERATURE_DRIFT_K = 500.0      # W403 when key temperatures differ by more than this
@@ -369,7 +371,7 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
         photos.append((name, sha))
     rejected = tuple((k, str(v)) for k, (v, _) in data.get("rejected", {}).items())
     stats = {k: v for k, (v, _) in data.get("stats", {}).items()}
-    return Identity(version=version, seed=need("", "seed", int), photos_dir=need("", "photos_dir", str),
+    return Identity(version=version, seed=need("", "seed", int, lo=0, hi=SEED_MAX), photos_dir=need("", "photos_dir", str),
                     photos=tuple(photos), skin=skin, face=face, stats=stats, rejected=rejected,
                     path=None if path.startswith("<") else str(Path(path).resolve()))
 

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from shotspec.compiler.file_checks import check_shot_files
 from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, DiagnosticSink,
                                            did_you_mean, sort_diagnostics)
 from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
@@ -50,6 +51,7 @@ class _Compiler:
     characters: dict[str, CharacterDef] = field(default_factory=dict)
     shots: dict[str, ShotDef] = field(default_factory=dict)
     file_allows: dict[str, set[str]] = field(default_factory=dict)
+    check_outputs: bool = True          # False: the caller writes elsewhere (`-o`)
     _identity_checked: set[str] = field(default_factory=set)
     _identities: dict[str, object] = field(default_factory=dict)
     _identity_errors: set[str] = field(default_factory=set)
@@ -382,6 +384,8 @@ class _Compiler:
                     self.sink.items.append(d) if d not in self.sink.items else None
             shots.append((shot, state))
         self.check_distinct_outputs([shot for shot, _ in shots])
+        check_shot_files([shot for shot, _ in shots], [os.path.abspath(self.root), *self.deps],
+                         self.sink, outputs=self.check_outputs)
         cross = DiagnosticSink()
         lint_program(shots, cross)
         if any(sh.character is not None and sh.character.identity for sh, _ in shots):
@@ -440,8 +444,10 @@ def _allowed(d: Diagnostic, file_allows: dict[str, set[str]], comment_allows: di
 
 
 def compile_program(text: str, path: str, *, overrides: Sequence[str] = (),
-                    allow: Iterable[str] = ()) -> CompileOutput:
-    comp = _Compiler(root=path)
+                    allow: Iterable[str] = (), check_outputs: bool = True) -> CompileOutput:
+    """Compile ``text`` (named ``path``); ``check_outputs=False`` skips the checks of the
+    spec's output files, for a caller that writes somewhere else (``shot render -o``)."""
+    comp = _Compiler(root=path, check_outputs=check_outputs)
     program = comp.run(text, list(overrides))
     comment_allows = {m.file: m.comment_allows for m in comp.modules}
     allow_set = {a.upper() for a in allow}
