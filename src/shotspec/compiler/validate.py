@@ -72,7 +72,7 @@ def validate_shot(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
         allowed = " or ".join(str(d) for d in FORMAT_DEPTHS[out.format])
         sink.add("E212", f"{out.format} cannot store {out.bit_depth}-bit images (use {allowed})",
                  _span(state, "output.bit_depth", _span(state, "output.format", out.span)))
-    owner = state.get("camera.focus.character")
+    owner = state.focus_owners.get("camera.focus")
     if owner is not None and cam.focus.target is not None:
         name, span = owner
         current = shot.character.name if shot.character else None
