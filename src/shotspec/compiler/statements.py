@@ -29,7 +29,7 @@ from shotspec.compiler.tables import (EYE_COLORS, FILM_STOCKS, HORIZONTAL_WORDS,
                                       fitzpatrick_albedo, monk_albedo, srgb_to_linear)
 
 __all__ = ["Interpreter", "BLOCK_KINDS", "BLOCK_MODELS", "PRESET_KINDS", "FINISH_OPS",
-           "LIGHT_KINDS", "keys_of", "FOCUS_TARGETS", "read_value"]
+           "LIGHT_KINDS", "keys_of", "sub_blocks", "FOCUS_TARGETS", "read_value"]
 
 LIGHT_KINDS = choices_of(LightIR, "kind")
 FINISH_OPS = tuple(PASS_MODELS)
@@ -733,6 +733,16 @@ BLOCK_KINDS: dict[str, dict[str, Handler]] = {
     **{kind: statement_table(model) for kind, model in BLOCK_MODELS.items()},
     "finish": {op: _pass(model) for op, model in PASS_MODELS.items()},
 }
+
+
+def sub_blocks(kind: str) -> dict[str, tuple[str, str]]:
+    """The ``{ ... }`` blocks a block kind opens: statement key -> (block kind, path prefix);
+    what ``--set shot.camera.lens=…`` walks."""
+    model = BLOCK_MODELS.get(kind)
+    if model is None:
+        return {}
+    return {key: (k.block, f"{name}.") for name, k in fields_of(model) if k.block is not None
+            for key in k.statement_keys(name)}
 
 
 def keys_of(kind: str) -> list[str]:
