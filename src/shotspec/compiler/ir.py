@@ -238,13 +238,8 @@ class _Pass(IRNode):
     enabled: bool = spec(True, "flag", doc="`off` keeps the pass but skips it")
 
 
-def _zero(field: str):
-    """The identity predicate of a pass that does nothing when ``field`` is 0."""
-    return lambda params: float(params[field]) == 0.0
-
-
 class SkinEnhancePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", identity=_zero("strength"), seeded=True,
+    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", identity=("strength", 0), seeded=True,
                                         doc="pore-level skin detail on the skin mask")
     op: Literal["skin_enhance"] = "skin_enhance"
     strength: float = spec(0.6, "fraction", lo=0.0, hi=2.0, pos=0, doc="0 is off")
@@ -252,7 +247,7 @@ class SkinEnhancePass(_Pass):
 
 
 class UpscalePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("upscale", identity=lambda p: int(p["factor"]) == 1,
+    PASS: ClassVar[PassInfo] = PassInfo("upscale", identity=("factor", 1),
                                         positional="upscale",
                                         doc="renders at size / factor, then upscales")
     op: Literal["upscale"] = "upscale"
@@ -263,7 +258,8 @@ class UpscalePass(_Pass):
 
 
 class GrainPass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("grain", identity=_zero("strength"), seeded=True, positional="grain",
+    PASS: ClassVar[PassInfo] = PassInfo("grain", identity=("strength", 0), seeded=True,
+                                        positional="grain",
                                         doc="film grain of a stock")
     op: Literal["grain"] = "grain"
     stock: str = spec("250D", handler="stock", pos=0, doc="`50D 200T 250D 500T`")
@@ -273,7 +269,7 @@ class GrainPass(_Pass):
 
 
 class TonemapPass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("tonemap", identity=lambda p: p["operator"] == "none",
+    PASS: ClassVar[PassInfo] = PassInfo("tonemap", identity=("operator", "none"),
                                         pointwise=True, doc="scene-linear → display")
     op: Literal["tonemap"] = "tonemap"
     operator: Literal["agx", "aces", "reinhard", "filmic", "none"] = spec(
@@ -284,7 +280,7 @@ class TonemapPass(_Pass):
 
 
 class GradePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("grade", identity=_zero("strength"), pointwise=True,
+    PASS: ClassVar[PassInfo] = PassInfo("grade", identity=("strength", 0), pointwise=True,
                                         doc="a .cube 3D LUT")
     op: Literal["grade"] = "grade"
     lut: str = spec(..., "path", pos=0, doc="absolute path of a .cube file")
@@ -293,7 +289,7 @@ class GradePass(_Pass):
 
 
 class ExposurePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("exposure", identity=_zero("stops"), pointwise=True,
+    PASS: ClassVar[PassInfo] = PassInfo("exposure", identity=("stops", 0), pointwise=True,
                                         doc="multiply by 2^stops")
     op: Literal["exposure"] = "exposure"
     stops: float = spec(0.0, "stops", lo=STOPS_RANGE[0], hi=STOPS_RANGE[1], unit=" stops",
@@ -310,14 +306,14 @@ class WhiteBalancePass(_Pass):
 
 
 class SmoothPass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("smooth", identity=_zero("strength"),
+    PASS: ClassVar[PassInfo] = PassInfo("smooth", identity=("strength", 0),
                                         doc="edge-aware skin smoothing")
     op: Literal["smooth"] = "smooth"
     strength: float = spec(0.5, "fraction", lo=0.0, hi=1.0, pos=0, doc="0 is off")
 
 
 class SharpenPass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("sharpen", identity=_zero("amount"),
+    PASS: ClassVar[PassInfo] = PassInfo("sharpen", identity=("amount", 0),
                                         doc="unsharp mask")
     op: Literal["sharpen"] = "sharpen"
     amount: float = spec(0.5, "number", lo=0.0, hi=3.0, pos=0, doc="0 is off")

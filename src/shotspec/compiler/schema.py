@@ -19,7 +19,7 @@ import math
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -93,11 +93,21 @@ class PassInfo:
 
     op: str
     version: str = "1"
-    identity: Callable[[dict], bool] = lambda params: False   # on the plan node's params
+    identity: tuple[str, Any] | None = None   # (field, value) at which the pass does nothing
     seeded: bool = False        # a `seed` of None takes the shot's (character's) seed
     pointwise: bool = False     # per-pixel: may be fused with its pointwise neighbours
     positional: str | None = None   # a custom reader of the one-line form (else by `pos`)
     doc: str = ""
+
+    def is_identity(self, params: dict[str, Any]) -> bool:
+        """Whether a node with these params leaves every pixel as it is (disabled included)."""
+        if params["enabled"] is False:
+            return True
+        return self.identity is not None and params[self.identity[0]] == self.identity[1]
+
+    @property
+    def identity_doc(self) -> str:
+        return f"`{self.identity[0]} {self.identity[1]}`" if self.identity else "never"
 
 
 def key_of(model: type[BaseModel], name: str) -> Key | None:
@@ -135,7 +145,9 @@ def submodel_of(model: type[BaseModel], name: str) -> type[BaseModel] | None:
 
 def stage_fields(model: type[BaseModel], stage: str) -> dict[str, Any]:
     """The fields of ``model`` a plan stage's key includes: ``name -> True`` for a value,
-    ``name -> {...}`` (recursively) for a sub-model some of whose fields it includes."""
+    ``name -> {...}`` (recursively) for a sub-model some of whose fields it includes. Every
+    declared field of a pass belongs to the pass's own op."""
+    own = getattr(model, "PASS", None)
     out: dict[str, Any] = {}
     for name in model.model_fields:
         sub = submodel_of(model, name)
@@ -145,7 +157,7 @@ def stage_fields(model: type[BaseModel], stage: str) -> dict[str, Any]:
                 out[name] = inner
             continue
         k = key_of(model, name)
-        if k is not None and stage in k.stages:
+        if k is not None and (stage in k.stages or (own is not None and own.op == stage)):
             out[name] = True
     return out
 

@@ -209,6 +209,7 @@ def _ref(model: type, name: str) -> FieldRef:
 
 @custom("tone")
 def _tone(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`monk N` (1–10), `fitzpatrick N` (1–6) or a colour (`#c68863`)."""
     atoms = _atoms(stmt, ap, 1, 2)
     if not atoms:
         return
@@ -238,6 +239,7 @@ def _tone(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("eyes")
 def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`dark_brown brown amber hazel green blue grey` or a colour (`#5a7fa3`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -254,6 +256,7 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("sensor")
 def _sensor(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a named sensor (`full_frame`, table below) or a size (`36x24mm`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -280,6 +283,7 @@ def _sensor(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("focus")
 def _focus(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`eyes nose lips ears subject`, `CHARACTER.eyes` or a length (`0.6m`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -373,11 +377,13 @@ def _direction(stmt: Stmt, ap: Apply, az: FieldRef, el: FieldRef) -> None:
 
 @custom("orbit")
 def _orbit(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`20deg right, 5deg up`: sets `yaw` and `pitch` (words as in `from`)."""
     _direction(stmt, ap, _ref(CameraIR, "yaw_rad"), _ref(CameraIR, "pitch_rad"))
 
 
 @custom("from")
 def _from(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`45deg right, 30deg up`, `behind left`, `above`: sets `azimuth` and `elevation`."""
     _direction(stmt, ap, _ref(LightIR, "azimuth_rad"), _ref(LightIR, "elevation_rad"))
 
 
@@ -393,6 +399,7 @@ def _factor_in_range(atom: Atom, ap: Apply, f: FieldRef, value: float, what: str
 
 @custom("anamorphic")
 def _anamorphic(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a factor (`1.33x`) or `on`/`off`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -409,7 +416,9 @@ def _anamorphic(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("intensity")
 def _intensity(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
-    """Stops (relative to the key, within STOPS_RANGE), a ratio ``a:b`` or a linear number."""
+    """stops (`-1.5 stops`), a ratio (`1:4`) or a linear number (`0.5`).
+
+    Stops (relative to the key, within STOPS_RANGE), a ratio ``a:b`` or a linear number."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -430,6 +439,7 @@ def _intensity(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("color")
 def _color(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a colour (`#ffddaa`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         rgb = V.read_color(atoms[0], ap.sink, stmt.key)
@@ -549,6 +559,7 @@ def _upscale_factor_value(atom: Atom, ap: Apply, stmt: Stmt) -> None:
 
 @custom("upscale_factor")
 def _upscale_factor(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a factor (`2x`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         _pos_upscale(stmt, ap, f)
@@ -562,6 +573,7 @@ def _read_stock(atom: Atom, sink: DiagnosticSink, what: str) -> str | None:
 
 @custom("stock")
 def _stock(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a film stock (`250D`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         stock = _read_stock(atoms[0], ap.sink, stmt.key)
@@ -590,6 +602,7 @@ def _pos_grain(stmt: Stmt, ap: Apply, _f: FieldRef | None) -> None:
 
 @custom("source")
 def _source(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`render` or `plate "file" [{ ... }]`."""
     atoms = list(stmt.atoms)
     ap.state.nodes["source"] = stmt.span
     sub = ap.sub("source.")
@@ -620,6 +633,7 @@ def _source(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("plate")
 def _plate(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """path (`"plate.png"`); sets the source kind to `plate`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         value = ap.path(atoms[0], stmt.key)
@@ -630,6 +644,7 @@ def _plate(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("output")
 def _output(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`"path" [{ ... }]`."""
     atoms = list(stmt.atoms)
     ap.state.nodes["output"] = stmt.span
     sub = ap.sub("output.")
@@ -646,6 +661,7 @@ def _output(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("size")
 def _size(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """pixels (`1024x1280`): sets `width` and `height`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -673,6 +689,7 @@ def _pixels_ok(atom: Atom, ap: Apply, side: str, px: int) -> bool:
 
 @custom("side")
 def _side(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """whole pixels."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         v = V.read_int(atoms[0], ap.sink, f.name)
@@ -682,6 +699,7 @@ def _side(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("bit_depth")
 def _bit_depth(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`8` `16` `32`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         v = V.read_int(atoms[0], ap.sink, "depth")
@@ -698,6 +716,7 @@ def _bit_depth(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("character")
 def _character_ref(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`NAME [{ overrides }]`."""
     atoms = _atoms(stmt, ap, 1, 1, block=True)
     if not atoms:
         return
@@ -713,6 +732,7 @@ def _character_ref(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("allow")
 def _allow(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """warning codes (`allow W101`): silence lints in this shot."""
     codes = [a for a in stmt.atoms]
     if stmt.block is not None or not codes:
         _atoms(stmt, ap, 1, 99)

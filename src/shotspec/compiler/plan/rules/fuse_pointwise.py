@@ -15,8 +15,7 @@ __all__ = ["fuse_pointwise"]
 def _stage(node: PlanNode) -> list[dict]:
     if node.op == "pointwise":
         return list(node.params["ops"])
-    params = {k: v for k, v in node.params.items() if k != "enabled"}
-    return [{"op": node.op, "params": params}]
+    return [{"op": node.op, "params": dict(node.params)}]
 
 
 def fuse_pointwise(plan: Plan) -> Plan:
