@@ -79,7 +79,8 @@ class SkinIR(IRNode):
     """Skin traits, each 0–1 unless stated."""
 
     tone: ToneIR = spec(ToneIR(), handler="tone", lift=True,
-                        doc="`monk N` (1–10), `fitzpatrick N` (1–6) or a colour")
+                        doc="Monk tones interpolate the published swatches; Fitzpatrick maps to "
+                            "the Monk swatch of similar lightness (I→2, III→5, VI→9.5)")
     pores: float = _trait(0.6, "pore depth and density", GEO)
     oil: float = _trait(0.3, "sheen of the skin's oil layer")
     freckles: float = _trait(0.0, "freckle density")
@@ -131,8 +132,9 @@ class CharacterIR(IRNode):
     face: FaceIR = spec(FaceIR(), block="face", doc="offsets −1…1 from the average face")
     eye_color_srgb: tuple[float, float, float] | None = spec(
         None, handler="eyes", key="eyes", aliases=("eye_color",), stages=SHADE,
-        doc="`dark_brown brown amber hazel green blue grey` or a colour")
-    references: str | None = spec(None, "path", doc="folder of reference photos")
+        doc="iris colour")
+    references: str | None = spec(None, "path", doc="a folder of ~20 photos (W106); must be "
+                                  "a folder (E301/E304)")
     identity: str | None = spec(None, "path", doc=".identity file; hashed into identity_sha256")
     identity_sha256: str | None = spec(None, stages=GEO)   # content hash of the identity file
     mesh: str | None = spec(None, "path", stages=GEO, doc="optional head mesh; must exist")
@@ -165,9 +167,9 @@ class CameraIR(IRNode):
     sensor_width_m: float = spec(0.036, stages=VIEW)
     sensor_height_m: float = spec(0.024, stages=VIEW)
     distance_m: float = spec(0.8, "length", key="distance", lo=0.0, hi=1000.0, unit="m",
-                             stages=VIEW, doc="camera to the subject's eye plane")
+                             stages=VIEW, doc="camera to the eye plane; beyond the focal length (E206)")
     focus: FocusIR = spec(FocusIR(), handler="focus",
-                          doc="`eyes nose lips ears subject`, `mara.eyes` or a distance")
+                          doc="`mara.eyes` must name the shot's character (E211)")
     blades: int = spec(9, "int", lo=0, hi=32, stages=LENS, doc="aperture blades, 0 = round")
     blade_rotation_rad: float = _angle(0.0, -360.0, 360.0, "rotation of the aperture polygon",
                                        LENS, key="blade_rotation")
@@ -205,8 +207,11 @@ class LightIR(IRNode):
                                        hi=40000.0, unit="K", stages=SHADE, doc="colour temperature")
     color: tuple[float, float, float] | None = spec(
         None, handler="color", stages=SHADE, doc="sRGB hex, stored linear; wins over temperature")
-    intensity: float = spec(1.0, handler="intensity", aliases=("ratio",), lo=0.0, hi=2.0**40,
-                            stages=SHADE, doc="stops or `a:b` relative to the key, or linear")
+    # Lowered: the key's 2^stops times this light's own (each within ±20 stops) ≤ 2^40.
+    intensity: float = spec(1.0, handler="intensity", aliases=("ratio",), lo=0.0, hi=2.0**20,
+                            le=2.0**40, stages=SHADE,
+                            doc="stops (±20) and ratios are relative to the key; the range is "
+                                "the linear form's")
     shadows: bool = spec(True, "flag", stages=SHADE, doc="casts shadows")
     image: str | None = spec(None, "path", stages=SHADE, doc="environment: lat-long image")
 
@@ -219,7 +224,7 @@ def _length(default: float | None, key: str, doc: str, hi: float = 10000.0):
 
 class SourceIR(IRNode):
     kind: Literal["render", "plate"] = spec("render", stages=PLATE)
-    plate: str | None = spec(None, handler="plate", stages=PLATE, doc="the photo (sets `plate`)")
+    plate: str | None = spec(None, handler="plate", stages=PLATE, doc="must exist (E301), as must depth and mask")
     plate_sha256: str | None = spec(None, stages=PLATE)
     depth: str | None = spec(None, "path", stages=PLATE, doc="depth image of the plate")
     depth_sha256: str | None = spec(None, stages=PLATE)

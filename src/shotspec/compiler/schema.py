@@ -69,7 +69,8 @@ def spec(default: Any = ..., read: str | None = None, *, key: str | None = None,
          handler: str | None = None, label: str | None = None, block: str | None = None,
          lift: bool = False, **field_kwargs: Any) -> Any:
     """A pydantic ``Field`` carrying a ``Key``. The range is written once, in user units;
-    the field's ``ge``/``le`` (``gt`` for lengths, which must be positive) follow from it."""
+    the field's ``ge``/``le`` (``gt`` for lengths, which must be positive) follow from it
+    unless ``field_kwargs`` names a wider IR bound (a lowered value, e.g. light intensity)."""
     stages = (stages,) if isinstance(stages, str) else stages
     k = Key(read, key, tuple(aliases), lo, hi, unit, doc, frozenset(stages), pos, handler,
             label, block, lift)
@@ -79,7 +80,7 @@ def spec(default: Any = ..., read: str | None = None, *, key: str | None = None,
     if hi is not None:
         bounds["le"] = to_ir(read, hi)
     return Field(default, description=doc or None, json_schema_extra=k,
-                 **bounds, **field_kwargs)
+                 **{**bounds, **field_kwargs})
 
 
 def to_ir(read: str | None, value: float) -> float:
