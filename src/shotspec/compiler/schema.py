@@ -19,12 +19,12 @@ import math
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 __all__ = ["Key", "PassInfo", "spec", "key_of", "fields_of", "choices_of", "submodel_of",
-           "stage_fields", "pass_info", "to_ir", "STOPS_RANGE", "SEED_RANGE"]
+           "stage_fields", "to_ir", "STOPS_RANGE", "SEED_RANGE"]
 
 # Exposure and light-intensity stops: ±20 stops is a factor of about a million either way,
 # more than any camera's dynamic range; beyond it 2**stops is meaningless (or overflows).
@@ -161,10 +161,3 @@ def stage_fields(model: type[BaseModel], stage: str) -> dict[str, Any]:
         if k is not None and (stage in k.stages or (own is not None and own.op == stage)):
             out[name] = True
     return out
-
-
-def pass_info(model: type[BaseModel]) -> PassInfo:
-    info: ClassVar[PassInfo] | None = getattr(model, "PASS", None)
-    if info is None:
-        raise TypeError(f"{model.__name__} declares no PASS")
-    return info

@@ -20,7 +20,7 @@ from shotspec.compiler.ir import POINTWISE_OPS, CameraIR, OutputIR
 from shotspec.compiler.plan.params import params_of
 from shotspec.runtime.frame import Frame
 
-__all__ = ["OpContext", "OPS", "op", "focus_distance", "resize_frame"]
+__all__ = ["OpContext", "OPS", "OP_COSTS", "OpCost", "op", "focus_distance", "resize_frame"]
 
 
 @dataclass
@@ -38,7 +38,18 @@ class OpContext:
         return torch.Generator(device="cpu").manual_seed(int(self.node_key[:15] or "0", 16))
 
 
-def op(name: str) -> Callable[[Callable], Callable[[list[Frame], Any, OpContext], Frame]]:
+@dataclass(frozen=True)
+class OpCost:
+    """What the memory estimate assumes of an op (``runtime.memory``): float32 planes of its
+    output frame it holds at once (``workset``, measured on the default shot) and the channels
+    of that frame."""
+
+    workset: float = 3.0
+    channels: int = 16      # rgb + depth + normal + albedo + masks, after shading
+
+
+def op(name: str, cost: OpCost = OpCost()
+       ) -> Callable[[Callable], Callable[[list[Frame], Any, OpContext], Frame]]:
     """Register the implementation of plan op ``name``. It receives the node's params as the
     op's typed model (``shotspec.compiler.plan.params.PARAMS[name]``): only the fields the
     node's key includes exist, so reading any other is an AttributeError, never a stale image."""
@@ -48,11 +59,13 @@ def op(name: str) -> Callable[[Callable], Callable[[list[Frame], Any, OpContext]
 
         run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
         OPS[name] = run
+        OP_COSTS[name] = cost
         return run
     return register
 
 
 OPS: dict[str, Callable[[list[Frame], Any, OpContext], Frame]] = {}
+OP_COSTS: dict[str, OpCost] = {}
 
 
 def focus_distance(camera: CameraIR, frame: Frame) -> float:
@@ -92,21 +105,21 @@ def resize_frame(frame: Frame, width: int, height: int) -> Frame:
     return frame.replace(rgb=fit(frame.rgb, "bilinear"), aovs=aovs, meta=meta)
 
 
-@op("geometry")
+@op("geometry", OpCost(6.0, 24))
 def op_geometry(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.character import render_geometry
 
     return render_geometry(p.character, p.camera, p.width, p.height, device=ctx.device)
 
 
-@op("shade")
+@op("shade", OpCost(5.0, 27))
 def op_shade(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.character import shade
 
     return shade(inputs[0], p.character, list(p.lights), p.camera)
 
 
-@op("plate")
+@op("plate", OpCost(2.0))
 def op_plate(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import load_plate
 
@@ -115,28 +128,28 @@ def op_plate(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     return frame.to(ctx.device)
 
 
-@op("lens")
+@op("lens", OpCost(6.0))
 def op_lens(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.optics import apply_lens
 
     return apply_lens(inputs[0], p.camera, focus_distance(p.camera, inputs[0]))
 
 
-@op("skin_enhance")
+@op("skin_enhance", OpCost(3.0))
 def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.enhance import skin_enhance
 
     return skin_enhance(inputs[0], strength=p.strength, seed=p.seed)
 
 
-@op("upscale")
+@op("upscale", OpCost(4.0))
 def op_upscale(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.upscale import upscale_frame
 
     return upscale_frame(inputs[0], p.factor, p.mode)
 
 
-@op("grain")
+@op("grain", OpCost(3.0))
 def op_grain(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.finishing import film_grain
 
@@ -192,7 +205,7 @@ for _name in POINTWISE_OPS:
     _single_pointwise(_name)
 
 
-@op("output")
+@op("output", OpCost(2.5))
 def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import write_image
 

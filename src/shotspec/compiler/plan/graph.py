@@ -6,9 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shotspec.compiler.ir import Span
-from shotspec.compiler.plan.params import OP_VERSIONS
 
-__all__ = ["PlanNode", "Plan", "PlanError", "OP_VERSIONS"]
+__all__ = ["PlanNode", "Plan", "PlanError"]
 
 
 
