@@ -127,3 +127,18 @@ def test_block_statements_come_from_the_models():
     assert set(BLOCK_KINDS["shot"]) == {"character", "camera", "lighting", "source", "finish",
                                         "output", "seed", "allow"}
     assert ShotIR.model_fields["lights"].json_schema_extra.statement_keys("lights") == ("lighting",)
+
+
+def test_plan_nodes_carry_typed_params_limited_to_their_key():
+    from shotspec.compiler.ir import ProgramIR, SkinIR
+    from shotspec.compiler.plan import build_plan
+
+    shot = ShotIR(name="s", character=CharacterIR(name="m", skin=SkinIR(oil=0.7)),
+                  output=OutputIR(path="/tmp/s.png"))
+    nodes = {n.op: n for n in build_plan(ProgramIR(file="/tmp/s.shot", shots=(shot,))).nodes.values()}
+    assert nodes["shade"].params.character.skin.oil == 0.7
+    with pytest.raises(AttributeError):
+        nodes["geometry"].params.character.skin.oil
+    assert nodes["lens"].params.camera.f_number == 2.0
+    with pytest.raises(AttributeError):
+        nodes["shade"].params.camera.f_number       # aperture changes the lens, not shading

@@ -100,11 +100,12 @@ class PassInfo:
     positional: str | None = None   # a custom reader of the one-line form (else by `pos`)
     doc: str = ""
 
-    def is_identity(self, params: dict[str, Any]) -> bool:
-        """Whether a node with these params leaves every pixel as it is (disabled included)."""
-        if params["enabled"] is False:
+    def is_identity(self, params: Any) -> bool:
+        """Whether a node with these (typed) params leaves every pixel as it is (disabled
+        included)."""
+        if params.enabled is False:
             return True
-        return self.identity is not None and params[self.identity[0]] == self.identity[1]
+        return self.identity is not None and getattr(params, self.identity[0]) == self.identity[1]
 
     @property
     def identity_doc(self) -> str:

@@ -17,14 +17,14 @@ def _pixels(plan: Plan) -> dict[str, int]:
     pixels: dict[str, int] = {}
     for node in plan.nodes.values():
         if node.op == "geometry":
-            pixels[node.id] = int(node.params["width"]) * int(node.params["height"])
+            pixels[node.id] = node.params.width * node.params.height
         elif node.op == "plate":
-            pixels[node.id] = _plate_pixels(node.params["source"].get("plate"))
+            pixels[node.id] = _plate_pixels(node.params.source.plate)
         elif node.inputs:
-            pixels[node.id] = pixels[node.inputs[0]] * (int(node.params["factor"]) ** 2 if node.op == "upscale" else 1)
+            pixels[node.id] = pixels[node.inputs[0]] * (node.params.factor ** 2 if node.op == "upscale" else 1)
         if node.op == "output":
-            out = node.params["output"]
-            pixels[node.id] = max(pixels.get(node.id, 0), int(out["width"]) * int(out["height"]))
+            out = node.params.output
+            pixels[node.id] = max(pixels.get(node.id, 0), out.width * out.height)
     return pixels
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from shotspec.compiler.ir import ProgramIR, ShotIR
 from shotspec.compiler.plan.graph import Plan, PlanNode
-from shotspec.compiler.plan.params import select
+from shotspec.compiler.plan.params import params_of, select
 from shotspec.compiler.schema import stage_fields
 
 __all__ = ["lower_program", "build_plan", "render_size", "stage_params"]
@@ -52,7 +52,8 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
 
     def add(op: str, params: dict[str, Any], inputs: tuple[str, ...], span, label: str = "") -> str:
         nid = f"{prefix}/{next(counter)}:{op}"
-        nodes[nid] = PlanNode(id=nid, op=op, params=params, inputs=inputs, shots=(shot.name,),
+        nodes[nid] = PlanNode(id=nid, op=op, params=params_of(op, params), inputs=inputs,
+                              shots=(shot.name,),
                               span=span, label=label or op)
         return nid
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from shotspec.compiler.ir import Span
+from shotspec.compiler.plan.params import Params
 
 __all__ = ["PlanNode", "Plan", "PlanError"]
 
@@ -19,7 +19,7 @@ class PlanError(Exception):
 class PlanNode:
     id: str
     op: str
-    params: dict[str, Any]
+    params: Params                       # the op's typed params (plan/params.py PARAMS[op])
     inputs: tuple[str, ...] = ()
     key: str = ""
     shots: tuple[str, ...] = ()          # shots this node serves (after sharing, may be several)

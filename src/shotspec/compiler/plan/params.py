@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, SerializeAsAny, create_model, model_validator
 
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, LightIR, OutputIR,
                                   SourceIR)
@@ -57,8 +57,17 @@ def _params(name: str, **fields: Any) -> type[Params]:
 
 
 class PointwiseStage(Params):
+    """One pass of a fused ``pointwise`` node, with the pass's own typed params."""
+
     op: str
-    params: dict[str, Any]
+    params: SerializeAsAny[Params]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("params"), dict):
+            return {**data, "params": params_of(data["op"], data["params"])}
+        return data
 
 
 PARAMS: dict[str, type[Params]] = {

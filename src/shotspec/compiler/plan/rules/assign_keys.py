@@ -14,7 +14,7 @@ def assign_keys(plan: Plan) -> Plan:
     for node in plan.nodes.values():
         version = OP_VERSIONS[node.op]
         if node.op == "pointwise":
-            version += "+" + ",".join(OP_VERSIONS[s["op"]] for s in node.params["ops"])
+            version += "+" + ",".join(OP_VERSIONS[s.op] for s in node.params.ops)
         key = content_key(node.op, node.params, tuple(nodes[i].key for i in node.inputs), version)
         nodes[node.id] = node.evolve(key=key)
     return Plan(nodes=nodes, outputs=dict(plan.outputs))
