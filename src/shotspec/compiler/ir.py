@@ -26,6 +26,7 @@ __all__ = [
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
+    "TONE_SCALES",
 ]
 
 
@@ -56,6 +57,10 @@ SEED = SEED_RANGE
 
 
 # --------------------------------------------------------------------------- character
+
+# `tone SCALE N`: the range of N on each named scale.
+TONE_SCALES = {"monk": (1.0, 10.0), "fitzpatrick": (1.0, 6.0)}
+
 
 class ToneIR(IRNode):
     """Skin tone: on a named scale (``monk`` 1–10, ``fitzpatrick`` 1–6) or as a colour.
@@ -91,13 +96,6 @@ class SkinIR(IRNode):
                             stages=GEO, doc="apparent age")
 
 
-FACE_PARAMS = (
-    "head_width", "head_height", "jaw_width", "chin_length", "cheekbones", "brow_ridge",
-    "eye_spacing", "eye_size", "nose_length", "nose_width", "nose_bridge", "lip_fullness",
-    "mouth_width", "ear_size", "neck_width",
-)
-
-
 def _face(doc: str):
     return spec(None, "number", lo=-1.0, hi=1.0, stages=GEO, doc=doc)
 
@@ -121,6 +119,10 @@ class FaceIR(IRNode):
     mouth_width: float | None = _face("mouth width")
     ear_size: float | None = _face("ear size")
     neck_width: float | None = _face("neck width")
+
+
+# The face-shape parameters in declaration order (the runtime draws them from the seed in it).
+FACE_PARAMS = tuple(name for name in FaceIR.model_fields if name != "span")
 
 
 class CharacterIR(IRNode):
@@ -159,11 +161,12 @@ class CameraIR(IRNode):
     EXTRA_STATEMENTS: ClassVar[dict[str, str]] = {"orbit": "orbit"}
 
     focal_length_m: float = spec(0.085, "length", key="lens", aliases=("focal_length",), lo=0.0,
-                                 unit="m", stages=VIEW, doc="focal length (4–1200 mm, E204)")
+                                 unit="m", stages=VIEW, valid=(4.0, 1200.0, "mm", "E204"),
+                                 doc="focal length")
     f_number: float = spec(2.0, "fnumber", key="aperture", stages=LENS,
-                           doc="f-number (f/0.7–f/64, E205)")
+                           valid=(0.7, 64.0, "", "E205"), doc="f-number")
     sensor: str | None = spec("full_frame", handler="sensor", stages=VIEW,
-                              doc="a named sensor or `WxHmm` (1–200 mm, E207)")
+                              valid=(1.0, 200.0, "mm", "E207"), doc="either side of the sensor")
     sensor_width_m: float = spec(0.036, stages=VIEW)
     sensor_height_m: float = spec(0.024, stages=VIEW)
     distance_m: float = spec(0.8, "length", key="distance", lo=0.0, hi=1000.0, unit="m",

@@ -50,6 +50,9 @@ class Key:
     label: str | None = None         # what a choice is called in messages ("tone map")
     block: str | None = None         # the field is a sub-model filled by `key { ... }` of this kind
     lift: bool = False               # the sub-model's statements may also be written here
+    # A physical range checked on the lowered shot (validate.py), where values from several
+    # statements meet (a named sensor, a focal length): (lo, hi, display unit, code).
+    valid: tuple[float, float, str, str] | None = None
 
     def statement_keys(self, name: str) -> tuple[str, ...]:
         """The statement keys that set this field (none when no statement does)."""
@@ -67,13 +70,14 @@ def spec(default: Any = ..., read: str | None = None, *, key: str | None = None,
          aliases: tuple[str, ...] = (), lo: float | None = None, hi: float | None = None,
          unit: str = "", doc: str = "", stages: tuple[str, ...] | str = (), pos: int | None = None,
          handler: str | None = None, label: str | None = None, block: str | None = None,
-         lift: bool = False, **field_kwargs: Any) -> Any:
+         lift: bool = False, valid: tuple[float, float, str, str] | None = None,
+         **field_kwargs: Any) -> Any:
     """A pydantic ``Field`` carrying a ``Key``. The range is written once, in user units;
     the field's ``ge``/``le`` (``gt`` for lengths, which must be positive) follow from it
     unless ``field_kwargs`` names a wider IR bound (a lowered value, e.g. light intensity)."""
     stages = (stages,) if isinstance(stages, str) else stages
     k = Key(read, key, tuple(aliases), lo, hi, unit, doc, frozenset(stages), pos, handler,
-            label, block, lift)
+            label, block, lift, valid)
     bounds: dict[str, float] = {}
     if lo is not None:
         bounds["gt" if read == "length" else "ge"] = to_ir(read, lo)

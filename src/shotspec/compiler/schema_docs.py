@@ -49,7 +49,10 @@ def _num(x: float) -> str:
 
 
 def _range(k: Key) -> str:
-    unit = k.unit.strip() if k.unit.strip() not in ("", "x") else k.unit.strip()
+    unit = k.unit.strip()
+    if k.valid is not None:
+        lo, hi, valid_unit, code = k.valid
+        return f"{_num(lo)}…{_num(hi)} {valid_unit}".strip() + f" ({code})"
     if k.lo is None and k.hi is None:
         return ""
     if k.read == "length":

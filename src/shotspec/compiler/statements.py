@@ -19,7 +19,7 @@ from typing import Callable
 
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, FocusIR,
+from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, CameraIR, CharacterIR, FaceIR, FocusIR,
                                   LightIR, OutputIR, ShotIR, SkinIR, SourceIR, Span)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
@@ -220,15 +220,14 @@ def _tone(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.set("tone.value", 0.0, stmt.span)
         ap.set("tone.albedo_srgb", rgb, stmt.span)
         return
-    scale = V.read_choice(first, ap.sink, "skin tone scale", ("monk", "fitzpatrick"))
+    scale = V.read_choice(first, ap.sink, "skin tone scale", TONE_SCALES)
     if scale is None:
         return
     if len(atoms) < 2:
         ap.sink.add("E210", f"`tone {scale}` needs a value", stmt.span,
                     help="e.g. `tone monk 5` (1–10) or `tone fitzpatrick 3` (1–6)")
         return
-    hi = 10.0 if scale == "monk" else 6.0
-    value = V.read_number(atoms[1], ap.sink, f"tone {scale}", 1.0, hi)
+    value = V.read_number(atoms[1], ap.sink, f"tone {scale}", *TONE_SCALES[scale])
     if value is None:
         return
     albedo = monk_albedo(value) if scale == "monk" else fitzpatrick_albedo(value)
