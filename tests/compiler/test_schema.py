@@ -142,3 +142,21 @@ def test_plan_nodes_carry_typed_params_limited_to_their_key():
     assert nodes["lens"].params.camera.f_number == 2.0
     with pytest.raises(AttributeError):
         nodes["shade"].params.camera.f_number       # aperture changes the lens, not shading
+
+
+def test_every_declared_reader_exists_and_every_range_is_ordered():
+    from shotspec.compiler.statements import BLOCK_MODELS, CUSTOM
+
+    readers = {"fraction", "number", "int", "length", "angle", "kelvin", "stops", "fnumber",
+               "choice", "path", "flag", None}
+    models = {*BLOCK_MODELS.values(), *(submodel_of(m, n) for m in BLOCK_MODELS.values()
+                                        for n in m.model_fields if submodel_of(m, n))}
+    for model in models:
+        for name, k in fields_of(model):
+            assert k.read in readers, f"{model.__name__}.{name}: unknown reader {k.read!r}"
+            assert k.handler is None or k.handler in CUSTOM, f"{model.__name__}.{name}"
+            if k.lo is not None and k.hi is not None:
+                assert k.lo < k.hi, f"{model.__name__}.{name}"
+            if k.read in ("number", "int", "fraction", "length", "angle", "kelvin", "stops"):
+                assert k.lo is not None and k.hi is not None or k.read == "length", \
+                    f"{model.__name__}.{name} has no range"
