@@ -126,8 +126,6 @@ def read_value(f: FieldRef, atom: Atom, ap: Apply, what: str):
         return V.read_length(atom, sink, what, k.lo, k.hi)
     reader = {"fraction": V.read_fraction, "number": V.read_number, "int": V.read_int,
               "angle": V.read_angle, "kelvin": V.read_kelvin, "stops": V.read_stops}[k.read]
-    if k.read == "fraction":
-        return reader(atom, sink, what, 0.0 if k.lo is None else k.lo, 1.0 if k.hi is None else k.hi)
     return reader(atom, sink, what, k.lo, k.hi)
 
 
