@@ -35,7 +35,7 @@ def fake_ops(monkeypatch):
                 base = inputs[0]
                 g = ctx.generator()
                 return base.with_rgb(base.rgb + 0.01 * torch.rand(base.rgb.shape, generator=g))
-            w, h = params.get("width", 32), params.get("height", 24)
+            w, h = params.width, params.height      # a source op: geometry
             return Frame(rgb=torch.zeros(1, 3, h, w), meta=FrameMeta())
         return op
 

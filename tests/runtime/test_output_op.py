@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from shotspec.compiler.ir import OutputIR
+from shotspec.compiler.plan.build import stage_params
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.ops import OpContext, op_output, resize_frame
 
@@ -17,7 +19,8 @@ def _frame(source: str) -> Frame:
 
 
 def _write(frame: Frame, path) -> Image.Image:
-    params = {"output": {"path": str(path), "width": 16, "height": 20}, "shot": "s", "seed": 0}
+    output = OutputIR(path=str(path), width=16, height=20)
+    params = {"output": stage_params(output, "output"), "shot": "s", "seed": 0}
     op_output([frame], params, OpContext(device=torch.device("cpu")))
     return Image.open(path)
 

@@ -15,15 +15,18 @@ Conventions:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shotspec.compiler.schema import SEED_RANGE, STOPS_RANGE, PassInfo, spec
 
 __all__ = [
     "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "CharacterIR", "FocusIR", "CameraIR",
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
-    "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS",
+    "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
+    "TONE_SCALES",
 ]
 
 
@@ -43,7 +46,21 @@ class IRNode(BaseModel):
     span: Span | None = None
 
 
+# Plan stages (see shotspec.compiler.plan.build): which content keys a field is part of.
+GEO = ("geometry", "shade")                  # the traced head and everything shaded on it
+SHADE = ("shade",)
+VIEW = ("geometry", "shade", "plate", "lens")  # where the camera looks from
+LENS = ("lens",)
+PLATE = ("plate",)
+OUT = ("output",)
+SEED = SEED_RANGE
+
+
 # --------------------------------------------------------------------------- character
+
+# `tone SCALE N`: the range of N on each named scale.
+TONE_SCALES = {"monk": (1.0, 10.0), "fitzpatrick": (1.0, 6.0)}
+
 
 class ToneIR(IRNode):
     """Skin tone: on a named scale (``monk`` 1–10, ``fitzpatrick`` 1–6) or as a colour.
@@ -52,64 +69,78 @@ class ToneIR(IRNode):
     published swatch) so the runtime and prompt export need no tables of their own.
     """
 
-    scale: Literal["monk", "fitzpatrick", "color"] = "monk"
-    value: float = 5.0
-    albedo_srgb: tuple[float, float, float] = (0.843, 0.741, 0.588)
-    undertone: Literal["warm", "neutral", "cool"] = "neutral"
+    scale: Literal["monk", "fitzpatrick", "color"] = spec("monk", stages=SHADE)
+    value: float = spec(5.0, stages=SHADE)
+    albedo_srgb: tuple[float, float, float] = spec((0.843, 0.741, 0.588), stages=SHADE)
+    undertone: Literal["warm", "neutral", "cool"] = spec(
+        "neutral", "choice", stages=SHADE, doc="the hue the skin leans to")
+
+
+def _trait(default: float, doc: str, stages=SHADE):
+    return spec(default, "fraction", lo=0.0, hi=1.0, stages=stages, doc=doc)
 
 
 class SkinIR(IRNode):
     """Skin traits, each 0–1 unless stated."""
 
-    tone: ToneIR = ToneIR()
-    pores: float = Field(0.6, ge=0.0, le=1.0)
-    oil: float = Field(0.3, ge=0.0, le=1.0)
-    freckles: float = Field(0.0, ge=0.0, le=1.0)
-    redness: float = Field(0.1, ge=0.0, le=1.0)
-    fine_lines: float = Field(0.3, ge=0.0, le=1.0)
-    imperfections: float = Field(0.2, ge=0.0, le=1.0)
-    age_years: float = Field(35.0, ge=1.0, le=110.0)
+    tone: ToneIR = spec(ToneIR(), handler="tone", lift=True,
+                        doc="Monk tones interpolate the published swatches; Fitzpatrick maps to "
+                            "the Monk swatch of similar lightness (I→2, III→5, VI→9.5)")
+    pores: float = _trait(0.6, "pore depth and density", GEO)
+    oil: float = _trait(0.3, "sheen of the skin's oil layer")
+    freckles: float = _trait(0.0, "freckle density")
+    redness: float = _trait(0.1, "diffuse redness (cheeks, nose)")
+    fine_lines: float = _trait(0.3, "fine lines and creases", GEO)
+    imperfections: float = _trait(0.2, "blemishes, bumps and scars", GEO)
+    age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
+                            stages=GEO, doc="apparent age")
 
 
-FACE_PARAMS = (
-    "head_width", "head_height", "jaw_width", "chin_length", "cheekbones", "brow_ridge",
-    "eye_spacing", "eye_size", "nose_length", "nose_width", "nose_bridge", "lip_fullness",
-    "mouth_width", "ear_size", "neck_width",
-)
+def _face(doc: str):
+    return spec(None, "number", lo=-1.0, hi=1.0, stages=GEO, doc=doc)
 
 
 class FaceIR(IRNode):
     """Face-shape parameters of the procedural head, each a signed offset in −1…1 from the
     average face (0). ``None`` means: drawn from the character's seed by the runtime."""
 
-    head_width: float | None = Field(None, ge=-1, le=1)
-    head_height: float | None = Field(None, ge=-1, le=1)
-    jaw_width: float | None = Field(None, ge=-1, le=1)
-    chin_length: float | None = Field(None, ge=-1, le=1)
-    cheekbones: float | None = Field(None, ge=-1, le=1)
-    brow_ridge: float | None = Field(None, ge=-1, le=1)
-    eye_spacing: float | None = Field(None, ge=-1, le=1)
-    eye_size: float | None = Field(None, ge=-1, le=1)
-    nose_length: float | None = Field(None, ge=-1, le=1)
-    nose_width: float | None = Field(None, ge=-1, le=1)
-    nose_bridge: float | None = Field(None, ge=-1, le=1)
-    lip_fullness: float | None = Field(None, ge=-1, le=1)
-    mouth_width: float | None = Field(None, ge=-1, le=1)
-    ear_size: float | None = Field(None, ge=-1, le=1)
-    neck_width: float | None = Field(None, ge=-1, le=1)
+    head_width: float | None = _face("head width")
+    head_height: float | None = _face("head height")
+    jaw_width: float | None = _face("jaw width")
+    chin_length: float | None = _face("chin length")
+    cheekbones: float | None = _face("cheekbone prominence")
+    brow_ridge: float | None = _face("brow ridge prominence")
+    eye_spacing: float | None = _face("distance between the eyes")
+    eye_size: float | None = _face("eye size")
+    nose_length: float | None = _face("nose length")
+    nose_width: float | None = _face("nose width")
+    nose_bridge: float | None = _face("nose bridge height")
+    lip_fullness: float | None = _face("lip fullness")
+    mouth_width: float | None = _face("mouth width")
+    ear_size: float | None = _face("ear size")
+    neck_width: float | None = _face("neck width")
+
+
+# The face-shape parameters in declaration order (the runtime draws them from the seed in it).
+FACE_PARAMS = tuple(name for name in FaceIR.model_fields if name != "span")
 
 
 class CharacterIR(IRNode):
     name: str
-    seed: int = 0
-    skin: SkinIR = SkinIR()
-    face: FaceIR = FaceIR()
-    eye_color_srgb: tuple[float, float, float] | None = None
-    references: str | None = None          # folder of reference photos (absolute path)
-    identity: str | None = None            # .identity file (absolute path)
-    identity_sha256: str | None = None     # content hash of the identity file
-    mesh: str | None = None                # optional asset paths (absolute)
-    texture: str | None = None
+    seed: int = spec(0, "int", lo=SEED[0], hi=SEED[1], stages=GEO,
+                     doc="identity seed (skin texture, face shape not given)")
+    skin: SkinIR = spec(SkinIR(), block="skin", lift=True,
+                        doc="skin statements may also be written directly in the character")
+    face: FaceIR = spec(FaceIR(), block="face", doc="offsets −1…1 from the average face")
+    eye_color_srgb: tuple[float, float, float] | None = spec(
+        None, handler="eyes", key="eyes", aliases=("eye_color",), stages=SHADE,
+        doc="iris colour")
+    references: str | None = spec(None, "path", doc="a folder of ~20 photos (W106); must be "
+                                  "a folder (E301/E304)")
+    identity: str | None = spec(None, "path", doc=".identity file; hashed into identity_sha256")
+    identity_sha256: str | None = spec(None, stages=GEO)   # content hash of the identity file
+    mesh: str | None = spec(None, "path", stages=GEO, doc="optional head mesh; must exist")
+    texture: str | None = spec(None, "path", stages=GEO, doc="optional texture; must exist")
 
 
 # --------------------------------------------------------------------------- camera
@@ -117,124 +148,190 @@ class CharacterIR(IRNode):
 class FocusIR(IRNode):
     """Where the lens focuses: a named target on the character or a distance."""
 
-    target: Literal["eyes", "nose", "lips", "ears", "subject"] | None = "eyes"
-    distance_m: float | None = None
+    target: Literal["eyes", "nose", "lips", "ears", "subject"] | None = spec("eyes", stages=LENS)
+    distance_m: float | None = spec(None, "length", lo=0.0, hi=1000.0, unit="m",
+                                    stages=LENS)
+
+
+def _angle(default: float, lo: float, hi: float, doc: str, stages=VIEW, **kw):
+    return spec(default, "angle", lo=lo, hi=hi, unit="deg", stages=stages, doc=doc, **kw)
 
 
 class CameraIR(IRNode):
-    focal_length_m: float = 0.085
-    f_number: float = 2.0
-    sensor: str | None = "full_frame"
-    sensor_width_m: float = 0.036
-    sensor_height_m: float = 0.024
-    distance_m: float = 0.8                 # camera to the subject's eye plane
-    focus: FocusIR = FocusIR()
-    blades: int = Field(9, ge=0, le=32)     # 0 = perfectly circular aperture
-    blade_rotation_rad: float = 0.0
-    anamorphic: float = Field(1.0, ge=1.0, le=2.5)
-    yaw_rad: float = 0.0                    # camera orbit around the head, + = camera-right
-    pitch_rad: float = 0.0                  # camera orbit, + = camera above eye level
-    roll_rad: float = 0.0
-    vignetting: float = Field(0.3, ge=0.0, le=1.0)
-    distortion: float = 0.0                 # radial k1 (negative = barrel)
-    chromatic_aberration: float = Field(0.0, ge=0.0)  # lateral CA, pixels at the corner per 1000 px
-    macro: bool = False
+    EXTRA_STATEMENTS: ClassVar[dict[str, str]] = {"orbit": "orbit"}
+
+    focal_length_m: float = spec(0.085, "length", key="lens", aliases=("focal_length",), lo=0.0,
+                                 unit="m", stages=VIEW, valid=(4.0, 1200.0, "mm", "E204"),
+                                 doc="focal length")
+    f_number: float = spec(2.0, "fnumber", key="aperture", stages=LENS,
+                           valid=(0.7, 64.0, "", "E205"), doc="f-number")
+    sensor: str | None = spec("full_frame", handler="sensor", stages=VIEW,
+                              valid=(1.0, 200.0, "mm", "E207"), doc="either side of the sensor")
+    sensor_width_m: float = spec(0.036, stages=VIEW)
+    sensor_height_m: float = spec(0.024, stages=VIEW)
+    distance_m: float = spec(0.8, "length", key="distance", lo=0.0, hi=1000.0, unit="m",
+                             stages=VIEW, doc="camera to the eye plane; beyond the focal length (E206)")
+    focus: FocusIR = spec(FocusIR(), handler="focus",
+                          doc="`mara.eyes` must name the shot's character (E211)")
+    blades: int = spec(9, "int", lo=0, hi=32, stages=LENS, doc="aperture blades, 0 = round")
+    blade_rotation_rad: float = _angle(0.0, -360.0, 360.0, "rotation of the aperture polygon",
+                                       LENS, key="blade_rotation")
+    anamorphic: float = spec(1.0, handler="anamorphic", lo=1.0, hi=2.5, unit="x", stages=LENS,
+                             doc="squeeze factor; `on` is 1.33x")
+    yaw_rad: float = _angle(0.0, -180.0, 180.0, "orbit around the head, + = camera-right",
+                            key="yaw")
+    pitch_rad: float = _angle(0.0, -90.0, 90.0, "orbit, + = camera above eye level", key="pitch")
+    roll_rad: float = _angle(0.0, -180.0, 180.0, "rotation about the optical axis", key="roll")
+    vignetting: float = spec(0.3, "fraction", lo=0.0, hi=1.0, stages=LENS, doc="corner darkening")
+    distortion: float = spec(0.0, "number", lo=-0.3, hi=1.0, stages=LENS,
+                             doc="radial k1 (negative = barrel)")
+    chromatic_aberration: float = spec(0.0, "number", lo=0.0, hi=50.0, unit="px", stages=LENS,
+                                       doc="lateral, px at the corner per 1000 px")
+    macro: bool = spec(False, "flag", stages=LENS, doc="close-focus lens")
 
 
 # --------------------------------------------------------------------------- lighting
 
 class LightIR(IRNode):
+    EXTRA_STATEMENTS: ClassVar[dict[str, str]] = {"from": "from"}
+
     name: str
-    kind: Literal["area", "spot", "point", "directional", "environment"]
-    key: bool = False                       # exactly one light of a rig is the key
-    azimuth_rad: float = 0.0
-    elevation_rad: float = 0.0
-    distance_m: float = 1.5
-    size_m: float = 0.5                     # area: edge length; point/spot: emitter diameter
-    cone_rad: float = 0.6                   # spot: half angle of the cone
-    temperature_k: float | None = 5600.0
-    color: tuple[float, float, float] | None = None   # linear RGB, overrides temperature
-    intensity: float = Field(1.0, ge=0.0)   # linear, relative to the key (key is 1.0 × exposure)
-    shadows: bool = True
-    image: str | None = None                # environment: optional lat-long image (absolute path)
+    kind: Literal["area", "spot", "point", "directional", "environment"] = spec(stages=SHADE)
+    key: bool = spec(False, "flag", stages=SHADE, doc="marks this light as the key")
+    azimuth_rad: float = _angle(0.0, -360.0, 360.0, "+ = camera-right, 180deg = behind",
+                                SHADE, key="azimuth")
+    elevation_rad: float = _angle(0.0, -90.0, 90.0, "up from eye level", SHADE, key="elevation")
+    distance_m: float = spec(1.5, "length", key="distance", lo=0.0, hi=100.0, unit="m",
+                             stages=SHADE, doc="to the subject")
+    size_m: float = spec(0.5, "length", key="size", lo=0.0, hi=20.0, unit="m", stages=SHADE,
+                         doc="area: edge length; spot/point: emitter diameter")
+    cone_rad: float = _angle(0.6, 0.0, 90.0, "spot: half angle of the cone", SHADE, key="cone")
+    temperature_k: float | None = spec(5600.0, "kelvin", key="temperature", lo=1000.0,
+                                       hi=40000.0, unit="K", stages=SHADE, doc="colour temperature")
+    color: tuple[float, float, float] | None = spec(
+        None, handler="color", stages=SHADE, doc="sRGB hex, stored linear; wins over temperature")
+    # Lowered: the key's 2^stops times this light's own (each within ±20 stops) ≤ 2^40.
+    intensity: float = spec(1.0, handler="intensity", aliases=("ratio",), lo=0.0, hi=2.0**20,
+                            le=2.0**40, stages=SHADE,
+                            doc="stops (±20) and ratios are relative to the key; the range is "
+                                "the linear form's")
+    shadows: bool = spec(True, "flag", stages=SHADE, doc="casts shadows")
+    image: str | None = spec(None, "path", stages=SHADE, doc="environment: lat-long image")
 
 
 # --------------------------------------------------------------------------- source
 
+def _length(default: float | None, key: str, doc: str, hi: float = 10000.0):
+    return spec(default, "length", key=key, lo=0.0, hi=hi, unit="m", stages=PLATE, doc=doc)
+
+
 class SourceIR(IRNode):
-    kind: Literal["render", "plate"] = "render"
-    plate: str | None = None                # absolute paths
-    plate_sha256: str | None = None
-    depth: str | None = None
-    depth_sha256: str | None = None
-    depth_near_m: float = 0.3               # how an integer depth image maps to metres
-    depth_far_m: float = 10.0
-    mask: str | None = None
-    mask_sha256: str | None = None
-    subject_distance_m: float | None = None  # plate without depth: assumed distance of the subject
+    kind: Literal["render", "plate"] = spec("render", stages=PLATE)
+    plate: str | None = spec(None, handler="plate", stages=PLATE, doc="must exist (E301), as must depth and mask")
+    plate_sha256: str | None = spec(None, stages=PLATE)
+    depth: str | None = spec(None, "path", stages=PLATE, doc="depth image of the plate")
+    depth_sha256: str | None = spec(None, stages=PLATE)
+    depth_near_m: float = _length(0.3, "near", "an integer depth image's 0 in metres")
+    depth_far_m: float = _length(10.0, "far", "an integer depth image's maximum in metres")
+    mask: str | None = spec(None, "path", stages=PLATE, doc="subject mask")
+    mask_sha256: str | None = spec(None, stages=PLATE)
+    subject_distance_m: float | None = _length(None, "distance", "plate without depth: "
+                                               "assumed distance of the subject", 1000.0)
 
 
 # --------------------------------------------------------------------------- finishing
 
 class _Pass(IRNode):
-    enabled: bool = True
+    PASS: ClassVar[PassInfo]
+    enabled: bool = spec(True, "flag", doc="`off` keeps the pass but skips it")
 
 
 class SkinEnhancePass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", identity=("strength", 0), seeded=True,
+                                        doc="pore-level skin detail on the skin mask")
     op: Literal["skin_enhance"] = "skin_enhance"
-    strength: float = Field(0.6, ge=0.0, le=2.0)
-    seed: int | None = None                 # None: the character's seed
+    strength: float = spec(0.6, "fraction", lo=0.0, hi=2.0, pos=0, doc="0 is off")
+    seed: int | None = spec(None, "int", lo=SEED[0], hi=SEED[1], doc="default: the character's")
 
 
 class UpscalePass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("upscale", identity=("factor", 1),
+                                        positional="upscale",
+                                        doc="renders at size / factor, then upscales")
     op: Literal["upscale"] = "upscale"
-    factor: int = Field(2, ge=1, le=8)
-    mode: Literal["fidelity", "detail"] = "detail"
+    factor: int = spec(2, handler="upscale_factor", lo=1, hi=8, unit="x", pos=0,
+                       doc="a whole factor")
+    mode: Literal["fidelity", "detail"] = spec("detail", "choice", label="upscale mode", pos=1,
+                                               doc="`detail` synthesises texture")
 
 
 class GrainPass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("grain", identity=("strength", 0), seeded=True,
+                                        positional="grain",
+                                        doc="film grain of a stock")
     op: Literal["grain"] = "grain"
-    stock: str = "250D"
-    strength: float = Field(0.35, ge=0.0, le=2.0)
-    seed: int | None = None
-    frame: int = 0
+    stock: str = spec("250D", handler="stock", pos=0, doc="`50D 200T 250D 500T`")
+    strength: float = spec(0.35, "fraction", lo=0.0, hi=2.0, pos=1, doc="0 is off")
+    seed: int | None = spec(None, "int", lo=SEED[0], hi=SEED[1], doc="default: the character's")
+    frame: int = spec(0, "int", lo=0, hi=10**9, doc="frame number of a sequence")
 
 
 class TonemapPass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("tonemap", identity=("operator", "none"),
+                                        pointwise=True, doc="scene-linear → display")
     op: Literal["tonemap"] = "tonemap"
-    operator: Literal["agx", "aces", "reinhard", "filmic", "none"] = "agx"
-    contrast: float = Field(1.0, ge=0.0, le=3.0)
-    look: Literal["none", "punchy", "golden"] = "none"
+    operator: Literal["agx", "aces", "reinhard", "filmic", "none"] = spec(
+        "agx", "choice", label="tone map", pos=0, doc="the curve")
+    contrast: float = spec(1.0, "number", lo=0.0, hi=3.0, doc="1 is the curve's own")
+    look: Literal["none", "punchy", "golden"] = spec("none", "choice", label="look", pos=1,
+                                                     doc="a look on top of the curve")
 
 
 class GradePass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("grade", identity=("strength", 0), pointwise=True,
+                                        doc="a .cube 3D LUT")
     op: Literal["grade"] = "grade"
-    lut: str                                # absolute path of a .cube file
-    lut_sha256: str = ""
-    strength: float = Field(1.0, ge=0.0, le=1.0)
+    lut: str = spec(..., "path", pos=0, doc="absolute path of a .cube file")
+    lut_sha256: str = spec("")
+    strength: float = spec(1.0, "fraction", lo=0.0, hi=1.0, pos=1, doc="mix with the input")
 
 
 class ExposurePass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("exposure", identity=("stops", 0), pointwise=True,
+                                        doc="multiply by 2^stops")
     op: Literal["exposure"] = "exposure"
-    stops: float = 0.0
+    stops: float = spec(0.0, "stops", lo=STOPS_RANGE[0], hi=STOPS_RANGE[1], unit=" stops",
+                        pos=0, doc="brighter when positive")
 
 
 class WhiteBalancePass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("white_balance", pointwise=True,
+                                        doc="neutralise a scene white")
     op: Literal["white_balance"] = "white_balance"
-    temperature_k: float = 6500.0           # the scene white to neutralise
-    tint: float = 0.0
+    temperature_k: float = spec(6500.0, "kelvin", key="temperature", lo=1000.0, hi=40000.0,
+                                unit="K", pos=0, doc="the scene white to neutralise")
+    tint: float = spec(0.0, "number", lo=-1.0, hi=1.0, pos=1, doc="green (−) to magenta (+)")
 
 
 class SmoothPass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("smooth", identity=("strength", 0),
+                                        doc="edge-aware skin smoothing")
     op: Literal["smooth"] = "smooth"
-    strength: float = Field(0.5, ge=0.0, le=1.0)
+    strength: float = spec(0.5, "fraction", lo=0.0, hi=1.0, pos=0, doc="0 is off")
 
 
 class SharpenPass(_Pass):
+    PASS: ClassVar[PassInfo] = PassInfo("sharpen", identity=("amount", 0),
+                                        doc="unsharp mask")
     op: Literal["sharpen"] = "sharpen"
-    amount: float = Field(0.5, ge=0.0, le=3.0)
-    radius_px: float = 1.0
+    amount: float = spec(0.5, "number", lo=0.0, hi=3.0, pos=0, doc="0 is off")
+    radius_px: float = spec(1.0, "number", key="radius", lo=0.1, hi=20.0, unit="px", pos=1,
+                            doc="blur radius, a plain number of pixels")
 
+
+PASS_MODELS: dict[str, type[_Pass]] = {m.PASS.op: m for m in (
+    SkinEnhancePass, UpscalePass, GrainPass, TonemapPass, GradePass, ExposurePass,
+    WhiteBalancePass, SmoothPass, SharpenPass)}
 
 FinishPass = Annotated[
     Union[SkinEnhancePass, UpscalePass, GrainPass, TonemapPass, GradePass, ExposurePass,
@@ -242,32 +339,43 @@ FinishPass = Annotated[
     Field(discriminator="op"),
 ]
 
-POINTWISE_OPS = frozenset({"exposure", "white_balance", "tonemap", "grade"})
+POINTWISE_OPS = frozenset(op for op, m in PASS_MODELS.items() if m.PASS.pointwise)
 
 
 # --------------------------------------------------------------------------- output
 
 class OutputIR(IRNode):
-    path: str                               # absolute path
-    width: int = Field(1024, ge=16, le=16384)
-    height: int = Field(1280, ge=16, le=16384)
-    format: Literal["png", "tiff", "exr", "jpeg"] = "png"
-    bit_depth: Literal[8, 16, 32] = 8
-    colorspace: Literal["srgb", "rec709", "linear"] = "srgb"
-    dither: bool = True
+    EXTRA_STATEMENTS: ClassVar[dict[str, str]] = {"size": "size"}
+
+    path: str = spec(..., "path", stages=OUT, doc="absolute path; the suffix picks the format")
+    width: int = spec(1024, handler="side", lo=16, hi=16384, unit="px", stages=OUT,
+                      doc="final image width")
+    height: int = spec(1280, handler="side", lo=16, hi=16384, unit="px", stages=OUT,
+                       doc="final image height")
+    format: Literal["png", "tiff", "exr", "jpeg"] = spec("png", "choice", stages=OUT,
+                                                          doc="default: from the suffix")
+    bit_depth: Literal[8, 16, 32] = spec(8, handler="bit_depth", key="depth",
+                                         aliases=("bit_depth",), stages=OUT,
+                                         doc="bits per channel; default: the format's")
+    colorspace: Literal["srgb", "rec709", "linear"] = spec(
+        "srgb", "choice", aliases=("color_space",), stages=OUT, doc="encoding of the file")
+    dither: bool = spec(True, "flag", stages=OUT, doc="dither when quantising")
 
 
 # --------------------------------------------------------------------------- shot / program
 
 class ShotIR(IRNode):
+    EXTRA_STATEMENTS: ClassVar[dict[str, str]] = {"allow": "allow"}
+
     name: str
-    character: CharacterIR | None = None
-    camera: CameraIR = CameraIR()
-    lights: tuple[LightIR, ...] = ()
-    source: SourceIR = SourceIR()
-    finish: tuple[FinishPass, ...] = ()
-    output: OutputIR
-    seed: int = 0
+    character: CharacterIR | None = spec(None, handler="character", block="character",
+                                         doc="the character, optionally with overrides")
+    camera: CameraIR = spec(CameraIR(), block="camera", doc="see Camera")
+    lights: tuple[LightIR, ...] = spec((), key="lighting", block="lighting", doc="see Lighting")
+    source: SourceIR = spec(SourceIR(), handler="source", block="source", doc="see Source")
+    finish: tuple[FinishPass, ...] = spec((), block="finish", doc="see Finish")
+    output: OutputIR = spec(..., handler="output", block="output", doc="see Output")
+    seed: int = spec(0, "int", lo=SEED[0], hi=SEED[1], doc="the shot seed")
     # Where each value came from: dotted IR path -> "file:line:col (layer)", for `shot explain`.
     origins: dict[str, str] = Field(default_factory=dict)
 

@@ -19,17 +19,12 @@ from pydantic import BaseModel, ValidationError
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import (CameraIR, CharacterIR, LightIR, OutputIR, ShotIR, SourceIR,
                                   Span)
-from shotspec.compiler.ir import (ExposurePass, GradePass, GrainPass, SharpenPass,
-                                  SkinEnhancePass, SmoothPass, TonemapPass, UpscalePass,
-                                  WhiteBalancePass)
+from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.state import Setting, State
 from shotspec.file_hash import sha256_file
 
 __all__ = ["Lowerer", "DEFAULT_LIGHT", "IMAGE_SUFFIXES", "FORMAT_BY_SUFFIX", "unflatten"]
 
-PASS_MODELS = {"skin_enhance": SkinEnhancePass, "upscale": UpscalePass, "grain": GrainPass,
-               "tonemap": TonemapPass, "grade": GradePass, "exposure": ExposurePass,
-               "white_balance": WhiteBalancePass, "smooth": SmoothPass, "sharpen": SharpenPass}
 FORMAT_BY_SUFFIX = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".exr": "exr",
                     ".jpg": "jpeg", ".jpeg": "jpeg"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
@@ -39,7 +34,6 @@ DEFAULT_LIGHT = {"kind": "area", "azimuth_rad": math.radians(35.0),
                  "elevation_rad": math.radians(25.0), "distance_m": 1.2, "size_m": 0.6,
                  "temperature_k": 5600.0}
 DEFAULT_ORIGIN = "<builtin> (default)"
-_INTERNAL = {"focus.character", "__touched"}
 
 
 def unflatten(values: dict[str, Any]) -> dict[str, Any]:
@@ -54,9 +48,7 @@ def unflatten(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sub(state: State, prefix: str) -> dict[str, Setting]:
-    return {k[len(prefix):]: s for k, s in state.values.items()
-            if k.startswith(prefix) and k[len(prefix):].split(".")[-1] not in _INTERNAL
-            and k[len(prefix):] not in _INTERNAL}
+    return {k[len(prefix):]: s for k, s in state.values.items() if k.startswith(prefix)}
 
 
 @dataclass
@@ -252,8 +244,7 @@ class Lowerer:
         seed = state.get("seed", 0)
         if camera is None or source is None or output is None:
             return None
-        origins = {k: s.origin for k, s in state.values.items()
-                   if k.split(".")[-1] not in _INTERNAL and not k.endswith("focus.character")}
+        origins = {k: s.origin for k, s in state.values.items()}
         origins.update({k: s.origin for k, s in light_origins.items()})
         shot = ShotIR(name=name, span=span, character=character, camera=camera,
                       lights=tuple(lights), source=source, finish=tuple(finish), output=output,

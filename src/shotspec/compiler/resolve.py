@@ -21,15 +21,11 @@ from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Modu
 from shotspec.compiler.parser import parse_args, parse_module
 from shotspec.compiler.state import State
 from shotspec.compiler.statements import (BLOCK_KINDS, FINISH_OPS, PRESET_KINDS, Apply,
-                                          Interpreter, keys_of)
+                                          Interpreter, keys_of, sub_blocks)
 from shotspec.compiler.validate import validate_shot
 
 __all__ = ["compile_program", "CompileOutput"]
 
-_SHOT_SUBBLOCKS = {"camera": ("camera", "camera."), "lighting": ("lighting", "lights."),
-                   "finish": ("finish", "finish."), "output": ("output", "output."),
-                   "source": ("source", "source."), "character": ("character", "character.")}
-_CHARACTER_SUBBLOCKS = {"skin": ("skin", "character.skin."), "face": ("face", "character.face.")}
 
 
 @dataclass
@@ -228,27 +224,24 @@ class _Compiler:
             for i in range(start, len(parts) - 1):
                 seg = parts[i]
                 nxt = None
-                if kind == "shot":
-                    nxt = _SHOT_SUBBLOCKS.get(seg)
-                    options = list(_SHOT_SUBBLOCKS)
-                elif kind == "character":
-                    nxt = _CHARACTER_SUBBLOCKS.get(seg)
-                    options = list(_CHARACTER_SUBBLOCKS)
-                elif kind == "lighting":
+                if kind == "lighting":
                     options = list(state.lights)
                     if seg in state.lights:
-                        nxt = ("light", f"lights.{seg}.")
+                        nxt = ("light", f"{prefix}{seg}.")
                 elif kind == "finish":
                     options = list(state.finish)
                     if seg in state.finish:
-                        nxt = (f"pass:{seg}", f"finish.{seg}.")
+                        nxt = (f"pass:{seg}", f"{prefix}{seg}.")
                     elif seg in FINISH_OPS:
                         self.sink.add("E109", f"shot `{shot_name}` has no `{seg}` pass to change",
                                       seg_span(i), help=f"add `{seg}` to the shot's finish block")
                         ok = False
                         break
                 else:
-                    options = []
+                    blocks = sub_blocks(kind)
+                    options = list(blocks)
+                    if seg in blocks:
+                        nxt = (blocks[seg][0], prefix + blocks[seg][1])
                 if nxt is None:
                     where = "" if kind == "shot" else f" in `{parts[i - 1]}`"
                     label = {"lighting": f"light `{seg}` in shot `{shot_name}`"}.get(

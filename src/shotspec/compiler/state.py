@@ -34,6 +34,8 @@ class State:
     finish: list[str] = field(default_factory=list)       # pass ops, in pipeline order
     nodes: dict[str, Span] = field(default_factory=dict)  # IR node path -> span of its statement
     allows: set[str] = field(default_factory=set)
+    # `focus mara.eyes`: focus path -> (character name, span), checked against the shot (E211)
+    focus_owners: dict[str, tuple[str, Span]] = field(default_factory=dict)
 
     def set(self, path: str, value: Any, span: Span, layer: str) -> None:
         self.values[path] = Setting(value, span, layer)

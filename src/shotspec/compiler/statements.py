@@ -1,8 +1,13 @@
-"""What every statement of every block kind means: the schema of the language.
+"""What every statement of every block kind means, derived from the schema on the IR models.
 
-``Interpreter.run_block(kind, block, prefix, layer, state)`` applies a block's statements in
-order to a ``State`` (later wins); ``use NAME`` expands a preset's statements in place. Keys a
-block kind does not know are E101 with a did-you-mean.
+Each block kind fills one IR model (``BLOCK_MODELS``); its statement table is built from the
+model's ``spec(...)`` fields (``shotspec.compiler.schema``): a field with a literal reader gets
+the generic handler (one value, read and range-checked as its Key says), a field that names a
+custom reader gets that reader (``@custom``: tone, sensor, focus, directions, intensity, source,
+output size …), a sub-model field opens a ``{ ... }`` block or lifts its statements into the
+parent. ``Interpreter.run_block(kind, block, ap)`` applies a block's statements in order to a
+``State`` (later wins); ``use NAME`` expands a preset's statements in place. Keys a block kind
+does not know are E101 with a did-you-mean.
 """
 
 from __future__ import annotations
@@ -14,19 +19,21 @@ from typing import Callable
 
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
-from shotspec.compiler.ir import FACE_PARAMS, Span
+from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, CameraIR, CharacterIR, FaceIR, FocusIR,
+                                  LightIR, OutputIR, ShotIR, SkinIR, SourceIR, Span)
+from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
+                                      submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
 from shotspec.compiler.state import State
 from shotspec.compiler.tables import (EYE_COLORS, FILM_STOCKS, HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS,
                                       fitzpatrick_albedo, monk_albedo, srgb_to_linear)
 
-__all__ = ["Interpreter", "BLOCK_KINDS", "PRESET_KINDS", "FINISH_OPS", "LIGHT_KINDS",
-           "keys_of", "FOCUS_TARGETS"]
+__all__ = ["Interpreter", "BLOCK_KINDS", "BLOCK_MODELS", "PRESET_KINDS", "FINISH_OPS",
+           "LIGHT_KINDS", "keys_of", "sub_blocks", "FOCUS_TARGETS", "read_value"]
 
-LIGHT_KINDS = ("area", "spot", "point", "directional", "environment")
-FINISH_OPS = ("skin_enhance", "upscale", "grain", "tonemap", "grade", "exposure",
-              "white_balance", "smooth", "sharpen")
-FOCUS_TARGETS = ("eyes", "nose", "lips", "ears", "subject")
+LIGHT_KINDS = choices_of(LightIR, "kind")
+FINISH_OPS = tuple(PASS_MODELS)
+FOCUS_TARGETS = choices_of(FocusIR, "target")
 PRESET_KINDS = ("shot", "character", "skin", "face", "camera", "lighting", "light", "source",
                 "finish", "output")
 
@@ -84,38 +91,53 @@ def _atoms(stmt: Stmt, ap: Apply, lo: int, hi: int, *, block: bool = False) -> l
     return atoms
 
 
-def _field(path: str, reader, *args) -> Handler:
-    """A statement with exactly one value read by ``reader``."""
-    def handle(stmt: Stmt, ap: Apply) -> None:
-        atoms = _atoms(stmt, ap, 1, 1)
-        if atoms:
-            value = reader(atoms[0], ap.sink, stmt.key, *args)
-            if value is not None:
-                ap.set(path, value, stmt.span)
-    return handle
+# ----------------------------------------------------------------------------- fields
+
+@dataclass(frozen=True)
+class FieldRef:
+    """One declared field: the model, the field's name, its Key."""
+
+    model: type
+    name: str
+    key: Key
+
+    @property
+    def choices(self) -> tuple:
+        return choices_of(self.model, self.name)
+
+    @property
+    def statement_key(self) -> str:
+        return self.key.key or self.name
 
 
-def _flag(path: str) -> Handler:
-    """``macro`` (on) or ``macro off``."""
+def read_value(f: FieldRef, atom: Atom, ap: Apply, what: str):
+    """Read one literal for field ``f`` with its Key's reader and range; None after a
+    diagnostic."""
+    k, sink = f.key, ap.sink
+    if k.read == "path":
+        return ap.path(atom, what)
+    if k.read == "choice":
+        return V.read_choice(atom, sink, what, f.choices)
+    if k.read == "flag":
+        return V.read_bool(atom, sink, what)
+    if k.read == "fnumber":
+        return V.read_fnumber(atom, sink, what)
+    if k.read == "length":
+        return V.read_length(atom, sink, what, k.lo, k.hi)
+    reader = {"fraction": V.read_fraction, "number": V.read_number, "int": V.read_int,
+              "angle": V.read_angle, "kelvin": V.read_kelvin, "stops": V.read_stops}[k.read]
+    return reader(atom, sink, what, k.lo, k.hi)
+
+
+def _field(f: FieldRef) -> Handler:
+    """A statement with one value (a flag: none or one) read as the field's Key says."""
     def handle(stmt: Stmt, ap: Apply) -> None:
-        atoms = _atoms(stmt, ap, 0, 1)
+        atoms = _atoms(stmt, ap, 0 if f.key.read == "flag" else 1, 1)
         if atoms is None:
             return
-        value = True if not atoms else V.read_bool(atoms[0], ap.sink, stmt.key)
+        value = True if not atoms else read_value(f, atoms[0], ap, stmt.key)
         if value is not None:
-            ap.set(path, value, stmt.span)
-    return handle
-
-
-def _path_field(path: str, *, kind_path: str | None = None, kind: str | None = None) -> Handler:
-    def handle(stmt: Stmt, ap: Apply) -> None:
-        atoms = _atoms(stmt, ap, 1, 1)
-        if atoms:
-            value = ap.path(atoms[0], stmt.key)
-            if value is not None:
-                ap.set(path, value, stmt.span)
-                if kind_path:
-                    ap.set(kind_path, kind, stmt.span)
+            ap.set(f.name, value, stmt.span)
     return handle
 
 
@@ -133,37 +155,88 @@ def _sub_block(kind: str, prefix: str) -> Handler:
     return handle
 
 
+CustomReader = Callable[[Stmt, Apply, "FieldRef | None"], None]
+CUSTOM: dict[str, CustomReader] = {}
+
+
+def custom(name: str) -> Callable[[CustomReader], CustomReader]:
+    """Register a statement reader a field names with ``spec(handler=NAME)`` (or a model with
+    ``EXTRA_STATEMENTS``): the statements whose syntax is more than one literal."""
+    def register(fn: CustomReader) -> CustomReader:
+        CUSTOM[name] = fn
+        return fn
+    return register
+
+
+def _bound(name: str, f: FieldRef | None) -> Handler:
+    return lambda stmt, ap: CUSTOM[name](stmt, ap, f)
+
+
+def _lifted(handler: Handler, prefix: str) -> Handler:
+    return lambda stmt, ap: handler(stmt, ap.sub(prefix))
+
+
+def statement_table(model: type) -> dict[str, Handler]:
+    """Every statement a block filling ``model`` accepts, derived from its fields' Keys."""
+    table: dict[str, Handler] = {}
+    for name, k in fields_of(model):
+        f = FieldRef(model, name, k)
+        if k.handler is not None:
+            handler = _bound(k.handler, f)
+        elif k.block is not None:
+            handler = _sub_block(k.block, f"{name}.")
+        elif k.read is not None:
+            handler = _field(f)
+        else:
+            continue
+        for key in k.statement_keys(name):
+            table[key] = handler
+        if k.lift:
+            for key, inner in statement_table(submodel_of(model, name)).items():
+                table.setdefault(key, _lifted(inner, f"{name}."))
+    for key, name in getattr(model, "EXTRA_STATEMENTS", {}).items():
+        table[key] = _bound(name, None)
+    return table
+
+
+def _ref(model: type, name: str) -> FieldRef:
+    return FieldRef(model, name, key_of(model, name))
+
+
 # ----------------------------------------------------------------------------- character
 
-def _tone(stmt: Stmt, ap: Apply) -> None:
+@custom("tone")
+def _tone(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`monk N` (1–10), `fitzpatrick N` (1–6) or a colour (`#c68863`)."""
     atoms = _atoms(stmt, ap, 1, 2)
     if not atoms:
         return
     first = atoms[0]
     if first.kind == "COLOR" and len(atoms) == 1:
         rgb = V.read_color(first, ap.sink, "tone")
-        ap.set("skin.tone.scale", "color", stmt.span)
-        ap.set("skin.tone.value", 0.0, stmt.span)
-        ap.set("skin.tone.albedo_srgb", rgb, stmt.span)
+        ap.set("tone.scale", "color", stmt.span)
+        ap.set("tone.value", 0.0, stmt.span)
+        ap.set("tone.albedo_srgb", rgb, stmt.span)
         return
-    scale = V.read_choice(first, ap.sink, "skin tone scale", ("monk", "fitzpatrick"))
+    scale = V.read_choice(first, ap.sink, "skin tone scale", TONE_SCALES)
     if scale is None:
         return
     if len(atoms) < 2:
         ap.sink.add("E210", f"`tone {scale}` needs a value", stmt.span,
                     help="e.g. `tone monk 5` (1–10) or `tone fitzpatrick 3` (1–6)")
         return
-    hi = 10.0 if scale == "monk" else 6.0
-    value = V.read_number(atoms[1], ap.sink, f"tone {scale}", 1.0, hi)
+    value = V.read_number(atoms[1], ap.sink, f"tone {scale}", *TONE_SCALES[scale])
     if value is None:
         return
     albedo = monk_albedo(value) if scale == "monk" else fitzpatrick_albedo(value)
-    ap.set("skin.tone.scale", scale, stmt.span)
-    ap.set("skin.tone.value", value, stmt.span)
-    ap.set("skin.tone.albedo_srgb", albedo, stmt.span)
+    ap.set("tone.scale", scale, stmt.span)
+    ap.set("tone.value", value, stmt.span)
+    ap.set("tone.albedo_srgb", albedo, stmt.span)
 
 
-def _eyes(stmt: Stmt, ap: Apply) -> None:
+@custom("eyes")
+def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`dark_brown brown amber hazel green blue grey` or a colour (`#5a7fa3`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -176,48 +249,11 @@ def _eyes(stmt: Stmt, ap: Apply) -> None:
         ap.set("eye_color_srgb", tuple(rgb), stmt.span)
 
 
-SKIN: dict[str, Handler] = {
-    "tone": _tone,
-    "undertone": _field("skin.tone.undertone", V.read_choice, ("warm", "neutral", "cool")),
-    "pores": _field("skin.pores", V.read_fraction),
-    "oil": _field("skin.oil", V.read_fraction),
-    "freckles": _field("skin.freckles", V.read_fraction),
-    "redness": _field("skin.redness", V.read_fraction),
-    "fine_lines": _field("skin.fine_lines", V.read_fraction),
-    "imperfections": _field("skin.imperfections", V.read_fraction),
-    "age": _field("skin.age_years", V.read_number, 1.0, 110.0),
-}
-
-
-def _skin_block_table() -> dict[str, Handler]:
-    """Skin keys inside ``skin { }``: same handlers, prefix adjusted to the character."""
-    def lift(handler: Handler) -> Handler:
-        def handle(stmt: Stmt, ap: Apply) -> None:
-            parent = ap.prefix[: -len("skin.")] if ap.prefix.endswith("skin.") else ap.prefix
-            handler(stmt, Apply(ap.interp, ap.state, parent, ap.layer))
-        return handle
-    return {k: lift(h) for k, h in SKIN.items()}
-
-
-FACE: dict[str, Handler] = {name: _field(name, V.read_number, -1.0, 1.0) for name in FACE_PARAMS}
-
-CHARACTER: dict[str, Handler] = {
-    "seed": _field("seed", V.read_int, 0, 2**63 - 1),
-    "skin": _sub_block("skin", "skin."),
-    "face": _sub_block("face", "face."),
-    "eyes": _eyes,
-    "eye_color": _eyes,
-    "references": _path_field("references"),
-    "identity": _path_field("identity"),
-    "mesh": _path_field("mesh"),
-    "texture": _path_field("texture"),
-    **SKIN,
-}
-
-
 # ----------------------------------------------------------------------------- camera
 
-def _sensor(stmt: Stmt, ap: Apply) -> None:
+@custom("sensor")
+def _sensor(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a named sensor (`full_frame`, table below) or a size (`36x24mm`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -242,24 +278,28 @@ def _sensor(stmt: Stmt, ap: Apply) -> None:
         ap.set("sensor_height_m", h / 1000.0, stmt.span)
 
 
-def _focus(stmt: Stmt, ap: Apply) -> None:
+@custom("focus")
+def _focus(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`eyes nose lips ears subject`, `CHARACTER.eyes` or a length (`0.6m`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
     atom = atoms[0]
+    owner = ap.prefix + "focus"
     if atom.kind == "QUANTITY":
-        dist = V.read_length(atom, ap.sink, "focus")
+        dist = read_value(_ref(FocusIR, "distance_m"), atom, ap, "focus")
         if dist is not None:
             ap.set("focus.target", None, stmt.span)
             ap.set("focus.distance_m", dist, stmt.span)
+            ap.state.focus_owners.pop(owner, None)
         return
     if atom.kind == "DOTTED":
-        owner, _, part = atom.text.rpartition(".")
+        name, _, part = atom.text.rpartition(".")
         target = V.read_choice(Atom("NAME", part, atom.span), ap.sink, "focus target", FOCUS_TARGETS)
         if target is not None:
             ap.set("focus.target", target, stmt.span)
             ap.set("focus.distance_m", None, stmt.span)
-            ap.set("focus.character", (owner, atom.span), stmt.span)
+            ap.state.focus_owners[owner] = (name, atom.span)
         return
     if atom.kind == "NUMBER":
         V.read_length(atom, ap.sink, "focus")
@@ -268,16 +308,16 @@ def _focus(stmt: Stmt, ap: Apply) -> None:
     if target is not None:
         ap.set("focus.target", target, stmt.span)
         ap.set("focus.distance_m", None, stmt.span)
-        ap.set("focus.character", None, stmt.span)
+        ap.state.focus_owners.pop(owner, None)
 
 
-def _direction(stmt: Stmt, ap: Apply, az_path: str, el_path: str) -> None:
+def _direction(stmt: Stmt, ap: Apply, az: FieldRef, el: FieldRef) -> None:
     """``from 45deg right, 30deg up`` / ``from behind left`` / ``from above``."""
     if stmt.block is not None or not stmt.args:
         _atoms(stmt, ap, 1, 99)
         return
-    az: float | None = None
-    el: float | None = None
+    az_rad: float | None = None
+    el_rad: float | None = None
     words: list[Atom] = []
     for group in stmt.args:
         angle_atoms = [a for a in group if a.kind in ("QUANTITY", "NUMBER")]
@@ -291,18 +331,22 @@ def _direction(stmt: Stmt, ap: Apply, az_path: str, el_path: str) -> None:
                 ap.sink.add("E210", f"write one angle and one side per part of `{stmt.key}`",
                             group[0].span, help="e.g. `from 45deg right, 30deg up`")
                 return
-            angle = V.read_angle(angle_atoms[0], ap.sink, stmt.key)
+            side = names[0].text if names else "right"
+            if side not in ("right", "left", "up", "down"):
+                V.read_choice(names[0], ap.sink, "direction", ("right", "left", "up", "down"))
+                return
+            target = az if side in ("right", "left") else el
+            sign = -1.0 if side in ("left", "down") else 1.0
+            lo, hi = target.key.lo, target.key.hi
+            if sign < 0:
+                lo, hi = -hi, -lo
+            angle = V.read_angle(angle_atoms[0], ap.sink, stmt.key, lo, hi)
             if angle is None:
                 return
-            side = names[0].text if names else "right"
-            if side in ("right", "left"):
-                az = angle if side == "right" else -angle
-            elif side in ("up", "down"):
-                el = angle if side == "up" else -angle
+            if target is az:
+                az_rad = sign * angle
             else:
-                choice = V.read_choice(names[0], ap.sink, "direction", ("right", "left", "up", "down"))
-                if choice is None:
-                    return
+                el_rad = sign * angle
         else:
             words.extend(names)
     if words:
@@ -321,14 +365,38 @@ def _direction(stmt: Stmt, ap: Apply, az_path: str, el_path: str) -> None:
                 V.read_choice(w, ap.sink, "direction", (*HORIZONTAL_WORDS, *VERTICAL_WORDS))
                 return
         if horizontal:
-            az = math.atan2(vx, vy) if (abs(vx) > 1e-9 or abs(vy) > 1e-9) else 0.0
+            az_rad = math.atan2(vx, vy) if (abs(vx) > 1e-9 or abs(vy) > 1e-9) else 0.0
         if vertical:
-            el = math.radians(vertical / 2 if horizontal else vertical)
-    ap.set(az_path, az if az is not None else 0.0, stmt.span)
-    ap.set(el_path, el if el is not None else 0.0, stmt.span)
+            el_rad = math.radians(vertical / 2 if horizontal else vertical)
+    ap.set(az.name, az_rad if az_rad is not None else 0.0, stmt.span)
+    ap.set(el.name, el_rad if el_rad is not None else 0.0, stmt.span)
 
 
-def _anamorphic(stmt: Stmt, ap: Apply) -> None:
+@custom("orbit")
+def _orbit(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`20deg right, 5deg up`: sets `yaw` and `pitch` (words as in `from`)."""
+    _direction(stmt, ap, _ref(CameraIR, "yaw_rad"), _ref(CameraIR, "pitch_rad"))
+
+
+@custom("from")
+def _from(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`45deg right, 30deg up`, `behind left`, `above`: sets `azimuth` and `elevation`."""
+    _direction(stmt, ap, _ref(LightIR, "azimuth_rad"), _ref(LightIR, "elevation_rad"))
+
+
+def _factor_in_range(atom: Atom, ap: Apply, f: FieldRef, value: float, what: str) -> bool:
+    whole = f.model.model_fields[f.name].annotation is int
+    if (whole and value != int(value)) or not f.key.lo <= value <= f.key.hi:
+        bounds = f"{f.key.lo:g}–{f.key.hi:g}{f.key.unit}"
+        ap.sink.add("E203", f"`{what}` {atom.text} is out of range: "
+                    f"{'a whole factor ' if whole else 'it must be '}{bounds}", atom.span)
+        return False
+    return True
+
+
+@custom("anamorphic")
+def _anamorphic(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a factor (`1.33x`) or `on`/`off`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -337,38 +405,17 @@ def _anamorphic(stmt: Stmt, ap: Apply) -> None:
         ap.set("anamorphic", 1.33 if V.BOOL_WORDS[atom.text] else 1.0, stmt.span)
         return
     value = V.read_factor(atom, ap.sink, "anamorphic")
-    if value is not None:
-        if not 1.0 <= value <= 2.5:
-            ap.sink.add("E203", f"`anamorphic` {atom.text} is out of range: it must be 1–2.5x",
-                        atom.span)
-            return
+    if value is not None and _factor_in_range(atom, ap, f, value, "anamorphic"):
         ap.set("anamorphic", value, stmt.span)
-
-
-CAMERA: dict[str, Handler] = {
-    "lens": _field("focal_length_m", V.read_length),
-    "focal_length": _field("focal_length_m", V.read_length),
-    "aperture": _field("f_number", V.read_fnumber),
-    "sensor": _sensor,
-    "distance": _field("distance_m", V.read_length),
-    "focus": _focus,
-    "blades": _field("blades", V.read_int, 0, 32),
-    "blade_rotation": _field("blade_rotation_rad", V.read_angle),
-    "anamorphic": _anamorphic,
-    "orbit": lambda s, ap: _direction(s, ap, "yaw_rad", "pitch_rad"),
-    "yaw": _field("yaw_rad", V.read_angle),
-    "pitch": _field("pitch_rad", V.read_angle),
-    "roll": _field("roll_rad", V.read_angle),
-    "vignetting": _field("vignetting", V.read_fraction),
-    "distortion": _field("distortion", V.read_number, -0.3, 1.0),
-    "chromatic_aberration": _field("chromatic_aberration", V.read_number, 0.0, 50.0),
-    "macro": _flag("macro"),
-}
 
 
 # ----------------------------------------------------------------------------- lights
 
-def _intensity(stmt: Stmt, ap: Apply) -> None:
+@custom("intensity")
+def _intensity(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """stops (`-1.5 stops`), a ratio (`1:4`) or a linear number (`0.5`).
+
+    Stops (relative to the key, within STOPS_RANGE), a ratio ``a:b`` or a linear number."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -378,46 +425,23 @@ def _intensity(stmt: Stmt, ap: Apply) -> None:
         if r is not None:
             ap.set("intensity", ("ratio", r[0] / r[1]), stmt.span)
     elif atom.kind == "QUANTITY":
-        s = V.read_stops(atom, ap.sink, stmt.key)
+        s = V.read_stops(atom, ap.sink, stmt.key, *STOPS_RANGE)
         if s is not None:
             ap.set("intensity", ("stops", s), stmt.span)
     else:
-        v = V.read_number(atom, ap.sink, stmt.key, 0.0, None)
+        v = V.read_number(atom, ap.sink, stmt.key, f.key.lo, f.key.hi)
         if v is not None:
             ap.set("intensity", ("linear", v), stmt.span)
 
 
-def _color(stmt: Stmt, ap: Apply) -> None:
+@custom("color")
+def _color(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a colour (`#ffddaa`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         rgb = V.read_color(atoms[0], ap.sink, stmt.key)
         if rgb is not None:
             ap.set("color", srgb_to_linear(rgb), stmt.span)
-
-
-def _image(stmt: Stmt, ap: Apply) -> None:
-    atoms = _atoms(stmt, ap, 1, 1)
-    if atoms:
-        value = ap.path(atoms[0], "image")
-        if value is not None:
-            ap.set("image", value, stmt.span)
-
-
-LIGHT: dict[str, Handler] = {
-    "from": lambda s, ap: _direction(s, ap, "azimuth_rad", "elevation_rad"),
-    "azimuth": _field("azimuth_rad", V.read_angle),
-    "elevation": _field("elevation_rad", V.read_angle),
-    "size": _field("size_m", V.read_length),
-    "distance": _field("distance_m", V.read_length),
-    "cone": _field("cone_rad", V.read_angle),
-    "temperature": _field("temperature_k", V.read_kelvin),
-    "color": _color,
-    "intensity": _intensity,
-    "ratio": _intensity,
-    "shadows": _flag("shadows"),
-    "key": _flag("key"),
-    "image": _image,
-}
 
 
 def _light(stmt: Stmt, ap: Apply) -> None:
@@ -457,8 +481,11 @@ def _light(stmt: Stmt, ap: Apply) -> None:
 
 # ----------------------------------------------------------------------------- finish
 
-def _pass(op: str, positional: Callable[[list[Atom], Apply, Stmt], None]) -> Handler:
+def _pass(model: type) -> Handler:
     """A finishing pass: positional values, an optional block of fields, or ``off``."""
+    op = model.PASS.op
+    positional = CUSTOM[model.PASS.positional] if model.PASS.positional else _positional(model)
+
     def handle(stmt: Stmt, ap: Apply) -> None:
         state = ap.state
         if op not in state.finish:
@@ -471,9 +498,8 @@ def _pass(op: str, positional: Callable[[list[Atom], Apply, Stmt], None]) -> Han
             atoms = atoms[1:]
         else:
             sub.set("enabled", True, stmt.span)
-        sub.set("__touched", True, stmt.span)
         if atoms:
-            positional(atoms, sub, stmt)
+            positional(Stmt(stmt.key, stmt.key_span, (tuple(atoms),), None, stmt.span), sub, None)
         if stmt.block is not None:
             ap.interp.run_block(f"pass:{op}", stmt.block, sub)
     return handle
@@ -487,32 +513,53 @@ def _too_many(atoms: list[Atom], n: int, ap: Apply, stmt: Stmt) -> bool:
     return False
 
 
-def _pos_strength(field_name: str, hi: float):
-    def positional(atoms, ap, stmt):
-        if not _too_many(atoms, 1, ap, stmt):
-            v = V.read_fraction(atoms[0], ap.sink, stmt.key, 0.0, hi)
-            if v is not None:
-                ap.set(field_name, v, stmt.span)
-    return positional
+def _positional(model: type) -> CustomReader:
+    """``grade "look.cube" 0.8``: values in the order of the fields' ``pos``; the first is
+    named after the pass in messages, the others ``pass field``."""
+    refs = sorted((FieldRef(model, n, k) for n, k in fields_of(model) if k.pos is not None),
+                  key=lambda f: f.key.pos)
+
+    def read(stmt: Stmt, ap: Apply, _f: FieldRef | None) -> None:
+        atoms = list(stmt.atoms)
+        if _too_many(atoms, len(refs), ap, stmt):
+            return
+        for i, (atom, f) in enumerate(zip(atoms, refs)):
+            what = f.key.label or (stmt.key if i == 0 else f"{stmt.key} {f.statement_key}")
+            value = read_value(f, atom, ap, what)
+            if value is not None:
+                ap.set(f.name, value, stmt.span)
+    return read
 
 
-def _pos_upscale(atoms, ap, stmt):
+@custom("upscale")
+def _pos_upscale(stmt: Stmt, ap: Apply, _f: FieldRef | None) -> None:
+    """``upscale 2x detail``: a factor and a mode, in either order."""
+    atoms = list(stmt.atoms)
     if _too_many(atoms, 2, ap, stmt):
         return
     for atom in atoms:
         if atom.kind == "NAME":
-            mode = V.read_choice(atom, ap.sink, "upscale mode", ("fidelity", "detail"))
+            f = _ref(PASS_MODELS["upscale"], "mode")
+            mode = read_value(f, atom, ap, f.key.label)
             if mode:
                 ap.set("mode", mode, stmt.span)
         else:
-            f = V.read_factor(atom, ap.sink, "upscale")
-            if f is None:
-                continue
-            if f != int(f) or not 1 <= f <= 8:
-                ap.sink.add("E203", f"`upscale` {atom.text} is out of range: a whole factor 1–8x",
-                            atom.span)
-                continue
-            ap.set("factor", int(f), stmt.span)
+            _upscale_factor_value(atom, ap, stmt)
+
+
+def _upscale_factor_value(atom: Atom, ap: Apply, stmt: Stmt) -> None:
+    value = V.read_factor(atom, ap.sink, "upscale")
+    if value is not None and _factor_in_range(atom, ap, _ref(PASS_MODELS["upscale"], "factor"),
+                                              value, "upscale"):
+        ap.set("factor", int(value), stmt.span)
+
+
+@custom("upscale_factor")
+def _upscale_factor(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a factor (`2x`)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if atoms:
+        _pos_upscale(stmt, ap, f)
 
 
 def _read_stock(atom: Atom, sink: DiagnosticSink, what: str) -> str | None:
@@ -521,7 +568,20 @@ def _read_stock(atom: Atom, sink: DiagnosticSink, what: str) -> str | None:
     return V.read_choice(atom, sink, "film stock", FILM_STOCKS)
 
 
-def _pos_grain(atoms, ap, stmt):
+@custom("stock")
+def _stock(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a film stock (`250D`)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if atoms:
+        stock = _read_stock(atoms[0], ap.sink, stmt.key)
+        if stock is not None:
+            ap.set("stock", stock, stmt.span)
+
+
+@custom("grain")
+def _pos_grain(stmt: Stmt, ap: Apply, _f: FieldRef | None) -> None:
+    """``grain 250D 0.35`` or ``grain 0.35``: an optional stock, then the strength."""
+    atoms = list(stmt.atoms)
     if _too_many(atoms, 2, ap, stmt):
         return
     if len(atoms) == 2 or atoms[0].kind in ("TAG", "NAME", "STRING"):
@@ -530,124 +590,16 @@ def _pos_grain(atoms, ap, stmt):
             ap.set("stock", stock, stmt.span)
         atoms = atoms[1:]
     if atoms:
-        v = V.read_fraction(atoms[0], ap.sink, "grain strength", 0.0, 2.0)
+        v = read_value(_ref(PASS_MODELS["grain"], "strength"), atoms[0], ap, "grain strength")
         if v is not None:
             ap.set("strength", v, stmt.span)
-
-
-TONEMAPS = ("agx", "aces", "reinhard", "filmic", "none")
-LOOKS = ("none", "punchy", "golden")
-
-
-def _pos_tonemap(atoms, ap, stmt):
-    if _too_many(atoms, 2, ap, stmt):
-        return
-    op = V.read_choice(atoms[0], ap.sink, "tone map", TONEMAPS)
-    if op:
-        ap.set("operator", op, stmt.span)
-    if len(atoms) > 1:
-        look = V.read_choice(atoms[1], ap.sink, "look", LOOKS)
-        if look:
-            ap.set("look", look, stmt.span)
-
-
-def _pos_grade(atoms, ap, stmt):
-    if _too_many(atoms, 2, ap, stmt):
-        return
-    path = ap.path(atoms[0], "grade")
-    if path:
-        ap.set("lut", path, stmt.span)
-    if len(atoms) > 1:
-        v = V.read_fraction(atoms[1], ap.sink, "grade strength")
-        if v is not None:
-            ap.set("strength", v, stmt.span)
-
-
-def _pos_exposure(atoms, ap, stmt):
-    if not _too_many(atoms, 1, ap, stmt):
-        v = V.read_stops(atoms[0], ap.sink, "exposure")
-        if v is not None:
-            ap.set("stops", v, stmt.span)
-
-
-def _pos_white_balance(atoms, ap, stmt):
-    if _too_many(atoms, 2, ap, stmt):
-        return
-    k = V.read_kelvin(atoms[0], ap.sink, "white_balance")
-    if k is not None:
-        ap.set("temperature_k", k, stmt.span)
-    if len(atoms) > 1:
-        t = V.read_number(atoms[1], ap.sink, "white_balance tint", -1.0, 1.0)
-        if t is not None:
-            ap.set("tint", t, stmt.span)
-
-
-def _pos_sharpen(atoms, ap, stmt):
-    if _too_many(atoms, 2, ap, stmt):
-        return
-    v = V.read_number(atoms[0], ap.sink, "sharpen", 0.0, 3.0)
-    if v is not None:
-        ap.set("amount", v, stmt.span)
-    if len(atoms) > 1:
-        r = V.read_number(atoms[1], ap.sink, "sharpen radius", 0.1, 20.0)
-        if r is not None:
-            ap.set("radius_px", r, stmt.span)
-
-
-FINISH: dict[str, Handler] = {
-    "skin_enhance": _pass("skin_enhance", _pos_strength("strength", 2.0)),
-    "upscale": _pass("upscale", _pos_upscale),
-    "grain": _pass("grain", _pos_grain),
-    "tonemap": _pass("tonemap", _pos_tonemap),
-    "grade": _pass("grade", _pos_grade),
-    "exposure": _pass("exposure", _pos_exposure),
-    "white_balance": _pass("white_balance", _pos_white_balance),
-    "smooth": _pass("smooth", _pos_strength("strength", 1.0)),
-    "sharpen": _pass("sharpen", _pos_sharpen),
-}
-
-
-def _grade_lut(stmt: Stmt, ap: Apply) -> None:
-    atoms = _atoms(stmt, ap, 1, 1)
-    if atoms:
-        path = ap.path(atoms[0], "lut")
-        if path:
-            ap.set("lut", path, stmt.span)
-
-
-def _upscale_factor(stmt: Stmt, ap: Apply) -> None:
-    atoms = _atoms(stmt, ap, 1, 1)
-    if atoms:
-        _pos_upscale(atoms, ap, stmt)
-
-
-PASS_FIELDS: dict[str, dict[str, Handler]] = {
-    "skin_enhance": {"strength": _field("strength", V.read_fraction, 0.0, 2.0),
-                     "seed": _field("seed", V.read_int, 0, 2**63 - 1)},
-    "upscale": {"factor": _upscale_factor,
-                "mode": _field("mode", V.read_choice, ("fidelity", "detail"))},
-    "grain": {"stock": _field("stock", _read_stock),
-              "strength": _field("strength", V.read_fraction, 0.0, 2.0),
-              "seed": _field("seed", V.read_int, 0, 2**63 - 1),
-              "frame": _field("frame", V.read_int, 0, 10**9)},
-    "tonemap": {"operator": _field("operator", V.read_choice, TONEMAPS),
-                "contrast": _field("contrast", V.read_number, 0.0, 3.0),
-                "look": _field("look", V.read_choice, LOOKS)},
-    "grade": {"lut": _grade_lut, "strength": _field("strength", V.read_fraction)},
-    "exposure": {"stops": _field("stops", V.read_stops)},
-    "white_balance": {"temperature": _field("temperature_k", V.read_kelvin),
-                      "tint": _field("tint", V.read_number, -1.0, 1.0)},
-    "smooth": {"strength": _field("strength", V.read_fraction)},
-    "sharpen": {"amount": _field("amount", V.read_number, 0.0, 3.0),
-                "radius": _field("radius_px", V.read_number, 0.1, 20.0)},
-}
-for _op, _table in PASS_FIELDS.items():
-    _table["enabled"] = _flag("enabled")
 
 
 # ----------------------------------------------------------------------------- source, output
 
-def _source(stmt: Stmt, ap: Apply) -> None:
+@custom("source")
+def _source(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`render` or `plate "file" [{ ... }]`."""
     atoms = list(stmt.atoms)
     ap.state.nodes["source"] = stmt.span
     sub = ap.sub("source.")
@@ -656,7 +608,7 @@ def _source(stmt: Stmt, ap: Apply) -> None:
                     atoms[2].span)
         return
     if atoms:
-        kind = V.read_choice(atoms[0], ap.sink, "source kind", ("render", "plate"))
+        kind = V.read_choice(atoms[0], ap.sink, "source kind", choices_of(SourceIR, "kind"))
         if kind is None:
             return
         sub.set("kind", kind, stmt.span)
@@ -676,17 +628,20 @@ def _source(stmt: Stmt, ap: Apply) -> None:
                     stmt.key_span)
 
 
-SOURCE: dict[str, Handler] = {
-    "plate": _path_field("plate", kind_path="kind", kind="plate"),
-    "depth": _path_field("depth"),
-    "mask": _path_field("mask"),
-    "near": _field("depth_near_m", V.read_length),
-    "far": _field("depth_far_m", V.read_length),
-    "distance": _field("subject_distance_m", V.read_length),
-}
+@custom("plate")
+def _plate(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """path (`"plate.png"`); sets the source kind to `plate`."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if atoms:
+        value = ap.path(atoms[0], stmt.key)
+        if value is not None:
+            ap.set("plate", value, stmt.span)
+            ap.set("kind", "plate", stmt.span)
 
 
-def _output(stmt: Stmt, ap: Apply) -> None:
+@custom("output")
+def _output(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`"path" [{ ... }]`."""
     atoms = list(stmt.atoms)
     ap.state.nodes["output"] = stmt.span
     sub = ap.sub("output.")
@@ -701,7 +656,9 @@ def _output(stmt: Stmt, ap: Apply) -> None:
         ap.interp.run_block("output", stmt.block, sub)
 
 
-def _size(stmt: Stmt, ap: Apply) -> None:
+@custom("size")
+def _size(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """pixels (`1024x1280`): sets `width` and `height`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -718,57 +675,45 @@ def _size(stmt: Stmt, ap: Apply) -> None:
         ap.set("height", int(h), stmt.span)
 
 
-MAX_SIDE_PX = 16384
-
-
 def _pixels_ok(atom: Atom, ap: Apply, side: str, px: int) -> bool:
-    if 16 <= px <= MAX_SIDE_PX:
+    k = key_of(OutputIR, side)
+    if k.lo <= px <= k.hi:
         return True
-    ap.sink.add("E208", f"output {side} {px}px is outside 16–{MAX_SIDE_PX}px", atom.span,
+    ap.sink.add("E208", f"output {side} {px}px is outside {k.lo:g}–{k.hi:g}px", atom.span,
                 help="the size is the final image; `upscale` renders at size / factor")
     return False
 
 
-def _side(side: str) -> Handler:
-    def handle(stmt: Stmt, ap: Apply) -> None:
-        atoms = _atoms(stmt, ap, 1, 1)
-        if atoms:
-            v = V.read_int(atoms[0], ap.sink, side)
-            if v is not None and _pixels_ok(atoms[0], ap, side, v):
-                ap.set(side, v, stmt.span)
-    return handle
+@custom("side")
+def _side(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """whole pixels."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if atoms:
+        v = V.read_int(atoms[0], ap.sink, f.name)
+        if v is not None and _pixels_ok(atoms[0], ap, f.name, v):
+            ap.set(f.name, v, stmt.span)
 
 
-def _bit_depth(stmt: Stmt, ap: Apply) -> None:
+@custom("bit_depth")
+def _bit_depth(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`8` `16` `32`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if atoms:
         v = V.read_int(atoms[0], ap.sink, "depth")
         if v is None:
             return
-        if v not in (8, 16, 32):
+        if v not in f.choices:
             ap.sink.add("E202", f"unknown bit depth `{atoms[0].text}`", atoms[0].span,
-                        help="expected one of: `8`, `16`, `32`")
+                        help="expected one of: " + ", ".join(f"`{c}`" for c in f.choices))
             return
         ap.set("bit_depth", v, stmt.span)
 
 
-OUTPUT: dict[str, Handler] = {
-    "path": _path_field("path"),
-    "size": _size,
-    "width": _side("width"),
-    "height": _side("height"),
-    "format": _field("format", V.read_choice, ("png", "tiff", "exr", "jpeg")),
-    "depth": _bit_depth,
-    "bit_depth": _bit_depth,
-    "colorspace": _field("colorspace", V.read_choice, ("srgb", "rec709", "linear")),
-    "color_space": _field("colorspace", V.read_choice, ("srgb", "rec709", "linear")),
-    "dither": _flag("dither"),
-}
-
-
 # ----------------------------------------------------------------------------- shot
 
-def _character_ref(stmt: Stmt, ap: Apply) -> None:
+@custom("character")
+def _character_ref(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`NAME [{ overrides }]`."""
     atoms = _atoms(stmt, ap, 1, 1, block=True)
     if not atoms:
         return
@@ -782,7 +727,9 @@ def _character_ref(stmt: Stmt, ap: Apply) -> None:
         ap.interp.run_block("character", stmt.block, ap.sub("character."))
 
 
-def _allow(stmt: Stmt, ap: Apply) -> None:
+@custom("allow")
+def _allow(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """warning codes (`allow W101`): silence lints in this shot."""
     codes = [a for a in stmt.atoms]
     if stmt.block is not None or not codes:
         _atoms(stmt, ap, 1, 99)
@@ -792,22 +739,27 @@ def _allow(stmt: Stmt, ap: Apply) -> None:
             ap.state.allows.add(atom.text.upper())
 
 
-SHOT: dict[str, Handler] = {
-    "character": _character_ref,
-    "camera": _sub_block("camera", "camera."),
-    "lighting": _sub_block("lighting", "lights."),
-    "source": _source,
-    "finish": _sub_block("finish", "finish."),
-    "output": _output,
-    "seed": _field("seed", V.read_int, 0, 2**63 - 1),
-    "allow": _allow,
+# Which model each block kind fills; `lighting` and `finish` hold lists (of lights, of passes).
+BLOCK_MODELS: dict[str, type] = {
+    "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "camera": CameraIR,
+    "light": LightIR, "source": SourceIR, "output": OutputIR,
+    **{f"pass:{op}": model for op, model in PASS_MODELS.items()},
 }
 
 BLOCK_KINDS: dict[str, dict[str, Handler]] = {
-    "shot": SHOT, "character": CHARACTER, "skin": _skin_block_table(), "face": FACE,
-    "camera": CAMERA, "light": LIGHT, "source": SOURCE, "finish": FINISH, "output": OUTPUT,
-    **{f"pass:{op}": table for op, table in PASS_FIELDS.items()},
+    **{kind: statement_table(model) for kind, model in BLOCK_MODELS.items()},
+    "finish": {op: _pass(model) for op, model in PASS_MODELS.items()},
 }
+
+
+def sub_blocks(kind: str) -> dict[str, tuple[str, str]]:
+    """The ``{ ... }`` blocks a block kind opens: statement key -> (block kind, path prefix);
+    what ``--set shot.camera.lens=…`` walks."""
+    model = BLOCK_MODELS.get(kind)
+    if model is None:
+        return {}
+    return {key: (k.block, f"{name}.") for name, k in fields_of(model) if k.block is not None
+            for key in k.statement_keys(name)}
 
 
 def keys_of(kind: str) -> list[str]:

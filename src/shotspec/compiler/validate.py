@@ -6,16 +6,18 @@ Runs on the IR (SI units) and points each problem at the statement that set the 
 from __future__ import annotations
 
 from shotspec.compiler.diagnostics import DiagnosticSink
-from shotspec.compiler.ir import ShotIR, Span
+from shotspec.compiler.ir import CameraIR, OutputIR, ShotIR, Span
+from shotspec.compiler.schema import key_of
 from shotspec.compiler.state import State
 
 __all__ = ["validate_shot", "FOCAL_RANGE_MM", "F_NUMBER_RANGE", "MAX_SIDE_PX",
            "MEMORY_LIMIT_BYTES", "BYTES_PER_PIXEL", "SENSOR_RANGE_MM"]
 
-FOCAL_RANGE_MM = (4.0, 1200.0)
-F_NUMBER_RANGE = (0.7, 64.0)
-SENSOR_RANGE_MM = (1.0, 200.0)
-MAX_SIDE_PX = 16384
+# The physical ranges live in the schema (`spec(valid=...)` on CameraIR, the range of OutputIR).
+FOCAL_RANGE_MM = key_of(CameraIR, "focal_length_m").valid[:2]
+F_NUMBER_RANGE = key_of(CameraIR, "f_number").valid[:2]
+SENSOR_RANGE_MM = key_of(CameraIR, "sensor").valid[:2]
+MAX_SIDE_PX = int(key_of(OutputIR, "width").hi)
 # Working frames: RGB + depth + normals + albedo + position + masks ≈ 20 float32 channels.
 BYTES_PER_PIXEL = 80
 MEMORY_LIMIT_BYTES = 8 * 1024**3
@@ -60,8 +62,9 @@ def validate_shot(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
     out = shot.output
     size_span = _span(state, "output.width", out.span or here)
     for side, px in (("width", out.width), ("height", out.height)):
-        if not 16 <= px <= MAX_SIDE_PX:
-            sink.add("E208", f"output {side} {px}px is outside 16–{MAX_SIDE_PX}px", size_span)
+        if not key_of(OutputIR, side).lo <= px <= MAX_SIDE_PX:
+            sink.add("E208", f"output {side} {px}px is outside {key_of(OutputIR, side).lo:g}–"
+                     f"{MAX_SIDE_PX}px", size_span)
     need = out.width * out.height * BYTES_PER_PIXEL
     if need > MEMORY_LIMIT_BYTES and max(out.width, out.height) <= MAX_SIDE_PX:
         sink.add("E209", f"output {out.width}x{out.height} needs about {need / 1024**3:.1f} GiB "
@@ -72,7 +75,7 @@ def validate_shot(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
         allowed = " or ".join(str(d) for d in FORMAT_DEPTHS[out.format])
         sink.add("E212", f"{out.format} cannot store {out.bit_depth}-bit images (use {allowed})",
                  _span(state, "output.bit_depth", _span(state, "output.format", out.span)))
-    owner = state.get("camera.focus.character")
+    owner = state.focus_owners.get("camera.focus")
     if owner is not None and cam.focus.target is not None:
         name, span = owner
         current = shot.character.name if shot.character else None

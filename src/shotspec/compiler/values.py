@@ -46,7 +46,7 @@ def _fmt(x: float) -> str:
 
 
 def _range(atom: Atom, sink: DiagnosticSink, value: float, lo: float | None, hi: float | None,
-           what: str, unit: str = "") -> float | None:
+           what: str, unit: str = "", help: str | None = None) -> float | None:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         if lo is not None and hi is not None:
             bounds = f"{_fmt(lo)}–{_fmt(hi)}{unit}"
@@ -54,7 +54,8 @@ def _range(atom: Atom, sink: DiagnosticSink, value: float, lo: float | None, hi:
             bounds = f"at least {_fmt(lo)}{unit}"
         else:
             bounds = f"at most {_fmt(hi)}{unit}"
-        sink.add("E203", f"{what} {atom.text} is out of range: it must be {bounds}", atom.span)
+        sink.add("E203", f"{what} {atom.text} is out of range: it must be {bounds}", atom.span,
+                 help=help)
         return None
     return value
 
@@ -118,21 +119,24 @@ def read_length(atom: Atom, sink: DiagnosticSink, what: str, lo: float | None = 
     return _wrong(atom, sink, f"`{what}`", "a length (85mm, 70cm, 0.7m)", hint)
 
 
-def read_angle(atom: Atom, sink: DiagnosticSink, what: str) -> float | None:
-    """An angle in degrees (``45deg`` or ``45°``) → radians."""
+def read_angle(atom: Atom, sink: DiagnosticSink, what: str, lo: float | None = None,
+               hi: float | None = None) -> float | None:
+    """An angle in degrees (``45deg`` or ``45°``) → radians; ``lo``/``hi`` are degrees."""
     if atom.kind == "QUANTITY":
         value, unit = split_quantity(atom.text)
         if unit in ("deg", "°"):
-            return math.radians(value)
+            value = _range(atom, sink, value, lo, hi, f"`{what}`", "deg")
+            return None if value is None else math.radians(value)
     hint = f"write `{atom.text}deg`" if atom.kind == "NUMBER" else None
     return _wrong(atom, sink, f"`{what}`", "an angle (45deg)", hint)
 
 
-def read_kelvin(atom: Atom, sink: DiagnosticSink, what: str) -> float | None:
+def read_kelvin(atom: Atom, sink: DiagnosticSink, what: str, lo: float | None = None,
+                hi: float | None = None) -> float | None:
     if atom.kind == "QUANTITY":
         value, unit = split_quantity(atom.text)
         if unit == "K":
-            return _range(atom, sink, value, 1000.0, 40000.0, f"`{what}`", "K")
+            return _range(atom, sink, value, lo, hi, f"`{what}`", "K")
     hint = f"write `{atom.text}K`" if atom.kind == "NUMBER" else None
     return _wrong(atom, sink, f"`{what}`", "a colour temperature (5600K)", hint)
 
@@ -144,11 +148,13 @@ def read_fnumber(atom: Atom, sink: DiagnosticSink, what: str) -> float | None:
     return _wrong(atom, sink, f"`{what}`", "an f-number (f/1.8)", hint)
 
 
-def read_stops(atom: Atom, sink: DiagnosticSink, what: str) -> float | None:
+def read_stops(atom: Atom, sink: DiagnosticSink, what: str, lo: float | None = None,
+               hi: float | None = None) -> float | None:
     if atom.kind == "QUANTITY":
         value, unit = split_quantity(atom.text)
         if unit in ("stops", "stop"):
-            return value
+            return _range(atom, sink, value, lo, hi, f"`{what}`", " stops",
+                          help="each stop doubles the light: 20 stops is a factor of a million")
     hint = f"write `{atom.text} stops`" if atom.kind == "NUMBER" else None
     return _wrong(atom, sink, f"`{what}`", "stops (-1.5 stops)", hint)
 

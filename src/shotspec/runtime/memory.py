@@ -7,15 +7,9 @@ import os
 import torch
 
 from shotspec.compiler.plan import Plan
+from shotspec.runtime.ops import OP_COSTS, OpCost
 
-__all__ = ["estimate_peak_bytes", "available_bytes", "OP_WORKSET"]
-
-# Working-set multiple of a node's output frame (float32 planes held at once while it runs),
-# measured on the default shot; the sphere tracer and the lens's depth layers dominate.
-OP_WORKSET = {"geometry": 6.0, "shade": 5.0, "lens": 6.0, "skin_enhance": 3.0, "upscale": 4.0,
-              "grain": 3.0, "plate": 2.0, "output": 2.5}
-_CHANNELS = {"geometry": 24, "shade": 27}
-_FRAME_CHANNELS = 16  # rgb + depth + normal + albedo + masks, after shading
+__all__ = ["estimate_peak_bytes", "available_bytes"]
 
 
 def _pixels(plan: Plan) -> dict[str, int]:
@@ -23,14 +17,14 @@ def _pixels(plan: Plan) -> dict[str, int]:
     pixels: dict[str, int] = {}
     for node in plan.nodes.values():
         if node.op == "geometry":
-            pixels[node.id] = int(node.params["width"]) * int(node.params["height"])
+            pixels[node.id] = node.params.width * node.params.height
         elif node.op == "plate":
-            pixels[node.id] = _plate_pixels(node.params["source"].get("plate"))
+            pixels[node.id] = _plate_pixels(node.params.source.plate)
         elif node.inputs:
-            pixels[node.id] = pixels[node.inputs[0]] * (int(node.params["factor"]) ** 2 if node.op == "upscale" else 1)
+            pixels[node.id] = pixels[node.inputs[0]] * (node.params.factor ** 2 if node.op == "upscale" else 1)
         if node.op == "output":
-            out = node.params["output"]
-            pixels[node.id] = max(pixels.get(node.id, 0), int(out["width"]) * int(out["height"]))
+            out = node.params.output
+            pixels[node.id] = max(pixels.get(node.id, 0), out.width * out.height)
     return pixels
 
 
@@ -52,8 +46,8 @@ def estimate_peak_bytes(plan: Plan) -> int:
     pixels = _pixels(plan)
     peak = 0
     for node in plan.nodes.values():
-        channels = _CHANNELS.get(node.op, _FRAME_CHANNELS)
-        need = pixels.get(node.id, 0) * channels * 4 * OP_WORKSET.get(node.op, 3.0)
+        cost = OP_COSTS.get(node.op, OpCost())
+        need = pixels.get(node.id, 0) * cost.channels * 4 * cost.workset
         peak = max(peak, int(need))
     return peak
 

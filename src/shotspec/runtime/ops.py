@@ -1,7 +1,9 @@
 """Plan ops: thin adapters from a plan node's params onto the runtime's pure functions.
 
-Each op is ``op(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame``. Heavy modules are
-imported inside the op, so importing the executor stays cheap.
+Each op registers itself with ``@op(NAME)`` and is called as ``op(inputs: list[Frame], params,
+ctx: OpContext) -> Frame`` with the node's params (the plan's JSON dict, or already typed); it
+reads them as the op's typed model, no defaults of its own. Heavy modules are imported inside
+the op, so importing the executor stays cheap.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from typing import Any
 
 import torch
 
-from shotspec.compiler.ir import CameraIR, CharacterIR, GradePass, LightIR, OutputIR, SourceIR
+from shotspec.compiler.ir import POINTWISE_OPS, CameraIR, OutputIR
+from shotspec.compiler.plan.params import params_of
 from shotspec.runtime.frame import Frame
 
-__all__ = ["OpContext", "OPS", "focus_distance", "resize_frame"]
+__all__ = ["OpContext", "OPS", "OP_COSTS", "OpCost", "op", "focus_distance", "resize_frame"]
 
 
 @dataclass
@@ -35,8 +38,34 @@ class OpContext:
         return torch.Generator(device="cpu").manual_seed(int(self.node_key[:15] or "0", 16))
 
 
-def _character(data: dict | None) -> CharacterIR | None:
-    return None if data is None else CharacterIR.model_validate({"name": "character", **data})
+@dataclass(frozen=True)
+class OpCost:
+    """What the memory estimate assumes of an op (``runtime.memory``): float32 planes of its
+    output frame it holds at once (``workset``, measured on the default shot) and the channels
+    of that frame."""
+
+    workset: float = 3.0
+    channels: int = 16      # rgb + depth + normal + albedo + masks, after shading
+
+
+def op(name: str, cost: OpCost = OpCost()
+       ) -> Callable[[Callable], Callable[[list[Frame], Any, OpContext], Frame]]:
+    """Register the implementation of plan op ``name``. It receives the node's params as the
+    op's typed model (``shotspec.compiler.plan.params.PARAMS[name]``): only the fields the
+    node's key includes exist, so reading any other is an AttributeError, never a stale image."""
+    def register(fn: Callable) -> Callable[[list[Frame], Any, OpContext], Frame]:
+        def run(inputs: list[Frame], params: Any, ctx: OpContext) -> Frame:
+            return fn(inputs, params_of(name, params), ctx)
+
+        run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
+        OPS[name] = run
+        OP_COSTS[name] = cost
+        return run
+    return register
+
+
+OPS: dict[str, Callable[[list[Frame], Any, OpContext], Frame]] = {}
+OP_COSTS: dict[str, OpCost] = {}
 
 
 def focus_distance(camera: CameraIR, frame: Frame) -> float:
@@ -76,102 +105,111 @@ def resize_frame(frame: Frame, width: int, height: int) -> Frame:
     return frame.replace(rgb=fit(frame.rgb, "bilinear"), aovs=aovs, meta=meta)
 
 
-def op_geometry(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("geometry", OpCost(6.0, 24))
+def op_geometry(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.character import render_geometry
 
-    return render_geometry(_character(params["character"]), CameraIR.model_validate(params["camera"]),
-                           params["width"], params["height"], device=ctx.device)
+    return render_geometry(p.character, p.camera, p.width, p.height, device=ctx.device)
 
 
-def op_shade(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("shade", OpCost(5.0, 27))
+def op_shade(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.character import shade
 
-    lights = [LightIR.model_validate({"name": f"light{i}", **d}) for i, d in enumerate(params["lights"])]
-    return shade(inputs[0], _character(params["character"]), lights,
-                 CameraIR.model_validate(params["camera"]))
+    return shade(inputs[0], p.character, list(p.lights), p.camera)
 
 
-def op_plate(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("plate", OpCost(2.0))
+def op_plate(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import load_plate
 
-    frame = load_plate(SourceIR.model_validate(params["source"]), CameraIR.model_validate(params["camera"]))
-    frame = frame.replace(meta=dataclasses.replace(frame.meta, seed=int(params.get("seed", 0))))
+    frame = load_plate(p.source, p.camera)
+    frame = frame.replace(meta=dataclasses.replace(frame.meta, seed=p.seed))
     return frame.to(ctx.device)
 
 
-def op_lens(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("lens", OpCost(6.0))
+def op_lens(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.optics import apply_lens
 
-    camera = CameraIR.model_validate(params["camera"])
-    return apply_lens(inputs[0], camera, focus_distance(camera, inputs[0]))
+    return apply_lens(inputs[0], p.camera, focus_distance(p.camera, inputs[0]))
 
 
-def op_skin_enhance(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("skin_enhance", OpCost(3.0))
+def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.enhance import skin_enhance
 
-    return skin_enhance(inputs[0], strength=params["strength"], seed=int(params["seed"]))
+    return skin_enhance(inputs[0], strength=p.strength, seed=p.seed)
 
 
-def op_upscale(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("upscale", OpCost(4.0))
+def op_upscale(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.upscale import upscale_frame
 
-    return upscale_frame(inputs[0], int(params["factor"]), params["mode"])
+    return upscale_frame(inputs[0], p.factor, p.mode)
 
 
-def op_grain(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("grain", OpCost(3.0))
+def op_grain(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.finishing import film_grain
 
-    return film_grain(inputs[0], stock=params["stock"], strength=params["strength"],
-                      seed=int(params["seed"]), frame_index=int(params.get("frame", 0)))
+    return film_grain(inputs[0], stock=p.stock, strength=p.strength, seed=p.seed,
+                      frame_index=p.frame)
 
 
-def op_smooth(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("smooth")
+def op_smooth(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.finishing import smooth
 
-    return smooth(inputs[0], params["strength"])
+    return smooth(inputs[0], p.strength)
 
 
-def op_sharpen(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("sharpen")
+def op_sharpen(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.finishing import sharpen
 
-    return sharpen(inputs[0], params["amount"], params.get("radius_px", 1.0))
+    return sharpen(inputs[0], p.amount, p.radius_px)
 
 
-def _pointwise_stage(frame: Frame, op: str, p: dict) -> Frame:
+def _pointwise_stage(frame: Frame, name: str, p) -> Frame:
     from shotspec.runtime import finishing
 
-    if op == "exposure":
-        return finishing.exposure(frame, p["stops"])
-    if op == "white_balance":
-        return finishing.white_balance(frame, p["temperature_k"], p.get("tint", 0.0))
-    if op == "tonemap":
-        return finishing.tonemap(frame, p["operator"], contrast=p.get("contrast", 1.0),
-                                 look=p.get("look", "none"))
-    if op == "grade":
-        grade = GradePass.model_validate(p)
-        return finishing.apply_lut(frame, finishing.parse_cube(grade.lut), grade.strength)
-    raise ValueError(f"not a pointwise op: {op}")
+    if name == "exposure":
+        return finishing.exposure(frame, p.stops)
+    if name == "white_balance":
+        return finishing.white_balance(frame, p.temperature_k, p.tint)
+    if name == "tonemap":
+        return finishing.tonemap(frame, p.operator, contrast=p.contrast, look=p.look)
+    if name == "grade":
+        return finishing.apply_lut(frame, finishing.parse_cube(p.lut), p.strength)
+    raise ValueError(f"not a pointwise op: {name}")
 
 
-def op_pointwise(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+@op("pointwise")
+def op_pointwise(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     frame = inputs[0]
-    for stage in params["ops"]:
-        frame = _pointwise_stage(frame, stage["op"], stage["params"])
+    for stage in p.ops:
+        frame = _pointwise_stage(frame, stage.op, params_of(stage.op, stage.params))
     return frame
 
 
-def _single_pointwise(name: str) -> Callable[[list[Frame], dict, OpContext], Frame]:
-    def run(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
-        return _pointwise_stage(inputs[0], name, {k: v for k, v in params.items() if k != "enabled"})
+def _single_pointwise(name: str) -> None:
+    def run(inputs: list[Frame], p, ctx: OpContext) -> Frame:
+        return _pointwise_stage(inputs[0], name, p)
 
     run.__name__ = f"op_{name}"
-    return run
+    op(name)(run)
 
 
-def op_output(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
+for _name in POINTWISE_OPS:
+    _single_pointwise(_name)
+
+
+@op("output", OpCost(2.5))
+def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import write_image
 
-    output = OutputIR.model_validate(params["output"])
+    output = p.output
     frame = resize_frame(inputs[0], output.width, output.height)
     if frame.meta.source == "render" and "alpha" in frame.aovs:
         # A render includes its backdrop: the picture is opaque. The subject's coverage stays
@@ -179,11 +217,11 @@ def op_output(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
         aovs = dict(frame.aovs)
         aovs["coverage"] = aovs.pop("alpha")
         frame = frame.replace(aovs=aovs)
-    shot = params["shot"]
-    path = ctx.output_paths.get(shot, output.path)
+    path = ctx.output_paths.get(p.shot, output.path)
     if path != output.path:
         output = output_for_path(output, path)
-    ctx.written[shot] = write_image(frame, output, provenance=ctx.provenance.get(shot), path=path)
+    ctx.written[p.shot] = write_image(frame, output, provenance=ctx.provenance.get(p.shot),
+                                      path=path)
     return frame
 
 
@@ -211,24 +249,5 @@ def output_for_path(output: OutputIR, path: str) -> OutputIR:
                                      "path": path})
 
 
-OPS: dict[str, Callable[[list[Frame], dict, OpContext], Frame]] = {
-    "geometry": op_geometry,
-    "shade": op_shade,
-    "plate": op_plate,
-    "lens": op_lens,
-    "skin_enhance": op_skin_enhance,
-    "upscale": op_upscale,
-    "grain": op_grain,
-    "smooth": op_smooth,
-    "sharpen": op_sharpen,
-    "pointwise": op_pointwise,
-    "exposure": _single_pointwise("exposure"),
-    "white_balance": _single_pointwise("white_balance"),
-    "tonemap": _single_pointwise("tonemap"),
-    "grade": _single_pointwise("grade"),
-    "output": op_output,
-}
-
-
-def run_op(op: str, inputs: list[Frame], params: dict[str, Any], ctx: OpContext) -> Frame:
-    return OPS[op](inputs, params, ctx)
+def run_op(name: str, inputs: list[Frame], params: dict[str, Any], ctx: OpContext) -> Frame:
+    return OPS[name](inputs, params, ctx)

@@ -56,7 +56,7 @@ def test_fuse_pointwise(shot_factory, program_of, finish, expected_ops, fused):
     plan = fuse_pointwise(lower_program(program_of(shot_factory(finish=finish))))
     plan.check()
     assert ops(plan)[3:-1] == expected_ops
-    stages = [[s["op"] for s in n.params["ops"]] for n in plan.nodes.values() if n.op == "pointwise"]
+    stages = [[s.op for s in n.params.ops] for n in plan.nodes.values() if n.op == "pointwise"]
     assert stages == fused
 
 

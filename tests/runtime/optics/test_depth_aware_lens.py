@@ -8,6 +8,7 @@ import torch
 from shotspec.compiler.ir import CameraIR
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.optics import apply_lens, circle_of_confusion_m, coc_px
+from shotspec.runtime.optics.distortion import lens_warp
 
 H, W, SENSOR_W = 64, 96, 0.012
 CAM = CameraIR(focal_length_m=0.085, f_number=2.0, blades=0, vignetting=0.0)
@@ -94,8 +95,10 @@ def test_barrel_distortion_moves_points_as_the_model_says_and_warps_depth():
     assert (((moved - 0.7).abs() < 1e-6) | ((moved - 0.8).abs() < 1e-6)).all()
     near_cols = torch.nonzero((moved - 0.7).abs() < 1e-6)[:, 1].float()
     assert float(near_cols.mean()) == pytest.approx(expected, abs=1.0)
+    with pytest.raises(ValueError, match="greater than or equal to -0.3"):
+        CameraIR(distortion=-0.5)               # the schema's range, before any pixel
     with pytest.raises(ValueError, match="outside the supported range"):
-        apply_lens(frame, CameraIR(distortion=-0.5), 0.8)
+        lens_warp(H, W, k1=-0.5, ca_per_1000px=0.0)
 
 
 def test_lateral_chromatic_aberration_separates_red_and_blue_at_the_edge():

@@ -2,8 +2,9 @@
 
 A render shot lowers to ``geometry → shade → lens → passes… → output``; a plate shot to
 ``plate → lens → passes… → output``. Each node's params hold exactly the IR values that change
-its pixels — nothing more — so an edit re-runs only the nodes it touches: a new light re-runs
-``shade`` and after, never ``geometry``; a new grain strength re-runs ``grain`` and after.
+its pixels — the fields whose schema ``stages`` name the node's op, nothing more — so an edit
+re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``geometry``;
+a new grain strength re-runs ``grain`` and after.
 """
 
 from __future__ import annotations
@@ -12,33 +13,21 @@ import math
 from pathlib import Path
 from typing import Any
 
-from shotspec.compiler.ir import CameraIR, CharacterIR, ProgramIR, ShotIR
+from pydantic import BaseModel
+
+from shotspec.compiler.ir import ProgramIR, ShotIR
 from shotspec.compiler.plan.graph import Plan, PlanNode
+from shotspec.compiler.plan.params import params_of, select
+from shotspec.compiler.schema import stage_fields
 
-__all__ = ["lower_program", "build_plan", "render_size", "strip_spans",
-           "GEOMETRY_CAMERA_FIELDS", "GEOMETRY_SKIN_FIELDS"]
-
-# Camera fields that move pixels of the traced geometry (aperture and focus do not).
-GEOMETRY_CAMERA_FIELDS = ("focal_length_m", "sensor", "sensor_width_m", "sensor_height_m",
-                          "distance_m", "yaw_rad", "pitch_rad", "roll_rad")
-# Skin traits that are geometry (micro-relief); tone, oil, freckles, redness are shading.
-GEOMETRY_SKIN_FIELDS = ("pores", "fine_lines", "imperfections", "age_years")
+__all__ = ["lower_program", "build_plan", "render_size", "stage_params"]
 
 
-def strip_spans(value: Any) -> Any:
-    """A JSON-able copy without ``span`` entries (spans never change pixels)."""
-    if isinstance(value, dict):
-        return {k: strip_spans(v) for k, v in value.items() if k != "span"}
-    if isinstance(value, list):
-        return [strip_spans(v) for v in value]
-    return value
-
-
-def _dump(model, *, exclude: set[str] | None = None) -> dict[str, Any]:
-    data = strip_spans(model.model_dump(mode="json"))
-    for name in exclude or ():
-        data.pop(name, None)
-    return data
+def stage_params(model: BaseModel | None, stage: str) -> dict[str, Any] | None:
+    """The fields of an IR node that ``stage``'s key includes (the schema says which), as JSON."""
+    if model is None:
+        return None
+    return select(model.model_dump(mode="json"), stage_fields(type(model), stage))
 
 
 def render_size(shot: ShotIR) -> tuple[int, int]:
@@ -48,26 +37,6 @@ def render_size(shot: ShotIR) -> tuple[int, int]:
         if p.op == "upscale" and p.enabled:
             factor *= p.factor
     return max(8, math.ceil(shot.output.width / factor)), max(8, math.ceil(shot.output.height / factor))
-
-
-def _character_params(character: CharacterIR | None, *, geometry: bool) -> dict[str, Any] | None:
-    if character is None:
-        return None
-    data = _dump(character, exclude={"name", "references", "identity"})
-    if geometry:
-        skin = data["skin"]
-        data["skin"] = {k: skin[k] for k in GEOMETRY_SKIN_FIELDS}
-        data.pop("eye_color_srgb", None)
-    return data
-
-
-def _camera_params(camera: CameraIR, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
-    data = _dump(camera)
-    return data if fields is None else {k: data[k] for k in fields}
-
-
-def _pass_params(p) -> dict[str, Any]:
-    return _dump(p, exclude={"op", "enabled"})
 
 
 def _shot_seed(shot: ShotIR) -> int:
@@ -83,36 +52,37 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
 
     def add(op: str, params: dict[str, Any], inputs: tuple[str, ...], span, label: str = "") -> str:
         nid = f"{prefix}/{next(counter)}:{op}"
-        nodes[nid] = PlanNode(id=nid, op=op, params=params, inputs=inputs, shots=(shot.name,),
+        nodes[nid] = PlanNode(id=nid, op=op, params=params_of(op, params), inputs=inputs,
+                              shots=(shot.name,),
                               span=span, label=label or op)
         return nid
 
     if shot.source.kind == "plate":
-        head = add("plate", {"source": _dump(shot.source),
-                             "camera": _camera_params(shot.camera, GEOMETRY_CAMERA_FIELDS),
+        head = add("plate", {"source": stage_params(shot.source, "plate"),
+                             "camera": stage_params(shot.camera, "plate"),
                              "seed": _shot_seed(shot)},
                    (), shot.source.span, "plate")
     else:
-        geo = add("geometry", {"character": _character_params(shot.character, geometry=True),
-                               "camera": _camera_params(shot.camera, GEOMETRY_CAMERA_FIELDS),
+        geo = add("geometry", {"character": stage_params(shot.character, "geometry"),
+                               "camera": stage_params(shot.camera, "geometry"),
                                "width": width, "height": height},
                   (), shot.character.span if shot.character else shot.span, "geometry")
-        head = add("shade", {"character": _character_params(shot.character, geometry=False),
-                             "lights": [_dump(light, exclude={"name"}) for light in shot.lights],
-                             "camera": _camera_params(shot.camera, GEOMETRY_CAMERA_FIELDS)},
+        head = add("shade", {"character": stage_params(shot.character, "shade"),
+                             "lights": [stage_params(light, "shade") for light in shot.lights],
+                             "camera": stage_params(shot.camera, "shade")},
                    (geo,), shot.span, "shade")
-    head = add("lens", {"camera": _camera_params(shot.camera)}, (head,), shot.camera.span, "lens")
+    head = add("lens", {"camera": stage_params(shot.camera, "lens")}, (head,), shot.camera.span,
+               "lens")
 
     for p in shot.finish:
-        params = _pass_params(p)
-        params["enabled"] = p.enabled
-        if p.op in ("skin_enhance", "grain") and params.get("seed") is None:
+        params = stage_params(p, p.op)
+        if p.PASS.seeded and params["seed"] is None:
             params["seed"] = _shot_seed(shot)
         head = add(p.op, params, (head,), p.span, p.op)
 
     out = shot.output
-    return add("output", {"output": _dump(out), "shot": shot.name, "seed": shot.seed},
-               (head,), out.span, f"output {Path(out.path).name}")
+    return add("output", {"output": stage_params(out, "output"), "shot": shot.name,
+                          "seed": shot.seed}, (head,), out.span, f"output {Path(out.path).name}")
 
 
 def lower_program(program: ProgramIR, shots: list[str] | None = None) -> Plan:

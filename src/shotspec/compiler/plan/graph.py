@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from shotspec.compiler.ir import Span
+from shotspec.compiler.plan.params import Params
 
-__all__ = ["PlanNode", "Plan", "PlanError", "OP_VERSIONS"]
+__all__ = ["PlanNode", "Plan", "PlanError"]
 
-# Version of each op's implementation; part of the key so a changed op never serves stale pixels.
-OP_VERSIONS: dict[str, str] = {
-    "geometry": "1", "shade": "1", "plate": "1", "lens": "1", "skin_enhance": "1",
-    "upscale": "1", "grain": "1", "smooth": "1", "sharpen": "1", "pointwise": "1",
-    "exposure": "1", "white_balance": "1", "tonemap": "1", "grade": "1", "output": "1",
-}
 
 
 class PlanError(Exception):
@@ -25,7 +19,7 @@ class PlanError(Exception):
 class PlanNode:
     id: str
     op: str
-    params: dict[str, Any]
+    params: Params                       # the op's typed params (plan/params.py PARAMS[op])
     inputs: tuple[str, ...] = ()
     key: str = ""
     shots: tuple[str, ...] = ()          # shots this node serves (after sharing, may be several)

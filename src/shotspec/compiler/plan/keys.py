@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from pydantic import BaseModel
+
 __all__ = ["canonical_json", "content_key", "KEY_VERSION"]
 
 # Bump when the meaning of a key changes (e.g. a runtime op's output changes for equal params).
@@ -14,6 +16,8 @@ KEY_VERSION = "shotspec-plan-1"
 
 
 def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _canonical(value.model_dump(mode="json"))
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return repr(value)

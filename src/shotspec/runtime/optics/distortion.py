@@ -18,9 +18,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from shotspec.compiler.ir import CameraIR
+from shotspec.compiler.schema import key_of
+
 __all__ = ["K1_RANGE", "lens_warp", "warp_frame_channels"]
 
-K1_RANGE = (-0.3, 1.0)
+# The schema's range of `distortion` (beyond it the warp folds over itself).
+K1_RANGE = (key_of(CameraIR, "distortion").lo, key_of(CameraIR, "distortion").hi)
 _NEAREST_AOVS = frozenset({"depth", "normal", "position"})
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shotspec.compiler.plan.graph import OP_VERSIONS, Plan
+from shotspec.compiler.plan.graph import Plan
+from shotspec.compiler.plan.params import OP_VERSIONS
 from shotspec.compiler.plan.keys import content_key
 
 __all__ = ["assign_keys"]
@@ -11,9 +12,9 @@ __all__ = ["assign_keys"]
 def assign_keys(plan: Plan) -> Plan:
     nodes = {}
     for node in plan.nodes.values():
-        version = OP_VERSIONS.get(node.op, "1")
+        version = OP_VERSIONS[node.op]
         if node.op == "pointwise":
-            version += "+" + ",".join(OP_VERSIONS.get(s["op"], "1") for s in node.params["ops"])
+            version += "+" + ",".join(OP_VERSIONS[s.op] for s in node.params.ops)
         key = content_key(node.op, node.params, tuple(nodes[i].key for i in node.inputs), version)
         nodes[node.id] = node.evolve(key=key)
     return Plan(nodes=nodes, outputs=dict(plan.outputs))

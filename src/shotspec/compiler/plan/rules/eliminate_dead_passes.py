@@ -1,32 +1,22 @@
 """Drop passes that cannot change a pixel, and nodes no output depends on.
 
-A pass is dead when it is disabled or its parameters make it the identity: zero strength,
-zero exposure, an upscale by 1, ``tonemap none``. Its consumer is rewired to its input.
+A pass is dead when it is disabled or its parameters make it the identity (each pass model
+declares when: zero strength, zero exposure, an upscale by 1, ``tonemap none``). Its consumer
+is rewired to its input.
 """
 
 from __future__ import annotations
 
+from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.plan.graph import Plan, PlanNode
 
 __all__ = ["eliminate_dead_passes", "is_identity"]
 
-_STRENGTH_PASSES = {"skin_enhance": "strength", "grain": "strength", "smooth": "strength",
-                    "sharpen": "amount", "grade": "strength"}
-
-
 def is_identity(node: PlanNode) -> bool:
-    p = node.params
-    if p.get("enabled") is False:
-        return True
-    if node.op in _STRENGTH_PASSES:
-        return float(p.get(_STRENGTH_PASSES[node.op], 1.0)) == 0.0
-    if node.op == "exposure":
-        return float(p.get("stops", 0.0)) == 0.0
-    if node.op == "upscale":
-        return int(p.get("factor", 1)) == 1
-    if node.op == "tonemap":
-        return p.get("operator") == "none"
-    return False
+    model = PASS_MODELS.get(node.op)
+    if model is None:
+        return False
+    return model.PASS.is_identity(node.params)
 
 
 def eliminate_dead_passes(plan: Plan) -> Plan:

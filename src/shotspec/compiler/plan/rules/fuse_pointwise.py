@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from shotspec.compiler.ir import POINTWISE_OPS
 from shotspec.compiler.plan.graph import Plan, PlanNode
+from shotspec.compiler.plan.params import PARAMS, PointwiseStage
 
 __all__ = ["fuse_pointwise"]
 
 
-def _stage(node: PlanNode) -> list[dict]:
+def _stage(node: PlanNode) -> list[PointwiseStage]:
     if node.op == "pointwise":
-        return list(node.params["ops"])
-    params = {k: v for k, v in node.params.items() if k != "enabled"}
-    return [{"op": node.op, "params": params}]
+        return list(node.params.ops)
+    return [PointwiseStage(op=node.op, params=node.params)]
 
 
 def fuse_pointwise(plan: Plan) -> Plan:
@@ -36,8 +36,8 @@ def fuse_pointwise(plan: Plan) -> Plan:
                 and consumers.get(upstream.id, 0) == 1 and upstream.id not in plan.outputs.values()):
             fused = upstream.evolve(
                 op="pointwise",
-                params={"ops": _stage(upstream) + _stage(node)},
-                label="+".join(s["op"] for s in _stage(upstream) + _stage(node)),
+                params=PARAMS["pointwise"](ops=tuple(_stage(upstream) + _stage(node))),
+                label="+".join(s.op for s in _stage(upstream) + _stage(node)),
             )
             nodes[upstream.id] = fused
             renamed[node.id] = upstream.id
