@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotspec import __version__
+from shotspec.diagnostics import Diagnostic, did_you_mean
+from shotspec.image_formats import OUTPUT_SUFFIX_HINT, output_format
 
-__all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path"]
+__all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path", "unknown_shot",
+           "unknown_output_format"]
 
 
 def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
@@ -21,6 +24,21 @@ def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:
         return False
+
+
+def unknown_shot(name: str, names: list[str], spec) -> Diagnostic:
+    """E601: ``--shot NAME`` names no shot of the file (with did-you-mean)."""
+    return Diagnostic.of("E601", f"no shot named `{name}` in {spec}",
+                         help=did_you_mean(name, names, "shots in this file")
+                         or "this file defines no shot")
+
+
+def unknown_output_format(path: str) -> Diagnostic | None:
+    """E605 when a command-line output path's suffix names no image format we write."""
+    if output_format(path) is not None:
+        return None
+    return Diagnostic.of("E605", f"cannot tell the image format of `{path}`",
+                         help=f"use a {OUTPUT_SUFFIX_HINT} file name")
 
 
 @dataclass
@@ -32,7 +50,6 @@ class BuildResult:
     program: object | None = None
     plan: object | None = None
     report: object | None = None      # RunReport when rendered
-    error: object | None = None       # RenderError when rendering failed
 
 
 def provenance_for(program, plan, shot_name: str, spec_text: str,
@@ -84,30 +101,19 @@ class RenderSession:
         if self.shots:
             unknown = [s for s in self.shots if s not in names]
             if unknown:
-                import difflib
-
-                near = difflib.get_close_matches(unknown[0], names, n=1)
-                build.diagnostics.append(Diagnostic(
-                    code="E601", severity="error", message=f"no shot named `{unknown[0]}` in {self.spec}",
-                    span=None, help=f"did you mean `{near[0]}`?" if near else f"shots in this file: {', '.join(names) or 'none'}"))
+                build.diagnostics.append(unknown_shot(unknown[0], names, self.spec))
                 build.ok = False
                 return build
         if not names:
-            build.diagnostics.append(Diagnostic(code="E602", severity="error",
-                                                message=f"{self.spec} defines no `shot` to render", span=None,
-                                                help="add a `shot NAME { … }` block"))
+            build.diagnostics.append(Diagnostic.of("E602", f"{self.spec} defines no `shot` to render",
+                                                   file=str(self.spec),
+                                                   help="add a `shot NAME { … }` block"))
             build.ok = False
             return build
-        if self.output:
-            from shotspec.runtime.ops import IMAGE_SUFFIXES
-
-            if Path(self.output).suffix.lower() not in IMAGE_SUFFIXES:
-                build.diagnostics.append(Diagnostic(
-                    code="E605", severity="error", span=None,
-                    message=f"cannot tell the image format of `{self.output}`",
-                    help="use a .png, .tif, .exr or .jpg file name"))
-                build.ok = False
-                return build
+        if self.output and (bad := unknown_output_format(self.output)) is not None:
+            build.diagnostics.append(bad)
+            build.ok = False
+            return build
         build.plan = build_plan(build.program, self.shots)
         clash = self._output_clash(build)
         if clash is not None:
@@ -151,8 +157,9 @@ class RenderSession:
         return None
 
     def render(self, build: BuildResult | None = None) -> BuildResult:
-        """Compile (unless given a build), then execute; errors come back as values."""
-        from shotspec.runtime.errors import RenderError
+        """Compile (unless given a build), then execute; errors come back as values (the
+        runtime's diagnostics join the compile's)."""
+        from shotspec.diagnostics import ShotspecError
 
         build = build or self.compile()
         if not build.ok:
@@ -170,8 +177,8 @@ class RenderSession:
         try:
             build.report = self.executor.run(build.plan, provenance=provenance,
                                              output_paths=self.output_paths(build))
-        except RenderError as err:
-            build.error = err
+        except ShotspecError as err:
+            build.diagnostics.extend(err.diagnostics)
             build.ok = False
         return build
 

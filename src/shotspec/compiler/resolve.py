@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from shotspec.compiler import CompileResult  # defined by the package; it imports us lazily
 from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, DiagnosticSink,
                                            did_you_mean, sort_diagnostics)
 from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
@@ -23,20 +24,12 @@ from shotspec.compiler.statements import (BLOCK_KINDS, FINISH_OPS, PRESET_KINDS,
                                           Interpreter, keys_of)
 from shotspec.compiler.validate import validate_shot
 
-__all__ = ["compile_program", "CompileOutput"]
+__all__ = ["compile_program"]
 
 _SHOT_SUBBLOCKS = {"camera": ("camera", "camera."), "lighting": ("lighting", "lights."),
                    "finish": ("finish", "finish."), "output": ("output", "output."),
                    "source": ("source", "source."), "character": ("character", "character.")}
 _CHARACTER_SUBBLOCKS = {"skin": ("skin", "character.skin."), "face": ("face", "character.face.")}
-
-
-@dataclass
-class CompileOutput:
-    program: ProgramIR | None
-    diagnostics: list[Diagnostic]
-    sources: dict[str, str]
-    dependencies: tuple[str, ...]
 
 
 @dataclass
@@ -440,7 +433,7 @@ def _allowed(d: Diagnostic, file_allows: dict[str, set[str]], comment_allows: di
 
 
 def compile_program(text: str, path: str, *, overrides: Sequence[str] = (),
-                    allow: Iterable[str] = ()) -> CompileOutput:
+                    allow: Iterable[str] = ()) -> CompileResult:
     comp = _Compiler(root=path)
     program = comp.run(text, list(overrides))
     comment_allows = {m.file: m.comment_allows for m in comp.modules}
@@ -448,5 +441,5 @@ def compile_program(text: str, path: str, *, overrides: Sequence[str] = (),
     diags = [d for d in comp.sink.items
              if not _allowed(d, comp.file_allows, comment_allows, allow_set)]
     diags = sort_diagnostics(diags)
-    return CompileOutput(program if not any(d.is_error for d in diags) else None, diags,
+    return CompileResult(program if not any(d.is_error for d in diags) else None, diags,
                          comp.sources, tuple(comp.deps))

@@ -7,7 +7,6 @@ imported inside the op, so importing the executor stays cheap.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import torch
 
 from shotspec.compiler.ir import CameraIR, CharacterIR, GradePass, LightIR, OutputIR, SourceIR
+from shotspec.image_formats import output_format
 from shotspec.runtime.frame import Frame
 
 __all__ = ["OpContext", "OPS", "focus_distance", "resize_frame"]
@@ -187,14 +187,10 @@ def op_output(inputs: list[Frame], params: dict, ctx: OpContext) -> Frame:
     return frame
 
 
-IMAGE_SUFFIXES = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".exr": "exr", ".jpg": "jpeg",
-                  ".jpeg": "jpeg"}
-
-
 def output_for_path(output: OutputIR, path: str) -> OutputIR:
     """The spec's output settings, re-targeted at ``path`` (``-o``): the file name's suffix
     picks the format; a bit depth that format cannot hold becomes the nearest one it can."""
-    fmt = IMAGE_SUFFIXES.get(os.path.splitext(path)[1].lower(), output.format)
+    fmt = output_format(path) or output.format
     depth = output.bit_depth
     if fmt == "jpeg":
         depth = 8
