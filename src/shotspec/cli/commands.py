@@ -104,8 +104,9 @@ def _diagnostics_json(diags) -> str:
     return diagnostics_to_json(list(diags))
 
 
-def _cache_dir(path: str | None) -> str | None:
-    """``--cache-dir``: a folder that exists (or can be made) and can be written; E608 else."""
+def _cache_dir(path: str | None, *, writing: bool = True) -> str | None:
+    """``--cache-dir``: a folder that exists (or can be made) and can be written; E608 else.
+    Only read (``writing=False``, `shot explain`): it need not exist, but may not be a file."""
     if path is None:
         return None
     import os
@@ -115,6 +116,8 @@ def _cache_dir(path: str | None) -> str | None:
     hint = "give a folder you can write to, e.g. `--cache-dir .shotcache`"
     if folder.exists() and not folder.is_dir():
         raise _usage("E608", f"--cache-dir {path} is a file, not a folder", hint)
+    if not writing:
+        return path
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
@@ -130,7 +133,7 @@ def _render_from_image(args, console, err) -> int:
     was; flags that would change it (a spec file, --set, --allow) are refused (E609)."""
     from pydantic import ValidationError
 
-    from shotspec.cli.session import provenance_for, same_path, unknown_output_format, unknown_shot
+    from shotspec.cli.session import provenance_for, same_path, unknown_output_format
     from shotspec.compiler.ir import ProgramIR, ShotIR
     from shotspec.compiler.plan import build_plan
     from shotspec.runtime.cache import FrameCache
@@ -147,26 +150,26 @@ def _render_from_image(args, console, err) -> int:
                      "`shot render shot.shot --set …`")
     info = read_provenance(str(source))
     if "shotspec:ir" not in info:
-        return _fail(err, console, Diagnostic.of("E521", f"{source} carries no shotspec provenance",
-                                                 file=str(source),
-                                                 help="only images written by `shot render` can be re-rendered"))
+        raise ShotspecError(Diagnostic.of(
+            "E521", f"{source} carries no shotspec provenance", file=str(source),
+            help="only images written by `shot render` can be re-rendered"))
     try:
         shot = ShotIR.model_validate_json(info["shotspec:ir"])
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return _fail(err, console, Diagnostic.of(
+        raise ShotspecError(Diagnostic.of(
             "E522", f"the provenance in {source} does not match this shotspec version "
                     f"(written by {info.get('shotspec:version', '?')}; `{where}`: {first['msg']})",
-            file=str(source), help=f"re-render from the spec instead: `shot info {source} --spec > shot.shot`"))
-    if any(name != shot.name for name in args.shot):
-        raise ShotspecError(unknown_shot(next(n for n in args.shot if n != shot.name), [shot.name], source))
+            file=str(source),
+            help=f"re-render from the spec instead: `shot info {source} --spec > shot.shot`")) from None
+    program = ProgramIR(file=info.get("shotspec:file", str(source)), shots=(shot,))
+    _check_shots(program, args.shot, source)
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.rerender{source.suffix}")
     if same_path(output, source):
         raise _usage("E603", f"re-rendering would overwrite the input {source}", "give another path with -o")
     if args.output and (bad := unknown_output_format(args.output)) is not None:
         raise ShotspecError(bad)
-    program = ProgramIR(file=info.get("shotspec:file", str(source)), shots=(shot,))
     plan = build_plan(program)
     recorded = info.get("shotspec:plan")
     provenance = {shot.name: provenance_for(program, plan, shot.name, info.get("shotspec:spec", ""))}
@@ -301,7 +304,7 @@ def cmd_explain(args) -> int:
         return result
     _check_shots(result.program, args.shot, args.file)
     return explain(result.program, console=console, shots=args.shot or None,
-                   cache_dir=_cache_dir(args.cache_dir), origins=not args.no_origins)
+                   cache_dir=_cache_dir(args.cache_dir, writing=False), origins=not args.no_origins)
 
 
 def cmd_prompt(args) -> int:
@@ -317,7 +320,8 @@ def cmd_prompt(args) -> int:
     for item in args.option:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise _usage("E607", f"`--option {item}` is not KEY=VALUE", "e.g. --option steps=40 --option cfg=5.5")
+            raise _usage("E607", f"`--option {item}` is not KEY=VALUE",
+                         "e.g. --option steps=40 --option cfg=5.5")
         options[key.strip()] = value.strip()
     out = render_prompt(result.program, shot=args.shot, target=args.target,
                         template_dir=args.templates, checkpoint=args.checkpoint,

@@ -94,7 +94,6 @@ class RenderSession:
         return self._plan(build)
 
     def _plan(self, build: BuildResult) -> BuildResult:
-        from shotspec.compiler import Diagnostic
         from shotspec.compiler.plan import build_plan
 
         names = [s.name for s in build.program.shots]
@@ -133,8 +132,6 @@ class RenderSession:
 
     def _output_clash(self, build: BuildResult):
         """Inputs are never overwritten: an output may not be the spec, an import or an asset."""
-        from shotspec.compiler import Diagnostic
-
         targets = {s.name: s.output.path for s in build.program.shots}
         from_cli = self.output_paths(build)
         targets.update(from_cli)
