@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from shotspec import __version__
+from shotspec.compiler import CompileResult
 from shotspec.diagnostics import Diagnostic, did_you_mean
 from shotspec.image_formats import OUTPUT_SUFFIX_HINT, output_format
 
@@ -42,12 +43,10 @@ def unknown_output_format(path: str) -> Diagnostic | None:
 
 
 @dataclass
-class BuildResult:
-    ok: bool
-    diagnostics: list = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-    dependencies: tuple[str, ...] = ()
-    program: object | None = None
+class BuildResult(CompileResult):
+    """A compile result, then its plan and, once rendered, the run report. Planning and runtime
+    problems join ``diagnostics``, so ``ok`` means the same as for a compile: no errors."""
+
     plan: object | None = None
     report: object | None = None      # RunReport when rendered
 
@@ -86,9 +85,8 @@ class RenderSession:
         from shotspec.compiler import compile_file
 
         result = compile_file(self.spec, overrides=self.overrides, allow=self.allow)
-        build = BuildResult(ok=result.ok, diagnostics=list(result.diagnostics),
-                            sources=dict(result.sources), dependencies=tuple(result.dependencies),
-                            program=result.program)
+        build = BuildResult(result.program, list(result.diagnostics), dict(result.sources),
+                            tuple(result.dependencies))
         if not result.ok:
             return build
         return self._plan(build)
@@ -101,23 +99,19 @@ class RenderSession:
             unknown = [s for s in self.shots if s not in names]
             if unknown:
                 build.diagnostics.append(unknown_shot(unknown[0], names, self.spec))
-                build.ok = False
                 return build
         if not names:
             build.diagnostics.append(Diagnostic.of("E602", f"{self.spec} defines no `shot` to render",
                                                    file=str(self.spec),
                                                    help="add a `shot NAME { … }` block"))
-            build.ok = False
             return build
         if self.output and (bad := unknown_output_format(self.output)) is not None:
             build.diagnostics.append(bad)
-            build.ok = False
             return build
         build.plan = build_plan(build.program, self.shots)
         clash = self._output_clash(build)
         if clash is not None:
             build.diagnostics.append(clash)
-            build.ok = False
         return build
 
     def output_paths(self, build: BuildResult) -> dict[str, str]:
@@ -176,7 +170,6 @@ class RenderSession:
                                              output_paths=self.output_paths(build))
         except ShotspecError as err:
             build.diagnostics.extend(err.diagnostics)
-            build.ok = False
         return build
 
 
