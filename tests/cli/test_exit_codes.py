@@ -194,3 +194,11 @@ def test_fmt_and_cache_dir_in_a_really_read_only_folder(workdir, capsys):
         assert rc == 2 and "E608" in err
     finally:
         ro.chmod(0o755)
+
+
+def test_a_nul_in_the_output_path_is_caught_before_rendering(workdir, capsys):
+    (workdir / "nul.shot").write_text(SPEC.replace('"renders/plate.png"', '"renders/pl\x00ate.png"'))
+    for command in ("check", "render"):
+        rc, err = run(capsys, command, "nul.shot")
+        assert rc == 1 and "error[E213]" in err and "nul.shot:4:" in err and "Traceback" not in err
+    assert not (workdir / "renders").exists()
