@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +12,6 @@ import pytest
 from PIL import Image
 
 from shotspec.cli.main import main
-
-SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
 SPEC = """\
 shot plate_finish {
@@ -30,11 +27,8 @@ shot plate_finish {
 
 
 @pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    shutil.copytree(SPECS / "examples" / "plate", tmp_path / "plate")
-    (tmp_path / "shot.shot").write_text(SPEC)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def workdir(plate_workdir):
+    return plate_workdir(SPEC)
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -78,7 +72,7 @@ def test_set_override_changes_the_render(workdir):
 
 def test_bad_override_is_a_diagnostic_not_a_traceback(workdir):
     proc = shot("render", "shot.shot", "--set", "camera.lenz=50mm")
-    assert proc.returncode == 1
+    assert proc.returncode == 2          # it points into <--set>: a usage error
     assert "error[E1" in proc.stderr and "lens" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (workdir / "renders").exists()
@@ -94,7 +88,7 @@ def test_syntax_error_exit_1_with_position(workdir):
 
 def test_output_may_not_overwrite_an_input(workdir):
     proc = shot("render", "shot.shot", "-o", "plate/portrait.png")
-    assert proc.returncode == 1
+    assert proc.returncode == 2          # -o is the command line
     assert "E603" in proc.stderr
     # the path came from -o: the message names it, and no spec line is blamed
     assert "-o plate/portrait.png" in proc.stderr and "shot.shot:" not in proc.stderr
@@ -162,7 +156,7 @@ def test_the_output_suffix_picks_the_format(workdir, name, fmt):
 
 def test_an_unknown_output_suffix_is_refused(workdir):
     proc = shot("render", "shot.shot", "-o", "out.xyz")
-    assert proc.returncode == 1 and "E605" in proc.stderr
+    assert proc.returncode == 2 and "E605" in proc.stderr
     assert not (workdir / "out.xyz").exists()
 
 
@@ -180,7 +174,7 @@ def test_rerender_from_foreign_provenance_is_a_diagnostic(workdir):
 
 def test_allow_takes_known_lint_codes_only(workdir):
     proc = shot("check", "shot.shot", "--allow", "W999")
-    assert proc.returncode == 1 and "E112" in proc.stderr and "W101" in proc.stderr
+    assert proc.returncode == 2 and "E112" in proc.stderr and "W101" in proc.stderr
     assert shot("check", "shot.shot", "--allow", "W101").returncode == 0
 
 

@@ -57,6 +57,7 @@ CASES = [
     (shot("character mara\ncamera { focus theo.eyes }", "character mara { seed 1 }"), "E211",
      "names character `theo`", "write `focus eyes`"),
     (shot('output "x.jpg" { depth 16 }'), "E212", "jpeg cannot store 16-bit images", None),
+    (shot('output "a\x00b.png"'), "E213", "output path contains a NUL character", "remove it"),
     (shot('finish { grade "missing.cube" }'), "E301", "LUT", "relative to the file"),
     ('import "nowhere.shot"\nshot s { }', "E302", "imported file `nowhere.shot` not found", None),
     (shot('character c', 'character c { references "plate.png" }'), "E304", "is a file, not a folder", None),
@@ -71,6 +72,9 @@ CASES = [
      "shot b { character m\nlighting { key area { from 45deg left } } }", "W105",
      "comes from 90° away", None),
     (shot("character c", 'character c { references "refs" }'), "W106", "has 3 photos; about 20", None),
+    (shot("character c", 'character c { references "phone" }'), "W107",
+     "holds 25 images in a format shotspec cannot read (.heic)", "convert them to JPEG or PNG"),
+    (shot("character c", 'character c { references "phone" }'), "W106", "has 0 photos; about 20", None),
 ]
 
 
@@ -81,6 +85,10 @@ def folder(tmp_path):
     refs.mkdir()
     for i in range(3):
         (refs / f"{i}.jpg").write_bytes(b"jpg")
+    phone = tmp_path / "phone"            # an iPhone export: HEIC only, none of it readable
+    phone.mkdir()
+    for i in range(25):
+        (phone / f"IMG_{i:04d}.HEIC").write_bytes(b"heic")
     (tmp_path / "self.shot").write_text('import "self.shot"\n')
     return tmp_path
 

@@ -127,10 +127,9 @@ def test_exr_output_without_the_openexr_package_is_e523(plate_dir, monkeypatch):
     assert codes(plate_dir, plate_spec("portrait.png", "renders/out.exr")) == []
 
 
-def test_a_nul_character_in_the_output_path_is_e523_at_check(plate_dir):
+def test_a_nul_character_in_the_output_path_is_one_error_at_check(plate_dir):
     found = codes(plate_dir, plate_spec("portrait.png", "renders/a\x00b.png"))
-    assert "E523" in [c for c, _ in found]
-    assert any("NUL" in m for _, m in found)
+    assert [c for c, _ in found] == ["E213"]
 
 
 def test_shot_check_reports_what_render_would_reject(plate_dir, monkeypatch, capsys):

@@ -128,7 +128,7 @@ def test_unknown_target_suggests_the_closest(make_closeup, program_of):
     with pytest.raises(PromptError) as err:
         render_prompt(program_of(make_closeup()), target="sdx")
     assert err.value.code == "E701"
-    assert "did you mean 'sdxl'" in err.value.hint
+    assert "did you mean `sdxl`" in err.value.hint
 
 
 def test_unknown_shot_suggests_the_closest(closeup_program):
@@ -136,7 +136,7 @@ def test_unknown_shot_suggests_the_closest(closeup_program):
         render_prompt(closeup_program, shot="closup")
     assert err.value.code == "E702"
     assert err.value.file == "/tmp/example.shot"
-    assert "did you mean 'closeup'" in err.value.hint
+    assert "did you mean `closeup`" in err.value.hint
 
 
 def test_program_without_shots(program_of):

@@ -47,7 +47,7 @@ def test_syntax_error_names_file_and_line(make_closeup, program_of, tmp_path):
     e = err.value
     assert e.code == "E703" and e.file == str(path) and e.line == 4
     assert "endif" in e.message
-    assert str(e).startswith(f"{path}:4: E703: template syntax error")
+    assert str(e).startswith(f"{path}:4:1: E703: template syntax error")
 
 
 def test_unknown_filter_is_a_syntax_error_with_line(make_closeup, program_of, tmp_path):
@@ -65,7 +65,7 @@ def test_undefined_variable_names_file_line_and_suggests(make_closeup, program_o
     e = err.value
     assert e.code == "E704" and e.file == str(path) and e.line == 4
     assert "focl" in e.message
-    assert "did you mean 'focal'" in e.hint
+    assert "did you mean `focal`" in e.hint
 
 
 def test_undefined_top_level_name_in_an_included_file(make_closeup, program_of, tmp_path):

@@ -122,6 +122,41 @@ def test_unknown_op_is_reported(monkeypatch, fake_ops):
     assert info.value.code == "E590" and "lens" in info.value.message
 
 
+def _spanned_program() -> ProgramIR:
+    from shotspec.compiler.ir import Span
+
+    grain_at = Span(file="/tmp/x.shot", line=7, col=3, end_line=7, end_col=20)
+    shot = _program().shots[0]
+    return ProgramIR(file="/tmp/x.shot", shots=(shot.model_copy(update={
+        "finish": (GrainPass(strength=0.3, span=grain_at), TonemapPass())}),))
+
+
+def test_an_image_error_in_an_op_points_at_the_spec_construct(monkeypatch, fake_ops):
+    """Any layer's ShotspecError is passed on with the node's span filled in; no translation
+    by class."""
+    from shotspec.runtime.io import ImageError
+
+    def unreadable(inputs, params, ctx):
+        raise ImageError("/tmp/grain.png", "corrupt or truncated PNG file", "re-export it")
+
+    monkeypatch.setitem(ops_module.OPS, "grain", unreadable)
+    with pytest.raises(ImageError) as info:
+        Executor(device="cpu").run(build_plan(_spanned_program()))
+    (diag,) = info.value.diagnostics
+    assert diag.code == "E520" and diag.message == "cannot read /tmp/grain.png: corrupt or truncated PNG file"
+    assert (diag.span.file, diag.span.line) == ("/tmp/x.shot", 7) and diag.file == "/tmp/grain.png"
+    assert diag.help == "re-export it"
+
+
+def test_an_unforeseen_exception_is_not_dressed_up_as_a_diagnostic(monkeypatch, fake_ops):
+    def broken(inputs, params, ctx):
+        raise IndexError("bug")
+
+    monkeypatch.setitem(ops_module.OPS, "grain", broken)
+    with pytest.raises(IndexError):           # the CLI reports it as an internal error (exit 3)
+        Executor(device="cpu").run(build_plan(_spanned_program()))
+
+
 def test_the_memory_estimate_reads_the_plate_size():
     from pathlib import Path
 

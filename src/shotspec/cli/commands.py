@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 from shotspec.atomic_files import atomic_write
-from shotspec.cli.console import (diagnostic_from_render_error, make_console, print_diagnostics)
+from shotspec.cli.console import (EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, exit_code, make_console,
+                                  print_diagnostics)
+from shotspec.diagnostics import ALLOW_FILE, Diagnostic, ShotspecError, did_you_mean, line_span
 
 __all__ = [f"cmd_{c}" for c in ("render", "watch", "check", "fmt", "explain", "ir", "schema",
                                  "enhance", "upscale", "info", "prompt", "identity")]
-
-EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
 
 def _consoles(args):
@@ -21,33 +21,34 @@ def _consoles(args):
     return make_console(quiet=quiet), make_console(stderr=True)
 
 
-def _diag(code: str, message: str, help_: str | None = None, span=None):
-    from shotspec.compiler import Diagnostic
-
-    return Diagnostic(code=code, severity="error", message=message, span=span, help=help_)
+def _usage(code: str, message: str, help_: str | None = None) -> ShotspecError:
+    """A command-line problem (E6xx, no place in a file): exit code 2."""
+    return ShotspecError(Diagnostic.of(code, message, help=help_))
 
 
 def _fail(err_console, console, *diags, sources=None, fmt="text") -> int:
+    """Print diagnostics with the one printer; the exit code they mean (1 or 2)."""
     print_diagnostics(diags, sources or {}, fmt=fmt, console=console, err_console=err_console)
-    return EXIT_DIAGNOSTICS
+    return exit_code(diags)
 
 
 def _bad_allow(args, console, err) -> int | None:
-    """``--allow`` takes lint codes only (W…), like an `allow` statement (E112 otherwise)."""
-    from shotspec.compiler.diagnostics import CODES, did_you_mean
+    """``--allow`` takes lint codes only (W…), like an `allow` statement (E112 otherwise); the
+    values are the lines of the pseudo file ``<--allow>``, so the caret points at the bad one."""
+    from shotspec.compiler.diagnostics import CODES
 
-    for code in getattr(args, "allow", ()) or ():
-        code = code.upper()
+    values = list(getattr(args, "allow", ()) or ())
+    for line, value in enumerate(values, 1):
+        code = value.upper()
         if code not in CODES or not code.startswith("W"):
             known = sorted(c for c in CODES if c.startswith("W"))
             reason = "only warnings can be allowed" if code in CODES else f"unknown code `{code}`"
-            return _fail(err, console, _diag("E112", f"`--allow {code}`: {reason}",
-                                             did_you_mean(code, known) or f"lints: {', '.join(known)}"))
+            span = line_span(ALLOW_FILE, line).model_copy(update={"end_col": len(value) + 1})
+            diag = Diagnostic.of("E112", f"`--allow {code}`: {reason}", span=span,
+                                 help=did_you_mean(code, known) or f"lints: {', '.join(known)}")
+            return _fail(err, console, diag, sources={ALLOW_FILE: "\n".join(values)},
+                         fmt=getattr(args, "format", "text"))
     return None
-
-
-def _has_errors(diags) -> bool:
-    return any(d.severity == "error" for d in diags)
 
 
 # --------------------------------------------------------------------------- render
@@ -61,19 +62,15 @@ def cmd_render(args) -> int:
     from shotspec.cli.main import default_spec_path
     from shotspec.cli.progress import NodeProgress, timing_table
     from shotspec.cli.session import RenderSession
-    from shotspec.runtime.device import DeviceError
 
     spec = Path(args.file) if args.file else default_spec_path()
     output = args.output
     if not args.file and not output:
         output = str(Path.cwd() / "renders" / "closeup.png")
     progress = NodeProgress(console, quiet=args.quiet or args.format == "json")
-    try:
-        session = RenderSession(spec, overrides=args.overrides, allow=args.allow, shots=args.shot,
-                                output=output, device=args.device, cache_dir=args.cache_dir,
-                                on_event=progress)
-    except DeviceError as exc:
-        return _fail(err, console, _diag("E604", exc.message, exc.hint), fmt=args.format)
+    session = RenderSession(spec, overrides=args.overrides, allow=args.allow, shots=args.shot,
+                            output=output, device=args.device, cache_dir=_cache_dir(args.cache_dir),
+                            on_event=progress)
     build = session.compile()
     if not build.ok:
         return _fail(err, console, *build.diagnostics, sources=build.sources, fmt=args.format)
@@ -82,10 +79,11 @@ def cmd_render(args) -> int:
     if not args.quiet and args.format == "text":
         console.print(f"[b]rendering[/] {spec} on {session.executor.device} "
                       f"({len(build.plan.nodes)} plan nodes)")
+    warned = len(build.diagnostics)
     with progress:
         build = session.render(build)
-    if build.error is not None:
-        return _fail(err, console, diagnostic_from_render_error(build.error), sources=build.sources,
+    if not build.ok:
+        return _fail(err, console, *build.diagnostics[warned:], sources=build.sources,
                      fmt=args.format)
     report = build.report
     if args.format == "json":
@@ -106,47 +104,77 @@ def _diagnostics_json(diags) -> str:
     return diagnostics_to_json(list(diags))
 
 
+def _cache_dir(path: str | None, *, writing: bool = True) -> str | None:
+    """``--cache-dir``: a folder that exists (or can be made) and can be written; E608 else.
+    Only read (``writing=False``, `shot explain`): it need not exist, but may not be a file."""
+    if path is None:
+        return None
+    import os
+    import tempfile
+
+    folder = Path(path)
+    hint = "give a folder you can write to, e.g. `--cache-dir .shotcache`"
+    if folder.exists() and not folder.is_dir():
+        raise _usage("E608", f"--cache-dir {path} is a file, not a folder", hint)
+    if not writing:
+        return path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise _usage("E608", f"--cache-dir {path} cannot be used: {exc.strerror or exc}", hint) from None
+    return path
+
+
 def _render_from_image(args, console, err) -> int:
-    """Re-render a shot from the IR embedded in an image's provenance."""
+    """Re-render a shot from the IR embedded in an image's provenance: the recorded shot, as it
+    was; flags that would change it (a spec file, --set, --allow) are refused (E609)."""
     from pydantic import ValidationError
 
-    from shotspec.cli.session import provenance_for, same_path
+    from shotspec.cli.session import provenance_for, same_path, unknown_output_format
     from shotspec.compiler.ir import ProgramIR, ShotIR
     from shotspec.compiler.plan import build_plan
-    from shotspec.runtime.errors import RenderError
+    from shotspec.runtime.cache import FrameCache
     from shotspec.runtime.executor import Executor
-    from shotspec.runtime.io import ImageError, read_provenance
+    from shotspec.runtime.io import read_provenance
 
     source = Path(args.from_image)
-    try:
-        info = read_provenance(str(source))
-    except ImageError as exc:
-        return _fail(err, console, _diag("E520", f"cannot read {source}: {exc.message}", exc.hint))
+    ignored = [flag for flag, given in (("a spec file", args.file), ("--set", args.overrides),
+                                        ("--allow", args.allow)) if given]
+    if ignored:
+        raise _usage("E609", f"--from re-renders the shot recorded in {source} as it was; "
+                             f"{' and '.join(ignored)} cannot change it",
+                     f"to change it, take its spec: `shot info {source} --spec > shot.shot`, then "
+                     "`shot render shot.shot --set …`")
+    info = read_provenance(str(source))
     if "shotspec:ir" not in info:
-        return _fail(err, console, _diag("E521", f"{source} carries no shotspec provenance",
-                                         "only images written by `shot render` can be re-rendered"))
+        raise ShotspecError(Diagnostic.of(
+            "E521", f"{source} carries no shotspec provenance", file=str(source),
+            help="only images written by `shot render` can be re-rendered"))
     try:
         shot = ShotIR.model_validate_json(info["shotspec:ir"])
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return _fail(err, console, _diag(
+        raise ShotspecError(Diagnostic.of(
             "E522", f"the provenance in {source} does not match this shotspec version "
                     f"(written by {info.get('shotspec:version', '?')}; `{where}`: {first['msg']})",
-            f"re-render from the spec instead: `shot info {source} --spec > shot.shot`"))
+            file=str(source),
+            help=f"re-render from the spec instead: `shot info {source} --spec > shot.shot`")) from None
+    program = ProgramIR(file=info.get("shotspec:file", str(source)), shots=(shot,))
+    _check_shots(program, args.shot, source)
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.rerender{source.suffix}")
     if same_path(output, source):
-        return _fail(err, console, _diag("E603", f"re-rendering would overwrite the input {source}",
-                                         "give another path with -o"))
-    program = ProgramIR(file=info.get("shotspec:file", str(source)), shots=(shot,))
+        raise _usage("E603", f"re-rendering would overwrite the input {source}", "give another path with -o")
+    if args.output and (bad := unknown_output_format(args.output)) is not None:
+        raise ShotspecError(bad)
     plan = build_plan(program)
     recorded = info.get("shotspec:plan")
     provenance = {shot.name: provenance_for(program, plan, shot.name, info.get("shotspec:spec", ""))}
-    try:
-        report = Executor(device=args.device).run(plan, provenance=provenance,
-                                                  output_paths={shot.name: str(output.resolve())})
-    except RenderError as exc:
-        return _fail(err, console, diagnostic_from_render_error(exc))
+    executor = Executor(device=args.device, cache=FrameCache(disk_dir=_cache_dir(args.cache_dir)))
+    report = executor.run(plan, provenance=provenance, output_paths={shot.name: str(output.resolve())})
     new_key = plan.nodes[plan.outputs[shot.name]].key
     console.print(f"[green]wrote[/] {report.written[shot.name]} in {report.seconds:.2f} s"
                   + ("" if new_key == recorded else "  (plan differs from the recorded one: "
@@ -189,7 +217,7 @@ def cmd_check(args) -> int:
     if args.format == "text":
         for line in summaries:
             console.print(line)
-    return EXIT_DIAGNOSTICS if _has_errors(all_diags) else EXIT_OK
+    return exit_code(all_diags)
 
 
 def cmd_fmt(args) -> int:
@@ -201,8 +229,7 @@ def cmd_fmt(args) -> int:
         path = Path(file)
         text, problem = read_spec_text(file)
         if problem is not None:
-            _fail(err, console, problem)
-            status = EXIT_DIAGNOSTICS
+            status = max(status, _fail(err, console, problem))
             continue
         formatted, diags = format_source(text, str(path))
         if formatted is None:
@@ -215,30 +242,48 @@ def cmd_fmt(args) -> int:
             console.print(f"would reformat {file}")
             status = EXIT_DIAGNOSTICS
         else:
-            atomic_write(path, formatted)
+            try:
+                atomic_write(path, formatted)
+            except OSError as exc:
+                _fail(err, console, Diagnostic.of(
+                    "E305", f"cannot write the formatted `{file}`: {exc.strerror or exc}", file=file,
+                    help="make the file and its folder writable (fmt writes a temporary file "
+                         "beside it, then renames it), or use `shot fmt --check`"))
+                status = EXIT_DIAGNOSTICS
+                continue
             console.print(f"reformatted {file}")
     return status
 
 
 def _compile_or_fail(args, console, err):
+    """The compiled program, or the exit code its diagnostics mean (printed already)."""
     from shotspec.compiler import compile_file
 
-    if _bad_allow(args, console, err) is not None:
-        return None
+    if (bad := _bad_allow(args, console, err)) is not None:
+        return bad
     result = compile_file(args.file, overrides=args.overrides, allow=args.allow)
     if not result.ok:
-        _fail(err, console, *result.diagnostics, sources=result.sources)
-        return None
+        return _fail(err, console, *result.diagnostics, sources=result.sources)
     if result.diagnostics:
         print_diagnostics(result.diagnostics, result.sources, console=console, err_console=err)
     return result
 
 
+def _check_shots(program, wanted, spec) -> None:
+    """E601 (with did-you-mean) for a ``--shot`` that names no shot of ``program``."""
+    from shotspec.cli.session import unknown_shot
+
+    names = [s.name for s in program.shots]
+    for name in wanted:
+        if name not in names:
+            raise ShotspecError(unknown_shot(name, names, spec))
+
+
 def cmd_ir(args) -> int:
     console, err = _consoles(args)
     result = _compile_or_fail(args, console, err)
-    if result is None:
-        return EXIT_DIAGNOSTICS
+    if isinstance(result, int):
+        return result
     sys.stdout.write(result.program.model_dump_json(indent=2) + "\n")
     return EXIT_OK
 
@@ -255,120 +300,107 @@ def cmd_explain(args) -> int:
 
     console, err = _consoles(args)
     result = _compile_or_fail(args, console, err)
-    if result is None:
-        return EXIT_DIAGNOSTICS
-    return explain(result.program, console=console, shots=args.shot or None, cache_dir=args.cache_dir,
-                   origins=not args.no_origins)
+    if isinstance(result, int):
+        return result
+    _check_shots(result.program, args.shot, args.file)
+    return explain(result.program, console=console, shots=args.shot or None,
+                   cache_dir=_cache_dir(args.cache_dir, writing=False), origins=not args.no_origins)
 
 
 def cmd_prompt(args) -> int:
-    from shotspec.prompt import PromptError, render_prompt
-    from shotspec.compiler.ir import Span
+    from shotspec.prompt import render_prompt
 
     console, err = _consoles(args)
     result = _compile_or_fail(args, console, err)
-    if result is None:
-        return EXIT_DIAGNOSTICS
+    if isinstance(result, int):
+        return result
+    if args.shot:
+        _check_shots(result.program, [args.shot], args.file)
     options = {}
     for item in args.option:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            return _fail(err, console, _diag("E607", f"`--option {item}` is not KEY=VALUE",
-                                             "e.g. --option steps=40 --option cfg=5.5"))
+            raise _usage("E607", f"`--option {item}` is not KEY=VALUE",
+                         "e.g. --option steps=40 --option cfg=5.5")
         options[key.strip()] = value.strip()
-    try:
-        out = render_prompt(result.program, shot=args.shot, target=args.target,
-                            template_dir=args.templates, checkpoint=args.checkpoint,
-                            options=options or None)
-    except PromptError as exc:
-        span = None
-        if exc.file and exc.line:
-            span = Span(file=exc.file, line=exc.line, col=exc.col or 1, end_line=exc.line,
-                        end_col=(exc.col or 1) + 1)
-        return _fail(err, console, _diag(exc.code, exc.message, exc.hint, span))
+    out = render_prompt(result.program, shot=args.shot, target=args.target,
+                        template_dir=args.templates, checkpoint=args.checkpoint,
+                        options=options or None)
+    warnings = [_prompt_warning(w) for w in out.warnings]
     if options and out.workflow is None:
-        err.print(f"[yellow]warning[/]: --option is for workflow targets (comfyui); "
-                  f"`{args.target}` ignores {', '.join(sorted(options))}", markup=True)
-    for warning in out.warnings:
-        code, sep, message = warning.partition(":")
-        label = f"warning[{code.strip()}]" if sep else "warning"
-        err.print(f"[yellow]{label}[/]: {(message if sep else warning).strip()}", markup=True)
+        warnings.insert(0, Diagnostic.of(
+            "W703", f"--option is for workflow targets (comfyui); `{args.target}` ignores "
+                    f"{', '.join(sorted(options))}"))
+    print_diagnostics(warnings, {}, console=console, err_console=err)
     sys.stdout.write(out.text if out.text.endswith("\n") else out.text + "\n")
     return EXIT_OK
 
 
+def _prompt_warning(text: str) -> Diagnostic:
+    """A prompt export warning (``"W701: message"``) as a diagnostic."""
+    code, _, message = text.partition(":")
+    return Diagnostic.of(code.strip(), message.strip())
+
+
 # --------------------------------------------------------------------------- images
 
-def _image_output(path: str) -> str | None:
-    """The image format a file name asks for, or None."""
-    from shotspec.runtime.ops import IMAGE_SUFFIXES
-
-    return IMAGE_SUFFIXES.get(Path(path).suffix.lower())
-
-
-def _load_for_edit(args, console, err):
-    """Read an input image as a Frame; returns (frame, info) or an exit code."""
-    from shotspec.cli.session import same_path
+def _load_for_edit(args):
+    """Check the output path, then read the input image as a Frame: (frame, info)."""
+    from shotspec.cli.session import same_path, unknown_output_format
     from shotspec.runtime.frame import Frame, FrameMeta
-    from shotspec.runtime.io import ImageError, read_image
+    from shotspec.runtime.io import read_image
 
-    if _image_output(args.output) is None:
-        return _fail(err, console, _diag("E605", f"cannot tell the image format of {args.output}",
-                                         "use a .png, .tif, .exr or .jpg file name"))
+    if (bad := unknown_output_format(args.output)) is not None:
+        raise ShotspecError(bad)
     if same_path(args.input, args.output):
-        return _fail(err, console, _diag("E603", f"the output would overwrite the input {args.input}",
-                                         "write to another file; inputs are never overwritten"))
-    try:
-        rgb, info = read_image(args.input)
-    except ImageError as exc:
-        return _fail(err, console, _diag("E520", f"cannot read {args.input}: {exc.message}", exc.hint))
+        raise _usage("E603", f"the output would overwrite the input {args.input}",
+                     "write to another file; inputs are never overwritten")
+    rgb, info = read_image(args.input)
     aovs = {}
     if info.get("alpha") is not None:
         aovs["alpha"] = info["alpha"]
     return Frame(rgb=rgb[:, :3].contiguous(), aovs=aovs, meta=FrameMeta(source="plate")), info
 
 
-def _write_edit(frame, info, args, console, err) -> int:
+def _write_edit(frame, info, args, console) -> int:
     from shotspec.compiler.ir import OutputIR
-    from shotspec.runtime.io import ImageError, write_image
+    from shotspec.image_formats import output_format
+    from shotspec.runtime.io import write_image
 
-    fmt = _image_output(args.output)
+    fmt = output_format(args.output)
     depth = int(info.get("bit_depth") or 8)
     depth = 32 if fmt == "exr" else (8 if fmt == "jpeg" else (16 if depth >= 16 else 8))
     output = OutputIR(path=str(Path(args.output).resolve()), width=frame.width, height=frame.height,
                       format=fmt, bit_depth=depth,
                       colorspace="linear" if fmt == "exr" else "srgb")
-    try:
-        written = write_image(frame, output, provenance={"shotspec:source": str(args.input)})
-    except ImageError as exc:
-        return _fail(err, console, _diag("E523", f"cannot write {args.output}: {exc.message}", exc.hint))
+    written = write_image(frame, output, provenance={"shotspec:source": str(args.input)})
     console.print(f"[green]wrote[/] {written} ({frame.width}×{frame.height}, {depth}-bit)")
     return EXIT_OK
+
+
+def _check_seed(seed: int | None) -> None:
+    """E606 unless a ``--seed`` is a whole number 0 … 2**64 − 1 (what every consumer of the
+    seed, the texture generators and ComfyUI's KSampler, accepts)."""
+    from shotspec.prompt.comfyui import SEED_MAX
+
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise _usage("E606", f"--seed {seed} is out of range", f"use a whole number from 0 to {SEED_MAX}")
 
 
 def cmd_enhance(args) -> int:
     import torch
 
     from shotspec.runtime.enhance import skin_enhance
-    from shotspec.runtime.io import ImageError
     from shotspec.runtime.io.plate import read_mask_image
 
     console, err = _consoles(args)
-    if args.seed < 0:
-        return _fail(err, console, _diag("E606", f"--seed {args.seed} is negative",
-                                         "use a whole number ≥ 0"))
+    _check_seed(args.seed)
     if not 0.0 <= args.strength <= 2.0:
-        return _fail(err, console, _diag("E606", f"--strength {args.strength} is out of range",
-                                         "use a value from 0 (no change) to 2"))
-    loaded = _load_for_edit(args, console, err)
-    if isinstance(loaded, int):
-        return loaded
-    frame, info = loaded
+        raise _usage("E606", f"--strength {args.strength} is out of range",
+                     "use a value from 0 (no change) to 2")
+    frame, info = _load_for_edit(args)
     if args.mask:
-        try:
-            mask = read_mask_image(args.mask)
-        except ImageError as exc:
-            return _fail(err, console, _diag("E520", f"cannot read mask {args.mask}: {exc.message}", exc.hint))
+        mask = read_mask_image(args.mask)
         if mask.shape[-2:] != frame.rgb.shape[-2:]:
             mask = torch.nn.functional.interpolate(mask, size=frame.rgb.shape[-2:], mode="bilinear",
                                                    align_corners=False)
@@ -377,37 +409,32 @@ def cmd_enhance(args) -> int:
     frame = skin_enhance(frame, strength=args.strength, seed=args.seed)
     if not args.quiet:
         console.print(f"enhanced skin in {time.perf_counter() - t0:.2f} s")
-    return _write_edit(frame, info, args, console, err)
+    return _write_edit(frame, info, args, console)
 
 
 def cmd_upscale(args) -> int:
     from shotspec.runtime.upscale import upscale_frame
 
-    console, err = _consoles(args)
-    loaded = _load_for_edit(args, console, err)
-    if isinstance(loaded, int):
-        return loaded
-    frame, info = loaded
+    console, _ = _consoles(args)
+    frame, info = _load_for_edit(args)
     t0 = time.perf_counter()
     frame = upscale_frame(frame, args.scale, args.mode)
     if not args.quiet:
         console.print(f"upscaled ×{args.scale} ({args.mode}) in {time.perf_counter() - t0:.2f} s")
-    return _write_edit(frame, info, args, console, err)
+    return _write_edit(frame, info, args, console)
 
 
 def cmd_info(args) -> int:
     from rich.table import Table
 
-    from shotspec.runtime.io import ImageError, read_provenance
+    from shotspec.runtime.io import read_provenance
 
     console, err = _consoles(args)
-    try:
-        info = read_provenance(args.image)
-    except ImageError as exc:
-        return _fail(err, console, _diag("E520", f"cannot read {args.image}: {exc.message}", exc.hint))
+    info = read_provenance(args.image)
     if not info:
-        return _fail(err, console, _diag("E521", f"{args.image} carries no shotspec provenance",
-                                         "only images written by shotspec carry it"))
+        return _fail(err, console, Diagnostic.of("E521", f"{args.image} carries no shotspec provenance",
+                                                 file=args.image,
+                                                 help="only images written by shotspec carry it"))
     if args.spec:
         sys.stdout.write(info.get("shotspec:spec", ""))
         overrides = info.get("shotspec:overrides", "")
@@ -435,4 +462,5 @@ def cmd_identity(args) -> int:
     if args.identity_command != "build":
         err.print("usage: shot identity build PHOTOS_DIR -o NAME.identity")
         return EXIT_USAGE
+    _check_seed(args.seed)
     return identity_build(args, console, err)

@@ -1,4 +1,11 @@
-"""Terminal output: one rich console per run, honouring NO_COLOR, ``--quiet`` and pipes."""
+"""Terminal output: one rich console per run, honouring NO_COLOR, ``--quiet`` and pipes; the
+one printer of diagnostics for every command, and the exit code they mean.
+
+Exit codes: 0 ok (warnings at most), 1 diagnostics (the input is wrong), 2 usage (the command
+line is wrong), 3 internal error (a bug in shotspec; see ``cli.crash_report``). A diagnostic is
+a usage error when it points into the command line (``<--set>``, ``<--allow>``), or has no
+place at all and an E6xx code (or E701, an unknown ``--target``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-__all__ = ["make_console", "print_diagnostics", "load_sources", "diagnostic_from_render_error"]
+from shotspec.diagnostics import COMMAND_LINE_FILES, diagnostics_to_json, render_diagnostics
+
+__all__ = ["make_console", "print_diagnostics", "load_sources", "is_usage_error", "exit_code",
+           "EXIT_OK", "EXIT_DIAGNOSTICS", "EXIT_USAGE", "EXIT_INTERNAL"]
+
+EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_USAGE_CODES_WITHOUT_PLACE = ("E6", "E701")
 
 
 def make_console(*, quiet: bool = False, stderr: bool = False) -> Console:
@@ -37,17 +50,26 @@ def load_sources(diags, sources: dict[str, str]) -> dict[str, str]:
     return merged
 
 
-def diagnostic_from_render_error(err):
-    from shotspec.compiler import Diagnostic
+def is_usage_error(d) -> bool:
+    """True for an error about the command line rather than the files it names."""
+    if not d.is_error:
+        return False
+    if d.span is not None:
+        return d.span.file in COMMAND_LINE_FILES
+    return d.file is None and d.code.startswith(_USAGE_CODES_WITHOUT_PLACE)
 
-    return Diagnostic(code=err.code, severity="error", message=err.message, span=err.span, help=err.hint)
+
+def exit_code(diags) -> int:
+    """0 without errors; 2 when any error is a usage error (fix the command first); else 1."""
+    errors = [d for d in diags if d.is_error]
+    if not errors:
+        return EXIT_OK
+    return EXIT_USAGE if any(is_usage_error(d) for d in errors) else EXIT_DIAGNOSTICS
 
 
 def print_diagnostics(diags, sources: dict[str, str], *, fmt: str = "text", console: Console,
                       err_console: Console) -> None:
-    """Errors and warnings to stderr (text) or stdout (json)."""
-    from shotspec.compiler import diagnostics_to_json, render_diagnostics
-
+    """Errors and warnings to stderr (text) or stdout (json): the one printer of every command."""
     diags = list(diags)
     if fmt == "json":
         sys.stdout.write(diagnostics_to_json(diags) + "\n")

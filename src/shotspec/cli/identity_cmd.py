@@ -9,16 +9,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from shotspec.cli.console import EXIT_DIAGNOSTICS, EXIT_OK, print_diagnostics
+from shotspec.diagnostics import Diagnostic
+
 __all__ = ["identity_build"]
 
 
-def _error(err_console: Console, code: str, message: str, hint: str) -> int:
-    from shotspec.compiler.diagnostics import Diagnostic, render_diagnostics  # noqa: PLC0415
-
-    text = render_diagnostics([Diagnostic(code, "error", message, None, hint)], {})
-    err_console.file.write(text)
-    err_console.file.flush()
-    return 1
+def _error(console: Console, err_console: Console, code: str, message: str, hint: str,
+           file: str | None = None) -> int:
+    print_diagnostics([Diagnostic.of(code, message, file=file, help=hint)], {}, console=console,
+                      err_console=err_console)
+    return EXIT_DIAGNOSTICS
 
 
 def _fmt(value) -> str:
@@ -37,7 +38,7 @@ def identity_build(args, console: Console, err_console: Console) -> int:
 
     output = Path(args.output)
     if output.is_dir():
-        return _error(err_console, "E406", f"output `{args.output}` is a folder",
+        return _error(console, err_console, "E406", f"output `{args.output}` is a folder",
                       "give a file name, e.g. `-o mara.identity`")
     result = build_identity(args.photos, output, getattr(args, "seed", None))
     if result.photos:
@@ -50,7 +51,8 @@ def identity_build(args, console: Console, err_console: Console) -> int:
             table.add_row(p.name, status, "; ".join(p.reasons) or "—")
         console.print(table)
     if result.error is not None:
-        return _error(err_console, result.error.code, result.error.message, result.error.hint)
+        print_diagnostics([*result.warnings, result.error], {}, console=console, err_console=err_console)
+        return EXIT_DIAGNOSTICS
     ident = result.identity
     params = Table(title="derived parameters", title_justify="left")
     params.add_column("parameter")
@@ -65,14 +67,13 @@ def identity_build(args, console: Console, err_console: Console) -> int:
         params.add_row(f"face {key}", f"{value:+.2f}", "−1 – 1 (0 = average)")
     params.add_row("seed", str(ident.seed), "texture seed")
     console.print(params)
-    for w in result.warnings:
-        err_console.print(f"[yellow]warning[/]: {w}", markup=True, highlight=False)
+    print_diagnostics(result.warnings, {}, console=console, err_console=err_console)
     try:
         write_identity(output, ident)
     except OSError as exc:
-        return _error(err_console, "E406", f"cannot write `{args.output}` ({exc.strerror})",
-                      "check that the folder exists and is writable")
+        return _error(console, err_console, "E305", f"cannot write `{args.output}`: {exc.strerror or exc}",
+                      "check that the folder exists and is writable", file=args.output)
     used = len(ident.photos)
     console.print(f"wrote {args.output} from {used} of {len(result.photos)} photos"
                   + ("" if used >= RECOMMENDED_PHOTOS else f" (about {RECOMMENDED_PHOTOS} recommended)"))
-    return 0
+    return EXIT_OK

@@ -1,6 +1,7 @@
 """The ``shot`` command.
 
-Exit codes: 0 success, 1 diagnostics (the input is wrong), 2 usage (the command line is wrong).
+Exit codes: 0 success, 1 diagnostics (the input is wrong), 2 usage (the command line is wrong),
+3 internal error (a bug in shotspec: a crash report is written, never a bare traceback).
 Compile-only commands (check, fmt, ir, schema, explain without --cache-dir, prompt) never import
 torch.
 """
@@ -12,10 +13,12 @@ import sys
 from pathlib import Path
 
 from shotspec import __version__
+from shotspec.cli.console import (EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exit_code, make_console,
+                                  print_diagnostics)
+from shotspec.diagnostics import ShotspecError
 
 __all__ = ["main", "build_parser", "default_spec_path"]
 
-EXIT_OK, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
 
 def default_spec_path() -> Path:
@@ -168,20 +171,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``shot`` command; returns its exit code (argparse exits 2 itself on bad flags).
+
+    Diagnostics raised from any layer (``ShotspecError``) are printed by the one printer;
+    anything else is an internal error: a crash report and exit code 3, never a traceback.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from shotspec.cli import commands
-
-    handler = getattr(commands, f"cmd_{args.command}")
     try:
-        return handler(args)
+        from shotspec.cli import commands
+
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except ShotspecError as err:
+        print_diagnostics(err.diagnostics, {}, fmt=getattr(args, "format", "text"),
+                          console=make_console(), err_console=make_console(stderr=True))
+        return exit_code(err.diagnostics)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a report
+        from shotspec.cli.crash_report import report_internal_error
+
+        report_internal_error(exc, argv)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

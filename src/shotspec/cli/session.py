@@ -7,13 +7,17 @@ only the plan nodes whose content keys changed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from shotspec import __version__
+from shotspec.compiler import CompileResult
+from shotspec.diagnostics import Diagnostic, did_you_mean
 from shotspec.file_hash import sha256_file
+from shotspec.image_formats import OUTPUT_SUFFIX_HINT, output_format
 
-__all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path"]
+__all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path", "unknown_shot",
+           "unknown_output_format"]
 
 
 def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
@@ -23,16 +27,28 @@ def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return False
 
 
+def unknown_shot(name: str, names: list[str], spec) -> Diagnostic:
+    """E601: ``--shot NAME`` names no shot of the file (with did-you-mean)."""
+    return Diagnostic.of("E601", f"no shot named `{name}` in {spec}",
+                         help=did_you_mean(name, names, "shots in this file")
+                         or "this file defines no shot")
+
+
+def unknown_output_format(path: str) -> Diagnostic | None:
+    """E605 when a command-line output path's suffix names no image format we write."""
+    if output_format(path) is not None:
+        return None
+    return Diagnostic.of("E605", f"cannot tell the image format of `{path}`",
+                         help=f"use a {OUTPUT_SUFFIX_HINT} file name")
+
+
 @dataclass
-class BuildResult:
-    ok: bool
-    diagnostics: list = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-    dependencies: tuple[str, ...] = ()
-    program: object | None = None
+class BuildResult(CompileResult):
+    """A compile result, then its plan and, once rendered, the run report. Planning and runtime
+    problems join ``diagnostics``, so ``ok`` means the same as for a compile: no errors."""
+
     plan: object | None = None
     report: object | None = None      # RunReport when rendered
-    error: object | None = None       # RenderError when rendering failed
 
 
 def provenance_for(program, plan, shot_name: str, spec_text: str,
@@ -70,54 +86,36 @@ class RenderSession:
 
         result = compile_file(self.spec, overrides=self.overrides, allow=self.allow,
                               check_outputs=not self.output)
-        build = BuildResult(ok=result.ok, diagnostics=list(result.diagnostics),
-                            sources=dict(result.sources), dependencies=tuple(result.dependencies),
-                            program=result.program)
+        build = BuildResult(result.program, list(result.diagnostics), dict(result.sources),
+                            tuple(result.dependencies))
         if not result.ok:
             return build
         return self._plan(build)
 
     def _plan(self, build: BuildResult) -> BuildResult:
-        from shotspec.compiler import Diagnostic
         from shotspec.compiler.plan import build_plan
 
         names = [s.name for s in build.program.shots]
         if self.shots:
             unknown = [s for s in self.shots if s not in names]
             if unknown:
-                import difflib
-
-                near = difflib.get_close_matches(unknown[0], names, n=1)
-                build.diagnostics.append(Diagnostic(
-                    code="E601", severity="error", message=f"no shot named `{unknown[0]}` in {self.spec}",
-                    span=None, help=f"did you mean `{near[0]}`?" if near else f"shots in this file: {', '.join(names) or 'none'}"))
-                build.ok = False
+                build.diagnostics.append(unknown_shot(unknown[0], names, self.spec))
                 return build
         if not names:
-            build.diagnostics.append(Diagnostic(code="E602", severity="error",
-                                                message=f"{self.spec} defines no `shot` to render", span=None,
-                                                help="add a `shot NAME { … }` block"))
-            build.ok = False
+            build.diagnostics.append(Diagnostic.of("E602", f"{self.spec} defines no `shot` to render",
+                                                   file=str(self.spec),
+                                                   help="add a `shot NAME { … }` block"))
             return build
-        if self.output:
-            from shotspec.runtime.ops import IMAGE_SUFFIXES
-
-            if Path(self.output).suffix.lower() not in IMAGE_SUFFIXES:
-                build.diagnostics.append(Diagnostic(
-                    code="E605", severity="error", span=None,
-                    message=f"cannot tell the image format of `{self.output}`",
-                    help="use a .png, .tif, .exr or .jpg file name"))
-                build.ok = False
-                return build
+        if self.output and (bad := unknown_output_format(self.output)) is not None:
+            build.diagnostics.append(bad)
+            return build
         build.plan = build_plan(build.program, self.shots)
         clash = self._output_clash(build)
         if clash is not None:
             build.diagnostics.append(clash)
-            build.ok = False
             return build
         if self.output:
             build.diagnostics.extend(self._redirected_output_problems(build))
-            build.ok = not any(d.is_error for d in build.diagnostics)
         return build
 
     def _redirected_output_problems(self, build: BuildResult) -> list:
@@ -125,12 +123,11 @@ class RenderSession:
         folder, a format the installed packages can write)."""
         from shotspec.compiler.diagnostics import DiagnosticSink
         from shotspec.compiler.file_checks import check_output_path
-        from shotspec.compiler.lower import FORMAT_BY_SUFFIX
 
         sink = DiagnosticSink()
         inputs = [str(self.spec), *build.dependencies]
         for shot, path in self.output_paths(build).items():
-            fmt = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower(), "")
+            fmt = output_format(path) or ""
             check_output_path(path, fmt, inputs, sink, None, f"shot `{shot}` (-o {self.output})")
         return sink.items
 
@@ -146,8 +143,6 @@ class RenderSession:
 
     def _output_clash(self, build: BuildResult):
         """Inputs are never overwritten: an output may not be the spec, an import or an asset."""
-        from shotspec.compiler import Diagnostic
-
         targets = {s.name: s.output.path for s in build.program.shots}
         from_cli = self.output_paths(build)
         targets.update(from_cli)
@@ -170,8 +165,9 @@ class RenderSession:
         return None
 
     def render(self, build: BuildResult | None = None) -> BuildResult:
-        """Compile (unless given a build), then execute; errors come back as values."""
-        from shotspec.runtime.errors import RenderError
+        """Compile (unless given a build), then execute; errors come back as values (the
+        runtime's diagnostics join the compile's)."""
+        from shotspec.diagnostics import ShotspecError
 
         build = build or self.compile()
         if not build.ok:
@@ -189,9 +185,8 @@ class RenderSession:
         try:
             build.report = self.executor.run(build.plan, provenance=provenance,
                                              output_paths=self.output_paths(build))
-        except RenderError as err:
-            build.error = err
-            build.ok = False
+        except ShotspecError as err:
+            build.diagnostics.extend(err.diagnostics)
         return build
 
 

@@ -29,7 +29,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from shotspec.cli.console import diagnostic_from_render_error, print_diagnostics
+from shotspec.cli.console import print_diagnostics
 from shotspec.cli.session import RenderSession, file_digest
 
 __all__ = ["watch", "Watcher", "WatchStatus", "DEBOUNCE_QUIET_S", "DEBOUNCE_MAX_S"]
@@ -174,8 +174,6 @@ class Watcher:
                                    f"{len(status.cached)} cached")
             return status
         diags = list(build.diagnostics)
-        if build.error is not None:
-            diags.append(diagnostic_from_render_error(build.error))
         print_diagnostics(diags, build.sources, console=self.console, err_console=self.err_console)
         status = WatchStatus("error", seconds, codes=[d.code for d in diags if d.severity == "error"],
                              written=dict(self._last_good), stale=bool(self._last_good))

@@ -29,6 +29,9 @@ DEFAULT_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 @dataclass
 class CompileResult:
+    """A compile's outcome: the program (None when there are errors), every diagnostic, the
+    texts read (for the caret display) and the files it depends on (for watch mode)."""
+
     program: ProgramIR | None                 # None when there are errors
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
@@ -54,9 +57,8 @@ def compile_source(text: str, path: str | os.PathLike, *, overrides: Sequence[st
     elsewhere and checks those paths)."""
     from shotspec.compiler.resolve import compile_program
 
-    out = compile_program(text, os.fspath(path), overrides=overrides, allow=allow,
-                          check_outputs=check_outputs)
-    return CompileResult(out.program, out.diagnostics, out.sources, out.dependencies)
+    return compile_program(text, os.fspath(path), overrides=overrides, allow=allow,
+                           check_outputs=check_outputs)
 
 
 def compile_file(path: str | os.PathLike, *, overrides: Sequence[str] = (),

@@ -6,15 +6,14 @@ before anything renders; the runtime's grade pass turns the tables into tensors.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from shotspec.compiler.diagnostics import Diagnostic
 from shotspec.compiler.ir import Span
+from shotspec.diagnostics import Diagnostic, ShotspecError, did_you_mean, line_span
 
 __all__ = ["CubeData", "LutError", "read_cube", "check_cube", "MIN_SIZE", "MAX_3D_SIZE", "MAX_1D_SIZE"]
 
@@ -28,15 +27,20 @@ _ROW = re.compile(r"^[ \t]*\S+[ \t]+\S+[ \t]+\S+[ \t\r]*$", re.M)
 _NONBLANK = re.compile(r"^[ \t\r]*\S", re.M)
 
 
-class LutError(Exception):
-    """A malformed or unreadable ``.cube`` file. ``line``/``col`` are 1-based (0 = whole file)."""
+class LutError(ShotspecError):
+    """A malformed or unreadable ``.cube`` file: one E510 diagnostic pointing at the line and
+    column in the LUT (``line`` 0: the whole file). ``reason`` is the bare problem."""
 
-    def __init__(self, path: str, line: int, col: int, message: str, hint: str | None = None):
-        super().__init__(f"{path}:{line}:{col}: {message}")
-        self.path, self.line, self.col, self.message, self.hint = path, line, col, message, hint
-
-    def __reduce__(self):
-        return (LutError, (self.path, self.line, self.col, self.message, self.hint))
+    def __init__(self, path: str, line: int, col: int, reason: str, hint: str | None = None):
+        self.path, self.line, self.col, self.reason = str(path), line, col, reason
+        span = line_span(self.path, line, col)
+        if span is None:
+            diag = Diagnostic.of("E510", f"malformed LUT `{self.path}`: {reason}", file=self.path,
+                                 help=hint)
+        else:
+            diag = Diagnostic.of("E510", f"malformed LUT: {reason}", span=span,
+                                 help=hint or "fix the .cube file or point `grade` at another LUT")
+        super().__init__(diag)
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,9 +186,7 @@ class _Parser:
             if key in _KEYWORDS:
                 self.keyword(key, toks, line_no, raw)
                 continue
-            close = difflib.get_close_matches(key, _KEYWORDS, n=1)
-            hint = (f"did you mean {close[0]}?" if close else
-                    "known keywords: " + ", ".join(_KEYWORDS))
+            hint = did_you_mean(key, _KEYWORDS, "known keywords")
             if key in ("LUT_IN_VIDEO_RANGE", "LUT_OUT_VIDEO_RANGE"):
                 hint = "video-range LUTs are not supported; export the LUT with full range"
             raise self.error(line_no, toks[0][0], f"unknown keyword {first!r}", hint)
@@ -295,13 +297,9 @@ def check_cube(path: str, span: Span | None = None) -> list[Diagnostic]:
     try:
         read_cube(path)
     except LutError as exc:
-        if exc.line <= 0:
-            return [Diagnostic("E510", "error", f"malformed LUT `{path}`: {exc.message}", span,
-                               help=exc.hint)]
-        where = Span(file=str(path), line=exc.line, col=max(1, exc.col), end_line=exc.line,
-                     end_col=max(1, exc.col) + 1)
+        diag = exc.diagnostics[0]
+        if diag.span is None:          # the whole file: point at the grade statement instead
+            return [replace(diag, span=span)]
         notes = (f"graded at {span.file}:{span.line}:{span.col}",) if span is not None else ()
-        return [Diagnostic("E510", "error", f"malformed LUT: {exc.message}", where,
-                           help=exc.hint or "fix the .cube file or point `grade` at another LUT",
-                           notes=notes)]
+        return [replace(diag, notes=notes)]
     return []

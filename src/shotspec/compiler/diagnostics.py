@@ -1,23 +1,18 @@
-"""Diagnostics as values: a stable code, severity, message, source span, help and notes.
+"""The compiler's view of diagnostics: the codes it emits, and the one ``Diagnostic`` type.
 
 Nothing in the compiler raises on bad input; every phase appends ``Diagnostic``s to a list.
-``render_diagnostics`` prints them rustc-style (location, the source line, a caret underline,
-``help:``); ``diagnostics_to_json`` gives the machine form for ``--format json``.
+The type, its sink, the printer and ``did_you_mean`` live in ``shotspec.diagnostics`` (shared
+with the runtime, the prompt export and the CLI) and are re-exported here.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-from dataclasses import dataclass, field
-from typing import Iterable, Literal, Sequence
-
 from shotspec.compiler.ir import Span
+from shotspec.diagnostics import (SET_FILE, Diagnostic, DiagnosticSink, diagnostics_to_json,
+                                  did_you_mean, render_diagnostics, sort_diagnostics)
 
 __all__ = ["Diagnostic", "Span", "CODES", "render_diagnostics", "diagnostics_to_json",
-           "did_you_mean", "DiagnosticSink", "SET_FILE"]
-
-SET_FILE = "<--set>"
+           "did_you_mean", "DiagnosticSink", "SET_FILE", "sort_diagnostics"]
 
 # Every code the compiler emits, with its one-line title (docs/diagnostics.md explains each).
 CODES: dict[str, str] = {
@@ -52,6 +47,7 @@ CODES: dict[str, str] = {
     "E210": "wrong number of values",
     "E211": "focus target names another character",
     "E212": "format cannot store this bit depth",
+    "E213": "a path contains a NUL character",
     "E301": "file not found",
     "E302": "imported file not found",
     "E303": "file unreadable",
@@ -63,6 +59,7 @@ CODES: dict[str, str] = {
     "W104": "key colour temperature drifts between shots of one character",
     "W105": "key direction drifts between shots of one character",
     "W106": "too few reference photos",
+    "W107": "reference photos in a format shotspec cannot read (HEIC, WebP, …)",
     "E401": "identity file not found",
     "E402": "identity file malformed",
     "E403": "a reference photo changed since the identity was built",
@@ -74,116 +71,3 @@ CODES: dict[str, str] = {
     "W403": "key colour temperature drifts between shots of one identity",
     "W404": "key side flips between shots of one identity",
 }
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """One error or warning. ``span`` is None only for problems with no source location."""
-
-    code: str
-    severity: Literal["error", "warning"]
-    message: str
-    span: Span | None
-    help: str | None = None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def to_dict(self) -> dict:
-        return {
-            "code": self.code, "severity": self.severity, "message": self.message,
-            "span": None if self.span is None else self.span.model_dump(),
-            "help": self.help, "notes": list(self.notes),
-        }
-
-
-@dataclass
-class DiagnosticSink:
-    """Collects diagnostics while a compile runs (de-duplicated, order kept)."""
-
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, code: str, message: str, span: Span | None, *, help: str | None = None,
-            notes: Sequence[str] = ()) -> Diagnostic:
-        severity = "warning" if code.startswith("W") else "error"
-        diag = Diagnostic(code, severity, message, span, help, tuple(notes))
-        if diag not in self.items:
-            self.items.append(diag)
-        return diag
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.items)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A ``help`` line suggesting the closest choice, or listing the choices when few."""
-    options = sorted(set(choices))
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean `{close[0]}`?"
-    if options and len(options) <= 12:
-        return "expected one of: " + ", ".join(f"`{o}`" for o in options)
-    return None
-
-
-def _sort_key(d: Diagnostic):
-    s = d.span
-    if s is None:
-        return ("~", 0, 0)
-    return (s.file, s.line, s.col)
-
-
-def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
-    return sorted(diags, key=_sort_key)
-
-
-def render_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], *,
-                       color: bool = False) -> str:
-    """Rustc-style text: header, ``--> file:line:col``, the source line, carets, help, notes."""
-
-    def paint(text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
-    blocks = []
-    for d in diags:
-        head_color = "1;31" if d.is_error else "1;33"
-        lines = [paint(f"{d.severity}[{d.code}]", head_color) + paint(f": {d.message}", "1")]
-        s = d.span
-        if s is not None:
-            text = sources.get(s.file)
-            src_lines = text.split("\n") if text is not None else []
-            gutter = len(str(max(s.line, 1)))
-            pad = " " * gutter
-            lines.append(f"{pad}{paint('-->', '1;34')} {s.file}:{s.line}:{s.col}")
-            if 1 <= s.line <= len(src_lines):
-                src = src_lines[s.line - 1].rstrip("\r").expandtabs(4)
-                lines.append(f"{pad} {paint('|', '1;34')}")
-                lines.append(f"{paint(str(s.line).rjust(gutter), '1;34')} {paint('|', '1;34')} {src}")
-                start = max(s.col, 1)
-                end = s.end_col if s.end_line == s.line and s.end_col > start else len(src) + 1
-                width = max(1, min(end, len(src) + 1) - start) if start <= len(src) else 1
-                carets = " " * (start - 1) + "^" * width
-                lines.append(f"{pad} {paint('|', '1;34')} {paint(carets, head_color)}")
-        if d.help:
-            lines.append(f"{' ' * (len(str(s.line)) if s else 0)} = {paint('help', '1')}: {d.help}")
-        for note in d.notes:
-            lines.append(f"{' ' * (len(str(s.line)) if s else 0)} = {paint('note', '1')}: {note}")
-        blocks.append("\n".join(lines))
-    n_err = sum(d.is_error for d in diags)
-    n_warn = len(diags) - n_err
-    if diags:
-        summary = []
-        if n_err:
-            summary.append(f"{n_err} error{'s' if n_err != 1 else ''}")
-        if n_warn:
-            summary.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
-        blocks.append(", ".join(summary))
-    return "\n\n".join(blocks) + ("\n" if blocks else "")
-
-
-def diagnostics_to_json(diags: Sequence[Diagnostic]) -> str:
-    """A JSON array of diagnostics (stable keys; spans 1-based, ``end_*`` exclusive)."""
-    return json.dumps([d.to_dict() for d in diags], indent=2)

@@ -181,10 +181,6 @@ def check_output_path(path: str, fmt: str, inputs: Sequence[str], sink: Diagnost
                       where: Span | None, owner: str) -> None:
     """E603/E523 for one output file: not an input, its folder writable, its format writable
     with what is installed. ``owner`` names the output in messages (e.g. "shot `closeup`")."""
-    if "\x00" in path:
-        sink.add("E523", "the output path contains a NUL character", where,
-                 help="remove the control character from the file name")
-        return
     for dep in inputs:
         if _same_file(path, dep):
             sink.add("E603", f"output of {owner} would overwrite an input: {dep}", where,

@@ -24,10 +24,10 @@ from typing import Iterable
 import numpy as np
 
 from shotspec.atomic_files import atomic_write
-from shotspec.compiler.diagnostics import Diagnostic, did_you_mean
 from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, LightIR, ProgramIR, ShotIR, Span, ToneIR
 from shotspec.color import SRGB_TO_XYZ, hex_to_srgb, srgb_to_lab
 from shotspec.compiler.tables import MONK_SWATCHES
+from shotspec.diagnostics import Diagnostic, ShotspecError, did_you_mean, line_span
 from shotspec.file_hash import sha256_file_memoised
 
 __all__ = [
@@ -50,12 +50,15 @@ SIDE_MIN_AZIMUTH_DEG = 10.0      # W404 ignores keys within ±10° of the camera
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
-class IdentityFileError(Exception):
-    """A malformed identity file: where (1-based ``line``, 0 = whole file), what, and a fix."""
+class IdentityFileError(ShotspecError):
+    """A malformed identity file: one E402 diagnostic at the 1-based ``line`` (0: the whole
+    file), with a fix. ``reason`` is the bare problem."""
 
-    def __init__(self, path: str, line: int, message: str, hint: str | None = None):
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message, self.hint = path, line, message, hint
+    def __init__(self, path: str, line: int, reason: str, hint: str | None = None):
+        self.path, self.line, self.reason = str(path), line, reason
+        span = line_span(self.path, line)
+        super().__init__(Diagnostic.of("E402", f"malformed identity file `{self.path}`: {reason}",
+                                       span=span, file=None if span else self.path, help=hint))
 
 
 @dataclass(frozen=True)
@@ -429,7 +432,7 @@ def check_identity(path: str, span: Span | None = None) -> list[Diagnostic]:
             where = _line_span(str(path), text, exc.line)
             if span is not None:
                 notes = (f"referenced from {span.file}:{span.line}:{span.col}",)
-        return [Diagnostic("E402", "error", f"malformed identity file `{shown}`: {exc.message}", where,
+        return [Diagnostic("E402", "error", f"malformed identity file `{shown}`: {exc.reason}", where,
                            help=exc.hint or f"rebuild it: `shot identity build PHOTOS_DIR -o {shown}`",
                            notes=notes)]
     root = ident.photos_root()

@@ -21,13 +21,13 @@ from shotspec.compiler.ir import (CameraIR, CharacterIR, LightIR, OutputIR, Shot
                                   Span)
 from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.state import Setting, State
+from shotspec.diagnostics import did_you_mean
 from shotspec.file_hash import sha256_file
+from shotspec.image_formats import (CONVERT_HINT, FORMAT_BY_SUFFIX, OUTPUT_SUFFIX_HINT,
+                                    describe_unreadable, is_readable_image, unreadable_images)
 
-__all__ = ["Lowerer", "DEFAULT_LIGHT", "IMAGE_SUFFIXES", "FORMAT_BY_SUFFIX", "unflatten"]
+__all__ = ["Lowerer", "DEFAULT_LIGHT", "unflatten"]
 
-FORMAT_BY_SUFFIX = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".exr": "exr",
-                    ".jpg": "jpeg", ".jpeg": "jpeg"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
 DEFAULT_BIT_DEPTH = {"png": 8, "jpeg": 8, "tiff": 16, "exr": 32}
 # The rig a shot gets when nothing defines a light: one soft key, camera-right and above.
 DEFAULT_LIGHT = {"kind": "area", "azimuth_rad": math.radians(35.0),
@@ -73,10 +73,8 @@ class Lowerer:
             folder = os.path.dirname(path)
             hint = None
             if os.path.isdir(folder):
-                import difflib
                 files = [f for f in os.listdir(folder) if os.path.isfile(os.path.join(folder, f))]
-                close = difflib.get_close_matches(os.path.basename(path), files, 1)
-                hint = f"did you mean `{close[0]}`?" if close else None
+                hint = did_you_mean(os.path.basename(path), files, list_max=0)
             self.sink.add("E301", f"{what} `{path}` does not exist", setting.span,
                           help=hint or "paths are relative to the file they are written in")
         elif os.path.isdir(path):
@@ -99,8 +97,12 @@ class Lowerer:
             self.sink.add("E304", f"references `{path}` is a file, not a folder", setting.span,
                           help="`references` takes a folder of photos")
             return None
-        photos = sorted(os.path.join(path, n) for n in os.listdir(path)
-                        if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES)
+        names = sorted(os.listdir(path))
+        photos = [os.path.join(path, n) for n in names if is_readable_image(n)]
+        unreadable = unreadable_images(names)
+        if unreadable:
+            self.sink.add("W107", f"`{path}` holds {describe_unreadable(unreadable)}; they do not "
+                          "count as reference photos", setting.span, help=CONVERT_HINT)
         for p in photos:
             self.depend(p)
         return photos
@@ -215,6 +217,10 @@ class Lowerer:
         if "path" not in settings:
             extra["path"] = os.path.join(spec_dir, "renders", f"{shot}.png")
         path = settings["path"].value if "path" in settings else extra["path"]
+        if "\0" in path:           # no file system takes it; open() would raise at render time
+            self.sink.add("E213", "the output path contains a NUL character (\\0)",
+                          settings["path"].span, help="remove it from the file name")
+            return None
         if "format" not in settings:
             suffix = os.path.splitext(path)[1].lower()
             fmt = FORMAT_BY_SUFFIX.get(suffix)
@@ -222,7 +228,7 @@ class Lowerer:
                 s = settings.get("path")
                 self.sink.add("E202", f"cannot tell the image format from `{suffix or path}`",
                               s.span if s else span,
-                              help="use .png, .tif, .exr or .jpg, or set `format png`")
+                              help=f"use {OUTPUT_SUFFIX_HINT}, or set `format png`")
                 return None
             extra["format"] = fmt
         fmt = settings["format"].value if "format" in settings else extra["format"]

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from shotspec.compiler import CompileResult  # defined by the package; it imports us lazily
 from shotspec.compiler.file_checks import check_shot_files
 from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, DiagnosticSink,
                                            did_you_mean, sort_diagnostics)
@@ -24,16 +25,8 @@ from shotspec.compiler.statements import (BLOCK_KINDS, FINISH_OPS, PRESET_KINDS,
                                           Interpreter, keys_of, sub_blocks)
 from shotspec.compiler.validate import validate_shot
 
-__all__ = ["compile_program", "CompileOutput"]
+__all__ = ["compile_program"]
 
-
-
-@dataclass
-class CompileOutput:
-    program: ProgramIR | None
-    diagnostics: list[Diagnostic]
-    sources: dict[str, str]
-    dependencies: tuple[str, ...]
 
 
 @dataclass
@@ -437,7 +430,7 @@ def _allowed(d: Diagnostic, file_allows: dict[str, set[str]], comment_allows: di
 
 
 def compile_program(text: str, path: str, *, overrides: Sequence[str] = (),
-                    allow: Iterable[str] = (), check_outputs: bool = True) -> CompileOutput:
+                    allow: Iterable[str] = (), check_outputs: bool = True) -> CompileResult:
     """Compile ``text`` (named ``path``); ``check_outputs=False`` skips the checks of the
     spec's output files, for a caller that writes somewhere else (``shot render -o``)."""
     comp = _Compiler(root=path, check_outputs=check_outputs)
@@ -447,5 +440,5 @@ def compile_program(text: str, path: str, *, overrides: Sequence[str] = (),
     diags = [d for d in comp.sink.items
              if not _allowed(d, comp.file_allows, comment_allows, allow_set)]
     diags = sort_diagnostics(diags)
-    return CompileOutput(program if not any(d.is_error for d in diags) else None, diags,
+    return CompileResult(program if not any(d.is_error for d in diags) else None, diags,
                          comp.sources, tuple(comp.deps))

@@ -19,46 +19,18 @@ W702  (warning) size far above the model's native resolution
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
+from shotspec.diagnostics import Diagnostic, ShotspecError, line_span
 
-__all__ = ["PromptError", "did_you_mean"]
+__all__ = ["PromptError"]
 
 
-class PromptError(Exception):
-    """A prompt export failed; ``file``/``line``/``col`` point at the template (or spec) at fault."""
+class PromptError(ShotspecError):
+    """A prompt export failed: one E7xx diagnostic; ``file``/``line``/``col`` point at the
+    template (or spec) at fault (a whole file when there is no line)."""
 
     def __init__(self, code: str, message: str, *, file: str | None = None,
                  line: int | None = None, col: int | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.file = file
-        self.line = line
-        self.col = col
-        self.hint = hint
-
-    def __str__(self) -> str:
-        where = ""
-        if self.file:
-            where = self.file
-            if self.line is not None:
-                where += f":{self.line}"
-                if self.col is not None:
-                    where += f":{self.col}"
-            where += ": "
-        text = f"{where}{self.code}: {self.message}"
-        return f"{text}\n  help: {self.hint}" if self.hint else text
-
-    def __repr__(self) -> str:
-        return (f"PromptError({self.code!r}, {self.message!r}, file={self.file!r}, "
-                f"line={self.line!r}, col={self.col!r}, hint={self.hint!r})")
-
-
-def did_you_mean(name: str, choices: Iterable[str], what: str) -> str:
-    """A hint naming the closest of ``choices`` (or listing them all when none is close)."""
-    options = sorted(set(choices))
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]!r}? ({what}: {', '.join(options)})"
-    return f"{what}: {', '.join(options)}" if options else f"there are no {what}"
+        self.file, self.line, self.col = file, line, col
+        span = line_span(file, line, col) if file else None
+        super().__init__(Diagnostic.of(code, message, span=span, file=None if span else file,
+                                       help=hint))

@@ -24,9 +24,10 @@ from typing import Any, Mapping
 import jinja2
 
 from shotspec.compiler.ir import ProgramIR, ShotIR
+from shotspec.diagnostics import did_you_mean
 from shotspec.prompt import formatting as fmt
 from shotspec.prompt.comfyui import CHECKPOINT_PLACEHOLDER, check_workflow, workflow_options
-from shotspec.prompt.errors import PromptError, did_you_mean
+from shotspec.prompt.errors import PromptError
 from shotspec.prompt.vocabulary import shot_context
 
 __all__ = [
@@ -168,10 +169,10 @@ def _undefined_hint(message: str, context: Mapping[str, Any]) -> tuple[str, str 
         cls, name = attr.groups()
         choices = _fields_by_class(context).get(cls) or []
         return (f"{cls} has no attribute {name!r}",
-                did_you_mean(name, choices, f"{cls} fields") if choices else None)
+                did_you_mean(name, choices, f"{cls} fields", list_max=100) if choices else None)
     missing = re.match(r"'([^']+)' is undefined", message)
     if missing:
-        return message, did_you_mean(missing.group(1), list(context), "variables")
+        return message, did_you_mean(missing.group(1), list(context), "variables", list_max=100)
     return message, None
 
 

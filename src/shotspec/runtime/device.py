@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import torch
 
+from shotspec.diagnostics import Diagnostic, ShotspecError
+
 __all__ = ["select_device", "DeviceError", "DEVICE_CHOICES"]
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
-class DeviceError(Exception):
+class DeviceError(ShotspecError):
+    """``--device`` names a device this machine lacks: an E604 (command line) diagnostic."""
+
     def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(Diagnostic.of("E604", message, help=hint))
 
 
 def _mps_available() -> bool:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from shotspec.compiler.ir import Span
+from shotspec.diagnostics import Diagnostic, ShotspecError
 
 __all__ = ["RenderError"]
 
 
-class RenderError(Exception):
-    """A failed render step. ``code`` is an E5xx diagnostic code (see docs/diagnostics.md);
-    ``span`` points at the spec construct (or the asset file and line) responsible."""
+class RenderError(ShotspecError):
+    """A failed render step: one ``ShotspecError`` diagnostic with an E5xx code (see
+    docs/diagnostics.md). ``span`` points at the spec construct (or the asset file and line)
+    responsible; the executor fills in the failing node's span when it is None."""
 
     def __init__(self, code: str, message: str, *, hint: str | None = None,
-                 span: Span | None = None, node: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
-        self.span = span
-        self.node = node
+                 span: Span | None = None):
+        super().__init__(Diagnostic.of(code, message, span=span, help=hint))

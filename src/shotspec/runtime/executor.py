@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 
 from shotspec.compiler.plan import Plan, PlanNode
+from shotspec.diagnostics import ShotspecError
 from shotspec.runtime.cache import FrameCache
 from shotspec.runtime.device import select_device
 from shotspec.runtime.errors import RenderError
@@ -126,41 +127,13 @@ class Executor:
         op = OPS.get(node.op)
         if op is None:
             raise RenderError("E590", f"the runtime has no implementation of op `{node.op}`",
-                              hint="this plan was made by a newer shotspec; upgrade", span=node.span, node=node.id)
+                              hint="this plan was made by a newer shotspec; upgrade", span=node.span)
         try:
             with torch.no_grad():
                 return op(inputs, node.params, ctx)
-        except RenderError as err:
-            if err.span is None:
-                err.span = node.span
-            err.node = err.node or node.id
-            raise
+        except ShotspecError as err:
+            raise err.located(node.span)   # an image or LUT error: blame the spec construct
         except torch.cuda.OutOfMemoryError as err:
             raise RenderError("E502", f"the device ran out of memory in `{node.label}`",
-                              hint="use a smaller output size or `--device cpu`", span=node.span,
-                              node=node.id) from err
-        except Exception as err:
-            converted = _convert_known_error(err, node)
-            if converted is None:
-                raise
-            raise converted from err
-
-
-def _convert_known_error(err: Exception, node: PlanNode) -> RenderError | None:
-    """Map the runtime modules' error values (image decoding, LUT parsing) to diagnostics."""
-    from shotspec.compiler.ir import Span
-
-    name = type(err).__name__
-    if name == "LutError":
-        line = getattr(err, "line", None) or 1
-        col = getattr(err, "col", None) or 1
-        path = getattr(err, "path", "")
-        return RenderError("E510", f"malformed LUT: {getattr(err, 'message', str(err))}",
-                           hint=getattr(err, "hint", None) or "fix the .cube file or point `grade` at another LUT",
-                           span=Span(file=str(path), line=line, col=col, end_line=line, end_col=col + 1),
-                           node=node.id)
-    if name == "ImageError":
-        return RenderError("E520", f"cannot use image {getattr(err, 'path', '')}: {getattr(err, 'message', str(err))}",
-                           hint=getattr(err, "hint", None) or "check the file is a PNG, JPEG, TIFF or EXR image",
-                           span=node.span, node=node.id)
-    return None
+                              hint="use a smaller output size or `--device cpu`",
+                              span=node.span) from err

@@ -9,7 +9,6 @@ the op, so importing the executor stays cheap.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ import torch
 
 from shotspec.compiler.ir import POINTWISE_OPS, CameraIR, OutputIR
 from shotspec.compiler.plan.params import params_of
+from shotspec.image_formats import output_format
 from shotspec.runtime.frame import Frame
 
 __all__ = ["OpContext", "OPS", "OP_COSTS", "OpCost", "op", "focus_distance", "resize_frame"]
@@ -225,14 +225,10 @@ def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     return frame
 
 
-IMAGE_SUFFIXES = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".exr": "exr", ".jpg": "jpeg",
-                  ".jpeg": "jpeg"}
-
-
 def output_for_path(output: OutputIR, path: str) -> OutputIR:
     """The spec's output settings, re-targeted at ``path`` (``-o``): the file name's suffix
     picks the format; a bit depth that format cannot hold becomes the nearest one it can."""
-    fmt = IMAGE_SUFFIXES.get(os.path.splitext(path)[1].lower(), output.format)
+    fmt = output_format(path) or output.format
     depth = output.bit_depth
     if fmt == "jpeg":
         depth = 8

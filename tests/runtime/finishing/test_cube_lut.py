@@ -130,7 +130,7 @@ def test_malformed_luts_raise_with_line_and_column(tmp_path, text, line, col, fr
 def test_error_hints_and_missing_file(tmp_path):
     with pytest.raises(LutError) as info:
         parse_cube(write(tmp_path, "LUT_3D_SIZ 2\n"))
-    assert info.value.hint == "did you mean LUT_3D_SIZE?"
+    assert info.value.hint == "did you mean `LUT_3D_SIZE`?"
     with pytest.raises(LutError) as info:
         parse_cube(str(tmp_path / "nope.cube"))
     assert info.value.line == 0 and "cannot read" in info.value.message

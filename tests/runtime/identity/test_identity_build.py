@@ -52,14 +52,15 @@ def test_closed_loop_recovers_the_rendered_person(rendered_photos, tmp_path):
     # 256×320 photo in test_identity_measures recovers it)
     assert set(ident.face) == {"eye_spacing", "mouth_width"}
     # a 31 px eye distance is 2 mm per pixel: too coarse for freckles, which are left out
-    assert ident.skin.freckles is None and "freckles not measured" in " ".join(result.warnings)
+    assert ident.skin.freckles is None and "freckles not measured" in " ".join(w.message for w in result.warnings)
     assert ident.seed == 1842
     assert ident.stats["landmarks"] in ("fallback", "mediapipe", "fallback+mediapipe")
     # fewer than 20 usable photos: the builder warns
-    assert any("9 usable photos" in w and "20" in w for w in result.warnings)
+    assert any(w.code == "W401" and "9 usable photos" in w.message and "20" in w.message
+               for w in result.warnings)
 
 
-def test_cli_writes_identity_and_check_flags_changed_photo(rendered_photos, tmp_path):
+def test_cli_writes_identity_and_check_flags_changed_photo(rendered_photos, tmp_path, capsys):
     refs = _copy(rendered_photos["paths"], tmp_path / "refs")
     out = tmp_path / "mara.identity"
     console, err = _consoles()
@@ -67,7 +68,8 @@ def test_cli_writes_identity_and_check_flags_changed_photo(rendered_photos, tmp_
     assert code == 0
     text = console.export_text()
     assert "pose0_light0.png" in text and "ok" in text and "skin tone" in text
-    assert "about 20 are recommended" in err.export_text()
+    # warnings go through the one diagnostic printer, to stderr
+    assert "warning[W401]: only 9 usable photos; about 20 are recommended" in capsys.readouterr().err
     first = out.read_text()
     ident = load_identity(out)
     assert len(ident.photos) == 9 and ident.photos_dir == "refs"
@@ -244,3 +246,21 @@ def test_mediapipe_landmarks_are_used_when_installed(rendered_photos, monkeypatc
     result = build_identity(rendered_photos["folder"], rendered_photos["folder"].parent / "m.identity",
                             use_mediapipe=True)
     assert result.identity.stats["landmarks"] == "mediapipe" and result.identity.stats["mediapipe"] is True
+
+
+def test_heic_photos_are_named_not_silently_skipped(tmp_path, capsys):
+    """The compiler and the builder share one suffix table: a folder of phone HEIC photos is
+    an E406 that names them and says how to convert them, never "0 photos" without a reason."""
+    refs = tmp_path / "phone"
+    refs.mkdir()
+    for i in range(25):
+        (refs / f"IMG_{i:04d}.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    result = build_identity(refs, tmp_path / "m.identity")
+    assert result.identity is None and result.error.code == "E406"
+    assert result.error.notes == ("it holds 25 images in a format shotspec cannot read (.heic)",)
+    assert "convert them to JPEG or PNG" in result.error.help
+    console, err = _consoles()
+    assert identity_build(SimpleNamespace(photos=str(refs), output=str(tmp_path / "m.identity"),
+                                          seed=None), console, err) == 1
+    text = capsys.readouterr().err
+    assert "error[E406]" in text and "(.heic)" in text and "heif-convert" in text

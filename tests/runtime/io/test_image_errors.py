@@ -19,7 +19,8 @@ def _png(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ImageError) as e:
         read_image(tmp_path / "nope.png")
-    assert e.value.message == "file not found" and e.value.path.endswith("nope.png")
+    assert e.value.reason == "file not found" and e.value.path.endswith("nope.png")
+    assert e.value.code == "E520" and e.value.message.startswith("cannot read ")
 
 
 def test_not_an_image(tmp_path):

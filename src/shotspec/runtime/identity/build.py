@@ -20,7 +20,9 @@ import torch.nn.functional as F
 from shotspec.compiler.identity_file import (FORMAT_VERSION, RECOMMENDED_PHOTOS, Identity,
                                              IdentitySkin)
 from shotspec.compiler.tables import monk_albedo
+from shotspec.diagnostics import Diagnostic
 from shotspec.file_hash import sha256_file
+from shotspec.image_formats import CONVERT_HINT, describe_unreadable, unreadable_images
 from shotspec.runtime.faces.face_finder import find_face, mediapipe_available
 from shotspec.runtime.identity.face_shape import load_calibration, shape_params
 from shotspec.runtime.faces.face_frame import IPD_MM
@@ -36,7 +38,7 @@ from shotspec.runtime.identity.skin_params import (SkinSample, classify_underton
 # channel at its limit, which lit light skin often reaches)
 CLIP_LINEAR = 0.9131
 
-__all__ = ["PhotoResult", "BuildResult", "BuildError", "build_identity", "derive_seed"]
+__all__ = ["PhotoResult", "IdentityBuild", "build_identity", "derive_seed"]
 
 
 @dataclass
@@ -57,21 +59,15 @@ class PhotoResult:
         return "ok" if not self.reasons else "replace"
 
 
-@dataclass(frozen=True)
-class BuildError:
-    """Why no identity could be built: E405 (no usable photo) or E406 (folder missing/empty)."""
-
-    code: str
-    message: str
-    hint: str
-
-
 @dataclass
-class BuildResult:
+class IdentityBuild:
+    """What ``build_identity`` found: the identity (None when ``error``: E405 no usable photo,
+    E406 folder missing or empty), every photo's verdict, and warnings (W401, W405–W407)."""
+
     identity: Identity | None
     photos: list[PhotoResult]
-    warnings: list[str]
-    error: BuildError | None = None
+    warnings: list[Diagnostic]
+    error: Diagnostic | None = None
 
 
 def derive_seed(hashes: list[str]) -> int:
@@ -170,37 +166,42 @@ def _median(values: list[float]) -> float:
 
 def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None = None, *,
                    thresholds: PhotoThresholds = PhotoThresholds(),
-                   use_mediapipe: bool | None = None) -> BuildResult:
+                   use_mediapipe: bool | None = None) -> IdentityBuild:
     """Check and measure every photo in ``photos_dir``; the identity to be written at
     ``output`` (photo paths are stored relative to it). ``seed=None`` derives the texture seed
     from the photos' hashes. Deterministic: same photos and seed → the same file."""
     folder = Path(photos_dir)
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
-        return BuildResult(None, [], [], BuildError(
+        return IdentityBuild(None, [], [], Diagnostic.of(
             "E406", f"photo folder `{photos_dir}` {what}",
-            "give the folder that holds the reference photos: `shot identity build refs/mara/ -o mara.identity`"))
+            help="give the folder that holds the reference photos: `shot identity build refs/mara/ -o mara.identity`"))
     files = list_photos(folder)
+    unreadable = unreadable_images(sorted(p.name for p in folder.iterdir() if p.is_file()))
+    skipped = f"it holds {describe_unreadable(unreadable)}" if unreadable else None
     if not files:
-        return BuildResult(None, [], [], BuildError(
+        return IdentityBuild(None, [], [], Diagnostic.of(
             "E406", f"photo folder `{photos_dir}` holds no photos (.jpg, .png, .tif, .exr)",
-            f"add about {RECOMMENDED_PHOTOS} well-lit photos of the person's face to it"))
+            help=CONVERT_HINT if unreadable else
+            f"add about {RECOMMENDED_PHOTOS} well-lit photos of the person's face to it",
+            notes=(skipped,) if skipped else ()))
     results = []
     for path in files:
         result = PhotoResult(path.name, sha256_file(path))
         _check_photo(path, result, thresholds, use_mediapipe)
         results.append(result)
     usable = [r for r in results if r.status == "ok"]
-    warnings = []
+    warnings = [Diagnostic.of("W407", f"skipped: {skipped}", help=CONVERT_HINT)] if skipped else []
     if not usable:
-        return BuildResult(None, results, warnings, BuildError(
+        return IdentityBuild(None, results, warnings, Diagnostic.of(
             "E405", f"none of the {len(results)} photos in `{photos_dir}` is usable",
-            "replace the photos listed above: a sharp, evenly lit, front-facing face "
-            "filling a good part of the frame"))
+            help="replace the photos listed above: a sharp, evenly lit, front-facing face "
+                 "filling a good part of the frame"))
     if len(usable) < RECOMMENDED_PHOTOS:
-        warnings.append(f"only {len(usable)} usable photo{'s' if len(usable) != 1 else ''}; about "
-                        f"{RECOMMENDED_PHOTOS} are recommended (front, three-quarter and profile "
-                        "views in soft, even light) for a stable identity")
+        warnings.append(Diagnostic.of(
+            "W401", f"only {len(usable)} usable photo{'s' if len(usable) != 1 else ''}; about "
+                    f"{RECOMMENDED_PHOTOS} are recommended for a stable identity",
+            help="add front, three-quarter and profile views in soft, even light"))
     tone = _median([r.skin.tone for r in usable])
     u_index = _median([r.skin.undertone_index for r in usable])
     face: dict[str, float] = {}
@@ -208,8 +209,9 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
     for key in sorted({k for r in frontal for k in r.shape}):
         face[key] = round(_median([r.shape[key] for r in frontal if key in r.shape]), 3)
     if not frontal:
-        warnings.append("no front-facing photo with eyes and mouth found: face shape not "
-                        "measured (the character's seed decides it)")
+        warnings.append(Diagnostic.of(
+            "W405", "no front-facing photo with eyes and mouth found: face shape not measured",
+            help="add a front-facing photo; until then the character's seed decides the face"))
     hashes = [r.sha256 for r in usable]
     out = Path(output).resolve()
     rel_dir = Path(os.path.relpath(folder.resolve(), out.parent)).as_posix()
@@ -230,8 +232,10 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
         freckles = round(freckles_from_statistic(_median(spotted),
                                                  load_calibration()["freckles"]["table"]), 3)
     else:
-        warnings.append("no photo shows the face large enough for freckles (about 1 mm per "
-                        "pixel or finer: an eye distance of 63 px or more): freckles not measured")
+        warnings.append(Diagnostic.of(
+            "W406", "no photo shows the face large enough for freckles: freckles not measured",
+            help="add a close photo: about 1 mm per pixel or finer (an eye distance of 63 px or "
+                 "more)"))
     skin = IdentitySkin(
         tone_scale="monk", tone=round(tone, 2), albedo_srgb=monk_albedo(round(tone, 2)),
         undertone=classify_undertone(u_index),
@@ -241,4 +245,4 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
         photos_dir=rel_dir, photos=tuple((r.name, r.sha256) for r in usable), skin=skin,
         face=face, stats=stats,
         rejected=tuple((r.name, "; ".join(r.reasons)) for r in results if r.reasons))
-    return BuildResult(identity, results, warnings)
+    return IdentityBuild(identity, results, warnings)

@@ -20,12 +20,12 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.color import linear_to_srgb, luminance
+from shotspec.image_formats import is_readable_image
 from shotspec.runtime.filters import box_mean
 
-__all__ = ["PhotoThresholds", "PHOTO_SUFFIXES", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
+__all__ = ["PhotoThresholds", "WORK_SIDE", "list_photos", "load_photo", "load_crop",
            "blur_metric", "shadow_ratio", "srgb_luma", "save_render_as_photo", "PhotoLoadError"]
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr")
 WORK_SIDE = 320          # analysis resolution (long side, px)
 
 
@@ -48,9 +48,9 @@ class PhotoLoadError(Exception):
 
 
 def list_photos(folder: Path) -> list[Path]:
-    """Image files directly in ``folder``, sorted by name (hidden files skipped)."""
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith("."))
+    """Image files directly in ``folder`` that shotspec can read, sorted by name (hidden files
+    skipped); ``shotspec.image_formats`` is the one table of what can be read."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and is_readable_image(p.name))
 
 
 def _read_linear(path: Path) -> tuple[torch.Tensor, dict]:
@@ -61,7 +61,7 @@ def _read_linear(path: Path) -> tuple[torch.Tensor, dict]:
     try:
         lin, info = read_image(path)
     except ImageError as exc:
-        raise PhotoLoadError(f"cannot read the image: {exc.message}") from None
+        raise PhotoLoadError(f"cannot read the image: {exc.reason}") from None
     return torch.nan_to_num(lin.float(), nan=0.0, posinf=1.0, neginf=0.0).clamp_min(0.0), info
 
 

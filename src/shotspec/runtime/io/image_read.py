@@ -91,9 +91,9 @@ def read_raw(path: str) -> tuple[np.ndarray, dict]:
         with open(path, "rb") as f:
             head = f.read(16)
     except FileNotFoundError:
-        raise ImageError(path, "file not found", "check the path in the spec") from None
+        raise ImageError(path, "file not found", "check the path") from None
     except OSError as exc:
-        raise ImageError(path, f"cannot open: {exc.strerror or exc}") from None
+        raise ImageError(path, f"{exc.strerror or exc}") from None
     fmt = sniff_format(head)
     if fmt is None:
         raise ImageError(path, "not a PNG, JPEG, TIFF or OpenEXR image",

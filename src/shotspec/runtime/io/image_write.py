@@ -20,7 +20,7 @@ import torch
 
 from shotspec.atomic_files import atomic_write
 from shotspec.color import linear_to_srgb
-from shotspec.runtime.io.errors import ImageError
+from shotspec.runtime.io.errors import WRITE, ImageError
 from shotspec.runtime.io.exr import encode_exr_channels, exr_module, write_exr
 from shotspec.runtime.io.png import encode_png
 from shotspec.runtime.io.tiff import encode_tiff
@@ -85,7 +85,7 @@ def atomic_write_bytes(path: str, write) -> None:
         os.makedirs(parent, exist_ok=True)
     except OSError as exc:
         raise ImageError(path, f"cannot create folder {parent}: {exc.strerror or exc}",
-                         "choose an output path you can write to") from None
+                         "choose an output path you can write to", code=WRITE) from None
     atomic_write(path, writer=write)
 
 
@@ -109,11 +109,11 @@ def write_image(frame, output, *, provenance: dict[str, str] | None = None,
     path = os.fspath(path or output.path)
     rgb = frame.rgb
     if rgb.ndim != 4 or rgb.shape[:2] != (1, 3):
-        raise ImageError(path, f"expected a (1, 3, H, W) frame, got {tuple(rgb.shape)}")
+        raise ImageError(path, f"expected a (1, 3, H, W) frame, got {tuple(rgb.shape)}", code=WRITE)
     fmt, bits, cs = output.format, int(output.bit_depth), output.colorspace
     if bits not in _VALID[fmt]:
         raise ImageError(path, f"{fmt.upper()} cannot be written at {bits} bits",
-                         f"use depth {' or '.join(map(str, _VALID[fmt]))} for {fmt}")
+                         f"use depth {' or '.join(map(str, _VALID[fmt]))} for {fmt}", code=WRITE)
     if fmt == "exr":
         cs = "linear"
     text = {str(k): str(v) for k, v in (provenance or {}).items()}
@@ -124,7 +124,7 @@ def write_image(frame, output, *, provenance: dict[str, str] | None = None,
     if fmt == "exr":
         if exr_module() is None:
             raise ImageError(path, "writing OpenEXR needs the OpenEXR package",
-                             "pip install 'shotspec[exr]', or write PNG/TIFF")
+                             "pip install 'shotspec[exr]', or write PNG/TIFF", code=WRITE)
         dtype = np.float16 if bits == 16 else np.float32
         img = lin.permute(1, 2, 0).cpu().numpy()
         aovs = {k: v[0].detach().float().permute(1, 2, 0).cpu().numpy()
@@ -149,8 +149,8 @@ def write_image(frame, output, *, provenance: dict[str, str] | None = None,
     try:
         atomic_write_bytes(path, _file_writer(data))
     except OSError as exc:
-        raise ImageError(path, f"cannot write: {exc.strerror or exc}",
-                         "check the folder exists and is writable") from None
+        raise ImageError(path, f"{exc.strerror or exc}",
+                         "check the folder exists and is writable", code=WRITE) from None
     return path
 
 

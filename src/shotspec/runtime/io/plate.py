@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.image_read import read_image, read_raw
@@ -69,7 +70,7 @@ def load_plate(source, camera) -> Frame:
     ``target_depths_m = (("subject", median),)`` when that median is known.
     """
     if not source.plate:
-        raise ImageError("<spec>", "a plate source needs an image file", "add `plate \"…\"`")
+        raise RenderError("E520", "a plate source needs an image file", hint="add `plate \"…\"`")
     rgb, info = read_image(source.plate)
     h, w = info["height"], info["width"]
     aovs: dict[str, torch.Tensor] = {}

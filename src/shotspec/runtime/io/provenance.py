@@ -27,8 +27,10 @@ def read_provenance(path) -> dict[str, str]:
     try:
         with open(path, "rb") as f:
             data = f.read()
+    except FileNotFoundError:
+        raise ImageError(path, "file not found", "check the path") from None
     except OSError as exc:
-        raise ImageError(path, f"cannot open: {exc.strerror or exc}") from None
+        raise ImageError(path, f"{exc.strerror or exc}") from None
     fmt = sniff_format(data[:16])
     if fmt == "png":
         return read_png_text(data)
