@@ -12,6 +12,7 @@ from typing import Iterable, Sequence
 
 from shotspec.compiler import CompileResult  # defined by the package; it imports us lazily
 from shotspec.compiler.file_checks import check_shot_files
+from shotspec.compiler.preset_check import check_presets
 from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, DiagnosticSink,
                                            did_you_mean, sort_diagnostics)
 from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
@@ -133,9 +134,10 @@ class _Compiler:
         return False
 
     # ------------------------------------------------------------------ shots
-    def interpreter(self) -> Interpreter:
-        return Interpreter(self.sink, self.presets, self.load_character, self.check_code,
-                           SET_FILE, os.path.dirname(os.path.abspath(self.root)))
+    def interpreter(self, sink: DiagnosticSink | None = None) -> Interpreter:
+        """The statement interpreter of this compile, reporting to ``sink`` (default: ours)."""
+        return Interpreter(sink or self.sink, self.presets, self.load_character,
+                           self.check_code, SET_FILE, os.path.dirname(os.path.abspath(self.root)))
 
     def character_state(self, name: str) -> State:
         if name not in self._char_states:
@@ -370,6 +372,8 @@ class _Compiler:
                     self.sink.items.append(d) if d not in self.sink.items else None
             shots.append((shot, state))
         self.check_distinct_outputs([shot for shot, _ in shots])
+        self.sink.items.extend(check_presets(self.presets, self.root, self.deps,
+                                             self.interpreter, self.sink.items))
         check_shot_files([shot for shot, _ in shots], [os.path.abspath(self.root), *self.deps],
                          self.sink, outputs=self.check_outputs)
         cross = DiagnosticSink()
