@@ -16,6 +16,7 @@ from shotspec import __version__
 from shotspec.cli.console import (EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exit_code, make_console,
                                   print_diagnostics)
 from shotspec.diagnostics import ShotspecError
+from shotspec.runtime.threads import configure_openmp
 
 __all__ = ["main", "build_parser", "default_spec_path"]
 
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     anything else is an internal error: a crash report and exit code 3, never a traceback.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    configure_openmp()          # before any command loads torch (it reads the policy once)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
