@@ -21,6 +21,7 @@ class NodeProgress:
         self._task = None
 
     def __enter__(self) -> "NodeProgress":
+        self._task = None                  # one bar per render (watch renders many times)
         if not self.quiet:
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                       TextColumn("{task.completed}/{task.total} nodes"),
