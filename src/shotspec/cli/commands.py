@@ -328,6 +328,21 @@ def _load_for_edit(args, console, err):
     return Frame(rgb=rgb[:, :3].contiguous(), aovs=aovs, meta=FrameMeta(source="plate")), info
 
 
+def _output_size_problem(frame, scale: int, err, console) -> int | None:
+    """E208 when the edited image would fall outside what an output can be (16–16384 px a
+    side), checked before any work; tiny and huge inputs were tracebacks before."""
+    from shotspec.compiler.ir import OutputIR
+
+    lo, hi = OutputIR.model_fields["width"].metadata[0].ge, OutputIR.model_fields["width"].metadata[1].le
+    w, h = frame.width * scale, frame.height * scale
+    if lo <= w <= hi and lo <= h <= hi:
+        return None
+    return _fail(err, console, _diag(
+        "E208", f"the result would be {w}×{h} px; an image must be {lo}–{hi} px a side",
+        f"give an input of at least {-(-lo // scale)}×{-(-lo // scale)} px"
+        + (f" and at most {hi // scale} px a side" if scale > 1 else "")))
+
+
 def _write_edit(frame, info, args, console, err) -> int:
     from shotspec.compiler.ir import OutputIR
     from shotspec.runtime.io import ImageError, write_image
@@ -364,6 +379,8 @@ def cmd_enhance(args) -> int:
     if isinstance(loaded, int):
         return loaded
     frame, info = loaded
+    if (bad := _output_size_problem(frame, 1, err, console)) is not None:
+        return bad
     if args.mask:
         try:
             mask = read_mask_image(args.mask)
@@ -388,6 +405,8 @@ def cmd_upscale(args) -> int:
     if isinstance(loaded, int):
         return loaded
     frame, info = loaded
+    if (bad := _output_size_problem(frame, args.scale, err, console)) is not None:
+        return bad
     t0 = time.perf_counter()
     frame = upscale_frame(frame, args.scale, args.mode)
     if not args.quiet:
