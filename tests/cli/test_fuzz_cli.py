@@ -20,7 +20,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -32,19 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "src" / "shotspec" / "specs"
 
 
-def _load_spec_grammar():
-    path = ROOT / "tests" / "compiler" / "spec_grammar.py"
-    spec = importlib.util.spec_from_file_location("spec_grammar", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-G = _load_spec_grammar()
-QUICK = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                 suppress_health_check=list(HealthCheck))
-MANY = settings(max_examples=2_000, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+_grammar = importlib.util.spec_from_file_location("spec_grammar", ROOT / "tests" / "compiler" / "spec_grammar.py")
+G = importlib.util.module_from_spec(_grammar)
+_grammar.loader.exec_module(G)
+QUICK, MANY = G.quick(150), G.many(2_000)
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:
@@ -216,6 +207,6 @@ def damaged_pngs(draw) -> bytes:
 
 @pytest.mark.slow
 @given(data=damaged_pngs(), which=st.integers(0, len(IMAGE_COMMANDS) - 1))
-@settings(max_examples=600, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@G.many(600)
 def test_image_commands_on_damaged_pngs_many(workdir, data, which):
     _image_case(workdir, "damaged.png", data, IMAGE_COMMANDS[which])

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+def quick(n: int) -> settings:
+    """The default run: ``n`` cases, the same ones every run."""
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def many(n: int) -> settings:
+    """A `-m slow` run: ``n`` fresh random cases."""
+    return settings(max_examples=n, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck))
+
 
 SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 EXAMPLES = {p.relative_to(SPECS).as_posix(): p.read_text(encoding="utf-8")

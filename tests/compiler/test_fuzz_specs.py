@@ -1,12 +1,19 @@
-"""Mutated example specs never raise: compile_source only ever returns diagnostics."""
+"""Generated and mutated specs never raise: compile_source only ever returns diagnostics, and
+printing, planning and formatting them never fail either."""
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shotspec.compiler import (compile_source, diagnostics_to_json, format_source,
                                render_diagnostics)
+from shotspec.compiler.diagnostics import CODES
 
 SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 SOURCES = [p for p in sorted(SPECS.rglob("*.shot"))]
@@ -73,27 +80,12 @@ def test_two_hundred_mutations_only_give_diagnostics():
 # Grammar-aware generation and mutation (tests/compiler/spec_grammar.py). A few hundred cases
 # in the default run; `pytest -m slow` runs 10,000 more with fresh random seeds.
 
-import importlib.util  # noqa: E402
-
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from shotspec.compiler.diagnostics import CODES  # noqa: E402
 
 
-def load_spec_grammar():
-    spec = importlib.util.spec_from_file_location("spec_grammar", Path(__file__).with_name("spec_grammar.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-G = load_spec_grammar()
-QUICK = settings(max_examples=200, deadline=None, derandomize=True, database=None,
-                 suppress_health_check=list(HealthCheck))
-MANY = settings(max_examples=10_000, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+_grammar = importlib.util.spec_from_file_location("spec_grammar", Path(__file__).with_name("spec_grammar.py"))
+G = importlib.util.module_from_spec(_grammar)
+_grammar.loader.exec_module(G)
+QUICK, MANY = G.quick(200), G.many(10_000)
 ANCHORS = (SPECS / "fuzz.shot", SPECS / "examples" / "fuzz.shot")   # imports resolve from both
 
 
