@@ -108,8 +108,8 @@ def internal_error_diagnostic(exc: BaseException):
     return Diagnostic(code=INTERNAL_ERROR, severity="error",
                       message=f"internal error: {type(exc).__name__}" + (f": {text}" if text else ""),
                       span=None, notes=where,
-                      help="this is a bug in shotspec, not in your spec; the last good image is "
-                           "kept and watching goes on (please report it with the spec)")
+                      help="this is a bug in shotspec, not in your spec; watching goes on "
+                           "(please report it with the spec)")
 
 
 def clamp_interval(seconds: float) -> float:
