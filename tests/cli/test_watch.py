@@ -326,7 +326,8 @@ def test_progress_lines_say_what_changed_and_which_nodes_ran(workdir):
         lines = s.output.getvalue().splitlines()
         start = max(i for i, line in enumerate(lines) if "rendering (look.shot changed)" in line)
         after = "\n".join(lines[start:])
-        assert f"✓ {status.ran[0]}" in after and "· plate" in after     # ran, then cached
+        assert f"✓ {status.ran[0]} [plate_finish]" in after              # ran, with its shot
+        assert "· plate [plate_finish]" in after                            # cached
         assert "rendered" in lines[-1]
     finally:
         s.close()
