@@ -79,13 +79,28 @@ class DiagnosticSink:
     """Collects diagnostics while a compile runs (de-duplicated, order kept)."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    _seen: set = field(default_factory=set, repr=False)     # a set over items[:_n_seen]
+    _n_seen: int = field(default=0, repr=False)
 
     def add(self, code: str, message: str, span: Span | None, *, help: str | None = None,
             notes: Sequence[str] = ()) -> Diagnostic:
         diag = Diagnostic.of(code, message, span=span, help=help, notes=notes)
-        if diag not in self.items:
-            self.items.append(diag)
+        self.append(diag)
         return diag
+
+    def append(self, diag: Diagnostic) -> bool:
+        """Keep ``diag`` unless an equal one is already here (a set lookup, so a file with
+        thousands of warnings stays linear); True when it was added."""
+        if self._n_seen > len(self.items):          # items were replaced: index them again
+            self._seen, self._n_seen = set(), 0
+        self._seen.update(self.items[self._n_seen:])  # items appended directly
+        if diag in self._seen:
+            self._n_seen = len(self.items)
+            return False
+        self.items.append(diag)
+        self._seen.add(diag)
+        self._n_seen = len(self.items)
+        return True
 
     @property
     def has_errors(self) -> bool:
@@ -186,6 +201,30 @@ def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diags, key=_sort_key)
 
 
+# The printer echoes at most this much of a source line (a window around the caret) and of a
+# message, so a 1 MB one-line spec prints a screenful, not megabytes.
+MAX_SOURCE_CHARS = 100
+MAX_MESSAGE_CHARS = 300
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 21] + " … " + text[-18:]
+
+
+def _source_window(src: str, start: int, width: int) -> tuple[str, int, int]:
+    """A long line shown as ``…`` + about ``MAX_SOURCE_CHARS`` columns around the caret +
+    ``…``; returns the shown text and the caret's column and width in it."""
+    if len(src) <= MAX_SOURCE_CHARS:
+        return src, start, width
+    width = min(width, MAX_SOURCE_CHARS // 2)
+    left = max(0, min(start - 1 - MAX_SOURCE_CHARS // 3, len(src) - MAX_SOURCE_CHARS))
+    right = left + MAX_SOURCE_CHARS
+    shown = src[left:right]
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(src) else ""
+    return prefix + shown + suffix, start - left + len(prefix), width
+
+
 def render_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], *,
                        color: bool = False) -> str:
     """Rustc-style text: header, ``--> file:line:col`` (or ``--> file`` for a whole file), the
@@ -197,7 +236,8 @@ def render_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], *,
     blocks = []
     for d in diags:
         head_color = "1;31" if d.is_error else "1;33"
-        lines = [paint(f"{d.severity}[{d.code}]", head_color) + paint(f": {d.message}", "1")]
+        message = _clip(d.message, MAX_MESSAGE_CHARS)
+        lines = [paint(f"{d.severity}[{d.code}]", head_color) + paint(f": {message}", "1")]
         s = d.span
         gutter = len(str(max(s.line, 1))) if s is not None else (1 if d.file else 0)
         pad = " " * gutter
@@ -207,19 +247,20 @@ def render_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], *,
             lines.append(f"{pad}{paint('-->', '1;34')} {s.file}:{s.line}:{s.col}")
             if 1 <= s.line <= len(src_lines):
                 src = src_lines[s.line - 1].rstrip("\r").expandtabs(4)
-                lines.append(f"{pad} {paint('|', '1;34')}")
-                lines.append(f"{paint(str(s.line).rjust(gutter), '1;34')} {paint('|', '1;34')} {src}")
                 start = max(s.col, 1)
                 end = s.end_col if s.end_line == s.line and s.end_col > start else len(src) + 1
                 width = max(1, min(end, len(src) + 1) - start) if start <= len(src) else 1
+                src, start, width = _source_window(src, start, width)
+                lines.append(f"{pad} {paint('|', '1;34')}")
+                lines.append(f"{paint(str(s.line).rjust(gutter), '1;34')} {paint('|', '1;34')} {src}")
                 carets = " " * (start - 1) + "^" * width
                 lines.append(f"{pad} {paint('|', '1;34')} {paint(carets, head_color)}")
         elif d.file:
             lines.append(f"{pad}{paint('-->', '1;34')} {d.file}")
         if d.help:
-            lines.append(f"{pad} = {paint('help', '1')}: {d.help}")
+            lines.append(f"{pad} = {paint('help', '1')}: {_clip(d.help, MAX_MESSAGE_CHARS)}")
         for note in d.notes:
-            lines.append(f"{pad} = {paint('note', '1')}: {note}")
+            lines.append(f"{pad} = {paint('note', '1')}: {_clip(note, MAX_MESSAGE_CHARS)}")
         blocks.append("\n".join(lines))
     n_err = sum(d.is_error for d in diags)
     n_warn = len(diags) - n_err

@@ -6,6 +6,7 @@ iteration through ``on_status``.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import shutil
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from shotspec.cli.console import make_console
 from shotspec.cli.watch import watch
@@ -47,20 +49,23 @@ def workdir(tmp_path):
 class Session:
     """Runs `watch` in a thread; `next()` waits for the next non-trivial status."""
 
-    def __init__(self, spec: Path, poll: bool = False):
+    def __init__(self, spec: Path, poll: bool = False, interval: float = 0.1, talk: bool = False):
+        """``talk``: print as a user sees it into ``self.output`` (else silent)."""
         self.statuses: queue.Queue = queue.Queue()
         self.stop = threading.Event()
-        quiet = make_console(quiet=True)
+        self.output = io.StringIO()
+        console = (Console(file=self.output, width=200, no_color=True, highlight=False,
+                           soft_wrap=True) if talk else make_console(quiet=True))
         self.thread = threading.Thread(target=watch, args=(str(spec),), daemon=True, kwargs=dict(
-            device="cpu", poll=poll, interval=0.1, console=quiet, err_console=quiet, quiet=True,
-            on_status=self.statuses.put, stop_event=self.stop))
+            device="cpu", poll=poll, interval=interval, console=console, err_console=console,
+            quiet=not talk, on_status=self.statuses.put, stop_event=self.stop))
         self.thread.start()
 
     def next(self, timeout: float = 60.0, skip_unchanged: bool = True):
         deadline = time.monotonic() + timeout
         while True:
             status = self.statuses.get(timeout=max(0.1, deadline - time.monotonic()))
-            if status.kind != "unchanged" or not skip_unchanged:
+            if status.kind not in ("unchanged", "superseded") or not skip_unchanged:
                 return status
 
     def quiet_for(self, seconds: float) -> list:
@@ -223,3 +228,133 @@ def test_unchanged_files_are_not_read_again_but_edits_are_seen(tmp_path, monkeyp
     assert watcher._digest(str(photo)) != first and len(reads) == 3
     photo.unlink()
     assert watcher._digest(str(photo)) is None
+
+
+# ---------------------------------------------------------------------------- nothing ends it
+
+def test_any_exception_from_a_build_is_an_internal_error_and_watching_goes_on(workdir, monkeypatch):
+    """An OverflowError (as `exposure 5000 stops` raised) deep in a render: one E999 line,
+    no traceback, the last good image kept, and the next save renders."""
+    from shotspec.runtime.executor import Executor
+
+    real_run = Executor.run
+    broken = threading.Event()
+
+    def run(self, *args, **kwargs):
+        if broken.is_set():
+            raise OverflowError(34, "Numerical result out of range")
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(Executor, "run", run)
+    spec, out = workdir / "shot.shot", workdir / "out" / "plate.png"
+    s = Session(spec, talk=True)
+    try:
+        assert s.next().kind == "rendered"
+        good = out.read_bytes()
+        broken.set()
+        _edit(spec, "0.30", "0.45")
+        status = s.next()
+        assert status.kind == "error" and status.codes == ["E999"] and status.stale
+        assert out.read_bytes() == good
+        text = s.output.getvalue()
+        assert "error[E999]: internal error: OverflowError: (34, 'Numerical result out of range')" in text
+        assert "Traceback" not in text and "keeping the last good image" in text
+        broken.clear()
+        _edit(spec, "0.45", "0.50")
+        assert s.next().kind == "rendered"
+    finally:
+        s.close()
+
+
+def test_a_decompression_bomb_plate_does_not_end_the_watch(workdir):
+    """A plate whose header claims 100000×100000 pixels (a few hundred bytes on disk)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    plate = workdir / "plate" / "portrait.png"
+    good_plate = plate.read_bytes()
+    s = Session(workdir / "shot.shot", talk=True)
+    try:
+        assert s.next().kind == "rendered"
+        plate.write_bytes(b"\x89PNG\r\n\x1a\n"
+                          + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+                          + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+        status = s.next()
+        assert status.kind == "error" and status.stale and status.codes
+        assert "Traceback" not in s.output.getvalue()
+        plate.write_bytes(good_plate)
+        assert s.next().kind == "rendered"
+    finally:
+        s.close()
+
+
+def test_a_truncate_then_write_save_is_not_reported(workdir, session):
+    """`cat new > shot.shot` from a slow script: the file is empty for longer than the debounce."""
+    spec = workdir / "shot.shot"
+    assert session.next().kind == "rendered"
+    text = spec.read_text().replace("0.30", "0.42")
+    with open(spec, "w") as fh:                 # truncate …
+        fh.flush()
+        time.sleep(0.4)                         # … longer than the 100 ms debounce …
+        fh.write(text)                          # … then write
+    statuses = session.quiet_for(4.0)
+    kinds = [st.kind for st in statuses if st.kind not in ("unchanged", "superseded")]
+    assert kinds == ["rendered"], [(st.kind, st.codes) for st in statuses]
+
+
+def test_a_spec_that_stays_empty_is_reported(workdir, session):
+    spec = workdir / "shot.shot"
+    assert session.next().kind == "rendered"
+    spec.write_text("")
+    t0 = time.monotonic()
+    status = session.next()
+    assert status.kind == "error" and status.codes == ["E602"] and status.stale
+    assert time.monotonic() - t0 >= 0.9            # it waited for the rest of a save first
+
+
+def test_progress_lines_say_what_changed_and_which_nodes_ran(workdir):
+    s = Session(workdir / "shot.shot", talk=True)
+    try:
+        assert s.next().kind == "rendered"
+        (workdir / "look.shot").write_text("preset look finish { tonemap aces }\n")
+        status = s.next()
+        assert status.kind == "rendered"
+        lines = s.output.getvalue().splitlines()
+        start = max(i for i, line in enumerate(lines) if "rendering (look.shot changed)" in line)
+        after = "\n".join(lines[start:])
+        assert f"✓ {status.ran[0]} [plate_finish]" in after              # ran, with its shot
+        assert "· plate [plate_finish]" in after                            # cached
+        assert "rendered" in lines[-1]
+    finally:
+        s.close()
+
+
+def test_a_zero_poll_interval_is_clamped_and_idle_costs_no_cpu(workdir):
+    from shotspec.cli.watch import MIN_POLL_INTERVAL_S, Watcher, clamp_interval
+
+    assert clamp_interval(0) == clamp_interval(-3) == clamp_interval(float("nan")) == MIN_POLL_INTERVAL_S
+    quiet = make_console(quiet=True)
+    assert Watcher(None, console=quiet, err_console=quiet, poll=True, interval=0).interval == 0.1
+    s = Session(workdir / "shot.shot", poll=True, interval=0, talk=True)
+    try:
+        assert s.next().kind == "rendered"
+        assert "--interval 0 is outside 0.1–3600 s; polling every 0.1 s" in s.output.getvalue()
+        cpu0, wall0 = time.process_time(), time.monotonic()
+        time.sleep(2.0)
+        cpu = time.process_time() - cpu0
+        assert cpu < 0.5 * (time.monotonic() - wall0), f"{cpu:.2f} s of CPU while idle"
+        _edit(workdir / "shot.shot", "0.30", "0.50")
+        assert s.next().kind == "rendered"             # and it still sees edits
+    finally:
+        s.close()
+
+
+def test_an_unknown_device_is_a_diagnostic_not_a_traceback(workdir):
+    out = io.StringIO()
+    console = Console(file=out, width=200, no_color=True)
+    assert watch(str(workdir / "shot.shot"), device="tpu", console=console, err_console=console) == 1
+    assert "error[E604]: unknown device `tpu`" in out.getvalue()

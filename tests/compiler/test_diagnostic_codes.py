@@ -24,6 +24,7 @@ CASES = [
     ('shot s { output "renders/x.png }', "E004", "unterminated string", None),
     ("shot s { } /* never closed", "E005", "unterminated block comment", None),
     ("shoot s { }", "E006", "unknown keyword `shoot`", "did you mean `shot`?"),
+    ("shot s {" + " a {" * 40 + " }" * 41, "E007", "blocks nested more than 32 deep", "close the blocks"),
     (shot("camera { lense 85mm }"), "E101", "unknown key `lense` in `camera`", "did you mean `lens`?"),
     (shot("lighting { use lop }", LOOP), "E102", "unknown preset `lop`", "did you mean `loop`?"),
     (shot("camera { use loop }", LOOP), "E103", "preset `loop` is a `lighting` preset, used in a `camera`", None),

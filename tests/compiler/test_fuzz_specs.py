@@ -1,12 +1,19 @@
-"""Mutated example specs never raise: compile_source only ever returns diagnostics."""
+"""Generated and mutated specs never raise: compile_source only ever returns diagnostics, and
+printing, planning and formatting them never fail either."""
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shotspec.compiler import (compile_source, diagnostics_to_json, format_source,
                                render_diagnostics)
+from shotspec.compiler.diagnostics import CODES
 
 SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 SOURCES = [p for p in sorted(SPECS.rglob("*.shot"))]
@@ -67,3 +74,66 @@ def test_two_hundred_mutations_only_give_diagnostics():
         format_source(text, str(path))
         errors += not result.ok
     assert errors > 100          # the mutations really break things
+
+
+# ---------------------------------------------------------------------------- hypothesis
+# Grammar-aware generation and mutation (tests/compiler/spec_grammar.py). A few hundred cases
+# in the default run; `pytest -m slow` runs 10,000 more with fresh random seeds.
+
+
+
+_grammar = importlib.util.spec_from_file_location("spec_grammar", Path(__file__).with_name("spec_grammar.py"))
+G = importlib.util.module_from_spec(_grammar)
+_grammar.loader.exec_module(G)
+QUICK, MANY = G.quick(200), G.many(10_000)
+ANCHORS = (SPECS / "fuzz.shot", SPECS / "examples" / "fuzz.shot")   # imports resolve from both
+
+
+def never_raises(text: str, anchor: Path, overrides: list[str]) -> bool:
+    """Compile, print, plan and format ``text``; every outcome is a value. True when it compiled."""
+    from shotspec.compiler.plan import build_plan
+
+    result = compile_source(text, anchor, overrides=overrides)
+    assert result.ok == (result.program is not None)
+    for d in result.diagnostics:
+        assert d.code in CODES and d.message and d.severity in ("error", "warning"), d
+        if d.span is not None:
+            assert d.span.line >= 1 and d.span.col >= 1, d
+    shown = render_diagnostics(result.diagnostics, result.sources)
+    assert len(shown) <= 400 + 1_500 * len(result.diagnostics)      # echoes are capped
+    diagnostics_to_json(result.diagnostics)
+    if result.ok:
+        build_plan(result.program)
+    formatted, diags = format_source(text, str(anchor))
+    if formatted is not None:
+        again, _ = format_source(formatted, str(anchor))
+        assert again == formatted, "fmt is not idempotent"
+    else:
+        assert any(d.is_error for d in diags)
+    return result.ok
+
+
+def _property(text: str, anchor: Path, overrides: list[str]) -> None:
+    never_raises(text, anchor, overrides)
+
+
+case = given(text=G.any_spec(), anchor=st.sampled_from(ANCHORS), overrides=G.OVERRIDES)
+test_generated_specs_only_give_diagnostics = QUICK(case(_property))
+test_generated_specs_only_give_diagnostics_10k = pytest.mark.slow(MANY(case(_property)))
+
+
+def test_the_generator_reaches_past_the_parser():
+    """Sanity of the fuzzer itself: its specs both compile and fail, in every phase."""
+    codes: set[str] = set()
+    compiled = []
+
+    @settings(QUICK, max_examples=50)
+    @given(G.specs())
+    def collect(text):
+        result = compile_source(text, ANCHORS[0])
+        compiled.append(result.ok)
+        codes.update(d.code[:2] for d in result.diagnostics)
+
+    collect()
+    assert 0.1 < sum(compiled) / len(compiled) < 0.9, f"{sum(compiled)} of {len(compiled)} compiled"
+    assert {"E0", "E1", "E2"} <= codes

@@ -344,8 +344,9 @@ def _prompt_warning(text: str) -> Diagnostic:
 
 # --------------------------------------------------------------------------- images
 
-def _load_for_edit(args):
-    """Check the output path, then read the input image as a Frame: (frame, info)."""
+def _load_for_edit(args, *, scale: int):
+    """Check the output path and the result's size, then read the input image as a Frame:
+    (frame, info)."""
     from shotspec.cli.session import same_path, unknown_output_format
     from shotspec.runtime.frame import Frame, FrameMeta
     from shotspec.runtime.io import read_image
@@ -355,11 +356,32 @@ def _load_for_edit(args):
     if same_path(args.input, args.output):
         raise _usage("E603", f"the output would overwrite the input {args.input}",
                      "write to another file; inputs are never overwritten")
+    _check_edit_size(args.input, scale)
     rgb, info = read_image(args.input)
     aovs = {}
     if info.get("alpha") is not None:
         aovs["alpha"] = info["alpha"]
     return Frame(rgb=rgb[:, :3].contiguous(), aovs=aovs, meta=FrameMeta(source="plate")), info
+
+
+def _check_edit_size(path: str, scale: int) -> None:
+    """E208 before any work (the header alone is read) when the result would fall outside
+    what an image may be, 16–16384 px a side; tiny and huge inputs were tracebacks before."""
+    from shotspec.compiler.file_checks import image_header
+    from shotspec.compiler.ir import OutputIR
+    from shotspec.compiler.schema import key_of
+
+    header = image_header(path)
+    if not header.ok:
+        return                                  # the reader says what is wrong (E520)
+    lo, hi = int(key_of(OutputIR, "width").lo), int(key_of(OutputIR, "width").hi)
+    w, h = header.width * scale, header.height * scale
+    if lo <= w <= hi and lo <= h <= hi:
+        return
+    raise ShotspecError(Diagnostic.of(
+        "E208", f"the result would be {w}×{h} px; an image must be {lo}–{hi} px a side",
+        file=path, help=f"give an input of at least {-(-lo // scale)}×{-(-lo // scale)} px"
+        + (f" and at most {hi // scale} px a side" if scale > 1 else "")))
 
 
 def _write_edit(frame, info, args, console) -> int:
@@ -398,7 +420,7 @@ def cmd_enhance(args) -> int:
     if not 0.0 <= args.strength <= 2.0:
         raise _usage("E606", f"--strength {args.strength} is out of range",
                      "use a value from 0 (no change) to 2")
-    frame, info = _load_for_edit(args)
+    frame, info = _load_for_edit(args, scale=1)
     if args.mask:
         mask = read_mask_image(args.mask)
         if mask.shape[-2:] != frame.rgb.shape[-2:]:
@@ -416,7 +438,7 @@ def cmd_upscale(args) -> int:
     from shotspec.runtime.upscale import upscale_frame
 
     console, _ = _consoles(args)
-    frame, info = _load_for_edit(args)
+    frame, info = _load_for_edit(args, scale=args.scale)
     t0 = time.perf_counter()
     frame = upscale_frame(frame, args.scale, args.mode)
     if not args.quiet:

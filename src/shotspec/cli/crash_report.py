@@ -21,7 +21,7 @@ from pathlib import Path
 from shotspec import __version__
 from shotspec.atomic_files import atomic_write
 
-__all__ = ["report_internal_error", "report_folders"]
+__all__ = ["report_internal_error", "report_folders", "write_crash_report", "REPORT_HOW"]
 
 REPORT_HOW = ("this is a bug in shotspec, not in your files; please report it to the shotspec "
               "maintainers with the command you ran, the .shot file (if you can share it) and "
@@ -42,6 +42,12 @@ def _report_text(exc: BaseException, argv: list[str]) -> str:
         f"python: {sys.version.split()[0]} ({platform.platform()})\n\n",
         *traceback.format_exception(type(exc), exc, exc.__traceback__),
     ])
+
+
+def write_crash_report(exc: BaseException, argv: list[str]) -> Path | None:
+    """Write the report of ``exc`` (raised while running ``shot ARGV``); its path, or None
+    when no folder could take it."""
+    return _write_report(_report_text(exc, argv))
 
 
 def _write_report(text: str) -> Path | None:

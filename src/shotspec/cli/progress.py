@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +22,7 @@ class NodeProgress:
         self._task = None
 
     def __enter__(self) -> "NodeProgress":
+        self._task = None                  # one bar per render (watch renders many times)
         if not self.quiet:
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                       TextColumn("{task.completed}/{task.total} nodes"),
@@ -37,7 +39,7 @@ class NodeProgress:
             return
         if self._task is None:
             self._task = self._progress.add_task("rendering", total=event.total)
-        label = f"{event.node.label} [{', '.join(event.node.shots)}]"
+        label = escape(f"{event.node.label} [{', '.join(event.node.shots)}]")   # not markup
         if event.kind == "start":
             self._progress.update(self._task, description=f"running {label}")
         elif event.kind == "done":

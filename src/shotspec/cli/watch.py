@@ -9,34 +9,48 @@ Pitfalls handled (see docs/watch.md):
   * never two renders at once: rendering happens on this thread; changes that arrive mid-render
     are folded into one follow-up render;
   * errors: diagnostics are printed, the last good image stays (and is reported stale), and the
-    loop keeps going;
+    loop keeps going — also when compiling or rendering raises anything at all (reported as an
+    E999 internal error, one short line, no traceback);
+  * half-written files: a changed input that is empty (a truncate-then-write save, shell ``>``)
+    is given ``EMPTY_SETTLE_S`` for the rest of the write to land; a build that fails while its
+    inputs changed underneath it is not reported but redone;
+  * progress: each re-render prints which nodes ran (or were cached) as they finish;
   * exactly the files the last compile read (including missing ones) are watched, re-computed
     after every compile; ``--poll`` for file systems without events.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from shotspec.cli.console import print_diagnostics
-from shotspec.cli.session import RenderSession, file_digest
+from shotspec.cli.session import BuildResult, RenderSession, file_digest
 
-__all__ = ["watch", "Watcher", "WatchStatus", "DEBOUNCE_QUIET_S", "DEBOUNCE_MAX_S"]
+__all__ = ["watch", "Watcher", "WatchStatus", "DEBOUNCE_QUIET_S", "DEBOUNCE_MAX_S",
+           "EMPTY_SETTLE_S", "MIN_POLL_INTERVAL_S", "MAX_POLL_INTERVAL_S", "INTERNAL_ERROR",
+           "internal_error_diagnostic"]
 
 RACY_MTIME_NS = 2_000_000_000   # files modified within the last 2 s are always re-hashed
 DEBOUNCE_QUIET_S = 0.1
 DEBOUNCE_MAX_S = 0.5
+EMPTY_SETTLE_S = 1.0            # how long an input that a save left empty may stay so
+MIN_POLL_INTERVAL_S = 0.1       # --interval is clamped to this range (0 would spin a core)
+MAX_POLL_INTERVAL_S = 3600.0
+INTERNAL_ERROR = "E999"
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
 
 
@@ -44,7 +58,7 @@ _IGNORED_EVENTS = {"opened", "closed_no_write"}
 class WatchStatus:
     """What one iteration of the loop did; passed to ``on_status`` (tests and tools use it)."""
 
-    kind: str                                   # "rendered" | "error" | "unchanged"
+    kind: str                   # "rendered" | "error" | "unchanged" | "superseded" (read mid-save)
     seconds: float = 0.0
     ran: list[str] = field(default_factory=list)        # labels of the nodes computed
     cached: list[str] = field(default_factory=list)     # labels of the nodes served by the cache
@@ -77,17 +91,51 @@ class _Collector(FileSystemEventHandler):
             self.wake.set()
 
 
+def internal_error_diagnostic(exc: BaseException):
+    """An exception nobody turned into a diagnostic, as one: its type, message (clipped) and
+    the innermost source line that raised it, never the traceback — which goes to a crash
+    report, as for every command's internal error (``cli.crash_report``)."""
+    from shotspec.cli.crash_report import REPORT_HOW, write_crash_report
+    from shotspec.compiler import Diagnostic
+
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 200 else text[:197] + "…"
+    frames = traceback.extract_tb(exc.__traceback__)
+    notes: list[str] = []
+    if frames:
+        last = frames[-1]
+        path = Path(last.filename)
+        short = "/".join(path.parts[path.parts.index("shotspec"):]) if "shotspec" in path.parts else path.name
+        notes.append(f"raised in {short}:{last.lineno} ({last.name})")
+    report = write_crash_report(exc, ["watch"])
+    if report is not None:
+        notes.append(f"crash report (with the traceback): {report}")
+    return Diagnostic(code=INTERNAL_ERROR, severity="error",
+                      message=f"internal error: {type(exc).__name__}" + (f": {text}" if text else ""),
+                      span=None, notes=tuple(notes),
+                      help=f"{REPORT_HOW}; watching goes on")
+
+
+def clamp_interval(seconds: float) -> float:
+    """``--interval`` within [MIN_POLL_INTERVAL_S, MAX_POLL_INTERVAL_S] (NaN → the minimum)."""
+    if math.isnan(seconds):
+        return MIN_POLL_INTERVAL_S
+    return min(max(seconds, MIN_POLL_INTERVAL_S), MAX_POLL_INTERVAL_S)
+
+
 class Watcher:
     def __init__(self, session: RenderSession, *, console: Console, err_console: Console,
                  poll: bool = False, interval: float = 0.5, quiet: bool = False,
-                 on_status: Callable[[WatchStatus], None] | None = None):
+                 on_status: Callable[[WatchStatus], None] | None = None, progress=None):
         self.session = session
         self.console = console
         self.err_console = err_console
         self.quiet = quiet
         self.on_status = on_status or (lambda status: None)
+        self.progress = progress
         self.collector = _Collector()
-        self.observer = PollingObserver(timeout=interval) if poll else Observer()
+        self.interval = clamp_interval(interval)
+        self.observer = PollingObserver(timeout=self.interval) if poll else Observer()
         self._scheduled: dict[str, object] = {}
         self._digests: dict[str, str | None] = {}
         self._stat_cache: dict[str, tuple[tuple[int, int, int], str | None]] = {}
@@ -139,13 +187,11 @@ class Watcher:
 
     # ------------------------------------------------------------------ one build
 
-    def build_once(self) -> WatchStatus:
+    def build_once(self, changed: list[str] = ()) -> WatchStatus:
         files = self._inputs(self._digests or ())
         digests = {f: self._digest(f) for f in files}
         t0 = time.perf_counter()
-        build = self.session.compile()
-        if build.ok:
-            build = self.session.render(build)
+        build = self._compile_and_render(changed, previous=tuple(self._digests or ()))
         seconds = time.perf_counter() - t0
         files = self._inputs(build.dependencies)
         digests.update({f: self._digest(f) for f in files if f not in digests})
@@ -155,7 +201,29 @@ class Watcher:
             # Saved while this build ran, before its files were watched: no event will come.
             self.collector.last_event = time.monotonic()
             self.collector.wake.set()
+            if not build.ok:
+                # Read mid-save: the follow-up build sees the finished file; report that one.
+                return WatchStatus("superseded", seconds)
         return self._report(build, seconds)
+
+    def _compile_and_render(self, changed: list[str], previous: tuple[str, ...]) -> BuildResult:
+        """One compile → render cycle; whatever it raises becomes an E999 diagnostic."""
+        try:
+            build = self.session.compile()
+            if build.ok:
+                if not self.quiet:
+                    stamp = datetime.now().strftime("%H:%M:%S")
+                    names = ", ".join(escape(Path(f).name) for f in changed)
+                    why = f" ({names} changed)" if changed else ""
+                    self.console.print(f"[dim]{stamp}[/] rendering{why}: {len(build.plan.nodes)} "
+                                       "plan node(s)", markup=True, highlight=False)
+                if self.progress is not None:
+                    with self.progress:
+                        return self.session.render(build)
+                return self.session.render(build)
+            return build
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive any bug
+            return BuildResult(None, [internal_error_diagnostic(exc)], {}, previous)
 
     def _report(self, build, seconds: float) -> WatchStatus:
         stamp = datetime.now().strftime("%H:%M:%S")
@@ -186,7 +254,24 @@ class Watcher:
         return status
 
     def inputs_changed(self) -> bool:
-        return any(self._digest(f) != d for f, d in self._digests.items())
+        return bool(self.changed_inputs())
+
+    def changed_inputs(self) -> list[str]:
+        return [f for f, d in self._digests.items() if self._digest(f) != d]
+
+    def _settle_empty(self, changed: list[str]) -> list[str]:
+        """A save that truncates, then writes (shell ``>``, most scripts) can be caught in
+        between: while a changed input is empty, wait (up to ``EMPTY_SETTLE_S``) for the
+        write to land. An input that stays empty is built (and reported) as it is."""
+        deadline = time.monotonic() + EMPTY_SETTLE_S
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            if not any(_is_empty(f) for f in changed):
+                break
+            if self.collector.wake.wait(timeout=max(0.0, deadline - time.monotonic())):
+                self._debounce()
+                self.collector.wake.clear()
+            changed = self.changed_inputs() or changed
+        return self.changed_inputs()
 
     # ------------------------------------------------------------------ loop
 
@@ -199,11 +284,27 @@ class Watcher:
                 return
             time.sleep(min(quiet_until, first + DEBOUNCE_MAX_S) - now)
 
+    def _iteration(self, changed: list[str] = ()) -> WatchStatus:
+        """``build_once`` that survives anything, including failures outside the build
+        (watching a folder that vanished mid-call, a console that cannot print)."""
+        try:
+            return self.build_once(changed)
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive any bug
+            diag = internal_error_diagnostic(exc)
+            try:
+                print_diagnostics([diag], {}, console=self.console, err_console=self.err_console)
+            except Exception:  # noqa: BLE001 - nothing left to report with
+                pass
+            self.collector.last_event = time.monotonic()
+            self.collector.wake.set()          # try again on the next turn of the loop
+            return WatchStatus("error", codes=[diag.code], written=dict(self._last_good),
+                               stale=bool(self._last_good))
+
     def run(self, max_builds: int | None = None) -> int:
         self.observer.start()
         try:
             builds = 0
-            self.on_status(self.build_once())
+            self.on_status(self._iteration())
             builds += 1
             if not self.quiet:
                 self.console.print(f"[dim]watching {len(self._digests)} file(s); Ctrl-C to stop[/]")
@@ -212,10 +313,15 @@ class Watcher:
                     continue
                 self._debounce()
                 self.collector.wake.clear()
-                if not self.inputs_changed():
+                changed = self.changed_inputs()
+                if not changed:
                     self.on_status(WatchStatus("unchanged"))
                     continue
-                self.on_status(self.build_once())
+                changed = self._settle_empty(changed)
+                if not changed:
+                    self.on_status(WatchStatus("unchanged"))
+                    continue
+                self.on_status(self._iteration(changed))
                 builds += 1
         finally:
             self.observer.stop()
@@ -223,16 +329,34 @@ class Watcher:
         return 0
 
 
+def _is_empty(path: str) -> bool:
+    try:
+        return os.stat(path).st_size == 0
+    except OSError:
+        return False
+
+
 def watch(spec, *, output=None, shots=(), overrides=(), allow=(), device="auto", poll=False,
           interval=0.5, console: Console, err_console: Console, quiet=False,
           on_status=None, stop_event: threading.Event | None = None) -> int:
     from shotspec.cli.progress import NodeProgress
+    from shotspec.compiler import Diagnostic
+    from shotspec.runtime.device import DeviceError
 
-    progress = NodeProgress(console, quiet=True)
-    session = RenderSession(spec, overrides=overrides, allow=allow, shots=shots or None,
-                            output=output, device=device, on_event=progress)
+    progress = NodeProgress(console, quiet=quiet)
+    try:
+        session = RenderSession(spec, overrides=overrides, allow=allow, shots=shots or None,
+                                output=output, device=device, on_event=progress)
+    except DeviceError as exc:
+        print_diagnostics([Diagnostic("E604", "error", exc.message, None, exc.hint)], {},
+                          console=console, err_console=err_console)
+        return 1
+    if poll and clamp_interval(interval) != interval and not quiet:
+        err_console.print(f"--interval {interval:g} is outside {MIN_POLL_INTERVAL_S:g}–"
+                          f"{MAX_POLL_INTERVAL_S:g} s; polling every {clamp_interval(interval):g} s",
+                          markup=False, highlight=False)
     watcher = Watcher(session, console=console, err_console=err_console, poll=poll,
-                      interval=interval, quiet=quiet, on_status=on_status)
+                      interval=interval, quiet=quiet, on_status=on_status, progress=progress)
     if stop_event is not None:
         watcher.stop_event = stop_event
     try:

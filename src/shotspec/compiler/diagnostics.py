@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     "E004": "unterminated string",
     "E005": "unterminated block comment",
     "E006": "unknown top-level keyword",
+    "E007": "blocks nested too deeply",
     "E101": "unknown key",
     "E102": "unknown preset",
     "E103": "preset used in the wrong kind of block",

@@ -16,13 +16,17 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.ir import Span
+from shotspec.compiler.lexer_hints import char_help, clip_text, unit_word
 from shotspec.compiler.nodes import (AllowStmt, Atom, Block, CharacterDef, Import, Module,
                                      PresetDef, ShotDef, Stmt, span_join)
 from shotspec.grammar import KEYWORDS, TERMINAL_NAMES, parser
 
-__all__ = ["parse_module", "parse_args", "UNITS", "MAX_RECOVERIES"]
+__all__ = ["parse_module", "parse_args", "UNITS", "MAX_RECOVERIES", "MAX_BLOCK_DEPTH"]
 
 MAX_RECOVERIES = 25
+# Real specs nest 3 or 4 blocks deep; the limit keeps the AST builder and every later pass
+# (all recursive) far from Python's recursion limit, whatever the input.
+MAX_BLOCK_DEPTH = 32
 UNITS = ("mm", "cm", "m", "deg", "K", "x", "stops", "stop")
 _TOP_KEYWORD_TERMINALS = {"IMPORT", "CHARACTER", "SHOT", "PRESET", "ALLOW"}
 _ALLOW_COMMENT = re.compile(r"//\s*shot:\s*allow\s+([A-Za-z0-9_,\s]+)")
@@ -139,9 +143,9 @@ def _report_token(file: str, text: str, work: str, err: UnexpectedToken,
     tok = err.token
     span = _tok_span(file, tok)
     expected = set(err.expected or ())
-    shown = "a newline" if tok.type == "_SEP" and tok.value == "\n" else f"`{tok.value}`"
+    shown = "a newline" if tok.type == "_SEP" and tok.value == "\n" else f"`{clip_text(tok.value)}`"
     if tok.type == "NAME" and expected & _TOP_KEYWORD_TERMINALS:
-        sink.add("E006", f"unknown keyword `{tok.value}`", span,
+        sink.add("E006", f"unknown keyword `{clip_text(tok.value)}`", span,
                  help=did_you_mean(tok.value, [k for k in KEYWORDS if k != "extends"])
                  or "a file holds `import`, `character`, `shot`, `preset` and `allow` items")
     else:
@@ -175,10 +179,10 @@ def _report_chars(file: str, text: str, work: str, err: UnexpectedCharacters,
                  help="close the comment with `*/`")
         return _blank(work, pos, len(work))
     shown = repr(char)[1:-1] if not char.isprintable() else char
-    help_text = None
-    if char == "/" and work[max(pos - 1, 0)] == "f":
+    help_text = char_help(work, pos)
+    if help_text is None and char == "/" and work[max(pos - 1, 0)] == "f":
         help_text = "write an f-number as `f/2.8`"
-    elif char in "°%" or char.isdigit():
+    elif help_text is None and (char in "°%" or char.isdigit()):
         help_text = "units are written right after the number: `45deg`, `80%`, `85mm`"
     sink.add("E001", f"unexpected character `{shown}`", _point(file, text, pos),
              help=help_text or "remove it; text that is not a value goes in a \"string\" or a comment")
@@ -216,22 +220,37 @@ def _parse_tolerant(text: str, file: str, sink: DiagnosticSink) -> Tree | None:
 
 # ----------------------------------------------------------------------------- tree → AST
 
-def _merge_units(atoms: list[Atom]) -> tuple[Atom, ...]:
-    """``85 mm`` and ``-1.5 stops``: a NUMBER followed by a unit name is one QUANTITY."""
+def _merge_units(atoms: list[Atom], sink: DiagnosticSink) -> tuple[Atom, ...]:
+    """``85 mm`` and ``-1.5 stops``: a NUMBER followed by a unit name is one QUANTITY.
+
+    A unit spelled out or mis-cased (``0.75 meters``, ``5600 kelvin``) is an E201 that shows
+    the short form; the atom is still merged so the statement reads as meant."""
     out: list[Atom] = []
     for atom in atoms:
-        if (atom.kind == "NAME" and atom.text in UNITS and out and out[-1].kind == "NUMBER"
+        if (atom.kind == "NAME" and out and out[-1].kind == "NUMBER"
                 and out[-1].span.end_line == atom.span.line):
-            prev = out.pop()
-            out.append(Atom("QUANTITY", prev.text + atom.text, span_join(prev.span, atom.span)))
-        else:
-            out.append(atom)
+            unit = atom.text if atom.text in UNITS else unit_word(atom.text)
+            if unit is not None:
+                prev = out.pop()
+                span = span_join(prev.span, atom.span)
+                glue = " " if unit == "stops" else ""
+                if unit != atom.text:
+                    sink.add("E201", f"the unit `{atom.text}` is written `{unit}`", span,
+                             help=f"write `{prev.text}{glue}{unit}` (units are short and "
+                                  "follow the number)")
+                out.append(Atom("QUANTITY", prev.text + unit, span))
+                continue
+        out.append(atom)
     return tuple(out)
 
 
 class _Builder:
-    def __init__(self, file: str):
+    """Lark tree → AST. Blocks deeper than ``MAX_BLOCK_DEPTH`` are reported (E007) and dropped,
+    so no later (recursive) pass ever sees them."""
+
+    def __init__(self, file: str, sink: DiagnosticSink):
         self.file = file
+        self.sink = sink
 
     def span(self, node) -> Span:
         if isinstance(node, Token):
@@ -245,14 +264,22 @@ class _Builder:
         for group in tree.children:
             if isinstance(group, Tree) and group.data == "group":
                 atoms = [Atom(t.type, str(t), self.span(t)) for t in group.children]
-                groups.append(_merge_units(atoms))
+                groups.append(_merge_units(atoms, self.sink))
         return tuple(groups)
 
-    def block(self, tree: Tree) -> Block:
-        stmts = tuple(self.stmt(c) for c in tree.children if isinstance(c, Tree))
+    def block(self, tree: Tree, depth: int = 1) -> Block:
+        if depth > MAX_BLOCK_DEPTH:
+            span = self.span(tree)
+            self.sink.add("E007", f"blocks nested more than {MAX_BLOCK_DEPTH} deep",
+                          Span(file=span.file, line=span.line, col=span.col, end_line=span.line,
+                               end_col=span.col + 1),
+                          help="a spec nests a few blocks (shot → lighting → key); "
+                               "close the blocks you opened")
+            return Block((), span)
+        stmts = tuple(self.stmt(c, depth) for c in tree.children if isinstance(c, Tree))
         return Block(stmts, self.span(tree))
 
-    def stmt(self, tree: Tree) -> Stmt:
+    def stmt(self, tree: Tree, depth: int) -> Stmt:
         key_tok = tree.children[0].children[0]
         args: tuple = ()
         block = None
@@ -260,7 +287,7 @@ class _Builder:
             if child.data == "args":
                 args = self.args(child)
             elif child.data == "block":
-                block = self.block(child)
+                block = self.block(child, depth + 1)
         return Stmt(str(key_tok), self.span(key_tok), args, block, self.span(tree))
 
     def item(self, tree: Tree):
@@ -303,7 +330,7 @@ def parse_module(text: str, file: str, sink: DiagnosticSink) -> Module:
     tree = _parse_tolerant(text, file, sink)
     if tree is None:
         return module
-    b = _Builder(file)
+    b = _Builder(file, sink)
     module.items = [b.item(c) for c in tree.children if isinstance(c, Tree)]
     return module
 
@@ -322,17 +349,18 @@ def parse_args(text: str, file: str, line: int, col_offset: int,
             pos = err.token.start_pos
         if pos is None or pos < 0:
             pos = max(len(text) - 1, 0)
-        sink.add("E201", f"cannot read the value `{text}`",
+        sink.add("E201", f"cannot read the value `{clip_text(text)}`",
                  Span(file=file, line=line, col=col_offset + pos + 1, end_line=line,
                       end_col=col_offset + len(text) + 1),
                  help="write it as in a .shot file, e.g. `50mm`, `f/2`, `1:4`, `512x640`")
         return None
-    b = _Builder(file)
-    groups = b.args(tree)
+    local = DiagnosticSink()
+    groups = _Builder(file, local).args(tree)
 
-    def shift(atom: Atom) -> Atom:
-        s = atom.span
-        return Atom(atom.kind, atom.text, Span(file=file, line=line, col=s.col + col_offset,
-                                               end_line=line, end_col=s.end_col + col_offset))
+    def shift(s: Span) -> Span:
+        return Span(file=file, line=line, col=s.col + col_offset, end_line=line,
+                    end_col=s.end_col + col_offset)
 
-    return tuple(tuple(shift(a) for a in g) for g in groups)
+    for d in local.items:
+        sink.add(d.code, d.message, shift(d.span), help=d.help, notes=d.notes)
+    return tuple(tuple(Atom(a.kind, a.text, shift(a.span)) for a in g) for g in groups)

@@ -6,6 +6,7 @@ shot's own statements in order (``use`` expands a preset in place; later wins) <
 
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -369,7 +370,7 @@ class _Compiler:
             lint_shot(shot, state, shot_sink, n_refs)
             for d in shot_sink.items:
                 if d.code not in state.allows:
-                    self.sink.items.append(d) if d not in self.sink.items else None
+                    self.sink.append(d)
             shots.append((shot, state))
         self.check_distinct_outputs([shot for shot, _ in shots])
         self.sink.items.extend(check_presets(self.presets, self.root, self.deps,
@@ -384,12 +385,11 @@ class _Compiler:
             cross.items.extend(identity_lints(
                 ProgramIR(file=os.path.abspath(self.root), shots=tuple(s for s, _ in shots)),
                 lighting=False))   # W104/W105 already cover lighting drift for every character
+        state_at = _ShotFinder(shots)
         for d in cross.items:
-            shot_state = next((st for sh, st in shots if sh.span and d.span and
-                               _within(d.span, sh.span)), None)
+            shot_state = state_at(d.span)
             if shot_state is None or d.code not in shot_state.allows:
-                if d not in self.sink.items:
-                    self.sink.items.append(d)
+                self.sink.append(d)
         if self.sink.has_errors:
             return None
         return ProgramIR(file=os.path.abspath(self.root), span=None,
@@ -417,6 +417,25 @@ def _explicit_character_paths(state: State) -> set[str]:
 def _within(inner: Span, outer: Span) -> bool:
     return (inner.file == outer.file and (outer.line, outer.col) <= (inner.line, inner.col)
             <= (outer.end_line, outer.end_col))
+
+
+class _ShotFinder:
+    """The state of the shot whose span holds a diagnostic's span: a binary search over the
+    shots' start positions (shots never nest), so cross-shot lints stay linear in the shots."""
+
+    def __init__(self, shots: list[tuple[ShotIR, State]]):
+        spans = sorted(((sh.span.file, sh.span.line, sh.span.col), i, sh.span)
+                       for i, (sh, _) in enumerate(shots) if sh.span)
+        self._starts = [start for start, _, _ in spans]
+        self._entries = [(span, shots[i][1]) for _, i, span in spans]
+
+    def __call__(self, span: Span | None) -> State | None:
+        if span is None:
+            return None
+        at = bisect.bisect_right(self._starts, (span.file, span.line, span.col)) - 1
+        if at >= 0 and _within(span, self._entries[at][0]):
+            return self._entries[at][1]
+        return None
 
 
 def _allowed(d: Diagnostic, file_allows: dict[str, set[str]], comment_allows: dict[str, dict],

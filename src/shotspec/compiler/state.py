@@ -16,6 +16,15 @@ from shotspec.compiler.ir import Span
 __all__ = ["Setting", "State"]
 
 
+_SCALARS = (str, int, float, bool, type(None), Span)
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, _SCALARS):
+        return True
+    return isinstance(value, (tuple, frozenset)) and all(_immutable(v) for v in value)
+
+
 @dataclass(frozen=True)
 class Setting:
     value: Any
@@ -55,7 +64,12 @@ class State:
                 del self.nodes[key]
 
     def copy(self) -> "State":
-        return copy.deepcopy(self)
+        """An independent copy. Settings holding immutable values are shared (a deep copy of
+        every span made checking a many-shot file crawl); anything else is deep-copied."""
+        return State(values={k: s if _immutable(s.value) else copy.deepcopy(s)
+                             for k, s in self.values.items()},
+                     lights=list(self.lights), finish=list(self.finish), nodes=dict(self.nodes),
+                     allows=set(self.allows))
 
     def relabel(self, layer: str) -> "State":
         """A copy whose every value reports ``layer`` (used for values inherited by extends)."""

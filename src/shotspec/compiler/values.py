@@ -11,6 +11,7 @@ import re
 from typing import Iterable
 
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
+from shotspec.compiler.lexer_hints import clip_text, unit_spelling_help
 from shotspec.compiler.nodes import Atom
 from shotspec.color import hex_to_srgb
 
@@ -38,7 +39,7 @@ def split_quantity(text: str) -> tuple[float, str]:
 
 
 def describe(atom: Atom) -> str:
-    return f"`{atom.text}`"
+    return f"`{clip_text(atom.text)}`"
 
 
 def _fmt(x: float) -> str:
@@ -54,13 +55,14 @@ def _range(atom: Atom, sink: DiagnosticSink, value: float, lo: float | None, hi:
             bounds = f"at least {_fmt(lo)}{unit}"
         else:
             bounds = f"at most {_fmt(hi)}{unit}"
-        sink.add("E203", f"{what} {atom.text} is out of range: it must be {bounds}", atom.span,
-                 help=help)
+        sink.add("E203", f"{what} {clip_text(atom.text)} is out of range: it must be {bounds}",
+                 atom.span, help=help)
         return None
     return value
 
 
 def _wrong(atom: Atom, sink: DiagnosticSink, what: str, example: str, help: str | None = None):
+    help = help or (unit_spelling_help(atom.text) if atom.kind == "TAG" else None)
     sink.add("E201", f"{what} expects {example}, found {describe(atom)}", atom.span, help=help)
     return None
 
