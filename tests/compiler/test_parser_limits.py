@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shotspec.compiler import compile_source, format_source, render_diagnostics
 from shotspec.compiler import resolve
-from shotspec.compiler.diagnostics import MAX_SOURCE_CHARS, Diagnostic, DiagnosticSink
+from shotspec.diagnostics import MAX_SOURCE_CHARS, Diagnostic, DiagnosticSink
 from shotspec.compiler.parser import MAX_BLOCK_DEPTH
 
 

@@ -236,3 +236,22 @@ def test_large_png_is_deflated_in_segments_that_any_decoder_reads():
         im.load()
         assert im.size == (640, 300) and im.mode.startswith("RGB")
         assert np.array_equal(np.asarray(im), (pixels >> 8).astype(np.uint8))
+
+
+def test_a_bomb_header_is_refused_by_its_size_before_decoding(tmp_path):
+    """A few hundred bytes claiming 30000×30000 px: one ImageError naming the size, never
+    Pillow's DecompressionBombError or an allocation."""
+    import struct
+    import zlib
+
+    from shotspec.runtime.io import ImageError, read_image
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b""))
+    (tmp_path / "bomb.png").write_bytes(png)
+    with pytest.raises(ImageError) as exc:
+        read_image(tmp_path / "bomb.png")
+    assert "30000x30000 px is more than 16384 px a side" in str(exc.value)

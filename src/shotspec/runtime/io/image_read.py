@@ -54,7 +54,19 @@ def _pillow_read(path: str, fmt: str) -> tuple[np.ndarray, int]:
     """(H, W, C) array and bit depth through Pillow, full 16-bit precision for PNGs."""
     from PIL import Image, ImageOps  # noqa: PLC0415
 
-    with Image.open(path) as im:
+    from shotspec.compiler.file_checks import MAX_PLATE_SIDE_PX
+
+    # Pillow's own "decompression bomb" limit (179 Mpx) would refuse images `shot check`
+    # accepted; ours is the side bound checked from the header first.
+    saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        im = Image.open(path)
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+    with im:
+        if max(im.size) > MAX_PLATE_SIDE_PX:
+            raise ImageError(path, f"{im.size[0]}x{im.size[1]} px is more than "
+                             f"{MAX_PLATE_SIDE_PX} px a side", "scale the image down first")
         im.load()
         if fmt == "jpeg":
             im = ImageOps.exif_transpose(im)
