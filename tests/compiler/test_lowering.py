@@ -161,3 +161,26 @@ def test_several_diagnostics_in_source_order(tmp_path):
     r = compile_source(src, tmp_path / "s.shot")
     assert [(d.code, d.span.line) for d in r.diagnostics] == [
         ("E201", 2), ("E201", 2), ("E101", 3), ("E006", 5)]
+
+
+def test_a_copied_state_keeps_every_field():
+    """State.copy lists its fields by hand: a field it forgets is silently lost for shots
+    that extend another or take --set (E211 vanished that way once)."""
+    import dataclasses
+
+    from shotspec.compiler.ir import Span
+    from shotspec.compiler.state import Setting, State
+
+    span = Span(file="f", line=1, col=1, end_line=1, end_col=2)
+    state = State()
+    sample = {"values": Setting([1.0], span, "shot"), "focus_owners": ("mara", span)}
+    for f in dataclasses.fields(State):
+        value = getattr(state, f.name)
+        if isinstance(value, dict):
+            value["x"] = sample.get(f.name, span)
+        elif isinstance(value, (list, set)):
+            (value.append if isinstance(value, list) else value.add)("x")
+    copied = state.copy()
+    for f in dataclasses.fields(State):
+        assert getattr(copied, f.name) == getattr(state, f.name), f.name
+        assert getattr(copied, f.name) is not getattr(state, f.name), f.name

@@ -365,8 +365,8 @@ def _load_for_edit(args, *, scale: int):
 
 
 def _check_edit_size(path: str, scale: int) -> None:
-    """E208 before any work (the header alone is read) when the result would fall outside
-    what an image may be, 16–16384 px a side; tiny and huge inputs were tracebacks before."""
+    """Before any work, from the header alone: E208 when the result would fall outside what an
+    image may be (16–16384 px a side), E501 when it would not fit in the memory available."""
     from shotspec.compiler.file_checks import image_header
     from shotspec.compiler.ir import OutputIR
     from shotspec.compiler.schema import key_of
@@ -376,12 +376,21 @@ def _check_edit_size(path: str, scale: int) -> None:
         return                                  # the reader says what is wrong (E520)
     lo, hi = int(key_of(OutputIR, "width").lo), int(key_of(OutputIR, "width").hi)
     w, h = header.width * scale, header.height * scale
-    if lo <= w <= hi and lo <= h <= hi:
-        return
-    raise ShotspecError(Diagnostic.of(
-        "E208", f"the result would be {w}×{h} px; an image must be {lo}–{hi} px a side",
-        file=path, help=f"give an input of at least {-(-lo // scale)}×{-(-lo // scale)} px"
-        + (f" and at most {hi // scale} px a side" if scale > 1 else "")))
+    if not (lo <= w <= hi and lo <= h <= hi):
+        raise ShotspecError(Diagnostic.of(
+            "E208", f"the result would be {w}×{h} px; an image must be {lo}–{hi} px a side",
+            file=path, help=f"give an input of at least {-(-lo // scale)}×{-(-lo // scale)} px"
+            + (f" and at most {hi // scale} px a side" if scale > 1 else "")))
+    import torch
+
+    from shotspec.runtime.memory import available_bytes, image_edit_peak_bytes
+
+    need, have = image_edit_peak_bytes(header.width, header.height, scale), available_bytes(torch.device("cpu"))
+    if need > have:
+        raise ShotspecError(Diagnostic.of(
+            "E501", f"this needs about {need / 2**30:.1f} GiB but only {have / 2**30:.1f} GiB is "
+            f"available (a {w}×{h} px result)", file=path,
+            help="work on a smaller image or a crop, or upscale by a smaller factor"))
 
 
 def _write_edit(frame, info, args, console) -> int:

@@ -69,7 +69,7 @@ class State:
         return State(values={k: s if _immutable(s.value) else copy.deepcopy(s)
                              for k, s in self.values.items()},
                      lights=list(self.lights), finish=list(self.finish), nodes=dict(self.nodes),
-                     allows=set(self.allows))
+                     allows=set(self.allows), focus_owners=dict(self.focus_owners))
 
     def relabel(self, layer: str) -> "State":
         """A copy whose every value reports ``layer`` (used for values inherited by extends)."""
