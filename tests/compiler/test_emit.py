@@ -184,7 +184,7 @@ def _pass(draw):
 def _shot(draw, base: ShotIR):
     sensor = draw(st.sampled_from([*SENSORS_MM, None]))
     if sensor is None:
-        size = (draw(st.integers(1, 200)) / 10, draw(st.integers(1, 200)) / 10)
+        size = (draw(st.integers(10, 2000)) / 10, draw(st.integers(10, 2000)) / 10)
         sensor_m = (size[0] / 1000, size[1] / 1000)
     else:
         sensor_m = (SENSORS_MM[sensor][0] / 1000, SENSORS_MM[sensor][1] / 1000)

@@ -246,15 +246,20 @@ def _focus(em: _Emitter, camera: CameraIR, name: str, k: Key) -> list[str]:
     return []
 
 
-@_writes("anamorphic")
-def _anamorphic(em: _Emitter, camera: CameraIR, name: str, k: Key) -> list[str]:
-    return [f"anamorphic {number_text(camera.anamorphic)}x"]
+def _one_value(text: Callable[[Any], str]) -> Writer:
+    """A writer of ``KEY VALUE`` for a custom reader whose value is one literal."""
+    return lambda em, obj, name, k: [f"{k.key or name} {text(getattr(obj, name))}"]
 
 
-@_writes("intensity")
-def _intensity(em: _Emitter, light: LightIR, name: str, k: Key) -> list[str]:
-    """A plain (linear) number, on the scale where the key is its own value."""
-    return [f"intensity {number_text(light.intensity)}"]
+# Intensities are plain (linear) numbers on the IR's scale, where the key is its own value.
+CUSTOM_WRITERS.update({
+    "anamorphic": _one_value(lambda v: f"{number_text(v)}x"),
+    "intensity": _one_value(number_text),
+    "upscale_factor": _one_value(lambda v: f"{int(v)}x"),
+    "stock": _one_value(str),
+    "side": _one_value(lambda v: str(int(v))),
+    "bit_depth": _one_value(str),
+})
 
 
 @_writes("color")
@@ -263,26 +268,6 @@ def _color(em: _Emitter, light: LightIR, name: str, k: Key) -> list[str]:
         return []
     text, exact = _linear_hex(light.color)
     return [f"color {text}" + ("" if exact else f"  // approximately linear {light.color}")]
-
-
-@_writes("upscale_factor")
-def _upscale_factor(em: _Emitter, p: BaseModel, name: str, k: Key) -> list[str]:
-    return [f"{k.key or name} {int(getattr(p, name))}x"]
-
-
-@_writes("stock")
-def _stock(em: _Emitter, p: BaseModel, name: str, k: Key) -> list[str]:
-    return [f"{k.key or name} {getattr(p, name)}"]
-
-
-@_writes("side")
-def _side(em: _Emitter, output: OutputIR, name: str, k: Key) -> list[str]:
-    return [f"{k.key or name} {int(getattr(output, name))}"]
-
-
-@_writes("bit_depth")
-def _bit_depth(em: _Emitter, output: OutputIR, name: str, k: Key) -> list[str]:
-    return [f"{k.key or name} {output.bit_depth}"]
 
 
 @_writes("plate")
