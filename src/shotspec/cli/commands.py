@@ -409,11 +409,12 @@ def cmd_info(args) -> int:
         return _fail(err, console, _diag("E521", f"{args.image} carries no shotspec provenance",
                                          "only images written by shotspec carry it"))
     if args.spec:
-        sys.stdout.write(info.get("shotspec:spec", ""))
-        overrides = info.get("shotspec:overrides", "")
-        if overrides:
-            err.print("this image was rendered with overrides: "
-                      + " ".join(f"--set {o}" for o in overrides.splitlines()), markup=False)
+        from shotspec.cli.info_spec import spec_of_image
+
+        text, problem = spec_of_image(info, args.image)
+        if problem is not None:
+            return _fail(err, console, problem)
+        sys.stdout.write(text)
         return EXIT_OK
     table = Table(show_header=False, show_edge=False)
     for key in ("shotspec:version", "shotspec:shot", "shotspec:plan", "shotspec:file", "shotspec:source"):
