@@ -14,9 +14,11 @@ from shotspec.compiler import DEFAULT_SPEC, compile_file, compile_source
 from shotspec.compiler.emit import (BLOCK_WRITERS, COVERED_BY, CUSTOM_WRITERS, GENERIC_WRITERS,
                                     angle_text, emit_shot, number_text)
 from shotspec.compiler.formatter import format_source
+from shotspec.compiler.identity_file import Identity, IdentitySkin, write_identity
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, FocusIR, LightIR,
                                   OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import fields_of, submodel_of
+from shotspec.file_hash import sha256_file
 from shotspec.compiler.tables import (SENSORS_MM, fitzpatrick_albedo, monk_albedo,
                                       srgb_to_linear)
 
@@ -48,15 +50,16 @@ def _strip_spans(data):
     return data
 
 
-def round_trip(shot: ShotIR, tmp_path: Path) -> str:
-    """Emit, write to a file in another folder, compile it: no diagnostics, the same IR."""
+def round_trip(shot: ShotIR, tmp_path: Path, codes: tuple[str, ...] = ()) -> str:
+    """Emit, write to a file in another folder, compile it: no diagnostics (but the original's
+    ``codes``), the same IR."""
     text = emit_shot(shot, "round trip")
     assert format_source(text, "x.shot")[0] == text          # already canonical
     path = tmp_path / "elsewhere" / "emitted.shot"
     path.parent.mkdir(exist_ok=True)
     path.write_text(text)
     result = compile_file(path, check_outputs=False)
-    assert result.diagnostics == [], (text, result.diagnostics)
+    assert [d.code for d in result.diagnostics] == list(codes), (text, result.diagnostics)
     (back,) = result.program.shots
     _same(_strip_spans(shot.model_dump()), _strip_spans(back.model_dump()))
     return text
@@ -133,6 +136,31 @@ def test_tone_from_a_colour_and_an_unreadable_colour(tmp_path):
                                                       albedo_srgb=(0.81234, 0.7, 0.55))})
     odd = base.model_copy(update={"character": base.character.model_copy(update={"skin": measured})})
     assert "tone #cfb28c  // approximately the measured colour" in emit_shot(odd)
+
+
+def test_a_character_with_an_identity_round_trips(tmp_path):
+    """The identity's measured tone is no swatch and no 8-bit colour: the emitted spec leaves
+    it to the identity file (named by its absolute path); every other value is explicit."""
+    photos = tmp_path / "refs"
+    photos.mkdir()
+    (photos / "p0.png").write_bytes(b"0" * 100)
+    ident = Identity(version=1, seed=4242, photos_dir="refs",
+                     photos=(("p0.png", sha256_file(photos / "p0.png")),),
+                     skin=IdentitySkin(tone=7.0, albedo_srgb=(0.51, 0.36, 0.26), undertone="warm",
+                                       redness=0.33, freckles=0.45),
+                     face={"eye_spacing": -0.4, "mouth_width": 0.3})
+    write_identity(tmp_path / "mara.identity", ident)
+    (tmp_path / "a.shot").write_text('character mara {\n  identity "mara.identity"\n}\n'
+                                     'shot a {\n  character mara\n}\n')
+    result = compile_file(tmp_path / "a.shot", check_outputs=False)
+    assert result.ok, result.diagnostics
+    shot = result.program.shots[0]
+    assert shot.character.skin.tone.albedo_srgb == (0.51, 0.36, 0.26)
+    assert [d.code for d in result.diagnostics] == ["W401"]     # one photo: as the original
+    text = round_trip(shot, tmp_path, codes=("W401",))
+    assert f'identity "{tmp_path / "mara.identity"}"' in text
+    assert "// tone: the identity's measured colour (#825c42, monk 7)" in text
+    assert "seed 4242" in text and "eye_spacing -0.4" in text
 
 
 # ----------------------------------------------------------------------------- generated shots

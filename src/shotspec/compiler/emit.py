@@ -307,6 +307,7 @@ def emit_shot(shot: ShotIR, header: str = "") -> str:
     written first as ``//`` comment lines."""
     em = _Emitter(shot)
     lines = [f"// {line}" if line else "//" for line in header.splitlines()]
+    lines += [""] if lines else []
     if shot.character is not None:
         lines += em.block(f"character {shot.character.name}", em.body(shot.character))
         lines.append("")
