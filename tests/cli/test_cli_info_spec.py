@@ -65,12 +65,17 @@ def test_info_spec_renders_the_same_pixels_in_another_folder(tmp_path, monkeypat
 
 
 def test_info_spec_of_an_image_whose_ir_no_longer_validates(tmp_path, capsys):
+    """Then the recorded main file is the best there is, and stderr says what it lacks."""
     from PIL.PngImagePlugin import PngInfo
 
     meta = PngInfo()
     meta.add_text("shotspec:version", "0.0.1")
+    meta.add_text("shotspec:spec", "shot x {\n  use old_rig\n}\n")
+    meta.add_text("shotspec:overrides", "camera.lens=50mm")
     meta.add_text("shotspec:ir", '{"name": "x", "camera": {"lens_mm": 50}}')
     Image.new("RGB", (8, 8)).save(tmp_path / "old.png", pnginfo=meta)
-    assert main(["info", str(tmp_path / "old.png"), "--spec"]) != 0
-    err = capsys.readouterr().err
-    assert "E522" in err and "written by 0.0.1" in err
+    assert main(["info", str(tmp_path / "old.png"), "--spec"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "shot x {\n  use old_rig\n}\n"
+    assert "cannot read (written by 0.0.1)" in err and "without its imports" in err
+    assert "--set camera.lens=50mm" in err

@@ -411,9 +411,9 @@ def cmd_info(args) -> int:
     if args.spec:
         from shotspec.cli.info_spec import spec_of_image
 
-        text, problem = spec_of_image(info, args.image)
-        if problem is not None:
-            return _fail(err, console, problem)
+        text, note = spec_of_image(info, args.image)
+        if note is not None:
+            err.print(note, markup=False)
         sys.stdout.write(text)
         return EXIT_OK
     table = Table(show_header=False, show_edge=False)
