@@ -114,6 +114,13 @@ def test_every_field_has_a_writer():
     assert missing == []
 
 
+def test_an_unset_value_with_another_default_is_said_not_hidden():
+    base = compile_file(DEFAULT_SPEC, check_outputs=False).program.shots[0]
+    light = base.lights[0].model_copy(update={"temperature_k": None})
+    text = emit_shot(base.model_copy(update={"lights": (light, *base.lights[1:])}))
+    assert "// temperature: unset, which no statement can write" in text
+
+
 def test_literals():
     assert number_text(0.085) == "0.085" and number_text(2.0) == "2"
     assert number_text(1e-05) == "0.00001" and number_text(-0.3) == "-0.3"

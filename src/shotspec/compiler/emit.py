@@ -141,6 +141,9 @@ class _Emitter:
             elif k.read is not None:
                 if value is not None:
                     lines.append(f"{k.key or name} {GENERIC_WRITERS[k.read](value, k)}")
+                elif model.model_fields[name].default is not None:
+                    # Left out, the field would compile to its default: say so in the spec.
+                    lines.append(f"// {k.key or name}: unset, which no statement can write")
             else:
                 raise KeyError(f"{model.__name__}.{name} has no writer")
             if k.lift and k.block is None:
