@@ -467,11 +467,12 @@ def cmd_info(args) -> int:
                                                  file=args.image,
                                                  help="only images written by shotspec carry it"))
     if args.spec:
-        sys.stdout.write(info.get("shotspec:spec", ""))
-        overrides = info.get("shotspec:overrides", "")
-        if overrides:
-            err.print("this image was rendered with overrides: "
-                      + " ".join(f"--set {o}" for o in overrides.splitlines()), markup=False)
+        from shotspec.cli.info_spec import spec_of_image
+
+        text, note = spec_of_image(info, args.image)
+        if note is not None:
+            err.print(note, markup=False)
+        sys.stdout.write(text)
         return EXIT_OK
     table = Table(show_header=False, show_edge=False)
     for key in ("shotspec:version", "shotspec:shot", "shotspec:plan", "shotspec:file", "shotspec:source"):

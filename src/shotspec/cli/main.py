@@ -135,9 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("fidelity", "detail"), default="detail")
 
     p = command("info", "print the provenance recorded in a rendered image",
-                ("shot info renders/closeup.png", "shot info renders/closeup.png --spec > closeup.shot"))
+                ("shot info renders/closeup.png",
+                 "shot info renders/closeup.png --spec > elsewhere/closeup.shot"))
     p.add_argument("image", help="a PNG (or TIFF/EXR) written by shotspec")
-    p.add_argument("--spec", action="store_true", help="print only the embedded spec")
+    p.add_argument("--spec", action="store_true",
+                   help="print the shot as one self-contained spec (imports inlined, --set "
+                        "overrides folded in) that `shot render` reproduces")
 
     p = command("prompt", "write the generator prompt (or ComfyUI workflow) for a shot",
                 ("shot prompt specs/closeup.shot", "shot prompt film.shot --shot closeup --target sdxl",

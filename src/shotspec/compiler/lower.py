@@ -168,8 +168,9 @@ class Lowerer:
                 value = key_value
             else:
                 mode, v = intensity.value
-                value = {"stops": key_value * 2.0 ** v, "ratio": key_value * v,
-                         "linear": v}[mode]
+                # (not a dict of all three: 2.0 ** v overflows for a linear value ≥ 1024)
+                value = (key_value * 2.0 ** v if mode == "stops"
+                         else key_value * v if mode == "ratio" else v)
             if intensity is not None:
                 origins[f"lights.{name}.intensity"] = intensity
             extra = {"name": name, "key": name == key, "intensity": value}
