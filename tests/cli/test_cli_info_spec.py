@@ -57,8 +57,10 @@ def test_info_spec_renders_the_same_pixels_in_another_folder(tmp_path, monkeypat
     assert main(["check", "copy.shot"]) == 0
     check_out = capsys.readouterr()
     assert "warning" not in check_out.out + check_out.err
-    assert main(["render", "copy.shot", "-q", "-o", "again.png"]) == 0
-    a, b = Image.open(original), Image.open(elsewhere / "again.png")
+    before = original.read_bytes()
+    assert main(["render", "copy.shot", "-q"]) == 0                    # no -o: its own output
+    assert original.read_bytes() == before                             # the original untouched
+    a, b = Image.open(original), Image.open(elsewhere / "renders" / "plate.png")
     assert (a.mode, a.size) == (b.mode, b.size) == ("RGB", (96, 120))
     assert a.tobytes() == b.tobytes()
     assert np.asarray(a).std() > 0                                     # a real image

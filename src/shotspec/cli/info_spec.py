@@ -2,7 +2,8 @@
 
 The image records the fully resolved shot (``shotspec:ir``, ``--set`` overrides included);
 ``shotspec.compiler.emit`` writes it back as one .shot file with every value explicit and no
-imports, so it compiles (and renders the same pixels) anywhere its absolute paths exist.
+imports, so it compiles (and renders the same pixels) anywhere its absolute paths exist; its
+output goes to ``renders/NAME`` beside the emitted file, never over the original.
 An image whose IR this version cannot read (or that has none) gives its recorded main spec file
 (``shotspec:spec``), with a note saying what that lacks.
 """
@@ -35,6 +36,11 @@ def spec_of_image(info: dict[str, str], image: str) -> tuple[str, str | None]:
                 + (" and these overrides: " + " ".join(f"--set {o}" for o in overrides)
                    if overrides else ""))
         return info.get("shotspec:spec", ""), note
+    # Written beside the emitted file, never over the original render (an absolute path
+    # would make the copy's first render replace the image it came from).
+    written = shot.output.path
+    shot = shot.model_copy(update={"output": shot.output.model_copy(
+        update={"path": f"renders/{os.path.basename(written)}"})})
     header = [
         f"Shot `{shot.name}` of {os.path.abspath(image)},",
         f"rendered by shotspec {written_by}; emitted by shotspec {__version__} "
@@ -42,5 +48,6 @@ def spec_of_image(info: dict[str, str], image: str) -> tuple[str, str | None]:
         "Every value is explicit: imports and presets are inlined"
         + (", the render's overrides are folded in:" if overrides else "."),
         *(f"  --set {o}" for o in overrides),
+        f"It writes {shot.output.path} beside this file (the original went to {written}).",
     ]
     return emit_shot(shot, "\n".join(header)), None
