@@ -34,7 +34,7 @@ CONFIGS: list[tuple[str, dict[str, str]]] = [
     ("GOMP_SPINCOUNT=10000", {"GOMP_SPINCOUNT": "10000"}),
     ("GOMP_SPINCOUNT=30000", {"GOMP_SPINCOUNT": "30000"}),
     ("OMP_NUM_THREADS=1", {"OMP_NUM_THREADS": "1"}),
-    ("shotspec's choice (nothing set)", {}),
+    ("shotspec's choice (nothing set; decided by the load at start)", {}),
 ]
 _OURS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")
 
@@ -95,6 +95,7 @@ def main() -> int:
                 for w in workers:
                     w.join()
             rows.append((name, statistics.median(idle), statistics.median(loaded), hashes))
+            print(f"{name}: idle {idle}, loaded {loaded}", file=sys.stderr, flush=True)
 
     from rich.console import Console
     from rich.table import Table
