@@ -38,9 +38,8 @@ def spec_of_image(info: dict[str, str], image: str) -> tuple[str, str | None]:
         return info.get("shotspec:spec", ""), note
     # Written beside the emitted file, never over the original render (an absolute path
     # would make the copy's first render replace the image it came from).
-    written = shot.output.path
     shot = shot.model_copy(update={"output": shot.output.model_copy(
-        update={"path": f"renders/{os.path.basename(written)}"})})
+        update={"path": f"renders/{os.path.basename(shot.output.path)}"})})
     header = [
         f"Shot `{shot.name}` of {os.path.abspath(image)},",
         f"rendered by shotspec {written_by}; emitted by shotspec {__version__} "
@@ -48,6 +47,6 @@ def spec_of_image(info: dict[str, str], image: str) -> tuple[str, str | None]:
         "Every value is explicit: imports and presets are inlined"
         + (", the render's overrides are folded in:" if overrides else "."),
         *(f"  --set {o}" for o in overrides),
-        f"It writes {shot.output.path} beside this file (the original went to {written}).",
+        f"It writes {shot.output.path} beside this file, never over the image it came from.",
     ]
     return emit_shot(shot, "\n".join(header)), None
