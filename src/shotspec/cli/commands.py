@@ -133,7 +133,8 @@ def _render_from_image(args, console, err) -> int:
     was; flags that would change it (a spec file, --set, --allow) are refused (E609)."""
     from pydantic import ValidationError
 
-    from shotspec.cli.session import provenance_for, same_path, unknown_output_format
+    from shotspec.cli.session import provenance_for, unknown_output_format
+    from shotspec.compiler.file_checks import same_file
     from shotspec.compiler.ir import ProgramIR, ShotIR
     from shotspec.compiler.plan import build_plan
     from shotspec.runtime.cache import FrameCache
@@ -166,7 +167,7 @@ def _render_from_image(args, console, err) -> int:
     program = ProgramIR(file=info.get("shotspec:file", str(source)), shots=(shot,))
     _check_shots(program, args.shot, source)
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.rerender{source.suffix}")
-    if same_path(output, source):
+    if same_file(output, source):
         raise _usage("E603", f"re-rendering would overwrite the input {source}", "give another path with -o")
     if args.output and (bad := unknown_output_format(args.output)) is not None:
         raise ShotspecError(bad)
@@ -347,13 +348,14 @@ def _prompt_warning(text: str) -> Diagnostic:
 def _load_for_edit(args, *, scale: int):
     """Check the output path and the result's size, then read the input image as a Frame:
     (frame, info)."""
-    from shotspec.cli.session import same_path, unknown_output_format
+    from shotspec.cli.session import unknown_output_format
+    from shotspec.compiler.file_checks import same_file
     from shotspec.runtime.frame import Frame, FrameMeta
     from shotspec.runtime.io import read_image
 
     if (bad := unknown_output_format(args.output)) is not None:
         raise ShotspecError(bad)
-    if same_path(args.input, args.output):
+    if same_file(args.input, args.output):
         raise _usage("E603", f"the output would overwrite the input {args.input}",
                      "write to another file; inputs are never overwritten")
     _check_edit_size(args.input, scale)

@@ -16,15 +16,8 @@ from shotspec.diagnostics import Diagnostic, did_you_mean
 from shotspec.file_hash import sha256_file
 from shotspec.image_formats import OUTPUT_SUFFIX_HINT, output_format
 
-__all__ = ["RenderSession", "BuildResult", "provenance_for", "same_path", "unknown_shot",
+__all__ = ["RenderSession", "BuildResult", "provenance_for", "unknown_shot",
            "unknown_output_format"]
-
-
-def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return False
 
 
 def unknown_shot(name: str, names: list[str], spec) -> Diagnostic:
@@ -110,17 +103,13 @@ class RenderSession:
             build.diagnostics.append(bad)
             return build
         build.plan = build_plan(build.program, self.shots)
-        clash = self._output_clash(build)
-        if clash is not None:
-            build.diagnostics.append(clash)
-            return build
-        if self.output:
+        if self.output:     # the spec's own outputs were checked by the compile
             build.diagnostics.extend(self._redirected_output_problems(build))
         return build
 
     def _redirected_output_problems(self, build: BuildResult) -> list:
-        """``-o`` paths get the checks the compiler gives a spec's own outputs (writable
-        folder, a format the installed packages can write)."""
+        """``-o`` paths get the checks the compiler gives a spec's own outputs (not an input,
+        writable folder, a format the installed packages can write): E603 / E523."""
         from shotspec.compiler.diagnostics import DiagnosticSink
         from shotspec.compiler.file_checks import check_output_path
 
@@ -140,29 +129,6 @@ class RenderSession:
             return {shots[0]: str(Path(self.output).resolve())}
         out = Path(self.output).resolve()
         return {s: str(out.with_name(f"{out.stem}-{s}{out.suffix}")) for s in shots}
-
-    def _output_clash(self, build: BuildResult):
-        """Inputs are never overwritten: an output may not be the spec, an import or an asset."""
-        targets = {s.name: s.output.path for s in build.program.shots}
-        from_cli = self.output_paths(build)
-        targets.update(from_cli)
-        inputs = [str(self.spec), *build.dependencies]
-        for shot, path in targets.items():
-            if shot not in build.plan.outputs:
-                continue
-            for dep in inputs:
-                if not same_path(path, dep):
-                    continue
-                if shot in from_cli:
-                    # the path came from the command line: no place in the spec to point at
-                    return Diagnostic(code="E603", severity="error",
-                                      message=f"-o {self.output}: the output of shot `{shot}` would overwrite an input: {dep}",
-                                      span=None, help="give -o another path")
-                span = next((s.output.span for s in build.program.shots if s.name == shot), None)
-                return Diagnostic(code="E603", severity="error",
-                                  message=f"output of shot `{shot}` would overwrite an input: {dep}",
-                                  span=span, help="write the render to another path (`output \"…\"` or `-o`)")
-        return None
 
     def render(self, build: BuildResult | None = None) -> BuildResult:
         """Compile (unless given a build), then execute; errors come back as values (the

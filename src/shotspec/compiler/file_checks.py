@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import ShotIR, Span
 
-__all__ = ["check_shot_files", "check_output_path", "image_header", "ImageHeader", "MAX_PLATE_SIDE_PX"]
+__all__ = ["check_shot_files", "check_output_path", "same_file", "image_header", "ImageHeader", "MAX_PLATE_SIDE_PX"]
 
 # The largest plate side the renderer takes (the same bound as an output side): a bigger image
 # is refused before it is decoded, so a "decompression bomb" never reaches the allocator.
@@ -128,9 +128,10 @@ def image_header(path: str) -> ImageHeader:
     return header
 
 
-def _same_file(a: str, b: str) -> bool:
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True when two paths name one file: the same real path (``..`` and links resolved), or
     the same inode when both exist (hard links, case-insensitive file systems)."""
+    a, b = os.fspath(a), os.fspath(b)
     if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
         return True
     try:
@@ -182,7 +183,7 @@ def check_output_path(path: str, fmt: str, inputs: Sequence[str], sink: Diagnost
     """E603/E523 for one output file: not an input, its folder writable, its format writable
     with what is installed. ``owner`` names the output in messages (e.g. "shot `closeup`")."""
     for dep in inputs:
-        if _same_file(path, dep):
+        if same_file(path, dep):
             sink.add("E603", f"output of {owner} would overwrite an input: {dep}", where,
                      help="write the render to another path (`output \"…\"` or `-o`)")
             return

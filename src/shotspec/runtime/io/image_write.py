@@ -20,6 +20,7 @@ import torch
 
 from shotspec.atomic_files import atomic_write
 from shotspec.color import linear_to_srgb
+from shotspec.compiler.file_checks import same_file
 from shotspec.runtime.io.errors import WRITE, ImageError
 from shotspec.runtime.io.exr import encode_exr_channels, exr_module, write_exr
 from shotspec.runtime.io.png import encode_png
@@ -30,14 +31,6 @@ __all__ = ["write_image", "encode_transfer", "quantize", "same_file", "atomic_wr
 
 DITHER_SEED = 0x5107
 _VALID = {"png": (8, 16), "tiff": (8, 16, 32), "jpeg": (8,), "exr": (16, 32)}
-
-
-def same_file(a, b) -> bool:
-    """True when paths ``a`` and ``b`` name the same file (symlinks and ``..`` resolved)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
 
 
 def encode_transfer(linear: torch.Tensor, colorspace: str) -> torch.Tensor:
