@@ -110,6 +110,8 @@ def test_the_report_falls_back_to_the_temp_folder(workdir, capsys, monkeypatch):
     (["explain", "shot.shot", "--cache-dir", "shot.shot"], "E608", "is a file, not a folder"),
     (["identity", "build", "plate", "-o", "x.identity", "--seed", "-5"], "E606", "--seed -5 is out of range"),
     (["enhance", "plate/portrait.png", "-o", "e.png", "--seed", "-1"], "E606", "--seed -1 is out of range"),
+    (["identity", "build", "plate", "-o", "x.identity", "--seed", str(2**63)], "E606",
+     f"--seed {2**63} is out of range"),
     (["upscale", "plate/portrait.png", "-o", "big.webp"], "E605", "cannot tell the image format"),
     (["render", "shot.shot", "--device", "quantum"], "E604", "unknown device `quantum`"),
 ])

@@ -412,12 +412,14 @@ def _write_edit(frame, info, args, console) -> int:
 
 
 def _check_seed(seed: int | None) -> None:
-    """E606 unless a ``--seed`` is a whole number 0 … 2**64 − 1 (what every consumer of the
-    seed, the texture generators and ComfyUI's KSampler, accepts)."""
-    from shotspec.prompt.comfyui import SEED_MAX
+    """E606 unless a ``--seed`` is in the schema's seed range, 0 … 2**63 − 1: what a spec's
+    `seed` takes, so an identity built with it compiles, and what the texture generators and
+    ComfyUI's KSampler (0 … 2**64 − 1) accept."""
+    from shotspec.compiler.schema import SEED_RANGE
 
-    if seed is not None and not 0 <= seed <= SEED_MAX:
-        raise _usage("E606", f"--seed {seed} is out of range", f"use a whole number from 0 to {SEED_MAX}")
+    lo, hi = SEED_RANGE
+    if seed is not None and not lo <= seed <= hi:
+        raise _usage("E606", f"--seed {seed} is out of range", f"use a whole number from {lo} to {hi}")
 
 
 def cmd_enhance(args) -> int:
