@@ -16,7 +16,9 @@ from shotspec import __version__
 from shotspec.cli.console import (EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exit_code, make_console,
                                   print_diagnostics)
 from shotspec.diagnostics import ShotspecError
-from shotspec.runtime.threads import configure_openmp
+# Importing the runtime package decides the OpenMP wait policy (runtime/threads.py) before any
+# command loads torch, which reads it once; the package itself imports no torch.
+import shotspec.runtime  # noqa: F401
 
 __all__ = ["main", "build_parser", "default_spec_path"]
 
@@ -181,7 +183,6 @@ def main(argv: list[str] | None = None) -> int:
     anything else is an internal error: a crash report and exit code 3, never a traceback.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    configure_openmp()          # before any command loads torch (it reads the policy once)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
