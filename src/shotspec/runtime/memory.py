@@ -21,7 +21,9 @@ def _pixels(plan: Plan) -> dict[str, int]:
     """Pixels of each node's output, following the upscale factors down the chain."""
     pixels: dict[str, int] = {}
     for node in plan.nodes.values():
-        if node.op == "geometry":
+        if node.op == "mesh":
+            pixels[node.id] = 0          # a few MB of triangles, not an image
+        elif node.op == "geometry":
             pixels[node.id] = node.params.width * node.params.height
         elif node.op == "plate":
             pixels[node.id] = _plate_pixels(node.params.source.plate)

@@ -105,18 +105,30 @@ def resize_frame(frame: Frame, width: int, height: int) -> Frame:
     return frame.replace(rgb=fit(frame.rgb, "bilinear"), aovs=aovs, meta=meta)
 
 
+@op("mesh", OpCost(1.0, 1))
+def op_mesh(inputs: list[Frame], p, ctx: OpContext) -> Frame:
+    from shotspec.runtime.head.build import build_scene
+    from shotspec.runtime.head.scene import scene_frame
+
+    return scene_frame(build_scene(p.character, p.camera, device=ctx.device))
+
+
 @op("geometry", OpCost(6.0, 24))
 def op_geometry(inputs: list[Frame], p, ctx: OpContext) -> Frame:
-    from shotspec.runtime.character import render_geometry
+    from shotspec.runtime.head.render import render_geometry
+    from shotspec.runtime.head.scene import scene_of
 
-    return render_geometry(p.character, p.camera, p.width, p.height, device=ctx.device)
+    frame = render_geometry(scene_of(inputs[0]), p.camera, p.width, p.height)
+    seed = int(p.character.seed) if p.character is not None else 0
+    return frame.replace(meta=dataclasses.replace(frame.meta, seed=seed))
 
 
 @op("shade", OpCost(5.0, 27))
 def op_shade(inputs: list[Frame], p, ctx: OpContext) -> Frame:
-    from shotspec.runtime.character import shade
+    from shotspec.runtime.head.scene import scene_of
+    from shotspec.runtime.head.shade import shade
 
-    return shade(inputs[0], p.character, list(p.lights), p.camera)
+    return shade(inputs[0], scene_of(inputs[1]), p.character, list(p.lights), p.camera)
 
 
 @op("plate", OpCost(2.0))

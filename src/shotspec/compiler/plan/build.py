@@ -1,9 +1,10 @@
 """Lowering: each shot of a ProgramIR becomes a chain of plan nodes.
 
-A render shot lowers to ``geometry → shade → lens → passes… → output``; a plate shot to
+A render shot lowers to ``mesh → geometry → shade → lens → passes… → output`` (``shade`` also
+reads ``mesh`` for its shadow maps); a plate shot to
 ``plate → lens → passes… → output``. Each node's params hold exactly the IR values that change
 its pixels — the fields whose schema ``stages`` name the node's op, nothing more — so an edit
-re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``geometry``;
+re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``mesh`` or ``geometry``;
 a new grain strength re-runs ``grain`` and after.
 """
 
@@ -63,14 +64,18 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
                              "seed": _shot_seed(shot)},
                    (), shot.source.span, "plate")
     else:
+        char_span = shot.character.span if shot.character else shot.span
+        mesh = add("mesh", {"character": stage_params(shot.character, "geometry"),
+                            "camera": stage_params(shot.camera, "geometry")},
+                   (), char_span, "mesh")
         geo = add("geometry", {"character": stage_params(shot.character, "geometry"),
                                "camera": stage_params(shot.camera, "geometry"),
                                "width": width, "height": height},
-                  (), shot.character.span if shot.character else shot.span, "geometry")
+                  (mesh,), char_span, "geometry")
         head = add("shade", {"character": stage_params(shot.character, "shade"),
                              "lights": [stage_params(light, "shade") for light in shot.lights],
                              "camera": stage_params(shot.camera, "shade")},
-                   (geo,), shot.span, "shade")
+                   (geo, mesh), shot.span, "shade")
     head = add("lens", {"camera": stage_params(shot.camera, "lens")}, (head,), shot.camera.span,
                "lens")
 

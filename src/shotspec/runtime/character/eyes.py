@@ -20,7 +20,7 @@ from shotspec.color import srgb_to_linear
 
 __all__ = ["eye_albedo", "iris_colour", "CORNEA_F0", "CORNEA_RADIUS_M", "SCLERA_ROUGHNESS"]
 
-CORNEA_F0 = 0.025
+from shotspec.runtime.head.brdf import CORNEA_F0  # noqa: E402  (one home: the BRDFs)
 CORNEA_RADIUS_M = 0.0078          # curvature of the corneal bulge (sdf: 8.0 mm sphere)
 SCLERA_ROUGHNESS = 0.18
 IRIS_RADIUS_M = 0.0059

@@ -28,6 +28,7 @@ from shotspec.runtime.character.skin import (SKIN_F0, cloth_albedo, hair_albedo,
                                              skin_base_albedo, skin_specular)
 from shotspec.runtime.character.sss import scatter
 from shotspec.runtime.character.trace import baked_grid
+from shotspec.runtime.head.brdf import catchlight, ggx_specular, kajiya_kay, light_terms, sphere_ndl
 from shotspec.runtime.frame import Frame
 
 __all__ = ["shade", "ggx_specular", "edge_pixels", "kajiya_kay", "hair_tangents"]
@@ -38,24 +39,6 @@ SCLERA_WRAP = 0.5
 SOCKET_BOUNCE = 0.2
 
 
-def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
-                 f0: float | None) -> torch.Tensor:
-    """Cook-Torrance GGX (height-correlated Smith) × π × N·L, per point (N,), with Schlick
-    Fresnel of reflectance ``f0`` — or without any Fresnel factor when ``f0`` is None (the
-    caller applies its own per-point Fresnel)."""
-    h = torch.nn.functional.normalize(v + l, dim=1)
-    ndl = (n * l).sum(1).clamp_min(0.0)
-    ndv = (n * v).sum(1).clamp_min(1e-4)
-    ndh = (n * h).sum(1).clamp_min(0.0)
-    vdh = (v * h).sum(1).clamp_min(0.0)
-    a2 = alpha * alpha
-    d = a2 / (math.pi * (ndh * ndh * (a2 - 1.0) + 1.0) ** 2)
-    vis = 0.5 / (ndl * torch.sqrt(ndv * ndv * (1 - a2) + a2) + ndv * torch.sqrt(ndl * ndl * (1 - a2) + a2)
-                 ).clamp_min(1e-6)
-    f = 1.0 if f0 is None else f0 + (1.0 - f0) * (1.0 - vdh) ** 5
-    return d * vis * f * math.pi * ndl
-
-
 def hair_tangents(pts: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     """Unit strand directions (N, 3) of the short cut: combed back over the top, back and
     down at the sides, projected onto the surface."""
@@ -63,71 +46,6 @@ def hair_tangents(pts: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     flow = torch.stack((torch.zeros_like(side), -0.15 - 0.75 * side, -torch.ones_like(side)), dim=1)
     t = flow - (flow * n).sum(1, keepdim=True) * n
     return torch.nn.functional.normalize(t, dim=1)
-
-
-def kajiya_kay(t: torch.Tensor, v: torch.Tensor, l: torch.Tensor, n: torch.Tensor,
-               albedo: torch.Tensor) -> torch.Tensor:
-    """Anisotropic strand highlights (N, 3): a white primary lobe shifted towards the tip and a
-    hair-tinted secondary lobe shifted towards the root (Kajiya-Kay with Scheuermann's shifts),
-    × N·L so strands facing away stay dark."""
-    h = torch.nn.functional.normalize(v + l, dim=1)
-    ndl = (n * l).sum(1).clamp_min(0.0)
-    out = torch.zeros_like(albedo)
-    for shift, power, amp, tint in ((-0.08, 60.0, 0.05, None), (0.10, 22.0, 0.18, albedo)):
-        ts = torch.nn.functional.normalize(t + shift * n, dim=1)
-        th = (ts * h).sum(1)
-        lobe = (1.0 - th * th).clamp_min(0.0) ** (0.5 * power) * amp * ndl
-        out = out + (lobe[:, None] * (tint * 4.0 if tint is not None else torch.ones_like(albedo)))
-    return out
-
-
-def _catchlight(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, angular_radius: float,
-                spread: torch.Tensor) -> torch.Tensor:
-    """Mirror reflection (N,) of a round light of ``angular_radius`` (rad) in the tear film:
-    the light's radiance × Schlick Fresnel where the reflected view ray falls on the light.
-
-    A light of colour 1 gives a white Lambertian surface radiance 1, so its own radiance is
-    1 / sin²(radius) ≈ 1 / radius². The disc is widened by the pixel's ``spread`` of reflected
-    directions (N,) at constant energy, which keeps a point light's pin-prick catchlight from aliasing
-    while a softbox's stays a crisp, bright disc."""
-    r = 2.0 * (n * v).sum(1, keepdim=True) * n - v
-    ang = torch.acos((r * l).sum(1).clamp(-1.0, 1.0))
-    radius = max(angular_radius, 0.01)
-    eff = torch.sqrt(radius * radius + (0.5 * spread) ** 2)
-    ramp = 0.25 * spread                              # the edge: eff ± ramp
-    cover = ((eff - ang) / (2.0 * ramp) + 0.5).clamp(0.0, 1.0)
-    # the disc's solid angle with its ramped edge is π (eff² + ramp²/3): spread the light's
-    # energy (π for colour 1) over it
-    radiance = 1.0 / (eff * eff + ramp * ramp / 3.0)
-    fres = CORNEA_F0 + (1.0 - CORNEA_F0) * (1.0 - (n * v).sum(1).clamp(0.0, 1.0)) ** 5
-    return radiance * cover * fres
-
-
-def _sphere_ndl(ndl: torch.Tensor, sin_a: float) -> torch.Tensor:
-    """N·L of a spherical source of angular radius asin(sin_a): smooth past the terminator."""
-    if sin_a < 1e-3:
-        return ndl.clamp_min(0.0)
-    soft = (ndl + sin_a).clamp_min(0.0) ** 2 / (4.0 * sin_a)
-    return torch.where(ndl > sin_a, ndl, soft)
-
-
-def _light_terms(light: RigLight, pts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Unit direction to the light (N, 3), attenuation (N,), distance (N,)."""
-    dev = pts.device
-    if light.kind == "directional":
-        d = torch.tensor(light.direction, device=dev).expand_as(pts)
-        one = torch.ones(pts.shape[0], device=dev)
-        return d, one, one * 10.0
-    lv = torch.tensor(light.position, device=dev) - pts
-    dist = lv.norm(dim=1).clamp_min(1e-4)
-    l = lv / dist[:, None]
-    att = (light.distance_m / dist) ** 2
-    if light.kind == "spot":
-        axis = -torch.tensor(light.direction, device=dev)
-        cos_t = (-l * axis).sum(1)
-        inner, outer = math.cos(light.cone_rad * 0.75), math.cos(light.cone_rad)
-        att = att * ((cos_t - outer) / max(inner - outer, 1e-4)).clamp(0.0, 1.0) ** 2
-    return l, att, dist
 
 
 def _flat(t: torch.Tensor) -> torch.Tensor:
@@ -207,7 +125,7 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
             e_acc = e_acc + col * (sky * ao)[:, None]
             s_acc = s_acc + col * (0.04 * ao * (w1 + w2))[:, None] * (f0 / SKIN_F0)[:, None]
             continue
-        l, att, dist = _light_terms(light, p)
+        l, att, dist = light_terms(light, p)
         sin_a = math.sin(light.angular_radius)
         ndl_g = (ng * l).sum(1)
         lit = ((ndl_g > -sin_a) | (is_eye & (ndl_g > -SCLERA_WRAP))) & (att > 0)
@@ -219,10 +137,10 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
                                        exact=model.head_distance)
             else:
                 vis[sel] = 1.0
-        ndl = _sphere_ndl((n * l).sum(1), sin_a)
+        ndl = sphere_ndl((n * l).sum(1), sin_a)
         if e_sel.numel():
             # light entering the translucent sclera reaches round past the terminator (wrap)
-            ndl[e_sel] = _sphere_ndl(((n[e_sel] * l[e_sel]).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
+            ndl[e_sel] = sphere_ndl(((n[e_sel] * l[e_sel]).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         e_acc = e_acc + col * (att * vis * ndl)[:, None]
         ang2 = (0.5 * light.angular_radius) ** 2
         sp = (w1 * ggx_specular(n, v, l, torch.sqrt(a1 * a1 + ang2).clamp_max(1.0), None)
@@ -236,7 +154,7 @@ def _shade_points(character: CharacterIR, model, cam: PinholeCamera, lights_w, g
             # surface, unshadowed) reaches the corners that see neither key nor fill
             bounce = (l[e_sel, 2].clamp_min(0.0) * att[e_sel] * SOCKET_BOUNCE)[:, None] * skin_c
             e_acc[e_sel] += col * bounce
-            s_acc[e_sel] += col * (_catchlight(n[e_sel], v[e_sel], l[e_sel], light.angular_radius, spread)
+            s_acc[e_sel] += col * (catchlight(n[e_sel], v[e_sel], l[e_sel], light.angular_radius, spread)
                                    * att[e_sel] * vis[e_sel])[:, None]
         if tangent is not None:
             hs = kajiya_kay(tangent, v[h_sel], l[h_sel], n[h_sel], alb[h_sel])

@@ -1,0 +1,100 @@
+"""``build_scene``: the character of a spec as posed world-space triangles (the ``mesh`` node).
+
+Draws the kit's skin (face, head and neck, eye sockets, mouth socket), teeth, gums and tongue,
+and the eyeballs (sclera and iris). The kit's eye-blend, eye-occlusion and lacrimal meshes are
+translucent layers for a real-time engine's shaders and would cover the eyes drawn opaque, so
+they are never drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from shotspec.compiler.ir import CameraIR, CharacterIR
+from shotspec.head_facts import PART_IDS, PARTS
+from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.model import HeadData, identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.scene import MATERIALS, Scene
+
+__all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS"]
+
+DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
+
+# part -> material of its triangles (eyeballs are split into sclera and iris below)
+DRAWN_PARTS = {"face": "skin", "head_neck": "skin", "eye_socket_left": "skin",
+               "eye_socket_right": "skin", "mouth_socket": "mouth", "gums_tongue": "mouth",
+               "teeth": "teeth", "eyeball_left": "sclera", "eyeball_right": "sclera"}
+# the first 770 vertices of each eyeball are its sclera, the next 800 its iris (kit README)
+_SCLERA_VERTICES = 770
+
+
+def character_coefficients(head: HeadData, character: CharacterIR) -> np.ndarray:
+    """Identity coefficients (K,) of ``character``: its identity file's fit when it has one,
+    else drawn from its seed, with the face-shape controls of its ``face`` block applied."""
+    controls = {name: getattr(character.face, name, None) for name in head.control_names}
+    return identity_coefficients(head, int(character.seed), controls)
+
+
+def _expression(character: CharacterIR) -> dict[str, float]:
+    expr = getattr(character, "expression", None)
+    if expr is None:
+        return {}
+    pairs = getattr(expr, "weights", expr)
+    return {str(name): float(w) for name, w in pairs}
+
+
+def _pose(character: CharacterIR) -> tuple[float, float, float]:
+    pose = getattr(character, "pose", None)
+    if pose is None:
+        return 0.0, 0.0, 0.0
+    return (float(getattr(pose, "turn_rad", 0.0)), float(getattr(pose, "tilt_rad", 0.0)),
+            float(getattr(pose, "roll_rad", 0.0)))
+
+
+def _gaze(character: CharacterIR, camera: CameraIR) -> dict:
+    gaze = getattr(character, "gaze", None)
+    if gaze is None or getattr(gaze, "target", "lens") == "lens":
+        return {"gaze_target": PinholeCamera.from_ir(camera, 1, 1).origin}
+    return {"gaze_angles_rad": (float(gaze.yaw_rad), float(gaze.pitch_rad))}
+
+
+def _drawn_faces(head: HeadData) -> tuple[torch.Tensor, torch.Tensor]:
+    """Triangles to draw (M,) ids into head.faces, and their materials (M,)."""
+    keep, material = [], []
+    for part, mat in DRAWN_PARTS.items():
+        ids = (head.face_part == PART_IDS[part]).nonzero()[:, 0]
+        mats = torch.full_like(ids, MATERIALS[mat])
+        if part.startswith("eyeball"):
+            first = dict((p[0], p[2][0]) for p in PARTS)[part]
+            iris = (head.faces[ids] >= first + _SCLERA_VERTICES).all(dim=1)
+            mats = torch.where(iris, torch.full_like(mats, MATERIALS["iris"]), mats)
+        keep.append(ids)
+        material.append(mats)
+    return torch.cat(keep), torch.cat(material)
+
+
+def build_scene(character: CharacterIR | None, camera: CameraIR, *,
+                device: torch.device | str = "cpu") -> Scene:
+    """The posed character of a shot (``None``: the embedded default), in world metres."""
+    character = character or DEFAULT_CHARACTER
+    head = load_head(str(torch.device(device)))
+    coeffs = character_coefficients(head, character)
+    rest = pose_head(head, coeffs)
+    turn, tilt, roll = _pose(character)
+    posed = pose_head(head, coeffs, _expression(character), turn_rad=turn, tilt_rad=tilt,
+                      roll_rad=roll, **_gaze(character, camera))
+    tri, material = _drawn_faces(head)
+    centres, axes = [], []
+    for side in ("left", "right"):
+        ids = head.part_vertices(f"eyeball_{side}")
+        centre = posed[ids].mean(0)
+        apex = ids[rest[ids][:, 2].argmax()]
+        axis = posed[apex] - centre
+        centres.append(centre)
+        axes.append(axis / axis.norm())
+    return Scene(vertices=posed, rest=rest, faces=head.faces[tri], material=material,
+                 uv=head.uv, face_uv=head.face_uv[tri],
+                 attrs=torch.zeros(posed.shape[0], 0, device=posed.device), attr_names=(),
+                 eye_centres=torch.stack(centres), eye_axes=torch.stack(axes),
+                 landmarks=posed[head.landmarks68])

@@ -1,0 +1,147 @@
+"""``render_geometry``: rasterize a posed scene into a frame of AOVs (the ``geometry`` node).
+
+Visibility is supersampled (``ss``² samples a pixel, default 2×2) and every attribute is
+resolved to pixels as the mean over the samples that hit the subject, weighted by hit:
+the silhouette gets a fractional ``alpha`` and the attributes of an edge pixel are those of
+the surface that covers it, so shading runs once a pixel and still composites without
+stair-steps. Material ids become per-pixel fractions (an eyelid edge over the eye shades as a
+blend). Rows are processed in strips so the supersampled attributes never exist at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+import torch.nn.functional as F
+
+from shotspec.compiler.ir import CameraIR
+from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.errors import RenderError
+from shotspec.runtime.frame import Frame, FrameMeta
+from shotspec.runtime.head.attributes import interpolate, vertex_normals
+from shotspec.runtime.head.raster import Raster, rasterize
+from shotspec.runtime.head.scene import MATERIALS, Scene
+from shotspec.runtime.character.backdrop import wall_hit
+
+__all__ = ["render_geometry", "DEFAULT_SS", "STRIP_SAMPLES"]
+
+DEFAULT_SS = 2                 # samples per pixel along each axis
+STRIP_SAMPLES = 1 << 20        # supersampled samples resolved at once
+
+
+def _check(camera: CameraIR, width: int, height: int) -> None:
+    if width < 1 or height < 1 or width * height > 64_000_000:
+        raise RenderError("E501", f"render size {width}x{height} is out of range",
+                          hint="use a size between 1x1 and 8000x8000")
+    if camera.focal_length_m <= 0 or camera.sensor_width_m <= 0 or camera.distance_m <= 0:
+        raise RenderError("E502", "camera focal length, sensor width and distance must be positive")
+
+
+def _resolve_strips(raster: Raster, vertex_attr: torch.Tensor, corner_attr: torch.Tensor,
+                    face_corner: torch.Tensor, face_attr: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hit-weighted pixel means of per-vertex (V, A), per-corner (T, B) and per-face (M, C)
+    attributes: ((A+B+C, H, W), coverage (H, W))."""
+    ss, hs, ws = raster.ss, *raster.face_id.shape
+    rows = max(ss, (STRIP_SAMPLES // max(ws, 1)) // ss * ss)
+    out, cov = [], []
+    n_faces = raster.faces.shape[0]
+    per_face = torch.arange(n_faces, device=raster.faces.device)[:, None].expand(n_faces, 3)
+    for top in range(0, hs, rows):
+        sl = slice(top, min(hs, top + rows))
+        strip = dataclasses.replace(raster, face_id=raster.face_id[sl], bary=raster.bary[:, sl],
+                                    depth_m=raster.depth_m[sl])
+        hit = (strip.face_id >= 0).to(torch.float32)[None]
+        vals = torch.cat([interpolate(strip, vertex_attr),
+                          interpolate(strip, corner_attr, face_corner),
+                          interpolate(strip, face_attr, per_face)])
+        summed = F.avg_pool2d(vals[None], ss)[0]
+        c = F.avg_pool2d(hit[None], ss)[0]
+        out.append(summed / c.clamp_min(1e-8))
+        cov.append(c[0])
+    return torch.cat(out, dim=1), torch.cat(cov, dim=0)
+
+
+def _img(t: torch.Tensor) -> torch.Tensor:
+    return (t if t.dim() == 3 else t[None])[None].contiguous()
+
+
+def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
+                    ss: int = DEFAULT_SS) -> Frame:
+    """Rasterize ``scene`` seen by ``camera`` at ``width``×``height`` pixels.
+
+    AOVs: ``depth`` (m along the optical axis; the backdrop wall where nothing covers half a
+    pixel), ``normal`` (camera space, smooth), ``position`` (world m), ``alpha``/``subject``
+    (coverage 0–1), ``skin``/``eyes``/``lips``/``brows`` masks, and for ``shade``: ``_mat``
+    (material fractions, ``MATERIALS`` order), ``_ngeo`` (world normal), ``_rest`` and
+    ``_rest_normal`` (the unposed surface, for texture that must stay on the skin), ``_uv``
+    and ``_attrs`` (the scene's per-vertex attributes).
+    """
+    _check(camera, width, height)
+    cam = PinholeCamera.from_ir(camera, width, height)
+    v = scene.vertices
+    with torch.no_grad():
+        raster = rasterize(v, scene.faces, cam, width, height, ss=ss)
+        n = vertex_normals(v, scene.faces)
+        n_rest = vertex_normals(scene.rest, scene.faces)
+        vert = torch.cat([v, n, scene.rest, n_rest, scene.attrs], dim=1)
+        onehot = F.one_hot(scene.material, len(MATERIALS)).to(torch.float32)
+        vals, alpha = _resolve_strips(raster, vert, scene.uv, scene.face_uv, onehot)
+        na = scene.attrs.shape[1]
+        pos, nrm, rest, n_rest_px = vals[0:3], vals[3:6], vals[6:9], vals[9:12]
+        attrs, uv, mat = vals[12:12 + na], vals[12 + na:14 + na], vals[14 + na:]
+        nrm = F.normalize(nrm, dim=0)
+        n_rest_px = F.normalize(n_rest_px, dim=0)
+        rot = cam.rotation(v.device)
+
+        # depth: the subject's where it covers half the pixel, else the backdrop wall's
+        dirs, cosine = cam.rays(v.device)
+        t_wall, _ = wall_hit(cam, dirs)
+        wall_depth = (t_wall * cosine).view(height, width)
+        origin = torch.tensor(cam.origin, device=v.device)
+        subj_depth = ((pos.permute(1, 2, 0) - origin) @ -rot[:, 2])
+        depth = torch.where(alpha >= 0.5, subj_depth, wall_depth)
+
+        skin = mat[MATERIALS["skin"]]
+        eyes = mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]
+        names = scene.attr_names
+        lips = attrs[names.index("lips")] if "lips" in names else torch.zeros_like(skin)
+        brows = attrs[names.index("brows")] if "brows" in names else torch.zeros_like(skin)
+        aovs = {
+            "depth": _img(depth),
+            "normal": _img((nrm.permute(1, 2, 0) @ rot).permute(2, 0, 1)),
+            "position": _img(pos),
+            "skin": _img(skin * alpha),
+            "eyes": _img(eyes * alpha),
+            "lips": _img(lips * skin * alpha),
+            "brows": _img(brows * skin * alpha),
+            "subject": _img(alpha),
+            "alpha": _img(alpha),
+            "_mat": _img(mat),
+            "_ngeo": _img(nrm),
+            "_rest": _img(rest),
+            "_rest_normal": _img(n_rest_px),
+            "_uv": _img(uv),
+            "_attrs": _img(attrs) if na else torch.zeros(1, 0, height, width, device=v.device),
+        }
+    meta = _meta(scene, cam, camera)
+    return Frame(rgb=torch.zeros(1, 3, height, width, device=v.device), aovs=aovs, meta=meta)
+
+
+def _meta(scene: Scene, cam: PinholeCamera, camera: CameraIR) -> FrameMeta:
+    """The physical facts later passes need, and the depths of the named focus targets."""
+    def depth_of(p: torch.Tensor) -> float:
+        return cam.depth_of(tuple(float(x) for x in p))
+
+    lm = scene.landmarks
+    apexes = scene.eye_centres + scene.eye_axes * 0.0115
+    eye_d = 0.5 * (depth_of(apexes[0]) + depth_of(apexes[1]))
+    lips = 0.5 * (lm[51] + lm[57])
+    ears = min(depth_of(lm[0]), depth_of(lm[16]))
+    return FrameMeta(
+        sensor_width_m=cam.film_width_m, sensor_height_m=cam.film_height_m,
+        focal_length_m=cam.focal_length_m, subject_distance_m=float(camera.distance_m),
+        face_mm_per_px=1000.0 * eye_d / cam.focal_px, source="render",
+        target_depths_m=(("eyes", eye_d), ("nose", depth_of(lm[30])), ("lips", depth_of(lips)),
+                         ("ears", ears), ("subject", eye_d)))

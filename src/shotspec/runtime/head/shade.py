@@ -1,0 +1,130 @@
+"""``shade``: light the rasterized scanned head (the ``shade`` node) in linear scene-referred RGB.
+
+Each pixel blends its materials by their coverage fractions (``_mat``), gathers every light of
+the rig — direction and falloff (``brdf.light_terms``), soft shadow from the light's shadow map
+(``shadows``), spherical-light N·L — and the environment fill darkened by ambient occlusion.
+Skin's diffuse irradiance is blurred with the measured skin profile (separable screen-space
+SSS) before it meets the albedo; specular is added after, so highlights stay crisp. The eyes
+add the tear film's mirror reflection of every light (catchlights at the light's true angular
+size). The subject is composited over the backdrop by its coverage.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
+from shotspec.runtime.character.backdrop import wall_hit, wall_radiance
+from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.character.lights import RigLight, rig
+from shotspec.runtime.character.sss import scatter
+from shotspec.runtime.frame import Frame
+from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
+from shotspec.runtime.head.materials import PixelMaterial, pixel_materials
+from shotspec.runtime.head.occlusion_maps import ambient_occlusion
+from shotspec.runtime.head.scene import Scene
+from shotspec.runtime.head.shadow_maps import light_visibility
+
+__all__ = ["shade"]
+
+DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
+SCLERA_WRAP = 0.5          # light scattered in the sclera reaches this far past the terminator
+CORNEA_RADIUS_M = 0.0078   # curvature of the corneal bulge: turns a pixel footprint into spread
+
+
+def _flat(t: torch.Tensor) -> torch.Tensor:
+    """(1, C, H, W) → (H·W, C)."""
+    return t[0].reshape(t.shape[1], -1).T
+
+
+def _backdrop_light(lights_w: Sequence[RigLight], dev) -> torch.Tensor:
+    total = torch.zeros(3, device=dev)
+    for light in lights_w:
+        total = total + torch.tensor(light.colour, device=dev) * (2.0 if light.kind == "environment" else 1.0)
+    return total
+
+
+def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
+            p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Diffuse irradiance and specular radiance (each (N, 3)) of subject points ``p``."""
+    dev = p.device
+    v = F.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
+    irr = torch.zeros_like(p)
+    spec = torch.zeros_like(p)
+    eye = mat.eye
+    for light in lights_w:
+        col = torch.tensor(light.colour, device=dev)
+        if light.kind == "environment":
+            sky = 0.6 + 0.4 * n[:, 1]
+            irr = irr + col * (sky * ao)[:, None]
+            spec = spec + col * (0.04 * ao * (mat.w1 + mat.w2))[:, None] * (mat.f0 / 0.028)[:, None]
+            continue
+        l, att, _ = light_terms(light, p)
+        sin_a = math.sin(light.angular_radius)
+        vis = light_visibility(scene, light, p, ng) if light.shadows else torch.ones_like(att)
+        ndl_skin = sphere_ndl((n * l).sum(1), sin_a)
+        ndl_eye = sphere_ndl(((n * l).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
+        ndl = ndl_skin + eye * (ndl_eye - ndl_skin)
+        irr = irr + col * (att * vis * ndl)[:, None]
+        ang2 = (0.5 * light.angular_radius) ** 2
+        lobes = (mat.w1 * ggx_specular(n, v, l, torch.sqrt(mat.a1 ** 2 + ang2).clamp_max(1.0), None)
+                 + mat.w2 * ggx_specular(n, v, l, torch.sqrt(mat.a2 ** 2 + ang2).clamp_max(1.0), None))
+        hv = F.normalize(v + l, dim=1)
+        fres = mat.f0 + (1.0 - mat.f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
+        spec = spec + col * (lobes * fres * att * vis)[:, None]
+        if bool((eye > 0).any()):
+            to_cam = (torch.tensor(cam.origin, device=dev) - p).norm(dim=1)
+            cos_v = (n * v).sum(1).clamp_min(0.2)
+            spread = 2.0 * to_cam / (cam.focal_px * cos_v) / CORNEA_RADIUS_M
+            glint = catchlight(n, v, l, light.angular_radius, spread)
+            spec = spec + col * (glint * att * vis * eye)[:, None]
+    return irr, spec
+
+
+def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
+          lights: Sequence[LightIR], camera: CameraIR) -> Frame:
+    """Linear RGB (1, 3, H, W) of the rasterized ``geometry`` of ``scene`` under ``lights`` (an
+    empty rig gets the default key, fill and rim); the AOVs pass through with ``albedo``."""
+    if geometry.rgb.dim() != 4 or geometry.rgb.shape[:2] != (1, 3):
+        raise ValueError(f"geometry rgb must be (1, 3, H, W), got {tuple(geometry.rgb.shape)}")
+    character = character or DEFAULT_CHARACTER
+    h, w = geometry.height, geometry.width
+    dev = geometry.rgb.device
+    cam = PinholeCamera.from_ir(camera, w, h)
+    rot = cam.rotation(dev)
+    lights_w = rig(lights, camera)
+    with torch.no_grad():
+        alpha = _flat(geometry.aovs["alpha"])[:, 0]
+        idx = (alpha > 0).nonzero()[:, 0]
+        albedo = torch.zeros(h * w, 3, device=dev)
+        irr = torch.zeros(h * w, 3, device=dev)
+        spec = torch.zeros(h * w, 3, device=dev)
+        if idx.numel():
+            p = _flat(geometry.aovs["position"])[idx]
+            n = _flat(geometry.aovs["normal"])[idx] @ rot.T
+            ng = _flat(geometry.aovs["_ngeo"])[idx]
+            mat = pixel_materials(geometry, idx, character)
+            ao = ambient_occlusion(geometry, cam)[idx]
+            albedo[idx] = mat.albedo
+            irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao)
+
+        def img(t: torch.Tensor) -> torch.Tensor:
+            return t.T.reshape(1, t.shape[1], h, w)
+
+        skin = geometry.aovs["skin"]
+        irr_img = scatter(img(irr), skin, geometry.aovs["depth"], cam.focal_px)
+        subject = img(albedo) * irr_img + img(spec)
+        dirs, _ = cam.rays(dev)
+        t_wall, _ = wall_hit(cam, dirs)
+        wall_pts = torch.tensor(cam.origin, device=dev) + dirs * t_wall[:, None]
+        wall = img(wall_radiance(cam, wall_pts, _backdrop_light(lights_w, dev), int(character.seed)))
+        a = geometry.aovs["alpha"]
+        out = a * subject + (1.0 - a) * wall
+    aovs = dict(geometry.aovs)
+    aovs["albedo"] = img(albedo)
+    return Frame(rgb=out.contiguous(), aovs=aovs, meta=geometry.meta)
