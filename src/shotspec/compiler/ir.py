@@ -20,6 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shotspec.compiler.schema import SEED_RANGE, STOPS_RANGE, PassInfo, spec
+from shotspec.compiler.tables import monk_albedo
 from shotspec.head_vocabulary import (EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONTROLS,
                                       FACE_SD_LIMIT)
 
@@ -73,7 +74,8 @@ class ToneIR(IRNode):
 
     scale: Literal["monk", "fitzpatrick", "color"] = spec("monk", stages=SHADE)
     value: float = spec(5.0, stages=SHADE)
-    albedo_srgb: tuple[float, float, float] = spec((0.843, 0.741, 0.588), stages=SHADE)
+    # the default is the Monk 5 swatch exactly, so a character without `tone` emits `tone monk 5`
+    albedo_srgb: tuple[float, float, float] = spec(monk_albedo(5.0), stages=SHADE)
     undertone: Literal["warm", "neutral", "cool"] = spec(
         "neutral", "choice", stages=SHADE, doc="the hue the skin leans to")
 

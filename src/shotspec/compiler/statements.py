@@ -255,7 +255,9 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("face_sd")
 def _face_sd(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
-    """SDs (`1.5`) or a length (`+4mm`, converted with the control's SD in mm)."""
+    """SDs (`1.5`) or a length (`+4mm`).
+
+    A length is converted with the control's SD in mm (``FACE_CONTROL_SD_MM``)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
         return
@@ -295,7 +297,11 @@ def _gaze(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.set("gaze.pitch_rad", 0.0, stmt.span)
         return
     if all(a.kind == "NAME" for a in stmt.atoms):
-        V.read_choice(atoms[0], ap.sink, "gaze", ("lens",))
+        if atoms[0].text in ("left", "right", "up", "down"):
+            ap.sink.add("E210", "`gaze` takes an angle for each side", atoms[0].span,
+                        help=f"e.g. `gaze 10deg {atoms[0].text}`; `gaze lens` looks at the camera")
+        else:
+            V.read_choice(atoms[0], ap.sink, "gaze", ("lens",))
         return
     before = len(ap.sink.items)
     inner = ap.sub("gaze.")
