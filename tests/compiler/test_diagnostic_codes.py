@@ -71,7 +71,7 @@ CASES = [
     (shot("character m", "character m { expression { jawLeft 0.5; jawRight 0.4 } }"), "W112",
      "shift the jaw both ways", None),
     (shot("character m", "character m { expression { smile; pucker; funnel } }"), "W113",
-     "the mouth shapes add up to 4", None),
+     "the mouth shapes on the subject's left add up to 3", None),
     (shot("character m", "character m { gaze 33deg left; pose { turn -20deg } }"), "W114",
      "the eyes turn 33° left in a head already turned 20° left", "turn the head further"),
     (shot("camera { lens 24mm; distance 0.5m }"), "W101", "a 24mm lens at 0.5m distorts the face", "50–135mm"),

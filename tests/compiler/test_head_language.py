@@ -240,7 +240,7 @@ def test_set_paths_reach_the_head_blocks(tmp_path):
     ("expression { mouthClose 0.3; jawOpen 0.2 }", "W111"),
     ("expression { mouthLeft 0.31; mouthRight 0.5 }", "W112"),
     ("expression { smile 0.4; mouthFrown_R 0.4 }", "W112"),
-    ("expression { smile 0.8; mouthPucker 0.5 }", "W113"),
+    ("expression { smile 0.8; mouthPucker 0.7; mouthFunnel 0.6 }", "W113"),
     ("gaze 32deg right\npose { turn 10deg }", "W114"),
 ])
 def test_each_expression_lint_fires(tmp_path, body, code):
@@ -252,7 +252,8 @@ def test_each_expression_lint_fires(tmp_path, body, code):
     "expression { eyeBlink_L 0.8; eyeWide_R 0.8 }",       # different sides
     "expression { mouthClose 0.3; jawOpen 0.3 }",         # closing the lips of an open jaw
     "expression { mouthLeft 0.3; mouthRight 0.6; smile 0.3; frown 0.2 }",
-    "expression { smile 0.7; mouthPucker 0.6 }",          # total exactly 2
+    "expression { mouthSmile_L 1; mouthPucker 0.6; mouthFunnel 0.4 }",  # exactly 2 on the left
+    "expression { smile; mouthUpperUp_L 0.3; mouthUpperUp_R 0.3 }",      # 1.3 a side
     "gaze 32deg right\npose { turn -10deg }",             # head turned the other way
     "gaze 30deg right\npose { turn 10deg }",              # not past 30°
     "gaze 34deg right",                                   # head not turned
@@ -323,3 +324,15 @@ def test_explain_shows_where_each_head_value_came_from(tmp_path):
                  "character.skin.age_years"):
         assert path in text, path
     assert "character.expression " not in text     # no default row beside the set shapes
+
+
+def test_the_shipped_expression_presets_are_lint_free(tmp_path):
+    library = Path(__file__).resolve().parents[2] / "src/shotspec/specs/presets/expressions.shot"
+    names = ("warm_smile", "laugh", "surprise", "skeptical", "sad", "pensive")
+    shots = "\n".join(f"shot {n} {{ character m {{ expression {{ use {n} }} }} }}" for n in names)
+    src = f'import "{library}"\ncharacter m {{ seed 1 }}\n{shots}\n'
+    result = compile_source(src, tmp_path / "spec.shot", check_outputs=False)
+    assert result.diagnostics == []
+    smiles = {s.name: dict(s.character.expression).get("mouthSmile_L", 0.0)
+              for s in result.program.shots}
+    assert smiles["laugh"] > smiles["warm_smile"] > 0.0 == smiles["sad"]

@@ -15,13 +15,15 @@ import math
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import CharacterIR, Span
 from shotspec.compiler.state import State
+from shotspec.head_vocabulary import side_of
 
 __all__ = ["lint_expression", "PAIR_LIMIT", "MOUTH_TOTAL_LIMIT", "GAZE_TURN_LIMIT_DEG",
            "OPPOSING"]
 
 # Two opposing shapes may each be this strong before their sum shows (a little of each blends).
 PAIR_LIMIT = 0.3
-# The sum of the mouth shapes' weights beyond which the lips overshoot and the mesh tears.
+# The sum of the mouth shapes' weights on one side of the mouth (its one-sided shapes and the
+# central ones) beyond which the lips overshoot and the mesh tears.
 MOUTH_TOTAL_LIMIT = 2.0
 # Eyes turned further than this in a head turned the same way: irises in the corners.
 GAZE_TURN_LIMIT_DEG = 30.0
@@ -95,16 +97,26 @@ def lint_expression(character: CharacterIR, state: State, sink: DiagnosticSink,
             _pair(shapes, sink, "W112", a, b,
                   f"`{a}` {shapes[a]:g} and `{b}` {shapes[b]:g} {what}: the blend tears the "
                   "mouth", f"keep one of them at most {PAIR_LIMIT:g}")
-    mouth = {s: w for s, w in shapes.weights.items() if s.startswith("mouth")}
-    total = sum(mouth.values())
-    if total > MOUTH_TOTAL_LIMIT:
-        strongest = max(sorted(mouth), key=lambda s: mouth[s])
-        sink.add("W113", f"the mouth shapes add up to {total:g} (more than "
-                 f"{MOUTH_TOTAL_LIMIT:g}): the lips overshoot and the mesh tears",
-                 shapes.span(strongest), help="lower the weights; one or two strong mouth "
-                 "shapes read better than many",
-                 notes=(", ".join(f"`{s}` {w:g}" for s, w in sorted(mouth.items())),))
+    _lint_mouth_total(shapes, sink)
     _lint_gaze(character, state, sink, prefix, fallback or character.span)
+
+
+def _lint_mouth_total(shapes: _Shapes, sink: DiagnosticSink) -> None:
+    """W113: per side of the mouth, its one-sided shapes plus the central ones (a one-sided
+    shape barely moves the other half, so the two sides are summed apart)."""
+    for side in ("L", "R"):
+        mouth = {s: w for s, w in shapes.weights.items()
+                 if s.startswith("mouth") and side_of(s) in (None, side)}
+        total = sum(mouth.values())
+        if total > MOUTH_TOTAL_LIMIT:
+            strongest = max(sorted(mouth), key=lambda s: mouth[s])
+            sink.add("W113", f"the mouth shapes on the subject's {_SIDE[side]} add up to "
+                     f"{total:g} (more than {MOUTH_TOTAL_LIMIT:g}): the lips overshoot and the "
+                     "mesh tears", shapes.span(strongest),
+                     help="lower the weights; one or two strong mouth shapes read better than "
+                          "many",
+                     notes=(", ".join(f"`{s}` {w:g}" for s, w in sorted(mouth.items())),))
+            return
 
 
 def _lint_gaze(character: CharacterIR, state: State, sink: DiagnosticSink, prefix: str,
