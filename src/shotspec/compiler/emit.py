@@ -31,7 +31,7 @@ from shotspec.color import hex_to_srgb
 from shotspec.compiler.formatter import format_source
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FocusIR, GazeIR, LightIR,
                                   OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
-from shotspec.compiler.schema import Key, fields_of
+from shotspec.compiler.schema import Key, fields_of, key_of
 from shotspec.compiler.tables import (EYE_COLORS, SENSORS_MM, fitzpatrick_albedo, monk_albedo,
                                       srgb_to_linear)
 
@@ -232,8 +232,11 @@ def _gaze(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
     gaze = character.gaze
     if gaze.target == "lens":
         return ["gaze lens"]
-    yaw = f"{angle_text(abs(gaze.yaw_rad))} {'left' if gaze.yaw_rad < 0 else 'right'}"
-    pitch = f"{angle_text(abs(gaze.pitch_rad))} {'down' if gaze.pitch_rad < 0 else 'up'}"
+    yaw_k, pitch_k = key_of(GazeIR, "yaw_rad"), key_of(GazeIR, "pitch_rad")
+    yaw = angle_text(abs(gaze.yaw_rad), 0.0, yaw_k.hi)
+    pitch = angle_text(abs(gaze.pitch_rad), 0.0, pitch_k.hi)
+    yaw += " left" if gaze.yaw_rad < 0 else " right"
+    pitch += " down" if gaze.pitch_rad < 0 else " up"
     return [f"gaze {yaw}, {pitch}"]
 
 
