@@ -262,6 +262,20 @@ def test_expression_lints_stay_quiet_on_sound_mixes(tmp_path, body):
     assert warnings(body, tmp_path) == {}
 
 
+def test_an_alias_pair_warns_once_and_each_side_on_its_own(tmp_path):
+    codes = [d.code for d in compile_character("expression { smile 0.5; frown 0.4 }",
+                                               tmp_path).diagnostics]
+    assert codes == ["W112"]
+    codes = [d.code for d in compile_character(
+        "expression { smile 0.5; mouthFrown_L 0.4\n mouthFrown_R 0.4 }", tmp_path).diagnostics]
+    assert codes == ["W112", "W112"]
+    (d,) = compile_character("expression { blink 0.5; wide_eyes 0.4 }", tmp_path).diagnostics
+    assert d.code == "W110" and "close and open both upper lids" in d.message
+    codes = [d.code for d in compile_character("expression { blink 0.5; eyeWide_L 0.4\n"
+                                               " eyeWide_R 0.4 }", tmp_path).diagnostics]
+    assert codes == ["W110", "W110"]
+
+
 def test_lints_point_at_the_later_statement_and_can_be_allowed(tmp_path):
     result = compile_character("expression { eyeWide_L 0.5\n  blink 0.5 }", tmp_path)
     (d,) = result.diagnostics

@@ -79,26 +79,62 @@ def lint_expression(character: CharacterIR, state: State, sink: DiagnosticSink,
     """W110–W114 for one character as a shot renders it (``prefix``: where its values live in
     ``state``)."""
     shapes = _Shapes(character, state, prefix, fallback or character.span)
-    for side in ("L", "R"):
+    _lint_lids(shapes, sink)
+    _lint_lips(shapes, sink)
+    _lint_opposing(shapes, sink)
+    _lint_mouth_total(shapes, sink)
+    _lint_gaze(character, state, sink, prefix, fallback or character.span)
+
+
+def _lint_lids(shapes: _Shapes, sink: DiagnosticSink) -> None:
+    """W110: a blink and a wide eye on one lid (both lids from one pair of statements: once)."""
+    lids = [side for side in ("L", "R")
+            if shapes[f"eyeBlink_{side}"] > PAIR_LIMIT and shapes[f"eyeWide_{side}"] > PAIR_LIMIT]
+
+    def set_by(side: str) -> tuple:
+        return tuple((shapes.span(f"{s}_{side}"), shapes[f"{s}_{side}"])
+                     for s in ("eyeBlink", "eyeWide"))
+
+    both = lids == ["L", "R"] and set_by("L") == set_by("R")   # `blink 0.5; wide_eyes 0.5`
+    for side in lids[:1] if both else lids:
         blink, wide = f"eyeBlink_{side}", f"eyeWide_{side}"
-        if shapes[blink] > PAIR_LIMIT and shapes[wide] > PAIR_LIMIT:
-            _pair(shapes, sink, "W110", blink, wide,
-                  f"`{blink}` {shapes[blink]:g} and `{wide}` {shapes[wide]:g} close and open the "
-                  f"subject's {_SIDE[side]} upper lid at once: the lid passes through the eyeball",
-                  f"keep one of them at most {PAIR_LIMIT:g}")
+        names, lid = ((f"{blink}/_R", f"{wide}/_R"), "both upper lids") if both else \
+            ((blink, wide), f"the subject's {_SIDE[side]} upper lid")
+        _pair(shapes, sink, "W110", blink, wide,
+              f"`{names[0]}` {shapes[blink]:g} and `{names[1]}` {shapes[wide]:g} close and open "
+              f"{lid} at once: the lid passes through the eyeball",
+              f"keep one of them at most {PAIR_LIMIT:g}")
+
+
+def _lint_lips(shapes: _Shapes, sink: DiagnosticSink) -> None:
+    """W111: lips closed further than the jaw opened them."""
     close, jaw = shapes["mouthClose"], shapes["jawOpen"]
     if close > jaw:
         _pair(shapes, sink, "W111", "mouthClose", "jawOpen",
               f"`mouthClose` {close:g} is more than `jawOpen` {jaw:g}: the lips pass through "
               "each other", "`mouthClose` closes the lips of an open jaw: keep it at most "
               "`jawOpen`")
+
+
+def _lint_opposing(shapes: _Shapes, sink: DiagnosticSink) -> None:
+    """W112: both shapes of an opposing pair driven (both corners from one alias pair: once)."""
+    said: set[tuple] = set()
     for a, b, what in OPPOSING:
         if shapes[a] > PAIR_LIMIT and shapes[b] > PAIR_LIMIT:
+            # both sides of one alias pair (`smile 0.5; frown 0.5`): one warning, not two
+            statements = (shapes.span(a), shapes.span(b), shapes[a], shapes[b])
+            if statements in said:
+                continue
+            said.add(statements)
+            name_a, name_b = a, b
+            if a.endswith("_L"):
+                ra, rb = a[:-1] + "R", b[:-1] + "R"
+                if (shapes.span(ra), shapes.span(rb), shapes[ra], shapes[rb]) == statements:
+                    what = what.replace("the subject's left mouth corner", "both mouth corners")
+                    name_a, name_b = f"{a}/_R", f"{b}/_R"
             _pair(shapes, sink, "W112", a, b,
-                  f"`{a}` {shapes[a]:g} and `{b}` {shapes[b]:g} {what}: the blend tears the "
-                  "mouth", f"keep one of them at most {PAIR_LIMIT:g}")
-    _lint_mouth_total(shapes, sink)
-    _lint_gaze(character, state, sink, prefix, fallback or character.span)
+                  f"`{name_a}` {shapes[a]:g} and `{name_b}` {shapes[b]:g} {what}: the blend "
+                  "tears the mouth", f"keep one of them at most {PAIR_LIMIT:g}")
 
 
 def _lint_mouth_total(shapes: _Shapes, sink: DiagnosticSink) -> None:
