@@ -176,15 +176,33 @@ def line_span(file: str, line: int | None, col: int | None = None) -> Span | Non
     return Span(file=str(file), line=line, col=col, end_line=line, end_col=col + 1)
 
 
+# Characters a user mistypes for one another (a letter O for a zero).
+_LOOKALIKES = str.maketrans("OoIl", "0011")
+
+
 def did_you_mean(word: str, choices: Iterable[str], what: str | None = None, *,
                  list_max: int = 12) -> str | None:
     """A ``help`` line: the closest choice (``did you mean `x`?``), else the choices themselves
     when there are at most ``list_max`` (``what: `a`, `b``` or ``expected one of: …``); None
-    when there is nothing useful to say. The one did-you-mean of every layer."""
+    when there is nothing useful to say. The one did-you-mean of every layer. Among equally
+    close choices the one with the most characters in the same places wins, look-alikes (O/0,
+    l/I/1) counted as equal: `W1O1` → `W101`, not `W111`."""
     options = sorted(set(choices))
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    close = []
+    for o in options:       # difflib.get_close_matches, keeping every score
+        matcher.set_seq1(o)
+        if (matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6
+                and matcher.ratio() >= 0.6):
+            close.append((matcher.ratio(), o))
     if close:
-        return f"did you mean `{close[0]}`?"
+        top = max(r for r, _ in close)
+        folded = word.translate(_LOOKALIKES)
+        best = max((o for r, o in close if r == top),
+                   key=lambda o: (sum(a == b for a, b in zip(folded, o.translate(_LOOKALIKES))),
+                                  o))
+        return f"did you mean `{best}`?"
     if options and len(options) <= list_max:
         return f"{what or 'expected one of'}: " + ", ".join(f"`{o}`" for o in options)
     return None

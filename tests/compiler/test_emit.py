@@ -15,10 +15,11 @@ from shotspec.compiler.emit import (BLOCK_WRITERS, COVERED_BY, CUSTOM_WRITERS, G
                                     angle_text, emit_shot, number_text)
 from shotspec.compiler.formatter import format_source
 from shotspec.compiler.identity_file import Identity, IdentitySkin, write_identity
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, FocusIR, LightIR,
-                                  OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, FocusIR, GazeIR,
+                                  LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import fields_of, submodel_of
 from shotspec.file_hash import sha256_file
+from shotspec.head_vocabulary import EXPRESSIONS
 from shotspec.compiler.tables import (SENSORS_MM, fitzpatrick_albedo, monk_albedo,
                                       srgb_to_linear)
 
@@ -96,7 +97,8 @@ def test_imports_and_presets_are_inlined(tmp_path):
 def test_every_field_has_a_writer():
     """A field is written by its reader kind's writer, its custom reader's writer, its block's
     writer, or is set by another statement (COVERED_BY)."""
-    models = [ShotIR, CharacterIR, SkinIR, ToneIR, FaceIR, CameraIR, FocusIR, LightIR, SourceIR,
+    models = [ShotIR, CharacterIR, SkinIR, ToneIR, FaceIR, GazeIR, PoseIR, CameraIR, FocusIR,
+              LightIR, SourceIR,
               OutputIR, *PASS_MODELS.values()]
     missing = []
     for model in models:
@@ -247,9 +249,18 @@ def _shot(draw, base: ShotIR):
     tone = ToneIR(scale=scale, value=tone_value,
                   albedo_srgb=albedo(tone_value) if albedo else hex_to_srgb(draw(_HEX)),
                   undertone=draw(st.sampled_from(["warm", "neutral", "cool"])))
-    face = FaceIR(**{n: draw(st.none() | st.floats(-1, 1)) for n, _ in fields_of(FaceIR)})
+    face = FaceIR(**{n: draw(st.none() | st.floats(-3, 3)) for n, _ in fields_of(FaceIR)})
+    expression = draw(st.dictionaries(st.sampled_from(EXPRESSIONS), st.floats(0, 1), max_size=6))
+    gaze = draw(st.none() | st.tuples(_floats(-35, 35), _floats(-30, 30)))
+    gaze = GazeIR() if gaze is None else GazeIR(target="direction", yaw_rad=math.radians(gaze[0]),
+                                                 pitch_rad=math.radians(gaze[1]))
+    pose = PoseIR(turn_rad=math.radians(draw(_floats(-70, 70))),
+                  tilt_rad=math.radians(draw(_floats(-40, 40))),
+                  roll_rad=math.radians(draw(_floats(-35, 35))))
     character = base.character.model_copy(update={
         "seed": draw(st.integers(0, 2 ** 63 - 1)), "face": face,
+        "expression": CharacterIR.model_validate({"name": "x", "expression": expression}).expression,
+        "gaze": gaze, "pose": pose,
         "skin": SkinIR(tone=tone, pores=draw(st.floats(0, 1)), age_years=draw(st.floats(1, 110))),
         "eye_color_srgb": draw(st.none() | _HEX.map(hex_to_srgb))})
     fmt = draw(st.sampled_from([("png", 8), ("png", 16), ("tiff", 16), ("exr", 32), ("jpeg", 8)]))

@@ -143,7 +143,7 @@ def test_apply_identity_fills_values_and_explicit_spec_values_win(built):
     assert out.skin.tone.value == 5.2 and out.skin.tone.undertone == "warm"
     assert out.skin.tone.albedo_srgb == monk_albedo(5.2)
     assert out.skin.redness == 0.25 and out.skin.freckles == 0.1
-    assert out.face.eye_spacing == -0.3 and out.face.head_width is None
+    assert out.face.eye_spacing == -0.3 and out.face.face_width is None
     assert out.seed == 1842
     kept = apply_identity(ch, ident, {"skin.redness", "character.seed", "skin.tone.value",
                                       "face.eye_spacing"})

@@ -96,8 +96,12 @@ def test_geometry_sees_only_what_its_key_includes():
     character = view.model_validate({
         "seed": 3, "identity_sha256": None, "mesh": None, "texture": None,
         "skin": {"pores": 0.5, "fine_lines": 0.2, "imperfections": 0.1, "age_years": 30.0},
-        "face": {name: None for name in stage_fields(CharacterIR, "geometry")["face"]}})
+        "face": {name: None for name in stage_fields(CharacterIR, "geometry")["face"]},
+        "expression": [["mouthSmile_L", 0.4]],
+        "gaze": {"target": "lens", "yaw_rad": 0.0, "pitch_rad": 0.0},
+        "pose": {"turn_rad": 0.1, "tilt_rad": 0.0, "roll_rad": 0.0}})
     assert character.skin.pores == 0.5
+    assert character.expression == (("mouthSmile_L", 0.4),) and character.pose.turn_rad == 0.1
     with pytest.raises(AttributeError):
         character.skin.oil          # shading, not geometry: not in the geometry key
     with pytest.raises(AttributeError):

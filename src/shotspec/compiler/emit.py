@@ -29,9 +29,9 @@ from pydantic import BaseModel
 
 from shotspec.color import hex_to_srgb
 from shotspec.compiler.formatter import format_source
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FocusIR, LightIR, OutputIR,
-                                  ShotIR, SkinIR, SourceIR, ToneIR)
-from shotspec.compiler.schema import Key, fields_of
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FocusIR, GazeIR, LightIR,
+                                  OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
+from shotspec.compiler.schema import Key, fields_of, key_of
 from shotspec.compiler.tables import (EYE_COLORS, SENSORS_MM, fitzpatrick_albedo, monk_albedo,
                                       srgb_to_linear)
 
@@ -113,6 +113,7 @@ COVERED_BY: dict[tuple[type, str], str] = {
     (ToneIR, "scale"): "tone", (ToneIR, "value"): "tone", (ToneIR, "albedo_srgb"): "tone",
     (CharacterIR, "identity_sha256"): "hash of `identity`",
     (FocusIR, "target"): "focus", (FocusIR, "distance_m"): "focus",
+    (GazeIR, "target"): "gaze", (GazeIR, "yaw_rad"): "gaze", (GazeIR, "pitch_rad"): "gaze",
     (CameraIR, "sensor_width_m"): "sensor", (CameraIR, "sensor_height_m"): "sensor",
     (LightIR, "kind"): "the light's header (`NAME KIND { ... }`)",
     (SourceIR, "kind"): "source", (SourceIR, "plate_sha256"): "hash of the plate",
@@ -177,7 +178,14 @@ def _finish(em: _Emitter, shot: ShotIR, name: str, k: Key) -> list[str]:
     return em.block("finish", lines)
 
 
-BLOCK_WRITERS: dict[str, Writer] = {"lighting": _lighting, "finish": _finish}
+def _expression(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
+    """``expression { mouthSmile_L 0.4 ... }`` in ARKit names (left out when neutral)."""
+    lines = [f"{shape} {number_text(w)}" for shape, w in character.expression]
+    return em.block("expression", lines) if lines else []
+
+
+BLOCK_WRITERS: dict[str, Writer] = {"lighting": _lighting, "finish": _finish,
+                                    "expression": _expression}
 
 
 # ----------------------------------------------------------------------------- custom writers
@@ -209,6 +217,27 @@ def _tone(em: _Emitter, skin: SkinIR, name: str, k: Key) -> list[str]:
         return [f"// tone: the identity's measured colour ({text}, {tone.scale} "
                 f"{number_text(tone.value)}), from the identity file"]
     return [f"tone {text}  // approximately the measured colour {albedo}"]
+
+
+@_writes("face_sd")
+def _face_sd(em: _Emitter, face: BaseModel, name: str, k: Key) -> list[str]:
+    """A face control in SDs (unset: left to the seed)."""
+    value = getattr(face, name)
+    return [] if value is None else [f"{name} {number_text(value)}"]
+
+
+@_writes("gaze")
+def _gaze(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
+    """`gaze lens` or `gaze Ndeg left, Ndeg up` (a side read back negated: exact)."""
+    gaze = character.gaze
+    if gaze.target == "lens":
+        return ["gaze lens"]
+    yaw_k, pitch_k = key_of(GazeIR, "yaw_rad"), key_of(GazeIR, "pitch_rad")
+    yaw = angle_text(abs(gaze.yaw_rad), 0.0, yaw_k.hi)
+    pitch = angle_text(abs(gaze.pitch_rad), 0.0, pitch_k.hi)
+    yaw += " left" if gaze.yaw_rad < 0 else " right"
+    pitch += " down" if gaze.pitch_rad < 0 else " up"
+    return [f"gaze {yaw}, {pitch}"]
 
 
 @_writes("eyes")

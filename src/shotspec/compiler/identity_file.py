@@ -24,6 +24,7 @@ from typing import Iterable
 import numpy as np
 
 from shotspec.atomic_files import atomic_write
+from shotspec.head_vocabulary import FACE_CONTROL_ALIASES, FACE_SD_LIMIT
 from shotspec.compiler.ir import FACE_PARAMS, CharacterIR, LightIR, ProgramIR, ShotIR, Span, ToneIR
 from shotspec.color import SRGB_TO_XYZ, hex_to_srgb, srgb_to_lab
 from shotspec.compiler.tables import MONK_SWATCHES
@@ -330,7 +331,8 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
             raise IdentityFileError(path, line, f"{where}`{key}` = {value} is outside {lo}…{hi}", None)
         return value
 
-    for section, allowed in (("", _HEADER_KEYS), ("skin", _SKIN_KEYS), ("face", FACE_PARAMS)):
+    face_keys = (*FACE_PARAMS, *FACE_CONTROL_ALIASES)
+    for section, allowed in (("", _HEADER_KEYS), ("skin", _SKIN_KEYS), ("face", face_keys)):
         for key, (_, line) in data.get(section, {}).items():
             if key not in allowed:
                 where = f"in [{section}]" if section else "in the header"
@@ -365,7 +367,10 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
         freckles=need("skin", "freckles", float, lo=0.0, hi=1.0, required=False),
         pores=need("skin", "pores", float, lo=0.0, hi=1.0, required=False),
         oil=need("skin", "oil", float, lo=0.0, hi=1.0, required=False))
-    face = {k: need("face", k, float, lo=-1.0, hi=1.0) for k in data.get("face", {})}
+    # face controls in SDs; the procedural head's old names read as the controls they became
+    face = {FACE_CONTROL_ALIASES.get(k, k): need("face", k, float, lo=-FACE_SD_LIMIT,
+                                                 hi=FACE_SD_LIMIT)
+            for k in data.get("face", {})}
     photos = []
     for name, (sha, line) in data["photos"].items():
         if not isinstance(sha, str) or not _SHA.match(sha):

@@ -15,18 +15,21 @@ Conventions:
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shotspec.compiler.schema import SEED_RANGE, STOPS_RANGE, PassInfo, spec
+from shotspec.compiler.tables import monk_albedo
+from shotspec.head_vocabulary import (EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONTROLS,
+                                      FACE_SD_LIMIT)
 
 __all__ = [
-    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "CharacterIR", "FocusIR", "CameraIR",
+    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "GazeIR", "PoseIR", "CharacterIR", "FocusIR", "CameraIR",
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
-    "TONE_SCALES",
+    "TONE_SCALES", "GAZE_YAW_DEG", "GAZE_PITCH_DEG", "TURN_DEG", "TILT_DEG", "ROLL_DEG",
 ]
 
 
@@ -71,7 +74,8 @@ class ToneIR(IRNode):
 
     scale: Literal["monk", "fitzpatrick", "color"] = spec("monk", stages=SHADE)
     value: float = spec(5.0, stages=SHADE)
-    albedo_srgb: tuple[float, float, float] = spec((0.843, 0.741, 0.588), stages=SHADE)
+    # the default is the Monk 5 swatch exactly, so a character without `tone` emits `tone monk 5`
+    albedo_srgb: tuple[float, float, float] = spec(monk_albedo(5.0), stages=SHADE)
     undertone: Literal["warm", "neutral", "cool"] = spec(
         "neutral", "choice", stages=SHADE, doc="the hue the skin leans to")
 
@@ -93,36 +97,87 @@ class SkinIR(IRNode):
     fine_lines: float = _trait(0.3, "fine lines and creases", GEO)
     imperfections: float = _trait(0.2, "blemishes, bumps and scars", GEO)
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
-                            stages=GEO, doc="apparent age")
+                            stages=GEO, doc="apparent age: drives the skin (wrinkles, pores, "
+                                            "texture), not the head's shape")
 
 
-def _face(doc: str):
-    return spec(None, "number", lo=-1.0, hi=1.0, stages=GEO, doc=doc)
+def _face(name: str, aliases: tuple[str, ...] = ()):
+    sd_mm = FACE_CONTROL_SD_MM[name]
+    return spec(None, handler="face_sd", aliases=aliases, lo=-FACE_SD_LIMIT, hi=FACE_SD_LIMIT,
+                unit=" SD", stages=GEO, doc=f"{FACE_CONTROLS[name]}; 1 SD = {sd_mm:g} mm")
 
 
 class FaceIR(IRNode):
-    """Face-shape parameters of the procedural head, each a signed offset in −1…1 from the
-    average face (0). ``None`` means: drawn from the character's seed by the runtime."""
+    """Named shape controls of the morphable head (``head_vocabulary.FACE_CONTROLS``), each in
+    population standard deviations (SD) of the measure it names, −3…3, 0 the average face. The
+    runtime turns each into a direction in the model's identity space fitted from landmarks.
+    ``None`` means: left to the character's seed (the identity drawn from it)."""
 
-    head_width: float | None = _face("head width")
-    head_height: float | None = _face("head height")
-    jaw_width: float | None = _face("jaw width")
-    chin_length: float | None = _face("chin length")
-    cheekbones: float | None = _face("cheekbone prominence")
-    brow_ridge: float | None = _face("brow ridge prominence")
-    eye_spacing: float | None = _face("distance between the eyes")
-    eye_size: float | None = _face("eye size")
-    nose_length: float | None = _face("nose length")
-    nose_width: float | None = _face("nose width")
-    nose_bridge: float | None = _face("nose bridge height")
-    lip_fullness: float | None = _face("lip fullness")
-    mouth_width: float | None = _face("mouth width")
-    ear_size: float | None = _face("ear size")
-    neck_width: float | None = _face("neck width")
+    face_width: float | None = _face("face_width", ("head_width",))
+    face_length: float | None = _face("face_length", ("head_height",))
+    jaw_width: float | None = _face("jaw_width")
+    chin_length: float | None = _face("chin_length")
+    cheekbones: float | None = _face("cheekbones")
+    brow_ridge: float | None = _face("brow_ridge")
+    eye_spacing: float | None = _face("eye_spacing")
+    eye_size: float | None = _face("eye_size")
+    nose_length: float | None = _face("nose_length")
+    nose_width: float | None = _face("nose_width")
+    nose_bridge: float | None = _face("nose_bridge")
+    lip_fullness: float | None = _face("lip_fullness")
+    mouth_width: float | None = _face("mouth_width")
+    ear_size: float | None = _face("ear_size")
+    neck_width: float | None = _face("neck_width")
 
 
-# The face-shape parameters in declaration order (the runtime draws them from the seed in it).
+# The face controls in declaration order (= FACE_CONTROLS; the runtime draws them in it).
 FACE_PARAMS = tuple(name for name in FaceIR.model_fields if name != "span")
+if FACE_PARAMS != tuple(FACE_CONTROLS):
+    raise RuntimeError("FaceIR must declare head_vocabulary.FACE_CONTROLS, in order")
+
+# Gaze and pose limits in degrees (eye-in-head rotation; comfortable head rotation on the neck).
+GAZE_YAW_DEG, GAZE_PITCH_DEG = 35.0, 30.0
+TURN_DEG, TILT_DEG, ROLL_DEG = 70.0, 40.0, 35.0
+
+
+class GazeIR(IRNode):
+    """Where the eyes look. ``target == "lens"``: both eyes converge on the camera's entrance
+    pupil (the default; the angles are unused and 0). ``target == "direction"``: both eyes turn
+    by ``yaw_rad``/``pitch_rad`` from the head's straight-ahead direction (after ``pose``),
+    parallel (no convergence); + yaw = towards camera-right (the subject's left), + pitch = up."""
+
+    target: Literal["lens", "direction"] = spec("lens", stages=GEO)
+    yaw_rad: float = spec(0.0, "angle", lo=-GAZE_YAW_DEG, hi=GAZE_YAW_DEG, unit="deg",
+                          stages=GEO, doc="eyes in the head, + = camera-right")
+    pitch_rad: float = spec(0.0, "angle", lo=-GAZE_PITCH_DEG, hi=GAZE_PITCH_DEG, unit="deg",
+                            stages=GEO, doc="eyes in the head, + = up")
+
+
+class PoseIR(IRNode):
+    """The head's rotation on the neck, about the neck pivot, applied as roll · tilt · turn."""
+
+    turn_rad: float = spec(0.0, "angle", key="turn", lo=-TURN_DEG, hi=TURN_DEG, unit="deg",
+                           stages=GEO, doc="yaw; + turns the face to the subject's left "
+                                           "(camera-right)")
+    tilt_rad: float = spec(0.0, "angle", key="tilt", lo=-TILT_DEG, hi=TILT_DEG, unit="deg",
+                           stages=GEO, doc="pitch; + lifts the chin")
+    roll_rad: float = spec(0.0, "angle", key="roll", lo=-ROLL_DEG, hi=ROLL_DEG, unit="deg",
+                           stages=GEO, doc="+ tilts the top of the head towards camera-right")
+
+
+def _expression_pairs(value: Any) -> Any:
+    """The ``expression`` field's canonical form: a mapping (as lowering builds it) or pairs →
+    a tuple of ``(ARKit shape, weight)`` sorted by name, zero weights dropped; unknown names and
+    weights outside 0…1 raise (pydantic reports them)."""
+    pairs = value.items() if isinstance(value, dict) else value
+    out = {}
+    for name, weight in pairs:
+        if name not in EXPRESSIONS:
+            raise ValueError(f"unknown expression shape {name!r}")
+        if not 0.0 <= float(weight) <= 1.0:
+            raise ValueError(f"weight of {name} must be 0…1, not {weight}")
+        out[name] = float(weight)
+    return tuple(sorted((n, w) for n, w in out.items() if w != 0.0))
 
 
 class CharacterIR(IRNode):
@@ -131,7 +186,13 @@ class CharacterIR(IRNode):
                      doc="identity seed (skin texture, face shape not given)")
     skin: SkinIR = spec(SkinIR(), block="skin", lift=True,
                         doc="skin statements may also be written directly in the character")
-    face: FaceIR = spec(FaceIR(), block="face", doc="offsets −1…1 from the average face")
+    face: FaceIR = spec(FaceIR(), block="face", doc="shape controls in SDs (`1.5`) or mm "
+                        "(`+4mm`), −3…3 SD")
+    expression: Annotated[tuple[tuple[str, float], ...], BeforeValidator(_expression_pairs)] = spec(
+        (), block="expression", stages=GEO,
+        doc="ARKit shapes and aliases, weights 0…1 (bare name: 1); later wins per shape")
+    gaze: GazeIR = spec(GazeIR(), handler="gaze", doc="at the lens unless a direction is given")
+    pose: PoseIR = spec(PoseIR(), block="pose", doc="head turn, tilt and roll")
     eye_color_srgb: tuple[float, float, float] | None = spec(
         None, handler="eyes", key="eyes", aliases=("eye_color",), stages=SHADE,
         doc="iris colour")

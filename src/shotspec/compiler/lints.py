@@ -1,4 +1,5 @@
-"""Cinematography lints: warnings (W1xx) for the known ways close-ups go wrong.
+"""Cinematography lints: warnings (W1xx) for the known ways close-ups go wrong (the
+character's expression, gaze and pose: ``expression_lints``, W110–W114).
 
 Each lint looks at lowered shots and points at the statement responsible. They can be silenced
 per file (``allow W101``), per shot (``allow`` inside the shot), per line (a
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 
 from shotspec.compiler.diagnostics import DiagnosticSink
+from shotspec.compiler.expression_lints import lint_expression
 from shotspec.compiler.ir import ShotIR
 from shotspec.compiler.state import State
 
@@ -51,6 +53,8 @@ def lint_shot(shot: ShotIR, state: State, sink: DiagnosticSink, n_references: in
             elif p.op == "upscale" and p.mode != "detail":
                 sink.add("W103", "a fidelity upscale after skin enhancement softens the skin "
                          "texture", p.span, help="use `upscale 2x detail`")
+    if shot.character is not None:
+        lint_expression(shot.character, state, sink, "character.", shot.character.span or shot.span)
     if n_references is not None and n_references < MIN_REFERENCES and shot.character:
         sink.add("W106", f"the references folder has {n_references} photo"
                  f"{'s' if n_references != 1 else ''}; about {MIN_REFERENCES} are recommended "

@@ -256,8 +256,11 @@ class Lowerer:
         shot = ShotIR(name=name, span=span, character=character, camera=camera,
                       lights=tuple(lights), source=source, finish=tuple(finish), output=output,
                       seed=seed)
+        # (a leaf set per entry, like the expression's shapes, has origins of its entries)
+        parents = {k.rsplit(".", 1)[0] for k in origins if "." in k}
         for path in _leaf_paths(shot):
-            origins.setdefault(path, DEFAULT_ORIGIN)
+            if path not in parents:
+                origins.setdefault(path, DEFAULT_ORIGIN)
         return shot.model_copy(update={"origins": dict(sorted(origins.items()))})
 
 

@@ -29,6 +29,8 @@ _USED_IN: dict[str, tuple[str, str]] = {
     "character": ("character", "character."),
     "skin": ("skin", "character.skin."),
     "face": ("face", "character.face."),
+    "expression": ("expression", "character.expression."),
+    "pose": ("pose", "character.pose."),
     "camera": ("camera", "camera."),
     "lighting": ("lighting", "lights."),
     "light": ("light", "lights.preset."),
@@ -52,7 +54,7 @@ def _scratch_state(preset: PresetDef) -> State:
     """A default shot with what a `use` of this preset's kind needs around it."""
     state = State()
     layer = f"preset {preset.name}"
-    if preset.kind in ("character", "skin", "face"):
+    if preset.kind in ("character", "skin", "face", "expression", "pose"):
         state.set("character.name", preset.name, preset.name_span, layer)
         state.nodes["character"] = preset.span
     if preset.kind == "light":

@@ -13,9 +13,10 @@ import re
 from pydantic_core import PydanticUndefined
 
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, LightIR, OutputIR,
-                                  ShotIR, SkinIR, SourceIR)
+                                  PoseIR, ShotIR, SkinIR, SourceIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
+from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
 
 __all__ = ["TABLES", "render_table", "update_doc"]
 
@@ -122,10 +123,33 @@ def _pass_fields() -> str:
     return "\n".join(rows)
 
 
+# The region an ARKit shape belongs to, by the start of its name (for the expression table).
+_REGIONS = (("brow", "brows"), ("cheek", "cheeks"), ("eye", "eyes and lids"), ("jaw", "jaw"),
+            ("mouth", "mouth and lips"), ("nose", "nose"), ("Pupil", "pupils"))
+
+
+def _expression_shapes() -> str:
+    rows = ["| region | ARKit shapes (in the kit's order) |", "|---|---|"]
+    for stem, region in _REGIONS:
+        names = [n for n in EXPRESSIONS if n.startswith(stem)]
+        rows.append(f"| {region} | " + " ".join(f"`{n}`" for n in names) + " |")
+    return "\n".join(rows)
+
+
+def _expression_aliases() -> str:
+    rows = ["| alias | sets (each × the alias's weight) |", "|---|---|"]
+    for alias, mix in ALIASES.items():
+        rows.append(f"| `{alias}` | " + ", ".join(f"`{shape}` {w:g}" for shape, w in mix) + " |")
+    return "\n".join(rows)
+
+
 TABLES = {
     "character": lambda: render_table(CharacterIR, lifted=False),
     "skin": lambda: render_table(SkinIR),
     "face": lambda: render_table(FaceIR),
+    "pose": lambda: render_table(PoseIR),
+    "expression_shapes": _expression_shapes,
+    "expression_aliases": _expression_aliases,
     "shot": lambda: render_table(ShotIR),
     "camera": lambda: render_table(CameraIR),
     "light": lambda: render_table(LightIR),

@@ -20,22 +20,26 @@ from typing import Callable
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, CameraIR, CharacterIR, FaceIR, FocusIR,
-                                  LightIR, OutputIR, ShotIR, SkinIR, SourceIR, Span)
+                                  GazeIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
+                                  Span)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
 from shotspec.compiler.state import State
+from shotspec.head_vocabulary import (ALIASES, EXPRESSIONS, FACE_CONTROL_SD_MM, NEUTRAL,
+                                      expand)
 from shotspec.compiler.tables import (EYE_COLORS, FILM_STOCKS, HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS,
                                       fitzpatrick_albedo, monk_albedo, srgb_to_linear)
 
 __all__ = ["Interpreter", "BLOCK_KINDS", "BLOCK_MODELS", "PRESET_KINDS", "FINISH_OPS",
-           "LIGHT_KINDS", "keys_of", "sub_blocks", "FOCUS_TARGETS", "read_value"]
+           "LIGHT_KINDS", "keys_of", "sub_blocks", "FOCUS_TARGETS", "read_value",
+           "EXPRESSION_KEYS"]
 
 LIGHT_KINDS = choices_of(LightIR, "kind")
 FINISH_OPS = tuple(PASS_MODELS)
 FOCUS_TARGETS = choices_of(FocusIR, "target")
-PRESET_KINDS = ("shot", "character", "skin", "face", "camera", "lighting", "light", "source",
-                "finish", "output")
+PRESET_KINDS = ("shot", "character", "skin", "face", "expression", "pose", "camera", "lighting",
+                "light", "source", "finish", "output")
 
 
 @dataclass
@@ -249,6 +253,64 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.set("eye_color_srgb", tuple(rgb), stmt.span)
 
 
+@custom("face_sd")
+def _face_sd(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """SDs (`1.5`) or a length (`+4mm`).
+
+    A length is converted with the control's SD in mm (``FACE_CONTROL_SD_MM``)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    atom, k = atoms[0], f.key
+    sd_mm = FACE_CONTROL_SD_MM[f.name]
+    hint = (f"1 SD of `{f.name}` is {sd_mm:g}mm: values are −3…3 SD, lengths "
+            f"−{3 * sd_mm:g}…{3 * sd_mm:g}mm")
+    if atom.kind == "QUANTITY":
+        value, unit = V.split_quantity(atom.text)
+        if unit not in V.LENGTH_UNITS:
+            V._wrong(atom, ap.sink, f"`{stmt.key}`", "SDs (1.5) or a length (+4mm)")
+            return
+        sds = V.to_metres(value, unit) * 1000.0 / sd_mm
+        if not k.lo <= sds <= k.hi:
+            ap.sink.add("E203", f"`{stmt.key}` {atom.text} is {sds:+.2f} SD, out of range: it "
+                        f"must be {k.lo:g}–{k.hi:g} SD", atom.span, help=hint)
+            return
+        ap.set(f.name, sds, stmt.span)
+        return
+    if atom.kind != "NUMBER":
+        V._wrong(atom, ap.sink, f"`{stmt.key}`", "SDs (1.5) or a length (+4mm)")
+        return
+    value = V._range(atom, ap.sink, float(atom.text), k.lo, k.hi, f"`{stmt.key}`", " SD", hint)
+    if value is not None:
+        ap.set(f.name, value, stmt.span)
+
+
+@custom("gaze")
+def _gaze(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`lens`, or `10deg left, 5deg up` (eyes in the head)."""
+    atoms = _atoms(stmt, ap, 1, 99)
+    if not atoms:
+        return
+    if len(atoms) == 1 and atoms[0].kind == "NAME" and atoms[0].text == "lens":
+        ap.set("gaze.target", "lens", stmt.span)
+        ap.set("gaze.yaw_rad", 0.0, stmt.span)
+        ap.set("gaze.pitch_rad", 0.0, stmt.span)
+        return
+    if all(a.kind == "NAME" for a in stmt.atoms):
+        if atoms[0].text in ("left", "right", "up", "down"):
+            ap.sink.add("E210", "`gaze` takes an angle for each side", atoms[0].span,
+                        help=f"e.g. `gaze 10deg {atoms[0].text}`; `gaze lens` looks at the camera")
+        else:
+            V.read_choice(atoms[0], ap.sink, "gaze", ("lens",))
+        return
+    before = len(ap.sink.items)
+    inner = ap.sub("gaze.")
+    _direction(stmt, inner, _ref(GazeIR, "yaw_rad"), _ref(GazeIR, "pitch_rad"),
+               allow_words=False)
+    if len(ap.sink.items) == before:
+        inner.set("target", "direction", stmt.span)
+
+
 # ----------------------------------------------------------------------------- camera
 
 @custom("sensor")
@@ -311,8 +373,10 @@ def _focus(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.state.focus_owners.pop(owner, None)
 
 
-def _direction(stmt: Stmt, ap: Apply, az: FieldRef, el: FieldRef) -> None:
-    """``from 45deg right, 30deg up`` / ``from behind left`` / ``from above``."""
+def _direction(stmt: Stmt, ap: Apply, az: FieldRef, el: FieldRef,
+               allow_words: bool = True) -> None:
+    """``from 45deg right, 30deg up`` / ``from behind left`` / ``from above`` (the words only
+    when ``allow_words``)."""
     if stmt.block is not None or not stmt.args:
         _atoms(stmt, ap, 1, 99)
         return
@@ -347,8 +411,12 @@ def _direction(stmt: Stmt, ap: Apply, az: FieldRef, el: FieldRef) -> None:
                 az_rad = sign * angle
             else:
                 el_rad = sign * angle
-        else:
+        elif allow_words:
             words.extend(names)
+        else:
+            ap.sink.add("E210", f"`{stmt.key}` takes an angle for each side",
+                        group[0].span, help=f"e.g. `{stmt.key} 10deg left, 5deg up`")
+            return
     if words:
         vx = vy = 0.0
         horizontal = False
@@ -739,16 +807,47 @@ def _allow(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
             ap.state.allows.add(atom.text.upper())
 
 
+# ----------------------------------------------------------------------------- expression
+
+def _shape(stmt: Stmt, ap: Apply) -> None:
+    """Inside ``expression``: ``NAME [WEIGHT]`` sets an ARKit shape, or each shape of an alias's
+    mix, to the weight (0…1; bare: 1); ``neutral`` clears every shape set so far."""
+    if stmt.key == NEUTRAL:
+        if _atoms(stmt, ap, 0, 0) is not None:
+            ap.state.drop_prefix(ap.prefix)
+        return
+    atoms = _atoms(stmt, ap, 0, 1)
+    if atoms is None:
+        return
+    weight = 1.0 if not atoms else V.read_fraction(atoms[0], ap.sink, stmt.key)
+    if weight is not None:
+        for shape, w in expand(stmt.key, weight):
+            ap.set(shape, w, stmt.span)
+
+
+EXPRESSION_KEYS = (*EXPRESSIONS, *ALIASES, NEUTRAL)
+
+
+def _unknown_shape(name: str) -> str:
+    folded = {k.lower(): k for k in EXPRESSION_KEYS}
+    if name.lower() in folded:
+        return f"did you mean `{folded[name.lower()]}`? (names are case-sensitive)"
+    return (did_you_mean(name, EXPRESSION_KEYS, list_max=0)
+            or "write an ARKit shape (`mouthSmile_L`) or an alias (`smile`, `blink`, "
+               "`jaw_open`); docs/language.md lists them")
+
+
 # Which model each block kind fills; `lighting` and `finish` hold lists (of lights, of passes).
 BLOCK_MODELS: dict[str, type] = {
-    "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "camera": CameraIR,
-    "light": LightIR, "source": SourceIR, "output": OutputIR,
+    "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "pose": PoseIR,
+    "camera": CameraIR, "light": LightIR, "source": SourceIR, "output": OutputIR,
     **{f"pass:{op}": model for op, model in PASS_MODELS.items()},
 }
 
 BLOCK_KINDS: dict[str, dict[str, Handler]] = {
     **{kind: statement_table(model) for kind, model in BLOCK_MODELS.items()},
     "finish": {op: _pass(model) for op, model in PASS_MODELS.items()},
+    "expression": {name: _shape for name in EXPRESSION_KEYS},
 }
 
 
@@ -796,6 +895,10 @@ class Interpreter:
             return
         table = BLOCK_KINDS[kind]
         handler = table.get(stmt.key)
+        if handler is None and kind == "expression":
+            self.sink.add("E114", f"unknown expression shape `{stmt.key}`", stmt.key_span,
+                          help=_unknown_shape(stmt.key))
+            return
         if handler is None:
             where = kind.split(":")[-1]
             self.sink.add("E101", f"unknown key `{stmt.key}` in `{where}`", stmt.key_span,

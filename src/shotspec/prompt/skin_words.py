@@ -45,8 +45,8 @@ TRAIT_ORDER = ("pores", "fine_lines", "imperfections", "freckles", "redness", "o
 
 # face parameter -> (words for a positive offset, words for a negative offset)
 _FACE = {
-    "head_width": ("broad face", "narrow face"),
-    "head_height": ("long face", "short face"),
+    "face_width": ("broad face", "narrow face"),
+    "face_length": ("long face", "short face"),
     "jaw_width": ("strong wide jaw", "narrow jaw"),
     "chin_length": ("long chin", "short chin"),
     "cheekbones": ("high prominent cheekbones", "soft cheekbones"),

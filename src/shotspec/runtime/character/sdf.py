@@ -180,7 +180,7 @@ class HeadModel:
 
     @property
     def ear_center(self) -> tuple[float, float, float]:
-        return (0.074 * (1 + 0.05 * self.p("head_width")), -0.016, -0.078)
+        return (0.074 * (1 + 0.05 * self.p("face_width")), -0.016, -0.078)
 
     @property
     def ear_box(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
@@ -206,7 +206,7 @@ class HeadModel:
         P = self.p
         x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
         ax = x.abs()
-        hw, hh = 1 + 0.055 * P("head_width"), 1 + 0.045 * P("head_height")
+        hw, hh = 1 + 0.055 * P("face_width"), 1 + 0.045 * P("face_length")
         jaw = 1 + 0.10 * P("jaw_width")
         chin = 0.006 * P("chin_length")
         cb = P("cheekbones")
@@ -457,7 +457,7 @@ class HeadModel:
 
     @property
     def p_hh(self) -> float:
-        return 1 + 0.045 * self.p("head_height")
+        return 1 + 0.045 * self.p("face_length")
 
     def _hair(self, x, y, z, scalp):
         """A short cut on the ``scalp`` (the skin field without the ears): ~16 mm on top, ~6 mm
