@@ -25,9 +25,9 @@ from shotspec.runtime.character.sss import scatter
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
 from shotspec.runtime.head.materials import PixelMaterial, pixel_materials
-from shotspec.runtime.head.occlusion_maps import ambient_occlusion
+from shotspec.runtime.head.occlusion import ambient_occlusion
 from shotspec.runtime.head.scene import Scene
-from shotspec.runtime.head.shadow_maps import light_visibility
+from shotspec.runtime.head.shadows import ShadowMap
 
 __all__ = ["shade"]
 
@@ -48,6 +48,23 @@ def _backdrop_light(lights_w: Sequence[RigLight], dev) -> torch.Tensor:
     return total
 
 
+def shadow_map(scene: Scene, light: RigLight) -> ShadowMap:
+    """The depth map of ``scene`` seen from ``light``, sized by the light's emitter."""
+    if light.kind == "directional":
+        return ShadowMap.for_directional(scene.vertices, scene.faces, light.direction,
+                                         angular_diameter_rad=2.0 * light.angular_radius)
+    diameter_m = 2.0 * light.distance_m * math.tan(light.angular_radius)
+    lo, hi = scene.vertices.amin(0), scene.vertices.amax(0)
+    centre, radius = (lo + hi) / 2, float((hi - lo).norm()) / 2
+    if float((centre - torch.tensor(light.position, device=centre.device)).norm()) > radius * 1.05:
+        return ShadowMap.for_position(scene.vertices, scene.faces, light.position,
+                                      diameter_m=diameter_m)
+    # a light inside the scene's bounds (a bulb at the shoulder): its shadows as seen from its
+    # direction, which keeps the nose and lid shadows a close light throws
+    return ShadowMap.for_directional(scene.vertices, scene.faces, light.direction,
+                                     angular_diameter_rad=2.0 * light.angular_radius)
+
+
 def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
             p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor
             ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,7 +83,7 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
             continue
         l, att, _ = light_terms(light, p)
         sin_a = math.sin(light.angular_radius)
-        vis = light_visibility(scene, light, p, ng) if light.shadows else torch.ones_like(att)
+        vis = shadow_map(scene, light).shadow(p, ng) if light.shadows else torch.ones_like(att)
         ndl_skin = sphere_ndl((n * l).sum(1), sin_a)
         ndl_eye = sphere_ndl(((n * l).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         ndl = ndl_skin + eye * (ndl_eye - ndl_skin)
@@ -109,7 +126,9 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             n = _flat(geometry.aovs["normal"])[idx] @ rot.T
             ng = _flat(geometry.aovs["_ngeo"])[idx]
             mat = pixel_materials(geometry, idx, character)
-            ao = ambient_occlusion(geometry, cam)[idx]
+            depth = torch.where(geometry.aovs["alpha"][0, 0] >= 0.5, geometry.aovs["depth"][0, 0],
+                                torch.full_like(geometry.aovs["depth"][0, 0], math.inf))
+            ao = ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam).reshape(-1)[idx]
             albedo[idx] = mat.albedo
             irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao)
 
