@@ -27,6 +27,7 @@ from shotspec.runtime.character.sdf import REGION
 from shotspec.runtime.character.skin import (SKIN_F0, cloth_albedo, hair_albedo, skin_albedo,
                                              skin_base_albedo, skin_specular)
 from shotspec.runtime.character.sss import scatter
+from shotspec.runtime.head.skin_brdf import ggx_specular
 from shotspec.runtime.character.trace import baked_grid
 from shotspec.runtime.frame import Frame
 
@@ -36,24 +37,6 @@ __all__ = ["shade", "ggx_specular", "edge_pixels", "kajiya_kay", "hair_tangents"
 SCLERA_WRAP = 0.5
 # share of the light on the skin round the eye socket that bounces onto the eyeball
 SOCKET_BOUNCE = 0.2
-
-
-def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
-                 f0: float | None) -> torch.Tensor:
-    """Cook-Torrance GGX (height-correlated Smith) × π × N·L, per point (N,), with Schlick
-    Fresnel of reflectance ``f0`` — or without any Fresnel factor when ``f0`` is None (the
-    caller applies its own per-point Fresnel)."""
-    h = torch.nn.functional.normalize(v + l, dim=1)
-    ndl = (n * l).sum(1).clamp_min(0.0)
-    ndv = (n * v).sum(1).clamp_min(1e-4)
-    ndh = (n * h).sum(1).clamp_min(0.0)
-    vdh = (v * h).sum(1).clamp_min(0.0)
-    a2 = alpha * alpha
-    d = a2 / (math.pi * (ndh * ndh * (a2 - 1.0) + 1.0) ** 2)
-    vis = 0.5 / (ndl * torch.sqrt(ndv * ndv * (1 - a2) + a2) + ndv * torch.sqrt(ndl * ndl * (1 - a2) + a2)
-                 ).clamp_min(1e-6)
-    f = 1.0 if f0 is None else f0 + (1.0 - f0) * (1.0 - vdh) ** 5
-    return d * vis * f * math.pi * ndl
 
 
 def hair_tangents(pts: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
