@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.character.noise import cell_feature, detail_fade, value_noise, value_noise_grad
 from shotspec.runtime.character.regions import FaceRegions
+from shotspec.runtime.head.relief import bump_from_gradient
 
 __all__ = ["skin_bump", "hair_bump", "cloth_bump", "bump_from_gradient"]
 
@@ -59,12 +60,6 @@ def _ridged(q: torch.Tensor, scale: torch.Tensor, seed: int) -> tuple[torch.Tens
     u = 2.0 * n - 1.0
     r = 1.0 - u.abs()
     return r ** 4, (4.0 * r ** 3 * -2.0 * torch.sign(u))[:, None] * g * scale
-
-
-def bump_from_gradient(n: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-    """Tilt unit normals ``n`` (N, 3) by the tangential part of a height gradient (N, 3)."""
-    g_t = grad - (grad * n).sum(1, keepdim=True) * n
-    return F.normalize(n - g_t, dim=1)
 
 
 def _segment_distance(px: torch.Tensor, py: torch.Tensor, a, b) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -19,30 +19,12 @@ import torch
 
 from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.character.face_params import trait_draws
-from shotspec.runtime.character.noise import cell_feature, fbm, value_noise
 from shotspec.runtime.character.regions import FaceRegions
-from shotspec.color import LUMA_REC709, srgb_to_linear
+from shotspec.runtime.head.noise import cell_feature, fbm, value_noise
+from shotspec.runtime.head.skin_albedo import base_albedo, hair_albedo
+from shotspec.runtime.head.skin_brdf import SKIN_F0
 
 __all__ = ["skin_albedo", "skin_base_albedo", "skin_specular", "hair_albedo", "cloth_albedo", "SKIN_F0"]
-
-SKIN_F0 = 0.028
-_SKIN_CHROMA = 1.7
-_BLOOD = (1.0, 0.80, 0.86)
-_GREEN_BLUE_POWER = 0.5
-_MAX_RED_GREEN = 2.2
-_LUMA = torch.tensor(LUMA_REC709)
-_UNDERTONE = {"warm": (1.03, 1.0, 0.90), "neutral": (1.0, 1.0, 1.0), "cool": (0.96, 1.0, 1.05)}
-
-# hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
-_HAIR = ((0.018, 0.014, 0.012), (0.045, 0.028, 0.018), (0.09, 0.055, 0.032), (0.20, 0.14, 0.075),
-         (0.16, 0.06, 0.025))
-
-
-def hair_albedo(seed: int, device) -> torch.Tensor:
-    """(3,) linear albedo of the character's hair (and brows), drawn from the seed."""
-    r = trait_draws(seed, "hair", 2)
-    c = _HAIR[min(int(r[0] * len(_HAIR)), len(_HAIR) - 1)]
-    return torch.tensor(c, device=device) * (0.85 + 0.3 * r[1])
 
 
 def cloth_albedo(seed: int, device) -> torch.Tensor:
@@ -52,51 +34,9 @@ def cloth_albedo(seed: int, device) -> torch.Tensor:
     return torch.tensor(palette[min(int(r[0] * len(palette)), len(palette) - 1)], device=device)
 
 
-def _swatch_albedo(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) linear colour of the tone, moved to the hue of measured skin (no undertone yet).
-
-    A scale swatch (Monk, Fitzpatrick) is a display colour, and a yellow one: its green/blue
-    ratio climbs past 2 from Monk 5 on, while measured skin reflectance stays near 1.4 at every
-    tone (the ColorChecker's light- and dark-skin patches: 1.37 and 1.46) — melanin darkens
-    blue more than green, but haemoglobin takes green back down. Rendered as albedo, such a
-    swatch reads as beige plaster. So blue is raised until green/blue is the swatch's raised to
-    ``_GREEN_BLUE_POWER`` (Monk 5: 1.70 → 1.30; the tones stay as much yellower than each other
-    as before, in proportion), at the swatch's luminance (the tones keep their lightness); a
-    colour given directly (``tone color``) is not corrected.
-    """
-    tone = character.skin.tone
-    base = srgb_to_linear(torch.tensor(tone.albedo_srgb, device=device, dtype=torch.float32))
-    if tone.scale != "color":
-        lum = (base * _LUMA.to(device)).sum()
-        gb = (base[1] / base[2].clamp_min(1e-6)).clamp_min(1.0)
-        base = torch.stack((base[0], base[1], torch.maximum(base[2], base[1] / gb ** _GREEN_BLUE_POWER)))
-        base = base * (lum / (base * _LUMA.to(device)).sum())
-    return base
-
-
 def skin_base_albedo(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) the diffuse albedo that the variation over the face modulates (and that shows
-    through thinning hair at the hairline).
-
-    The swatch is a display colour of lit skin (surface sheen included, and compressed by
-    whatever rendered it); the diffuse albedo under it is more saturated in linear light and
-    redder (haemoglobin absorbs green): push chroma about the luminance and tilt towards red —
-    but never redder than measured skin (red/green ≤ ~2.2 even for deeply pigmented skin),
-    which the boost would pass on the already saturated dark swatches: there green and blue
-    are lifted back, at the same luminance. Then the undertone tilts it (after the push, which
-    would otherwise double a warm tilt into khaki). Red never ends above the tilted swatch's
-    own red: the push comes from green and blue, so a lit cheek's red channel does not clip
-    where the swatch's would not."""
-    swatch = _swatch_albedo(character, device)
-    luma = _LUMA.to(device)
-    lum = (swatch * luma).sum()
-    base = (lum + (swatch - lum) * _SKIN_CHROMA).clamp(0.0, 1.0) * torch.tensor(_BLOOD, device=device)
-    lum = (base * luma).sum()
-    lift = (base[0] / (base[1] * _MAX_RED_GREEN)).clamp_min(1.0)
-    base = base * torch.stack((torch.ones_like(lift), lift, lift))
-    tilt = torch.tensor(_UNDERTONE[character.skin.tone.undertone], device=device)
-    base = base * lum / (base * luma).sum() * tilt
-    return (base * (swatch[0] * tilt[0] / base[0]).clamp_max(1.0)).clamp(0.0, 1.0)
+    """(3,) the diffuse albedo of the character's tone (``head.skin_albedo.base_albedo``)."""
+    return base_albedo(character.skin, device)
 
 
 def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tensor,

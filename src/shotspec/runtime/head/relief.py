@@ -1,0 +1,255 @@
+"""Micro-relief of the scanned head's skin, evaluated per pixel in rest-pose object space.
+
+A height field (mm) over the rest surface, returned as its analytic 3-D gradient (for bumping
+the shading normal) and a cavity term (how deep a point sits in a pore or line, 0–1, for albedo
+and specular occlusion). Because it is a function of the rest position, the relief stays on the
+skin when the face moves; the mesh's 2.5 mm edges carry shape only.
+
+Terms, all faded or pre-filtered by the pixel's footprint on the skin (``footprint_mm``) so one
+sample per pixel never aliases:
+
+* pebbled relief: a network of furrows (the 0.5-level contours of two value-noise fields on
+  rotated 1.0 and 1.4 mm lattices) enclosing plateaus about 1 mm across, what makes skin's
+  texture spectrum peak near 1 cycle/mm. Each furrow is a Gaussian across the contour whose
+  width grows (and depth falls, area kept) with the footprint: prefiltering, not point sampling.
+* pores: one jittered dimple per cell of three lattices — dense on the nose (0.26 mm cells),
+  forehead and chin (0.38 mm), sparse enlarged ones on cheeks and nose (0.8 mm); openings
+  0.05–0.25 mm across; faded to their mean darkening below two pixels a cell.
+* fine lines that follow the face (``FaceAnchors``): forehead lines (horizontal, wavy), the
+  glabella's vertical pair, crow's feet radiating from the outer eye corners, arcs under the
+  eyes, the nasolabial creases, vertical lines above the lip and on the vermilion, neck rings.
+  They deepen with ``age_years`` and ``fine_lines``.
+* imperfections: a few soft raised bumps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from shotspec.compiler.ir import SkinIR
+from shotspec.runtime.head.face_anchors import FaceAnchors
+from shotspec.runtime.head.noise import cell_feature, detail_fade, value_noise_grad
+from shotspec.runtime.head.regions import RegionWeights, smoothstep
+
+__all__ = ["Relief", "skin_relief", "bump_from_gradient", "perturb_normals", "age_factor"]
+
+# pore lattices: (cell mm, dimple depth mm, ball radius in cells, presence, salt)
+_PORES = ((0.26, 0.060, 0.30, 0.90, 23), (0.38, 0.070, 0.30, 0.80, 11), (0.80, 0.090, 0.16, 0.45, 37))
+# pebbled-relief lattices: (cell mm, furrow depth mm, rotation angles, salt)
+_CELLS = ((0.78, 0.05, (0.61, 0.37), 41), (1.05, 0.04, (1.33, 0.91), 43))
+_CONTOUR_SPACING = 2.2    # the noise's 0.5-contours lie ~2.2 lattice cells apart
+_CAVITY_DEPTH_MM = 0.12   # relief this deep reads as a full cavity (1)
+_FURROW_W_MM = 0.14       # furrow half-width (1/e), mm
+
+
+@dataclass(frozen=True)
+class Relief:
+    """Per-point relief: height (N,) mm (≤ 0 in pores and lines), its gradient (N, 3) in object
+    space (mm per mm), and the cavity term (N,) 0–1."""
+
+    height_mm: torch.Tensor
+    grad: torch.Tensor
+    cavity: torch.Tensor
+
+
+def age_factor(age_years: float) -> float:
+    """How developed fine lines are: 0.1 at ≤ 22 years, 1 at 58, 1.6 at 82 and beyond."""
+    return min(max((age_years - 18.0) / 40.0, 0.1), 1.6)
+
+
+def _rotation(a: float, b: float, device) -> torch.Tensor:
+    ca, sa, cb, sb = math.cos(a), math.sin(a), math.cos(b), math.sin(b)
+    rz = torch.tensor([[ca, -sa, 0.0], [sa, ca, 0.0], [0.0, 0.0, 1.0]], device=device)
+    rx = torch.tensor([[1.0, 0.0, 0.0], [0.0, cb, -sb], [0.0, sb, cb]], device=device)
+    return rz @ rx
+
+
+def _furrows(q: torch.Tensor, cell: float, depth: float, rot: torch.Tensor, seed: int,
+             footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Furrow network of one noise lattice: height (N,) and gradient (N, 3), prefiltered."""
+    n, g = value_noise_grad((q @ rot.T) / cell, seed)
+    g = (g @ rot) / cell                                   # d noise / d mm
+    slope = g.norm(dim=1).clamp_min(0.25 / cell)
+    # distance to the contour (mm, first order): furrows of even width wherever the noise is flat
+    u = (n - 0.5) / slope
+    w = torch.sqrt(_FURROW_W_MM ** 2 + (0.5 * footprint) ** 2)
+    amp = depth * _FURROW_W_MM / w
+    e = torch.exp(-(u / w) ** 2)
+    return -amp * e, (amp * e * 2.0 * u / (w * w) / slope)[:, None] * g
+
+
+def _pores(q: torch.Tensor, cell: float, depth: float, radius: float, presence: float, rot: torch.Tensor,
+           seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Height (N,) ≤ 0 of one pore lattice and its gradient (N, 3)."""
+    off, r1, r2 = cell_feature((q @ rot.T) / cell, seed, margin=radius + 0.02)
+    radius2 = (radius * (0.5 + 0.5 * r2)) ** 2
+    t = (1.0 - (off * off).sum(1) / radius2).clamp_min(0.0)
+    amp = depth * (0.6 + 0.4 * r2) * (r1 < presence).to(q.dtype)
+    g_off = (4.0 * amp * t / radius2)[:, None] * off
+    return -amp * t * t, (g_off @ rot) / cell
+
+
+def _grooves(phase: torch.Tensor, dphase: torch.Tensor, width: float, footprint: torch.Tensor
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Periodic grooves across ``phase`` (N,) of width ``width`` (phase units), prefiltered by the
+    footprint: depth profile (N,) 0–1 and its gradient (N, 3) from ``dphase`` (N, 3) per mm."""
+    fp = footprint * dphase.norm(dim=1)
+    w = torch.sqrt(width * width + (0.5 * fp) ** 2)
+    f = phase - torch.floor(phase) - 0.5
+    e = torch.exp(-(f / w) ** 2) * (width / w) * ((0.5 - fp) / 0.3).clamp(0.0, 1.0)
+    return e, (e * (-2.0 * f / (w * w)))[:, None] * dphase
+
+
+def _polyline(p: torch.Tensor, line: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distance (N,) from points (N, 3) to a polyline (M, 3) and its gradient (N, 3)."""
+    a, b = line[:-1], line[1:]
+    e = b - a
+    w = p[:, None, :] - a[None]
+    t = ((w * e[None]).sum(-1) / (e * e).sum(-1)).clamp(0.0, 1.0)
+    off = w - t[..., None] * e[None]
+    d = off.norm(dim=-1)
+    k = d.argmin(dim=1)
+    dist = d.gather(1, k[:, None])[:, 0]
+    o = off[torch.arange(p.shape[0], device=p.device), k]
+    return dist, o / dist.clamp_min(1e-6)[:, None]
+
+
+def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed: int,
+           footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fine lines that follow the face: height (N,) and gradient (N, 3)."""
+    dev = q.device
+    age = age_factor(skin.age_years)
+    h = torch.zeros(q.shape[0], device=dev)
+    g = torch.zeros_like(q)
+    sx = torch.where(q[:, 0] >= 0, 1.0, -1.0)
+    m = torch.stack((q[:, 0] * sx, q[:, 1], q[:, 2]), dim=1)           # mirrored to the +x side
+    warp, wg = value_noise_grad(q / 14.0, seed + 51)
+    warp, wg = 0.6 * warp, 0.6 * wg / 14.0
+    ey = torch.tensor([0.0, 1.0, 0.0], device=dev)
+    ex = torch.tensor([1.0, 0.0, 0.0], device=dev)
+
+    def add(depth: torch.Tensor, prof: tuple[torch.Tensor, torch.Tensor]) -> None:
+        nonlocal h, g
+        h = h - depth * prof[0]
+        g = g - depth[:, None] * prof[1]
+
+    lines = skin.fine_lines
+    # forehead: horizontal, wavy, ~9 mm apart
+    add(0.045 * lines * age * r["forehead"], _grooves(q[:, 1] / 9.0 + warp, ey / 9.0 + wg, 0.06, footprint))
+    # glabella: a vertical pair either side of the midline
+    brow_y = float(a.brows[:, 0, 1].mean())
+    glab = (smoothstep(float(a.nasion[1]), float(a.nasion[1]) + 5.0, q[:, 1]) * smoothstep(brow_y + 14.0, brow_y + 4.0, q[:, 1])
+            * torch.exp(-((m[:, 0] - 4.5) / 0.7) ** 2))
+    add(0.04 * lines * age * glab, (torch.ones_like(glab), torch.zeros_like(q)))
+    g = g + (0.04 * lines * age * glab * 2.0 * (m[:, 0] - 4.5) / 0.49 * sx)[:, None] * ex
+    # crow's feet: fanning from just outside the outer eye corner
+    c = a.eye_outer[1]
+    dx, dy = m[:, 0] - (float(c[0]) + 3.0), m[:, 1] - float(c[1])
+    r2 = (dx * dx + dy * dy).clamp_min(1e-3)
+    rr = r2.sqrt()
+    fan = smoothstep(2.0, 5.0, rr) * smoothstep(22.0, 12.0, rr) * smoothstep(-2.0, 2.0, dx) * (1.0 - r["brows"])
+    theta = torch.atan2(dy, dx.clamp_min(1e-3))
+    dtheta = torch.stack((-dy / r2 * sx, dx / r2, torch.zeros_like(dx)), dim=1)
+    add(0.04 * lines * age * fan, _grooves(theta * 3.4 + 0.7 * warp, 3.4 * dtheta + 0.7 * wg, 0.08, footprint))
+    # under the eyes: arcs round the eye's centre
+    ec = a.eye_centre[1]
+    ux, uy = m[:, 0] - float(ec[0]), m[:, 1] - float(ec[1])
+    ur = torch.sqrt(ux * ux + uy * uy).clamp_min(1e-3)
+    dur = torch.stack((ux / ur * sx, uy / ur, torch.zeros_like(ur)), dim=1)
+    add(0.025 * lines * age * r["under_eye"], _grooves(ur / 2.4 + 0.5 * warp, dur / 2.4 + 0.5 * wg, 0.07, footprint))
+    # nasolabial creases: one groove along each fold, deeper with age
+    d, dd = _polyline(m, a.nasolabial)
+    nl = 0.05 * (0.3 + 0.7 * lines) * (0.4 + age) * torch.exp(-(d / 1.2) ** 2) * (1.0 - r["lips"])
+    h = h - nl
+    g = g + (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
+    # vertical lines above the lip (with age) and on the vermilion (everyone)
+    add(0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"], _grooves(q[:, 0] / 1.8 + 2.0 * warp, ex / 1.8 + 2.0 * wg, 0.08, footprint))
+    add(0.02 * r["lips"], _grooves(q[:, 0] / 1.1 + 1.5 * warp, ex / 1.1 + 1.5 * wg, 0.12, footprint))
+    # neck rings
+    add(0.05 * lines * age * r["neck"], _grooves(q[:, 1] / 14.0 + warp, ey / 14.0 + wg, 0.05, footprint))
+    return h, g
+
+
+def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torch.Tensor,
+                skin: SkinIR, seed: int, anchors: FaceAnchors | None = None) -> Relief:
+    """Relief at rest-pose positions ``pos_mm`` (N, 3) with their interpolated ``regions`` and
+    pixel footprints ``footprint_mm`` (N,) (a pixel's width on the skin, mm). Without
+    ``anchors`` the face-following lines are left out (a flat test patch)."""
+    if pos_mm.dim() != 2 or pos_mm.shape[1] != 3:
+        raise ValueError(f"pos_mm must be (N, 3), got {tuple(pos_mm.shape)}")
+    if footprint_mm.shape != pos_mm.shape[:1]:
+        raise ValueError(f"footprint_mm must be ({pos_mm.shape[0]},), got {tuple(footprint_mm.shape)}")
+    dev = pos_mm.device
+    q = pos_mm.float()
+    fp = footprint_mm.float().clamp_min(1e-3)
+    r = regions
+    age = age_factor(skin.age_years)
+    n = q.shape[0]
+    h = torch.zeros(n, device=dev)
+    g = torch.zeros(n, 3, device=dev)
+    hairy = (r["scalp"] + 0.7 * r["brows"]).clamp_max(1.0)
+    # pebbled relief: everywhere on the skin, softer on the lips, the nose's tight skin and scalp
+    cells = ((0.55 + 0.25 * age) * (0.5 + 0.5 * min(1.0, 1.6 * skin.pores)) * r["skin"]
+             * (1.0 - 0.85 * r["lips"]) * (1.0 - 0.4 * r["nose"]) * (1.0 - 0.5 * hairy))
+    for cell, depth, (ra, rb), salt in _CELLS:
+        amp = cells * detail_fade(_CONTOUR_SPACING * cell, fp)
+        sel = (amp > 1e-3).nonzero()[:, 0]
+        if sel.numel():
+            ch, cg = _furrows(q[sel], cell, depth, _rotation(ra, rb, dev), seed + salt, fp[sel])
+            h[sel] += amp[sel] * ch
+            g[sel] += amp[sel, None] * cg
+    # pores by region
+    not_lip = r["skin"] * (1.0 - r["lips"]) * (1.0 - 0.6 * hairy)
+    density = (r["nose"], (r["forehead"] + r["chin"] + 0.6 * r["cheeks"] + 0.35 * r["skin"]).clamp_max(1.0)
+               * (1.0 - r["nose"]), (r["cheeks"] + 0.6 * r["nose"] + 0.3 * r["forehead"]).clamp_max(1.0))
+    unresolved = torch.zeros(n, device=dev)
+    for (cell, depth, radius, presence, salt), where, rot in zip(_PORES, density, ((1.1, 0.5), (0.4, 1.2), (2.1, 1.4))):
+        fade = detail_fade(cell, fp)
+        base = skin.pores * where * not_lip
+        amp = base * fade
+        unresolved = torch.maximum(unresolved, base * (1.0 - fade))
+        sel = (amp > 1e-3).nonzero()[:, 0]
+        if sel.numel():
+            ph, pg = _pores(q[sel], cell, depth, radius, presence, _rotation(*rot, dev), seed + salt)
+            h[sel] += amp[sel] * ph
+            g[sel] += amp[sel, None] * pg
+    if anchors is not None:
+        lh, lg = _lines(q, r, anchors, skin, seed, fp)
+        h, g = h + lh, g + lg
+    # imperfections: a few soft raised bumps ~2 mm across
+    imp = 0.05 * skin.imperfections * detail_fade(2.5, fp) * r["skin"] * (1.0 - r["lips"])
+    b, bg = value_noise_grad(q / 2.2, seed + 61)
+    bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
+    h = h + imp * bb * bb
+    g = g + (imp * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
+    cavity = (-h / _CAVITY_DEPTH_MM).clamp(0.0, 1.0)
+    # pores the pixel cannot resolve still darken the skin on average (a cell is mostly flat skin)
+    cavity = torch.maximum(cavity, 0.08 * unresolved)
+    return Relief(h, g, cavity)
+
+
+def bump_from_gradient(n: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """Tilt unit normals ``n`` (N, 3) by the tangential part of a height gradient (N, 3)."""
+    g_t = grad - (grad * n).sum(1, keepdim=True) * n
+    return F.normalize(n - g_t, dim=1)
+
+
+def perturb_normals(n_shading: torch.Tensor, grad_rest: torch.Tensor,
+                    n_rest: torch.Tensor | None = None) -> torch.Tensor:
+    """Bumped shading normals (N, 3). ``grad_rest`` is the relief's gradient in rest space;
+    when the surface has moved (pose, expression), ``n_rest`` (N, 3), the rest normal, carries
+    it along: the gradient is turned by the smallest rotation taking ``n_rest`` to
+    ``n_shading`` (exact for a rigid head turn, first-order for a local deformation)."""
+    if n_rest is None:
+        return bump_from_gradient(n_shading, grad_rest)
+    a, b = F.normalize(n_rest, dim=1), F.normalize(n_shading, dim=1)
+    axis = torch.linalg.cross(a, b, dim=1)
+    c = (a * b).sum(1, keepdim=True)
+    # Rodrigues for unit a → b: v' = v c + (k × v) + k (k·v) / (1 + c), with k = a × b
+    kv = torch.linalg.cross(axis, grad_rest, dim=1)
+    turned = grad_rest * c + kv + axis * (axis * grad_rest).sum(1, keepdim=True) / (1.0 + c).clamp_min(1e-4)
+    return bump_from_gradient(b, turned)
