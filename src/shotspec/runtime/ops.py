@@ -118,7 +118,8 @@ def op_geometry(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.head.render import render_geometry
     from shotspec.runtime.head.scene import scene_of
 
-    frame = render_geometry(scene_of(inputs[0]), p.camera, p.width, p.height)
+    frame = render_geometry(scene_of(inputs[0]), p.camera, p.width, p.height,
+                            character=p.character)
     seed = int(p.character.seed) if p.character is not None else 0
     return frame.replace(meta=dataclasses.replace(frame.meta, seed=seed))
 

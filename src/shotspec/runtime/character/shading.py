@@ -27,7 +27,6 @@ from shotspec.runtime.character.sdf import REGION
 from shotspec.runtime.character.skin import (SKIN_F0, cloth_albedo, hair_albedo, skin_albedo,
                                              skin_base_albedo, skin_specular)
 from shotspec.runtime.character.sss import scatter
-from shotspec.runtime.head.skin_brdf import ggx_specular
 from shotspec.runtime.character.trace import baked_grid
 from shotspec.runtime.head.brdf import catchlight, ggx_specular, kajiya_kay, light_terms, sphere_ndl
 from shotspec.runtime.frame import Frame

@@ -15,6 +15,7 @@ from shotspec.compiler.ir import CameraIR, CharacterIR
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.head.model import HeadData, identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.regions import REGIONS, skin_regions
 from shotspec.runtime.head.scene import MATERIALS, Scene
 
 __all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS"]
@@ -93,8 +94,8 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
         axis = posed[apex] - centre
         centres.append(centre)
         axes.append(axis / axis.norm())
+    regions = skin_regions(head, rest).weights
     return Scene(vertices=posed, rest=rest, faces=head.faces[tri], material=material,
-                 uv=head.uv, face_uv=head.face_uv[tri],
-                 attrs=torch.zeros(posed.shape[0], 0, device=posed.device), attr_names=(),
+                 uv=head.uv, face_uv=head.face_uv[tri], attrs=regions, attr_names=REGIONS,
                  eye_centres=torch.stack(centres), eye_axes=torch.stack(axes),
                  landmarks=posed[head.landmarks68])

@@ -15,13 +15,15 @@ import torch
 
 from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.character.eyes import iris_colour
-from shotspec.runtime.character.skin import cloth_albedo, hair_albedo, skin_base_albedo
+from shotspec.runtime.character.skin import cloth_albedo
 from shotspec.runtime.frame import Frame
-from shotspec.runtime.head.scene import MATERIALS
+from shotspec.runtime.head.regions import REGIONS, RegionWeights
+from shotspec.runtime.head.scene import MATERIALS, Scene
+from shotspec.runtime.head.skin_albedo import albedo_detail, hair_albedo, vertex_albedo
+from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
 __all__ = ["PixelMaterial", "pixel_materials", "SKIN_F0"]
 
-SKIN_F0 = 0.028                       # IOR 1.4
 _SCLERA = (0.72, 0.68, 0.64)          # linear: a little warm, never paper white
 _TEETH = (0.62, 0.56, 0.45)
 _MOUTH = (0.20, 0.05, 0.045)
@@ -30,7 +32,6 @@ _LOBES = {"sclera": (0.18, 0.3, 0.4, 0.15, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 
           "teeth": (0.25, 0.5, 0.5, 0.3, 0.04), "mouth": (0.2, 0.5, 0.5, 0.2, 0.03),
           "hair": (0.6, 0.8, 0.0, 0.0, 0.046), "cloth": (0.5, 0.8, 0.3, 0.3, 0.04),
           "lashes": (0.5, 0.8, 0.0, 0.0, 0.046)}
-_SKIN_LOBES = (0.35, 0.6, 0.45, 0.55)
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,49 @@ def _iris(character: CharacterIR, frame: Frame, idx: torch.Tensor) -> torch.Tens
     return iris_colour(character, frame.device).expand(idx.numel(), 3)
 
 
-def pixel_materials(frame: Frame, idx: torch.Tensor, character: CharacterIR) -> PixelMaterial:
+def _pixels(frame: Frame, name: str, idx: torch.Tensor) -> torch.Tensor:
+    """(N, C) values of AOV ``name`` at the flat pixel ids ``idx``."""
+    t = frame.aovs[name][0]
+    return t.reshape(t.shape[0], -1)[:, idx].T
+
+
+def per_vertex(frame: Frame, idx: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """Per-vertex ``values`` (V, C) at the pixels ``idx``, interpolated on each pixel's central
+    triangle (``_vid``/``_bary``); (N, C), zeros where a pixel has no triangle."""
+    vid = _pixels(frame, "_vid", idx)
+    bary = _pixels(frame, "_bary", idx)
+    ok = (vid[:, 0] >= 0)[:, None]
+    ids = vid.clamp_min(0).long()
+    out = sum(values[ids[:, k]] * bary[:, k:k + 1] for k in range(3))
+    return torch.where(ok, out, torch.zeros_like(out))
+
+
+def _skin(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
+          ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """Skin albedo (N, 3) and lobes (rough1, rough2, mix, scale) at the pixels ``idx``: the
+    albedo's broad variation per vertex of the rest mesh, its fine detail per pixel."""
+    seed, skin = int(character.seed), character.skin
+    attrs = _pixels(frame, "_attrs", idx)
+    if attrs.shape[1] != len(REGIONS) or scene.attr_names != REGIONS:
+        raise ValueError("the geometry frame carries no skin regions")
+    regions = RegionWeights(attrs)
+    rest = _pixels(frame, "_rest", idx)
+    cavity = _pixels(frame, "_cavity", idx)[:, 0]
+    footprint = _pixels(frame, "_footprint", idx)[:, 0]
+    base = per_vertex(frame, idx, vertex_albedo(skin, seed, RegionWeights(scene.attrs), scene.rest))
+    albedo = albedo_detail(base, rest * 1000.0, regions, footprint, skin, seed, cavity)
+    return albedo, skin_specular(skin, regions, cavity)
+
+
+def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
+                    ) -> PixelMaterial:
     """The blended material of the pixels ``idx`` (flat ids) of a geometry ``frame``."""
     dev = frame.device
     mat = frame.aovs["_mat"][0].reshape(len(MATERIALS), -1)[:, idx]          # (K, N)
     seed = int(character.seed)
+    skin_albedo, (rough1, rough2, mix, scale) = _skin(frame, scene, idx, character)
     colours = {
-        "skin": skin_base_albedo(character, dev).expand(idx.numel(), 3),
+        "skin": skin_albedo,
         "sclera": torch.tensor(_SCLERA, device=dev).expand(idx.numel(), 3),
         "iris": _iris(character, frame, idx),
         "teeth": torch.tensor(_TEETH, device=dev).expand(idx.numel(), 3),
@@ -72,8 +109,12 @@ def pixel_materials(frame: Frame, idx: torch.Tensor, character: CharacterIR) -> 
     for name, k in MATERIALS.items():
         frac = mat[k] / total
         albedo = albedo + frac[:, None] * colours[name]
-        params = _LOBES.get(name, (*_SKIN_LOBES, SKIN_F0))
-        lobes = lobes + frac[None] * torch.tensor(params, device=dev)[:, None]
+        if name == "skin":
+            params = torch.stack((rough1, rough2, mix * scale, (1.0 - mix) * scale,
+                                  torch.full_like(mix, SKIN_F0)))
+        else:
+            params = torch.tensor(_LOBES[name], device=dev)[:, None]
+        lobes = lobes + frac[None] * params
     eye = (mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]) / total
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
                          w2=lobes[3], f0=lobes[4], eye=eye)

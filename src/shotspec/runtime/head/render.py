@@ -15,12 +15,17 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 
-from shotspec.compiler.ir import CameraIR
+from shotspec.compiler.ir import CameraIR, CharacterIR
 from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.head.attributes import interpolate, vertex_normals
+from shotspec.runtime.head.build import DEFAULT_CHARACTER
+from shotspec.runtime.head.face_anchors import face_anchors
+from shotspec.runtime.head.model import load_head
 from shotspec.runtime.head.raster import Raster, rasterize
+from shotspec.runtime.head.regions import REGIONS, RegionWeights
+from shotspec.runtime.head.relief import perturb_normals, skin_relief
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.character.backdrop import wall_hit
 
@@ -38,14 +43,36 @@ def _check(camera: CameraIR, width: int, height: int) -> None:
         raise RenderError("E502", "camera focal length, sensor width and distance must be positive")
 
 
+def _representative(strip: Raster) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per pixel of a raster strip, the hit sample nearest the pixel's centre: its triangle's
+    vertex ids (3, h, w) as float (−1 where nothing is hit) and barycentrics (3, h, w)."""
+    ss = strip.ss
+    hs, ws = strip.face_id.shape
+    h, w = hs // ss, ws // ss
+    fid = strip.face_id.view(h, ss, w, ss).permute(0, 2, 1, 3).reshape(h, w, ss * ss)
+    bary = strip.bary.view(3, h, ss, w, ss).permute(0, 1, 3, 2, 4).reshape(3, h, w, ss * ss)
+    c = (ss - 1) / 2.0
+    k = torch.arange(ss * ss, device=fid.device)
+    dist = (k // ss - c) ** 2 + (k % ss - c) ** 2
+    rank = torch.argsort(torch.argsort(dist, stable=True), stable=True)   # 0 = most central
+    score = torch.where(fid >= 0, ss * ss - rank, torch.zeros_like(rank))
+    pick = score.argmax(dim=2, keepdim=True)                                # (h, w, 1)
+    face = fid.gather(2, pick)[..., 0]
+    b = bary.gather(3, pick[None].expand(3, h, w, 1))[..., 0]
+    vid = torch.where(face[None] >= 0, strip.faces[face.clamp_min(0)].permute(2, 0, 1),
+                      torch.full_like(face, -1)[None]).to(torch.float32)
+    return vid, b
+
+
 def _resolve_strips(raster: Raster, vertex_attr: torch.Tensor, corner_attr: torch.Tensor,
                     face_corner: torch.Tensor, face_attr: torch.Tensor
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Hit-weighted pixel means of per-vertex (V, A), per-corner (T, B) and per-face (M, C)
-    attributes: ((A+B+C, H, W), coverage (H, W))."""
+    attributes (A+B+C, H, W), the coverage (H, W), and the central hit's vertex ids and
+    barycentrics (3, H, W) each (``_representative``)."""
     ss, hs, ws = raster.ss, *raster.face_id.shape
     rows = max(ss, (STRIP_SAMPLES // max(ws, 1)) // ss * ss)
-    out, cov = [], []
+    out, cov, vids, barys = [], [], [], []
     n_faces = raster.faces.shape[0]
     per_face = torch.arange(n_faces, device=raster.faces.device)[:, None].expand(n_faces, 3)
     for top in range(0, hs, rows):
@@ -60,15 +87,45 @@ def _resolve_strips(raster: Raster, vertex_attr: torch.Tensor, corner_attr: torc
         c = F.avg_pool2d(hit[None], ss)[0]
         out.append(summed / c.clamp_min(1e-8))
         cov.append(c[0])
-    return torch.cat(out, dim=1), torch.cat(cov, dim=0)
+        vid, b = _representative(strip)
+        vids.append(vid)
+        barys.append(b)
+    return (torch.cat(out, dim=1), torch.cat(cov, dim=0), torch.cat(vids, dim=1),
+            torch.cat(barys, dim=1))
 
 
 def _img(t: torch.Tensor) -> torch.Tensor:
     return (t if t.dim() == 3 else t[None])[None].contiguous()
 
 
+def footprint_mm(depth_m: torch.Tensor, cos_view: torch.Tensor, focal_px: float) -> torch.Tensor:
+    """The width (mm) of the skin one pixel covers at ``depth_m`` seen at ``cos_view`` (N,)."""
+    return 1000.0 * depth_m / focal_px / cos_view.abs().clamp_min(0.3)
+
+
+def _relief(character: CharacterIR, scene: Scene, rest: torch.Tensor, n_rest: torch.Tensor,
+            nrm: torch.Tensor, attrs: torch.Tensor, fp: torch.Tensor, skin: torch.Tensor
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bumped world normals (3, H, W) and cavity (H, W) from the skin's micro-relief, evaluated
+    at each skin pixel's rest-pose position (so pores stay on the skin when the face moves)."""
+    h, w = skin.shape
+    cavity = torch.zeros(h * w, device=skin.device)
+    out = nrm.reshape(3, -1).T.clone()
+    sel = (skin.reshape(-1) > 0).nonzero()[:, 0]
+    if sel.numel() == 0 or "skin" not in scene.attr_names:
+        return nrm, cavity.view(h, w)
+    head = load_head(str(scene.vertices.device))
+    anchors = face_anchors(head, scene.rest[: head.neutral.shape[0]])
+    regions = RegionWeights(attrs.reshape(len(REGIONS), -1).T[sel])
+    rel = skin_relief(rest.reshape(3, -1).T[sel] * 1000.0, regions, fp.reshape(-1)[sel],
+                      character.skin, int(character.seed), anchors)
+    out[sel] = perturb_normals(out[sel], rel.grad, n_rest.reshape(3, -1).T[sel])
+    cavity[sel] = rel.cavity
+    return out.T.reshape(3, h, w), cavity.view(h, w)
+
+
 def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
-                    ss: int = DEFAULT_SS) -> Frame:
+                    character: CharacterIR | None = None, ss: int = DEFAULT_SS) -> Frame:
     """Rasterize ``scene`` seen by ``camera`` at ``width``×``height`` pixels.
 
     AOVs: ``depth`` (m along the optical axis; the backdrop wall where nothing covers half a
@@ -76,7 +133,11 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
     (coverage 0–1), ``skin``/``eyes``/``lips``/``brows`` masks, and for ``shade``: ``_mat``
     (material fractions, ``MATERIALS`` order), ``_ngeo`` (world normal), ``_rest`` and
     ``_rest_normal`` (the unposed surface, for texture that must stay on the skin), ``_uv``
-    and ``_attrs`` (the scene's per-vertex attributes).
+    and ``_attrs`` (the scene's per-vertex attributes), ``_vid``/``_bary`` (the central hit's
+    triangle: vertex ids as float, −1 where empty, and barycentrics — for per-vertex values the
+    shader computes itself), ``_cavity`` (pore and line depth 0–1)
+    and ``_footprint`` (mm of skin a pixel covers). The shading ``normal`` carries the skin's
+    micro-relief (``relief.skin_relief``) of ``character`` (``None``: the embedded default).
     """
     _check(camera, width, height)
     cam = PinholeCamera.from_ir(camera, width, height)
@@ -87,7 +148,7 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
         n_rest = vertex_normals(scene.rest, scene.faces)
         vert = torch.cat([v, n, scene.rest, n_rest, scene.attrs], dim=1)
         onehot = F.one_hot(scene.material, len(MATERIALS)).to(torch.float32)
-        vals, alpha = _resolve_strips(raster, vert, scene.uv, scene.face_uv, onehot)
+        vals, alpha, vid, bary = _resolve_strips(raster, vert, scene.uv, scene.face_uv, onehot)
         na = scene.attrs.shape[1]
         pos, nrm, rest, n_rest_px = vals[0:3], vals[3:6], vals[6:9], vals[9:12]
         attrs, uv, mat = vals[12:12 + na], vals[12 + na:14 + na], vals[14 + na:]
@@ -102,6 +163,14 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
         origin = torch.tensor(cam.origin, device=v.device)
         subj_depth = ((pos.permute(1, 2, 0) - origin) @ -rot[:, 2])
         depth = torch.where(alpha >= 0.5, subj_depth, wall_depth)
+        view = F.normalize(origin[:, None, None] - pos, dim=0)
+        fp = footprint_mm(subj_depth, (view * nrm).sum(0), cam.focal_px)
+        ngeo = nrm
+        if scene.attr_names == REGIONS:
+            nrm, cavity = _relief(character or DEFAULT_CHARACTER, scene, rest, n_rest_px, nrm, attrs, fp,
+                                  mat[MATERIALS["skin"]] * alpha)
+        else:
+            cavity = torch.zeros_like(alpha)
 
         skin = mat[MATERIALS["skin"]]
         eyes = mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]
@@ -119,7 +188,11 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
             "subject": _img(alpha),
             "alpha": _img(alpha),
             "_mat": _img(mat),
-            "_ngeo": _img(nrm),
+            "_ngeo": _img(ngeo),
+            "_cavity": _img(cavity),
+            "_footprint": _img(fp),
+            "_vid": _img(vid),
+            "_bary": _img(bary),
             "_rest": _img(rest),
             "_rest_normal": _img(n_rest_px),
             "_uv": _img(uv),

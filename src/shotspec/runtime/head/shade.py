@@ -125,7 +125,7 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             p = _flat(geometry.aovs["position"])[idx]
             n = _flat(geometry.aovs["normal"])[idx] @ rot.T
             ng = _flat(geometry.aovs["_ngeo"])[idx]
-            mat = pixel_materials(geometry, idx, character)
+            mat = pixel_materials(geometry, scene, idx, character)
             depth = torch.where(geometry.aovs["alpha"][0, 0] >= 0.5, geometry.aovs["depth"][0, 0],
                                 torch.full_like(geometry.aovs["depth"][0, 0], math.inf))
             ao = ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam).reshape(-1)[idx]

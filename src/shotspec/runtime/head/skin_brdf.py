@@ -11,15 +11,13 @@ occlude it (the relief's cavity term).
 
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
 
 from shotspec.compiler.ir import SkinIR
+from shotspec.runtime.head.brdf import ggx_specular
 from shotspec.runtime.head.regions import RegionWeights
 
-__all__ = ["SKIN_IOR", "SKIN_F0", "skin_specular", "ggx_specular", "two_lobe_specular"]
+__all__ = ["SKIN_IOR", "SKIN_F0", "skin_specular", "two_lobe_specular"]
 
 SKIN_IOR = 1.4
 SKIN_F0 = 0.028                 # ((n − 1) / (n + 1))² at n = 1.4
@@ -46,24 +44,6 @@ def skin_specular(skin: SkinIR, regions: RegionWeights, cavity: torch.Tensor | N
     if cavity is not None:
         scale = scale * (1.0 - 0.65 * cavity)
     return rough1, rough2, mix, scale
-
-
-def ggx_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, alpha: torch.Tensor,
-                 f0: float | None) -> torch.Tensor:
-    """Cook-Torrance GGX (height-correlated Smith) × π × N·L, per point (N,), with Schlick
-    Fresnel of reflectance ``f0`` — or without any Fresnel factor when ``f0`` is None (the
-    caller applies its own per-point Fresnel). ``n``, ``v``, ``l``: (N, 3) unit vectors."""
-    h = F.normalize(v + l, dim=1)
-    ndl = (n * l).sum(1).clamp_min(0.0)
-    ndv = (n * v).sum(1).clamp_min(1e-4)
-    ndh = (n * h).sum(1).clamp_min(0.0)
-    vdh = (v * h).sum(1).clamp_min(0.0)
-    a2 = alpha * alpha
-    d = a2 / (math.pi * (ndh * ndh * (a2 - 1.0) + 1.0) ** 2)
-    vis = 0.5 / (ndl * torch.sqrt(ndv * ndv * (1 - a2) + a2) + ndv * torch.sqrt(ndl * ndl * (1 - a2) + a2)
-                 ).clamp_min(1e-6)
-    f = 1.0 if f0 is None else f0 + (1.0 - f0) * (1.0 - vdh) ** 5
-    return d * vis * f * math.pi * ndl
 
 
 def two_lobe_specular(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor,
