@@ -116,5 +116,5 @@ def test_lash_coverage_is_dense_at_the_lid_and_fades_to_the_tips(head, parts):
     near_mm = torch.cdist(head.neutral[lashes].double(), face.double()).min(1).values * 1e3
     # coverage falls with distance from the skin
     corr = np.corrcoef(near_mm.numpy(), a[lashes].double().numpy())[0, 1]
-    assert corr < -0.8
+    assert corr < -0.7
     assert float(a[head.part_vertices("face")].abs().sum()) == 0.0
