@@ -12,13 +12,15 @@ import numpy as np
 import torch
 
 from shotspec.compiler.ir import CameraIR, CharacterIR
-from shotspec.head_facts import PART_IDS, PARTS
+from shotspec.head_facts import PART_IDS
 from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.attributes import vertex_normals
+from shotspec.runtime.head.eye_parts import eye_geometry, eye_parts
 from shotspec.runtime.head.model import HeadData, identity_coefficients, load_head, pose_head
 from shotspec.runtime.head.regions import REGIONS, skin_regions
 from shotspec.runtime.head.scene import MATERIALS, Scene
 
-__all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS"]
+__all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS", "ATTRS", "DEFAULT_CHARACTER"]
 
 DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
 
@@ -26,8 +28,9 @@ DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
 DRAWN_PARTS = {"face": "skin", "head_neck": "skin", "eye_socket_left": "skin",
                "eye_socket_right": "skin", "mouth_socket": "mouth", "gums_tongue": "mouth",
                "teeth": "teeth", "eyeball_left": "sclera", "eyeball_right": "sclera"}
-# the first 770 vertices of each eyeball are its sclera, the next 800 its iris (kit README)
-_SCLERA_VERTICES = 770
+# per-vertex shading attributes: the skin regions, then each eye vertex's distance from its
+# eye's optical axis (mm; 1000 off the eyes), which draws the iris and pupil edges per pixel
+ATTRS = REGIONS + ("eye_radius_mm",)
 
 
 def character_coefficients(head: HeadData, character: CharacterIR) -> np.ndarray:
@@ -60,18 +63,19 @@ def _gaze(character: CharacterIR, camera: CameraIR) -> dict:
     return {"gaze_angles_rad": (float(gaze.yaw_rad), float(gaze.pitch_rad))}
 
 
-def _drawn_faces(head: HeadData) -> tuple[torch.Tensor, torch.Tensor]:
-    """Triangles to draw (M,) ids into head.faces, and their materials (M,)."""
+def _drawn_faces(head: HeadData, eyes: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Triangles to draw (M,) ids into head.faces, and their materials (M,): the skin and mouth
+    parts, and the eyeballs' opaque triangles (``eye_parts``: the corneal cap is shaded as a
+    glossy lobe, never drawn; the translucent layers and lash strips are not drawn)."""
     keep, material = [], []
     for part, mat in DRAWN_PARTS.items():
-        ids = (head.face_part == PART_IDS[part]).nonzero()[:, 0]
-        mats = torch.full_like(ids, MATERIALS[mat])
         if part.startswith("eyeball"):
-            first = dict((p[0], p[2][0]) for p in PARTS)[part]
-            iris = (head.faces[ids] >= first + _SCLERA_VERTICES).all(dim=1)
-            mats = torch.where(iris, torch.full_like(mats, MATERIALS["iris"]), mats)
+            continue
+        ids = (head.face_part == PART_IDS[part]).nonzero()[:, 0]
         keep.append(ids)
-        material.append(mats)
+        material.append(torch.full_like(ids, MATERIALS[mat]))
+    keep.append(eyes["opaque_faces"])
+    material.append(torch.full_like(eyes["opaque_faces"], MATERIALS["sclera"]))
     return torch.cat(keep), torch.cat(material)
 
 
@@ -85,17 +89,20 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
     turn, tilt, roll = _pose(character)
     posed = pose_head(head, coeffs, _expression(character), turn_rad=turn, tilt_rad=tilt,
                       roll_rad=roll, **_gaze(character, camera))
-    tri, material = _drawn_faces(head)
-    centres, axes = [], []
+    eyes = eye_parts(head, rest)
+    tri, material = _drawn_faces(head, eyes)
+    faces = head.faces[tri]
+    centres, axes, corneas = [], [], []
     for side in ("left", "right"):
-        ids = head.part_vertices(f"eyeball_{side}")
-        centre = posed[ids].mean(0)
-        apex = ids[rest[ids][:, 2].argmax()]
-        axis = posed[apex] - centre
-        centres.append(centre)
-        axes.append(axis / axis.norm())
+        g = eye_geometry(head, posed, side)
+        centres.append(g.globe_centre_m)
+        axes.append(g.axis)
+        corneas.append(torch.cat([g.cornea_centre_m, torch.tensor(
+            [g.cornea_radius_m, g.limbus_radius_m], dtype=posed.dtype, device=posed.device)]))
     regions = skin_regions(head, rest).weights
-    return Scene(vertices=posed, rest=rest, faces=head.faces[tri], material=material,
-                 uv=head.uv, face_uv=head.face_uv[tri], attrs=regions, attr_names=REGIONS,
+    attrs = torch.cat([regions, eyes["axial_radius_mm"][:, None].to(regions.dtype)], dim=1)
+    return Scene(vertices=posed, rest=rest, normals=vertex_normals(posed, faces),
+                 rest_normals=vertex_normals(rest, faces), faces=faces, material=material,
+                 uv=head.uv, face_uv=head.face_uv[tri], attrs=attrs, attr_names=ATTRS,
                  eye_centres=torch.stack(centres), eye_axes=torch.stack(axes),
-                 landmarks=posed[head.landmarks68])
+                 corneas=torch.stack(corneas), landmarks=posed[head.landmarks68])

@@ -17,6 +17,8 @@ from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.character.eyes import iris_colour
 from shotspec.runtime.character.skin import cloth_albedo
 from shotspec.runtime.frame import Frame
+from shotspec.runtime.head.eye_parts import PUPIL_DIAMETER_MM
+from shotspec.runtime.head.noise import value_noise
 from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.skin_albedo import albedo_detail, hair_albedo, vertex_albedo
@@ -37,7 +39,8 @@ _LOBES = {"sclera": (0.18, 0.3, 0.4, 0.15, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 
 @dataclass(frozen=True)
 class PixelMaterial:
     """Material of N pixels: linear ``albedo`` (N, 3); GGX lobes ``a1``/``a2`` (α, N,) with
-    weights ``w1``/``w2``; Fresnel ``f0``; ``eye`` the pixel's eyeball fraction (N,)."""
+    weights ``w1``/``w2``; Fresnel ``f0``; ``eye`` the pixel's eyeball fraction and ``iris``
+    its share seen through the cornea (N,)."""
 
     albedo: torch.Tensor
     a1: torch.Tensor
@@ -46,10 +49,30 @@ class PixelMaterial:
     w2: torch.Tensor
     f0: torch.Tensor
     eye: torch.Tensor
+    iris: torch.Tensor
 
 
-def _iris(character: CharacterIR, frame: Frame, idx: torch.Tensor) -> torch.Tensor:
-    return iris_colour(character, frame.device).expand(idx.numel(), 3)
+def _eye(character: CharacterIR, frame: Frame, scene: Scene, idx: torch.Tensor
+         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eyeball albedo (N, 3) and iris fraction (N,) from each pixel's distance to its eye's
+    optical axis: sclera outside the limbus, a limbal ring darkening the iris's rim, the iris
+    colour with radial fibres, a dark pupil of ``PUPIL_DIAMETER_MM``."""
+    r = _pixels(frame, "_attrs", idx)[:, scene.attr_names.index("eye_radius_mm")]
+    limbus = float(scene.corneas[0, 4]) * 1000.0
+    dev = frame.device
+    iris_w = ((limbus + 0.25 - r) / 0.5).clamp(0.0, 1.0)
+    pupil_r = 0.5 * PUPIL_DIAMETER_MM
+    pupil_w = ((pupil_r + 0.12 - r) / 0.24).clamp(0.0, 1.0)
+    ring = torch.exp(-(((r - (limbus - 0.45)) / 0.45) ** 2))
+    colour = iris_colour(character, dev)
+    rest = _pixels(frame, "_rest", idx) * 1000.0
+    angle = torch.atan2(rest[:, 1] - rest[:, 1].mean(), rest[:, 0] - rest[:, 0].mean())
+    fibres = 1.0 + 0.18 * (value_noise(torch.stack((angle * 9.0, r * 1.3, r * 0.0), 1),
+                                       int(character.seed) + 907) - 0.5)
+    iris = colour * (fibres * (1.0 - 0.65 * ring))[:, None]
+    iris = iris * (1.0 - pupil_w)[:, None] + 0.01 * pupil_w[:, None]
+    sclera = torch.tensor(_SCLERA, device=dev)
+    return sclera * (1.0 - iris_w)[:, None] + iris * iris_w[:, None], iris_w
 
 
 def _pixels(frame: Frame, name: str, idx: torch.Tensor) -> torch.Tensor:
@@ -75,13 +98,14 @@ def _skin(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
     albedo's broad variation per vertex of the rest mesh, its fine detail per pixel."""
     seed, skin = int(character.seed), character.skin
     attrs = _pixels(frame, "_attrs", idx)
-    if attrs.shape[1] != len(REGIONS) or scene.attr_names != REGIONS:
+    if scene.attr_names[: len(REGIONS)] != REGIONS:
         raise ValueError("the geometry frame carries no skin regions")
-    regions = RegionWeights(attrs)
+    regions = RegionWeights(attrs[:, : len(REGIONS)])
     rest = _pixels(frame, "_rest", idx)
     cavity = _pixels(frame, "_cavity", idx)[:, 0]
     footprint = _pixels(frame, "_footprint", idx)[:, 0]
-    base = per_vertex(frame, idx, vertex_albedo(skin, seed, RegionWeights(scene.attrs), scene.rest))
+    vertex_regions = RegionWeights(scene.attrs[:, : len(REGIONS)])
+    base = per_vertex(frame, idx, vertex_albedo(skin, seed, vertex_regions, scene.rest))
     albedo = albedo_detail(base, rest * 1000.0, regions, footprint, skin, seed, cavity)
     return albedo, skin_specular(skin, regions, cavity)
 
@@ -93,10 +117,11 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
     mat = frame.aovs["_mat"][0].reshape(len(MATERIALS), -1)[:, idx]          # (K, N)
     seed = int(character.seed)
     skin_albedo, (rough1, rough2, mix, scale) = _skin(frame, scene, idx, character)
+    eye_albedo, iris_w = _eye(character, frame, scene, idx)
     colours = {
         "skin": skin_albedo,
-        "sclera": torch.tensor(_SCLERA, device=dev).expand(idx.numel(), 3),
-        "iris": _iris(character, frame, idx),
+        "sclera": eye_albedo,
+        "iris": torch.zeros(idx.numel(), 3, device=dev),
         "teeth": torch.tensor(_TEETH, device=dev).expand(idx.numel(), 3),
         "mouth": torch.tensor(_MOUTH, device=dev).expand(idx.numel(), 3),
         "hair": hair_albedo(seed, dev).expand(idx.numel(), 3),
@@ -109,7 +134,12 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
     for name, k in MATERIALS.items():
         frac = mat[k] / total
         albedo = albedo + frac[:, None] * colours[name]
-        if name == "skin":
+        if name == "sclera":
+            # the iris has no sheen of its own: the cornea above it gives the mirror lobe
+            lo = torch.tensor(_LOBES["sclera"], device=dev)[:, None]
+            params = lo * torch.stack((torch.ones_like(iris_w), torch.ones_like(iris_w),
+                                       1.0 - iris_w, 1.0 - 0.5 * iris_w, torch.ones_like(iris_w)))
+        elif name == "skin":
             params = torch.stack((rough1, rough2, mix * scale, (1.0 - mix) * scale,
                                   torch.full_like(mix, SKIN_F0)))
         else:
@@ -117,4 +147,4 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         lobes = lobes + frac[None] * params
     eye = (mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]) / total
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
-                         w2=lobes[3], f0=lobes[4], eye=eye)
+                         w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye)

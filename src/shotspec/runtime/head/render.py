@@ -19,8 +19,8 @@ from shotspec.compiler.ir import CameraIR, CharacterIR
 from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
-from shotspec.runtime.head.attributes import interpolate, vertex_normals
-from shotspec.runtime.head.build import DEFAULT_CHARACTER
+from shotspec.runtime.head.attributes import interpolate
+from shotspec.runtime.head.build import ATTRS, DEFAULT_CHARACTER
 from shotspec.runtime.head.face_anchors import face_anchors
 from shotspec.runtime.head.model import load_head
 from shotspec.runtime.head.raster import Raster, rasterize
@@ -112,11 +112,11 @@ def _relief(character: CharacterIR, scene: Scene, rest: torch.Tensor, n_rest: to
     cavity = torch.zeros(h * w, device=skin.device)
     out = nrm.reshape(3, -1).T.clone()
     sel = (skin.reshape(-1) > 0).nonzero()[:, 0]
-    if sel.numel() == 0 or "skin" not in scene.attr_names:
+    if sel.numel() == 0:
         return nrm, cavity.view(h, w)
     head = load_head(str(scene.vertices.device))
     anchors = face_anchors(head, scene.rest[: head.neutral.shape[0]])
-    regions = RegionWeights(attrs.reshape(len(REGIONS), -1).T[sel])
+    regions = RegionWeights(attrs[: len(REGIONS)].reshape(len(REGIONS), -1).T[sel])
     rel = skin_relief(rest.reshape(3, -1).T[sel] * 1000.0, regions, fp.reshape(-1)[sel],
                       character.skin, int(character.seed), anchors)
     out[sel] = perturb_normals(out[sel], rel.grad, n_rest.reshape(3, -1).T[sel])
@@ -144,9 +144,7 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
     v = scene.vertices
     with torch.no_grad():
         raster = rasterize(v, scene.faces, cam, width, height, ss=ss)
-        n = vertex_normals(v, scene.faces)
-        n_rest = vertex_normals(scene.rest, scene.faces)
-        vert = torch.cat([v, n, scene.rest, n_rest, scene.attrs], dim=1)
+        vert = torch.cat([v, scene.normals, scene.rest, scene.rest_normals, scene.attrs], dim=1)
         onehot = F.one_hot(scene.material, len(MATERIALS)).to(torch.float32)
         vals, alpha, vid, bary = _resolve_strips(raster, vert, scene.uv, scene.face_uv, onehot)
         na = scene.attrs.shape[1]
@@ -166,7 +164,7 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
         view = F.normalize(origin[:, None, None] - pos, dim=0)
         fp = footprint_mm(subj_depth, (view * nrm).sum(0), cam.focal_px)
         ngeo = nrm
-        if scene.attr_names == REGIONS:
+        if scene.attr_names == ATTRS:
             nrm, cavity = _relief(character or DEFAULT_CHARACTER, scene, rest, n_rest_px, nrm, attrs, fp,
                                   mat[MATERIALS["skin"]] * alpha)
         else:

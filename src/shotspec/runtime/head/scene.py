@@ -29,6 +29,8 @@ class Scene:
 
     vertices: torch.Tensor      # (N, 3) posed
     rest: torch.Tensor          # (N, 3) the same points on the unposed, unexpressive person
+    normals: torch.Tensor       # (N, 3) unit smooth normals of the posed surface
+    rest_normals: torch.Tensor  # (N, 3) and of the rest surface
     faces: torch.Tensor         # (M, 3) int64 vertex ids
     material: torch.Tensor      # (M,) int64, MATERIALS
     uv: torch.Tensor            # (T, 2) texture coordinates
@@ -37,6 +39,8 @@ class Scene:
     attr_names: tuple[str, ...]
     eye_centres: torch.Tensor   # (2, 3) eyeball centres, left then right
     eye_axes: torch.Tensor      # (2, 3) unit optical axes (towards the gaze)
+    corneas: torch.Tensor       # (2, 5) cornea sphere centre (3), its radius and the limbus
+                                # radius (m), left then right
     landmarks: torch.Tensor     # (68, 3) posed landmark points
 
     def attr(self, name: str) -> torch.Tensor:

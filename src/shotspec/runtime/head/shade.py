@@ -65,6 +65,32 @@ def shadow_map(scene: Scene, light: RigLight) -> ShadowMap:
                                      angular_diameter_rad=2.0 * light.angular_radius)
 
 
+def cornea_normals(scene: Scene, cam: PinholeCamera, p: torch.Tensor, n: torch.Tensor,
+                   iris: torch.Tensor) -> torch.Tensor:
+    """Shading normals (N, 3) with the cornea's where a pixel looks at the iris through it:
+    the camera ray to ``p`` meets the nearer eye's cornea sphere, whose normal there mirrors
+    the lights (the catchlights sit on the cornea, not on the flat iris plate)."""
+    sel = (iris > 0).nonzero()[:, 0]
+    if sel.numel() == 0:
+        return n
+    dev = p.device
+    origin = torch.tensor(cam.origin, device=dev)
+    q = p[sel]
+    d = F.normalize(q - origin, dim=1)
+    which = ((q[:, None, :] - scene.corneas[None, :, :3]) ** 2).sum(2).argmin(1)
+    c, radius = scene.corneas[which, :3], scene.corneas[which, 3]
+    oc = origin - c
+    b = (oc * d).sum(1)
+    disc = b * b - ((oc * oc).sum(1) - radius * radius)
+    t = -b - disc.clamp_min(0.0).sqrt()
+    hit = origin + d * t[:, None]
+    nc = F.normalize(hit - c, dim=1)
+    out = n.clone()
+    w = (iris[sel] * (disc > 0).to(n.dtype))[:, None]
+    out[sel] = F.normalize(n[sel] * (1.0 - w) + nc * w, dim=1)
+    return out
+
+
 def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
             p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor
             ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,6 +100,8 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
     irr = torch.zeros_like(p)
     spec = torch.zeros_like(p)
     eye = mat.eye
+    eye_idx = (eye > 0).nonzero()[:, 0]
+    n_eye = cornea_normals(scene, cam, p, n, mat.iris)
     for light in lights_w:
         col = torch.tensor(light.colour, device=dev)
         if light.kind == "environment":
@@ -94,12 +122,13 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
         hv = F.normalize(v + l, dim=1)
         fres = mat.f0 + (1.0 - mat.f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
         spec = spec + col * (lobes * fres * att * vis)[:, None]
-        if bool((eye > 0).any()):
-            to_cam = (torch.tensor(cam.origin, device=dev) - p).norm(dim=1)
-            cos_v = (n * v).sum(1).clamp_min(0.2)
+        if eye_idx.numel():
+            ne, ve, le = n_eye[eye_idx], v[eye_idx], l[eye_idx]
+            to_cam = (torch.tensor(cam.origin, device=dev) - p[eye_idx]).norm(dim=1)
+            cos_v = (ne * ve).sum(1).clamp_min(0.2)
             spread = 2.0 * to_cam / (cam.focal_px * cos_v) / CORNEA_RADIUS_M
-            glint = catchlight(n, v, l, light.angular_radius, spread)
-            spec = spec + col * (glint * att * vis * eye)[:, None]
+            glint = catchlight(ne, ve, le, light.angular_radius, spread)
+            spec[eye_idx] += col * (glint * att[eye_idx] * vis[eye_idx] * eye[eye_idx])[:, None]
     return irr, spec
 
 
