@@ -177,10 +177,12 @@ def pose_head(head: HeadData, coefficients: Sequence[float] | np.ndarray,
     rot = _rotation(turn_rad, tilt_rad, roll_rad).to(dev)
     pivot = torch.tensor(NECK_PIVOT, device=dev)
     if gaze_target is not None or gaze_angles_rad is not None:
+        from shotspec.runtime.head.eye_parts import eye_geometry
+
         for side in ("left", "right"):
             ids = head.part_vertices(f"eyeball_{side}")
-            centre = v[ids].mean(0)
-            axis = v[ids][v[ids][:, 2].argmax()] - centre        # the eye's rest optical axis
+            g = eye_geometry(head, v, side)
+            centre, axis = g.globe_centre_m, g.axis      # through the pupil, normal to the iris
             if gaze_target is not None:
                 # the target seen from the eye, brought back into the unposed head's frame
                 tgt = torch.as_tensor(gaze_target, dtype=torch.float32, device=dev)
