@@ -19,6 +19,7 @@ from shotspec.runtime.head.eye_parts import eye_geometry, eye_parts
 from shotspec.runtime.head.model import HeadData, identity_coefficients, load_head, pose_head
 from shotspec.runtime.head.regions import REGIONS, skin_regions
 from shotspec.runtime.head.scene import MATERIALS, Scene
+from shotspec.runtime.head.wardrobe import Mesh, torso_mesh
 
 __all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS", "ATTRS", "DEFAULT_CHARACTER"]
 
@@ -101,8 +102,37 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
             [g.cornea_radius_m, g.limbus_radius_m], dtype=posed.dtype, device=posed.device)]))
     regions = skin_regions(head, rest).weights
     attrs = torch.cat([regions, eyes["axial_radius_mm"][:, None].to(regions.dtype)], dim=1)
+    parts = [(posed, rest, faces, material, head.uv, head.face_uv[tri], attrs)]
+    for mesh in torso_mesh(posed, head, seed=int(character.seed)):
+        parts.append(_extra(mesh, len(ATTRS)))
+    posed, rest, faces, material, uv, face_uv, attrs = _join(parts)
     return Scene(vertices=posed, rest=rest, normals=vertex_normals(posed, faces),
                  rest_normals=vertex_normals(rest, faces), faces=faces, material=material,
-                 uv=head.uv, face_uv=head.face_uv[tri], attrs=attrs, attr_names=ATTRS,
+                 uv=uv, face_uv=face_uv, attrs=attrs, attr_names=ATTRS,
                  eye_centres=torch.stack(centres), eye_axes=torch.stack(axes),
                  corneas=torch.stack(corneas), landmarks=posed[head.landmarks68])
+
+
+def _extra(mesh: Mesh, n_attrs: int) -> tuple[torch.Tensor, ...]:
+    """A garment or hair mesh as scene arrays: it has no rest pose of its own (it is made on
+    the posed head), carries its own surface UVs, no skin regions and no eye."""
+    n = mesh.vertices.shape[0]
+    attrs = torch.zeros(n, n_attrs, device=mesh.vertices.device)
+    attrs[:, -1] = 1000.0                                    # far from every eye's axis
+    kind = "cloth" if mesh.material.startswith("garment") else mesh.material
+    material = torch.full((mesh.faces.shape[0],), MATERIALS[kind], dtype=torch.int64,
+                          device=mesh.faces.device)
+    return mesh.vertices, mesh.vertices, mesh.faces, material, mesh.uv, mesh.faces, attrs
+
+
+def _join(parts: list[tuple[torch.Tensor, ...]]) -> tuple[torch.Tensor, ...]:
+    """Concatenate meshes (vertices, rest, faces, material, uv, face_uv, attrs), offsetting
+    each one's vertex and UV ids."""
+    out = [[] for _ in range(7)]
+    v_off = t_off = 0
+    for verts, rest, faces, material, uv, face_uv, attrs in parts:
+        for k, value in enumerate((verts, rest, faces + v_off, material, uv, face_uv + t_off, attrs)):
+            out[k].append(value)
+        v_off += verts.shape[0]
+        t_off += uv.shape[0]
+    return tuple(torch.cat(o) for o in out)
