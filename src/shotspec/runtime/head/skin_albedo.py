@@ -31,13 +31,13 @@ from shotspec.runtime.head.regions import RegionWeights, smoothstep
 
 __all__ = ["CAVITY_DARKENING", "base_albedo", "hair_albedo", "vertex_albedo", "albedo_detail"]
 
-CAVITY_DARKENING = 0.25     # albedo lost at the bottom of a pore or line (cavity 1)
+CAVITY_DARKENING = 0.15     # albedo lost at the bottom of a pore or line (cavity 1)
 _SKIN_CHROMA = 1.7
 _BLOOD = (1.0, 0.80, 0.86)
 _GREEN_BLUE_POWER = 0.5
 _MAX_RED_GREEN = 2.2
 _LUMA = torch.tensor(LUMA_REC709)
-_NEUTRAL_HUE_DEG = (43.0, 52.0)   # CIELAB hue of measured skin reflectance, neutral undertone
+_NEUTRAL_HUE_DEG = (40.0, 55.0)   # CIELAB hue of measured skin reflectance, neutral undertone
 _UNDERTONE = {"warm": (1.03, 1.0, 0.90), "neutral": (1.0, 1.0, 1.0), "cool": (0.96, 1.0, 1.05)}
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
 _HAIR = ((0.018, 0.014, 0.012), (0.045, 0.028, 0.018), (0.09, 0.055, 0.032), (0.20, 0.14, 0.075),
@@ -70,33 +70,37 @@ def _swatch_albedo(skin: SkinIR, device) -> torch.Tensor:
     return base
 
 
-def _clamp_hue(rgb: torch.Tensor, lo_deg: float, hi_deg: float) -> torch.Tensor:
-    """(3,) linear colour with its CIELAB hue clamped to ``lo_deg…hi_deg`` (lightness and
-    chroma kept): the Monk swatches' extremes are near-grey (1–2: hue ~55°, chroma 5) or dark
-    brown-grey, and the chroma push would tip them pink or olive."""
-    xyz_m = np.array(SRGB_TO_XYZ)
-    white = np.array(D65_WHITE_XYZ)
+def _compress_hue(rgb: torch.Tensor, lo_deg: float, hi_deg: float) -> torch.Tensor:
+    """(3,) linear colour with its CIELAB hue pulled into ``lo_deg…hi_deg`` by a tanh
+    (lightness and chroma kept; hues in the middle barely move, so tones stay apart): the
+    Monk swatches' extremes are near-grey (1–2: hue ~55°, chroma 5) and the chroma push and
+    blood tilt would otherwise tip them pink (hue ~21–26°)."""
     lin = rgb.detach().cpu().double().numpy()
     lab = srgb_to_lab(linear_to_srgb(lin))
     hue = math.degrees(math.atan2(lab[2], lab[1]))
-    if lo_deg <= hue <= hi_deg:
+    mid, half = 0.5 * (lo_deg + hi_deg), 0.5 * (hi_deg - lo_deg)
+    target = mid + half * math.tanh((hue - mid) / half)
+    if abs(target - hue) < 0.05:
         return rgb
-    h = math.radians(min(max(hue, lo_deg), hi_deg))
+    h = math.radians(target)
     c = math.hypot(lab[1], lab[2])
     fy = (lab[0] + 16.0) / 116.0
     f = np.array([fy + c * math.cos(h) / 500.0, fy, fy - c * math.sin(h) / 200.0])
-    xyz = np.where(f > 6 / 29, f ** 3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * white
-    out = np.linalg.solve(xyz_m, xyz)
+    xyz = np.where(f > 6 / 29, f ** 3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * np.array(D65_WHITE_XYZ)
+    out = np.linalg.solve(np.array(SRGB_TO_XYZ), xyz)
     return torch.tensor(np.clip(out, 0.0, 1.0), dtype=rgb.dtype, device=rgb.device)
 
 
-def base_albedo(skin: SkinIR, device) -> torch.Tensor:
+def base_albedo(skin: SkinIR, device,
+                hue_range_deg: tuple[float, float] | None = _NEUTRAL_HUE_DEG) -> torch.Tensor:
     """(3,) the diffuse albedo that the variation over the face modulates.
 
     The swatch is a display colour of lit skin; the diffuse albedo under it is more saturated in
     linear light and redder (haemoglobin absorbs green): push chroma about the luminance and tilt
     towards red — never redder than measured skin (red/green ≤ ~2.2), lifting green and blue back
-    at the same luminance where the push would pass it. Then the undertone tilts it. Red never
+    at the same luminance where the push would pass it. Its CIELAB hue is then pulled into
+    ``hue_range_deg`` (measured skin, neutral undertone: 40–55°; None: left as it is, as the
+    SDF head had it) and the undertone tilts it. Red never
     ends above the tilted swatch's own red, so a lit cheek does not clip where the swatch would not.
     """
     swatch = _swatch_albedo(skin, device)
@@ -107,7 +111,10 @@ def base_albedo(skin: SkinIR, device) -> torch.Tensor:
     lift = (base[0] / (base[1] * _MAX_RED_GREEN)).clamp_min(1.0)
     base = base * torch.stack((torch.ones_like(lift), lift, lift))
     tilt = torch.tensor(_UNDERTONE[skin.tone.undertone], device=device)
-    base = _clamp_hue(base * lum / (base * luma).sum(), *_NEUTRAL_HUE_DEG) * tilt
+    base = base * lum / (base * luma).sum()
+    if hue_range_deg is not None:
+        base = _compress_hue(base, *hue_range_deg)
+    base = base * tilt
     return (base * (swatch[0] * tilt[0] / base[0]).clamp_max(1.0)).clamp(0.0, 1.0)
 
 
