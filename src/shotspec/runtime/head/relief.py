@@ -150,14 +150,18 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
 
     # everyone past their twenties has some lines; ``fine_lines`` sets how marked they are
     lines = 2.5 * (0.25 + 0.75 * skin.fine_lines)
-    # forehead: horizontal, wavy, ~9 mm apart
-    add(0.045 * lines * age * r["forehead"], _grooves(q[:, 1] / 9.0 + warp, ey / 9.0 + wg, 0.06, footprint))
-    # glabella: a vertical pair either side of the midline
+    # forehead: three to five horizontal wavy lines ~11 mm apart, broken and unevenly deep
+    broken = smoothstep(0.25, 0.65, value_noise(q / torch.tensor([9.0, 4.0, 9.0], device=dev), seed + 55))
+    add(0.25 * lines * age * r["forehead"] * broken,
+        _grooves(q[:, 1] / 11.0 + warp, ey / 11.0 + wg, 0.06, footprint))
+    # glabella: a short, slightly wavy vertical pair either side of the midline
     brow_y = float(a.brows[:, 0, 1].mean())
-    glab = (smoothstep(float(a.nasion[1]), float(a.nasion[1]) + 5.0, q[:, 1]) * smoothstep(brow_y + 14.0, brow_y + 4.0, q[:, 1])
-            * torch.exp(-((m[:, 0] - 4.5) / 0.7) ** 2))
-    add(0.04 * lines * age * glab, (torch.ones_like(glab), torch.zeros_like(q)))
-    g = g + (0.04 * lines * age * glab * 2.0 * (m[:, 0] - 4.5) / 0.49 * sx)[:, None] * ex
+    gx = m[:, 0] - 4.5 - 1.2 * warp
+    glab = (smoothstep(float(a.nasion[1]) + 2.0, float(a.nasion[1]) + 7.0, q[:, 1])
+            * smoothstep(brow_y + 12.0, brow_y + 3.0, q[:, 1]) * torch.exp(-(gx / 0.8) ** 2))
+    gd = 0.10 * lines * age * glab
+    h = h - gd
+    g = g + (gd * 2.0 * gx / 0.64)[:, None] * (ex * sx[:, None] - 1.2 * wg)
     # crow's feet: four or five wavy lines fanning from beyond the outer eye corner, unevenly deep
     c = a.eye_outer[1]
     dx, dy = m[:, 0] - (float(c[0]) + 3.0), m[:, 1] - float(c[1])
@@ -168,7 +172,7 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
            * smoothstep(-1.2, -0.8, theta) * smoothstep(0.9, 0.5, theta) * (1.0 - r["brows"]))
     uneven = value_noise(torch.stack((theta * 2.4, rr / 6.0, torch.zeros_like(rr)), dim=1), seed + 57)
     dtheta = torch.stack((-dy / r2 * sx, dx / r2, torch.zeros_like(dx)), dim=1)
-    add(0.05 * lines * age * fan * (0.3 + 1.4 * uneven),
+    add(0.07 * lines * age * fan * (0.3 + 1.4 * uneven),
         _grooves(theta * 2.4 + 1.2 * warp, 2.4 * dtheta + 1.2 * wg, 0.07, footprint))
     # under the eyes: arcs round the eye's centre
     ec = a.eye_centre[1]
@@ -188,7 +192,7 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
     uneven = 0.3 + 0.7 * value_noise(q / 1.7, seed + 54)
     add(0.025 * r["lips"] * uneven, _grooves(q[:, 0] / 1.1 + 1.6 * lw, ex / 1.1 + 1.6 * lwg / 3.0, 0.12, footprint))
     # neck rings
-    add(0.05 * lines * age * r["neck"], _grooves(q[:, 1] / 14.0 + warp, ey / 14.0 + wg, 0.05, footprint))
+    add(0.10 * lines * age * r["neck"], _grooves(q[:, 1] / 14.0 + warp, ey / 14.0 + wg, 0.05, footprint))
     return h, g
 
 
@@ -247,11 +251,12 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
             ph, pg = _pores(q[sel], cell, depth, radius, presence, _rotation(*rot, dev), seed + salt)
             h[sel] += amp[sel] * ph
             g[sel] += amp[sel, None] * pg
+    line_h = torch.zeros(n, device=dev)
     if anchors is not None:
         sel = _line_zone(q, r, anchors).nonzero()[:, 0]
         if sel.numel():
             lh, lg = _lines(q[sel], RegionWeights(r.weights[sel]), anchors, skin, seed, fp[sel])
-            h[sel] += lh
+            line_h[sel] = lh
             g[sel] += lg
     # imperfections: a few soft raised bumps ~2 mm across
     imp = 0.05 * skin.imperfections * detail_fade(2.5, fp) * r["skin"] * (1.0 - r["lips"])
@@ -261,7 +266,9 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
         bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
         h[sel] += imp[sel] * bb * bb
         g[sel] += (imp[sel] * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
-    cavity = (-h / _CAVITY_DEPTH_MM).clamp(0.0, 1.0)
+    # lines mostly shade (a fifth of their depth reads as cavity); pores and furrows occlude
+    cavity = (-(h + 0.2 * line_h) / _CAVITY_DEPTH_MM).clamp(0.0, 1.0)
+    h = h + line_h
     # pores the pixel cannot resolve still darken the skin on average (a cell is mostly flat skin)
     cavity = torch.maximum(cavity, 0.08 * unresolved)
     return Relief(h, g, cavity)

@@ -206,8 +206,8 @@ def albedo_detail(albedo: torch.Tensor, pos_mm: torch.Tensor, regions: RegionWei
     if bool((follicle_w > 0).any()):
         off, r1, _ = cell_feature(q / 0.45, seed + 731, margin=0.3)
         dot = ((0.22 - off.norm(dim=1)) / 0.08).clamp(0.0, 1.0) * (r1 < 0.7).float()
-        flod = detail_fade(0.45, footprint_mm)
-        cover = (dot * flod + 0.12 * (1.0 - flod)) * follicle_w
+        flod = detail_fade(0.2, footprint_mm)           # the dot (~0.2 mm), not its cell, must span 2 px
+        cover = 0.6 * (dot * flod + 0.12 * (1.0 - flod)) * follicle_w
         alb = alb * (1.0 - cover[:, None]) + hair * cover[:, None]
     if cavity is not None:
         alb = alb * (1.0 - CAVITY_DARKENING * cavity)[:, None]
