@@ -131,7 +131,8 @@ def _polyline(p: torch.Tensor, line: torch.Tensor) -> tuple[torch.Tensor, torch.
 
 def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed: int,
            footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fine lines that follow the face: height (N,) and gradient (N, 3)."""
+    """Fine lines that follow the face: height (N,) and gradient (N, 3). Each family is
+    evaluated only on the points it can reach."""
     dev = q.device
     age = age_factor(skin.age_years)
     h = torch.zeros(q.shape[0], device=dev)
@@ -143,25 +144,28 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
     ey = torch.tensor([0.0, 1.0, 0.0], device=dev)
     ex = torch.tensor([1.0, 0.0, 0.0], device=dev)
 
-    def add(depth: torch.Tensor, prof: tuple[torch.Tensor, torch.Tensor]) -> None:
-        nonlocal h, g
-        h = h - depth * prof[0]
-        g = g - depth[:, None] * prof[1]
+    def add(i: torch.Tensor, depth: torch.Tensor, prof: tuple[torch.Tensor, torch.Tensor]) -> None:
+        h[i] -= depth * prof[0]
+        g[i] -= depth[:, None] * prof[1]
+
+    def where(w: torch.Tensor) -> torch.Tensor:
+        return (w > 1e-4).nonzero()[:, 0]
 
     # everyone past their twenties has some lines; ``fine_lines`` sets how marked they are
     lines = 2.5 * (0.25 + 0.75 * skin.fine_lines)
     # forehead: three to five horizontal wavy lines ~11 mm apart, broken and unevenly deep
-    broken = smoothstep(0.25, 0.65, value_noise(q / torch.tensor([9.0, 4.0, 9.0], device=dev), seed + 55))
-    add(0.25 * lines * age * r["forehead"] * broken,
-        _grooves(q[:, 1] / 11.0 + warp, ey / 11.0 + wg, 0.06, footprint))
+    i = where(r["forehead"])
+    broken = smoothstep(0.25, 0.65, value_noise(q[i] / torch.tensor([9.0, 4.0, 9.0], device=dev), seed + 55))
+    add(i, 0.25 * lines * age * r["forehead"][i] * broken,
+        _grooves(q[i, 1] / 11.0 + warp[i], ey / 11.0 + wg[i], 0.06, footprint[i]))
     # glabella: a short, slightly wavy vertical pair either side of the midline
     brow_y = float(a.brows[:, 0, 1].mean())
     gx = m[:, 0] - 4.5 - 1.2 * warp
     glab = (smoothstep(float(a.nasion[1]) + 2.0, float(a.nasion[1]) + 7.0, q[:, 1])
             * smoothstep(brow_y + 12.0, brow_y + 3.0, q[:, 1]) * torch.exp(-(gx / 0.8) ** 2))
     gd = 0.10 * lines * age * glab
-    h = h - gd
-    g = g + (gd * 2.0 * gx / 0.64)[:, None] * (ex * sx[:, None] - 1.2 * wg)
+    h -= gd
+    g += (gd * 2.0 * gx / 0.64)[:, None] * (ex * sx[:, None] - 1.2 * wg)
     # crow's feet: four or five wavy lines fanning from beyond the outer eye corner, unevenly deep
     c = a.eye_outer[1]
     dx, dy = m[:, 0] - (float(c[0]) + 3.0), m[:, 1] - float(c[1])
@@ -170,29 +174,37 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
     theta = torch.atan2(dy, dx.clamp_min(1e-3))
     fan = (smoothstep(3.0, 7.0, rr) * smoothstep(26.0, 14.0, rr) * smoothstep(-2.0, 2.0, dx)
            * smoothstep(-1.2, -0.8, theta) * smoothstep(0.9, 0.5, theta) * (1.0 - r["brows"]))
-    uneven = value_noise(torch.stack((theta * 2.4, rr / 6.0, torch.zeros_like(rr)), dim=1), seed + 57)
-    dtheta = torch.stack((-dy / r2 * sx, dx / r2, torch.zeros_like(dx)), dim=1)
-    add(0.07 * lines * age * fan * (0.3 + 1.4 * uneven),
-        _grooves(theta * 2.4 + 1.2 * warp, 2.4 * dtheta + 1.2 * wg, 0.07, footprint))
+    i = where(fan)
+    uneven = value_noise(torch.stack((theta[i] * 2.4, rr[i] / 6.0, torch.zeros_like(rr[i])), dim=1), seed + 57)
+    dtheta = torch.stack((-dy[i] / r2[i] * sx[i], dx[i] / r2[i], torch.zeros_like(r2[i])), dim=1)
+    add(i, 0.07 * lines * age * fan[i] * (0.3 + 1.4 * uneven),
+        _grooves(theta[i] * 2.4 + 1.2 * warp[i], 2.4 * dtheta + 1.2 * wg[i], 0.07, footprint[i]))
     # under the eyes: arcs round the eye's centre
+    i = where(r["under_eye"])
     ec = a.eye_centre[1]
-    ux, uy = m[:, 0] - float(ec[0]), m[:, 1] - float(ec[1])
+    ux, uy = m[i, 0] - float(ec[0]), m[i, 1] - float(ec[1])
     ur = torch.sqrt(ux * ux + uy * uy).clamp_min(1e-3)
-    dur = torch.stack((ux / ur * sx, uy / ur, torch.zeros_like(ur)), dim=1)
-    add(0.025 * lines * age * r["under_eye"], _grooves(ur / 2.4 + 0.5 * warp, dur / 2.4 + 0.5 * wg, 0.07, footprint))
+    dur = torch.stack((ux / ur * sx[i], uy / ur, torch.zeros_like(ur)), dim=1)
+    add(i, 0.025 * lines * age * r["under_eye"][i],
+        _grooves(ur / 2.4 + 0.5 * warp[i], dur / 2.4 + 0.5 * wg[i], 0.07, footprint[i]))
     # nasolabial creases: one groove along each fold, deeper with age
     d, dd = _polyline(m, a.nasolabial)
     nl = 0.05 * (0.3 + 0.7 * lines) * (0.4 + age) * torch.exp(-(d / 1.2) ** 2) * (1.0 - r["lips"])
-    h = h - nl
-    g = g + (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
-    # vertical lines above the lip (with age) and on the vermilion (everyone)
-    add(0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"], _grooves(q[:, 0] / 1.8 + 2.0 * warp, ex / 1.8 + 2.0 * wg, 0.08, footprint))
+    h -= nl
+    g += (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
+    # vertical lines above the lip (with age)
+    i = where(r["upper_lip"] * max(age - 0.4, 0.0))
+    add(i, 0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"][i],
+        _grooves(q[i, 0] / 1.8 + 2.0 * warp[i], ex / 1.8 + 2.0 * wg[i], 0.08, footprint[i]))
     # the vermilion's grooves: unevenly spaced (a strong 3 mm warp) and of varying depth
-    lw, lwg = value_noise_grad(q / 3.0, seed + 53)
-    uneven = 0.3 + 0.7 * value_noise(q / 1.7, seed + 54)
-    add(0.025 * r["lips"] * uneven, _grooves(q[:, 0] / 1.1 + 1.6 * lw, ex / 1.1 + 1.6 * lwg / 3.0, 0.12, footprint))
+    i = where(r["lips"])
+    lw, lwg = value_noise_grad(q[i] / 3.0, seed + 53)
+    uneven = 0.3 + 0.7 * value_noise(q[i] / 1.7, seed + 54)
+    add(i, 0.025 * r["lips"][i] * uneven,
+        _grooves(q[i, 0] / 1.1 + 1.6 * lw, ex / 1.1 + 1.6 * lwg / 3.0, 0.12, footprint[i]))
     # neck rings
-    add(0.10 * lines * age * r["neck"], _grooves(q[:, 1] / 14.0 + warp, ey / 14.0 + wg, 0.05, footprint))
+    i = where(r["neck"])
+    add(i, 0.10 * lines * age * r["neck"][i], _grooves(q[i, 1] / 14.0 + warp[i], ey / 14.0 + wg[i], 0.05, footprint[i]))
     return h, g
 
 
