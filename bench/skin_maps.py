@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.table import Table
 
-from shotspec.color import linear_to_srgb
+from shotspec.color import LUMA_REC709, linear_to_srgb, srgb_to_linear
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.head.face_anchors import face_anchors
 from shotspec.runtime.head.model import load_head
@@ -130,12 +130,19 @@ def main() -> None:
     parser.add_argument("--age", type=float, default=35.0, help="age of the previews' skin (years)")
     parser.add_argument("--window", default=None, help="front close-up instead: 'x,y,width' in mm")
     parser.add_argument("--tables", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--photo", type=Path, default=None, help="a photograph to measure the same way")
+    parser.add_argument("--photo-mm-per-px", type=float, default=None, help="its scale on the skin (e.g. 63 mm / IPD px)")
+    parser.add_argument("--photo-patch", action="append", default=[], help="'x,y,size' of a skin patch (px); repeatable")
     parser.add_argument("--points", type=int, default=1_000_000, help="samples for the per-pixel timings")
     args = parser.parse_args()
     console = Console()
     skin = SkinIR()
     if args.tables:
         _tables(console, skin, args.seed, args.points)
+    if args.photo is not None:
+        if args.photo_mm_per_px is None or not args.photo_patch:
+            parser.error("--photo needs --photo-mm-per-px and at least one --photo-patch")
+        _photo_table(console, args.photo, args.photo_mm_per_px, args.photo_patch)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         views = (("front", "front", 0.0, -40.0, 300.0), ("side", "side", -60.0, -40.0, 300.0))
@@ -144,6 +151,22 @@ def main() -> None:
             views = (("window", "front", cx, cy, width),)
         _preview(args.out, args.size, args.seed, skin.model_copy(update={"age_years": args.age}), views)
         console.print(f"previews in {args.out}")
+
+
+def _photo_table(console: Console, path: Path, mm_per_px: float, patches: list[str]) -> None:
+    """The relief's statistics measured on a photograph's skin patches (linear luminance)."""
+    rgb = srgb_to_linear(torch.tensor(np.asarray(Image.open(path).convert("RGB")), dtype=torch.float32) / 255.0)
+    lum = (rgb * torch.tensor(LUMA_REC709)).sum(-1)
+    nyquist = 0.5 / mm_per_px
+    table = Table(title=f"{path.name} at {mm_per_px:.3f} mm/px (Nyquist {nyquist:.1f} cycles/mm)")
+    for col in ("patch x,y,size", "per-octave peak c/mm", "0.75–1.25 share"):
+        table.add_column(col)
+    for patch in patches:
+        x, y, size = (int(t) for t in patch.split(","))
+        f, p = spectrum_of(lum[y:y + size, x:x + size], mm_per_px)
+        hi = min(4.0, 0.95 * nyquist)
+        table.add_row(patch, f"{spectrum_peak(f, p, hi=hi):.2f}", f"{band_share(f, p, 0.75, 1.25, (0.2, hi)):.2f}")
+    console.print(table)
 
 
 def _tables(console: Console, skin: SkinIR, seed: int, points: int) -> None:
