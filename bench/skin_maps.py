@@ -28,7 +28,8 @@ from shotspec.color import LUMA_REC709, linear_to_srgb, srgb_to_linear
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.head.face_anchors import face_anchors
 from shotspec.runtime.head.model import load_head
-from shotspec.runtime.head.regions import RegionWeights, skin_regions
+from shotspec.head_facts import PART_IDS
+from shotspec.runtime.head.regions import RegionWeights, regions_at, skin_regions
 from shotspec.runtime.head.relief import perturb_normals, skin_relief
 from shotspec.runtime.head.skin_albedo import albedo_detail, vertex_albedo
 from shotspec.runtime.head.skin_brdf import skin_specular, two_lobe_specular
@@ -91,14 +92,17 @@ def _preview(out: Path, size: int, seed: int, skin: SkinIR,
         den = np.where(np.abs(den) < 1e-9, 1e-9, den)
         w0 = ((b[:, 1] - c[:, 1]) * (p[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (p[:, 1] - c[:, 1])) / den
         w1 = ((c[:, 1] - a[:, 1]) * (p[:, 0] - c[:, 0]) + (a[:, 0] - c[:, 0]) * (p[:, 1] - c[:, 1])) / den
-        bary = torch.tensor(np.clip(np.stack((w0, w1, 1 - w0 - w1), 1), 0, 1), dtype=torch.float32)
+        bary = np.clip(np.stack((w0, w1, 1 - w0 - w1), 1), 0, 1)        # PIL's edge pixels lie just outside
+        bary = torch.tensor(bary / bary.sum(1, keepdims=True), dtype=torch.float32)
         t = torch.tensor(tri)
 
         def interp(attr: torch.Tensor) -> torch.Tensor:
             return (attr[t] * bary[:, :, None]).sum(1)
 
         pos = interp(v_m) * 1000.0
-        pr = RegionWeights(interp(reg.weights))
+        part = head.face_part[skin_faces][torch.tensor(ids[ys, xs])]
+        # regions per pixel (the head-and-neck part's long edges would zigzag the hairline)
+        pr = regions_at(pos, anchors, (part == PART_IDS["face"]).float(), (part == PART_IDS["head_neck"]).float())
         fp = torch.full((pos.shape[0],), mm_per_px)
         rel = skin_relief(pos, pr, fp, skin, seed, anchors)
         n = perturb_normals(torch.nn.functional.normalize(interp(nrm_v), dim=1), rel.grad)
@@ -108,11 +112,11 @@ def _preview(out: Path, size: int, seed: int, skin: SkinIR,
         eye = torch.tensor([0.0, 0.0, 1.0]) if view == "front" else torch.tensor([1.0, 0.0, 0.0])
         ndl = (n @ key).clamp_min(0.0)
         spec = two_lobe_specular(n, eye.expand_as(n), key.expand_as(n), skin_specular(skin, pr, rel.cavity), 0.1)
-        colours = np.full((len(v), 3), 0.25)
+        colours = torch.full((pos.shape[0], 3), 0.25)
         for region, rgb in _PALETTE.items():
-            w = reg[region].numpy()[:, None]
-            colours = colours * (1 - w) + np.array(rgb) * w
-        maps = {"regions": interp(torch.tensor(colours, dtype=torch.float32)),
+            w = pr[region][:, None]
+            colours = colours * (1 - w) + torch.tensor(rgb, dtype=torch.float32) * w
+        maps = {"regions": colours,
                 "albedo": linear_to_srgb(alb),
                 "shaded": linear_to_srgb((alb * (ndl + 0.08)[:, None] + spec[:, None]).clamp(0, 1)),
                 "relief": linear_to_srgb(((0.35 * (ndl + 0.08)) * (1 - 0.25 * rel.cavity))[:, None].expand(-1, 3))}
@@ -145,7 +149,7 @@ def main() -> None:
         _photo_table(console, args.photo, args.photo_mm_per_px, args.photo_patch)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        views = (("front", "front", 0.0, -40.0, 300.0), ("side", "side", -60.0, -40.0, 300.0))
+        views = (("front", "front", 0.0, -40.0, 300.0), ("side", "side", 65.0, -40.0, 300.0))
         if args.window:
             cx, cy, width = (float(t) for t in args.window.split(","))
             views = (("window", "front", cx, cy, width),)
