@@ -73,8 +73,18 @@ class RegionWeights:
         return self.weights[:, REGIONS.index(name)]
 
 
-def _polygon_sdf(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor) -> torch.Tensor:
-    """Signed distance (N,) in the x-y plane to a closed polygon ``poly`` (M, 2), negative inside."""
+def _polygon_sdf(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor, reach: float = 6.0) -> torch.Tensor:
+    """Signed distance (N,) in the x-y plane to a closed polygon ``poly`` (M, 2), negative
+    inside; points further than ``reach`` mm outside its bounding box get ``reach``."""
+    lo, hi = poly.amin(0) - reach, poly.amax(0) + reach
+    near = ((px > lo[0]) & (px < hi[0]) & (py > lo[1]) & (py < hi[1])).nonzero()[:, 0]
+    out = torch.full_like(px, reach)
+    if near.numel():
+        out[near] = _polygon_sdf_all(px[near], py[near], poly)
+    return out
+
+
+def _polygon_sdf_all(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor) -> torch.Tensor:
     a = poly
     b = torch.roll(poly, -1, dims=0)
     e = b - a                                                      # (M, 2)
@@ -90,8 +100,18 @@ def _polygon_sdf(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor) -> torc
     return torch.where(inside, -dist, dist)
 
 
-def _polyline_distance(p: torch.Tensor, line: torch.Tensor) -> torch.Tensor:
-    """3-D distance (N,) from points (N, 3) to an open polyline (M, 3)."""
+def _polyline_distance(p: torch.Tensor, line: torch.Tensor, reach: float = 8.0) -> torch.Tensor:
+    """3-D distance (N,) from points (N, 3) to an open polyline (M, 3); points further than
+    ``reach`` mm outside its bounding box get ``reach``."""
+    lo, hi = line.amin(0) - reach, line.amax(0) + reach
+    near = ((p > lo) & (p < hi)).all(dim=1).nonzero()[:, 0]
+    out = torch.full_like(p[:, 0], reach)
+    if near.numel():
+        out[near] = _polyline_distance_all(p[near], line)
+    return out
+
+
+def _polyline_distance_all(p: torch.Tensor, line: torch.Tensor) -> torch.Tensor:
     a, b = line[:-1], line[1:]
     e = b - a
     w = p[:, None, :] - a[None]
