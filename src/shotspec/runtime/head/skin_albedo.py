@@ -33,6 +33,19 @@ __all__ = ["CAVITY_DARKENING", "base_albedo", "hair_albedo", "vertex_albedo", "a
 
 CAVITY_DARKENING = 0.15     # albedo lost at the bottom of a pore or line (cavity 1)
 _SKIN_CHROMA = 1.7
+
+
+def _axis_angle(axis: tuple[float, float, float], angle: float) -> torch.Tensor:
+    """(3, 3) rotation about ``axis`` by ``angle`` radians (Rodrigues)."""
+    k = torch.tensor(axis, dtype=torch.float64)
+    k = k / k.norm()
+    kx = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64)
+    return (torch.eye(3, dtype=torch.float64) + math.sin(angle) * kx + (1.0 - math.cos(angle)) * kx @ kx).float()
+
+
+# freckle lattices turned off every axis, so no slice of the skin shows their rows
+_FRECKLE_ROT = (_axis_angle((0.36, 0.48, 0.8), 0.9), _axis_angle((-0.6, 0.64, 0.48), 2.1),
+                _axis_angle((0.7, -0.1, 0.7), 1.4))
 _BLOOD = (1.0, 0.80, 0.86)
 _GREEN_BLUE_POWER = 0.5
 _MAX_RED_GREEN = 2.2
@@ -161,9 +174,10 @@ def vertex_albedo(skin: SkinIR, seed: int, regions: RegionWeights, rest_m: torch
 
 
 def _veins(q: torch.Tensor, seed: int) -> torch.Tensor:
-    """Winding lines (N,) 0–1 about 1 mm wide and a few cm long (thresholded ridged noise)."""
-    n = value_noise(q / 7.0 + 0.37 * value_noise(q / 3.1, seed + 721)[:, None], seed + 720)
-    return smoothstep(0.93, 0.985, 1.0 - (2.0 * n - 1.0).abs())
+    """Winding soft bands (N,) 0–1, 1–2 mm wide and a few cm long (thresholded ridged noise):
+    vessels seen through the skin, blurred by it."""
+    n = value_noise(q / 10.0 + 0.4 * value_noise(q / 4.0, seed + 721)[:, None], seed + 720)
+    return smoothstep(0.86, 0.97, 1.0 - (2.0 * n - 1.0).abs())
 
 
 def albedo_detail(albedo: torch.Tensor, pos_mm: torch.Tensor, regions: RegionWeights,
@@ -182,21 +196,25 @@ def albedo_detail(albedo: torch.Tensor, pos_mm: torch.Tensor, regions: RegionWei
     alb = albedo * (1.0 + 0.05 * fbm(q / 2.5, seed + 702, octaves=2) * detail_fade(2.5, footprint_mm))[:, None]
     face = (1.0 - r["scalp"]) * (1.0 - r["lips"])
     if skin.freckles > 0:
-        # cellular spots 0.7–1.8 mm across with ragged edges, clustered on the nose and cheeks
-        off, r1, r2 = cell_feature(q / 2.6, seed + 705, margin=0.3)
+        # ragged spots up to 1.5 mm across from three turned jittered lattices (one alone lines
+        # up in rows, and one slice of a 3-D lattice shows few), clustered on the nose and cheeks by a low-frequency density
         ragged = 0.75 + 0.5 * value_noise(q / 0.45, seed + 706)
-        spot = ((0.13 + 0.17 * r2 - off.norm(dim=1) * ragged) / 0.07).clamp(0.0, 1.0)
         cluster = 0.55 + 0.9 * value_noise(q / 11.0, seed + 707)
         where = ((1.3 * r["cheeks"] + r["nose"] + 0.3 * r["forehead"] + 0.2 * r["skin"]) * cluster).clamp(0.0, 1.0)
-        present = (r1 < (0.2 + 0.8 * skin.freckles) * where).float()
         lod = detail_fade(1.2, footprint_mm)
-        fr = (spot * lod + 0.25 * (1.0 - lod)) * present * (0.45 + 0.55 * skin.freckles) * face
+        fr = torch.zeros_like(ragged)
+        for rot, salt in zip(_FRECKLE_ROT, (705, 708, 709)):
+            off, r1, r2 = cell_feature((q @ rot.to(dev).T) / 2.6, seed + salt, margin=0.3)
+            spot = ((0.14 + 0.14 * r2 - off.norm(dim=1) * ragged) / 0.05).clamp(0.0, 1.0)
+            present = (r1 < (0.35 + 0.65 * skin.freckles) * where).float()
+            fr = torch.maximum(fr, (spot * lod + 0.2 * (1.0 - lod)) * present)
+        fr = fr * (0.45 + 0.55 * skin.freckles) * face
         alb = _tint(alb, fr, (0.20, 0.32, 0.44))
     # veins under thin skin: blue-green on the temples, violet on the lids
     vein_w = (0.9 * r["temples"] + 0.6 * r["eyelids"] + 0.3 * r["under_eye"]) * (1.0 - r["brows"])
     vlod = detail_fade(1.5, footprint_mm)
     veins = (_veins(q, seed) * vlod + 0.08 * (1.0 - vlod)) * vein_w
-    alb = _tint(alb, veins, (0.16, 0.08, -0.02))
+    alb = _tint(alb, veins, (0.13, 0.07, -0.02))
     # imperfections: small reddish marks and the odd mole
     b = value_noise(q / 2.2, seed + 61)
     mark = ((b - 0.84) / 0.16).clamp(0.0, 1.0) * skin.imperfections * face
