@@ -77,3 +77,19 @@ def test_an_identity_gets_its_own_regions(head, regions):
     assert float(other["lips"][head.landmarks68[57]]) > 0.9
     with pytest.raises(ValueError, match="rest mesh"):
         skin_regions(head, head.neutral[:10])
+
+
+def test_per_pixel_regions_match_the_vertices_and_the_parts(head, regions):
+    from shotspec.runtime.head.face_anchors import face_anchors
+    from shotspec.runtime.head.regions import regions_at
+
+    ids = head.part_vertices("head_neck")[::7]
+    on_face = torch.zeros(ids.numel())
+    on_head = torch.ones(ids.numel())
+    at = regions_at(head.neutral[ids] * 1000.0, face_anchors(head, head.neutral), on_face, on_head)
+    shared = torch.isin(ids, head.part_vertices("face"))
+    # off the seam the per-pixel field is the per-vertex one; ears never reach the head part
+    assert torch.allclose(at.weights[~shared], regions.weights[ids][~shared], atol=1e-5)
+    assert float(at["ears"].max()) == 0.0
+    with pytest.raises(ValueError, match="on_face"):
+        regions_at(head.neutral[:4] * 1000.0, face_anchors(head, head.neutral), on_face[:3], on_head[:3])

@@ -35,8 +35,9 @@ def cloth_albedo(seed: int, device) -> torch.Tensor:
 
 
 def skin_base_albedo(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) the diffuse albedo of the character's tone (``head.skin_albedo.base_albedo``)."""
-    return base_albedo(character.skin, device)
+    """(3,) the diffuse albedo of the character's tone (``head.skin_albedo.base_albedo``, its
+    hue as the swatch's and the blood tilt leave it)."""
+    return base_albedo(character.skin, device, hue_range_deg=None)
 
 
 def skin_albedo(character: CharacterIR, regions: FaceRegions, brows: torch.Tensor,

@@ -13,6 +13,7 @@ places — the forehead's centre, the temples, the sideburns, over the ear, the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -20,7 +21,7 @@ import torch
 from shotspec.runtime.head.face_anchors import FaceAnchors, face_anchors
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["REGIONS", "Hairline", "RegionWeights", "skin_regions", "smoothstep"]
+__all__ = ["REGIONS", "Hairline", "RegionWeights", "skin_regions", "regions_at", "smoothstep"]
 
 REGIONS = ("forehead", "t_zone", "nose", "cheeks", "chin", "upper_lip", "lips", "eyelids",
            "under_eye", "temples", "ears", "neck", "scalp", "brows", "beard", "skin")
@@ -72,8 +73,18 @@ class RegionWeights:
         return self.weights[:, REGIONS.index(name)]
 
 
-def _polygon_sdf(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor) -> torch.Tensor:
-    """Signed distance (N,) in the x-y plane to a closed polygon ``poly`` (M, 2), negative inside."""
+def _polygon_sdf(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor, reach: float = 6.0) -> torch.Tensor:
+    """Signed distance (N,) in the x-y plane to a closed polygon ``poly`` (M, 2), negative
+    inside; points further than ``reach`` mm outside its bounding box get ``reach``."""
+    lo, hi = poly.amin(0) - reach, poly.amax(0) + reach
+    near = ((px > lo[0]) & (px < hi[0]) & (py > lo[1]) & (py < hi[1])).nonzero()[:, 0]
+    out = torch.full_like(px, reach)
+    if near.numel():
+        out[near] = _polygon_sdf_all(px[near], py[near], poly)
+    return out
+
+
+def _polygon_sdf_all(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor) -> torch.Tensor:
     a = poly
     b = torch.roll(poly, -1, dims=0)
     e = b - a                                                      # (M, 2)
@@ -89,8 +100,18 @@ def _polygon_sdf(px: torch.Tensor, py: torch.Tensor, poly: torch.Tensor) -> torc
     return torch.where(inside, -dist, dist)
 
 
-def _polyline_distance(p: torch.Tensor, line: torch.Tensor) -> torch.Tensor:
-    """3-D distance (N,) from points (N, 3) to an open polyline (M, 3)."""
+def _polyline_distance(p: torch.Tensor, line: torch.Tensor, reach: float = 8.0) -> torch.Tensor:
+    """3-D distance (N,) from points (N, 3) to an open polyline (M, 3); points further than
+    ``reach`` mm outside its bounding box get ``reach``."""
+    lo, hi = line.amin(0) - reach, line.amax(0) + reach
+    near = ((p > lo) & (p < hi)).all(dim=1).nonzero()[:, 0]
+    out = torch.full_like(p[:, 0], reach)
+    if near.numel():
+        out[near] = _polyline_distance_all(p[near], line)
+    return out
+
+
+def _polyline_distance_all(p: torch.Tensor, line: torch.Tensor) -> torch.Tensor:
     a, b = line[:-1], line[1:]
     e = b - a
     w = p[:, None, :] - a[None]
@@ -123,7 +144,12 @@ def _scalp(p: torch.Tensor, a: FaceAnchors, hair: Hairline) -> torch.Tensor:
                ear_top - hair.sideburn_mm, ear_top + 10.0, ear_top + 6.0,
                0.5 * (ear_top + lobe), lobe + hair.nape_mm]
     y_h = _interp(phi, knots, heights)
-    return smoothstep(y_h - 0.5 * hair.softness_mm, y_h + 0.5 * hair.softness_mm, y)
+    # distance across the curve, not just in height: where it drops steeply (the sideburns)
+    # a height-only edge would be a few tenths of a mm wide sideways and stair-step on the mesh
+    arc_mm_per_deg = torch.hypot(ax, p[:, 2] - a.head_centre[2]).clamp_min(10.0) * (math.pi / 180.0)
+    slope = (_interp(phi + 0.5, knots, heights) - _interp(phi - 0.5, knots, heights)) / arc_mm_per_deg
+    d = (y - y_h) / torch.sqrt(1.0 + slope * slope)
+    return smoothstep(-0.5 * hair.softness_mm, 0.5 * hair.softness_mm, d)
 
 
 def _eyes(p: torch.Tensor, a: FaceAnchors) -> tuple[torch.Tensor, torch.Tensor]:
@@ -152,17 +178,31 @@ def skin_regions(head: HeadData, rest_m: torch.Tensor | None = None,
     rest = head.neutral if rest_m is None else rest_m
     if rest.shape != head.neutral.shape:
         raise ValueError(f"rest mesh must be {tuple(head.neutral.shape)}, got {tuple(rest.shape)}")
+    on_face = torch.zeros(rest.shape[0], device=rest.device)
+    on_head = torch.zeros_like(on_face)
+    on_face[head.part_vertices("face")] = 1.0
+    on_head[head.part_vertices("head_neck")] = 1.0
+    return regions_at(rest * 1000.0, face_anchors(head, rest), on_face, on_head, hairline)
+
+
+def regions_at(pos_mm: torch.Tensor, anchors: FaceAnchors, on_face: torch.Tensor, on_head: torch.Tensor,
+               hairline: Hairline | None = None) -> RegionWeights:
+    """Region weights (N, R) at rest positions ``pos_mm`` (N, 3) on the face part (``on_face``
+    (N,) 1) or the head-and-neck part (``on_head`` (N,) 1; a vertex on their seam has both).
+
+    Per vertex it is ``skin_regions``; per pixel (the pixel's rest position and its triangle's
+    part) it is the same field without interpolation — worth it on the head-and-neck part, whose
+    edges (median 7.8 mm) are longer than the hairline's and the neck's transitions."""
+    if pos_mm.dim() != 2 or pos_mm.shape[1] != 3 or on_face.shape != pos_mm.shape[:1] or on_head.shape != on_face.shape:
+        raise ValueError(f"pos_mm must be (N, 3) and on_face, on_head (N,), got {tuple(pos_mm.shape)}, "
+                         f"{tuple(on_face.shape)}, {tuple(on_head.shape)}")
     hair = hairline or Hairline()
-    p = rest * 1000.0
-    a = face_anchors(head, rest)
+    p = pos_mm.float()
+    a = anchors
     x, y, z = p[:, 0], p[:, 1], p[:, 2]
     ax = x.abs()
-    skin = torch.zeros(p.shape[0], device=p.device)
-    face_only = torch.zeros_like(skin)
-    face_only[head.part_vertices("face")] = 1.0
-    skin[head.part_vertices("head_neck")] = 1.0
-    face_only = face_only * (1.0 - 0.5 * skin)          # the seam's shared vertices: half
-    skin = (skin + face_only).clamp_max(1.0)
+    face_only = on_face * (1.0 - 0.5 * on_head)           # the seam's shared vertices: half
+    skin = torch.maximum(on_face, on_head)
 
     lips_z = float(a.lip_outer[:, 2].min())
     lips = smoothstep(2.5, 0.0, _polygon_sdf(x, y, a.lip_outer[:, :2])) * smoothstep(lips_z - 14.0, lips_z - 8.0, z)

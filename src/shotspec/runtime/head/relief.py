@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.head.face_anchors import FaceAnchors
-from shotspec.runtime.head.noise import cell_feature, detail_fade, value_noise_grad
+from shotspec.runtime.head.noise import cell_feature, detail_fade, value_noise, value_noise_grad
 from shotspec.runtime.head.regions import RegionWeights, smoothstep
 
 __all__ = ["Relief", "skin_relief", "bump_from_gradient", "perturb_normals", "age_factor"]
@@ -40,9 +40,11 @@ __all__ = ["Relief", "skin_relief", "bump_from_gradient", "perturb_normals", "ag
 # pore lattices: (cell mm, dimple depth mm, ball radius in cells, presence, salt)
 _PORES = ((0.26, 0.060, 0.30, 0.90, 23), (0.38, 0.070, 0.30, 0.80, 11), (0.80, 0.090, 0.16, 0.45, 37))
 # pebbled-relief lattices: (cell mm, furrow depth mm, rotation angles, salt)
-_CELLS = ((0.78, 0.05, (0.61, 0.37), 41), (1.05, 0.04, (1.33, 0.91), 43))
+# (direction of the furrows in the x-y plane (deg), length along, across (mm), depth mm, salt):
+# two families crossing at ~70° make rhomboid plateaus; a third, weaker and rounder, breaks them
+_CELLS = ((35.0, 3.1, 0.55, 0.065, 41), (-35.0, 3.1, 0.55, 0.065, 43), (90.0, 1.4, 0.7, 0.03, 47))
 _CONTOUR_SPACING = 2.2    # the noise's 0.5-contours lie ~2.2 lattice cells apart
-_CAVITY_DEPTH_MM = 0.12   # relief this deep reads as a full cavity (1)
+_CAVITY_DEPTH_MM = 0.16   # relief this deep reads as a full cavity (1)
 _FURROW_W_MM = 0.14       # furrow half-width (1/e), mm
 
 
@@ -68,12 +70,21 @@ def _rotation(a: float, b: float, device) -> torch.Tensor:
     return rz @ rx
 
 
-def _furrows(q: torch.Tensor, cell: float, depth: float, rot: torch.Tensor, seed: int,
+def _stretch(angle_deg: float, along_mm: float, across_mm: float, device) -> torch.Tensor:
+    """(3, 3) map from mm to noise cells: long cells along ``angle_deg`` in the x-y plane."""
+    a = math.radians(angle_deg)
+    rot = torch.tensor([[math.cos(a), math.sin(a), 0.0], [-math.sin(a), math.cos(a), 0.0], [0.0, 0.0, 1.0]],
+                       device=device)
+    return torch.diag(torch.tensor([1.0 / along_mm, 1.0 / across_mm, 1.0 / across_mm], device=device)) @ rot
+
+
+def _furrows(q: torch.Tensor, stretch: torch.Tensor, depth: float, seed: int,
              footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Furrow network of one noise lattice: height (N,) and gradient (N, 3), prefiltered."""
-    n, g = value_noise_grad((q @ rot.T) / cell, seed)
-    g = (g @ rot) / cell                                   # d noise / d mm
-    slope = g.norm(dim=1).clamp_min(0.25 / cell)
+    """Furrows along the 0.5-contours of one stretched noise field: height (N,) and gradient
+    (N, 3), prefiltered by the footprint."""
+    n, g = value_noise_grad(q @ stretch.T, seed)
+    g = g @ stretch                                        # d noise / d mm
+    slope = g.norm(dim=1).clamp_min(0.25 * float(stretch.norm(dim=1).min()))
     # distance to the contour (mm, first order): furrows of even width wherever the noise is flat
     u = (n - 0.5) / slope
     w = torch.sqrt(_FURROW_W_MM ** 2 + (0.5 * footprint) ** 2)
@@ -120,7 +131,8 @@ def _polyline(p: torch.Tensor, line: torch.Tensor) -> tuple[torch.Tensor, torch.
 
 def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed: int,
            footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fine lines that follow the face: height (N,) and gradient (N, 3)."""
+    """Fine lines that follow the face: height (N,) and gradient (N, 3). Each family is
+    evaluated only on the points it can reach."""
     dev = q.device
     age = age_factor(skin.age_years)
     h = torch.zeros(q.shape[0], device=dev)
@@ -132,46 +144,80 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
     ey = torch.tensor([0.0, 1.0, 0.0], device=dev)
     ex = torch.tensor([1.0, 0.0, 0.0], device=dev)
 
-    def add(depth: torch.Tensor, prof: tuple[torch.Tensor, torch.Tensor]) -> None:
-        nonlocal h, g
-        h = h - depth * prof[0]
-        g = g - depth[:, None] * prof[1]
+    def add(i: torch.Tensor, depth: torch.Tensor, prof: tuple[torch.Tensor, torch.Tensor]) -> None:
+        h[i] -= depth * prof[0]
+        g[i] -= depth[:, None] * prof[1]
 
-    lines = skin.fine_lines
-    # forehead: horizontal, wavy, ~9 mm apart
-    add(0.045 * lines * age * r["forehead"], _grooves(q[:, 1] / 9.0 + warp, ey / 9.0 + wg, 0.06, footprint))
-    # glabella: a vertical pair either side of the midline
+    def where(w: torch.Tensor) -> torch.Tensor:
+        return (w > 1e-4).nonzero()[:, 0]
+
+    # everyone past their twenties has some lines; ``fine_lines`` sets how marked they are
+    lines = 2.5 * (0.25 + 0.75 * skin.fine_lines)
+    # forehead: three to five horizontal wavy lines ~11 mm apart, broken and unevenly deep
+    i = where(r["forehead"])
+    broken = smoothstep(0.25, 0.65, value_noise(q[i] / torch.tensor([9.0, 4.0, 9.0], device=dev), seed + 55))
+    add(i, 0.25 * lines * age * r["forehead"][i] * broken,
+        _grooves(q[i, 1] / 11.0 + warp[i], ey / 11.0 + wg[i], 0.06, footprint[i]))
+    # glabella: a short, slightly wavy vertical pair either side of the midline
     brow_y = float(a.brows[:, 0, 1].mean())
-    glab = (smoothstep(float(a.nasion[1]), float(a.nasion[1]) + 5.0, q[:, 1]) * smoothstep(brow_y + 14.0, brow_y + 4.0, q[:, 1])
-            * torch.exp(-((m[:, 0] - 4.5) / 0.7) ** 2))
-    add(0.04 * lines * age * glab, (torch.ones_like(glab), torch.zeros_like(q)))
-    g = g + (0.04 * lines * age * glab * 2.0 * (m[:, 0] - 4.5) / 0.49 * sx)[:, None] * ex
-    # crow's feet: fanning from just outside the outer eye corner
+    gx = m[:, 0] - 4.5 - 1.2 * warp
+    glab = (smoothstep(float(a.nasion[1]) + 2.0, float(a.nasion[1]) + 7.0, q[:, 1])
+            * smoothstep(brow_y + 12.0, brow_y + 3.0, q[:, 1]) * torch.exp(-(gx / 0.8) ** 2))
+    gd = 0.10 * lines * age * glab
+    h -= gd
+    g += (gd * 2.0 * gx / 0.64)[:, None] * (ex * sx[:, None] - 1.2 * wg)
+    # crow's feet: four or five wavy lines fanning from beyond the outer eye corner, unevenly deep
     c = a.eye_outer[1]
     dx, dy = m[:, 0] - (float(c[0]) + 3.0), m[:, 1] - float(c[1])
     r2 = (dx * dx + dy * dy).clamp_min(1e-3)
     rr = r2.sqrt()
-    fan = smoothstep(2.0, 5.0, rr) * smoothstep(22.0, 12.0, rr) * smoothstep(-2.0, 2.0, dx) * (1.0 - r["brows"])
     theta = torch.atan2(dy, dx.clamp_min(1e-3))
-    dtheta = torch.stack((-dy / r2 * sx, dx / r2, torch.zeros_like(dx)), dim=1)
-    add(0.04 * lines * age * fan, _grooves(theta * 3.4 + 0.7 * warp, 3.4 * dtheta + 0.7 * wg, 0.08, footprint))
+    fan = (smoothstep(3.0, 7.0, rr) * smoothstep(26.0, 14.0, rr) * smoothstep(-2.0, 2.0, dx)
+           * smoothstep(-1.2, -0.8, theta) * smoothstep(0.9, 0.5, theta) * (1.0 - r["brows"]))
+    i = where(fan)
+    uneven = value_noise(torch.stack((theta[i] * 2.4, rr[i] / 6.0, torch.zeros_like(rr[i])), dim=1), seed + 57)
+    dtheta = torch.stack((-dy[i] / r2[i] * sx[i], dx[i] / r2[i], torch.zeros_like(r2[i])), dim=1)
+    add(i, 0.07 * lines * age * fan[i] * (0.3 + 1.4 * uneven),
+        _grooves(theta[i] * 2.4 + 1.2 * warp[i], 2.4 * dtheta + 1.2 * wg[i], 0.07, footprint[i]))
     # under the eyes: arcs round the eye's centre
+    i = where(r["under_eye"])
     ec = a.eye_centre[1]
-    ux, uy = m[:, 0] - float(ec[0]), m[:, 1] - float(ec[1])
+    ux, uy = m[i, 0] - float(ec[0]), m[i, 1] - float(ec[1])
     ur = torch.sqrt(ux * ux + uy * uy).clamp_min(1e-3)
-    dur = torch.stack((ux / ur * sx, uy / ur, torch.zeros_like(ur)), dim=1)
-    add(0.025 * lines * age * r["under_eye"], _grooves(ur / 2.4 + 0.5 * warp, dur / 2.4 + 0.5 * wg, 0.07, footprint))
+    dur = torch.stack((ux / ur * sx[i], uy / ur, torch.zeros_like(ur)), dim=1)
+    add(i, 0.025 * lines * age * r["under_eye"][i],
+        _grooves(ur / 2.4 + 0.5 * warp[i], dur / 2.4 + 0.5 * wg[i], 0.07, footprint[i]))
     # nasolabial creases: one groove along each fold, deeper with age
     d, dd = _polyline(m, a.nasolabial)
     nl = 0.05 * (0.3 + 0.7 * lines) * (0.4 + age) * torch.exp(-(d / 1.2) ** 2) * (1.0 - r["lips"])
-    h = h - nl
-    g = g + (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
-    # vertical lines above the lip (with age) and on the vermilion (everyone)
-    add(0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"], _grooves(q[:, 0] / 1.8 + 2.0 * warp, ex / 1.8 + 2.0 * wg, 0.08, footprint))
-    add(0.02 * r["lips"], _grooves(q[:, 0] / 1.1 + 1.5 * warp, ex / 1.1 + 1.5 * wg, 0.12, footprint))
+    h -= nl
+    g += (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
+    # vertical lines above the lip (with age)
+    i = where(r["upper_lip"] * max(age - 0.4, 0.0))
+    add(i, 0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"][i],
+        _grooves(q[i, 0] / 1.8 + 2.0 * warp[i], ex / 1.8 + 2.0 * wg[i], 0.08, footprint[i]))
+    # the vermilion's grooves: unevenly spaced (a strong 3 mm warp) and of varying depth
+    i = where(r["lips"])
+    lw, lwg = value_noise_grad(q[i] / 3.0, seed + 53)
+    uneven = 0.3 + 0.7 * value_noise(q[i] / 1.7, seed + 54)
+    add(i, 0.025 * r["lips"][i] * uneven,
+        _grooves(q[i, 0] / 1.1 + 1.6 * lw, ex / 1.1 + 1.6 * lwg / 3.0, 0.12, footprint[i]))
     # neck rings
-    add(0.05 * lines * age * r["neck"], _grooves(q[:, 1] / 14.0 + warp, ey / 14.0 + wg, 0.05, footprint))
+    i = where(r["neck"])
+    add(i, 0.10 * lines * age * r["neck"][i], _grooves(q[i, 1] / 14.0 + warp[i], ey / 14.0 + wg[i], 0.05, footprint[i]))
     return h, g
+
+
+def _line_zone(q: torch.Tensor, r: RegionWeights, a: FaceAnchors) -> torch.Tensor:
+    """(N,) bool: the points some fine line can reach (the rest skip ``_lines``)."""
+    regions = (r["forehead"] + r["under_eye"] + r["upper_lip"] + r["lips"] + r["neck"]) > 0
+    ax, y = q[:, 0].abs(), q[:, 1]
+    c = a.eye_outer[1]
+    crow = (ax - float(c[0]) - 3.0) ** 2 + (y - float(c[1])) ** 2 < 23.0 ** 2
+    glabella = (ax < 9.0) & (y > float(a.nasion[1]) - 1.0) & (y < float(a.brows[:, 0, 1].mean()) + 15.0)
+    lo, hi = a.nasolabial.amin(0) - 5.0, a.nasolabial.amax(0) + 5.0
+    fold = (ax > lo[0]) & (ax < hi[0]) & (y > lo[1]) & (y < hi[1])
+    return regions | crow | glabella | fold
 
 
 def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torch.Tensor,
@@ -195,11 +241,11 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
     # pebbled relief: everywhere on the skin, softer on the lips, the nose's tight skin and scalp
     cells = ((0.55 + 0.25 * age) * (0.5 + 0.5 * min(1.0, 1.6 * skin.pores)) * r["skin"]
              * (1.0 - 0.85 * r["lips"]) * (1.0 - 0.4 * r["nose"]) * (1.0 - 0.5 * hairy))
-    for cell, depth, (ra, rb), salt in _CELLS:
-        amp = cells * detail_fade(_CONTOUR_SPACING * cell, fp)
+    for angle, along, across, depth, salt in _CELLS:
+        amp = cells * detail_fade(_CONTOUR_SPACING * across, fp)
         sel = (amp > 1e-3).nonzero()[:, 0]
         if sel.numel():
-            ch, cg = _furrows(q[sel], cell, depth, _rotation(ra, rb, dev), seed + salt, fp[sel])
+            ch, cg = _furrows(q[sel], _stretch(angle, along, across, dev), depth, seed + salt, fp[sel])
             h[sel] += amp[sel] * ch
             g[sel] += amp[sel, None] * cg
     # pores by region
@@ -208,7 +254,7 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
                * (1.0 - r["nose"]), (r["cheeks"] + 0.6 * r["nose"] + 0.3 * r["forehead"]).clamp_max(1.0))
     unresolved = torch.zeros(n, device=dev)
     for (cell, depth, radius, presence, salt), where, rot in zip(_PORES, density, ((1.1, 0.5), (0.4, 1.2), (2.1, 1.4))):
-        fade = detail_fade(cell, fp)
+        fade = detail_fade(2.0 * radius * cell, fp)       # the opening, not the lattice, must span 2 px
         base = skin.pores * where * not_lip
         amp = base * fade
         unresolved = torch.maximum(unresolved, base * (1.0 - fade))
@@ -217,16 +263,24 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
             ph, pg = _pores(q[sel], cell, depth, radius, presence, _rotation(*rot, dev), seed + salt)
             h[sel] += amp[sel] * ph
             g[sel] += amp[sel, None] * pg
+    line_h = torch.zeros(n, device=dev)
     if anchors is not None:
-        lh, lg = _lines(q, r, anchors, skin, seed, fp)
-        h, g = h + lh, g + lg
+        sel = _line_zone(q, r, anchors).nonzero()[:, 0]
+        if sel.numel():
+            lh, lg = _lines(q[sel], RegionWeights(r.weights[sel]), anchors, skin, seed, fp[sel])
+            line_h[sel] = lh
+            g[sel] += lg
     # imperfections: a few soft raised bumps ~2 mm across
     imp = 0.05 * skin.imperfections * detail_fade(2.5, fp) * r["skin"] * (1.0 - r["lips"])
-    b, bg = value_noise_grad(q / 2.2, seed + 61)
-    bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
-    h = h + imp * bb * bb
-    g = g + (imp * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
-    cavity = (-h / _CAVITY_DEPTH_MM).clamp(0.0, 1.0)
+    sel = (imp > 1e-4).nonzero()[:, 0]
+    if sel.numel():
+        b, bg = value_noise_grad(q[sel] / 2.2, seed + 61)
+        bb = ((b - 0.80) / 0.2).clamp(0.0, 1.0)
+        h[sel] += imp[sel] * bb * bb
+        g[sel] += (imp[sel] * 2.0 * bb / 0.2 / 2.2)[:, None] * bg
+    # lines mostly shade (a fifth of their depth reads as cavity); pores and furrows occlude
+    cavity = (-(h + 0.2 * line_h) / _CAVITY_DEPTH_MM).clamp(0.0, 1.0)
+    h = h + line_h
     # pores the pixel cannot resolve still darken the skin on average (a cell is mostly flat skin)
     cavity = torch.maximum(cavity, 0.08 * unresolved)
     return Relief(h, g, cavity)

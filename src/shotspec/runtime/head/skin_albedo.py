@@ -31,13 +31,26 @@ from shotspec.runtime.head.regions import RegionWeights, smoothstep
 
 __all__ = ["CAVITY_DARKENING", "base_albedo", "hair_albedo", "vertex_albedo", "albedo_detail"]
 
-CAVITY_DARKENING = 0.25     # albedo lost at the bottom of a pore or line (cavity 1)
+CAVITY_DARKENING = 0.15     # albedo lost at the bottom of a pore or line (cavity 1)
 _SKIN_CHROMA = 1.7
+
+
+def _axis_angle(axis: tuple[float, float, float], angle: float) -> torch.Tensor:
+    """(3, 3) rotation about ``axis`` by ``angle`` radians (Rodrigues)."""
+    k = torch.tensor(axis, dtype=torch.float64)
+    k = k / k.norm()
+    kx = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]], dtype=torch.float64)
+    return (torch.eye(3, dtype=torch.float64) + math.sin(angle) * kx + (1.0 - math.cos(angle)) * kx @ kx).float()
+
+
+# freckle lattices turned off every axis, so no slice of the skin shows their rows
+_FRECKLE_ROT = (_axis_angle((0.36, 0.48, 0.8), 0.9), _axis_angle((-0.6, 0.64, 0.48), 2.1),
+                _axis_angle((0.7, -0.1, 0.7), 1.4))
 _BLOOD = (1.0, 0.80, 0.86)
 _GREEN_BLUE_POWER = 0.5
 _MAX_RED_GREEN = 2.2
 _LUMA = torch.tensor(LUMA_REC709)
-_NEUTRAL_HUE_DEG = (43.0, 52.0)   # CIELAB hue of measured skin reflectance, neutral undertone
+_NEUTRAL_HUE_DEG = (40.0, 55.0)   # CIELAB hue of measured skin reflectance, neutral undertone
 _UNDERTONE = {"warm": (1.03, 1.0, 0.90), "neutral": (1.0, 1.0, 1.0), "cool": (0.96, 1.0, 1.05)}
 # hair colours (linear albedo): black, dark brown, brown, dark blonde, auburn
 _HAIR = ((0.018, 0.014, 0.012), (0.045, 0.028, 0.018), (0.09, 0.055, 0.032), (0.20, 0.14, 0.075),
@@ -70,33 +83,37 @@ def _swatch_albedo(skin: SkinIR, device) -> torch.Tensor:
     return base
 
 
-def _clamp_hue(rgb: torch.Tensor, lo_deg: float, hi_deg: float) -> torch.Tensor:
-    """(3,) linear colour with its CIELAB hue clamped to ``lo_deg…hi_deg`` (lightness and
-    chroma kept): the Monk swatches' extremes are near-grey (1–2: hue ~55°, chroma 5) or dark
-    brown-grey, and the chroma push would tip them pink or olive."""
-    xyz_m = np.array(SRGB_TO_XYZ)
-    white = np.array(D65_WHITE_XYZ)
+def _compress_hue(rgb: torch.Tensor, lo_deg: float, hi_deg: float) -> torch.Tensor:
+    """(3,) linear colour with its CIELAB hue pulled into ``lo_deg…hi_deg`` by a tanh
+    (lightness and chroma kept; hues in the middle barely move, so tones stay apart): the
+    Monk swatches' extremes are near-grey (1–2: hue ~55°, chroma 5) and the chroma push and
+    blood tilt would otherwise tip them pink (hue ~21–26°)."""
     lin = rgb.detach().cpu().double().numpy()
     lab = srgb_to_lab(linear_to_srgb(lin))
     hue = math.degrees(math.atan2(lab[2], lab[1]))
-    if lo_deg <= hue <= hi_deg:
+    mid, half = 0.5 * (lo_deg + hi_deg), 0.5 * (hi_deg - lo_deg)
+    target = mid + half * math.tanh((hue - mid) / half)
+    if abs(target - hue) < 0.05:
         return rgb
-    h = math.radians(min(max(hue, lo_deg), hi_deg))
+    h = math.radians(target)
     c = math.hypot(lab[1], lab[2])
     fy = (lab[0] + 16.0) / 116.0
     f = np.array([fy + c * math.cos(h) / 500.0, fy, fy - c * math.sin(h) / 200.0])
-    xyz = np.where(f > 6 / 29, f ** 3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * white
-    out = np.linalg.solve(xyz_m, xyz)
+    xyz = np.where(f > 6 / 29, f ** 3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * np.array(D65_WHITE_XYZ)
+    out = np.linalg.solve(np.array(SRGB_TO_XYZ), xyz)
     return torch.tensor(np.clip(out, 0.0, 1.0), dtype=rgb.dtype, device=rgb.device)
 
 
-def base_albedo(skin: SkinIR, device) -> torch.Tensor:
+def base_albedo(skin: SkinIR, device,
+                hue_range_deg: tuple[float, float] | None = _NEUTRAL_HUE_DEG) -> torch.Tensor:
     """(3,) the diffuse albedo that the variation over the face modulates.
 
     The swatch is a display colour of lit skin; the diffuse albedo under it is more saturated in
     linear light and redder (haemoglobin absorbs green): push chroma about the luminance and tilt
     towards red — never redder than measured skin (red/green ≤ ~2.2), lifting green and blue back
-    at the same luminance where the push would pass it. Then the undertone tilts it. Red never
+    at the same luminance where the push would pass it. Its CIELAB hue is then pulled into
+    ``hue_range_deg`` (measured skin, neutral undertone: 40–55°; None: left as it is, as the
+    SDF head had it) and the undertone tilts it. Red never
     ends above the tilted swatch's own red, so a lit cheek does not clip where the swatch would not.
     """
     swatch = _swatch_albedo(skin, device)
@@ -107,7 +124,10 @@ def base_albedo(skin: SkinIR, device) -> torch.Tensor:
     lift = (base[0] / (base[1] * _MAX_RED_GREEN)).clamp_min(1.0)
     base = base * torch.stack((torch.ones_like(lift), lift, lift))
     tilt = torch.tensor(_UNDERTONE[skin.tone.undertone], device=device)
-    base = _clamp_hue(base * lum / (base * luma).sum(), *_NEUTRAL_HUE_DEG) * tilt
+    base = base * lum / (base * luma).sum()
+    if hue_range_deg is not None:
+        base = _compress_hue(base, *hue_range_deg)
+    base = base * tilt
     return (base * (swatch[0] * tilt[0] / base[0]).clamp_max(1.0)).clamp(0.0, 1.0)
 
 
@@ -154,9 +174,10 @@ def vertex_albedo(skin: SkinIR, seed: int, regions: RegionWeights, rest_m: torch
 
 
 def _veins(q: torch.Tensor, seed: int) -> torch.Tensor:
-    """Winding lines (N,) 0–1 about 1 mm wide and a few cm long (thresholded ridged noise)."""
-    n = value_noise(q / 7.0 + 0.37 * value_noise(q / 3.1, seed + 721)[:, None], seed + 720)
-    return smoothstep(0.93, 0.985, 1.0 - (2.0 * n - 1.0).abs())
+    """Winding soft bands (N,) 0–1, 1–2 mm wide and a few cm long (thresholded ridged noise):
+    vessels seen through the skin, blurred by it."""
+    n = value_noise(q / 10.0 + 0.4 * value_noise(q / 4.0, seed + 721)[:, None], seed + 720)
+    return smoothstep(0.86, 0.97, 1.0 - (2.0 * n - 1.0).abs())
 
 
 def albedo_detail(albedo: torch.Tensor, pos_mm: torch.Tensor, regions: RegionWeights,
@@ -175,21 +196,25 @@ def albedo_detail(albedo: torch.Tensor, pos_mm: torch.Tensor, regions: RegionWei
     alb = albedo * (1.0 + 0.05 * fbm(q / 2.5, seed + 702, octaves=2) * detail_fade(2.5, footprint_mm))[:, None]
     face = (1.0 - r["scalp"]) * (1.0 - r["lips"])
     if skin.freckles > 0:
-        # cellular spots 0.7–1.8 mm across with ragged edges, clustered on the nose and cheeks
-        off, r1, r2 = cell_feature(q / 2.6, seed + 705, margin=0.3)
+        # ragged spots up to 1.5 mm across from three turned jittered lattices (one alone lines
+        # up in rows, and one slice of a 3-D lattice shows few), clustered on the nose and cheeks by a low-frequency density
         ragged = 0.75 + 0.5 * value_noise(q / 0.45, seed + 706)
-        spot = ((0.13 + 0.17 * r2 - off.norm(dim=1) * ragged) / 0.07).clamp(0.0, 1.0)
         cluster = 0.55 + 0.9 * value_noise(q / 11.0, seed + 707)
         where = ((1.3 * r["cheeks"] + r["nose"] + 0.3 * r["forehead"] + 0.2 * r["skin"]) * cluster).clamp(0.0, 1.0)
-        present = (r1 < (0.2 + 0.8 * skin.freckles) * where).float()
         lod = detail_fade(1.2, footprint_mm)
-        fr = (spot * lod + 0.25 * (1.0 - lod)) * present * (0.45 + 0.55 * skin.freckles) * face
+        fr = torch.zeros_like(ragged)
+        for rot, salt in zip(_FRECKLE_ROT, (705, 708, 709)):
+            off, r1, r2 = cell_feature((q @ rot.to(dev).T) / 2.6, seed + salt, margin=0.3)
+            spot = ((0.14 + 0.14 * r2 - off.norm(dim=1) * ragged) / 0.05).clamp(0.0, 1.0)
+            present = (r1 < (0.35 + 0.65 * skin.freckles) * where).float()
+            fr = torch.maximum(fr, (spot * lod + 0.2 * (1.0 - lod)) * present)
+        fr = fr * (0.45 + 0.55 * skin.freckles) * face
         alb = _tint(alb, fr, (0.20, 0.32, 0.44))
     # veins under thin skin: blue-green on the temples, violet on the lids
     vein_w = (0.9 * r["temples"] + 0.6 * r["eyelids"] + 0.3 * r["under_eye"]) * (1.0 - r["brows"])
     vlod = detail_fade(1.5, footprint_mm)
     veins = (_veins(q, seed) * vlod + 0.08 * (1.0 - vlod)) * vein_w
-    alb = _tint(alb, veins, (0.16, 0.08, -0.02))
+    alb = _tint(alb, veins, (0.13, 0.07, -0.02))
     # imperfections: small reddish marks and the odd mole
     b = value_noise(q / 2.2, seed + 61)
     mark = ((b - 0.84) / 0.16).clamp(0.0, 1.0) * skin.imperfections * face
@@ -199,8 +224,8 @@ def albedo_detail(albedo: torch.Tensor, pos_mm: torch.Tensor, regions: RegionWei
     if bool((follicle_w > 0).any()):
         off, r1, _ = cell_feature(q / 0.45, seed + 731, margin=0.3)
         dot = ((0.22 - off.norm(dim=1)) / 0.08).clamp(0.0, 1.0) * (r1 < 0.7).float()
-        flod = detail_fade(0.45, footprint_mm)
-        cover = (dot * flod + 0.12 * (1.0 - flod)) * follicle_w
+        flod = detail_fade(0.2, footprint_mm)           # the dot (~0.2 mm), not its cell, must span 2 px
+        cover = 0.6 * (dot * flod + 0.12 * (1.0 - flod)) * follicle_w
         alb = alb * (1.0 - cover[:, None]) + hair * cover[:, None]
     if cavity is not None:
         alb = alb * (1.0 - CAVITY_DARKENING * cavity)[:, None]
