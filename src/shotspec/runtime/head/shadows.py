@@ -188,20 +188,28 @@ class ShadowMap:
         # receiver plane: depth change per texel step in u (right) and v (down)
         grad = torch.stack((-n_l[:, 0] / nz, n_l[:, 1] / nz), 1) * texel[:, None]
         grad = grad.clamp(-10 * texel[:, None], 10 * texel[:, None])
-
-        def compare_depth(offsets):                  # (N, K, 2) texels → (N, K) receiver depth
-            return d_r[:, None] + (offsets * grad[:, None]).sum(2) - bias[:, None]
-
         d_min = self.depth[torch.isfinite(self.depth)].min() if self.depth.isfinite().any() \
             else d_r.new_tensor(0.0)
         r_search = self._cone_radius(d_r, d_min.expand_as(d_r), texel).clamp(1.0,
                                                                               _MAX_RADIUS_TEXELS)
         off = search[None] * r_search[:, None, None]
         z = self._fetch(uv[:, None] + off)
-        blocking = z < compare_depth(off)
+        blocking = z < _receiver_depth(d_r, off, grad, bias)
         n_block = blocking.sum(1)
         d_b = torch.where(blocking, z, 0.0).sum(1) / n_block.clamp(min=1)
-        r_pen = self._cone_radius(d_r, d_b, texel).clamp(1.0, _MAX_RADIUS_TEXELS)
+        vis = torch.ones_like(d_r)
+        part = torch.nonzero(n_block > 0).squeeze(1)     # only these can be shadowed
+        if part.numel() == 0:
+            return vis
+        uv, d_r, texel, grad, bias = uv[part], d_r[part], texel[part], grad[part], bias[part]
+        r_pen = self._cone_radius(d_r, d_b[part], texel).clamp(1.0, _MAX_RADIUS_TEXELS)
         off = taps[None] * r_pen[:, None, None]
-        lit = (self._fetch(uv[:, None] + off) >= compare_depth(off)).float().mean(1)
-        return torch.where(n_block > 0, lit, 1.0)
+        vis[part] = (self._fetch(uv[:, None] + off)
+                     >= _receiver_depth(d_r, off, grad, bias)).float().mean(1)
+        return vis
+
+
+def _receiver_depth(d_r, offsets, grad, bias):
+    """(N, K) depth of each receiver's tangent plane under its filter taps ``offsets``
+    (N, K, 2) texels, less the bias: what a map texel must be nearer than to block."""
+    return d_r[:, None] + (offsets * grad[:, None]).sum(2) - bias[:, None]
