@@ -1,1 +1,1 @@
-"""The scanned morphable head (ICT-FaceKit) and the torch mesh renderer that draws it."""
+"""The scanned character: the packaged ICT-FaceKit morphable head, posed and rendered in torch."""
