@@ -66,7 +66,7 @@ def load_mesh(kind: str):
         from shotspec.runtime.head.model import load_head
         head = load_head()
         verts = head.neutral - head.neutral.mean(0)
-        return verts, head.faces, 0.55
+        return verts, head.faces, 0.45
     verts, faces = sphere_mesh()
     return verts, faces, 0.40
 

@@ -111,18 +111,19 @@ def test_tilted_plane_has_perspective_correct_uvs_and_exact_depth():
     assert torch.allclose(raster.depth_m[m], t * cos_axis, rtol=2e-6)
 
 
-def test_plane_through_the_camera_is_clipped_at_the_near_plane():
+@pytest.mark.parametrize("near_m", [0.05, 1e-4])   # 1e-4: clipped corners ~700,000 px out
+def test_plane_through_the_camera_is_clipped_at_the_near_plane(near_m):
     # a floor that runs from far in front of the camera to behind it
     verts = torch.tensor([[-2.0, -0.2, -5.0], [2.0, -0.2, -5.0], [2.0, -0.2, 5.0],
                           [-2.0, -0.2, 5.0]])
     faces = torch.tensor([[0, 3, 2], [0, 2, 1]])     # normal +y (seen from above)
     cam = camera(1.0, 64, 64, focal_mm=20)
-    raster = rasterize(verts, faces, cam, 64, 64, near_m=0.05)
+    raster = rasterize(verts, faces, cam, 64, 64, near_m=near_m)
     xs, ys = _pixel_centres(64, 64)
     dirs, cos_axis = cam.rays_at(xs.reshape(-1), ys.reshape(-1))
     t = (-0.2 - 0.0) / dirs[:, 1]
     hit = torch.tensor(cam.origin) + t[:, None] * dirs
-    inside = (t > 0) & (hit[:, 0].abs() < 2) & (hit[:, 2].abs() < 5) & (t * cos_axis > 0.05)
+    inside = (t > 0) & (hit[:, 0].abs() < 2) & (hit[:, 2].abs() < 5) & (t * cos_axis > near_m)
     assert torch.equal(raster.mask.reshape(-1), inside)
     depth = raster.depth_m.reshape(-1)[inside]
     assert torch.allclose(depth, (t * cos_axis)[inside], rtol=2e-6)

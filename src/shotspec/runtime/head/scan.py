@@ -2,10 +2,11 @@
 
 Exactness: corners are snapped to 1/``SUBPIXEL`` of a sample and sample centres sit at
 ``SUBPIXEL·i + SUBPIXEL/2``, so every edge function ``E = ea·X + eb·Y + ec`` is an integer well
-inside float64's 53-bit mantissa (for |coordinates| < 2^16 samples) and is computed exactly. The
+inside float64's 53-bit mantissa (for |coordinates| < 2^17 samples) and is computed exactly. The
 two triangles of a shared edge get exactly opposite values, and the top-left rule (folded into
 ``ec`` as +1 on top/left edges, since ``E`` is an integer) gives a sample on the edge to exactly
-one of them.
+one of them. (Corners further than 2^17 samples off the image — only possible just in front of
+the near plane — are still drawn, with float64-rounded edges.)
 
 Speed: for every (triangle, sample row) the exact span of covered samples is solved from the
 three edges (a float64 estimate corrected by exact tests), so only covered samples are ever
@@ -41,7 +42,7 @@ def scan_triangles(xy: torch.Tensor, w: torch.Tensor, depth: torch.Tensor, ws: i
     dev = xy.device
     fx = torch.round(xy.to(torch.float64) * SUBPIXEL)
     ea, eb, ec, area2 = _edge_planes(fx)                  # exact integers on snapped corners
-    keep = (area2 != 0) & torch.isfinite(area2) & (fx.abs() < 2.0 ** 16 * SUBPIXEL).all(2).all(1)
+    keep = (area2 != 0) & torch.isfinite(area2)
     if cull_backfaces:
         keep &= area2 < 0                                 # counter-clockwise in a y-up view
     top_left = ((ea > 0) | ((ea == 0) & (eb > 0))).to(torch.float64)
