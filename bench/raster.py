@@ -2,9 +2,9 @@
 
 Prints a table (median of ``--repeat`` runs after one warm-up): rasterize at ss=1/2, with and
 without back-face culling, interpolating a 3-channel attribute and resolving, then at 1× a
-1024² directional shadow map, its PCSS lookup for every covered pixel, and screen-space AO. The mesh is
-the scanned head when the package data is present (``--mesh head``), else a UV sphere of the
-same triangle count framed like a close-up. Run:
+1024² directional shadow map, its PCSS lookup for every covered pixel, and screen-space AO.
+The mesh is the packaged scanned head (``--mesh head``) or a UV sphere of the same triangle
+count (the default) framed like a close-up. Run:
 ``PYTHONPATH=src python bench/raster.py [--mesh sphere|head] [--device cpu|cuda]``.
 """
 

@@ -7,10 +7,10 @@ mesh's bounds. ``shadow(points, normals)`` returns each point's visibility 0–1
 
 1. *Blocker search* — a fixed Vogel disk of texels, as wide as the light seen from the receiver
    could be, averages the depth of the texels nearer the light than the receiver.
-2. *Penumbra estimate* — by similar triangles, the cone from the receiver to the light's disc
-   has radius ``(d_receiver − d_blocker)·tan(½·angular size)`` at the blockers (directional) or
-   ``½·size·(d_receiver − d_blocker)/d_receiver`` (positional; in texels ×focal/d_blocker), the
-   radius over which a planar occluder's edge fades.
+2. *Penumbra estimate* — by similar triangles, the cone from the receiver to the light's
+   disc has radius ``(d_receiver − d_blocker)·tan(½·angular size)`` at the blockers
+   (directional) or ``½·size·(d_receiver − d_blocker)/d_receiver`` (positional; in texels
+   ×focal/d_blocker): the radius over which a planar occluder's edge fades.
 3. *Percentage-closer filtering* over that radius (≥ one texel) with another fixed Vogel disk.
 
 Depth comparisons use the receiver's own plane (its depth extrapolated along its normal to each
