@@ -189,3 +189,27 @@ def test_camera_width_other_than_the_cameras_keeps_the_field_of_view():
     small = rasterize(verts, faces, cam, 64, 64).mask.sum()
     big = rasterize(verts, faces, cam, 128, 128).mask.sum()
     assert float(big) / float(small) == pytest.approx(4.0, rel=0.03)
+
+
+def test_scanned_head_nose_tip_is_the_nearest_pixel_where_it_projects():
+    from shotspec.runtime.head.model import load_head
+
+    head = load_head()
+    face = head.faces[head.face_part == 0]            # the face part: skin in front
+    cam = camera(0.45, 96, 120, focal_mm=50)
+    raster = rasterize(head.neutral, face, cam, 96, 120, ss=2)
+    again = rasterize(head.neutral, face, cam, 96, 120, ss=2)
+    assert torch.equal(raster.face_id, again.face_id) and torch.equal(raster.bary, again.bary)
+    used = torch.unique(face)
+    tip = used[head.neutral[used, 2].argmax()]        # object z points at the viewer
+    x, y, z = head.neutral[tip].tolist()
+    f = cam.focal_px * 2
+    want = (96 + f * x / (0.45 - z), 120 - f * y / (0.45 - z))   # sample grid (ss = 2)
+    nearest = int(raster.depth_m.argmin())
+    got = (nearest % 192 + 0.5, nearest // 192 + 0.5)
+    assert math.dist(got, want) < 3.0                  # samples
+    assert float(raster.depth_m.min()) == pytest.approx(0.45 - z, abs=5e-4)
+    cover = raster.coverage()
+    assert 0.15 < float(cover.mean()) < 0.6
+    edge = (cover > 0) & (cover < 1)                   # the silhouette is anti-aliased
+    assert int(edge.sum()) > 100
