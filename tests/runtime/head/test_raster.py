@@ -182,6 +182,19 @@ def test_interpolate_per_corner_attributes_and_bad_input():
         rasterize(verts, faces + 100, cam, 48, 48)
 
 
+def test_empty_and_unseen_meshes_give_empty_rasters():
+    verts, faces = uv_sphere(0.1, rings=8, segments=16)
+    cam = camera(1.0, 32, 32)
+    for v, f in ((verts, faces[:0]), (verts + torch.tensor([0.0, 0.0, 3.0]), faces)):
+        raster = rasterize(v, f, cam, 32, 32, ss=2)
+        assert not raster.mask.any() and torch.all(raster.depth_m == float("inf"))
+        assert raster.coverage().sum() == 0 and interpolate(raster, v).abs().sum() == 0
+    # the camera inside the sphere sees its far wall in every pixel, 0.15 m away on the axis
+    inside = rasterize(verts + torch.tensor([0.0, 0.0, 0.95]), faces, cam, 32, 32)
+    assert inside.mask.all()
+    assert float(inside.depth_m[16, 16]) == pytest.approx(0.15, abs=0.01)
+
+
 def test_camera_width_other_than_the_cameras_keeps_the_field_of_view():
     verts, faces = uv_sphere(0.1, rings=32, segments=64)
     cam = PinholeCamera((0.0, 0.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0),

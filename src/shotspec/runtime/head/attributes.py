@@ -36,6 +36,8 @@ def interpolate(raster: Raster, attr: torch.Tensor,
         raise ValueError(f"attribute indices reach {int(index.max())} but attr has "
                          f"{attr.shape[0]} rows")
     hs, ws = raster.face_id.shape
+    if index.shape[0] == 0:
+        return torch.zeros(attr.shape[1], hs, ws, dtype=raster.bary.dtype, device=attr.device)
     flat_id = raster.face_id.reshape(-1)
     hit = flat_id >= 0
     corners = index.index_select(0, flat_id.clamp(min=0))           # (N, 3)
