@@ -51,6 +51,15 @@ def test_sphere_is_the_same_with_and_without_backface_culling():
     assert torch.equal(flipped.mask, full.mask)
     assert torch.all(flipped.depth_m >= full.depth_m)
     assert float(flipped.depth_m[48, 48]) == pytest.approx(0.7, abs=1e-3)
+    # a back-facing card in front of the sphere is still drawn over it (not skipped as hidden)
+    card_v, card_f, _ = grid_plane(0.1, 4, z=0.2)
+    both_v = torch.cat((verts, card_v))
+    both_f = torch.cat((faces, card_f[:, [0, 2, 1]] + verts.shape[0]))
+    both = rasterize(both_v, both_f, cam, 96, 96)
+    card = both.face_id >= faces.shape[0]
+    assert int(card.sum()) > 300
+    assert torch.allclose(both.depth_m[card], torch.tensor(0.4), rtol=1e-6)
+    assert torch.equal(both.face_id[~card], full.face_id[~card])
 
 
 def test_quad_split_in_two_covers_every_pixel_once():
