@@ -1,9 +1,10 @@
 """Cost of the mesh rasterizer: a 1024×1280 frame filled by a ~52k-triangle mesh.
 
 Prints a table (median of ``--repeat`` runs after one warm-up): rasterize at ss=1/2, with and
-without back-face culling, plus interpolating a 3-channel attribute and resolving. The mesh is
-the scanned head when the package data is present (``--mesh head``), else a UV sphere of the
-same triangle count framed like a close-up. Run:
+without back-face culling, interpolating a 3-channel attribute and resolving, then at 1× a
+1024² directional shadow map, its PCSS lookup for every covered pixel, and screen-space AO.
+The mesh is the packaged scanned head (``--mesh head``) or a UV sphere of the same triangle
+count (the default) framed like a close-up. Run:
 ``PYTHONPATH=src python bench/raster.py [--mesh sphere|head] [--device cpu|cuda]``.
 """
 
@@ -17,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import shotspec.runtime  # noqa: F401  (sets the OpenMP wait policy before torch loads)
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,7 +26,9 @@ from bench_env import machine_line  # noqa: E402
 
 from shotspec.runtime.character.camera import PinholeCamera  # noqa: E402
 from shotspec.runtime.head.attributes import interpolate, resolve, vertex_normals  # noqa: E402
+from shotspec.runtime.head.occlusion import ambient_occlusion, camera_positions  # noqa: E402
 from shotspec.runtime.head.raster import rasterize  # noqa: E402
+from shotspec.runtime.head.shadows import ShadowMap  # noqa: E402
 
 WIDTH, HEIGHT = 1024, 1280
 
@@ -62,21 +66,24 @@ def load_mesh(kind: str):
         from shotspec.runtime.head.model import load_head
         head = load_head()
         verts = head.neutral - head.neutral.mean(0)
-        return verts, head.faces, 0.55
+        return verts, head.faces, 0.45
     verts, faces = sphere_mesh()
     return verts, faces, 0.40
 
 
-def timed(fn, repeat: int) -> float:
+def timed(fn, repeat: int) -> str:
+    """Median wall-clock and process CPU seconds of ``repeat`` calls after a warm-up, as two
+    table cells (CPU time is the steadier figure on a shared machine)."""
     fn()
-    runs = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return f"{statistics.median(wall):>10.3f}{statistics.median(cpu):>9.3f}"
 
 
 def main() -> None:
@@ -92,16 +99,33 @@ def main() -> None:
     print(machine_line())
     print(f"load average {os.getloadavg()[0]:.2f} (1 min); mesh {args.mesh}: "
           f"{verts.shape[0]} vertices, {faces.shape[0]} triangles; {WIDTH}x{HEIGHT} px")
-    print(f"{'pass':<34}{'ss':>4}{'cull':>6}{'seconds':>10}{'covered %':>11}")
+    print(f"{'pass':<34}{'ss':>4}{'cull':>6}{'wall s':>10}{'cpu s':>9}{'covered %':>11}")
     for ss in (1, 2):
         for cull in (False, True):
             raster = rasterize(verts, faces, cam, WIDTH, HEIGHT, ss=ss, cull_backfaces=cull)
             cover = 100.0 * float(raster.mask.float().mean())
             sec = timed(lambda: rasterize(verts, faces, cam, WIDTH, HEIGHT, ss=ss,
                                           cull_backfaces=cull), args.repeat)
-            print(f"{'rasterize':<34}{ss:>4}{str(cull):>6}{sec:>10.3f}{cover:>11.1f}")
+            print(f"{'rasterize':<34}{ss:>4}{str(cull):>6}{sec}{cover:>11.1f}")
         sec = timed(lambda: resolve(interpolate(raster, normals), ss), args.repeat)
-        print(f"{'interpolate normals + resolve':<34}{ss:>4}{'':>6}{sec:>10.3f}")
+        print(f"{'interpolate normals + resolve':<34}{ss:>4}{'':>6}{sec}")
+    raster = rasterize(verts, faces, cam, WIDTH, HEIGHT)
+    n_px = interpolate(raster, normals)
+    light = (0.5, 0.6, 1.0)
+    sec = timed(lambda: ShadowMap.for_directional(verts, faces, light,
+                                                  angular_diameter_rad=0.1), args.repeat)
+    print(f"{'shadow map 1024² (directional)':<34}{1:>4}{'':>6}{sec}")
+    smap = ShadowMap.for_directional(verts, faces, light, angular_diameter_rad=0.1)
+    hit = raster.mask.reshape(-1)
+    rot = cam.rotation(args.device)
+    origin = torch.tensor(cam.origin, device=args.device)
+    pts = camera_positions(raster.depth_m.clamp(max=1e3), cam).reshape(3, -1).T[hit] @ rot.T
+    pts = pts + origin
+    nrm = n_px.reshape(3, -1).T[hit]
+    sec = timed(lambda: smap.shadow(pts, nrm), args.repeat)
+    print(f"{f'PCSS lookup, {int(hit.sum())} px':<34}{1:>4}{'':>6}{sec}")
+    sec = timed(lambda: ambient_occlusion(raster.depth_m, n_px, cam), args.repeat)
+    print(f"{'ambient occlusion (8×4 taps)':<34}{1:>4}{'':>6}{sec}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def test_crease_is_darker_than_the_open_plane(device):
     ao, cam = _valley_ao(128, device=device)
     row = ao[64]
     assert float(row[63:65].max()) < 0.85              # the pixels along the crease
-    assert float(row[60:68].max()) < 0.99              # and their neighbours, less so
+    assert float(row[61:67].max()) < 0.999             # and their neighbours, less so
     assert float(row[40:50].min()) == 1.0               # > radius away on the open wall
     assert float(row[64:80].diff().min()) >= -1e-6      # brightens monotonically away from it
 

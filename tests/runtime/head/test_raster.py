@@ -51,6 +51,15 @@ def test_sphere_is_the_same_with_and_without_backface_culling():
     assert torch.equal(flipped.mask, full.mask)
     assert torch.all(flipped.depth_m >= full.depth_m)
     assert float(flipped.depth_m[48, 48]) == pytest.approx(0.7, abs=1e-3)
+    # a back-facing card in front of the sphere is still drawn over it (not skipped as hidden)
+    card_v, card_f, _ = grid_plane(0.1, 4, z=0.2)
+    both_v = torch.cat((verts, card_v))
+    both_f = torch.cat((faces, card_f[:, [0, 2, 1]] + verts.shape[0]))
+    both = rasterize(both_v, both_f, cam, 96, 96)
+    card = both.face_id >= faces.shape[0]
+    assert int(card.sum()) > 300
+    assert torch.allclose(both.depth_m[card], torch.tensor(0.4), rtol=1e-6)
+    assert torch.equal(both.face_id[~card], full.face_id[~card])
 
 
 def test_quad_split_in_two_covers_every_pixel_once():
@@ -111,18 +120,19 @@ def test_tilted_plane_has_perspective_correct_uvs_and_exact_depth():
     assert torch.allclose(raster.depth_m[m], t * cos_axis, rtol=2e-6)
 
 
-def test_plane_through_the_camera_is_clipped_at_the_near_plane():
+@pytest.mark.parametrize("near_m", [0.05, 1e-4])   # 1e-4: clipped corners ~700,000 px out
+def test_plane_through_the_camera_is_clipped_at_the_near_plane(near_m):
     # a floor that runs from far in front of the camera to behind it
     verts = torch.tensor([[-2.0, -0.2, -5.0], [2.0, -0.2, -5.0], [2.0, -0.2, 5.0],
                           [-2.0, -0.2, 5.0]])
     faces = torch.tensor([[0, 3, 2], [0, 2, 1]])     # normal +y (seen from above)
     cam = camera(1.0, 64, 64, focal_mm=20)
-    raster = rasterize(verts, faces, cam, 64, 64, near_m=0.05)
+    raster = rasterize(verts, faces, cam, 64, 64, near_m=near_m)
     xs, ys = _pixel_centres(64, 64)
     dirs, cos_axis = cam.rays_at(xs.reshape(-1), ys.reshape(-1))
     t = (-0.2 - 0.0) / dirs[:, 1]
     hit = torch.tensor(cam.origin) + t[:, None] * dirs
-    inside = (t > 0) & (hit[:, 0].abs() < 2) & (hit[:, 2].abs() < 5) & (t * cos_axis > 0.05)
+    inside = (t > 0) & (hit[:, 0].abs() < 2) & (hit[:, 2].abs() < 5) & (t * cos_axis > near_m)
     assert torch.equal(raster.mask.reshape(-1), inside)
     depth = raster.depth_m.reshape(-1)[inside]
     assert torch.allclose(depth, (t * cos_axis)[inside], rtol=2e-6)
@@ -181,6 +191,19 @@ def test_interpolate_per_corner_attributes_and_bad_input():
         rasterize(verts, faces + 100, cam, 48, 48)
 
 
+def test_empty_and_unseen_meshes_give_empty_rasters():
+    verts, faces = uv_sphere(0.1, rings=8, segments=16)
+    cam = camera(1.0, 32, 32)
+    for v, f in ((verts, faces[:0]), (verts + torch.tensor([0.0, 0.0, 3.0]), faces)):
+        raster = rasterize(v, f, cam, 32, 32, ss=2)
+        assert not raster.mask.any() and torch.all(raster.depth_m == float("inf"))
+        assert raster.coverage().sum() == 0 and interpolate(raster, v).abs().sum() == 0
+    # the camera inside the sphere sees its far wall in every pixel, 0.15 m away on the axis
+    inside = rasterize(verts + torch.tensor([0.0, 0.0, 0.95]), faces, cam, 32, 32)
+    assert inside.mask.all()
+    assert float(inside.depth_m[16, 16]) == pytest.approx(0.15, abs=0.01)
+
+
 def test_camera_width_other_than_the_cameras_keeps_the_field_of_view():
     verts, faces = uv_sphere(0.1, rings=32, segments=64)
     cam = PinholeCamera((0.0, 0.0, 1.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0),
@@ -188,3 +211,27 @@ def test_camera_width_other_than_the_cameras_keeps_the_field_of_view():
     small = rasterize(verts, faces, cam, 64, 64).mask.sum()
     big = rasterize(verts, faces, cam, 128, 128).mask.sum()
     assert float(big) / float(small) == pytest.approx(4.0, rel=0.03)
+
+
+def test_scanned_head_nose_tip_is_the_nearest_pixel_where_it_projects():
+    from shotspec.runtime.head.model import load_head
+
+    head = load_head()
+    face = head.faces[head.face_part == 0]            # the face part: skin in front
+    cam = camera(0.45, 96, 120, focal_mm=50)
+    raster = rasterize(head.neutral, face, cam, 96, 120, ss=2)
+    again = rasterize(head.neutral, face, cam, 96, 120, ss=2)
+    assert torch.equal(raster.face_id, again.face_id) and torch.equal(raster.bary, again.bary)
+    used = torch.unique(face)
+    tip = used[head.neutral[used, 2].argmax()]        # object z points at the viewer
+    x, y, z = head.neutral[tip].tolist()
+    f = cam.focal_px * 2
+    want = (96 + f * x / (0.45 - z), 120 - f * y / (0.45 - z))   # sample grid (ss = 2)
+    nearest = int(raster.depth_m.argmin())
+    got = (nearest % 192 + 0.5, nearest // 192 + 0.5)
+    assert math.dist(got, want) < 3.0                  # samples
+    assert float(raster.depth_m.min()) == pytest.approx(0.45 - z, abs=5e-4)
+    cover = raster.coverage()
+    assert 0.15 < float(cover.mean()) < 0.6
+    edge = (cover > 0) & (cover < 1)                   # the silhouette is anti-aliased
+    assert int(edge.sum()) > 100

@@ -36,14 +36,17 @@ def interpolate(raster: Raster, attr: torch.Tensor,
         raise ValueError(f"attribute indices reach {int(index.max())} but attr has "
                          f"{attr.shape[0]} rows")
     hs, ws = raster.face_id.shape
+    if index.shape[0] == 0:
+        return torch.zeros(attr.shape[1], hs, ws, dtype=raster.bary.dtype, device=attr.device)
     flat_id = raster.face_id.reshape(-1)
-    hit = torch.nonzero(flat_id >= 0).squeeze(1)
-    corners = index[flat_id[hit]]                                  # (N, 3)
-    bary = raster.bary.reshape(3, -1)[:, hit]                      # (3, N)
-    values = attr.to(raster.bary.dtype)
-    out = torch.zeros(attr.shape[1], hs * ws, dtype=values.dtype, device=values.device)
-    out[:, hit] = (values[corners[:, 0]].T * bary[0] + values[corners[:, 1]].T * bary[1]
-                   + values[corners[:, 2]].T * bary[2])
+    hit = flat_id >= 0
+    corners = index.index_select(0, flat_id.clamp(min=0))           # (N, 3)
+    bary = raster.bary.reshape(3, -1)
+    values = attr.to(raster.bary.dtype).T.contiguous()              # (C, V)
+    out = values.index_select(1, corners[:, 0]) * bary[0]
+    out += values.index_select(1, corners[:, 1]) * bary[1]
+    out += values.index_select(1, corners[:, 2]) * bary[2]
+    out = torch.where(hit, out, 0.0)
     return out.view(-1, hs, ws)
 
 

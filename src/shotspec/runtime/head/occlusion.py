@@ -56,14 +56,15 @@ def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: Pinhole
     dev = depth_m.device
     valid = torch.isfinite(depth_m)
     depth = torch.where(valid, depth_m, 0.0)
-    pos = camera_positions(depth, cam).reshape(3, -1)
-    n_cam = cam.to_camera(normals.reshape(3, -1).T.to(torch.float32)).T         # (3, N)
-    n_cam = F.normalize(n_cam, dim=0)
+    px, py, pz = camera_positions(depth, cam).reshape(3, -1).unbind(0)
+    n_cam = cam.to_camera(normals.reshape(3, -1).T.to(torch.float32))
+    nx, ny, nz = F.normalize(n_cam, dim=1).T.contiguous().unbind(0)
     f = cam.focal_length_m * w / cam.film_width_m
     radius_px = torch.where(valid, radius_m * f / depth.clamp(min=1e-6), 0.0).reshape(-1)
-    cols = torch.arange(w, device=dev, dtype=torch.float32).repeat(h)
-    rows = torch.arange(h, device=dev, dtype=torch.float32).repeat_interleave(w)
+    cols = torch.arange(w, device=dev, dtype=torch.float32).repeat(h) + 0.5
+    rows = torch.arange(h, device=dev, dtype=torch.float32).repeat_interleave(w) + 0.5
     flat_valid = valid.reshape(-1)
+    inv_r2 = 1.0 / radius_m ** 2
     total = torch.zeros(h * w, device=dev)
     for i in range(directions):
         angle = (i + 0.5) * 2 * math.pi / directions
@@ -71,15 +72,17 @@ def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: Pinhole
         for j in range(steps):
             # stagger the steps of alternate directions so the rings interleave
             reach = (j + 0.5 + 0.5 * (i % 2)) / (steps + 0.5) * radius_px
-            sx = torch.floor(cols + 0.5 + dx * reach).to(torch.int64)
-            sy = torch.floor(rows + 0.5 + dy * reach).to(torch.int64)
+            sx = torch.floor(cols + dx * reach)
+            sy = torch.floor(rows + dy * reach)
             inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-            idx = sy.clamp(0, h - 1) * w + sx.clamp(0, w - 1)
-            v = pos[:, idx] - pos
-            dist = v.norm(dim=0).clamp(min=1e-9)
-            cos = (v * n_cam).sum(0) / dist
-            fade = (1 - (dist / radius_m) ** 2).clamp(min=0)
-            ok = inside & flat_valid[idx] & (idx != torch.arange(h * w, device=dev))
+            idx = (sy.clamp(0, h - 1) * w + sx.clamp(0, w - 1)).to(torch.int64)
+            vx = px.index_select(0, idx) - px
+            vy = py.index_select(0, idx) - py
+            vz = pz.index_select(0, idx) - pz
+            dist2 = vx * vx + vy * vy + vz * vz
+            cos = (vx * nx + vy * ny + vz * nz) * torch.rsqrt(dist2.clamp(min=1e-18))
+            fade = (1 - dist2 * inv_r2).clamp(min=0)
+            ok = inside & flat_valid.index_select(0, idx)
             total += torch.where(ok, (cos - bias).clamp(min=0) * fade, 0.0)
     obscurance = total / (directions * steps) / (1 - bias)
     ao = (1 - strength * 2 * obscurance).clamp(0, 1)

@@ -103,7 +103,7 @@ def rasterize(verts_world: torch.Tensor, faces: torch.Tensor, cam: PinholeCamera
         cb_all = torch.cat([eye, corner_bary[1]])
         hit = prim >= 0
         bary[:, hit] = torch.einsum("kn,nkj->jn", bary[:, hit], cb_all[prim[hit]])
-    face_id = torch.where(prim >= 0, parent[prim.clamp(min=0)], prim)
+    face_id = torch.where(prim >= 0, parent[prim.clamp(min=0)], prim) if parent.numel() else prim
     return Raster(face_id.view(hs, ws), bary.view(3, hs, ws), depth_s.view(hs, ws), faces,
                   int(ss), int(width), int(height))
 

@@ -7,10 +7,10 @@ mesh's bounds. ``shadow(points, normals)`` returns each point's visibility 0–1
 
 1. *Blocker search* — a fixed Vogel disk of texels, as wide as the light seen from the receiver
    could be, averages the depth of the texels nearer the light than the receiver.
-2. *Penumbra estimate* — by similar triangles, the cone from the receiver to the light's disc
-   has radius ``(d_receiver − d_blocker)·tan(½·angular size)`` at the blockers (directional) or
-   ``½·size·(d_receiver − d_blocker)/d_receiver`` (positional; in texels ×focal/d_blocker), the
-   radius over which a planar occluder's edge fades.
+2. *Penumbra estimate* — by similar triangles, the cone from the receiver to the light's
+   disc has radius ``(d_receiver − d_blocker)·tan(½·angular size)`` at the blockers
+   (directional) or ``½·size·(d_receiver − d_blocker)/d_receiver`` (positional; in texels
+   ×focal/d_blocker): the radius over which a planar occluder's edge fades.
 3. *Percentage-closer filtering* over that radius (≥ one texel) with another fixed Vogel disk.
 
 Depth comparisons use the receiver's own plane (its depth extrapolated along its normal to each
@@ -188,20 +188,28 @@ class ShadowMap:
         # receiver plane: depth change per texel step in u (right) and v (down)
         grad = torch.stack((-n_l[:, 0] / nz, n_l[:, 1] / nz), 1) * texel[:, None]
         grad = grad.clamp(-10 * texel[:, None], 10 * texel[:, None])
-
-        def compare_depth(offsets):                  # (N, K, 2) texels → (N, K) receiver depth
-            return d_r[:, None] + (offsets * grad[:, None]).sum(2) - bias[:, None]
-
         d_min = self.depth[torch.isfinite(self.depth)].min() if self.depth.isfinite().any() \
             else d_r.new_tensor(0.0)
         r_search = self._cone_radius(d_r, d_min.expand_as(d_r), texel).clamp(1.0,
                                                                               _MAX_RADIUS_TEXELS)
         off = search[None] * r_search[:, None, None]
         z = self._fetch(uv[:, None] + off)
-        blocking = z < compare_depth(off)
+        blocking = z < _receiver_depth(d_r, off, grad, bias)
         n_block = blocking.sum(1)
         d_b = torch.where(blocking, z, 0.0).sum(1) / n_block.clamp(min=1)
-        r_pen = self._cone_radius(d_r, d_b, texel).clamp(1.0, _MAX_RADIUS_TEXELS)
+        vis = torch.ones_like(d_r)
+        part = torch.nonzero(n_block > 0).squeeze(1)     # only these can be shadowed
+        if part.numel() == 0:
+            return vis
+        uv, d_r, texel, grad, bias = uv[part], d_r[part], texel[part], grad[part], bias[part]
+        r_pen = self._cone_radius(d_r, d_b[part], texel).clamp(1.0, _MAX_RADIUS_TEXELS)
         off = taps[None] * r_pen[:, None, None]
-        lit = (self._fetch(uv[:, None] + off) >= compare_depth(off)).float().mean(1)
-        return torch.where(n_block > 0, lit, 1.0)
+        vis[part] = (self._fetch(uv[:, None] + off)
+                     >= _receiver_depth(d_r, off, grad, bias)).float().mean(1)
+        return vis
+
+
+def _receiver_depth(d_r, offsets, grad, bias):
+    """(N, K) depth of each receiver's tangent plane under its filter taps ``offsets``
+    (N, K, 2) texels, less the bias: what a map texel must be nearer than to block."""
+    return d_r[:, None] + (offsets * grad[:, None]).sum(2) - bias[:, None]
