@@ -1,0 +1,401 @@
+"""Identity from landmarks: the head's identity coefficients fitted to 2-D landmarks of photos.
+
+One or more photos of one person, each given as landmark positions in pixels with a confidence
+per point (``LandmarkObservation``), are explained jointly by one identity (the coefficients
+``c`` (K,) of the model's identity modes, shared) and, per photo, a rigid head pose (rotation
+``R``, translation ``t``) and a pinhole camera's focal length ``f`` (fixed when known, else
+fitted under a log-normal prior). The solve is regularised least squares (maximum a posteriori):
+
+    Σ_photos Σ_points w_i ‖π_f(R·X_i(c) + t) − x_i‖² / σ²  +  λ ‖c‖²  +  Σ_photos priors,
+
+``X_i(c) = neutral_i + Σ_k c_k B_k,i`` the model's landmark vertices (m), π the projection of
+``PinholeCamera`` (camera looks down −z, x right, y up; the principal point at the image's
+centre), σ the landmark noise in px, λ = ``prior_weight`` (1: the coefficients are N(0, 1)), a
+weak prior on the rotation (σ = ``ROTATION_SD_RAD``) and on ``log f``. It runs
+Levenberg–Marquardt in float64 on the CPU with forward-mode Jacobians (``torch.func.jacfwd``),
+after a pose-only solve from five start turns per photo: deterministic, a few hundred ms.
+
+The points (``N_POINTS`` = 70): the 68 Multi-PIE landmarks as a detector marks them, then the
+two pupils (the corneal apexes, for finders that give iris centres). A detector puts the
+contour points 0–7 and 9–16 on the face's outline, not on fixed skin: those are matched to the
+kit's jawline substitutes (its README) and, since they slide along the outline when the head
+turns, each is pulled onto the nearest segment of the projected extended jawline (17 vertices
+a side) rather than onto one vertex, with ``CONTOUR_WEIGHT``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from shotspec.head_facts import LANDMARKS_68, PARTS
+from shotspec.runtime.head.model import HeadData, load_head, pose_head
+
+__all__ = ["LandmarkObservation", "PhotoPose", "FitResult", "fit_identity", "project_px",
+           "detector_vertices", "focal_prior_px", "N_POINTS", "PUPIL_VERTICES",
+           "CONTOUR_POINTS", "CONTOUR_WEIGHT", "face_rms_mm"]
+
+N_POINTS = 70
+# the corneal apex of the subject's right and left eyeball on the neutral mesh (points 68, 69)
+PUPIL_VERTICES = (23028, 21458)
+# the kit's jawline substitutes for Multi-PIE 0–7 (subject's right) and 9–16 (left)
+_RIGHT_JAW = (1278, 1272, 12, 1834, 243, 781, 2199, 1447)
+_LEFT_JAW = (3661, 4390, 3022, 2484, 4036, 2253, 3490, 3496)
+# the kit's extended jawlines (supersets of the above), ear to chin and chin to ear
+_RIGHT_EXT = (1280, 1278, 1275, 1272, 1248, 12, 820, 1834, 1902, 243, 844, 781, 1673, 2199,
+              801, 1447, 800)
+_LEFT_EXT = (3041, 3661, 3042, 4390, 3880, 3022, 3085, 2484, 4102, 4036, 3061, 2253, 3466, 3490,
+             3493, 3496, 3498)
+CONTOUR_POINTS = tuple(range(0, 8)) + tuple(range(9, 17))
+CONTOUR_WEIGHT = 0.5           # contour points count half (the outline is less sharp than a corner)
+ROTATION_SD_RAD = 0.6          # weak prior on each photo's head rotation (axis-angle components)
+FOCAL_PRIOR = 1.4              # unknown focal length: about f = 1.4 × the long side (a 50 mm
+FOCAL_LOG_SD = 0.5             # full-frame equivalent), within a factor e^0.5 ≈ 1.65 (1 SD)
+NOISE_FRACTION = 0.012         # default landmark noise: this × the outer eye-corner distance
+_START_TURNS_RAD = (0.0, -0.35, 0.35, -0.7, 0.7)
+
+
+def detector_vertices() -> tuple[int, ...]:
+    """The model vertex of each of the ``N_POINTS`` points as a landmark detector marks them:
+    the 68 with the jawline substitutes on the contour, then the two pupils."""
+    ids = list(LANDMARKS_68)
+    ids[0:8] = _RIGHT_JAW
+    ids[9:17] = _LEFT_JAW
+    return tuple(ids) + PUPIL_VERTICES
+
+
+def focal_prior_px(image_size: tuple[int, int]) -> float:
+    """The focal length (px) assumed for a photo of ``image_size`` (width, height)."""
+    return FOCAL_PRIOR * float(max(image_size))
+
+
+@dataclass(frozen=True)
+class LandmarkObservation:
+    """One photo's landmarks. ``points_px`` (70, 2) or (68, 2): x right, y down, in pixels of
+    an image of ``image_size`` (width, height), 0 at its left/top edge (pixel centres at +0.5);
+    ``confidence`` (same N,) 0…1 weights each point, 0 = not seen. ``focal_px`` when the
+    camera is known, else the prior decides; ``noise_px`` the landmark noise (default
+    ``NOISE_FRACTION`` × the eye-corner distance); ``rotation_sd_rad`` the prior on the head's
+    rotation in this photo (default ``ROTATION_SD_RAD``; tighter for a finder that only sees
+    front views)."""
+
+    points_px: np.ndarray
+    confidence: np.ndarray
+    image_size: tuple[int, int]
+    focal_px: float | None = None
+    noise_px: float | None = None
+    rotation_sd_rad: float | None = None
+
+    def padded(self) -> tuple[np.ndarray, np.ndarray]:
+        """(70, 2) points and (70,) weights, finite and ≥ 0 (missing points weigh 0)."""
+        p = np.asarray(self.points_px, dtype=np.float64)
+        w = np.asarray(self.confidence, dtype=np.float64).reshape(-1)
+        if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] not in (68, N_POINTS) or len(w) != len(p):
+            raise ValueError(f"landmarks must be (68, 2) or (70, 2) with one confidence each, got "
+                             f"{p.shape} and {w.shape}")
+        out, wt = np.zeros((N_POINTS, 2)), np.zeros(N_POINTS)
+        ok = np.isfinite(p).all(1) & np.isfinite(w)
+        out[: len(p)][ok], wt[: len(p)][ok] = p[ok], np.clip(w[ok], 0.0, 1.0)
+        return out, wt
+
+    def scale_px(self) -> float:
+        """The landmark noise σ in px."""
+        if self.noise_px is not None:
+            return float(self.noise_px)
+        p, w = self.padded()
+        for a, b in ((36, 45), (68, 69)):
+            if w[a] > 0 and w[b] > 0:
+                return max(0.5, NOISE_FRACTION * float(np.linalg.norm(p[a] - p[b])) * (1.0 if a == 36 else 1.5))
+        return max(0.5, float(max(self.image_size)) / 150.0)
+
+
+@dataclass(frozen=True)
+class PhotoPose:
+    """A photo's fitted camera: object → camera ``rotation`` (3, 3) and ``translation_m`` (3,)
+    (camera looks down −z), ``focal_px``, the reprojection ``rms_px`` of its weighted points
+    (a contour point's distance to the projected jaw line)."""
+
+    rotation: np.ndarray
+    translation_m: np.ndarray
+    focal_px: float
+    rms_px: float
+
+    @property
+    def turn_rad(self) -> float:
+        """The head's turn seen from the camera, + = the face towards the subject's left."""
+        return float(math.atan2(self.rotation[0, 2], self.rotation[2, 2]))
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """``coefficients`` (K,) float64 of every model mode (zeros past the fitted ones),
+    ``poses`` one per observation, the final ``cost`` and LM ``iterations``."""
+
+    coefficients: np.ndarray
+    poses: tuple[PhotoPose, ...]
+    cost: float
+    iterations: int
+    n_modes: int = field(default=0)
+
+
+def project_px(points_cam: torch.Tensor, focal_px, image_size: tuple[int, int]) -> torch.Tensor:
+    """Camera-space points (N, 3) m (looking down −z) → pixels (N, 2), x right, y down, 0 at
+    the image's left/top edge: ``PinholeCamera``'s projection."""
+    w, h = image_size
+    z = (-points_cam[:, 2]).clamp_min(1e-4)
+    return torch.stack((w / 2 + focal_px * points_cam[:, 0] / z,
+                        h / 2 - focal_px * points_cam[:, 1] / z), dim=1)
+
+
+def _rodrigues(omega: torch.Tensor) -> torch.Tensor:
+    """(P, 3, 3) rotations of the axis-angle vectors ``omega`` (P, 3) (differentiable at 0)."""
+    th2 = (omega * omega).sum(-1)[:, None, None]
+    th = torch.sqrt(th2 + 1e-30)
+    small = th2 < 1e-8
+    a = torch.where(small, 1.0 - th2 / 6.0, torch.sin(th) / th)
+    b = torch.where(small, 0.5 - th2 / 24.0, (1.0 - torch.cos(th)) / (th2 + 1e-30))
+    x, y, z = omega.unbind(-1)
+    zero = torch.zeros_like(x)
+    k = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero), dim=-1).reshape(-1, 3, 3)
+    eye = torch.eye(3, dtype=omega.dtype).expand_as(k)
+    return eye + a * k + b * (k @ k)
+
+
+_EXT = len(_RIGHT_EXT)
+# (16, L) model-point rows of the extended jawline on each contour point's side
+_LINE_ROWS = torch.tensor([[N_POINTS + (0 if j < 8 else _EXT) + n for n in range(_EXT)]
+                           for j in CONTOUR_POINTS])
+_FIXED_POINTS = torch.tensor([j for j in range(N_POINTS) if j not in CONTOUR_POINTS])
+
+
+class _Problem:
+    """The residual vector of the MAP objective over a flat parameter vector
+    ``[c (K), per photo (ω (3), t (3), log f)]`` (``log f`` frozen where the focal is known),
+    every photo evaluated at once."""
+
+    def __init__(self, head: HeadData, observations: Sequence[LandmarkObservation], k: int,
+                 prior_weight: float):
+        idx = torch.tensor(list(detector_vertices()) + list(_RIGHT_EXT) + list(_LEFT_EXT))
+        self.base = head.neutral[idx].double()                       # (M, 3)
+        self.basis = head.id_basis[:k][:, idx].double()               # (K, M, 3)
+        self.k, self.sqrt_prior = k, math.sqrt(prior_weight)
+        pts, weights, sizes, focal, sigma, rot_sd = [], [], [], [], [], []
+        for o in observations:
+            p, w = o.padded()
+            pts.append(p)
+            weights.append(w)
+            sizes.append([float(v) for v in o.image_size])
+            focal.append(math.nan if o.focal_px is None else float(o.focal_px))
+            sigma.append(o.scale_px())
+            rot_sd.append(ROTATION_SD_RAD if o.rotation_sd_rad is None else float(o.rotation_sd_rad))
+        self.n_photos = len(observations)
+        self.rotation_sd = torch.tensor(rot_sd, dtype=torch.float64)[:, None]   # (P, 1)
+        self.pts = torch.tensor(np.array(pts))                        # (P, 70, 2)
+        w = torch.tensor(np.array(weights)) / torch.tensor(sigma, dtype=torch.float64)[:, None] ** 2
+        self.w_fixed = w[:, _FIXED_POINTS].sqrt()[..., None]           # (P, 54, 1)
+        cont = list(CONTOUR_POINTS)
+        self.w_cont = (w[:, cont] * CONTOUR_WEIGHT).sqrt()[..., None]  # (P, 16, 1)
+        self.size = torch.tensor(sizes, dtype=torch.float64)          # (P, 2) width, height
+        self.known_focal = torch.tensor(focal, dtype=torch.float64)   # (P,) NaN: unknown
+        self.unknown = torch.isnan(self.known_focal)
+        self.log_f0 = torch.log(FOCAL_PRIOR * self.size.max(1).values)
+        self.segments = torch.zeros((self.n_photos, len(cont)), dtype=torch.int64)
+        self.n_params = k + 7 * self.n_photos
+
+    def initial(self) -> torch.Tensor:
+        """θ with c = 0 and every log f at the known focal length or the prior's."""
+        theta = torch.zeros(self.n_params, dtype=torch.float64)
+        pose = theta[self.k:].view(self.n_photos, 7)
+        pose[:, 6] = torch.where(self.unknown, self.log_f0, torch.log(self.known_focal))
+        return theta
+
+    def pose_mask(self, photo: int | None = None, with_identity: bool = False) -> torch.Tensor:
+        """(n_params,) bool: the free parameters (pose of ``photo`` or all photos; log f only
+        where unknown; the identity too if asked)."""
+        free = torch.zeros(self.n_params, dtype=torch.bool)
+        free[: self.k] = with_identity
+        pose = free[self.k:].view(self.n_photos, 7)
+        rows = slice(None) if photo is None else slice(photo, photo + 1)
+        pose[rows, :6] = True
+        pose[rows, 6] = self.unknown[rows]
+        return free
+
+    def projected(self, theta: torch.Tensor) -> torch.Tensor:
+        """Pixels (P, M, 2) of every model point in every photo."""
+        pose = theta[self.k:].view(self.n_photos, 7)
+        x = self.base + torch.einsum("k,kmc->mc", theta[: self.k], self.basis)
+        cam = torch.einsum("pij,mj->pmi", _rodrigues(pose[:, :3]), x) + pose[:, None, 3:6]
+        z = (-cam[..., 2]).clamp_min(1e-4)
+        f = torch.exp(pose[:, 6])[:, None]
+        return torch.stack((self.size[:, None, 0] / 2 + f * cam[..., 0] / z,
+                            self.size[:, None, 1] / 2 - f * cam[..., 1] / z), dim=-1)
+
+    def choose_segments(self, theta: torch.Tensor) -> None:
+        """For each contour observation, the nearest segment of its side's projected extended
+        jawline (held fixed while an LM step is taken, like an ICP correspondence)."""
+        with torch.no_grad():
+            lines = self.projected(theta)[:, _LINE_ROWS]               # (P, 16, L, 2)
+            a, ab = lines[:, :, :-1], lines[:, :, 1:] - lines[:, :, :-1]
+            p = self.pts[:, list(CONTOUR_POINTS)][:, :, None]
+            s = (((p - a) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-12)).clamp(0, 1)
+            self.segments = torch.argmin(((a + s[..., None] * ab - p) ** 2).sum(-1), dim=-1)
+
+    def offsets_px(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Model minus observed, px: at the fixed points (P, 54, 2) and from each contour
+        point to its jawline segment (P, 16, 2)."""
+        uv = self.projected(theta)
+        fixed = uv[:, _FIXED_POINTS] - self.pts[:, _FIXED_POINTS]
+        rows = _LINE_ROWS[None].expand(self.n_photos, -1, -1).gather(2, self.segments[..., None])[..., 0]
+        a = uv.gather(1, rows[..., None].expand(-1, -1, 2))
+        b = uv.gather(1, (rows + 1)[..., None].expand(-1, -1, 2))
+        p = self.pts[:, list(CONTOUR_POINTS)]
+        ab = b - a
+        u = (((p - a) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-12)).clamp(0, 1)
+        return fixed, a + u[..., None] * ab - p
+
+    def residuals(self, theta: torch.Tensor, with_prior: bool = True) -> torch.Tensor:
+        """The whitened residual vector (data, then priors)."""
+        fixed, contour = self.offsets_px(theta)
+        fixed, contour = fixed * self.w_fixed, contour * self.w_cont
+        pose = theta[self.k:].view(self.n_photos, 7)
+        parts = [fixed.reshape(-1), contour.reshape(-1), (pose[:, :3] / self.rotation_sd).reshape(-1),
+                 torch.where(self.unknown, (pose[:, 6] - self.log_f0) / FOCAL_LOG_SD, 0.0)]
+        if with_prior:
+            parts.insert(0, self.sqrt_prior * theta[: self.k])
+        return torch.cat(parts)
+
+
+def _levenberg_marquardt(problem: _Problem, theta: torch.Tensor, free: torch.Tensor,
+                         iterations: int, with_prior: bool = True) -> tuple[torch.Tensor, float, int]:
+    """Minimise ‖r‖² over the parameters where ``free`` is True; returns (θ, cost, iterations)."""
+    cols = torch.nonzero(free).flatten()
+
+    def r_of(sub: torch.Tensor) -> torch.Tensor:
+        return problem.residuals(theta.index_put((cols,), sub), with_prior)
+
+    mu, done = 1e-3, 0
+    sub = theta[cols].clone()
+    for done in range(1, iterations + 1):
+        problem.choose_segments(theta.index_put((cols,), sub))
+        r = r_of(sub)
+        cost = float(r @ r)
+        jac = torch.func.jacfwd(r_of)(sub)
+        g, h = jac.T @ r, jac.T @ jac
+        damp = torch.diag(torch.diagonal(h).clamp_min(1e-9))
+        new_cost = cost
+        while mu < 1e12:
+            step = torch.linalg.solve(h + mu * damp, -g)
+            r_new = r_of(sub + step)
+            new_cost = float(r_new @ r_new)
+            if new_cost < cost:
+                sub = sub + step
+                mu = max(mu * 0.3, 1e-9)
+                break
+            mu *= 10.0
+        if new_cost >= cost or cost - new_cost < 1e-9 * max(cost, 1e-12):
+            break
+    theta = theta.index_put((cols,), sub)
+    problem.choose_segments(theta)
+    r = problem.residuals(theta, with_prior)
+    return theta, float(r @ r), done
+
+
+def _start_poses(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
+    """θ with every photo's pose fitted to the mean face (c = 0): from each of
+    ``_START_TURNS_RAD`` (the face placed by its landmarks' spread and centroid), a pose-only
+    solve of all photos at once; each photo keeps its best start."""
+    best = theta.clone()
+    best_cost = torch.full((problem.n_photos,), math.inf, dtype=torch.float64)
+    for turn in _START_TURNS_RAD:
+        cand = theta.clone()
+        pose = cand[problem.k:].view(problem.n_photos, 7)
+        rot = _rodrigues(torch.tensor([[0.0, turn, 0.0]], dtype=torch.float64))[0]
+        model = problem.base[:N_POINTS] @ rot.T
+        for i in range(problem.n_photos):
+            seen = torch.cat((problem.w_fixed[i, :, 0] > 0, problem.w_cont[i, :, 0] > 0))
+            order = torch.cat((_FIXED_POINTS, torch.tensor(CONTOUR_POINTS)))
+            pts, mod = problem.pts[i, order][seen], model[order][seen]
+            f = float(torch.exp(pose[i, 6]))
+            spread_img = float((pts - pts.mean(0)).norm(dim=1).mean())
+            spread_mod = float((mod[:, :2] - mod[:, :2].mean(0)).norm(dim=1).mean())
+            depth = f * spread_mod / max(spread_img, 1e-6)
+            cu, cv = pts.mean(0).tolist()
+            w, h = problem.size[i].tolist()
+            target = torch.tensor([(cu - w / 2) * depth / f, -(cv - h / 2) * depth / f, -depth],
+                                  dtype=torch.float64)
+            pose[i, :3] = torch.tensor([0.0, turn, 0.0], dtype=torch.float64)
+            pose[i, 3:6] = target - mod.mean(0)
+        cand, _, _ = _levenberg_marquardt(problem, cand, problem.pose_mask(), 15,
+                                          with_prior=False)
+        per_photo = _photo_costs(problem, cand)
+        better = per_photo < best_cost - 1e-9
+        for i in torch.nonzero(better).flatten().tolist():
+            o = problem.k + 7 * i
+            best[o:o + 7] = cand[o:o + 7]
+        best_cost = torch.where(better, per_photo, best_cost)
+    return best
+
+
+def _photo_costs(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
+    """(P,) each photo's data cost (its landmarks' whitened squared residuals)."""
+    with torch.no_grad():
+        problem.choose_segments(theta)
+        r = problem.residuals(theta, with_prior=False)
+        n_fix, n_con = len(_FIXED_POINTS) * 2, len(CONTOUR_POINTS) * 2
+        p = problem.n_photos
+        fixed = r[: p * n_fix].view(p, n_fix)
+        cont = r[p * n_fix: p * (n_fix + n_con)].view(p, n_con)
+        return (fixed ** 2).sum(1) + (cont ** 2).sum(1)
+
+
+def fit_identity(observations: Sequence[LandmarkObservation], head: HeadData | None = None, *,
+                 n_modes: int | None = None, prior_weight: float = 1.0,
+                 iterations: int = 50) -> FitResult:
+    """The identity (and each photo's pose and focal length) that best explains
+    ``observations`` under the prior (see the module doc). ``n_modes``: fit the first this many
+    identity modes (default all), the rest stay 0. Raises ``ValueError`` without observations
+    or with a photo of fewer than 4 weighted points."""
+    head = head if head is not None else load_head()
+    if not observations:
+        raise ValueError("fit_identity needs at least one photo's landmarks")
+    for n, o in enumerate(observations):
+        if int((o.padded()[1] > 0).sum()) < 4:
+            raise ValueError(f"photo {n} has fewer than 4 landmarks with a confidence above 0")
+    k = head.n_modes if n_modes is None else max(1, min(int(n_modes), head.n_modes))
+    problem = _Problem(head, observations, k, prior_weight)
+    theta = _start_poses(problem, problem.initial())
+    theta, cost, its = _levenberg_marquardt(problem, theta, problem.pose_mask(with_identity=True),
+                                            iterations)
+    with torch.no_grad():
+        fixed, contour = problem.offsets_px(theta)
+        d2 = torch.cat(((fixed ** 2).sum(-1), (contour ** 2).sum(-1)), dim=1)     # (P, 70)
+        seen = torch.cat((problem.w_fixed[..., 0], problem.w_cont[..., 0]), dim=1) > 0
+        pose = theta[k:].view(problem.n_photos, 7)
+        rot = _rodrigues(pose[:, :3])
+    poses = []
+    for i in range(problem.n_photos):
+        rms = float(d2[i][seen[i]].mean().sqrt()) if bool(seen[i].any()) else 0.0
+        poses.append(PhotoPose(rot[i].numpy().copy(), pose[i, 3:6].numpy().copy(),
+                               float(torch.exp(pose[i, 6])), rms))
+    full = np.zeros(head.n_modes)
+    full[:k] = theta[:k].numpy()
+    return FitResult(full, tuple(poses), cost, its, k)
+
+
+def face_rms_mm(head: HeadData, coefficients_a, coefficients_b, aligned: bool = True) -> float:
+    """RMS distance (mm) between the face part (vertices 0–9408) of two people, each placed as
+    ``pose_head`` places them; ``aligned``: after the best rigid motion of one onto the other
+    (Kabsch), so only the shape counts, not where the eyes put it."""
+    lo, hi = PARTS[0][2]
+    a = pose_head(head, coefficients_a).double()[lo:hi + 1]
+    b = pose_head(head, coefficients_b).double()[lo:hi + 1]
+    if aligned:
+        ma, mb = a.mean(0), b.mean(0)
+        u, _, vt = torch.linalg.svd((a - ma).T @ (b - mb))
+        d = torch.sign(torch.det(u @ vt))
+        a = (a - ma) @ (u @ torch.diag(torch.tensor([1.0, 1.0, float(d)], dtype=torch.float64)) @ vt) + mb
+    return float(((a - b) ** 2).sum(1).mean().sqrt()) * 1000.0
