@@ -46,11 +46,16 @@ def test_closed_loop_recovers_the_rendered_person(rendered_photos, tmp_path):
     assert abs(ident.skin.tone - TRUTH["tone"]) <= 0.8
     assert ident.skin.undertone == "warm", ident.stats["undertone_index"]
     assert abs(ident.skin.redness - TRUTH["redness"]) <= 0.15
-    for key in ("eye_spacing", "mouth_width"):
-        assert abs(ident.face[key] - TRUTH[key]) <= 0.35, (key, ident.face[key])
-    # a 31 px eye distance is too few pixels for the face width (jaw_width needs ≥ 45 px; the
-    # 256×320 photo in test_identity_measures recovers it)
-    assert set(ident.face) == {"eye_spacing", "mouth_width"}
+    # the face shape: one fit of the scanned head to every photo's landmarks (the renders are
+    # of the procedural head, so there is no true coefficient to compare with: the fit sees all
+    # nine photos and explains their pupils and mouth corners to a pixel or two; four points
+    # cannot tell the ±6° orbits apart, and the built-in finder's rotation prior keeps them
+    # near the front view)
+    assert ident.face == {} and len(ident.coefficients) == 50
+    assert ident.head_model.startswith("ICT-FaceKit ")
+    assert ident.stats["fit_photos"] == 9 and ident.stats["fit_rms_px"] < 3.0
+    assert all(abs(t) < 10.0 for t in ident.stats["fit_turns_deg"]), ident.stats["fit_turns_deg"]
+    assert max(abs(c) for c in ident.coefficients) < 3.0
     # a 31 px eye distance is 2 mm per pixel: too coarse for freckles, which are left out
     assert ident.skin.freckles is None and "freckles not measured" in " ".join(w.message for w in result.warnings)
     assert ident.seed == 1842

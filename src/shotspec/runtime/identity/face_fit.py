@@ -110,7 +110,7 @@ def plausible_face(marks: Landmarks) -> bool:
     (``EYE_MOUTH_RANGE`` pupil distances) and about as wide as ``MOUTH_RANGE`` says."""
     if marks.mouth is None:
         return False
-    (ax, ay), (bx, by) = marks.eyes
+    (ax, ay), (bx, by) = sorted(marks.eyes)           # image left to right
     ipd = marks.eye_distance
     if ipd <= 0:
         return False
