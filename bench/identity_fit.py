@@ -16,14 +16,12 @@ import math
 import time
 
 import numpy as np
-import torch
 
 from bench_env import machine_line
 from shotspec.compiler.ir import CameraIR
 from shotspec.runtime.character.camera import PinholeCamera
-from shotspec.runtime.head.fit import (N_POINTS, LandmarkObservation, detector_vertices,
-                                       face_rms_mm, fit_identity, project_px)
-from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.fit import face_rms_mm, fit_identity, landmarks_in_view
+from shotspec.runtime.head.model import identity_coefficients, load_head
 
 SIZE = (1024, 1280)
 FIVE = ((-25.0, 0.0), (-12.0, 8.0), (0.0, 0.0), (12.0, -8.0), (25.0, 0.0))
@@ -34,17 +32,10 @@ SETTINGS = (("5 views, focal known", FIVE, True), ("5 views, focal from the prio
 
 
 def views(head, c, cams, noise, rng, known):
-    v = pose_head(head, c).double()[list(detector_vertices())]
-    out = []
-    for yaw, pitch in cams:
-        cam = PinholeCamera.from_ir(CameraIR(distance_m=0.6, focal_length_m=0.05,
-                                             yaw_rad=math.radians(yaw),
-                                             pitch_rad=math.radians(pitch)), *SIZE)
-        local = (v - torch.tensor(cam.origin, dtype=torch.float64)) @ cam.rotation("cpu", torch.float64)
-        uv = project_px(local, cam.focal_px, SIZE).numpy() + rng.normal(0.0, noise, (N_POINTS, 2))
-        out.append(LandmarkObservation(uv, np.ones(N_POINTS), SIZE,
-                                       focal_px=cam.focal_px if known else None))
-    return out
+    return [landmarks_in_view(head, c, PinholeCamera.from_ir(
+        CameraIR(distance_m=0.6, focal_length_m=0.05, yaw_rad=math.radians(yaw),
+                 pitch_rad=math.radians(pitch)), *SIZE), noise_px=noise, rng=rng, known_focal=known)
+        for yaw, pitch in cams]
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ import torch
 
 from shotspec.compiler.ir import CameraIR
 from shotspec.runtime.character.camera import PinholeCamera
-from shotspec.runtime.head.fit import (N_POINTS, LandmarkObservation, detector_vertices,
-                                       face_rms_mm, fit_identity, project_px)
-from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.fit import (LandmarkObservation, face_rms_mm, fit_identity,
+                                       landmarks_in_view, project_px)
+from shotspec.runtime.head.model import identity_coefficients, load_head
 
 SIZE = (1024, 1280)                 # the default frame
 NOISE_PX = 1.5                      # landmark noise, each axis
@@ -26,20 +26,17 @@ def head():
     return load_head()
 
 
-def _views(head, coefficients, views, rng, *, known_focal=True, noise=NOISE_PX,
-           distance_m=0.6, lens_m=0.05):
-    """The person's detector landmarks in photos from camera orbits ``views`` (degrees)."""
-    v = pose_head(head, coefficients).double()[list(detector_vertices())]
-    out = []
-    for yaw, pitch in views:
-        cam = PinholeCamera.from_ir(CameraIR(distance_m=distance_m, focal_length_m=lens_m,
-                                             yaw_rad=math.radians(yaw),
-                                             pitch_rad=math.radians(pitch)), *SIZE)
-        local = (v - torch.tensor(cam.origin, dtype=torch.float64)) @ cam.rotation("cpu", torch.float64)
-        uv = project_px(local, cam.focal_px, SIZE).numpy() + rng.normal(0.0, noise, (N_POINTS, 2))
-        out.append(LandmarkObservation(uv, np.ones(N_POINTS), SIZE,
-                                       focal_px=cam.focal_px if known_focal else None))
-    return out
+def _views(head, coefficients, views, rng, *, known_focal=True, noise=NOISE_PX):
+    """The person's detector landmarks in photos from camera orbits ``views`` (degrees), the
+    render camera's 50 mm at 0.6 m."""
+    return [landmarks_in_view(head, coefficients, _camera(yaw, pitch), noise_px=noise, rng=rng,
+                              known_focal=known_focal) for yaw, pitch in views]
+
+
+def _camera(yaw_deg: float, pitch_deg: float) -> PinholeCamera:
+    return PinholeCamera.from_ir(CameraIR(distance_m=0.6, focal_length_m=0.05,
+                                          yaw_rad=math.radians(yaw_deg),
+                                          pitch_rad=math.radians(pitch_deg)), *SIZE)
 
 
 def test_five_views_fit_the_face_well_below_the_population_spread(head):

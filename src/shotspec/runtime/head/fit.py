@@ -37,7 +37,7 @@ from shotspec.runtime.head.model import HeadData, load_head, pose_head
 
 __all__ = ["LandmarkObservation", "PhotoPose", "FitResult", "fit_identity", "project_px",
            "detector_vertices", "focal_prior_px", "N_POINTS", "PUPIL_VERTICES",
-           "CONTOUR_POINTS", "CONTOUR_WEIGHT", "face_rms_mm"]
+           "CONTOUR_POINTS", "CONTOUR_WEIGHT", "face_rms_mm", "landmarks_in_view"]
 
 N_POINTS = 70
 # the corneal apex of the subject's right and left eyeball on the neutral mesh (points 68, 69)
@@ -170,6 +170,7 @@ _EXT = len(_RIGHT_EXT)
 _LINE_ROWS = torch.tensor([[N_POINTS + (0 if j < 8 else _EXT) + n for n in range(_EXT)]
                            for j in CONTOUR_POINTS])
 _FIXED_POINTS = torch.tensor([j for j in range(N_POINTS) if j not in CONTOUR_POINTS])
+_N_DATA = 2 * N_POINTS          # a photo's landmark residuals (x and y of every point)
 
 
 class _Problem:
@@ -257,99 +258,150 @@ class _Problem:
         u = (((p - a) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-12)).clamp(0, 1)
         return fixed, a + u[..., None] * ab - p
 
-    def residuals(self, theta: torch.Tensor, with_prior: bool = True) -> torch.Tensor:
-        """The whitened residual vector (data, then priors)."""
+    def photo_residuals(self, theta: torch.Tensor) -> torch.Tensor:
+        """(P, R) each photo's whitened residuals: its landmarks (the first ``N_DATA``), then
+        its rotation and focal-length priors."""
         fixed, contour = self.offsets_px(theta)
-        fixed, contour = fixed * self.w_fixed, contour * self.w_cont
         pose = theta[self.k:].view(self.n_photos, 7)
-        parts = [fixed.reshape(-1), contour.reshape(-1), (pose[:, :3] / self.rotation_sd).reshape(-1),
-                 torch.where(self.unknown, (pose[:, 6] - self.log_f0) / FOCAL_LOG_SD, 0.0)]
-        if with_prior:
-            parts.insert(0, self.sqrt_prior * theta[: self.k])
-        return torch.cat(parts)
+        focal = torch.where(self.unknown, (pose[:, 6] - self.log_f0) / FOCAL_LOG_SD, 0.0)
+        return torch.cat(((fixed * self.w_fixed).flatten(1), (contour * self.w_cont).flatten(1),
+                          pose[:, :3] / self.rotation_sd, focal[:, None]), dim=1)
+
+    def residuals(self, theta: torch.Tensor) -> torch.Tensor:
+        """The whitened residual vector (the identity prior, then every photo's)."""
+        return torch.cat((self.sqrt_prior * theta[: self.k], self.photo_residuals(theta).reshape(-1)))
 
 
-def _levenberg_marquardt(problem: _Problem, theta: torch.Tensor, free: torch.Tensor,
-                         iterations: int, with_prior: bool = True) -> tuple[torch.Tensor, float, int]:
-    """Minimise ‖r‖² over the parameters where ``free`` is True; returns (θ, cost, iterations)."""
-    cols = torch.nonzero(free).flatten()
+def _joint_jacobian(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
+    """(N, K + 7P) Jacobian of ``problem.residuals``: one forward-mode pass with K + 7
+    tangents (the identity's, and each pose parameter of every photo at once, since a photo's
+    residuals depend on its own pose only), spread into each photo's columns."""
+    k, n = problem.k, problem.n_photos
 
-    def r_of(sub: torch.Tensor) -> torch.Tensor:
-        return problem.residuals(theta.index_put((cols,), sub), with_prior)
+    def r_of(x: torch.Tensor) -> torch.Tensor:
+        pose = theta[k:].view(n, 7) + x[k:]
+        return problem.residuals(torch.cat((theta[:k] + x[:k], pose.reshape(-1))))
 
+    small = torch.func.jacfwd(r_of)(torch.zeros(k + 7, dtype=torch.float64))    # (N, K + 7)
+    rows = small.shape[0] - k
+    per_photo = small[k:, k:].view(n, rows // n, 7)                            # (P, R, 7)
+    pose_cols = torch.block_diag(*per_photo.unbind(0))                          # (P·R, 7P)
+    pose_cols = torch.cat((torch.zeros(k, 7 * n, dtype=torch.float64), pose_cols))
+    return torch.cat((small[:, :k], pose_cols), dim=1)
+
+
+def _levenberg_marquardt(problem: _Problem, theta: torch.Tensor,
+                         iterations: int) -> tuple[torch.Tensor, float, int]:
+    """Minimise ‖r‖² over the identity and every photo's pose (log f only where unknown);
+    returns (θ, cost, iterations)."""
+    cols = torch.nonzero(problem.pose_mask(with_identity=True)).flatten()
     mu, done = 1e-3, 0
-    sub = theta[cols].clone()
     for done in range(1, iterations + 1):
-        problem.choose_segments(theta.index_put((cols,), sub))
-        r = r_of(sub)
+        problem.choose_segments(theta)
+        r = problem.residuals(theta)
         cost = float(r @ r)
-        jac = torch.func.jacfwd(r_of)(sub)
+        jac = _joint_jacobian(problem, theta)[:, cols]
         g, h = jac.T @ r, jac.T @ jac
         damp = torch.diag(torch.diagonal(h).clamp_min(1e-9))
         new_cost = cost
         while mu < 1e12:
             step = torch.linalg.solve(h + mu * damp, -g)
-            r_new = r_of(sub + step)
+            trial = theta.index_add(0, cols, step)
+            r_new = problem.residuals(trial)
             new_cost = float(r_new @ r_new)
             if new_cost < cost:
-                sub = sub + step
+                theta = trial
                 mu = max(mu * 0.3, 1e-9)
                 break
             mu *= 10.0
         if new_cost >= cost or cost - new_cost < 1e-9 * max(cost, 1e-12):
             break
-    theta = theta.index_put((cols,), sub)
     problem.choose_segments(theta)
-    r = problem.residuals(theta, with_prior)
+    r = problem.residuals(theta)
     return theta, float(r @ r), done
 
 
-def _start_poses(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
-    """θ with every photo's pose fitted to the mean face (c = 0): from each of
-    ``_START_TURNS_RAD`` (the face placed by its landmarks' spread and centroid), a pose-only
-    solve of all photos at once; each photo keeps its best start."""
-    best = theta.clone()
-    best_cost = torch.full((problem.n_photos,), math.inf, dtype=torch.float64)
-    for turn in _START_TURNS_RAD:
-        cand = theta.clone()
-        pose = cand[problem.k:].view(problem.n_photos, 7)
-        rot = _rodrigues(torch.tensor([[0.0, turn, 0.0]], dtype=torch.float64))[0]
-        model = problem.base[:N_POINTS] @ rot.T
-        for i in range(problem.n_photos):
-            seen = torch.cat((problem.w_fixed[i, :, 0] > 0, problem.w_cont[i, :, 0] > 0))
-            order = torch.cat((_FIXED_POINTS, torch.tensor(CONTOUR_POINTS)))
-            pts, mod = problem.pts[i, order][seen], model[order][seen]
-            f = float(torch.exp(pose[i, 6]))
+def _start_poses(head: HeadData, observations: Sequence[LandmarkObservation],
+                 problem: _Problem) -> torch.Tensor:
+    """θ of ``problem`` with every photo's pose fitted to the mean face (c = 0): each photo is
+    started at every one of ``_START_TURNS_RAD`` (the face placed by its landmarks' spread and
+    centroid), all starts of all photos solved at once as independent photos, and each photo
+    keeps its best start."""
+    n, turns = problem.n_photos, _START_TURNS_RAD
+    starts = _Problem(head, [o for _ in turns for o in observations], problem.k, 1.0)
+    theta = starts.initial()
+    pose = theta[starts.k:].view(starts.n_photos, 7)
+    order = torch.cat((_FIXED_POINTS, torch.tensor(CONTOUR_POINTS)))
+    for s, turn in enumerate(turns):
+        omega = torch.tensor([0.0, turn, 0.0], dtype=torch.float64)
+        model = starts.base[:N_POINTS] @ _rodrigues(omega[None])[0].T
+        for i in range(n):
+            row = s * n + i
+            seen = torch.cat((starts.w_fixed[row, :, 0] > 0, starts.w_cont[row, :, 0] > 0))
+            pts, mod = starts.pts[row, order][seen], model[order][seen]
+            f = float(torch.exp(pose[row, 6]))
             spread_img = float((pts - pts.mean(0)).norm(dim=1).mean())
             spread_mod = float((mod[:, :2] - mod[:, :2].mean(0)).norm(dim=1).mean())
             depth = f * spread_mod / max(spread_img, 1e-6)
             cu, cv = pts.mean(0).tolist()
-            w, h = problem.size[i].tolist()
+            w, h = starts.size[row].tolist()
             target = torch.tensor([(cu - w / 2) * depth / f, -(cv - h / 2) * depth / f, -depth],
                                   dtype=torch.float64)
-            pose[i, :3] = torch.tensor([0.0, turn, 0.0], dtype=torch.float64)
-            pose[i, 3:6] = target - mod.mean(0)
-        cand, _, _ = _levenberg_marquardt(problem, cand, problem.pose_mask(), 15,
-                                          with_prior=False)
-        per_photo = _photo_costs(problem, cand)
-        better = per_photo < best_cost - 1e-9
-        for i in torch.nonzero(better).flatten().tolist():
-            o = problem.k + 7 * i
-            best[o:o + 7] = cand[o:o + 7]
-        best_cost = torch.where(better, per_photo, best_cost)
-    return best
+            pose[row, :3] = omega
+            pose[row, 3:6] = target - mod.mean(0)
+    theta = _pose_levenberg_marquardt(starts, theta, 20)
+    best = _photo_costs(starts, theta).view(len(turns), n).argmin(0)          # (P,)
+    fitted = theta[starts.k:].view(len(turns), n, 7)
+    out = problem.initial()
+    out[problem.k:].view(n, 7)[:] = fitted[best, torch.arange(n)]
+    return out
 
 
 def _photo_costs(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
     """(P,) each photo's data cost (its landmarks' whitened squared residuals)."""
     with torch.no_grad():
         problem.choose_segments(theta)
-        r = problem.residuals(theta, with_prior=False)
-        n_fix, n_con = len(_FIXED_POINTS) * 2, len(CONTOUR_POINTS) * 2
-        p = problem.n_photos
-        fixed = r[: p * n_fix].view(p, n_fix)
-        cont = r[p * n_fix: p * (n_fix + n_con)].view(p, n_con)
-        return (fixed ** 2).sum(1) + (cont ** 2).sum(1)
+        return (problem.photo_residuals(theta)[:, :_N_DATA] ** 2).sum(1)
+
+
+def _pose_levenberg_marquardt(problem: _Problem, theta: torch.Tensor,
+                              iterations: int) -> torch.Tensor:
+    """Every photo's pose (identity held) by LM, photo by photo but all at once: a photo's
+    residuals depend on its own 7 parameters only, so one forward-mode pass with the same 7
+    tangents for every photo gives each photo's Jacobian (P, R, 7), and each photo takes its
+    own damped step, kept where its cost falls."""
+    n = problem.n_photos
+    free = problem.pose_mask()[problem.k:].view(n, 7)
+    mu = torch.full((n,), 1e-3, dtype=torch.float64)
+    eye = torch.eye(7, dtype=torch.float64)
+
+    def with_pose(delta: torch.Tensor) -> torch.Tensor:
+        return torch.cat((theta[: problem.k], (theta[problem.k:].view(n, 7) + delta).reshape(-1)))
+
+    def r_of(d7: torch.Tensor) -> torch.Tensor:
+        return problem.photo_residuals(with_pose(d7 * free))
+
+    for _ in range(iterations):
+        problem.choose_segments(theta)
+        r = problem.photo_residuals(theta)
+        cost = (r ** 2).sum(1)
+        jac = torch.func.jacfwd(r_of)(torch.zeros(7, dtype=torch.float64))      # (P, R, 7)
+        h = jac.transpose(1, 2) @ jac
+        g = (jac.transpose(1, 2) @ r[..., None])[..., 0]
+        diag = torch.diagonal(h, dim1=1, dim2=2).clamp_min(1e-9)
+        a = h + mu[:, None, None] * torch.diag_embed(diag) + eye * (~free)[:, None, :]
+        step = torch.linalg.solve(a, -g[..., None])[..., 0] * free
+        trial = with_pose(step)
+        new_cost = (problem.photo_residuals(trial) ** 2).sum(1)
+        better = new_cost < cost
+        pose = theta[problem.k:].view(n, 7)
+        pose = torch.where(better[:, None], pose + step, pose)
+        theta = torch.cat((theta[: problem.k], pose.reshape(-1)))
+        mu = torch.where(better, (mu * 0.3).clamp_min(1e-9), mu * 10.0)
+        if bool((~better | (cost - new_cost < 1e-9 * cost.clamp_min(1e-12))).all()):
+            break
+    problem.choose_segments(theta)
+    return theta
 
 
 def fit_identity(observations: Sequence[LandmarkObservation], head: HeadData | None = None, *,
@@ -367,9 +419,8 @@ def fit_identity(observations: Sequence[LandmarkObservation], head: HeadData | N
             raise ValueError(f"photo {n} has fewer than 4 landmarks with a confidence above 0")
     k = head.n_modes if n_modes is None else max(1, min(int(n_modes), head.n_modes))
     problem = _Problem(head, observations, k, prior_weight)
-    theta = _start_poses(problem, problem.initial())
-    theta, cost, its = _levenberg_marquardt(problem, theta, problem.pose_mask(with_identity=True),
-                                            iterations)
+    theta = _start_poses(head, observations, problem)
+    theta, cost, its = _levenberg_marquardt(problem, theta, iterations)
     with torch.no_grad():
         fixed, contour = problem.offsets_px(theta)
         d2 = torch.cat(((fixed ** 2).sum(-1), (contour ** 2).sum(-1)), dim=1)     # (P, 70)
@@ -399,3 +450,20 @@ def face_rms_mm(head: HeadData, coefficients_a, coefficients_b, aligned: bool = 
         d = torch.sign(torch.det(u @ vt))
         a = (a - ma) @ (u @ torch.diag(torch.tensor([1.0, 1.0, float(d)], dtype=torch.float64)) @ vt) + mb
     return float(((a - b) ** 2).sum(1).mean().sqrt()) * 1000.0
+
+
+def landmarks_in_view(head: HeadData, coefficients, camera, *, noise_px: float = 0.0,
+                      rng: np.random.Generator | None = None,
+                      known_focal: bool = True) -> LandmarkObservation:
+    """The ``N_POINTS`` detector points of the person ``coefficients`` (placed by
+    ``pose_head``, neutral) as the ``PinholeCamera`` ``camera`` sees them, with Gaussian
+    noise of ``noise_px`` per axis from ``rng``: a closed-loop photo's landmarks. The focal
+    length is handed on unless ``known_focal`` is False."""
+    v = pose_head(head, coefficients).double()[list(detector_vertices())]
+    local = (v - torch.tensor(camera.origin, dtype=torch.float64)) @ camera.rotation("cpu", torch.float64)
+    size = (int(camera.width), int(camera.height))
+    uv = project_px(local, camera.focal_px, size).numpy()
+    if noise_px > 0.0:
+        uv = uv + (rng if rng is not None else np.random.default_rng(0)).normal(0.0, noise_px, uv.shape)
+    return LandmarkObservation(uv, np.ones(N_POINTS), size,
+                               focal_px=camera.focal_px if known_focal else None)
