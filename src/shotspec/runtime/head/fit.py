@@ -15,12 +15,11 @@ weak prior on the rotation (σ = ``ROTATION_SD_RAD``) and on ``log f``. It runs
 Levenberg–Marquardt in float64 on the CPU with forward-mode Jacobians (``torch.func.jacfwd``),
 after a pose-only solve from five start turns per photo: deterministic, a few hundred ms.
 
-The points (``N_POINTS`` = 70): the 68 Multi-PIE landmarks as a detector marks them, then the
-two pupils (the corneal apexes, for finders that give iris centres). A detector puts the
-contour points 0–7 and 9–16 on the face's outline, not on fixed skin: those are matched to the
-kit's jawline substitutes (its README) and, since they slide along the outline when the head
-turns, each is pulled onto the nearest segment of the projected extended jawline (17 vertices
-a side) rather than onto one vertex, with ``CONTOUR_WEIGHT``.
+The points are ``shotspec.runtime.head.landmarks``' 70 (the 68 Multi-PIE landmarks as a
+detector marks them, then the pupils). Contour points slide along the outline when the head
+turns, so each is pulled onto the nearest segment of its side's projected extended jawline
+(17 vertices a side, the segment chosen again before every step) rather than onto one vertex,
+with ``CONTOUR_WEIGHT``.
 """
 
 from __future__ import annotations
@@ -32,85 +31,28 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from shotspec.head_facts import LANDMARKS_68, PARTS
-from shotspec.runtime.head.model import HeadData, load_head, pose_head
+from shotspec.runtime.head.landmarks import (CONTOUR_POINTS, LEFT_JAWLINE, N_POINTS,
+                                             RIGHT_JAWLINE, LandmarkObservation,
+                                             detector_vertices, face_rms_mm, landmarks_in_view,
+                                             project_px)
+from shotspec.runtime.head.model import HeadData, load_head
 
-__all__ = ["LandmarkObservation", "PhotoPose", "FitResult", "fit_identity", "project_px",
-           "detector_vertices", "focal_prior_px", "N_POINTS", "PUPIL_VERTICES",
-           "CONTOUR_POINTS", "CONTOUR_WEIGHT", "face_rms_mm", "landmarks_in_view"]
+__all__ = ["PhotoPose", "FitResult", "fit_identity", "focal_prior_px", "CONTOUR_WEIGHT",
+           "ROTATION_SD_RAD", "FOCAL_PRIOR", "FOCAL_LOG_SD",
+           # re-exported from shotspec.runtime.head.landmarks, the fit's inputs
+           "LandmarkObservation", "N_POINTS", "CONTOUR_POINTS", "detector_vertices",
+           "project_px", "landmarks_in_view", "face_rms_mm"]
 
-N_POINTS = 70
-# the corneal apex of the subject's right and left eyeball on the neutral mesh (points 68, 69)
-PUPIL_VERTICES = (23028, 21458)
-# the kit's jawline substitutes for Multi-PIE 0–7 (subject's right) and 9–16 (left)
-_RIGHT_JAW = (1278, 1272, 12, 1834, 243, 781, 2199, 1447)
-_LEFT_JAW = (3661, 4390, 3022, 2484, 4036, 2253, 3490, 3496)
-# the kit's extended jawlines (supersets of the above), ear to chin and chin to ear
-_RIGHT_EXT = (1280, 1278, 1275, 1272, 1248, 12, 820, 1834, 1902, 243, 844, 781, 1673, 2199,
-              801, 1447, 800)
-_LEFT_EXT = (3041, 3661, 3042, 4390, 3880, 3022, 3085, 2484, 4102, 4036, 3061, 2253, 3466, 3490,
-             3493, 3496, 3498)
-CONTOUR_POINTS = tuple(range(0, 8)) + tuple(range(9, 17))
 CONTOUR_WEIGHT = 0.5           # contour points count half (the outline is less sharp than a corner)
 ROTATION_SD_RAD = 0.6          # weak prior on each photo's head rotation (axis-angle components)
 FOCAL_PRIOR = 1.4              # unknown focal length: about f = 1.4 × the long side (a 50 mm
 FOCAL_LOG_SD = 0.5             # full-frame equivalent), within a factor e^0.5 ≈ 1.65 (1 SD)
-NOISE_FRACTION = 0.012         # default landmark noise: this × the outer eye-corner distance
 _START_TURNS_RAD = (0.0, -0.35, 0.35, -0.7, 0.7)
-
-
-def detector_vertices() -> tuple[int, ...]:
-    """The model vertex of each of the ``N_POINTS`` points as a landmark detector marks them:
-    the 68 with the jawline substitutes on the contour, then the two pupils."""
-    ids = list(LANDMARKS_68)
-    ids[0:8] = _RIGHT_JAW
-    ids[9:17] = _LEFT_JAW
-    return tuple(ids) + PUPIL_VERTICES
 
 
 def focal_prior_px(image_size: tuple[int, int]) -> float:
     """The focal length (px) assumed for a photo of ``image_size`` (width, height)."""
     return FOCAL_PRIOR * float(max(image_size))
-
-
-@dataclass(frozen=True)
-class LandmarkObservation:
-    """One photo's landmarks. ``points_px`` (70, 2) or (68, 2): x right, y down, in pixels of
-    an image of ``image_size`` (width, height), 0 at its left/top edge (pixel centres at +0.5);
-    ``confidence`` (same N,) 0…1 weights each point, 0 = not seen. ``focal_px`` when the
-    camera is known, else the prior decides; ``noise_px`` the landmark noise (default
-    ``NOISE_FRACTION`` × the eye-corner distance); ``rotation_sd_rad`` the prior on the head's
-    rotation in this photo (default ``ROTATION_SD_RAD``; tighter for a finder that only sees
-    front views)."""
-
-    points_px: np.ndarray
-    confidence: np.ndarray
-    image_size: tuple[int, int]
-    focal_px: float | None = None
-    noise_px: float | None = None
-    rotation_sd_rad: float | None = None
-
-    def padded(self) -> tuple[np.ndarray, np.ndarray]:
-        """(70, 2) points and (70,) weights, finite and ≥ 0 (missing points weigh 0)."""
-        p = np.asarray(self.points_px, dtype=np.float64)
-        w = np.asarray(self.confidence, dtype=np.float64).reshape(-1)
-        if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] not in (68, N_POINTS) or len(w) != len(p):
-            raise ValueError(f"landmarks must be (68, 2) or (70, 2) with one confidence each, got "
-                             f"{p.shape} and {w.shape}")
-        out, wt = np.zeros((N_POINTS, 2)), np.zeros(N_POINTS)
-        ok = np.isfinite(p).all(1) & np.isfinite(w)
-        out[: len(p)][ok], wt[: len(p)][ok] = p[ok], np.clip(w[ok], 0.0, 1.0)
-        return out, wt
-
-    def scale_px(self) -> float:
-        """The landmark noise σ in px."""
-        if self.noise_px is not None:
-            return float(self.noise_px)
-        p, w = self.padded()
-        for a, b in ((36, 45), (68, 69)):
-            if w[a] > 0 and w[b] > 0:
-                return max(0.5, NOISE_FRACTION * float(np.linalg.norm(p[a] - p[b])) * (1.0 if a == 36 else 1.5))
-        return max(0.5, float(max(self.image_size)) / 150.0)
 
 
 @dataclass(frozen=True)
@@ -142,15 +84,6 @@ class FitResult:
     n_modes: int = field(default=0)
 
 
-def project_px(points_cam: torch.Tensor, focal_px, image_size: tuple[int, int]) -> torch.Tensor:
-    """Camera-space points (N, 3) m (looking down −z) → pixels (N, 2), x right, y down, 0 at
-    the image's left/top edge: ``PinholeCamera``'s projection."""
-    w, h = image_size
-    z = (-points_cam[:, 2]).clamp_min(1e-4)
-    return torch.stack((w / 2 + focal_px * points_cam[:, 0] / z,
-                        h / 2 - focal_px * points_cam[:, 1] / z), dim=1)
-
-
 def _rodrigues(omega: torch.Tensor) -> torch.Tensor:
     """(P, 3, 3) rotations of the axis-angle vectors ``omega`` (P, 3) (differentiable at 0)."""
     th2 = (omega * omega).sum(-1)[:, None, None]
@@ -165,7 +98,7 @@ def _rodrigues(omega: torch.Tensor) -> torch.Tensor:
     return eye + a * k + b * (k @ k)
 
 
-_EXT = len(_RIGHT_EXT)
+_EXT = len(RIGHT_JAWLINE)
 # (16, L) model-point rows of the extended jawline on each contour point's side
 _LINE_ROWS = torch.tensor([[N_POINTS + (0 if j < 8 else _EXT) + n for n in range(_EXT)]
                            for j in CONTOUR_POINTS])
@@ -180,7 +113,7 @@ class _Problem:
 
     def __init__(self, head: HeadData, observations: Sequence[LandmarkObservation], k: int,
                  prior_weight: float):
-        idx = torch.tensor(list(detector_vertices()) + list(_RIGHT_EXT) + list(_LEFT_EXT))
+        idx = torch.tensor(list(detector_vertices()) + list(RIGHT_JAWLINE) + list(LEFT_JAWLINE))
         self.base = head.neutral[idx].double()                       # (M, 3)
         self.basis = head.id_basis[:k][:, idx].double()               # (K, M, 3)
         self.k, self.sqrt_prior = k, math.sqrt(prior_weight)
@@ -437,33 +370,3 @@ def fit_identity(observations: Sequence[LandmarkObservation], head: HeadData | N
     return FitResult(full, tuple(poses), cost, its, k)
 
 
-def face_rms_mm(head: HeadData, coefficients_a, coefficients_b, aligned: bool = True) -> float:
-    """RMS distance (mm) between the face part (vertices 0–9408) of two people, each placed as
-    ``pose_head`` places them; ``aligned``: after the best rigid motion of one onto the other
-    (Kabsch), so only the shape counts, not where the eyes put it."""
-    lo, hi = PARTS[0][2]
-    a = pose_head(head, coefficients_a).double()[lo:hi + 1]
-    b = pose_head(head, coefficients_b).double()[lo:hi + 1]
-    if aligned:
-        ma, mb = a.mean(0), b.mean(0)
-        u, _, vt = torch.linalg.svd((a - ma).T @ (b - mb))
-        d = torch.sign(torch.det(u @ vt))
-        a = (a - ma) @ (u @ torch.diag(torch.tensor([1.0, 1.0, float(d)], dtype=torch.float64)) @ vt) + mb
-    return float(((a - b) ** 2).sum(1).mean().sqrt()) * 1000.0
-
-
-def landmarks_in_view(head: HeadData, coefficients, camera, *, noise_px: float = 0.0,
-                      rng: np.random.Generator | None = None,
-                      known_focal: bool = True) -> LandmarkObservation:
-    """The ``N_POINTS`` detector points of the person ``coefficients`` (placed by
-    ``pose_head``, neutral) as the ``PinholeCamera`` ``camera`` sees them, with Gaussian
-    noise of ``noise_px`` per axis from ``rng``: a closed-loop photo's landmarks. The focal
-    length is handed on unless ``known_focal`` is False."""
-    v = pose_head(head, coefficients).double()[list(detector_vertices())]
-    local = (v - torch.tensor(camera.origin, dtype=torch.float64)) @ camera.rotation("cpu", torch.float64)
-    size = (int(camera.width), int(camera.height))
-    uv = project_px(local, camera.focal_px, size).numpy()
-    if noise_px > 0.0:
-        uv = uv + (rng if rng is not None else np.random.default_rng(0)).normal(0.0, noise_px, uv.shape)
-    return LandmarkObservation(uv, np.ones(N_POINTS), size,
-                               focal_px=camera.focal_px if known_focal else None)
