@@ -147,15 +147,14 @@ class _Problem:
         pose[:, 6] = torch.where(self.unknown, self.log_f0, torch.log(self.known_focal))
         return theta
 
-    def pose_mask(self, photo: int | None = None, with_identity: bool = False) -> torch.Tensor:
-        """(n_params,) bool: the free parameters (pose of ``photo`` or all photos; log f only
-        where unknown; the identity too if asked)."""
+    def pose_mask(self, with_identity: bool = False) -> torch.Tensor:
+        """(n_params,) bool: the free parameters (every photo's pose, log f only where
+        unknown; the identity too if asked)."""
         free = torch.zeros(self.n_params, dtype=torch.bool)
         free[: self.k] = with_identity
         pose = free[self.k:].view(self.n_photos, 7)
-        rows = slice(None) if photo is None else slice(photo, photo + 1)
-        pose[rows, :6] = True
-        pose[rows, 6] = self.unknown[rows]
+        pose[:, :6] = True
+        pose[:, 6] = self.unknown
         return free
 
     def projected(self, theta: torch.Tensor) -> torch.Tensor:
@@ -192,7 +191,7 @@ class _Problem:
         return fixed, a + u[..., None] * ab - p
 
     def photo_residuals(self, theta: torch.Tensor) -> torch.Tensor:
-        """(P, R) each photo's whitened residuals: its landmarks (the first ``N_DATA``), then
+        """(P, R) each photo's whitened residuals: its landmarks (the first ``_N_DATA``), then
         its rotation and focal-length priors."""
         fixed, contour = self.offsets_px(theta)
         pose = theta[self.k:].view(self.n_photos, 7)
@@ -282,7 +281,7 @@ def _start_poses(head: HeadData, observations: Sequence[LandmarkObservation],
                                   dtype=torch.float64)
             pose[row, :3] = omega
             pose[row, 3:6] = target - mod.mean(0)
-    theta = _pose_levenberg_marquardt(starts, theta, 20)
+    theta = _pose_levenberg_marquardt(starts, theta, 10)
     best = _photo_costs(starts, theta).view(len(turns), n).argmin(0)          # (P,)
     fitted = theta[starts.k:].view(len(turns), n, 7)
     out = problem.initial()
@@ -331,7 +330,9 @@ def _pose_levenberg_marquardt(problem: _Problem, theta: torch.Tensor,
         pose = torch.where(better[:, None], pose + step, pose)
         theta = torch.cat((theta[: problem.k], pose.reshape(-1)))
         mu = torch.where(better, (mu * 0.3).clamp_min(1e-9), mu * 10.0)
-        if bool((~better | (cost - new_cost < 1e-9 * cost.clamp_min(1e-12))).all()):
+        # a photo is done when its step no longer helps, or when no damping makes one help
+        settled = better & (cost - new_cost < 1e-6 * cost.clamp_min(1e-12))
+        if bool((settled | (~better & (mu > 1e6))).all()):
             break
     problem.choose_segments(theta)
     return theta
