@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from PIL import Image
 from rich.console import Console
 
@@ -269,3 +271,28 @@ def test_heic_photos_are_named_not_silently_skipped(tmp_path, capsys):
                                           seed=None), console, err) == 1
     text = capsys.readouterr().err
     assert "error[E406]" in text and "(.heic)" in text and "heif-convert" in text
+
+
+# --------------------------------------------------------------------------- real photos
+
+SHARED_FACES = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "faces"
+
+
+@pytest.mark.skipif(not SHARED_FACES.is_dir(),
+                    reason=f"shared test photos {SHARED_FACES} not found (../shared/data/faces next to the repository)")
+def test_identity_build_runs_end_to_end_on_real_photos(tmp_path):
+    """The shared real faces: the build checks every photo, writes a file that reads back, and
+    either fits the face or says why not (W405)."""
+    out = tmp_path / "faces.identity"
+    console, err = _consoles()
+    code = identity_build(SimpleNamespace(photos=str(SHARED_FACES), output=str(out), seed=None),
+                          console, err)
+    assert code == 0, console.export_text() + err.export_text()
+    ident = load_identity(out)
+    assert ident.photos and len(ident.photos) + len(ident.rejected) == 3
+    result = build_identity(SHARED_FACES, out)
+    if ident.coefficients is None:
+        assert any(w.code == "W405" for w in result.warnings)
+    else:
+        assert ident.stats["fit_photos"] >= 1 and len(ident.coefficients) == 50
+    assert result.identity.coefficients == ident.coefficients          # deterministic
