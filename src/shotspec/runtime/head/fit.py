@@ -38,7 +38,7 @@ from shotspec.runtime.head.landmarks import (CONTOUR_POINTS, LEFT_JAWLINE, N_POI
 from shotspec.runtime.head.model import HeadData, load_head
 
 __all__ = ["PhotoPose", "FitResult", "fit_identity", "focal_prior_px", "CONTOUR_WEIGHT",
-           "ROTATION_SD_RAD", "FOCAL_PRIOR", "FOCAL_LOG_SD",
+           "ROTATION_SD_RAD", "FOCAL_PRIOR", "FOCAL_LOG_SD", "FIT_EXPRESSIONS", "EXPRESSION_SD",
            # re-exported from shotspec.runtime.head.landmarks, the fit's inputs
            "LandmarkObservation", "N_POINTS", "CONTOUR_POINTS", "detector_vertices",
            "project_px", "landmarks_in_view", "face_rms_mm"]
@@ -48,6 +48,10 @@ ROTATION_SD_RAD = 0.6          # weak prior on each photo's head rotation (axis-
 FOCAL_PRIOR = 1.4              # unknown focal length: about f = 1.4 × the long side (a 50 mm
 FOCAL_LOG_SD = 0.5             # full-frame equivalent), within a factor e^0.5 ≈ 1.65 (1 SD)
 _START_TURNS_RAD = (0.0, -0.35, 0.35, -0.7, 0.7)
+# expressions fitted per photo (a smile or an open jaw is not the person's shape), N(0, SD²)
+FIT_EXPRESSIONS = ("jawOpen", "mouthSmile_L", "mouthSmile_R")
+EXPRESSION_SD = 0.35
+_DOF = 7 + len(FIT_EXPRESSIONS)   # per photo: ω (3), t (3), log f, expression weights
 
 
 def focal_prior_px(image_size: tuple[int, int]) -> float:
@@ -65,6 +69,7 @@ class PhotoPose:
     translation_m: np.ndarray
     focal_px: float
     rms_px: float
+    expression: dict[str, float] = field(default_factory=dict)
 
     @property
     def turn_rad(self) -> float:
@@ -106,18 +111,35 @@ _FIXED_POINTS = torch.tensor([j for j in range(N_POINTS) if j not in CONTOUR_POI
 _N_DATA = 2 * N_POINTS          # a photo's landmark residuals (x and y of every point)
 
 
+def _expression_deltas(head: HeadData, ids: torch.Tensor) -> torch.Tensor:
+    """(E, M, 3) float64: each of ``FIT_EXPRESSIONS``' full-weight deltas (m) at the vertices
+    ``ids`` (M,)."""
+    row = torch.full((head.neutral.shape[0],), -1, dtype=torch.int64)
+    row[ids] = torch.arange(len(ids))
+    out = torch.zeros((len(FIT_EXPRESSIONS), len(ids), 3), dtype=torch.float64)
+    for e, name in enumerate(FIT_EXPRESSIONS):
+        n = head.expr_names.index(name)
+        lo, hi = head.expr_offsets[n], head.expr_offsets[n + 1]
+        rows = row[head.expr_index[lo:hi]]
+        hit = rows >= 0
+        out[e].index_add_(0, rows[hit], head.expr_delta[lo:hi][hit].double())
+    return out
+
+
 class _Problem:
     """The residual vector of the MAP objective over a flat parameter vector
     ``[c (K), per photo (ω (3), t (3), log f)]`` (``log f`` frozen where the focal is known),
     every photo evaluated at once."""
 
     def __init__(self, head: HeadData, observations: Sequence[LandmarkObservation], k: int,
-                 prior_weight: float):
+                 prior_weight: float, fit_expressions: bool = True):
         idx = torch.tensor(list(detector_vertices()) + list(RIGHT_JAWLINE) + list(LEFT_JAWLINE))
         self.base = head.neutral[idx].double()                       # (M, 3)
         self.basis = head.id_basis[:k][:, idx].double()               # (K, M, 3)
         self.k, self.sqrt_prior = k, math.sqrt(prior_weight)
-        pts, weights, sizes, focal, sigma, rot_sd = [], [], [], [], [], []
+        self.expr = _expression_deltas(head, idx)                   # (E, M, 3)
+        self.fit_expressions = bool(fit_expressions)
+        pts, weights, sizes, focal, sigma, rot_sd, expr = [], [], [], [], [], [], []
         for o in observations:
             p, w = o.padded()
             pts.append(p)
@@ -126,7 +148,9 @@ class _Problem:
             focal.append(math.nan if o.focal_px is None else float(o.focal_px))
             sigma.append(o.scale_px())
             rot_sd.append(ROTATION_SD_RAD if o.rotation_sd_rad is None else float(o.rotation_sd_rad))
+            expr.append(bool(fit_expressions and o.expressions))
         self.n_photos = len(observations)
+        self.expressive = torch.tensor(expr, dtype=torch.bool)       # (P,) expressions free
         self.rotation_sd = torch.tensor(rot_sd, dtype=torch.float64)[:, None]   # (P, 1)
         self.pts = torch.tensor(np.array(pts))                        # (P, 70, 2)
         w = torch.tensor(np.array(weights)) / torch.tensor(sigma, dtype=torch.float64)[:, None] ** 2
@@ -138,12 +162,12 @@ class _Problem:
         self.unknown = torch.isnan(self.known_focal)
         self.log_f0 = torch.log(FOCAL_PRIOR * self.size.max(1).values)
         self.segments = torch.zeros((self.n_photos, len(cont)), dtype=torch.int64)
-        self.n_params = k + 7 * self.n_photos
+        self.n_params = k + _DOF * self.n_photos
 
     def initial(self) -> torch.Tensor:
         """θ with c = 0 and every log f at the known focal length or the prior's."""
         theta = torch.zeros(self.n_params, dtype=torch.float64)
-        pose = theta[self.k:].view(self.n_photos, 7)
+        pose = theta[self.k:].view(self.n_photos, _DOF)
         pose[:, 6] = torch.where(self.unknown, self.log_f0, torch.log(self.known_focal))
         return theta
 
@@ -152,16 +176,18 @@ class _Problem:
         unknown; the identity too if asked)."""
         free = torch.zeros(self.n_params, dtype=torch.bool)
         free[: self.k] = with_identity
-        pose = free[self.k:].view(self.n_photos, 7)
+        pose = free[self.k:].view(self.n_photos, _DOF)
         pose[:, :6] = True
         pose[:, 6] = self.unknown
+        pose[:, 7:] = self.expressive[:, None]
         return free
 
     def projected(self, theta: torch.Tensor) -> torch.Tensor:
         """Pixels (P, M, 2) of every model point in every photo."""
-        pose = theta[self.k:].view(self.n_photos, 7)
+        pose = theta[self.k:].view(self.n_photos, _DOF)
         x = self.base + torch.einsum("k,kmc->mc", theta[: self.k], self.basis)
-        cam = torch.einsum("pij,mj->pmi", _rodrigues(pose[:, :3]), x) + pose[:, None, 3:6]
+        x = x + torch.einsum("pe,emc->pmc", pose[:, 7:], self.expr)
+        cam = torch.einsum("pij,pmj->pmi", _rodrigues(pose[:, :3]), x) + pose[:, None, 3:6]
         z = (-cam[..., 2]).clamp_min(1e-4)
         f = torch.exp(pose[:, 6])[:, None]
         return torch.stack((self.size[:, None, 0] / 2 + f * cam[..., 0] / z,
@@ -194,10 +220,11 @@ class _Problem:
         """(P, R) each photo's whitened residuals: its landmarks (the first ``_N_DATA``), then
         its rotation and focal-length priors."""
         fixed, contour = self.offsets_px(theta)
-        pose = theta[self.k:].view(self.n_photos, 7)
+        pose = theta[self.k:].view(self.n_photos, _DOF)
         focal = torch.where(self.unknown, (pose[:, 6] - self.log_f0) / FOCAL_LOG_SD, 0.0)
         return torch.cat(((fixed * self.w_fixed).flatten(1), (contour * self.w_cont).flatten(1),
-                          pose[:, :3] / self.rotation_sd, focal[:, None]), dim=1)
+                          pose[:, :3] / self.rotation_sd, focal[:, None],
+                          pose[:, 7:] / EXPRESSION_SD), dim=1)
 
     def residuals(self, theta: torch.Tensor) -> torch.Tensor:
         """The whitened residual vector (the identity prior, then every photo's)."""
@@ -205,20 +232,21 @@ class _Problem:
 
 
 def _joint_jacobian(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
-    """(N, K + 7P) Jacobian of ``problem.residuals``: one forward-mode pass with K + 7
-    tangents (the identity's, and each pose parameter of every photo at once, since a photo's
-    residuals depend on its own pose only), spread into each photo's columns."""
+    """(N, K + D·P) Jacobian of ``problem.residuals`` (D = ``_DOF`` parameters per photo): one
+    forward-mode pass with K + D tangents (the identity's, and each per-photo parameter of
+    every photo at once, since a photo's residuals depend on its own only), spread into each
+    photo's columns."""
     k, n = problem.k, problem.n_photos
 
     def r_of(x: torch.Tensor) -> torch.Tensor:
-        pose = theta[k:].view(n, 7) + x[k:]
+        pose = theta[k:].view(n, _DOF) + x[k:]
         return problem.residuals(torch.cat((theta[:k] + x[:k], pose.reshape(-1))))
 
-    small = torch.func.jacfwd(r_of)(torch.zeros(k + 7, dtype=torch.float64))    # (N, K + 7)
+    small = torch.func.jacfwd(r_of)(torch.zeros(k + _DOF, dtype=torch.float64))  # (N, K + D)
     rows = small.shape[0] - k
-    per_photo = small[k:, k:].view(n, rows // n, 7)                            # (P, R, 7)
-    pose_cols = torch.block_diag(*per_photo.unbind(0))                          # (P·R, 7P)
-    pose_cols = torch.cat((torch.zeros(k, 7 * n, dtype=torch.float64), pose_cols))
+    per_photo = small[k:, k:].view(n, rows // n, _DOF)                         # (P, R, D)
+    pose_cols = torch.block_diag(*per_photo.unbind(0))                          # (P·R, D·P)
+    pose_cols = torch.cat((torch.zeros(k, _DOF * n, dtype=torch.float64), pose_cols))
     return torch.cat((small[:, :k], pose_cols), dim=1)
 
 
@@ -260,9 +288,10 @@ def _start_poses(head: HeadData, observations: Sequence[LandmarkObservation],
     centroid), all starts of all photos solved at once as independent photos, and each photo
     keeps its best start."""
     n, turns = problem.n_photos, _START_TURNS_RAD
-    starts = _Problem(head, [o for _ in turns for o in observations], problem.k, 1.0)
+    starts = _Problem(head, [o for _ in turns for o in observations], problem.k, 1.0,
+                      problem.fit_expressions)
     theta = starts.initial()
-    pose = theta[starts.k:].view(starts.n_photos, 7)
+    pose = theta[starts.k:].view(starts.n_photos, _DOF)
     order = torch.cat((_FIXED_POINTS, torch.tensor(CONTOUR_POINTS)))
     for s, turn in enumerate(turns):
         omega = torch.tensor([0.0, turn, 0.0], dtype=torch.float64)
@@ -283,9 +312,9 @@ def _start_poses(head: HeadData, observations: Sequence[LandmarkObservation],
             pose[row, 3:6] = target - mod.mean(0)
     theta = _pose_levenberg_marquardt(starts, theta, 10)
     best = _photo_costs(starts, theta).view(len(turns), n).argmin(0)          # (P,)
-    fitted = theta[starts.k:].view(len(turns), n, 7)
+    fitted = theta[starts.k:].view(len(turns), n, _DOF)
     out = problem.initial()
-    out[problem.k:].view(n, 7)[:] = fitted[best, torch.arange(n)]
+    out[problem.k:].view(n, _DOF)[:] = fitted[best, torch.arange(n)]
     return out
 
 
@@ -299,25 +328,25 @@ def _photo_costs(problem: _Problem, theta: torch.Tensor) -> torch.Tensor:
 def _pose_levenberg_marquardt(problem: _Problem, theta: torch.Tensor,
                               iterations: int) -> torch.Tensor:
     """Every photo's pose (identity held) by LM, photo by photo but all at once: a photo's
-    residuals depend on its own 7 parameters only, so one forward-mode pass with the same 7
-    tangents for every photo gives each photo's Jacobian (P, R, 7), and each photo takes its
-    own damped step, kept where its cost falls."""
+    residuals depend on its own ``_DOF`` parameters only, so one forward-mode pass with the
+    same tangents for every photo gives each photo's Jacobian (P, R, D), and each photo takes
+    its own damped step, kept where its cost falls."""
     n = problem.n_photos
-    free = problem.pose_mask()[problem.k:].view(n, 7)
+    free = problem.pose_mask()[problem.k:].view(n, _DOF)
     mu = torch.full((n,), 1e-3, dtype=torch.float64)
-    eye = torch.eye(7, dtype=torch.float64)
+    eye = torch.eye(_DOF, dtype=torch.float64)
 
     def with_pose(delta: torch.Tensor) -> torch.Tensor:
-        return torch.cat((theta[: problem.k], (theta[problem.k:].view(n, 7) + delta).reshape(-1)))
+        return torch.cat((theta[: problem.k], (theta[problem.k:].view(n, _DOF) + delta).reshape(-1)))
 
-    def r_of(d7: torch.Tensor) -> torch.Tensor:
-        return problem.photo_residuals(with_pose(d7 * free))
+    def r_of(d: torch.Tensor) -> torch.Tensor:
+        return problem.photo_residuals(with_pose(d * free))
 
     for _ in range(iterations):
         problem.choose_segments(theta)
         r = problem.photo_residuals(theta)
         cost = (r ** 2).sum(1)
-        jac = torch.func.jacfwd(r_of)(torch.zeros(7, dtype=torch.float64))      # (P, R, 7)
+        jac = torch.func.jacfwd(r_of)(torch.zeros(_DOF, dtype=torch.float64))   # (P, R, D)
         h = jac.transpose(1, 2) @ jac
         g = (jac.transpose(1, 2) @ r[..., None])[..., 0]
         diag = torch.diagonal(h, dim1=1, dim2=2).clamp_min(1e-9)
@@ -326,7 +355,7 @@ def _pose_levenberg_marquardt(problem: _Problem, theta: torch.Tensor,
         trial = with_pose(step)
         new_cost = (problem.photo_residuals(trial) ** 2).sum(1)
         better = new_cost < cost
-        pose = theta[problem.k:].view(n, 7)
+        pose = theta[problem.k:].view(n, _DOF)
         pose = torch.where(better[:, None], pose + step, pose)
         theta = torch.cat((theta[: problem.k], pose.reshape(-1)))
         mu = torch.where(better, (mu * 0.3).clamp_min(1e-9), mu * 10.0)
@@ -340,11 +369,14 @@ def _pose_levenberg_marquardt(problem: _Problem, theta: torch.Tensor,
 
 def fit_identity(observations: Sequence[LandmarkObservation], head: HeadData | None = None, *,
                  n_modes: int | None = None, prior_weight: float = 1.0,
-                 iterations: int = 50) -> FitResult:
+                 fit_expressions: bool = True, iterations: int = 50) -> FitResult:
     """The identity (and each photo's pose and focal length) that best explains
     ``observations`` under the prior (see the module doc). ``n_modes``: fit the first this many
-    identity modes (default all), the rest stay 0. Raises ``ValueError`` without observations
-    or with a photo of fewer than 4 weighted points."""
+    identity modes (default all), the rest stay 0. ``fit_expressions``: each photo may also
+    smile or open the jaw (``FIT_EXPRESSIONS``, prior SD ``EXPRESSION_SD``), so an expression
+    is not taken for the person's shape; the weights come back in ``PhotoPose.expression``.
+    Raises ``ValueError`` without observations or with a photo of fewer than 4 weighted
+    points."""
     head = head if head is not None else load_head()
     if not observations:
         raise ValueError("fit_identity needs at least one photo's landmarks")
@@ -352,20 +384,21 @@ def fit_identity(observations: Sequence[LandmarkObservation], head: HeadData | N
         if int((o.padded()[1] > 0).sum()) < 4:
             raise ValueError(f"photo {n} has fewer than 4 landmarks with a confidence above 0")
     k = head.n_modes if n_modes is None else max(1, min(int(n_modes), head.n_modes))
-    problem = _Problem(head, observations, k, prior_weight)
+    problem = _Problem(head, observations, k, prior_weight, fit_expressions)
     theta = _start_poses(head, observations, problem)
     theta, cost, its = _levenberg_marquardt(problem, theta, iterations)
     with torch.no_grad():
         fixed, contour = problem.offsets_px(theta)
         d2 = torch.cat(((fixed ** 2).sum(-1), (contour ** 2).sum(-1)), dim=1)     # (P, 70)
         seen = torch.cat((problem.w_fixed[..., 0], problem.w_cont[..., 0]), dim=1) > 0
-        pose = theta[k:].view(problem.n_photos, 7)
+        pose = theta[k:].view(problem.n_photos, _DOF)
         rot = _rodrigues(pose[:, :3])
     poses = []
     for i in range(problem.n_photos):
         rms = float(d2[i][seen[i]].mean().sqrt()) if bool(seen[i].any()) else 0.0
         poses.append(PhotoPose(rot[i].numpy().copy(), pose[i, 3:6].numpy().copy(),
-                               float(torch.exp(pose[i, 6])), rms))
+                               float(torch.exp(pose[i, 6])), rms,
+                               dict(zip(FIT_EXPRESSIONS, pose[i, 7:].tolist()))))
     full = np.zeros(head.n_modes)
     full[:k] = theta[:k].numpy()
     return FitResult(full, tuple(poses), cost, its, k)

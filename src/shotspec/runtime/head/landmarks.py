@@ -57,7 +57,8 @@ class LandmarkObservation:
     camera is known, else the prior decides; ``noise_px`` the landmark noise (default
     ``NOISE_FRACTION`` × the eye-corner distance); ``rotation_sd_rad`` the prior on the head's
     rotation in this photo (default ``fit.ROTATION_SD_RAD``; tighter for a finder that only sees
-    front views)."""
+    front views); ``expressions``: whether the fit may give this photo a smile or an open jaw
+    (off for a finder with too few points to tell a smile from a wide mouth)."""
 
     points_px: np.ndarray
     confidence: np.ndarray
@@ -65,6 +66,7 @@ class LandmarkObservation:
     focal_px: float | None = None
     noise_px: float | None = None
     rotation_sd_rad: float | None = None
+    expressions: bool = True
 
     def padded(self) -> tuple[np.ndarray, np.ndarray]:
         """(70, 2) points and (70,) weights, finite and ≥ 0 (missing points weigh 0)."""
@@ -99,13 +101,13 @@ def project_px(points_cam: torch.Tensor, focal_px, image_size: tuple[int, int]) 
 
 
 def landmarks_in_view(head: HeadData, coefficients, camera, *, noise_px: float = 0.0,
-                      rng: np.random.Generator | None = None,
-                      known_focal: bool = True) -> LandmarkObservation:
+                      rng: np.random.Generator | None = None, known_focal: bool = True,
+                      expression=()) -> LandmarkObservation:
     """The ``N_POINTS`` detector points of the person ``coefficients`` (placed by
-    ``pose_head``, neutral) as the ``PinholeCamera`` ``camera`` sees them, with Gaussian
-    noise of ``noise_px`` per axis from ``rng``: a closed-loop photo's landmarks. The focal
-    length is handed on unless ``known_focal`` is False."""
-    v = pose_head(head, coefficients).double()[list(detector_vertices())]
+    ``pose_head``, with ``expression``) as the ``PinholeCamera`` ``camera`` sees them, with
+    Gaussian noise of ``noise_px`` per axis from ``rng``: a closed-loop photo's landmarks.
+    The focal length is handed on unless ``known_focal`` is False."""
+    v = pose_head(head, coefficients, expression).double()[list(detector_vertices())]
     local = (v - torch.tensor(camera.origin, dtype=torch.float64)) @ camera.rotation("cpu", torch.float64)
     size = (int(camera.width), int(camera.height))
     uv = project_px(local, camera.focal_px, size).numpy()

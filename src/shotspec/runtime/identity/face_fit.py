@@ -16,7 +16,8 @@ regularised by the model's N(0, 1) prior). What each landmark method gives:
   of the face's outline there (contour points that slide along the jaw line,
   ``OUTLINE_CONFIDENCE``). Few points: the prior keeps most of the face at the average, and
   the head's rotation is held near a front view (``BUILT_IN_ROTATION_SD_RAD``), the views
-  the finder works on. Its eyes and mouth are used only when they are where a face has them
+  the finder works on, and no expression is fitted (two mouth corners cannot tell a smile
+  from a wide mouth; mediapipe's 20 lip points can). Its eyes and mouth are used only when they are where a face has them
   (``EYE_MOUTH_RANGE``, ``MOUTH_RANGE``: the model's population at ±2.5 SD spans 0.93–1.39 and
   0.65–0.96, widened for head tilt and the finder's error): a finder that took a jaw for the
   eyes must not shape the face.
@@ -101,8 +102,10 @@ def observation_from_landmarks(marks: Landmarks, image_size: tuple[int, int]
             conf[[4, 12]] = OUTLINE_CONFIDENCE
     if int((conf > 0).sum()) < 4:
         return None
+    built_in = mesh is None
     return LandmarkObservation(pts + 0.5, conf, (int(image_size[0]), int(image_size[1])),
-                               rotation_sd_rad=None if mesh is not None else BUILT_IN_ROTATION_SD_RAD)
+                               rotation_sd_rad=BUILT_IN_ROTATION_SD_RAD if built_in else None,
+                               expressions=not built_in)
 
 
 def plausible_face(marks: Landmarks) -> bool:
