@@ -3,15 +3,17 @@
 One or more photos of one person, each given as landmark positions in pixels with a confidence
 per point (``LandmarkObservation``), are explained jointly by one identity (the coefficients
 ``c`` (K,) of the model's identity modes, shared) and, per photo, a rigid head pose (rotation
-``R``, translation ``t``) and a pinhole camera's focal length ``f`` (fixed when known, else
-fitted under a log-normal prior). The solve is regularised least squares (maximum a posteriori):
+``R``, translation ``t``), a pinhole camera's focal length ``f`` (fixed when known, else
+fitted under a log-normal prior) and the mouth's expression (``FIT_EXPRESSIONS``: a smile is
+not the person's shape). The solve is regularised least squares (maximum a posteriori):
 
     Σ_photos Σ_points w_i ‖π_f(R·X_i(c) + t) − x_i‖² / σ²  +  λ ‖c‖²  +  Σ_photos priors,
 
-``X_i(c) = neutral_i + Σ_k c_k B_k,i`` the model's landmark vertices (m), π the projection of
-``PinholeCamera`` (camera looks down −z, x right, y up; the principal point at the image's
-centre), σ the landmark noise in px, λ = ``prior_weight`` (1: the coefficients are N(0, 1)), a
-weak prior on the rotation (σ = ``ROTATION_SD_RAD``) and on ``log f``. It runs
+``X_i(c) = neutral_i + Σ_k c_k B_k,i`` (plus the photo's expression deltas) the model's
+landmark vertices (m), π the projection of ``PinholeCamera`` (camera looks down −z, x right,
+y up; the principal point at the image's centre), σ the landmark noise in px, λ =
+``prior_weight`` (1: the coefficients are N(0, 1)), and priors on each photo's rotation (σ =
+``ROTATION_SD_RAD``), ``log f`` and expression weights (σ = ``EXPRESSION_SD``). It runs
 Levenberg–Marquardt in float64 on the CPU with forward-mode Jacobians (``torch.func.jacfwd``),
 after a pose-only solve from five start turns per photo: deterministic, a few hundred ms.
 
@@ -33,8 +35,8 @@ import torch
 
 from shotspec.runtime.head.landmarks import (CONTOUR_POINTS, LEFT_JAWLINE, N_POINTS,
                                              RIGHT_JAWLINE, LandmarkObservation,
-                                             detector_vertices, face_rms_mm, landmarks_in_view,
-                                             project_px)
+                                             detector_vertices, expression_deltas_at,
+                                             face_rms_mm, landmarks_in_view, project_px)
 from shotspec.runtime.head.model import HeadData, load_head
 
 __all__ = ["PhotoPose", "FitResult", "fit_identity", "focal_prior_px", "CONTOUR_WEIGHT",
@@ -111,21 +113,6 @@ _FIXED_POINTS = torch.tensor([j for j in range(N_POINTS) if j not in CONTOUR_POI
 _N_DATA = 2 * N_POINTS          # a photo's landmark residuals (x and y of every point)
 
 
-def _expression_deltas(head: HeadData, ids: torch.Tensor) -> torch.Tensor:
-    """(E, M, 3) float64: each of ``FIT_EXPRESSIONS``' full-weight deltas (m) at the vertices
-    ``ids`` (M,)."""
-    row = torch.full((head.neutral.shape[0],), -1, dtype=torch.int64)
-    row[ids] = torch.arange(len(ids))
-    out = torch.zeros((len(FIT_EXPRESSIONS), len(ids), 3), dtype=torch.float64)
-    for e, name in enumerate(FIT_EXPRESSIONS):
-        n = head.expr_names.index(name)
-        lo, hi = head.expr_offsets[n], head.expr_offsets[n + 1]
-        rows = row[head.expr_index[lo:hi]]
-        hit = rows >= 0
-        out[e].index_add_(0, rows[hit], head.expr_delta[lo:hi][hit].double())
-    return out
-
-
 class _Problem:
     """The residual vector of the MAP objective over a flat parameter vector
     ``[c (K), per photo (ω (3), t (3), log f)]`` (``log f`` frozen where the focal is known),
@@ -137,7 +124,7 @@ class _Problem:
         self.base = head.neutral[idx].double()                       # (M, 3)
         self.basis = head.id_basis[:k][:, idx].double()               # (K, M, 3)
         self.k, self.sqrt_prior = k, math.sqrt(prior_weight)
-        self.expr = _expression_deltas(head, idx)                   # (E, M, 3)
+        self.expr = expression_deltas_at(head, idx, FIT_EXPRESSIONS)  # (E, M, 3)
         self.fit_expressions = bool(fit_expressions)
         pts, weights, sizes, focal, sigma, rot_sd, expr = [], [], [], [], [], [], []
         for o in observations:

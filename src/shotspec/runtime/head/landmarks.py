@@ -23,7 +23,7 @@ from shotspec.runtime.head.model import HeadData, pose_head
 
 __all__ = ["N_POINTS", "PUPIL_VERTICES", "CONTOUR_POINTS", "RIGHT_JAWLINE", "LEFT_JAWLINE",
            "NOISE_FRACTION", "LandmarkObservation", "detector_vertices", "project_px",
-           "landmarks_in_view", "face_rms_mm"]
+           "landmarks_in_view", "face_rms_mm", "expression_deltas_at"]
 
 N_POINTS = 70
 # the corneal apex of the subject's right and left eyeball on the neutral mesh (points 68, 69)
@@ -115,6 +115,21 @@ def landmarks_in_view(head: HeadData, coefficients, camera, *, noise_px: float =
         uv = uv + (rng if rng is not None else np.random.default_rng(0)).normal(0.0, noise_px, uv.shape)
     return LandmarkObservation(uv, np.ones(N_POINTS), size,
                                focal_px=camera.focal_px if known_focal else None)
+
+
+def expression_deltas_at(head: HeadData, ids: torch.Tensor, names) -> torch.Tensor:
+    """(E, M, 3) float64: each expression of ``names``' full-weight delta (m) at the vertices
+    ``ids`` (M,)."""
+    row = torch.full((head.neutral.shape[0],), -1, dtype=torch.int64)
+    row[ids] = torch.arange(len(ids))
+    out = torch.zeros((len(names), len(ids), 3), dtype=torch.float64)
+    for e, name in enumerate(names):
+        n = head.expr_names.index(name)
+        lo, hi = head.expr_offsets[n], head.expr_offsets[n + 1]
+        rows = row[head.expr_index[lo:hi]]
+        hit = rows >= 0
+        out[e].index_add_(0, rows[hit], head.expr_delta[lo:hi][hit].double())
+    return out
 
 
 def face_rms_mm(head: HeadData, coefficients_a, coefficients_b, aligned: bool = True) -> float:
