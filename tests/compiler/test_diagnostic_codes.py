@@ -143,7 +143,8 @@ def test_set_codes(folder):
 def test_every_code_is_tested():
     # identity codes: tests/compiler/test_identity_file.py, test_identity_wiring.py and
     # tests/runtime/identity/ (E405, E406 come from `shot identity build`)
-    identity = {"E401", "E402", "E403", "E404", "E405", "E406", "W401", "W402", "W403", "W404"}
+    identity = {"E401", "E402", "E403", "E404", "E405", "E406", "E407", "W401", "W402", "W403",
+                "W404", "W408"}
     # E510: tests/compiler/test_cube_file.py (needs a LUT file next to the spec)
     tested = {c[1] for c in CASES} | {"E107", "E109", "E110", "E303", "E510"} | identity
     assert set(CODES) - tested == set()

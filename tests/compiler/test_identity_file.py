@@ -27,7 +27,7 @@ def _identity(photos, **skin) -> Identity:
     s = dict(tone_scale="monk", tone=5.2, albedo_srgb=monk_albedo(5.2), undertone="warm",
              redness=0.25, freckles=0.1)
     s.update(skin)
-    return Identity(version=1, seed=1842, photos_dir="refs/mara", photos=tuple(photos),
+    return Identity(version=2, seed=1842, photos_dir="refs/mara", photos=tuple(photos),
                     skin=IdentitySkin(**s), face={"eye_spacing": -0.3},
                     stats={"photos_used": len(photos), "landmarks": "fallback"},
                     rejected=(("dark.jpg", "too dark"),))
@@ -107,7 +107,7 @@ def test_few_photos_is_W401(tmp_path):
     (lambda t: t.replace("eye_spacing = -0.3", "eye_spacin = -0.3"), "eye_spacin", "did you mean `eye_spacing`"),
     (lambda t: t.replace('"img_03.jpg" = "', '"img_03.jpg" = "zz'), "img_03.jpg", "sha256"),
     (lambda t: t.replace('photos_dir = "refs/mara"', 'photos_dir = "refs/mara'), "photos_dir", "unterminated"),
-    (lambda t: t.replace("version = 1", "version = 9"), "version", "newer"),
+    (lambda t: t.replace("version = 2", "version = 9"), "version", "newer"),
     (lambda t: t.replace("seed = 1842", "seed = -5"), "seed = -5", "outside 0…"),
     (lambda t: t.replace("seed = 1842", "seed = 9223372036854775808"), "seed = 922", "outside 0…"),
 ])

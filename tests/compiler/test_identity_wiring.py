@@ -29,7 +29,7 @@ def project(tmp_path: Path) -> Path:
     photos.mkdir()
     for i in range(3):
         (photos / f"p{i}.png").write_bytes(bytes([i]) * 100)
-    ident = Identity(version=1, seed=4242, photos_dir="refs",
+    ident = Identity(version=2, seed=4242, photos_dir="refs",
                      photos=tuple((f"p{i}.png", sha256_file(photos / f"p{i}.png")) for i in range(3)),
                      skin=IdentitySkin(tone=7.0, albedo_srgb=(0.51, 0.36, 0.26), undertone="warm",
                                        redness=0.33, freckles=0.45),

@@ -63,8 +63,10 @@ def identity_build(args, console: Console, err_console: Console) -> int:
     params.add_row("undertone", s.undertone, "warm / neutral / cool")
     params.add_row("redness", f"{s.redness:.2f}", "0 – 1")
     params.add_row("freckles", "not measured" if s.freckles is None else f"{s.freckles:.2f}", "0 – 1")
-    for key, value in sorted(ident.face.items()):
-        params.add_row(f"face {key}", f"{value:+.2f}", "−1 – 1 (0 = average)")
+    if ident.coefficients is None:
+        params.add_row("face shape", "not fitted", "drawn from the seed")
+    for key, value in result.face_sd.items():
+        params.add_row(f"face {key}", f"{value:+.2f}", "SD from the average face (fitted)")
     params.add_row("seed", str(ident.seed), "texture seed")
     console.print(params)
     print_diagnostics(result.warnings, {}, console=console, err_console=err_console)

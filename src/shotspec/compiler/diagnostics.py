@@ -73,8 +73,10 @@ CODES: dict[str, str] = {
     "E404": "a reference photo of the identity is missing",
     "E405": "no usable reference photo",
     "E406": "reference photo folder missing or empty",
+    "E407": "identity fitted to another head model",
     "W401": "identity built from too few photos",
     "W402": "skin tone drifts from the identity",
     "W403": "key colour temperature drifts between shots of one identity",
     "W404": "key side flips between shots of one identity",
+    "W408": "identity built for the procedural head: face shape ignored",
 }

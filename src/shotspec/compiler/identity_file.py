@@ -6,7 +6,11 @@ header comment saying how it was made); ``docs/identity.md`` documents it. This 
 
 * reads and writes it (``load_identity``, ``parse_identity``, ``format_identity``,
   ``write_identity``), with ``IdentityFileError(path, line, message, hint)`` on malformed files;
-* checks it against its photos (``check_identity`` → E401–E404, W401);
+  version 2 keeps the fitted identity coefficients of the packaged head in ``[shape]`` (with
+  the head model they belong to); version 1 files (the procedural head's ``[face]`` values)
+  still read, their face values set aside in ``Identity.face_ignored``;
+* checks it against its photos and the packaged head (``check_identity`` → E401–E404, E407,
+  W401, W408);
 * applies it to a character (``apply_identity``; explicit spec values win);
 * lints shots of one character for drift (``identity_lints`` → W402–W404);
 * knows the Monk scale geometry in CIELAB (``monk_position``), shared with the builder.
@@ -14,6 +18,7 @@ header comment saying how it was made); ``docs/identity.md`` documents it. This 
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -36,11 +41,15 @@ __all__ = [
     "RECOMMENDED_PHOTOS", "TONE_DRIFT_MONK", "TEMPERATURE_DRIFT_K", "SIDE_MIN_AZIMUTH_DEG",
     "load_identity", "parse_identity", "format_identity", "write_identity",
     "check_identity", "apply_identity", "identity_lints", "monk_position",
-    "rebuild_command",
+    "rebuild_command", "packaged_head_model", "COEFFICIENT_LIMIT",
 ]
 
 FORMAT_NAME = "shotspec-identity"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# fitted identity coefficients are in population SDs; a file beyond this is not a person
+COEFFICIENT_LIMIT = 10.0
+# the packaged head (numpy data; read here without the torch runtime for its model name)
+HEAD_DATA_FILE = Path(__file__).resolve().parents[1] / "runtime" / "head" / "data" / "facekit.npz"
 # Seeds are what a spec's `seed` takes (0 … 2^63 − 1): an identity's seed must compile there too.
 SEED_MAX = 2**63 - 1
 RECOMMENDED_PHOTOS = 20          # W401 below this many usable photos
@@ -89,6 +98,9 @@ class Identity:
     stats: dict[str, object] = field(default_factory=dict)
     rejected: tuple[tuple[str, str], ...] = ()   # (photo, reason) that the build left out
     path: str | None = None               # where it was read from (absolute), if any
+    coefficients: tuple[float, ...] | None = None   # fitted identity coefficients ([shape])
+    head_model: str | None = None         # the head model they belong to ("ICT-FaceKit <commit>")
+    face_ignored: tuple[str, ...] = ()    # a version-1 file's procedural-head [face] keys
 
     def photos_root(self) -> Path:
         base = Path(self.path).parent if self.path else Path.cwd()
@@ -172,8 +184,12 @@ def format_identity(identity: Identity) -> str:
         "[skin]",
     ]
     lines += [f"{k} = {_value(skin[k])}" for k in sorted(skin)]
-    lines += ["", "[face]"]
-    lines += [f"{k} = {_value(float(identity.face[k]))}" for k in sorted(identity.face)]
+    if identity.face:
+        lines += ["", "[face]"]
+        lines += [f"{k} = {_value(float(identity.face[k]))}" for k in sorted(identity.face)]
+    if identity.coefficients is not None:
+        lines += ["", "[shape]", f"model = {_q(identity.head_model or '')}",
+                  f"coefficients = [{', '.join(_num(c) for c in identity.coefficients)}]"]
     lines += ["", "[stats]"]
     lines += [f"{k} = {_value(identity.stats[k])}" for k in sorted(identity.stats)]
     lines += ["", "[photos]"]
@@ -190,7 +206,7 @@ def write_identity(path: str | Path, identity: Identity) -> None:
 
 # ----------------------------------------------------------------------------- reading
 
-_SECTIONS = ("skin", "face", "stats", "photos", "rejected")
+_SECTIONS = ("skin", "face", "shape", "stats", "photos", "rejected")
 _HEADER_KEYS = ("format", "version", "photos_dir", "seed")
 _SKIN_KEYS = ("tone_scale", "tone", "albedo_srgb", "undertone", "redness", "freckles", "pores", "oil")
 
@@ -332,7 +348,8 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
         return value
 
     face_keys = (*FACE_PARAMS, *FACE_CONTROL_ALIASES)
-    for section, allowed in (("", _HEADER_KEYS), ("skin", _SKIN_KEYS), ("face", face_keys)):
+    for section, allowed in (("", _HEADER_KEYS), ("skin", _SKIN_KEYS), ("face", face_keys),
+                             ("shape", ("model", "coefficients"))):
         for key, (_, line) in data.get(section, {}).items():
             if key not in allowed:
                 where = f"in [{section}]" if section else "in the header"
@@ -371,6 +388,10 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
     face = {FACE_CONTROL_ALIASES.get(k, k): need("face", k, float, lo=-FACE_SD_LIMIT,
                                                  hi=FACE_SD_LIMIT)
             for k in data.get("face", {})}
+    # version 1 described the procedural head's face; the scanned head draws it from the seed
+    face_ignored = tuple(sorted(face)) if version < 2 else ()
+    face = face if version >= 2 else {}
+    coefficients, head_model = _shape_section(data, path, need, last_line)
     photos = []
     for name, (sha, line) in data["photos"].items():
         if not isinstance(sha, str) or not _SHA.match(sha):
@@ -381,7 +402,39 @@ def parse_identity(text: str, path: str = "<identity>") -> Identity:
     stats = {k: v for k, (v, _) in data.get("stats", {}).items()}
     return Identity(version=version, seed=need("", "seed", int, lo=0, hi=SEED_MAX), photos_dir=need("", "photos_dir", str),
                     photos=tuple(photos), skin=skin, face=face, stats=stats, rejected=rejected,
-                    path=None if path.startswith("<") else str(Path(path).resolve()))
+                    path=None if path.startswith("<") else str(Path(path).resolve()),
+                    coefficients=coefficients, head_model=head_model, face_ignored=face_ignored)
+
+
+def _shape_section(data: dict, path: str, need, last_line: int
+                   ) -> tuple[tuple[float, ...] | None, str | None]:
+    """The ``[shape]`` section: (coefficients, head model), both None when it is absent."""
+    if "shape" not in data:
+        return None, None
+    model = need("shape", "model", str)
+    values = need("shape", "coefficients", list)
+    line = data["shape"]["coefficients"][1]
+    if not values or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                             and math.isfinite(x) and abs(x) <= COEFFICIENT_LIMIT for x in values):
+        raise IdentityFileError(path, line, "[shape] `coefficients` must be a list of numbers "
+                                f"within ±{COEFFICIENT_LIMIT:g}", "rebuild the file with "
+                                "`shot identity build`")
+    return tuple(float(x) for x in values), model
+
+
+def packaged_head_model() -> str:
+    """The name of the head model this shotspec ships ("ICT-FaceKit <commit>"), the value a
+    fitted identity's ``[shape] model`` must have; read from the packaged data's provenance."""
+    return _head_model_of(str(HEAD_DATA_FILE))
+
+
+@functools.lru_cache(maxsize=2)
+def _head_model_of(path: str) -> str:
+    import json  # noqa: PLC0415
+
+    with np.load(path, allow_pickle=False) as z:
+        prov = json.loads(str(z["provenance"][0]))
+    return f"{prov.get('kit', 'head')} {prov.get('commit', 'unknown')}"
 
 
 def load_identity(path: str | Path) -> Identity:
@@ -443,6 +496,16 @@ def check_identity(path: str, span: Span | None = None) -> list[Diagnostic]:
     root = ident.photos_root()
     rebuild = rebuild_command(p, root)
     diags: list[Diagnostic] = []
+    if ident.coefficients is not None and ident.head_model != packaged_head_model():
+        diags.append(Diagnostic(
+            "E407", "error", f"identity `{shown}` was fitted to another head model "
+            f"(`{ident.head_model}`); this shotspec ships `{packaged_head_model()}`", span,
+            help=f"rebuild the identity for this head: `{rebuild}`"))
+    if ident.face_ignored:
+        diags.append(Diagnostic(
+            "W408", "warning", f"identity `{shown}` was built for the procedural head: its face "
+            f"shape ({', '.join(ident.face_ignored)}) is ignored and the face is drawn from the "
+            "seed", span, help=f"rebuild it to fit the scanned head to the photos: `{rebuild}`"))
     for name, sha in ident.photos:
         photo = root / name
         if not photo.is_file():

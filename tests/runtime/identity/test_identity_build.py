@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from PIL import Image
 from rich.console import Console
 
@@ -46,11 +48,16 @@ def test_closed_loop_recovers_the_rendered_person(rendered_photos, tmp_path):
     assert abs(ident.skin.tone - TRUTH["tone"]) <= 0.8
     assert ident.skin.undertone == "warm", ident.stats["undertone_index"]
     assert abs(ident.skin.redness - TRUTH["redness"]) <= 0.15
-    for key in ("eye_spacing", "mouth_width"):
-        assert abs(ident.face[key] - TRUTH[key]) <= 0.35, (key, ident.face[key])
-    # a 31 px eye distance is too few pixels for the face width (jaw_width needs ≥ 45 px; the
-    # 256×320 photo in test_identity_measures recovers it)
-    assert set(ident.face) == {"eye_spacing", "mouth_width"}
+    # the face shape: one fit of the scanned head to every photo's landmarks (the renders are
+    # of the procedural head, so there is no true coefficient to compare with: the fit sees all
+    # nine photos and explains their pupils and mouth corners to a pixel or two; four points
+    # cannot tell the ±6° orbits apart, and the built-in finder's rotation prior keeps them
+    # near the front view)
+    assert ident.face == {} and len(ident.coefficients) == 50
+    assert ident.head_model.startswith("ICT-FaceKit ")
+    assert ident.stats["fit_photos"] == 9 and ident.stats["fit_rms_px"] < 3.0
+    assert all(abs(t) < 10.0 for t in ident.stats["fit_turns_deg"]), ident.stats["fit_turns_deg"]
+    assert max(abs(c) for c in ident.coefficients) < 3.0
     # a 31 px eye distance is 2 mm per pixel: too coarse for freckles, which are left out
     assert ident.skin.freckles is None and "freckles not measured" in " ".join(w.message for w in result.warnings)
     assert ident.seed == 1842
@@ -264,3 +271,28 @@ def test_heic_photos_are_named_not_silently_skipped(tmp_path, capsys):
                                           seed=None), console, err) == 1
     text = capsys.readouterr().err
     assert "error[E406]" in text and "(.heic)" in text and "heif-convert" in text
+
+
+# --------------------------------------------------------------------------- real photos
+
+SHARED_FACES = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "faces"
+
+
+@pytest.mark.skipif(not SHARED_FACES.is_dir(),
+                    reason=f"shared test photos {SHARED_FACES} not found (../shared/data/faces next to the repository)")
+def test_identity_build_runs_end_to_end_on_real_photos(tmp_path):
+    """The shared real faces: the build checks every photo, writes a file that reads back, and
+    either fits the face or says why not (W405)."""
+    out = tmp_path / "faces.identity"
+    console, err = _consoles()
+    code = identity_build(SimpleNamespace(photos=str(SHARED_FACES), output=str(out), seed=None),
+                          console, err)
+    assert code == 0, console.export_text() + err.export_text()
+    ident = load_identity(out)
+    assert ident.photos and len(ident.photos) + len(ident.rejected) == 3
+    result = build_identity(SHARED_FACES, out)
+    if ident.coefficients is None:
+        assert any(w.code == "W405" for w in result.warnings)
+    else:
+        assert ident.stats["fit_photos"] >= 1 and len(ident.coefficients) == 50
+    assert result.identity.coefficients == ident.coefficients          # deterministic

@@ -31,7 +31,7 @@ Coordinates are working-resolution pixels (x right, y down).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -65,6 +65,7 @@ class Landmarks:
     face_width: float | None                                    # skin width at eye height
     jaw_width: float | None                                     # face width at mouth height
     method: str                                                 # "mediapipe" or "fallback"
+    mesh: np.ndarray | None = field(default=None, compare=False)  # mediapipe's (478, 2) points
 
     @property
     def eye_distance(self) -> float:
@@ -196,7 +197,7 @@ def _mediapipe_landmarks(srgb: np.ndarray) -> Landmarks | None:
 
     ey = 0.5 * (eyes[0][1] + eyes[1][1])
     return Landmarks((eyes[0], eyes[1]), mouth, float(np.hypot(*(right - left))), width_at(ey),
-                     width_at(mouth[1]), "mediapipe")
+                     width_at(mouth[1]), "mediapipe", mesh=pts)
 
 
 def _refined(marks: Landmarks, srgb: np.ndarray, skin: np.ndarray, region: np.ndarray,

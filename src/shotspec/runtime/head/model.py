@@ -24,7 +24,7 @@ import torch
 
 from shotspec.head_facts import EYE_PLANE_Z, PART_IDS
 
-__all__ = ["HeadData", "load_head", "identity_coefficients", "pose_head", "COEFF_CLIP",
+__all__ = ["HeadData", "load_head", "identity_coefficients", "with_face_controls", "pose_head", "COEFF_CLIP",
            "NECK_PIVOT", "DATA_FILE"]
 
 DATA_FILE = Path(__file__).with_name("data") / "facekit.npz"
@@ -108,6 +108,14 @@ def identity_coefficients(head: HeadData, seed: int,
     rng = random.Random(_ID_SALT ^ (int(seed) & 0xFFFFFFFFFFFF))
     c = np.array([max(-COEFF_CLIP, min(COEFF_CLIP, rng.normalvariate(0.0, 1.0)))
                   for _ in range(head.n_modes)])
+    return with_face_controls(head, c, controls)
+
+
+def with_face_controls(head: HeadData, coefficients: np.ndarray,
+                       controls: Mapping[str, float | None] | None) -> np.ndarray:
+    """``coefficients`` (K,) moved so each control set to ``s`` sits ``s`` population SDs from
+    the average, by the smallest change to the coefficients (see ``identity_coefficients``)."""
+    c = np.asarray(coefficients, dtype=np.float64).copy()
     chosen = [(i, float(v)) for i, n in enumerate(head.control_names)
               if controls and (v := controls.get(n)) is not None]
     if chosen:

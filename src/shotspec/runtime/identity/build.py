@@ -1,9 +1,10 @@
 """``build_identity``: reference photos → checks per photo → one ``Identity``.
 
 Each photo is hashed (sha256 of its bytes), decoded, checked (``PhotoThresholds``), and if it
-passes, measured (skin: ``measure_skin``; face shape: ``shape_params`` on front-ish views).
-The identity takes the median of every measurement over the usable photos, so a few odd
-photos do not move it. Nothing is written here; the CLI writes the file atomically.
+passes, measured (skin: ``measure_skin``; landmarks: ``observation_from_landmarks``). The skin
+takes the median of every measurement over the usable photos, so a few odd photos do not move
+it; the face shape is one fit of the scanned head's identity to the landmarks of every usable
+photo at once (``face_fit``). Nothing is written here; the CLI writes the file atomically.
 """
 
 from __future__ import annotations
@@ -24,15 +25,18 @@ from shotspec.diagnostics import Diagnostic
 from shotspec.file_hash import sha256_file
 from shotspec.image_formats import CONVERT_HINT, describe_unreadable, unreadable_images
 from shotspec.runtime.faces.face_finder import find_face, mediapipe_available
-from shotspec.runtime.identity.face_shape import load_calibration, shape_params
 from shotspec.runtime.faces.face_frame import IPD_MM
+from shotspec.runtime.head.fit import LandmarkObservation
+from shotspec.runtime.head.model import load_head
+from shotspec.runtime.identity.face_fit import (face_measures_sd, fit_photos, head_model_name,
+                                                observation_from_landmarks)
 from shotspec.runtime.identity.freckles import (TARGET_MM_PER_PX, FreckleSample, freckle_statistic,
                                                 freckles_from_statistic)
 from shotspec.runtime.identity.photos import (PhotoLoadError, PhotoThresholds, blur_metric,
                                               list_photos, load_crop, load_photo, shadow_ratio,
                                               srgb_luma)
-from shotspec.runtime.identity.skin_params import (SkinSample, classify_undertone, measure_skin,
-                                                   zone_mask)
+from shotspec.runtime.identity.skin_params import (SkinSample, classify_undertone,
+                                                   load_calibration, measure_skin, zone_mask)
 
 # a pixel is blown out when all three channels are at least sRGB 0.96 (white, not just a red
 # channel at its limit, which lit light skin often reaches)
@@ -50,7 +54,7 @@ class PhotoResult:
     size: tuple[int, int] = (0, 0)
     reasons: list[str] = field(default_factory=list)
     skin: SkinSample | None = None
-    shape: dict[str, float] = field(default_factory=dict)
+    observation: LandmarkObservation | None = None
     landmarks: str | None = None
     freckles: FreckleSample | None = None
 
@@ -62,12 +66,14 @@ class PhotoResult:
 @dataclass
 class IdentityBuild:
     """What ``build_identity`` found: the identity (None when ``error``: E405 no usable photo,
-    E406 folder missing or empty), every photo's verdict, and warnings (W401, W405–W407)."""
+    E406 folder missing or empty), every photo's verdict, warnings (W401, W405–W407) and the
+    fitted face's named measures in population SDs (``face_sd``; empty when not fitted)."""
 
     identity: Identity | None
     photos: list[PhotoResult]
     warnings: list[Diagnostic]
     error: Diagnostic | None = None
+    face_sd: dict[str, float] = field(default_factory=dict)
 
 
 def derive_seed(hashes: list[str]) -> int:
@@ -133,7 +139,7 @@ def _check_photo(path: Path, result: PhotoResult, t: PhotoThresholds,
     if result.skin is None:
         result.reasons.append("too little visible skin under the eyes")
         return
-    result.shape = shape_params(face.landmarks)
+    result.observation = observation_from_landmarks(face.landmarks, (rgb.shape[-1], rgb.shape[-2]))
     result.freckles = _freckles(path, rgb, face, size)
 
 
@@ -204,21 +210,32 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
             help="add front, three-quarter and profile views in soft, even light"))
     tone = _median([r.skin.tone for r in usable])
     u_index = _median([r.skin.undertone_index for r in usable])
-    face: dict[str, float] = {}
-    frontal = [r for r in usable if r.shape]
-    for key in sorted({k for r in frontal for k in r.shape}):
-        face[key] = round(_median([r.shape[key] for r in frontal if key in r.shape]), 3)
-    if not frontal:
+    observed = [r for r in usable if r.observation is not None]
+    coefficients, model, face_sd, fit_stats = None, None, {}, {}
+    if observed:
+        head = load_head()
+        fit = fit_photos([r.observation for r in observed], head)
+        coefficients = tuple(round(float(c), 4) for c in fit.coefficients)
+        model = head_model_name(head)
+        face_sd = {k: round(v, 2) for k, v in face_measures_sd(head, fit.coefficients).items()}
+        fit_stats = {"fit_photos": len(observed),
+                     "fit_rms_px": round(_median([p.rms_px for p in fit.poses]), 2),
+                     "fit_turns_deg": [round(float(np.degrees(p.turn_rad)), 1) for p in fit.poses]}
+    else:
+        odd = [r.name for r in usable if r.landmarks == "fallback"]
         warnings.append(Diagnostic.of(
-            "W405", "no front-facing photo with eyes and mouth found: face shape not measured",
-            help="add a front-facing photo; until then the character's seed decides the face"))
+            "W405", "no photo with eye and mouth landmarks where a face has them: face shape "
+                    "not fitted",
+            help="add a sharp front-facing photo; until then the character's seed decides the face",
+            notes=(f"the built-in finder's eyes and mouth do not sit as a face's in "
+                   f"{', '.join(odd)}",) if odd else ()))
     hashes = [r.sha256 for r in usable]
     out = Path(output).resolve()
     rel_dir = Path(os.path.relpath(folder.resolve(), out.parent)).as_posix()
     methods = sorted({r.landmarks for r in usable if r.landmarks})
     stats: dict[str, object] = {
         "photos_used": len(usable), "photos_total": len(results),
-        "frontal_photos": len(frontal), "landmarks": "+".join(methods) or "none",
+        **fit_stats, "landmarks": "+".join(methods) or "none",
         "mediapipe": mediapipe_available() if use_mediapipe is None else bool(use_mediapipe),
         "tone_spread": round(float(np.std([r.skin.tone for r in usable])), 3),
         "undertone_index": round(u_index, 4),
@@ -243,6 +260,6 @@ def build_identity(photos_dir: str | Path, output: str | Path, seed: int | None 
     identity = Identity(
         version=FORMAT_VERSION, seed=derive_seed(hashes) if seed is None else int(seed),
         photos_dir=rel_dir, photos=tuple((r.name, r.sha256) for r in usable), skin=skin,
-        face=face, stats=stats,
+        face={}, stats=stats, coefficients=coefficients, head_model=model,
         rejected=tuple((r.name, "; ".join(r.reasons)) for r in results if r.reasons))
-    return IdentityBuild(identity, results, warnings)
+    return IdentityBuild(identity, results, warnings, face_sd=face_sd)

@@ -4,9 +4,10 @@ Measurement zone: skin pixels inside an ellipse under the eyes (cheeks, nose, up
 eye distances wide on each side, 0.9 tall, centred 0.45 eye distances below the eye line), so
 hair, background and the forehead's hairline never count.
 
-Each photo gives three statistics (``skin_statistics``), and ``calibration.json``'s ``skin``
-section (fitted by ``tools/calibrate_identity.py`` on renders of known people, like the face
-shape) turns them into parameters (``measure_skin``):
+Each photo gives three statistics (``skin_statistics``), and ``skin_calibration.json``'s
+``skin`` section (fitted once on renders of known people by the retired
+``tools/calibrate_identity.py``, kept frozen; ``load_calibration``) turns them into parameters
+(``measure_skin``):
 
 * **Tone** (Monk 1–10): the lit skin colour — mean linear RGB of the zone pixels between the
   55th and 92nd luminance percentile (lit, but no specular highlights) — encoded to sRGB and
@@ -28,7 +29,10 @@ shape) turns them into parameters (``measure_skin``):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -37,12 +41,24 @@ from shotspec.compiler.identity_file import monk_position
 from shotspec.color import LUMA_REC709, hex_to_srgb, linear_to_srgb, srgb_decode
 from shotspec.compiler.tables import MONK_SWATCHES
 from shotspec.runtime.faces.face_finder import FaceFind
-from shotspec.runtime.identity.face_shape import load_calibration
 
 __all__ = ["SkinSample", "SkinStatistics", "measure_skin", "skin_statistics", "classify_undertone",
-           "zone_mask", "skin_calibration", "LIT_PERCENTILES"]
+           "zone_mask", "skin_calibration", "load_calibration", "CALIBRATION_FILE",
+           "LIT_PERCENTILES"]
 
 LIT_PERCENTILES = (55.0, 92.0)
+CALIBRATION_FILE = Path(__file__).with_name("skin_calibration.json")
+
+
+@lru_cache(maxsize=4)
+def _read(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_calibration(path: str | Path = CALIBRATION_FILE) -> dict:
+    """The skin and freckle tables (``skin``, ``freckles``; cached per path)."""
+    return _read(str(path))
 
 
 def skin_calibration(calibration: dict | None = None) -> dict:
