@@ -198,7 +198,8 @@ class CharacterIR(IRNode):
         doc="iris colour")
     references: str | None = spec(None, "path", doc="a folder of ~20 photos (W106); must be "
                                   "a folder (E301/E304)")
-    identity: str | None = spec(None, "path", doc=".identity file; hashed into identity_sha256")
+    identity: str | None = spec(None, "path", stages=GEO,
+                                 doc=".identity file; hashed into identity_sha256")
     identity_sha256: str | None = spec(None, stages=GEO)   # content hash of the identity file
     mesh: str | None = spec(None, "path", stages=GEO, doc="optional head mesh; must exist")
     texture: str | None = spec(None, "path", stages=GEO, doc="optional texture; must exist")

@@ -108,5 +108,5 @@ def test_a_head_turn_rotates_the_face_and_leaves_the_neck_base(head, average):
     v = pose_head(head, np.zeros(head.n_modes), turn_rad=math.radians(20))
     nose = int(head.landmarks68[30])
     assert float(v[nose, 0] - average[nose, 0]) > 0.02          # the face turns to +x
-    base = average[:, 1] < -0.18
+    base = average[:, 1] < -0.19
     assert float((v[base] - average[base]).abs().max()) < 1e-6

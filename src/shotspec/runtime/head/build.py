@@ -16,7 +16,7 @@ from shotspec.head_facts import PART_IDS
 from shotspec.runtime.character.camera import PinholeCamera
 from shotspec.runtime.head.attributes import vertex_normals
 from shotspec.runtime.head.eye_parts import eye_geometry, eye_parts
-from shotspec.runtime.head.model import HeadData, identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.model import HeadData, load_head, pose_head
 from shotspec.runtime.head.regions import REGIONS, skin_regions
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.wardrobe import Mesh, torso_mesh
@@ -37,8 +37,9 @@ ATTRS = REGIONS + ("eye_radius_mm",)
 def character_coefficients(head: HeadData, character: CharacterIR) -> np.ndarray:
     """Identity coefficients (K,) of ``character``: its identity file's fit when it has one,
     else drawn from its seed, with the face-shape controls of its ``face`` block applied."""
-    controls = {name: getattr(character.face, name, None) for name in head.control_names}
-    return identity_coefficients(head, int(character.seed), controls)
+    from shotspec.runtime.identity.face_fit import identity_coefficients_for
+
+    return identity_coefficients_for(character, head)
 
 
 def _expression(character: CharacterIR) -> dict[str, float]:

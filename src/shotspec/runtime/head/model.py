@@ -34,7 +34,7 @@ COEFF_CLIP = 2.5
 # the head turns about the top of the spine (near the atlanto-occipital joint), object space m
 NECK_PIVOT = (0.0, -0.060, EYE_PLANE_Z - 0.095)
 # the neck twists between these heights (m): fully with the head above, not at all below
-_NECK_BLEND_Y = (-0.17, -0.07)
+_NECK_BLEND_Y = (-0.19, -0.12)   # below the menton (≈ −0.11), above the shoulders
 _ID_SALT = 0x1D3A7F
 
 
