@@ -19,7 +19,7 @@ import numpy as np
 
 from bench_env import machine_line
 from shotspec.compiler.ir import CameraIR
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.fit import face_rms_mm, fit_identity, landmarks_in_view
 from shotspec.runtime.head.model import identity_coefficients, load_head
 

@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_env import machine_line  # noqa: E402
 
-from shotspec.runtime.character.camera import PinholeCamera  # noqa: E402
+from shotspec.runtime.head.camera import PinholeCamera  # noqa: E402
 from shotspec.runtime.head.attributes import interpolate, resolve, vertex_normals  # noqa: E402
 from shotspec.runtime.head.occlusion import ambient_occlusion, camera_positions  # noqa: E402
 from shotspec.runtime.head.raster import rasterize  # noqa: E402

@@ -55,7 +55,7 @@ def variant_spec(text: str, change: str) -> str:
 def _crop_centres(spec_path: Path, width: int, height: int) -> dict[str, tuple[int, int]]:
     """Output-pixel centres of the right eye and the right cheek of the spec's first shot."""
     from shotspec.compiler import compile_file
-    from shotspec.runtime.character.camera import PinholeCamera
+    from shotspec.runtime.head.camera import PinholeCamera
     from shotspec.runtime.head.build import build_scene
 
     shot = compile_file(str(spec_path)).program.shots[0]

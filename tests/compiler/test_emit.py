@@ -153,7 +153,7 @@ def test_a_character_with_an_identity_round_trips(tmp_path):
     photos = tmp_path / "refs"
     photos.mkdir()
     (photos / "p0.png").write_bytes(b"0" * 100)
-    ident = Identity(version=1, seed=4242, photos_dir="refs",
+    ident = Identity(version=2, seed=4242, photos_dir="refs",
                      photos=(("p0.png", sha256_file(photos / "p0.png")),),
                      skin=IdentitySkin(tone=7.0, albedo_srgb=(0.51, 0.36, 0.26), undertone="warm",
                                        redness=0.33, freckles=0.45),

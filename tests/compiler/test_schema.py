@@ -94,7 +94,7 @@ def _has(fields, parts):
 def test_geometry_sees_only_what_its_key_includes():
     view = stage_view(CharacterIR, "geometry")
     character = view.model_validate({
-        "seed": 3, "identity_sha256": None, "mesh": None, "texture": None,
+        "seed": 3, "identity": None, "identity_sha256": None, "mesh": None, "texture": None,
         "skin": {"pores": 0.5, "fine_lines": 0.2, "imperfections": 0.1, "age_years": 30.0},
         "face": {name: None for name in stage_fields(CharacterIR, "geometry")["face"]},
         "expression": [["mouthSmile_L", 0.4]],

@@ -28,7 +28,7 @@ characters = st.builds(
         ToneIR, scale=st.sampled_from(["monk", "fitzpatrick", "color"]), value=st.floats(1, 6),
         albedo_srgb=st.tuples(unit, unit, unit)), pores=unit, oil=unit, freckles=unit,
         redness=unit, fine_lines=unit, imperfections=unit, age_years=st.floats(1, 110)),
-    face=st.builds(FaceIR, jaw_width=st.floats(-1, 1), lip_fullness=st.floats(-1, 1)),
+    face=st.builds(FaceIR, jaw_width=st.floats(-3, 3), lip_fullness=st.floats(-3, 3)),
     eye_color_srgb=st.one_of(st.none(), st.tuples(unit, unit, unit)),
 )
 shots = st.builds(

@@ -1,9 +1,9 @@
-"""Fixtures: renders of the procedural character as reference photos (the closed loop), for the
+"""Fixtures: renders of the scanned head as reference photos (the closed loop), for the
 identity builder's tests (identity/) and the face finder's (faces/).
 
 A "camera" white-balances to the key light (as a photographer's camera would) and encodes
 sRGB, like an ordinary photo. The photo set is rendered once per test session (3 poses × 3
-lighting rigs at 96×120 px) because sphere tracing dominates these tests' time.
+lighting rigs at 96×120 px): the mesh and the geometry once per pose, shaded under each rig.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import pytest
 
 from shotspec.compiler.ir import FACE_PARAMS, CameraIR, CharacterIR, FaceIR, LightIR, SkinIR, ToneIR
 from shotspec.compiler.tables import monk_albedo
-from shotspec.runtime.character import render_geometry, shade
+from shotspec.runtime.head.build import build_scene
+from shotspec.runtime.head.render import render_geometry
+from shotspec.runtime.head.shade import shade
 from shotspec.runtime.identity.photos import save_render_as_photo
 
 
@@ -53,21 +55,29 @@ def camera(yaw: float = 0.0, pitch: float = 0.0) -> CameraIR:
     return CameraIR(distance_m=DISTANCE_M, yaw_rad=yaw, pitch_rad=pitch)
 
 
+def render_geometry_of(character: CharacterIR, cam: CameraIR, width: int = WIDTH,
+                       height: int = HEIGHT):
+    """The scanned head's scene (mesh node) and geometry frame (geometry node) of ``character``."""
+    scene = build_scene(character, cam)
+    return scene, render_geometry(scene, cam, width, height, character=character)
+
+
 def render_set(character: CharacterIR, folder: Path, poses=POSES, rigs=RIGS) -> dict:
-    """One photo per (pose, rig): geometry once per pose, shaded under each rig.
-    Returns {"paths": [...], "geometry": first pose's geometry frame (for re-lighting)}."""
+    """One photo per (pose, rig): mesh and geometry once per pose, shaded under each rig.
+    Returns {"paths": [...], "geometry": first pose's geometry frame, "scene": its mesh (for
+    re-lighting)}."""
     folder.mkdir(parents=True, exist_ok=True)
     paths, first = [], None
     for i, (yaw, pitch) in enumerate(poses):
         cam = camera(yaw, pitch)
-        geo = render_geometry(character, cam, WIDTH, HEIGHT)
-        first = first or geo
+        scene, geo = render_geometry_of(character, cam)
+        first = first or (scene, geo)
         for j, rig in enumerate(rigs):
-            frame = shade(geo, character, list(rig), cam)
+            frame = shade(geo, scene, character, list(rig), cam)
             path = folder / f"pose{i}_light{j}.png"
             save_photo(frame.rgb, path, white_k=rig[0].temperature_k)
             paths.append(path)
-    return {"paths": paths, "geometry": first}
+    return {"paths": paths, "scene": first[0], "geometry": first[1]}
 
 
 TRUTH = dict(tone=4.0, undertone="warm", redness=0.4, eye_spacing=-0.5, mouth_width=0.0,
@@ -81,5 +91,6 @@ def rendered_photos(tmp_path_factory):
     out = render_set(person(**TRUTH), folder)
     out["folder"] = folder
     out["character"] = person(**TRUTH)
-    out.update(truth=TRUTH, camera=camera, save_photo=save_photo, person=person, rigs=RIGS)
+    out.update(truth=TRUTH, camera=camera, save_photo=save_photo, person=person, rigs=RIGS,
+               render_geometry=render_geometry_of)
     return out

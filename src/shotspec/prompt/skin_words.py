@@ -43,6 +43,10 @@ _BANDS = {
 }
 TRAIT_ORDER = ("pores", "fine_lines", "imperfections", "freckles", "redness", "oil")
 
+# A face control this many population SDs from the average is described; from STRIKING_SD on,
+# with "very" (one person in six is 1 SD or more above the average of a measure, one in 44 is
+# 2 SD above)
+NOTICEABLE_SD, STRIKING_SD = 1.0, 2.0
 # face parameter -> (words for a positive offset, words for a negative offset)
 _FACE = {
     "face_width": ("broad face", "narrow face"),
@@ -130,13 +134,15 @@ def eye_color_words(srgb: tuple[float, float, float] | None) -> str:
 
 
 def _face(character: CharacterIR) -> tuple[str, ...]:
+    """Words for the face controls a viewer would notice: ``NOTICEABLE_SD`` from the average
+    face or more, "very" from ``STRIKING_SD`` (the controls are in population SDs)."""
     out = []
     for name in FACE_PARAMS:
         value = getattr(character.face, name)
-        if value is None or abs(value) < 0.35:
+        if value is None or abs(value) < NOTICEABLE_SD:
             continue
         words = _FACE[name][0 if value > 0 else 1]
-        out.append(f"very {words}" if abs(value) >= 0.75 else words)
+        out.append(f"very {words}" if abs(value) >= STRIKING_SD else words)
     return tuple(out)
 
 

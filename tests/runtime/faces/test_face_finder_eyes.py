@@ -15,11 +15,11 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.ir import CameraIR
-from shotspec.runtime.character import render_geometry, shade
-from shotspec.runtime.character.camera import PinholeCamera
-from shotspec.runtime.character.face_params import DEFAULT_CHARACTER
-from shotspec.runtime.character.geometry import head_model
 from shotspec.color import luminance
+from shotspec.runtime.head.build import DEFAULT_CHARACTER
+from shotspec.runtime.head.camera import PinholeCamera
+from shotspec.runtime.head.scene import Scene
+from shotspec.runtime.head.shade import shade
 from shotspec.runtime.faces.face_finder import find_face
 from shotspec.runtime.identity.photos import load_photo, save_render_as_photo
 
@@ -35,16 +35,13 @@ BROWS = ((0.0, 0), (0.6, 0), (0.95, 2))
 TOLERANCE_PX_96 = 1.5
 
 
-def iris_centres(character, cam: CameraIR, width: int, height: int) -> list[tuple[float, float]]:
+def iris_centres(scene: Scene, cam: CameraIR, width: int, height: int) -> list[tuple[float, float]]:
     """The pupils' centres (the corneas' apex along each eye's optical axis) projected through
     the render camera, in pixel coordinates (pixel centres at whole numbers), image-left first."""
-    model = head_model(character)
     pc = PinholeCamera.from_ir(cam, width, height)
-    sin_g, cos_g = model.gaze
     out = []
-    for side in (-1.0, 1.0):
-        p = np.array((side * (model.eye_x - model.eye_radius * sin_g), 0.0,
-                      model.eye_radius * cos_g)) - np.array(pc.origin)
+    for cornea, axis in zip(scene.corneas.numpy(), scene.eye_axes.numpy()):
+        p = cornea[:3] + cornea[3] * axis - np.array(pc.origin)
         x, y, z = p @ np.array(pc.right), p @ np.array(pc.up), p @ np.array(pc.back)
         out.append((width / 2 + pc.focal_px * x / -z - 0.5, height / 2 - pc.focal_px * y / -z - 0.5))
     return sorted(out)
@@ -59,10 +56,10 @@ def eye_renders(rendered_photos):
     out = []
     for seed, w, h in CASES:
         ch = DEFAULT_CHARACTER if seed is None else person(seed=seed)
-        geo = render_geometry(ch, cam, w, h)
-        out.append(dict(seed=seed, size=(w, h), rgb=shade(geo, ch, rig, cam).rgb,
+        scene, geo = rendered_photos["render_geometry"](ch, cam, w, h)
+        out.append(dict(seed=seed, size=(w, h), rgb=shade(geo, scene, ch, rig, cam).rgb,
                         brows=geo.aovs["brows"], eyes=geo.aovs["eyes"],
-                        truth=iris_centres(ch, cam, w, h)))
+                        truth=iris_centres(scene, cam, w, h)))
     return out
 
 

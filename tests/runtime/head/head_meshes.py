@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 
 
 def uv_sphere(radius: float = 0.1, centre=(0.0, 0.0, 0.0), rings: int = 64, segments: int = 128):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from shotspec.compiler.ir import CameraIR
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.fit import (LandmarkObservation, detector_vertices, face_rms_mm,
                                        fit_identity, landmarks_in_view, project_px)
 from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.attributes import interpolate
 from shotspec.runtime.head.raster import rasterize
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.build import build_scene
 from shotspec.runtime.head.render import render_geometry
 from shotspec.runtime.head.scene import scene_frame, scene_of

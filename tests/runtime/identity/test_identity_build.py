@@ -15,7 +15,7 @@ from rich.console import Console
 from shotspec.cli.identity_cmd import identity_build
 from shotspec.compiler.identity_file import check_identity, load_identity
 from shotspec.compiler.ir import LightIR
-from shotspec.runtime.character import shade
+from shotspec.runtime.head.shade import shade
 from shotspec.runtime.identity import build_identity, find_face
 
 
@@ -124,8 +124,8 @@ def test_bad_photos_are_named_with_reasons(rendered_photos, tmp_path):
     # a hard side light with no fill: deep shadow over half the face
     hard = [LightIR(name="key", kind="point", key=True, azimuth_rad=math.radians(85), size_m=0.02,
                     temperature_k=5600)]
-    frame = shade(rendered_photos["geometry"], rendered_photos["character"], hard,
-                  rendered_photos["camera"]())
+    frame = shade(rendered_photos["geometry"], rendered_photos["scene"], rendered_photos["character"],
+                  hard, rendered_photos["camera"]())
     rendered_photos["save_photo"](frame.rgb, refs / "split.png")
 
     result = build_identity(refs, tmp_path / "x.identity")

@@ -80,12 +80,12 @@ def freckle_photos(tmp_path_factory, rendered_photos):
     one folder per value."""
     from pathlib import Path
 
-    from shotspec.runtime.character import render_geometry, shade
+    from shotspec.runtime.head.shade import shade
 
     person, save_photo = rendered_photos["person"], rendered_photos["save_photo"]
     truth = dict(rendered_photos["truth"], mouth_width=0.5, jaw_width=-0.5)
     cam = rendered_photos["camera"]()
-    geo = render_geometry(person(**truth), cam, *FRECKLE_SIZE)
+    scene, geo = rendered_photos["render_geometry"](person(**truth), cam, *FRECKLE_SIZE)
     root = Path(tmp_path_factory.mktemp("freckles"))
     out = {}
     for level in (0.0, 0.35, 0.8):
@@ -93,8 +93,8 @@ def freckle_photos(tmp_path_factory, rendered_photos):
         rig = rendered_photos["rigs"][2]
         folder = root / f"f{level}"
         folder.mkdir()
-        save_photo(shade(geo, ch, list(rig), cam).rgb, folder / "front.png",
-                            white_k=rig[0].temperature_k)
+        save_photo(shade(geo, scene, ch, list(rig), cam).rgb, folder / "front.png",
+                   white_k=rig[0].temperature_k)
         out[level] = folder
     out["truth"] = truth
     return out

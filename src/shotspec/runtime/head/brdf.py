@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from shotspec.runtime.character.lights import RigLight
+from shotspec.runtime.head.lights import RigLight
 
 __all__ = ["ggx_specular", "kajiya_kay", "catchlight", "sphere_ndl", "light_terms", "CORNEA_F0"]
 

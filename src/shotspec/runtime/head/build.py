@@ -13,7 +13,7 @@ import torch
 
 from shotspec.compiler.ir import CameraIR, CharacterIR
 from shotspec.head_facts import PART_IDS
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.attributes import vertex_normals
 from shotspec.runtime.head.eye_parts import eye_geometry, eye_parts
 from shotspec.runtime.head.model import HeadData, load_head, pose_head

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from shotspec.compiler.ir import CharacterIR
-from shotspec.runtime.character.eyes import iris_colour
-from shotspec.runtime.character.skin import cloth_albedo
+from shotspec.runtime.head.traits import cloth_albedo, iris_colour
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.head.eye_parts import PUPIL_DIAMETER_MM
 from shotspec.runtime.head.noise import value_noise

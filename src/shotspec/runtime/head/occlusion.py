@@ -19,7 +19,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 
 __all__ = ["ambient_occlusion", "camera_positions"]
 

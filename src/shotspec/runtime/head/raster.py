@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.scan import SUBPIXEL, scan_triangles
 
 __all__ = ["Raster", "rasterize", "rasterize_orthographic", "camera_space", "SUBPIXEL",

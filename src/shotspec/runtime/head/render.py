@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.ir import CameraIR, CharacterIR
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.head.attributes import interpolate
@@ -27,7 +27,7 @@ from shotspec.runtime.head.raster import Raster, rasterize
 from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.relief import perturb_normals, skin_relief
 from shotspec.runtime.head.scene import MATERIALS, Scene
-from shotspec.runtime.character.backdrop import wall_hit
+from shotspec.runtime.head.backdrop import wall_hit
 
 __all__ = ["render_geometry", "DEFAULT_SS", "STRIP_SAMPLES"]
 

@@ -18,10 +18,10 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
-from shotspec.runtime.character.backdrop import wall_hit, wall_radiance
-from shotspec.runtime.character.camera import PinholeCamera
-from shotspec.runtime.character.lights import RigLight, rig
-from shotspec.runtime.character.sss import scatter
+from shotspec.runtime.head.backdrop import wall_hit, wall_radiance
+from shotspec.runtime.head.camera import PinholeCamera
+from shotspec.runtime.head.lights import RigLight, rig
+from shotspec.runtime.head.sss import scatter
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
 from shotspec.runtime.head.materials import PixelMaterial, pixel_materials

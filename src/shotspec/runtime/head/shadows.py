@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from shotspec.runtime.character.camera import PinholeCamera
+from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.raster import camera_space, rasterize, rasterize_orthographic
 
 __all__ = ["ShadowMap", "vogel_disk", "MAP_SIZE"]

@@ -25,7 +25,7 @@ import torch
 
 from shotspec.color import D65_WHITE_XYZ, LUMA_REC709, SRGB_TO_XYZ, linear_to_srgb, srgb_to_lab, srgb_to_linear
 from shotspec.compiler.ir import SkinIR
-from shotspec.runtime.character.face_params import trait_draws
+from shotspec.runtime.head.traits import trait_draws
 from shotspec.runtime.head.noise import cell_feature, detail_fade, fbm, value_noise
 from shotspec.runtime.head.regions import RegionWeights, smoothstep
 

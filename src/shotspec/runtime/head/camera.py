@@ -3,7 +3,7 @@
 The field of view comes from the focal length and the sensor: ``sensor_width_m`` spans the
 frame width and the film height is ``sensor_width_m · H / W`` (the frame's aspect; a sensor of
 another aspect is fitted by width). The camera sits ``distance_m`` in front of the eye plane and
-orbits around the point between the eyes (yaw: + moves camera-right, pitch: + moves up), then
+orbits around the point between the eyes (``EYE_PLANE_Z``, the corneal plane) (yaw: + moves camera-right, pitch: + moves up), then
 rolls about its own axis. It aims a little below the eyes so a portrait frame holds the head and
 shoulders. Camera space: x right, y up, z towards the camera (looking down −z).
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import torch
 
 from shotspec.compiler.ir import CameraIR
+from shotspec.head_facts import EYE_PLANE_Z
 
-__all__ = ["PinholeCamera", "EYE_PLANE_Z", "AIM_DROP_M"]
+__all__ = ["PinholeCamera", "AIM_DROP_M"]
 
-EYE_PLANE_Z = 0.012     # object-space z of the front of the eyes (corneal plane), metres
 AIM_DROP_M = 0.030      # the camera aims this far below the eyes (portrait composition)
 
 
