@@ -31,12 +31,13 @@ def fake_ops(monkeypatch):
     def make(name):
         def op(inputs, params, ctx):
             calls.append(name)
-            if inputs:
-                base = inputs[0]
-                g = ctx.generator()
-                return base.with_rgb(base.rgb + 0.01 * torch.rand(base.rgb.shape, generator=g))
-            w, h = params.width, params.height      # a source op: geometry
-            return Frame(rgb=torch.zeros(1, 3, h, w), meta=FrameMeta())
+            if name == "mesh":                      # the source op: a stand-in mesh frame
+                return Frame(rgb=torch.zeros(1, 3, 1, 4), meta=FrameMeta())
+            if name == "geometry":                  # the mesh seen at the render size
+                return Frame(rgb=torch.zeros(1, 3, params.height, params.width), meta=FrameMeta())
+            base = inputs[0]
+            g = ctx.generator()
+            return base.with_rgb(base.rgb + 0.01 * torch.rand(base.rgb.shape, generator=g))
         return op
 
     for name in list(ops_module.OPS):
@@ -48,7 +49,8 @@ def test_second_run_is_served_from_cache(fake_ops):
     ex = Executor(device="cpu")
     plan = build_plan(_program())
     first = ex.run(plan)
-    assert [n.op for n in first.ran] == ["geometry", "shade", "lens", "grain", "tonemap", "output"]
+    assert [n.op for n in first.ran] == ["mesh", "geometry", "shade", "lens", "grain", "tonemap",
+                                         "output"]
     second = ex.run(plan)
     assert [n.op for n in second.ran] == ["output"]
     assert torch.equal(first.frames["s"].rgb, second.frames["s"].rgb)
@@ -60,7 +62,7 @@ def test_an_edit_reruns_only_changed_keys(fake_ops):
     fake_ops.clear()
     report = ex.run(build_plan(_program(grain=0.6)))
     assert [n.op for n in report.ran] == ["grain", "tonemap", "output"]
-    assert [n.op for n in report.cached] == ["geometry", "shade", "lens"]
+    assert [n.op for n in report.cached] == ["mesh", "geometry", "shade", "lens"]
     report = ex.run(build_plan(_program(grain=0.6, azimuth=-0.5)))
     assert [n.op for n in report.ran] == ["shade", "lens", "grain", "tonemap", "output"]
 
@@ -69,8 +71,8 @@ def test_events_report_every_node(fake_ops):
     events = []
     Executor(device="cpu", on_event=events.append).run(build_plan(_program()))
     kinds = [(e.kind, e.node.op) for e in events]
-    assert kinds[0] == ("start", "geometry") and kinds[-1] == ("done", "output")
-    assert all(e.total == 6 for e in events)
+    assert kinds[0] == ("start", "mesh") and kinds[-1] == ("done", "output")
+    assert all(e.total == 7 for e in events)
     assert all(e.seconds >= 0 for e in events if e.kind == "done")
 
 
@@ -105,7 +107,7 @@ def test_corrupt_disk_entry_is_a_miss(fake_ops, tmp_path):
         f.write_bytes(b"garbage")
     fake_ops.clear()
     report = Executor(device="cpu", cache=FrameCache(disk_dir=tmp_path)).run(plan)
-    assert "geometry" in [n.op for n in report.ran]
+    assert {"mesh", "geometry"} <= {n.op for n in report.ran}
 
 
 def test_memory_cache_is_bounded():
