@@ -33,8 +33,10 @@ DATA_FILE = Path(__file__).with_name("data") / "facekit.npz"
 COEFF_CLIP = 2.5
 # the head turns about the top of the spine (near the atlanto-occipital joint), object space m
 NECK_PIVOT = (0.0, -0.060, EYE_PLANE_Z - 0.095)
-# the neck twists between these heights (m): fully with the head above, not at all below
-_NECK_BLEND_Y = (-0.19, -0.12)   # below the menton (≈ −0.11), above the shoulders
+# the neck twists between these heights (m): fully with the head above, not at all below;
+# below the menton (≈ −0.11) and above the neck cut's highest point (≈ −0.17 at the sides),
+# so the cut stays where the garment (wardrobe.torso_mesh) was fitted round it
+_NECK_BLEND_Y = (-0.165, -0.12)
 _ID_SALT = 0x1D3A7F
 
 
