@@ -25,7 +25,7 @@ import torch
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["Mesh", "torso_mesh", "neck_cut_loop", "vertex_normals", "ray_triangle_t",
+__all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "vertex_normals", "ray_triangle_t",
            "winding_number", "collar_edge", "COLLAR_STYLES", "TORSO_BOTTOM_M"]
 
 COLLAR_STYLES = ("crew", "shirt")
@@ -192,9 +192,25 @@ def _superellipse_r(theta: torch.Tensor, half_width: float, front: float, back: 
 
 
 def torso_mesh(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
-               style: str | None = None) -> tuple[Mesh, ...]:
-    """The garment-clad torso fitted to posed head vertices (V, 3) m: ``(body,)`` or, for a
-    shirt collar, ``(body, collar_leaf)``.
+               style: str | None = None) -> Mesh:
+    """The garment-clad torso fitted to posed head vertices (V, 3) m, as one mesh for the
+    rasterizer (the closed body first, then a shirt collar's leaf); see ``garment_parts``."""
+    parts = garment_parts(head_vertices, head, seed=seed, style=style)
+    if len(parts) == 1:
+        return parts[0]
+    offsets = [0]
+    for m in parts[:-1]:
+        offsets.append(offsets[-1] + len(m.vertices))
+    return Mesh(torch.cat([m.vertices for m in parts]),
+                torch.cat([m.faces + o for m, o in zip(parts, offsets)]),
+                torch.cat([m.uv for m in parts]), parts[0].material,
+                normals=torch.cat([m.normals for m in parts]))
+
+
+def garment_parts(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
+                  style: str | None = None) -> tuple[Mesh, ...]:
+    """The garment fitted to posed head vertices (V, 3) m: ``(body,)`` or, for a shirt
+    collar, ``(body, collar_leaf)``.
 
     ``body`` is watertight: the cut loop lies inside it with at least the ease (4 mm) of
     clearance, the collar's top edge stands ``_COLLAR_HEIGHT`` above the cut (crew 18–26 mm,
