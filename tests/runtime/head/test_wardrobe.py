@@ -7,7 +7,6 @@ import math
 import pytest
 import torch
 
-from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
 from shotspec.runtime.head.wardrobe import (COLLAR_STYLES, collar_edge, garment_parts,
                                             neck_cut_loop, ray_triangle_t, torso_mesh,
@@ -47,7 +46,8 @@ def test_the_neck_cut_is_the_lowest_boundary_loop_of_the_skin(head):
     assert -0.2295 < float(y.min()) < -0.228 and float(y.max()) < -0.16
     # consecutive ids (and last → first) are edges of the mesh: it is a closed loop
     f = head.faces
-    edges = {tuple(sorted(e)) for e in torch.cat([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]).tolist()}
+    pairs = torch.cat([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+    edges = {tuple(sorted(e)) for e in pairs.tolist()}
     ring = loop.tolist() + loop[:1].tolist()
     assert all(tuple(sorted(ring[i:i + 2])) in edges for i in range(54))
 

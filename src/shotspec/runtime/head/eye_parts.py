@@ -21,8 +21,8 @@ import torch
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["EyeGeometry", "eye_parts", "eye_geometry", "TRANSLUCENT_PARTS", "LIMBUS_RADIUS_MM",
-           "PUPIL_DIAMETER_MM", "SHELL_VERTICES", "INNER_VERTICES"]
+__all__ = ["EyeGeometry", "eye_parts", "eye_geometry", "lash_alpha", "TRANSLUCENT_PARTS",
+           "LIMBUS_RADIUS_MM", "PUPIL_DIAMETER_MM", "SHELL_VERTICES", "INNER_VERTICES"]
 
 # the kit's per-eye split of the eyeball part's vertex range (README 'Eyeball Details')
 SHELL_VERTICES = 770
@@ -135,9 +135,9 @@ def _components(faces: torch.Tensor, n: int) -> torch.Tensor:
 def lash_alpha(head: HeadData, vertices: torch.Tensor) -> torch.Tensor:
     """Per-vertex coverage (V,) of the eyelash strips, 0 elsewhere.
 
-    Each strip (a connected piece of the lash part) is a band of rows in the lashes' UV tile running from the lid to the lash tips;
-    a vertex's place across its band (UV v) gives its distance from the root, and the band's
-    root side is the one nearer the eyelid skin. Coverage is ``0.6 (1 - t)^1.5``: dense at the
+    Each strip (a connected piece of the lash part) is a band of rows in the lashes' UV tile
+    running from the lid to the lash tips; a vertex's place across its band (UV v) gives its
+    distance from the root, and the band's root side is the one nearer the eyelid skin. Coverage is ``0.6 (1 - t)^1.5``: dense at the
     lid, thinning to nothing at the tips (the lashes are drawn as a coverage-weighted layer,
     never opaque).
     """

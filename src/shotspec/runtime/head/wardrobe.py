@@ -25,8 +25,9 @@ import torch
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "vertex_normals", "ray_triangle_t",
-           "winding_number", "collar_edge", "COLLAR_STYLES", "TORSO_BOTTOM_M"]
+__all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "collar_edge",
+           "vertex_normals", "ray_triangle_t", "winding_number", "COLLAR_STYLES",
+           "TORSO_BOTTOM_M"]
 
 COLLAR_STYLES = ("crew", "shirt")
 # the torso ends (closed) this far below the eyes: mid-chest, out of any head-and-shoulders frame
