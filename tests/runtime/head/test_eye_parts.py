@@ -60,10 +60,26 @@ def test_iris_is_a_disc_on_the_optical_axis_through_the_apex(head, parts):
         lo = PARTS[PART_IDS[f"eyeball_{side}"]][2][0] + SHELL_VERTICES
         inner = torch.zeros_like(iris)
         inner[lo:lo + 800] = True
-        front = inner & (r < LIMBUS_RADIUS_MM) & (along > -1.5)
+        ahead = (v - eye.globe_centre_m).double() @ eye.axis.double() > 0
+        front = inner & (r < LIMBUS_RADIUS_MM) & ahead
         assert bool(iris[front].all()) and int(front.sum()) == int(iris.sum()) >= 250
         # 1–3.5 mm of anterior chamber between the iris and the corneal apex
         assert 1.0 < float((eye.apex_m - eye.pupil_centre_m) @ eye.axis) * 1e3 < 3.5
+
+
+def test_every_eyeball_vertex_has_exactly_one_shading_class(head, parts):
+    eyeball = torch.cat([head.part_vertices("eyeball_left"), head.part_vertices("eyeball_right")])
+    total = parts["iris"] + parts["sclera"] + parts["interior"]
+    assert bool((total <= 1.0).all())
+    # the only unclassed eyeball vertices are the corneal cap's (never drawn opaque)
+    unclassed = eyeball[total[eyeball] == 0.0]
+    cap = torch.unique(head.faces[parts["cornea_faces"]])
+    assert bool(torch.isin(unclassed, cap).all()) and 200 < len(unclassed) < 500
+    others = torch.ones(len(total), dtype=torch.bool)
+    others[eyeball] = False
+    assert float(total[others].abs().max()) == 0.0
+    # the interior is the far side of the two inner globes only (260 of each one's 800)
+    assert 400 < int(parts["interior"].sum()) < 800
 
 
 @pytest.mark.parametrize("pupil_mm", [2.5, 4.0, 6.0])

@@ -176,6 +176,8 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
       ``axial_radius_mm`` (V,): each eye vertex's distance from its eye's optical axis
         (``1e3`` for other vertices), for per-pixel iris/pupil edges;
       ``iris``, ``pupil``, ``sclera`` (V,) float 0/1 masks (iris includes the pupil);
+      ``interior`` (V,): the inner globe's far half, seen only through the pupil's 1.4 mm
+        tunnel: shade it black (it is the inside of the eye);
       ``eyes``: {'left': EyeGeometry, 'right': EyeGeometry}.
     Raises ValueError for a pupil not inside the iris.
     """
@@ -187,6 +189,7 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
     radial = torch.full((n,), _FAR_MM, dtype=v.dtype, device=v.device)
     iris = torch.zeros(n, dtype=v.dtype, device=v.device)
     sclera = torch.zeros_like(iris)
+    interior = torch.zeros_like(iris)
     cornea_vertex = torch.zeros(n, dtype=torch.bool, device=v.device)
     shell_vertex = torch.zeros(n, dtype=torch.bool, device=v.device)
     eyes = {}
@@ -198,10 +201,13 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
         along_s, rad_s = _axial(v[shell], g.pupil_centre_m, g.axis)
         along_i, rad_i = _axial(v[inner], g.pupil_centre_m, g.axis)
         radial[shell], radial[inner] = rad_s * 1e3, rad_i * 1e3
-        # the iris is the front plate of the inner globe (within 1.5 mm of the pupil's plane)
-        front = (rad_i * 1e3 <= limbus_radius_mm) & (along_i > -0.0015)
+        # the iris is the inner globe's front within the limbus: the plate and the pupil's
+        # tunnel into it (its back, on the far side of the globe's centre, is not)
+        ahead = (v[inner] - g.globe_centre_m) @ g.axis > 0
+        front = (rad_i * 1e3 <= limbus_radius_mm) & ahead
         iris[inner] = front.to(v.dtype)
-        sclera[inner] = (~front).to(v.dtype)
+        sclera[inner] = (~front & ahead).to(v.dtype)
+        interior[inner] = (~ahead).to(v.dtype)
         in_cap = (rad_s * 1e3 < limbus_radius_mm) & (along_s > 0)
         sclera[shell] = (~in_cap).to(v.dtype)
         cornea_vertex[shell] = in_cap
@@ -222,5 +228,6 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
         "iris": iris,
         "pupil": pupil,
         "sclera": sclera,
+        "interior": interior,
         "eyes": eyes,
     }

@@ -68,9 +68,9 @@ def hair_coverage(head: HeadData, *, seed: int) -> tuple[torch.Tensor, torch.Ten
     (brow landmarks 17–26 to the hairline) is drawn from 52–62 mm by ``seed``, as are the
     hairline's wander and jitter."""
     rng = random.Random(0x4A1E ^ (int(seed) & 0xFFFFFFFFFFFF))
-    v = head.neutral.double()
-    skin = torch.unique(_skin_faces(head))
-    brow_y = float(v[head.landmarks68[17:27], 1].mean())
+    v = head.neutral.double().cpu()            # decided once, on the CPU, for any device
+    skin = torch.unique(_skin_faces(head)).cpu()
+    brow_y = float(v[head.landmarks68[17:27].cpu(), 1].mean())
     front_y = brow_y + rng.uniform(0.052, 0.062)
     ref = {"front": front_y, "brow": brow_y, "eye": 0.0}
     upper = v[skin][v[skin][:, 1] > brow_y]
