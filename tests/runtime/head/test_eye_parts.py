@@ -10,7 +10,7 @@ import torch
 
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.head.eye_parts import (LIMBUS_RADIUS_MM, SHELL_VERTICES, TRANSLUCENT_PARTS,
-                                              eye_parts)
+                                              catchlight_m, eye_parts)
 from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
 
 
@@ -108,6 +108,23 @@ def test_cornea_sphere_reflects_a_catchlight_on_the_cornea(head, parts):
         light = torch.tensor([0.0, 0.0, 1.0])
         hit = eye.cornea_centre_m + eye.cornea_radius_m * light
         assert float(_axial(hit[None], eye)[1][0]) < LIMBUS_RADIUS_MM
+
+
+def test_catchlights_of_lights_in_front_land_on_the_cornea(head, parts):
+    eye = parts["eyes"]["left"]
+    camera = (0.0, 0.0, 0.8)
+    # a light at the camera reflects where the sphere faces the camera
+    p, on = catchlight_m(eye, camera, camera)
+    towards = torch.tensor(camera) - eye.cornea_centre_m
+    assert on and float(((p - eye.cornea_centre_m) / eye.cornea_radius_m
+                         - towards / towards.norm()).norm()) < 1e-5
+    # a key 45° to the side and 30° up still lands on the cornea, off-centre towards it
+    key = (0.8 * math.sin(math.radians(45)), 0.8 * math.sin(math.radians(30)), 0.8)
+    q, on = catchlight_m(eye, key, camera)
+    assert on and float(q[0] - p[0]) > 0.001 and float(q[1] - p[1]) > 0.001
+    # a rim light behind the head never does
+    _, on = catchlight_m(eye, (0.5, 0.3, -1.0), camera)
+    assert not on
 
 
 def test_gaze_turns_the_axis_and_the_masks_travel_with_the_eye(head):

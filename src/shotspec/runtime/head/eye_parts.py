@@ -21,7 +21,8 @@ import torch
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["EyeGeometry", "eye_parts", "eye_geometry", "lash_alpha", "TRANSLUCENT_PARTS",
+__all__ = ["EyeGeometry", "eye_parts", "eye_geometry", "lash_alpha", "catchlight_m",
+           "TRANSLUCENT_PARTS",
            "LIMBUS_RADIUS_MM", "PUPIL_DIAMETER_MM", "SHELL_VERTICES", "INNER_VERTICES"]
 
 # the kit's per-eye split of the eyeball part's vertex range (README 'Eyeball Details')
@@ -109,6 +110,21 @@ def eye_geometry(head: HeadData, vertices: torch.Tensor, side: str,
     f = vertices.dtype
     return EyeGeometry(side, centre.to(f), radius, apex.to(f), axis.to(f), pupil.to(f),
                        c_centre.to(f), c_radius, limbus_radius_mm * 1e-3)
+
+
+def catchlight_m(eye: EyeGeometry, light_m, camera_m) -> tuple[torch.Tensor, bool]:
+    """Where a light's mirror highlight sits on the cornea, seen from the camera: the point
+    (3,) m of the cornea sphere whose normal halves the directions to the light and to the
+    camera (world points, metres), and whether it falls on the cornea (inside the limbus), so
+    the renderer draws a catchlight for every light that lands there."""
+    c = eye.cornea_centre_m
+    to_light = torch.as_tensor(light_m, dtype=c.dtype, device=c.device) - c
+    to_cam = torch.as_tensor(camera_m, dtype=c.dtype, device=c.device) - c
+    half = to_light / to_light.norm() + to_cam / to_cam.norm()
+    point = c + eye.cornea_radius_m * half / half.norm()
+    d = point - eye.pupil_centre_m
+    off_axis = (d - (d @ eye.axis) * eye.axis).norm()
+    return point, bool(off_axis < eye.limbus_radius_m and (d @ eye.axis) > 0)
 
 
 def _faces_of(head: HeadData, names) -> torch.Tensor:
