@@ -100,11 +100,17 @@ def winding_number(points: torch.Tensor, vertices: torch.Tensor,
                    faces: torch.Tensor) -> torch.Tensor:
     """Generalised winding number (P,) of points (P, 3) for a closed mesh: 1 inside, 0 outside
     (Jacobson et al. 2013: the solid angles of the triangles, summed, over 4π)."""
-    a, b, c = (vertices[faces[:, i]].double()[None] - points.double()[:, None] for i in range(3))
-    la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
-    num = (a * torch.linalg.cross(b, c)).sum(-1)
-    den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
-    return (2.0 * torch.atan2(num, den)).sum(1) / (4.0 * math.pi)
+    tri = [vertices[faces[:, i]].double()[None] for i in range(3)]
+    out = []
+    step = max(1, (1 << 21) // max(1, len(faces)))
+    for lo in range(0, len(points), step):
+        p = points[lo:lo + step].double()[:, None]
+        a, b, c = (t - p for t in tri)
+        la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
+        num = (a * torch.linalg.cross(b, c)).sum(-1)
+        den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
+        out.append((2.0 * torch.atan2(num, den)).sum(1) / (4.0 * math.pi))
+    return torch.cat(out)
 
 
 def neck_cut_loop(head: HeadData) -> torch.Tensor:
