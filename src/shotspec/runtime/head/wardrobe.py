@@ -25,8 +25,9 @@ import torch
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["Mesh", "torso_mesh", "neck_cut_loop", "vertex_normals", "ray_triangle_t",
-           "winding_number", "collar_edge", "COLLAR_STYLES", "TORSO_BOTTOM_M"]
+__all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "collar_edge",
+           "vertex_normals", "ray_triangle_t", "winding_number", "COLLAR_STYLES",
+           "TORSO_BOTTOM_M"]
 
 COLLAR_STYLES = ("crew", "shirt")
 # the torso ends (closed) this far below the eyes: mid-chest, out of any head-and-shoulders frame
@@ -99,11 +100,17 @@ def winding_number(points: torch.Tensor, vertices: torch.Tensor,
                    faces: torch.Tensor) -> torch.Tensor:
     """Generalised winding number (P,) of points (P, 3) for a closed mesh: 1 inside, 0 outside
     (Jacobson et al. 2013: the solid angles of the triangles, summed, over 4π)."""
-    a, b, c = (vertices[faces[:, i]].double()[None] - points.double()[:, None] for i in range(3))
-    la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
-    num = (a * torch.linalg.cross(b, c)).sum(-1)
-    den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
-    return (2.0 * torch.atan2(num, den)).sum(1) / (4.0 * math.pi)
+    tri = [vertices[faces[:, i]].double()[None] for i in range(3)]
+    out = []
+    step = max(1, (1 << 21) // max(1, len(faces)))
+    for lo in range(0, len(points), step):
+        p = points[lo:lo + step].double()[:, None]
+        a, b, c = (t - p for t in tri)
+        la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
+        num = (a * torch.linalg.cross(b, c)).sum(-1)
+        den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
+        out.append((2.0 * torch.atan2(num, den)).sum(1) / (4.0 * math.pi))
+    return torch.cat(out)
 
 
 def neck_cut_loop(head: HeadData) -> torch.Tensor:
@@ -192,9 +199,25 @@ def _superellipse_r(theta: torch.Tensor, half_width: float, front: float, back: 
 
 
 def torso_mesh(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
-               style: str | None = None) -> tuple[Mesh, ...]:
-    """The garment-clad torso fitted to posed head vertices (V, 3) m: ``(body,)`` or, for a
-    shirt collar, ``(body, collar_leaf)``.
+               style: str | None = None) -> Mesh:
+    """The garment-clad torso fitted to posed head vertices (V, 3) m, as one mesh for the
+    rasterizer (the closed body first, then a shirt collar's leaf); see ``garment_parts``."""
+    parts = garment_parts(head_vertices, head, seed=seed, style=style)
+    if len(parts) == 1:
+        return parts[0]
+    offsets = [0]
+    for m in parts[:-1]:
+        offsets.append(offsets[-1] + len(m.vertices))
+    return Mesh(torch.cat([m.vertices for m in parts]),
+                torch.cat([m.faces + o for m, o in zip(parts, offsets)]),
+                torch.cat([m.uv for m in parts]), parts[0].material,
+                normals=torch.cat([m.normals for m in parts]))
+
+
+def garment_parts(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
+                  style: str | None = None) -> tuple[Mesh, ...]:
+    """The garment fitted to posed head vertices (V, 3) m: ``(body,)`` or, for a shirt
+    collar, ``(body, collar_leaf)``.
 
     ``body`` is watertight: the cut loop lies inside it with at least the ease (4 mm) of
     clearance, the collar's top edge stands ``_COLLAR_HEIGHT`` above the cut (crew 18–26 mm,
