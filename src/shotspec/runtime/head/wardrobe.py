@@ -65,12 +65,19 @@ class Mesh:
 
 
 def vertex_normals(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Area-weighted unit vertex normals (N, 3) of a counter-clockwise mesh."""
+    """Area-weighted unit vertex normals (N, 3) of a counter-clockwise mesh.
+
+    Summed per vertex by a stable sort and a float64 running sum (no atomic adds), so the
+    result is bit-identical run to run on any device."""
     a, b, c = (vertices[faces[:, i]] for i in range(3))
-    fn = torch.linalg.cross(b - a, c - a)
-    n = torch.zeros_like(vertices)
-    for i in range(3):
-        n = n.index_add(0, faces[:, i], fn)
+    fn = torch.linalg.cross(b - a, c - a).double()
+    corner = faces.T.reshape(-1)
+    order = torch.argsort(corner, stable=True)
+    run = torch.cat([torch.zeros_like(fn[:1]), fn.repeat(3, 1)[order].cumsum(0)])
+    ids = torch.arange(len(vertices), device=faces.device)
+    lo = torch.searchsorted(corner[order], ids)
+    hi = torch.searchsorted(corner[order], ids, right=True)
+    n = (run[hi] - run[lo]).to(vertices.dtype)
     return n / n.norm(dim=1, keepdim=True).clamp(min=1e-12)
 
 
