@@ -117,23 +117,23 @@ FACE_CONTROL_ALIASES: dict[str, str] = {"head_width": "face_width", "head_height
 # shapes stop being plausible.
 FACE_SD_LIMIT = 3.0
 
-# ---- regenerate: population SD of each control's measure in millimetres, measured on the
-# ---- model's 100 identity modes (coefficients ~ N(0,1)). One table; keep it in one place.
+# ---- regenerate: population SD of each control's measure in millimetres over the
+# ---- packaged head's 50 identity modes (tools/face_control_table.py).
 FACE_CONTROL_SD_MM: dict[str, float] = {
-    "face_width": 5.0,
-    "face_length": 6.0,
-    "jaw_width": 7.0,
-    "chin_length": 3.0,
-    "cheekbones": 3.5,
-    "brow_ridge": 1.5,
-    "eye_spacing": 2.0,
-    "eye_size": 1.0,
-    "nose_length": 3.0,
-    "nose_width": 2.0,
-    "nose_bridge": 1.5,
-    "lip_fullness": 1.5,
-    "mouth_width": 3.0,
-    "ear_size": 3.0,
-    "neck_width": 6.0,
+    "face_width": 7.37,
+    "face_length": 6.37,
+    "jaw_width": 6.86,
+    "chin_length": 2.61,
+    "cheekbones": 5.23,
+    "brow_ridge": 3.18,
+    "eye_spacing": 3.38,
+    "eye_size": 1.94,
+    "nose_length": 3.08,
+    "nose_width": 2.63,
+    "nose_bridge": 3.86,
+    "lip_fullness": 3.82,
+    "mouth_width": 3.77,
+    "ear_size": 4.97,
+    "neck_width": 14.64,
 }
 # ---- end of the regenerated table

@@ -10,7 +10,7 @@ import torch
 
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.head.eye_parts import (LIMBUS_RADIUS_MM, SHELL_VERTICES, TRANSLUCENT_PARTS,
-                                              eye_parts)
+                                              catchlight_m, eye_parts)
 from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
 
 
@@ -60,10 +60,26 @@ def test_iris_is_a_disc_on_the_optical_axis_through_the_apex(head, parts):
         lo = PARTS[PART_IDS[f"eyeball_{side}"]][2][0] + SHELL_VERTICES
         inner = torch.zeros_like(iris)
         inner[lo:lo + 800] = True
-        front = inner & (r < LIMBUS_RADIUS_MM) & (along > -1.5)
+        ahead = (v - eye.globe_centre_m).double() @ eye.axis.double() > 0
+        front = inner & (r < LIMBUS_RADIUS_MM) & ahead
         assert bool(iris[front].all()) and int(front.sum()) == int(iris.sum()) >= 250
         # 1–3.5 mm of anterior chamber between the iris and the corneal apex
         assert 1.0 < float((eye.apex_m - eye.pupil_centre_m) @ eye.axis) * 1e3 < 3.5
+
+
+def test_every_eyeball_vertex_has_exactly_one_shading_class(head, parts):
+    eyeball = torch.cat([head.part_vertices("eyeball_left"), head.part_vertices("eyeball_right")])
+    total = parts["iris"] + parts["sclera"] + parts["interior"]
+    assert bool((total <= 1.0).all())
+    # the only unclassed eyeball vertices are the corneal cap's (never drawn opaque)
+    unclassed = eyeball[total[eyeball] == 0.0]
+    cap = torch.unique(head.faces[parts["cornea_faces"]])
+    assert bool(torch.isin(unclassed, cap).all()) and 200 < len(unclassed) < 500
+    others = torch.ones(len(total), dtype=torch.bool)
+    others[eyeball] = False
+    assert float(total[others].abs().max()) == 0.0
+    # the interior is the far side of the two inner globes only (260 of each one's 800)
+    assert 400 < int(parts["interior"].sum()) < 800
 
 
 @pytest.mark.parametrize("pupil_mm", [2.5, 4.0, 6.0])
@@ -92,6 +108,23 @@ def test_cornea_sphere_reflects_a_catchlight_on_the_cornea(head, parts):
         light = torch.tensor([0.0, 0.0, 1.0])
         hit = eye.cornea_centre_m + eye.cornea_radius_m * light
         assert float(_axial(hit[None], eye)[1][0]) < LIMBUS_RADIUS_MM
+
+
+def test_catchlights_of_lights_in_front_land_on_the_cornea(head, parts):
+    eye = parts["eyes"]["left"]
+    camera = (0.0, 0.0, 0.8)
+    # a light at the camera reflects where the sphere faces the camera
+    p, on = catchlight_m(eye, camera, camera)
+    towards = torch.tensor(camera) - eye.cornea_centre_m
+    assert on and float(((p - eye.cornea_centre_m) / eye.cornea_radius_m
+                         - towards / towards.norm()).norm()) < 1e-5
+    # a key 45° to the side and 30° up still lands on the cornea, off-centre towards it
+    key = (0.8 * math.sin(math.radians(45)), 0.8 * math.sin(math.radians(30)), 0.8)
+    q, on = catchlight_m(eye, key, camera)
+    assert on and float(q[0] - p[0]) > 0.001 and float(q[1] - p[1]) > 0.001
+    # a rim light behind the head never does
+    _, on = catchlight_m(eye, (0.5, 0.3, -1.0), camera)
+    assert not on
 
 
 def test_gaze_turns_the_axis_and_the_masks_travel_with_the_eye(head):

@@ -110,3 +110,13 @@ def test_a_head_turn_rotates_the_face_and_leaves_the_neck_base(head, average):
     assert float(v[nose, 0] - average[nose, 0]) > 0.02          # the face turns to +x
     base = average[:, 1] < -0.19
     assert float((v[base] - average[base]).abs().max()) < 1e-6
+
+
+def test_the_compilers_face_control_table_matches_the_model(head):
+    """The compiler converts `jaw_width +4mm` to SDs with head_vocabulary's table, which
+    tools/face_control_table.py regenerates from the data file: they must agree."""
+    from shotspec.head_vocabulary import FACE_CONTROL_SD_MM, FACE_CONTROLS
+
+    assert tuple(FACE_CONTROLS) == head.control_names
+    measured = head.control_sd_mm()
+    assert FACE_CONTROL_SD_MM == {name: round(measured[name], 2) for name in head.control_names}

@@ -106,3 +106,63 @@ def test_gaze_at_the_lens_points_both_eyes_at_the_camera(default):
     for centre, axis in zip(scene.eye_centres, scene.eye_axes):
         to_cam = torch.nn.functional.normalize(origin - centre, dim=0)
         assert math.degrees(math.acos(min(1.0, float(axis @ to_cam)))) < 2.0
+
+
+def _projected(scene, camera: CameraIR) -> torch.Tensor:
+    cam = PinholeCamera.from_ir(camera, W, H)
+    rel = scene.landmarks - torch.tensor(cam.origin)
+    x = rel @ torch.tensor(cam.right)
+    y = rel @ torch.tensor(cam.up)
+    z = -(rel @ torch.tensor(cam.back))
+    return torch.stack((cam.focal_px * x / z, cam.focal_px * y / z), 1)
+
+
+def test_a_wide_lens_up_close_enlarges_the_nose_against_the_face():
+    """Perspective is real: at 24 mm from 25 cm the nose (nearer) grows against the face's
+    width (the jaw sits further back) compared with an 85 mm portrait from 90 cm."""
+    character = CharacterIR(name="a", seed=5)
+    ratios = []
+    for lens, dist in ((0.024, 0.25), (0.085, 0.9)):
+        camera = CameraIR(focal_length_m=lens, distance_m=dist)
+        p = _projected(build_scene(character, camera), camera)
+        nose = (p[35] - p[31]).norm()
+        face = (p[16] - p[0]).norm()
+        ratios.append(float(nose / face))
+    assert ratios[0] > 1.10 * ratios[1]
+
+
+@pytest.mark.parametrize("lens_m,distance_m,yaw_deg,pitch_deg", [
+    (0.085, 0.75, 0, 0), (0.050, 1.2, 35, 10), (0.035, 0.9, -60, -20), (0.135, 2.0, 90, 25)])
+def test_no_pixel_of_the_neck_cut_shows(lens_m, distance_m, yaw_deg, pitch_deg):
+    """The kit's mesh ends in an open cut at the bottom of the neck; the garment hides it from
+    every camera the lints allow. No triangle touching the cut is the nearest at any sample."""
+    from shotspec.runtime.head.model import load_head
+    from shotspec.runtime.head.raster import rasterize
+    from shotspec.runtime.head.wardrobe import neck_cut_loop
+
+    camera = CameraIR(focal_length_m=lens_m, distance_m=distance_m,
+                      yaw_rad=math.radians(yaw_deg), pitch_rad=math.radians(pitch_deg))
+    scene = build_scene(CharacterIR(name="a", seed=11), camera)
+    cut = torch.zeros(scene.vertices.shape[0], dtype=torch.bool)
+    cut[neck_cut_loop(load_head())] = True
+    raster = rasterize(scene.vertices, scene.faces, PinholeCamera.from_ir(camera, 256, 320),
+                       256, 320, ss=2)
+    seen = torch.unique(raster.face_id[raster.face_id >= 0])
+    assert seen.numel() > 1000
+    assert not bool(cut[scene.faces[seen]].any())
+
+
+def test_the_hair_shell_covers_the_top_of_the_head(default):
+    from shotspec.runtime.head.scene import MATERIALS
+
+    _, geo, _ = default
+    hair = geo.aovs["_mat"][0, MATERIALS["hair"]] * geo.aovs["alpha"][0, 0]
+    rows = (geo.aovs["alpha"][0, 0] > 0.5).any(dim=1).nonzero()[:, 0]
+    top = int(rows[0])
+    # the crown (first rows of the head) is hair, the eyes' rows are not
+    assert float(hair[top + 1: top + 4].max()) > 0.9
+    eyes = geo.aovs["eyes"][0, 0]
+    eyes_row = int(eyes.sum(dim=1).argmax())
+    cols = (eyes[eyes_row] > 0).nonzero()[:, 0]
+    # between the eyes and across them no hair (sideburns may reach this height further out)
+    assert float(hair[eyes_row, int(cols[0]): int(cols[-1]) + 1].max()) < 0.05

@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
-from shotspec.runtime.head.wardrobe import (COLLAR_STYLES, collar_edge, neck_cut_loop,
-                                            ray_triangle_t, torso_mesh, winding_number)
+from shotspec.runtime.head.wardrobe import (COLLAR_STYLES, collar_edge, garment_parts,
+                                            neck_cut_loop, ray_triangle_t, torso_mesh,
+                                            winding_number)
 
 # (seed, turn deg, tilt deg, collar style)
 POSES = [(1, 0.0, 0.0, "crew"), (2, 40.0, 0.0, "shirt"), (3, -40.0, 20.0, "crew"),
@@ -46,7 +46,8 @@ def test_the_neck_cut_is_the_lowest_boundary_loop_of_the_skin(head):
     assert -0.2295 < float(y.min()) < -0.228 and float(y.max()) < -0.16
     # consecutive ids (and last → first) are edges of the mesh: it is a closed loop
     f = head.faces
-    edges = {tuple(sorted(e)) for e in torch.cat([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]).tolist()}
+    pairs = torch.cat([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+    edges = {tuple(sorted(e)) for e in pairs.tolist()}
     ring = loop.tolist() + loop[:1].tolist()
     assert all(tuple(sorted(ring[i:i + 2])) in edges for i in range(54))
 
@@ -54,7 +55,7 @@ def test_the_neck_cut_is_the_lowest_boundary_loop_of_the_skin(head):
 @pytest.mark.parametrize("seed,turn,tilt,style", POSES)
 def test_every_line_of_sight_to_the_neck_cut_crosses_the_garment(head, seed, turn, tilt, style):
     v = _posed(head, seed, turn, tilt)
-    body = torso_mesh(v, head, seed=seed, style=style)[0]
+    body = garment_parts(v, head, seed=seed, style=style)[0]
     cut = v[neck_cut_loop(head)]
     # the sufficient condition: the cut loop lies inside the closed garment with margin …
     margin = 0.003
@@ -73,7 +74,7 @@ def test_every_line_of_sight_to_the_neck_cut_crosses_the_garment(head, seed, tur
 @pytest.mark.parametrize("seed,turn,tilt,style", POSES[:3])
 def test_the_collar_hugs_the_posed_neck_and_nothing_pokes_through(head, seed, turn, tilt, style):
     v = _posed(head, seed, turn, tilt)
-    body = torso_mesh(v, head, seed=seed, style=style)[0]
+    body = garment_parts(v, head, seed=seed, style=style)[0]
     edge = collar_edge(body)
     centre = v[neck_cut_loop(head)].mean(0)
     neck = v[head.part_vertices("head_neck")]
@@ -102,33 +103,32 @@ def test_collar_height_over_the_cut_per_style(head):
     cut = v[neck_cut_loop(head)]
     front = cut[cut[:, 2].argmax()]
     for style, (lo_mm, hi_mm) in (("crew", (15.0, 25.0)), ("shirt", (26.0, 40.0))):
-        body = torso_mesh(v, head, seed=1, style=style)[0]
+        body = garment_parts(v, head, seed=1, style=style)[0]
         edge = collar_edge(body)
         near = edge[(edge[:, 0] - front[0]).abs() < 0.01]
-        near = near[near[:, 2] > 0.0 - 0.1]
-        rise_mm = (float(near[:, 1].max()) - float(front[1])) * 1e3
+        rise_mm = (float(near[near[:, 2].argmax(), 1]) - float(front[1])) * 1e3
         assert lo_mm < rise_mm < hi_mm, (style, rise_mm)
 
 
 def test_seeded_styles_and_determinism(head):
     v = _posed(head, 9, 0.0, 0.0)
-    styles = {torso_mesh(v, head, seed=s)[0].material for s in range(8)}
+    styles = {garment_parts(v, head, seed=s)[0].material for s in range(8)}
     assert styles == {f"garment_{s}" for s in COLLAR_STYLES}
-    a, b = torso_mesh(v, head, seed=3), torso_mesh(v, head, seed=3)
+    a, b = garment_parts(v, head, seed=3), garment_parts(v, head, seed=3)
     assert all(torch.equal(x.vertices, y.vertices) and torch.equal(x.faces, y.faces)
                for x, y in zip(a, b))
-    shirt = torso_mesh(v, head, seed=3, style="shirt")
+    shirt = garment_parts(v, head, seed=3, style="shirt")
     assert len(shirt) == 2 and shirt[1].material == "garment_shirt"
     body = shirt[0]
     assert body.faces.dtype == torch.int64 and body.uv.shape == (len(body.vertices), 2)
     assert float(body.normals.norm(dim=1).sub(1).abs().max()) < 1e-5
     with pytest.raises(ValueError, match="collar style"):
-        torso_mesh(v, head, seed=3, style="hoodie")
+        garment_parts(v, head, seed=3, style="hoodie")
 
 
 def test_garment_is_watertight_and_wound_outward(head):
     v = _posed(head, 2, 0.0, 0.0)
-    body = torso_mesh(v, head, seed=2, style="crew")[0]
+    body = garment_parts(v, head, seed=2, style="crew")[0]
     f = body.faces
     a, b, c = (body.vertices[f[:, i]].double() for i in range(3))
     volume_l = float((a * torch.linalg.cross(b, c)).sum() / 6.0) * 1e3
@@ -137,3 +137,14 @@ def test_garment_is_watertight_and_wound_outward(head):
     pts = torch.tensor([[0.0, -0.40, -0.05], [0.40, -0.30, -0.05]])
     w = winding_number(pts, body.vertices, body.faces)
     assert abs(float(w[0]) - 1.0) < 1e-6 and abs(float(w[1])) < 1e-6
+
+
+def test_torso_mesh_is_the_parts_in_one_mesh(head):
+    v = _posed(head, 4, 0.0, 0.0)
+    body, leaf = garment_parts(v, head, seed=4, style="shirt")
+    one = torso_mesh(v, head, seed=4, style="shirt")
+    assert len(one.vertices) == len(body.vertices) + len(leaf.vertices)
+    assert torch.equal(one.faces[len(body.faces):], leaf.faces + len(body.vertices))
+    assert one.uv.shape == (len(one.vertices), 2) and one.normals.shape == one.vertices.shape
+    crew = garment_parts(v, head, seed=4, style="crew")
+    assert torch.equal(torso_mesh(v, head, seed=4, style="crew").faces, crew[0].faces)

@@ -19,6 +19,7 @@ from shotspec.runtime.head.eye_parts import eye_geometry, eye_parts
 from shotspec.runtime.head.model import HeadData, load_head, pose_head
 from shotspec.runtime.head.regions import REGIONS, skin_regions
 from shotspec.runtime.head.scene import MATERIALS, Scene
+from shotspec.runtime.head.hair_shell import hair_shell
 from shotspec.runtime.head.wardrobe import Mesh, torso_mesh
 
 __all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS", "ATTRS", "DEFAULT_CHARACTER"]
@@ -31,7 +32,9 @@ DRAWN_PARTS = {"face": "skin", "head_neck": "skin", "eye_socket_left": "skin",
                "teeth": "teeth", "eyeball_left": "sclera", "eyeball_right": "sclera"}
 # per-vertex shading attributes: the skin regions, then each eye vertex's distance from its
 # eye's optical axis (mm; 1000 off the eyes), which draws the iris and pupil edges per pixel
-ATTRS = REGIONS + ("eye_radius_mm",)
+# and, on the hair shell, its coverage (0 at the hairline … 1) and strand direction (world)
+ATTRS = REGIONS + ("eye_radius_mm", "hair_alpha", "hair_tx", "hair_ty", "hair_tz")
+HAIR_STYLE = "short"
 
 
 def character_coefficients(head: HeadData, character: CharacterIR) -> np.ndarray:
@@ -102,9 +105,13 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
         corneas.append(torch.cat([g.cornea_centre_m, torch.tensor(
             [g.cornea_radius_m, g.limbus_radius_m], dtype=posed.dtype, device=posed.device)]))
     regions = skin_regions(head, rest).weights
-    attrs = torch.cat([regions, eyes["axial_radius_mm"][:, None].to(regions.dtype)], dim=1)
+    attrs = torch.zeros(posed.shape[0], len(ATTRS), device=posed.device)
+    attrs[:, : len(REGIONS)] = regions
+    attrs[:, len(REGIONS)] = eyes["axial_radius_mm"].to(regions.dtype)
     parts = [(posed, rest, faces, material, head.uv, head.face_uv[tri], attrs)]
-    for mesh in torso_mesh(posed, head, seed=int(character.seed)):
+    seed = int(character.seed)
+    for mesh in (torso_mesh(posed, head, seed=seed),
+                 hair_shell(posed, head, style=HAIR_STYLE, seed=seed)):
         parts.append(_extra(mesh, len(ATTRS)))
     posed, rest, faces, material, uv, face_uv, attrs = _join(parts)
     return Scene(vertices=posed, rest=rest, normals=vertex_normals(posed, faces),
@@ -116,11 +123,16 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
 
 def _extra(mesh: Mesh, n_attrs: int) -> tuple[torch.Tensor, ...]:
     """A garment or hair mesh as scene arrays: it has no rest pose of its own (it is made on
-    the posed head), carries its own surface UVs, no skin regions and no eye."""
+    the posed head), carries its own surface UVs, no skin regions and no eye; a hair shell
+    brings its coverage and strand directions."""
     n = mesh.vertices.shape[0]
     attrs = torch.zeros(n, n_attrs, device=mesh.vertices.device)
-    attrs[:, -1] = 1000.0                                    # far from every eye's axis
-    kind = "cloth" if mesh.material.startswith("garment") else mesh.material
+    attrs[:, ATTRS.index("eye_radius_mm")] = 1000.0          # far from every eye's axis
+    kind = mesh.material.split("_")[0]
+    kind = {"garment": "cloth"}.get(kind, kind)
+    if kind == "hair":
+        attrs[:, ATTRS.index("hair_alpha")] = mesh.alpha
+        attrs[:, ATTRS.index("hair_tx"):ATTRS.index("hair_tz") + 1] = mesh.tangents
     material = torch.full((mesh.faces.shape[0],), MATERIALS[kind], dtype=torch.int64,
                           device=mesh.faces.device)
     return mesh.vertices, mesh.vertices, mesh.faces, material, mesh.uv, mesh.faces, attrs

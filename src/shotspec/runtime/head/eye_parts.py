@@ -21,8 +21,9 @@ import torch
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["EyeGeometry", "eye_parts", "eye_geometry", "TRANSLUCENT_PARTS", "LIMBUS_RADIUS_MM",
-           "PUPIL_DIAMETER_MM", "SHELL_VERTICES", "INNER_VERTICES"]
+__all__ = ["EyeGeometry", "eye_parts", "eye_geometry", "lash_alpha", "catchlight_m",
+           "TRANSLUCENT_PARTS",
+           "LIMBUS_RADIUS_MM", "PUPIL_DIAMETER_MM", "SHELL_VERTICES", "INNER_VERTICES"]
 
 # the kit's per-eye split of the eyeball part's vertex range (README 'Eyeball Details')
 SHELL_VERTICES = 770
@@ -111,6 +112,21 @@ def eye_geometry(head: HeadData, vertices: torch.Tensor, side: str,
                        c_centre.to(f), c_radius, limbus_radius_mm * 1e-3)
 
 
+def catchlight_m(eye: EyeGeometry, light_m, camera_m) -> tuple[torch.Tensor, bool]:
+    """Where a light's mirror highlight sits on the cornea, seen from the camera: the point
+    (3,) m of the cornea sphere whose normal halves the directions to the light and to the
+    camera (world points, metres), and whether it falls on the cornea (inside the limbus), so
+    the renderer draws a catchlight for every light that lands there."""
+    c = eye.cornea_centre_m
+    to_light = torch.as_tensor(light_m, dtype=c.dtype, device=c.device) - c
+    to_cam = torch.as_tensor(camera_m, dtype=c.dtype, device=c.device) - c
+    half = to_light / to_light.norm() + to_cam / to_cam.norm()
+    point = c + eye.cornea_radius_m * half / half.norm()
+    d = point - eye.pupil_centre_m
+    off_axis = (d - (d @ eye.axis) * eye.axis).norm()
+    return point, bool(off_axis < eye.limbus_radius_m and (d @ eye.axis) > 0)
+
+
 def _faces_of(head: HeadData, names) -> torch.Tensor:
     keep = torch.zeros_like(head.face_part, dtype=torch.bool)
     for n in names:
@@ -135,9 +151,9 @@ def _components(faces: torch.Tensor, n: int) -> torch.Tensor:
 def lash_alpha(head: HeadData, vertices: torch.Tensor) -> torch.Tensor:
     """Per-vertex coverage (V,) of the eyelash strips, 0 elsewhere.
 
-    Each strip (a connected piece of the lash part) is a band of rows in the lashes' UV tile running from the lid to the lash tips;
-    a vertex's place across its band (UV v) gives its distance from the root, and the band's
-    root side is the one nearer the eyelid skin. Coverage is ``0.6 (1 - t)^1.5``: dense at the
+    Each strip (a connected piece of the lash part) is a band of rows in the lashes' UV tile
+    running from the lid to the lash tips; a vertex's place across its band (UV v) gives its
+    distance from the root, and the band's root side is the one nearer the eyelid skin. Coverage is ``0.6 (1 - t)^1.5``: dense at the
     lid, thinning to nothing at the tips (the lashes are drawn as a coverage-weighted layer,
     never opaque).
     """
@@ -176,6 +192,8 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
       ``axial_radius_mm`` (V,): each eye vertex's distance from its eye's optical axis
         (``1e3`` for other vertices), for per-pixel iris/pupil edges;
       ``iris``, ``pupil``, ``sclera`` (V,) float 0/1 masks (iris includes the pupil);
+      ``interior`` (V,): the inner globe's far half, seen only through the pupil's 1.4 mm
+        tunnel: shade it black (it is the inside of the eye);
       ``eyes``: {'left': EyeGeometry, 'right': EyeGeometry}.
     Raises ValueError for a pupil not inside the iris.
     """
@@ -187,6 +205,7 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
     radial = torch.full((n,), _FAR_MM, dtype=v.dtype, device=v.device)
     iris = torch.zeros(n, dtype=v.dtype, device=v.device)
     sclera = torch.zeros_like(iris)
+    interior = torch.zeros_like(iris)
     cornea_vertex = torch.zeros(n, dtype=torch.bool, device=v.device)
     shell_vertex = torch.zeros(n, dtype=torch.bool, device=v.device)
     eyes = {}
@@ -198,10 +217,13 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
         along_s, rad_s = _axial(v[shell], g.pupil_centre_m, g.axis)
         along_i, rad_i = _axial(v[inner], g.pupil_centre_m, g.axis)
         radial[shell], radial[inner] = rad_s * 1e3, rad_i * 1e3
-        # the iris is the front plate of the inner globe (within 1.5 mm of the pupil's plane)
-        front = (rad_i * 1e3 <= limbus_radius_mm) & (along_i > -0.0015)
+        # the iris is the inner globe's front within the limbus: the plate and the pupil's
+        # tunnel into it (its back, on the far side of the globe's centre, is not)
+        ahead = (v[inner] - g.globe_centre_m) @ g.axis > 0
+        front = (rad_i * 1e3 <= limbus_radius_mm) & ahead
         iris[inner] = front.to(v.dtype)
-        sclera[inner] = (~front).to(v.dtype)
+        sclera[inner] = (~front & ahead).to(v.dtype)
+        interior[inner] = (~ahead).to(v.dtype)
         in_cap = (rad_s * 1e3 < limbus_radius_mm) & (along_s > 0)
         sclera[shell] = (~in_cap).to(v.dtype)
         cornea_vertex[shell] = in_cap
@@ -222,5 +244,6 @@ def eye_parts(head: HeadData, vertices: torch.Tensor | None = None, *,
         "iris": iris,
         "pupil": pupil,
         "sclera": sclera,
+        "interior": interior,
         "eyes": eyes,
     }

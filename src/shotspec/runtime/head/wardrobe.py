@@ -25,8 +25,9 @@ import torch
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
 
-__all__ = ["Mesh", "torso_mesh", "neck_cut_loop", "vertex_normals", "ray_triangle_t",
-           "winding_number", "collar_edge", "COLLAR_STYLES", "TORSO_BOTTOM_M"]
+__all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "collar_edge",
+           "vertex_normals", "ray_triangle_t", "winding_number", "COLLAR_STYLES",
+           "TORSO_BOTTOM_M"]
 
 COLLAR_STYLES = ("crew", "shirt")
 # the torso ends (closed) this far below the eyes: mid-chest, out of any head-and-shoulders frame
@@ -37,6 +38,7 @@ _TUCK_M = 0.006            # how deep the collar's inner lip tucks inside the ne
 _BAND_ROWS = 8
 # collar top above the cut (m) at the front and at the back of the neck, per style
 _COLLAR_HEIGHT = {"crew": (0.018, 0.026), "shirt": (0.030, 0.040)}
+_COLLAR_MIN_M = 0.012
 # torso rows: (height at the front, extra height at the sides, half-width in units of the
 # cut loop's half-width, front and back extent from the neck centre (m), superellipse power)
 _TORSO_ROWS = ((-0.245, 0.025, 1.45, 0.095, 0.100, 2.2),
@@ -63,12 +65,19 @@ class Mesh:
 
 
 def vertex_normals(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Area-weighted unit vertex normals (N, 3) of a counter-clockwise mesh."""
+    """Area-weighted unit vertex normals (N, 3) of a counter-clockwise mesh.
+
+    Summed per vertex by a stable sort and a float64 running sum (no atomic adds), so the
+    result is bit-identical run to run on any device."""
     a, b, c = (vertices[faces[:, i]] for i in range(3))
-    fn = torch.linalg.cross(b - a, c - a)
-    n = torch.zeros_like(vertices)
-    for i in range(3):
-        n = n.index_add(0, faces[:, i], fn)
+    fn = torch.linalg.cross(b - a, c - a).double()
+    corner = faces.T.reshape(-1)
+    order = torch.argsort(corner, stable=True)
+    run = torch.cat([torch.zeros_like(fn[:1]), fn.repeat(3, 1)[order].cumsum(0)])
+    ids = torch.arange(len(vertices), device=faces.device)
+    lo = torch.searchsorted(corner[order], ids)
+    hi = torch.searchsorted(corner[order], ids, right=True)
+    n = (run[hi] - run[lo]).to(vertices.dtype)
     return n / n.norm(dim=1, keepdim=True).clamp(min=1e-12)
 
 
@@ -99,11 +108,17 @@ def winding_number(points: torch.Tensor, vertices: torch.Tensor,
                    faces: torch.Tensor) -> torch.Tensor:
     """Generalised winding number (P,) of points (P, 3) for a closed mesh: 1 inside, 0 outside
     (Jacobson et al. 2013: the solid angles of the triangles, summed, over 4π)."""
-    a, b, c = (vertices[faces[:, i]].double()[None] - points.double()[:, None] for i in range(3))
-    la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
-    num = (a * torch.linalg.cross(b, c)).sum(-1)
-    den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
-    return (2.0 * torch.atan2(num, den)).sum(1) / (4.0 * math.pi)
+    tri = [vertices[faces[:, i]].double()[None] for i in range(3)]
+    out = []
+    step = max(1, (1 << 21) // max(1, len(faces)))
+    for lo in range(0, len(points), step):
+        p = points[lo:lo + step].double()[:, None]
+        a, b, c = (t - p for t in tri)
+        la, lb, lc = a.norm(dim=-1), b.norm(dim=-1), c.norm(dim=-1)
+        num = (a * torch.linalg.cross(b, c)).sum(-1)
+        den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
+        out.append((2.0 * torch.atan2(num, den)).sum(1) / (4.0 * math.pi))
+    return torch.cat(out)
 
 
 def neck_cut_loop(head: HeadData) -> torch.Tensor:
@@ -192,14 +207,31 @@ def _superellipse_r(theta: torch.Tensor, half_width: float, front: float, back: 
 
 
 def torso_mesh(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
-               style: str | None = None) -> tuple[Mesh, ...]:
-    """The garment-clad torso fitted to posed head vertices (V, 3) m: ``(body,)`` or, for a
-    shirt collar, ``(body, collar_leaf)``.
+               style: str | None = None) -> Mesh:
+    """The garment-clad torso fitted to posed head vertices (V, 3) m, as one mesh for the
+    rasterizer (the closed body first, then a shirt collar's leaf); see ``garment_parts``."""
+    parts = garment_parts(head_vertices, head, seed=seed, style=style)
+    if len(parts) == 1:
+        return parts[0]
+    offsets = [0]
+    for m in parts[:-1]:
+        offsets.append(offsets[-1] + len(m.vertices))
+    return Mesh(torch.cat([m.vertices for m in parts]),
+                torch.cat([m.faces + o for m, o in zip(parts, offsets)]),
+                torch.cat([m.uv for m in parts]), parts[0].material,
+                normals=torch.cat([m.normals for m in parts]))
+
+
+def garment_parts(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
+                  style: str | None = None) -> tuple[Mesh, ...]:
+    """The garment fitted to posed head vertices (V, 3) m: ``(body,)`` or, for a shirt
+    collar, ``(body, collar_leaf)``.
 
     ``body`` is watertight: the cut loop lies inside it with at least the ease (4 mm) of
-    clearance, the collar's top edge stands ``_COLLAR_HEIGHT`` above the cut (crew 18–26 mm,
-    shirt stand 30–40 mm, front–back). ``seed`` draws the build (shoulder width, chest depth
-    ±5 %), the collar height (±10 %) and, when ``style`` is None, the collar style.
+    clearance; the collar's top edge stands ``_COLLAR_HEIGHT`` above the cut at the front and
+    at the nape (crew 18 / 26 mm, shirt stand 30 / 40 mm), sloping between them and never
+    under 12 mm above the cut. ``seed`` draws the build (shoulder width, chest depth ±5 %),
+    the collar height (±10 %) and, when ``style`` is None, the collar style.
     """
     rng = random.Random(0x7A5D0 ^ (int(seed) & 0xFFFFFFFFFFFF))
     style = style or rng.choice(COLLAR_STYLES)
@@ -231,7 +263,13 @@ def torso_mesh(head_vertices: torch.Tensor, head: HeadData, *, seed: int,
     tris = v[head.faces[skin]]
     tris = tris[tris[:, :, 1].min(1).values < float(y_cut.max()) + 0.08]
     h_front, h_back = (tall * h for h in _COLLAR_HEIGHT[style])
-    top_h = h_front + (h_back - h_front) * (1.0 - torch.cos(theta)) / 2.0
+    # the collar's edge runs on a slope from the front of the neck up to the nape (a
+    # neckline, not the cut's saddle over the trapezius), never less than _COLLAR_MIN_M over
+    # the cut
+    y_front = y_cut[torch.cos(theta).argmax()] + h_front
+    y_back = y_cut[torch.cos(theta).argmin()] + h_back
+    slope = y_front + (y_back - y_front) * (1.0 - torch.cos(theta)) / 2.0
+    top_h = torch.clamp(slope - y_cut, min=_COLLAR_MIN_M)
 
     def skin_at(h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         origin = axis + (y_cut + h)[:, None] * up
