@@ -147,7 +147,7 @@ def _resolve_strips(raster: Raster, vertex_attr: torch.Tensor, corner_attr: torc
             parts.append(face_rows[face] * (counts[sel, t] * inv[sel])[:, None])
             acc[sel] += torch.cat(parts, dim=1)                     # ids unique within a slot
         out[first + px] = acc
-    return out.T.reshape(n_ch, h, w), cov.view(h, w), vid.view(3, h, w), bary_px.view(3, h, w)
+    return out.T.contiguous().view(n_ch, h, w), cov.view(h, w), vid.view(3, h, w), bary_px.view(3, h, w)
 
 
 def _img(t: torch.Tensor) -> torch.Tensor:

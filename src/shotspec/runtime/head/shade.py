@@ -111,14 +111,20 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
             continue
         l, att, _ = light_terms(light, p)
         sin_a = math.sin(light.angular_radius)
-        vis = shadow_map(scene, light).shadow(p, ng) if light.shadows else torch.ones_like(att)
         ndl_skin = sphere_ndl((n * l).sum(1), sin_a)
         ndl_eye = sphere_ndl(((n * l).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         ndl = ndl_skin + eye * (ndl_eye - ndl_skin)
-        irr = irr + col * (att * vis * ndl)[:, None]
         ang2 = (0.5 * light.angular_radius) ** 2
         lobes = (mat.w1 * ggx_specular(n, v, l, torch.sqrt(mat.a1 ** 2 + ang2).clamp_max(1.0), None)
                  + mat.w2 * ggx_specular(n, v, l, torch.sqrt(mat.a2 ** 2 + ang2).clamp_max(1.0), None))
+        vis = torch.ones_like(att)
+        if light.shadows:
+            # the shadow only matters where the light adds something: lit diffuse, a specular
+            # lobe or an eye's catchlight (elsewhere every term below is zero whatever vis is)
+            need = ((att > 0) & ((ndl > 0) | (lobes > 0) | (eye > 0))).nonzero()[:, 0]
+            if need.numel():
+                vis[need] = shadow_map(scene, light).shadow(p[need], ng[need])
+        irr = irr + col * (att * vis * ndl)[:, None]
         hv = F.normalize(v + l, dim=1)
         fres = mat.f0 + (1.0 - mat.f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
         spec = spec + col * (lobes * fres * att * vis)[:, None]
