@@ -160,7 +160,7 @@ def _occlusion(geometry: Frame, cam: PinholeCamera, idx: torch.Tensor) -> torch.
     """Ambient occlusion (N,) of the subject pixels ``idx`` (of the flattened frame)."""
     depth = torch.where(geometry.aovs["alpha"][0, 0] >= 0.5, geometry.aovs["depth"][0, 0],
                         torch.full_like(geometry.aovs["depth"][0, 0], math.inf))
-    return ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam).reshape(-1)[idx]
+    return ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam, pixels=idx)
 
 
 def _wall_pattern(geometry: Frame, cam: PinholeCamera, seed: int) -> torch.Tensor:
