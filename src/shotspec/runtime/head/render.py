@@ -77,19 +77,15 @@ def _face_slots(fid: torch.Tensor, bary: torch.Tensor
     first hit on its triangle within the pixel), the summed barycentrics of each lead's
     triangle (P, S, 3) and its sample count (P, S); summed in a fixed order (deterministic)."""
     s_count = fid.shape[1]
-    owner = torch.arange(s_count, device=fid.device).expand_as(fid).clone()
-    for s in range(1, s_count):
-        for t in range(s - 1, -1, -1):          # ends on the earliest sample on the same face
-            owner[:, s] = torch.where(fid[:, s] == fid[:, t], t, owner[:, s])
+    slots = torch.arange(s_count, device=fid.device)
+    # each sample's owner: the earliest sample of its pixel on the same triangle (argmax
+    # returns the first of equal maxima)
+    owner = (fid[:, :, None] == fid[:, None, :]).to(torch.int8).argmax(2)       # (P, S)
     hit = fid >= 0
-    lead = hit & (owner == torch.arange(s_count, device=fid.device))
-    weights = torch.zeros_like(bary)
-    counts = torch.zeros(fid.shape, dtype=bary.dtype, device=fid.device)
-    for t in range(s_count):
-        for s in range(t, s_count):
-            mine = (owner[:, s] == t) & hit[:, s]
-            weights[:, t] += bary[:, s] * mine[:, None]
-            counts[:, t] += mine
+    lead = hit & (owner == slots)
+    assign = ((owner[:, :, None] == slots) & hit[:, :, None]).to(bary.dtype)   # (P, S, S)
+    weights = torch.einsum("pst,psk->ptk", assign, bary)
+    counts = assign.sum(1)
     return lead, weights, counts
 
 
