@@ -163,20 +163,25 @@ def _occlusion(geometry: Frame, cam: PinholeCamera, idx: torch.Tensor) -> torch.
     return ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam, pixels=idx)
 
 
-def _wall_pattern(geometry: Frame, cam: PinholeCamera, seed: int) -> torch.Tensor:
+WALL_STEP = 2   # the backdrop pattern is evaluated every WALL_STEP pixels and interpolated
+
+
+def _wall_pattern(geometry: Frame, camera: CameraIR, seed: int) -> torch.Tensor:
     """The backdrop's radiance (H·W, 3) under a white light of colour 1 (``wall_radiance`` is
-    linear in the light's colour), evaluated only where the subject does not cover the pixel
-    (zeros under it, where the composite gives the wall no weight)."""
+    linear in the light's colour). The plaster's finest noise is ~25 mm on a wall a metre or
+    more behind the face — about 20 pixels a cycle, then defocused by the lens — so it is
+    evaluated on a grid ``WALL_STEP`` times coarser and interpolated bilinearly."""
     dev = geometry.rgb.device
-    alpha = _flat(geometry.aovs["alpha"])[:, 0]
-    out = torch.zeros(alpha.shape[0], 3, device=dev)
-    sel = (alpha < 1.0).nonzero()[:, 0]
-    if sel.numel():
-        dirs = cam.rays(dev)[0][sel]
-        t_wall, _ = wall_hit(cam, dirs)
-        wall_pts = torch.tensor(cam.origin, device=dev) + dirs * t_wall[:, None]
-        out[sel] = wall_radiance(cam, wall_pts, torch.ones(3, device=dev), seed)
-    return out
+    h, w = geometry.height, geometry.width
+    hc, wc = -(-h // WALL_STEP), -(-w // WALL_STEP)
+    coarse = PinholeCamera.from_ir(camera, wc, hc)      # the same film, coarser pixels
+    dirs = coarse.rays(dev)[0]
+    t_wall, _ = wall_hit(coarse, dirs)
+    pts = torch.tensor(coarse.origin, device=dev) + dirs * t_wall[:, None]
+    rad = wall_radiance(coarse, pts, torch.ones(3, device=dev), seed)
+    img = rad.T.reshape(1, 3, hc, wc)
+    up = F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)[0]
+    return up.reshape(3, -1).T.contiguous()
 
 
 def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
@@ -216,7 +221,7 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
         irr_img = scatter(img(irr), skin, geometry.aovs["depth"], cam.focal_px)
         subject = img(albedo) * irr_img + img(spec)
         plaster = memo(geometry, ("wall", repr(camera), int(character.seed)),
-                       lambda: _wall_pattern(geometry, cam, int(character.seed)))
+                       lambda: _wall_pattern(geometry, camera, int(character.seed)))
         wall = img(plaster * _backdrop_light(lights_w, dev))
         a = geometry.aovs["alpha"]
         out = a * subject + (1.0 - a) * wall
