@@ -90,7 +90,7 @@ class ShadowMap:
         xy = torch.stack(((local[:, 0] - origin[0]) / texel, (origin[1] - local[:, 1]) / texel), 1)
         offset = texel                      # keeps every depth strictly positive
         raster = rasterize_orthographic(xy, local[:, 2] - origin[2] + offset, faces,
-                                        resolution, resolution)
+                                        resolution, resolution, barycentrics=False)
         return cls(raster.depth_m, True, basis, origin, texel, offset, None,
                    float(angular_diameter_rad))
 
@@ -116,7 +116,8 @@ class ShadowMap:
                             tuple(basis[1].tolist()), tuple((-basis[2]).tolist()),
                             1.0, film, film, resolution, resolution)
         near = max(dist - radius, 1e-4) * 0.5
-        raster = rasterize(verts, faces, cam, resolution, resolution, near_m=near)
+        raster = rasterize(verts, faces, cam, resolution, resolution, near_m=near,
+                           barycentrics=False)
         return cls(raster.depth_m, False, basis.to(verts.device), pos, 0.0, 0.0, cam,
                    float(diameter_m))
 
