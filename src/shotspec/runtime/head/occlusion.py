@@ -68,7 +68,8 @@ def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: Pinhole
     rows = torch.arange(h, device=dev, dtype=torch.float32).repeat_interleave(w) + 0.5
     flat_valid = valid.reshape(-1)
     # the neighbours are looked up in the whole frame; the centres are the wanted pixels only
-    qx, qy, qz = px, py, pz
+    # one row gather per step fetches a neighbour's position and validity together
+    rows_q = torch.stack((px, py, pz, flat_valid.to(px.dtype)), 1)              # (H·W, 4)
     if pixels is not None:
         at = pixels.to(device=dev, dtype=torch.int64)
         px, py, pz, nx, ny, nz, radius_px, cols, rows = (
@@ -85,13 +86,14 @@ def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: Pinhole
             sy = torch.floor(rows + dy * reach)
             inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
             idx = (sy.clamp(0, h - 1) * w + sx.clamp(0, w - 1)).to(torch.int64)
-            vx = qx.index_select(0, idx) - px
-            vy = qy.index_select(0, idx) - py
-            vz = qz.index_select(0, idx) - pz
+            q = rows_q.index_select(0, idx)
+            vx = q[:, 0] - px
+            vy = q[:, 1] - py
+            vz = q[:, 2] - pz
             dist2 = vx * vx + vy * vy + vz * vz
             cos = (vx * nx + vy * ny + vz * nz) * torch.rsqrt(dist2.clamp(min=1e-18))
             fade = (1 - dist2 * inv_r2).clamp(min=0)
-            ok = inside & flat_valid.index_select(0, idx)
+            ok = inside & (q[:, 3] > 0)
             total += torch.where(ok, (cos - bias).clamp(min=0) * fade, 0.0)
     obscurance = total / (directions * steps) / (1 - bias)
     ao = (1 - strength * 2 * obscurance).clamp(0, 1)
