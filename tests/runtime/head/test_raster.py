@@ -235,3 +235,18 @@ def test_scanned_head_nose_tip_is_the_nearest_pixel_where_it_projects():
     assert 0.15 < float(cover.mean()) < 0.6
     edge = (cover > 0) & (cover < 1)                   # the silhouette is anti-aliased
     assert int(edge.sum()) > 100
+
+
+def test_a_depth_only_raster_has_the_same_ids_and_depths():
+    # a sphere, and a floor cut by the near plane (its clipped sub-triangles keep their ids)
+    verts, faces = uv_sphere(0.1, rings=16, segments=32)
+    floor = torch.tensor([[-2.0, -0.2, -5.0], [2.0, -0.2, -5.0], [2.0, -0.2, 5.0], [-2.0, -0.2, 5.0]])
+    v = torch.cat((verts, floor))
+    f = torch.cat((faces, torch.tensor([[0, 3, 2], [0, 2, 1]]) + verts.shape[0]))
+    cam = camera(0.6, 80, 64)
+    full = rasterize(v, f, cam, 80, 64, ss=2, near_m=0.05)
+    depth_only = rasterize(v, f, cam, 80, 64, ss=2, near_m=0.05, barycentrics=False)
+    assert int((full.face_id >= faces.shape[0]).sum()) > 100
+    assert torch.equal(full.face_id, depth_only.face_id)
+    assert torch.equal(full.depth_m, depth_only.depth_m)
+    assert not depth_only.bary.any()

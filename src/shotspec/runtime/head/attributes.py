@@ -8,6 +8,9 @@ padded vertex→corner table summed in a fixed order), so they are bit-identical
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import torch
 import torch.nn.functional as F
 
@@ -64,10 +67,35 @@ def vertex_normals(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     """(V, 3) unit smooth normals: the area-weighted mean of the incident faces' normals.
 
     Summed through a padded (V, max valence) table of incident faces in ascending face order,
-    so the result does not depend on thread scheduling (``index_add_`` on CUDA would).
+    so the result does not depend on thread scheduling (``index_add_`` on CUDA would). The
+    table depends on the faces alone and is kept for the last few meshes (a posed and a rest
+    pose share it).
     """
     n_v = verts.shape[0]
     weighted = _face_cross(verts, faces)                           # |cross| = 2·area
+    total = torch.zeros(n_v, 3, dtype=weighted.dtype, device=weighted.device)
+    for rows, face_ids in _incidence(faces, n_v):
+        if rows is None:
+            total += weighted[face_ids]
+        else:                                   # the few vertices with this many faces
+            total[rows] += weighted[face_ids]
+    return F.normalize(total, dim=1)
+
+
+_INCIDENCE: OrderedDict[tuple, list] = OrderedDict()
+_INCIDENCE_KEPT = 4
+
+
+def _incidence(faces: torch.Tensor, n_v: int) -> list[tuple[torch.Tensor | None, torch.Tensor]]:
+    """Each vertex's incident faces in ascending order, as columns of a (V, max valence)
+    table: column k is (vertex ids, their k-th face id) — vertex ids None when every vertex
+    has a k-th face (a valence-108 pole must not make every vertex gather 108 times)."""
+    digest = hashlib.blake2b(faces.detach().contiguous().cpu().numpy().tobytes(), digest_size=16)
+    key = (digest.hexdigest(), tuple(faces.shape), n_v, str(faces.device))
+    table = _INCIDENCE.get(key)
+    if table is not None:
+        _INCIDENCE.move_to_end(key)
+        return table
     vid = faces.reshape(-1)
     order = torch.argsort(vid, stable=True)
     counts = torch.bincount(vid, minlength=n_v)
@@ -77,12 +105,19 @@ def vertex_normals(verts: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     width = int(counts.max()) if vid.numel() else 0
     table = torch.full((n_v, max(width, 1)), -1, dtype=torch.int64, device=vid.device)
     table[sorted_vid, rank] = torch.div(order, 3, rounding_mode="floor")
-    gathered = torch.where((table >= 0)[..., None], weighted[table.clamp(min=0)],
-                           torch.zeros((), dtype=weighted.dtype, device=weighted.device))
-    total = gathered[:, 0].clone()
-    for k in range(1, gathered.shape[1]):
-        total += gathered[:, k]
-    return F.normalize(total, dim=1)
+    columns = []
+    for k in range(width):
+        col = table[:, k]
+        present = col >= 0
+        if bool(present.all()):
+            columns.append((None, col.clone()))
+        else:
+            rows = present.nonzero()[:, 0]
+            columns.append((rows, col[rows]))
+    _INCIDENCE[key] = columns
+    while len(_INCIDENCE) > _INCIDENCE_KEPT:
+        _INCIDENCE.popitem(last=False)
+    return columns
 
 
 def _tent_weights(ss: int, device, dtype) -> torch.Tensor:

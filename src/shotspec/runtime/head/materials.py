@@ -115,7 +115,15 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
     dev = frame.device
     mat = frame.aovs["_mat"][0].reshape(len(MATERIALS), -1)[:, idx]          # (K, N)
     seed = int(character.seed)
-    skin_albedo, (rough1, rough2, mix, scale) = _skin(frame, scene, idx, character)
+    # skin's detail is evaluated where skin covers the pixel only: elsewhere its fraction is
+    # 0 and its terms add nothing
+    on_skin = (mat[MATERIALS["skin"]] > 0).nonzero()[:, 0]
+    skin_albedo = torch.zeros(idx.numel(), 3, device=dev)
+    rough1, rough2, mix, scale = torch.zeros(4, idx.numel(), device=dev)
+    if on_skin.numel():
+        skin_albedo[on_skin], lobes_skin = _skin(frame, scene, idx[on_skin], character)
+        for t, v in zip((rough1, rough2, mix, scale), lobes_skin):
+            t[on_skin] = v
     eye_albedo, iris_w = _eye(character, frame, scene, idx)
     colours = {
         "skin": skin_albedo,

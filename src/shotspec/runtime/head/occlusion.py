@@ -37,8 +37,11 @@ def camera_positions(depth_m: torch.Tensor, cam: PinholeCamera) -> torch.Tensor:
 
 def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: PinholeCamera, *,
                       radius_m: float = 0.012, directions: int = 8, steps: int = 4,
-                      bias: float = 0.1, strength: float = 1.0) -> torch.Tensor:
-    """(H, W) ambient occlusion 1 (open) … 0 (enclosed) of a rendered depth map.
+                      bias: float = 0.1, strength: float = 1.0,
+                      pixels: torch.Tensor | None = None) -> torch.Tensor:
+    """(H, W) ambient occlusion 1 (open) … 0 (enclosed) of a rendered depth map, or with
+    ``pixels`` (N,) flat pixel ids only those pixels' (N,) — the same values, computed for them
+    alone (a shader that needs the subject's pixels skips the rest of the frame).
 
     ``depth_m`` (H, W) float32 along the optical axis (+inf where empty), ``normals`` (3, H, W)
     unit world-space normals, ``cam`` the camera it was rendered with (at any pixel size: the
@@ -64,8 +67,15 @@ def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: Pinhole
     cols = torch.arange(w, device=dev, dtype=torch.float32).repeat(h) + 0.5
     rows = torch.arange(h, device=dev, dtype=torch.float32).repeat_interleave(w) + 0.5
     flat_valid = valid.reshape(-1)
+    # the neighbours are looked up in the whole frame; the centres are the wanted pixels only
+    # one row gather per step fetches a neighbour's position and validity together
+    rows_q = torch.stack((px, py, pz, flat_valid.to(px.dtype)), 1)              # (H·W, 4)
+    if pixels is not None:
+        at = pixels.to(device=dev, dtype=torch.int64)
+        px, py, pz, nx, ny, nz, radius_px, cols, rows = (
+            t.index_select(0, at) for t in (px, py, pz, nx, ny, nz, radius_px, cols, rows))
     inv_r2 = 1.0 / radius_m ** 2
-    total = torch.zeros(h * w, device=dev)
+    total = torch.zeros(px.shape[0], device=dev)
     for i in range(directions):
         angle = (i + 0.5) * 2 * math.pi / directions
         dx, dy = math.cos(angle), -math.sin(angle)                    # screen y points down
@@ -76,14 +86,17 @@ def ambient_occlusion(depth_m: torch.Tensor, normals: torch.Tensor, cam: Pinhole
             sy = torch.floor(rows + dy * reach)
             inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
             idx = (sy.clamp(0, h - 1) * w + sx.clamp(0, w - 1)).to(torch.int64)
-            vx = px.index_select(0, idx) - px
-            vy = py.index_select(0, idx) - py
-            vz = pz.index_select(0, idx) - pz
+            q = rows_q.index_select(0, idx)
+            vx = q[:, 0] - px
+            vy = q[:, 1] - py
+            vz = q[:, 2] - pz
             dist2 = vx * vx + vy * vy + vz * vz
             cos = (vx * nx + vy * ny + vz * nz) * torch.rsqrt(dist2.clamp(min=1e-18))
             fade = (1 - dist2 * inv_r2).clamp(min=0)
-            ok = inside & flat_valid.index_select(0, idx)
+            ok = inside & (q[:, 3] > 0)
             total += torch.where(ok, (cos - bias).clamp(min=0) * fade, 0.0)
     obscurance = total / (directions * steps) / (1 - bias)
     ao = (1 - strength * 2 * obscurance).clamp(0, 1)
+    if pixels is not None:
+        return torch.where(flat_valid.index_select(0, at), ao, 1.0)
     return torch.where(valid, ao.view(h, w), 1.0)

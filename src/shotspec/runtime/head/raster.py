@@ -66,12 +66,15 @@ def camera_space(verts_world: torch.Tensor, cam: PinholeCamera) -> torch.Tensor:
 
 def rasterize(verts_world: torch.Tensor, faces: torch.Tensor, cam: PinholeCamera,
               width: int, height: int, *, ss: int = 1, cull_backfaces: bool = False,
-              near_m: float = NEAR_M, chunk: int = CHUNK_SAMPLES) -> Raster:
+              near_m: float = NEAR_M, chunk: int = CHUNK_SAMPLES,
+              barycentrics: bool = True) -> Raster:
     """Rasterize a mesh seen through ``cam`` at ``width``×``height`` pixels, ``ss``² samples each.
 
     ``verts_world`` (V, 3) metres, ``faces`` (F, 3) int64 counter-clockwise when seen from the
     front. ``cull_backfaces`` drops triangles seen from behind. The camera's film width spans
     ``width`` (focal length in pixels = focal_length_m · width / film_width_m).
+    ``barycentrics=False``: a depth map only (``bary`` is all zeros; face ids and depth are
+    unchanged), which skips the per-sample barycentric solve.
     """
     _check_mesh(verts_world, faces)
     if not 1 <= int(ss) <= 8:
@@ -97,8 +100,10 @@ def rasterize(verts_world: torch.Tensor, faces: torch.Tensor, cam: PinholeCamera
     pos = torch.cat(corner_pos)                                   # (P, 3, 3) camera space
     d = (-pos[..., 2]).clamp(min=near_m)
     xy = torch.stack((ws / 2 + f_px * pos[..., 0] / d, hs / 2 - f_px * pos[..., 1] / d), -1)
-    prim, bary, depth_s = scan_triangles(xy, d, d, ws, hs, cull_backfaces, chunk)
-    if cut.numel():
+    prim, bary, depth_s = scan_triangles(xy, d, d, ws, hs, cull_backfaces, chunk, barycentrics)
+    if bary is None:
+        bary = torch.zeros(3, hs * ws, device=pc.device)
+    elif cut.numel():
         eye = torch.eye(3, device=pc.device).expand(whole.numel(), 3, 3)
         cb_all = torch.cat([eye, corner_bary[1]])
         hit = prim >= 0
@@ -110,17 +115,19 @@ def rasterize(verts_world: torch.Tensor, faces: torch.Tensor, cam: PinholeCamera
 
 def rasterize_orthographic(xy_px: torch.Tensor, depth_m: torch.Tensor, faces: torch.Tensor,
                            width: int, height: int, *, cull_backfaces: bool = False,
-                           chunk: int = CHUNK_SAMPLES) -> Raster:
+                           chunk: int = CHUNK_SAMPLES, barycentrics: bool = True) -> Raster:
     """Rasterize already-projected vertices: ``xy_px`` (V, 2) pixel positions (y down),
     ``depth_m`` (V,) ≥ 0, interpolated linearly (an orthographic view, e.g. a directional
-    light's shadow map). One sample per pixel."""
+    light's shadow map). One sample per pixel; ``barycentrics`` as for ``rasterize``."""
     _check_mesh(xy_px, faces, dims=2)
     if depth_m.shape != xy_px.shape[:1] or (depth_m.numel() and float(depth_m.min()) < 0):
         raise ValueError(f"depth_m must be (V,) = ({xy_px.shape[0]},) and ≥ 0")
     tri_xy, tri_depth = xy_px.to(torch.float32)[faces], depth_m.to(torch.float32)[faces]
     ones = torch.ones_like(tri_depth)
     prim, bary, depth_s = scan_triangles(tri_xy, ones, tri_depth, width, height,
-                                         cull_backfaces, chunk)
+                                         cull_backfaces, chunk, barycentrics)
+    if bary is None:
+        bary = torch.zeros(3, height * width, device=xy_px.device)
     return Raster(prim.view(height, width), bary.view(3, height, width),
                   depth_s.view(height, width), faces, 1, int(width), int(height))
 

@@ -19,7 +19,6 @@ from shotspec.compiler.ir import CameraIR, CharacterIR
 from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
-from shotspec.runtime.head.attributes import interpolate
 from shotspec.runtime.head.build import ATTRS, DEFAULT_CHARACTER
 from shotspec.runtime.head.face_anchors import face_anchors
 from shotspec.runtime.head.model import load_head
@@ -43,55 +42,108 @@ def _check(camera: CameraIR, width: int, height: int) -> None:
         raise RenderError("E502", "camera focal length, sensor width and distance must be positive")
 
 
-def _representative(strip: Raster) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per pixel of a raster strip, the hit sample nearest the pixel's centre: its triangle's
-    vertex ids (3, h, w) as float (−1 where nothing is hit) and barycentrics (3, h, w)."""
+def _pixel_samples(strip: Raster) -> tuple[torch.Tensor, torch.Tensor]:
+    """A raster strip's samples grouped by pixel: face ids (h·w, S) and barycentrics
+    (h·w, S, 3), S = ss² in row-major order within the pixel."""
     ss = strip.ss
     hs, ws = strip.face_id.shape
     h, w = hs // ss, ws // ss
-    fid = strip.face_id.view(h, ss, w, ss).permute(0, 2, 1, 3).reshape(h, w, ss * ss)
-    bary = strip.bary.view(3, h, ss, w, ss).permute(0, 1, 3, 2, 4).reshape(3, h, w, ss * ss)
+    fid = strip.face_id.view(h, ss, w, ss).permute(0, 2, 1, 3).reshape(h * w, ss * ss)
+    bary = strip.bary.view(3, h, ss, w, ss).permute(1, 3, 2, 4, 0).reshape(h * w, ss * ss, 3)
+    return fid, bary
+
+
+def _representative(ss: int, fid: torch.Tensor, bary: torch.Tensor, faces: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per pixel (``_pixel_samples``), the hit sample nearest the pixel's centre: its triangle's
+    vertex ids (3, N) as float (−1 where nothing is hit) and barycentrics (3, N)."""
     c = (ss - 1) / 2.0
     k = torch.arange(ss * ss, device=fid.device)
     dist = (k // ss - c) ** 2 + (k % ss - c) ** 2
     rank = torch.argsort(torch.argsort(dist, stable=True), stable=True)   # 0 = most central
     score = torch.where(fid >= 0, ss * ss - rank, torch.zeros_like(rank))
-    pick = score.argmax(dim=2, keepdim=True)                                # (h, w, 1)
-    face = fid.gather(2, pick)[..., 0]
-    b = bary.gather(3, pick[None].expand(3, h, w, 1))[..., 0]
-    vid = torch.where(face[None] >= 0, strip.faces[face.clamp_min(0)].permute(2, 0, 1),
+    pick = score.argmax(dim=1, keepdim=True)                                # (N, 1)
+    face = fid.gather(1, pick)[:, 0]
+    b = bary.gather(1, pick[..., None].expand(-1, 1, 3))[:, 0].T
+    vid = torch.where(face[None] >= 0, faces[face.clamp_min(0)].T,
                       torch.full_like(face, -1)[None]).to(torch.float32)
     return vid, b
+
+
+def _face_slots(fid: torch.Tensor, bary: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Merge the samples of a pixel that hit the same triangle. ``fid`` (P, S), ``bary``
+    (P, S, 3) of pixels with at least one hit. Returns ``lead`` (P, S) bool (sample s is the
+    first hit on its triangle within the pixel), the summed barycentrics of each lead's
+    triangle (P, S, 3) and its sample count (P, S); summed in a fixed order (deterministic)."""
+    s_count = fid.shape[1]
+    slots = torch.arange(s_count, device=fid.device)
+    # each sample's owner: the earliest sample of its pixel on the same triangle (argmax
+    # returns the first of equal maxima)
+    owner = (fid[:, :, None] == fid[:, None, :]).to(torch.int8).argmax(2)       # (P, S)
+    hit = fid >= 0
+    lead = hit & (owner == slots)
+    assign = ((owner[:, :, None] == slots) & hit[:, :, None]).to(bary.dtype)   # (P, S, S)
+    weights = torch.einsum("pst,psk->ptk", assign, bary)
+    counts = assign.sum(1)
+    return lead, weights, counts
 
 
 def _resolve_strips(raster: Raster, vertex_attr: torch.Tensor, corner_attr: torch.Tensor,
                     face_corner: torch.Tensor, face_attr: torch.Tensor
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Hit-weighted pixel means of per-vertex (V, A), per-corner (T, B) and per-face (M, C)
+    """Hit-weighted pixel means of per-vertex (V, A), per-corner (T, B) and per-face (F, C)
     attributes (A+B+C, H, W), the coverage (H, W), and the central hit's vertex ids and
-    barycentrics (3, H, W) each (``_representative``)."""
+    barycentrics (3, H, W) each (``_representative``).
+
+    Only pixels the subject covers are evaluated, and the samples of a pixel on one triangle
+    are merged first (their barycentrics summed), so a pixel inside one triangle gathers its
+    three corners once instead of once per sample.
+    """
     ss, hs, ws = raster.ss, *raster.face_id.shape
+    h, w = hs // ss, ws // ss
     rows = max(ss, (STRIP_SAMPLES // max(ws, 1)) // ss * ss)
-    out, cov, vids, barys = [], [], [], []
-    n_faces = raster.faces.shape[0]
-    per_face = torch.arange(n_faces, device=raster.faces.device)[:, None].expand(n_faces, 3)
+    dev = raster.face_id.device
+    rows_attr = vertex_attr.to(torch.float32).contiguous()
+    corner_rows = corner_attr.to(torch.float32).contiguous()
+    face_rows = face_attr.to(torch.float32).contiguous()
+    n_ch = rows_attr.shape[1] + corner_rows.shape[1] + face_rows.shape[1]
+    out = torch.zeros(h * w, n_ch, device=dev)
+    cov = torch.zeros(h * w, device=dev)
+    vid = torch.full((3, h * w), -1.0, device=dev)
+    bary_px = torch.zeros(3, h * w, device=dev)
     for top in range(0, hs, rows):
-        sl = slice(top, min(hs, top + rows))
-        strip = dataclasses.replace(raster, face_id=raster.face_id[sl], bary=raster.bary[:, sl],
-                                    depth_m=raster.depth_m[sl])
-        hit = (strip.face_id >= 0).to(torch.float32)[None]
-        vals = torch.cat([interpolate(strip, vertex_attr),
-                          interpolate(strip, corner_attr, face_corner),
-                          interpolate(strip, face_attr, per_face)])
-        summed = F.avg_pool2d(vals[None], ss)[0]
-        c = F.avg_pool2d(hit[None], ss)[0]
-        out.append(summed / c.clamp_min(1e-8))
-        cov.append(c[0])
-        vid, b = _representative(strip)
-        vids.append(vid)
-        barys.append(b)
-    return (torch.cat(out, dim=1), torch.cat(cov, dim=0), torch.cat(vids, dim=1),
-            torch.cat(barys, dim=1))
+        bottom = min(hs, top + rows)
+        strip = dataclasses.replace(raster, face_id=raster.face_id[top:bottom],
+                                    bary=raster.bary[:, top:bottom], depth_m=raster.depth_m[top:bottom])
+        fid, bary = _pixel_samples(strip)
+        first = (top // ss) * w
+        hits = (fid >= 0).sum(1)
+        px = (hits > 0).nonzero()[:, 0]
+        cov[first:first + fid.shape[0]] = hits.to(torch.float32) / (ss * ss)
+        if px.numel() == 0:
+            continue
+        fid, bary = fid[px], bary[px]
+        v_rep, b_rep = _representative(ss, fid, bary, raster.faces)
+        vid[:, first + px], bary_px[:, first + px] = v_rep, b_rep
+        lead, weights, counts = _face_slots(fid, bary)
+        inv = 1.0 / hits[px].to(torch.float32)
+        acc = torch.zeros(px.numel(), n_ch, device=dev)
+        for t in range(fid.shape[1]):
+            sel = lead[:, t].nonzero()[:, 0]
+            if sel.numel() == 0:
+                continue
+            face = fid[sel, t]
+            wt = weights[sel, t] * inv[sel, None]                     # (n, 3)
+            parts = []
+            for table, index in ((rows_attr, raster.faces), (corner_rows, face_corner)):
+                corners = index[face]
+                parts.append(table[corners[:, 0]] * wt[:, 0:1] + table[corners[:, 1]] * wt[:, 1:2]
+                             + table[corners[:, 2]] * wt[:, 2:3])
+            parts.append(face_rows[face] * (counts[sel, t] * inv[sel])[:, None])
+            acc[sel] += torch.cat(parts, dim=1)                     # ids unique within a slot
+        out[first + px] = acc
+    return out.T.contiguous().view(n_ch, h, w), cov.view(h, w), vid.view(3, h, w), bary_px.view(3, h, w)
 
 
 def _img(t: torch.Tensor) -> torch.Tensor:

@@ -37,13 +37,15 @@ _EMPTY = torch.iinfo(torch.int64).max
 
 
 def scan_triangles(xy: torch.Tensor, w: torch.Tensor, depth: torch.Tensor, ws: int, hs: int,
-                   cull_backfaces: bool, chunk: int):
+                   cull_backfaces: bool, chunk: int, barycentrics: bool = True):
     """Rasterize primitives with corner sample positions ``xy`` (P, 3, 2) (y down, sample
     centres at +0.5), perspective divisors ``w`` (P, 3) > 0 (ones for orthographic) and
     ``depth`` (P, 3) ≥ 0 on a ``hs``×``ws`` sample grid.
 
     Returns ``prim`` (hs·ws,) int64 (−1 where empty), ``bary`` (3, hs·ws) float32
-    perspective-correct, ``depth`` (hs·ws,) float32 (+inf where empty).
+    perspective-correct, ``depth`` (hs·ws,) float32 (+inf where empty). With
+    ``barycentrics=False`` (a depth map: a shadow map needs nothing else) ``bary`` is None
+    and is never computed; ``prim`` and ``depth`` are the same.
     """
     dev = xy.device
     fx = torch.round(xy.to(torch.float64) * SUBPIXEL)
@@ -79,7 +81,7 @@ def scan_triangles(xy: torch.Tensor, w: torch.Tensor, depth: torch.Tensor, ws: i
             group = torch.arange(first, last, device=dev)
             _scan_rows(group, n_rows[first:last], table, planes, ws, chunk, best, zmax)
             first = last
-    return _resolve(best, table, smooth, inv_w, live, ws)
+    return _resolve(best, table, smooth, inv_w, live, ws, barycentrics)
 
 
 def _scan_rows(group, n_rows, table, planes, ws, chunk, best, zmax) -> None:
@@ -194,8 +196,9 @@ def _bary_planes(origin, smooth, inv_w):
                       (eb * SUBPIXEL * inv_w).T)).to(torch.float32)
 
 
-def _resolve(best, table, smooth, inv_w, live, ws: int):
-    """Winning primitive, perspective-correct barycentrics and depth per sample (dense)."""
+def _resolve(best, table, smooth, inv_w, live, ws: int, barycentrics: bool = True):
+    """Winning primitive, perspective-correct barycentrics (None unless ``barycentrics``) and
+    depth per sample (dense)."""
     dev = best.device
     hit = best != _EMPTY
     local = torch.where(hit, best & ((1 << _ID_BITS) - 1), 0)
@@ -205,7 +208,10 @@ def _resolve(best, table, smooth, inv_w, live, ws: int):
     cols = torch.arange(ws, device=dev, dtype=torch.float32).repeat(hs)
     rows = torch.arange(hs, device=dev, dtype=torch.float32).repeat_interleave(ws)
     if live.numel() == 0:
-        return torch.full_like(best, -1), torch.zeros(3, best.numel(), device=dev), depth
+        return (torch.full_like(best, -1),
+                torch.zeros(3, best.numel(), device=dev) if barycentrics else None, depth)
+    if not barycentrics:
+        return torch.where(hit, live.index_select(0, local), -1), None, depth
     t = _bary_planes(table[:2].T, smooth, inv_w).index_select(1, local)       # (11, N)
     dx, dy = cols - t[0], rows - t[1]
     u = t[2:5] + t[5:8] * dx + t[8:11] * dy

@@ -27,6 +27,7 @@ from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, ligh
 from shotspec.runtime.head.materials import PixelMaterial, pixel_materials
 from shotspec.runtime.head.occlusion import ambient_occlusion
 from shotspec.runtime.head.scene import Scene
+from shotspec.runtime.head.shade_memo import memo, scene_digest
 from shotspec.runtime.head.shadows import ShadowMap
 
 __all__ = ["shade"]
@@ -91,10 +92,27 @@ def cornea_normals(scene: Scene, cam: PinholeCamera, p: torch.Tensor, n: torch.T
     return out
 
 
+def _visibility(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, need: torch.Tensor,
+                p: torch.Tensor, ng: torch.Tensor) -> torch.Tensor:
+    """Shadow visibility (n,) of the points ``p[need]`` from ``light``: its map and lookups
+    are kept with the geometry frame (``shade_memo``) for a light whose geometry — all but its
+    colour — is unchanged."""
+    geometry, base = memo_in
+    where = (light.kind, light.position, light.direction, light.distance_m,
+             light.angular_radius, light.cone_rad)
+    smap = memo(geometry, base[:1] + ("shadow map",) + where, lambda: shadow_map(scene, light))
+    kept = memo(geometry, base + ("visibility",) + where,
+                lambda: (need, smap.shadow(p[need], ng[need])))
+    if torch.equal(kept[0], need):
+        return kept[1]
+    return smap.shadow(p[need], ng[need])
+
+
 def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
-            p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor
-            ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Diffuse irradiance and specular radiance (each (N, 3)) of subject points ``p``."""
+            p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor,
+            memo_in: tuple[Frame, tuple]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Diffuse irradiance and specular radiance (each (N, 3)) of subject points ``p``;
+    ``memo_in``: the geometry frame and the key of everything but the lights (``_visibility``)."""
     dev = p.device
     v = F.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
     irr = torch.zeros_like(p)
@@ -111,14 +129,20 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
             continue
         l, att, _ = light_terms(light, p)
         sin_a = math.sin(light.angular_radius)
-        vis = shadow_map(scene, light).shadow(p, ng) if light.shadows else torch.ones_like(att)
         ndl_skin = sphere_ndl((n * l).sum(1), sin_a)
         ndl_eye = sphere_ndl(((n * l).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         ndl = ndl_skin + eye * (ndl_eye - ndl_skin)
-        irr = irr + col * (att * vis * ndl)[:, None]
         ang2 = (0.5 * light.angular_radius) ** 2
         lobes = (mat.w1 * ggx_specular(n, v, l, torch.sqrt(mat.a1 ** 2 + ang2).clamp_max(1.0), None)
                  + mat.w2 * ggx_specular(n, v, l, torch.sqrt(mat.a2 ** 2 + ang2).clamp_max(1.0), None))
+        vis = torch.ones_like(att)
+        if light.shadows:
+            # the shadow only matters where the light adds something: lit diffuse, a specular
+            # lobe or an eye's catchlight (elsewhere every term below is zero whatever vis is)
+            need = ((att > 0) & ((ndl > 0) | (lobes > 0) | (eye > 0))).nonzero()[:, 0]
+            if need.numel():
+                vis[need] = _visibility(memo_in, scene, light, need, p, ng)
+        irr = irr + col * (att * vis * ndl)[:, None]
         hv = F.normalize(v + l, dim=1)
         fres = mat.f0 + (1.0 - mat.f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
         spec = spec + col * (lobes * fres * att * vis)[:, None]
@@ -130,6 +154,34 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
             glint = catchlight(ne, ve, le, light.angular_radius, spread)
             spec[eye_idx] += col * (glint * att[eye_idx] * vis[eye_idx] * eye[eye_idx])[:, None]
     return irr, spec
+
+
+def _occlusion(geometry: Frame, cam: PinholeCamera, idx: torch.Tensor) -> torch.Tensor:
+    """Ambient occlusion (N,) of the subject pixels ``idx`` (of the flattened frame)."""
+    depth = torch.where(geometry.aovs["alpha"][0, 0] >= 0.5, geometry.aovs["depth"][0, 0],
+                        torch.full_like(geometry.aovs["depth"][0, 0], math.inf))
+    return ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam, pixels=idx)
+
+
+WALL_STEP = 2   # the backdrop pattern is evaluated every WALL_STEP pixels and interpolated
+
+
+def _wall_pattern(geometry: Frame, camera: CameraIR, seed: int) -> torch.Tensor:
+    """The backdrop's radiance (H·W, 3) under a white light of colour 1 (``wall_radiance`` is
+    linear in the light's colour). The plaster's finest noise is ~25 mm on a wall a metre or
+    more behind the face — about 20 pixels a cycle, then defocused by the lens — so it is
+    evaluated on a grid ``WALL_STEP`` times coarser and interpolated bilinearly."""
+    dev = geometry.rgb.device
+    h, w = geometry.height, geometry.width
+    hc, wc = -(-h // WALL_STEP), -(-w // WALL_STEP)
+    coarse = PinholeCamera.from_ir(camera, wc, hc)      # the same film, coarser pixels
+    dirs = coarse.rays(dev)[0]
+    t_wall, _ = wall_hit(coarse, dirs)
+    pts = torch.tensor(coarse.origin, device=dev) + dirs * t_wall[:, None]
+    rad = wall_radiance(coarse, pts, torch.ones(3, device=dev), seed)
+    img = rad.T.reshape(1, 3, hc, wc)
+    up = F.interpolate(img, size=(h, w), mode="bilinear", align_corners=False)[0]
+    return up.reshape(3, -1).T.contiguous()
 
 
 def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
@@ -154,12 +206,13 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             p = _flat(geometry.aovs["position"])[idx]
             n = _flat(geometry.aovs["normal"])[idx] @ rot.T
             ng = _flat(geometry.aovs["_ngeo"])[idx]
-            mat = pixel_materials(geometry, scene, idx, character)
-            depth = torch.where(geometry.aovs["alpha"][0, 0] >= 0.5, geometry.aovs["depth"][0, 0],
-                                torch.full_like(geometry.aovs["depth"][0, 0], math.inf))
-            ao = ambient_occlusion(depth, geometry.aovs["_ngeo"][0], cam).reshape(-1)[idx]
+            # everything but the lights: kept with the geometry frame for lighting edits
+            base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
+            mat = memo(geometry, base + ("materials",),
+                       lambda: pixel_materials(geometry, scene, idx, character))
+            ao = memo(geometry, base + ("occlusion",), lambda: _occlusion(geometry, cam, idx))
             albedo[idx] = mat.albedo
-            irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao)
+            irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base))
 
         def img(t: torch.Tensor) -> torch.Tensor:
             return t.T.reshape(1, t.shape[1], h, w)
@@ -167,10 +220,9 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
         skin = geometry.aovs["skin"]
         irr_img = scatter(img(irr), skin, geometry.aovs["depth"], cam.focal_px)
         subject = img(albedo) * irr_img + img(spec)
-        dirs, _ = cam.rays(dev)
-        t_wall, _ = wall_hit(cam, dirs)
-        wall_pts = torch.tensor(cam.origin, device=dev) + dirs * t_wall[:, None]
-        wall = img(wall_radiance(cam, wall_pts, _backdrop_light(lights_w, dev), int(character.seed)))
+        plaster = memo(geometry, ("wall", repr(camera), int(character.seed)),
+                       lambda: _wall_pattern(geometry, camera, int(character.seed)))
+        wall = img(plaster * _backdrop_light(lights_w, dev))
         a = geometry.aovs["alpha"]
         out = a * subject + (1.0 - a) * wall
     aovs = dict(geometry.aovs)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 import torch.nn.functional as F
@@ -89,7 +90,7 @@ class ShadowMap:
         xy = torch.stack(((local[:, 0] - origin[0]) / texel, (origin[1] - local[:, 1]) / texel), 1)
         offset = texel                      # keeps every depth strictly positive
         raster = rasterize_orthographic(xy, local[:, 2] - origin[2] + offset, faces,
-                                        resolution, resolution)
+                                        resolution, resolution, barycentrics=False)
         return cls(raster.depth_m, True, basis, origin, texel, offset, None,
                    float(angular_diameter_rad))
 
@@ -115,7 +116,8 @@ class ShadowMap:
                             tuple(basis[1].tolist()), tuple((-basis[2]).tolist()),
                             1.0, film, film, resolution, resolution)
         near = max(dist - radius, 1e-4) * 0.5
-        raster = rasterize(verts, faces, cam, resolution, resolution, near_m=near)
+        raster = rasterize(verts, faces, cam, resolution, resolution, near_m=near,
+                           barycentrics=False)
         return cls(raster.depth_m, False, basis.to(verts.device), pos, 0.0, 0.0, cam,
                    float(diameter_m))
 
@@ -141,13 +143,24 @@ class ShadowMap:
             texel = depth / f
         return torch.stack((u, v), 1), depth, texel
 
+    @cached_property
+    def _bordered(self) -> torch.Tensor:
+        """The map with a one-texel +inf border, flattened (every off-map lookup clamps onto
+        the border, so a fetch needs no inside test)."""
+        return F.pad(self.depth, (1, 1, 1, 1), value=float("inf")).reshape(-1)
+
+    @cached_property
+    def _nearest_m(self) -> torch.Tensor:
+        """The map's smallest finite depth (0 for an empty map)."""
+        finite = torch.isfinite(self.depth)
+        return self.depth[finite].min() if bool(finite.any()) else self.depth.new_tensor(0.0)
+
     def _fetch(self, uv: torch.Tensor) -> torch.Tensor:
         """Nearest-texel map depth at texel coordinates (…, 2); +inf off the map."""
         s_h, s_w = self.depth.shape
-        iu, iv = torch.floor(uv[..., 0]).to(torch.int64), torch.floor(uv[..., 1]).to(torch.int64)
-        inside = (iu >= 0) & (iu < s_w) & (iv >= 0) & (iv < s_h)
-        flat = (iv.clamp(0, s_h - 1) * s_w + iu.clamp(0, s_w - 1))
-        return torch.where(inside, self.depth.reshape(-1)[flat], float("inf"))
+        iu = torch.floor(uv[..., 0]).clamp_(-1, s_w).to(torch.int64)
+        iv = torch.floor(uv[..., 1]).clamp_(-1, s_h).to(torch.int64)
+        return self._bordered[(iv + 1) * (s_w + 2) + (iu + 1)]
 
     def _cone_radius(self, d_receiver, d_blocker, texel):
         """Radius (texels) of the receiver→light cone where it crosses depth ``d_blocker``."""
@@ -188,8 +201,7 @@ class ShadowMap:
         # receiver plane: depth change per texel step in u (right) and v (down)
         grad = torch.stack((-n_l[:, 0] / nz, n_l[:, 1] / nz), 1) * texel[:, None]
         grad = grad.clamp(-10 * texel[:, None], 10 * texel[:, None])
-        d_min = self.depth[torch.isfinite(self.depth)].min() if self.depth.isfinite().any() \
-            else d_r.new_tensor(0.0)
+        d_min = self._nearest_m
         r_search = self._cone_radius(d_r, d_min.expand_as(d_r), texel).clamp(1.0,
                                                                               _MAX_RADIUS_TEXELS)
         off = search[None] * r_search[:, None, None]
@@ -212,4 +224,5 @@ class ShadowMap:
 def _receiver_depth(d_r, offsets, grad, bias):
     """(N, K) depth of each receiver's tangent plane under its filter taps ``offsets``
     (N, K, 2) texels, less the bias: what a map texel must be nearer than to block."""
-    return d_r[:, None] + (offsets * grad[:, None]).sum(2) - bias[:, None]
+    return d_r[:, None] + (offsets[..., 0] * grad[:, None, 0] + offsets[..., 1] * grad[:, None, 1]) \
+        - bias[:, None]
