@@ -20,7 +20,8 @@ from shotspec.runtime.head.eye_parts import PUPIL_DIAMETER_MM
 from shotspec.runtime.head.noise import value_noise
 from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.scene import MATERIALS, Scene
-from shotspec.runtime.head.skin_albedo import albedo_detail, hair_albedo, vertex_albedo
+from shotspec.runtime.head.hair_shading import hair_albedo_px
+from shotspec.runtime.head.skin_albedo import albedo_detail, base_albedo, hair_albedo, vertex_albedo
 from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
 __all__ = ["PixelMaterial", "pixel_materials", "SKIN_F0"]
@@ -39,7 +40,8 @@ _LOBES = {"sclera": (0.18, 0.3, 0.4, 0.15, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 
 class PixelMaterial:
     """Material of N pixels: linear ``albedo`` (N, 3); GGX lobes ``a1``/``a2`` (α, N,) with
     weights ``w1``/``w2``; Fresnel ``f0``; ``eye`` the pixel's eyeball fraction and ``iris``
-    its share seen through the cornea (N,)."""
+    its share seen through the cornea (N,); the hair shell's share, strand albedo and direction
+    for its Kajiya-Kay highlight."""
 
     albedo: torch.Tensor
     a1: torch.Tensor
@@ -49,6 +51,9 @@ class PixelMaterial:
     f0: torch.Tensor
     eye: torch.Tensor
     iris: torch.Tensor
+    hair: torch.Tensor          # (N,) the hair shell's share of the pixel × its coverage
+    hair_albedo: torch.Tensor   # (N, 3) the strands' own albedo (for their tinted highlight)
+    tangent: torch.Tensor       # (N, 3) strand direction (zeros off the hair)
 
 
 def _eye(character: CharacterIR, frame: Frame, scene: Scene, idx: torch.Tensor
@@ -125,13 +130,29 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         for t, v in zip((rough1, rough2, mix, scale), lobes_skin):
             t[on_skin] = v
     eye_albedo, iris_w = _eye(character, frame, scene, idx)
+    hair_frac = mat[MATERIALS["hair"]]
+    hair_rgb = hair_albedo(seed, dev)
+    hair_colour = hair_rgb.expand(idx.numel(), 3).clone()
+    hair_alpha = torch.zeros(idx.numel(), device=dev)
+    tangent = torch.zeros(idx.numel(), 3, device=dev)
+    on_hair = (hair_frac > 0).nonzero()[:, 0]
+    if on_hair.numel():
+        attrs = _pixels(frame, "_attrs", idx[on_hair])
+        a0 = scene.attr_names.index("hair_alpha")
+        hair_alpha[on_hair] = attrs[:, a0]
+        tangent[on_hair] = attrs[:, scene.attr_names.index("hair_tx"):scene.attr_names.index("hair_tz") + 1]
+        under = base_albedo(character.skin, dev).expand(on_hair.numel(), 3)
+        hair_colour[on_hair] = hair_albedo_px(
+            hair_rgb, under, hair_alpha[on_hair], _pixels(frame, "position", idx[on_hair]),
+            tangent[on_hair], _pixels(frame, "_ngeo", idx[on_hair]),
+            _pixels(frame, "_footprint", idx[on_hair])[:, 0], seed)
     colours = {
         "skin": skin_albedo,
         "sclera": eye_albedo,
         "iris": torch.zeros(idx.numel(), 3, device=dev),
         "teeth": torch.tensor(_TEETH, device=dev).expand(idx.numel(), 3),
         "mouth": torch.tensor(_MOUTH, device=dev).expand(idx.numel(), 3),
-        "hair": hair_albedo(seed, dev).expand(idx.numel(), 3),
+        "hair": hair_colour,
         "cloth": cloth_albedo(seed, dev).expand(idx.numel(), 3),
         "lashes": hair_albedo(seed, dev).expand(idx.numel(), 3) * 0.5,
     }
@@ -154,4 +175,6 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         lobes = lobes + frac[None] * params
     eye = (mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]) / total
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
-                         w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye)
+                         w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye,
+                         hair=hair_frac / total * hair_alpha, hair_albedo=hair_colour,
+                         tangent=tangent)

@@ -24,6 +24,7 @@ from shotspec.runtime.head.lights import RigLight, rig
 from shotspec.runtime.head.sss import scatter
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
+from shotspec.runtime.head.hair_shading import hair_specular
 from shotspec.runtime.head.materials import PixelMaterial, pixel_materials
 from shotspec.runtime.head.occlusion import ambient_occlusion
 from shotspec.runtime.head.scene import Scene
@@ -119,6 +120,7 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
     spec = torch.zeros_like(p)
     eye = mat.eye
     eye_idx = (eye > 0).nonzero()[:, 0]
+    hair_idx = (mat.hair > 0).nonzero()[:, 0]
     n_eye = cornea_normals(scene, cam, p, n, mat.iris)
     for light in lights_w:
         col = torch.tensor(light.colour, device=dev)
@@ -139,13 +141,17 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
         if light.shadows:
             # the shadow only matters where the light adds something: lit diffuse, a specular
             # lobe or an eye's catchlight (elsewhere every term below is zero whatever vis is)
-            need = ((att > 0) & ((ndl > 0) | (lobes > 0) | (eye > 0))).nonzero()[:, 0]
+            need = ((att > 0) & ((ndl > 0) | (lobes > 0) | (eye > 0) | (mat.hair > 0))).nonzero()[:, 0]
             if need.numel():
                 vis[need] = _visibility(memo_in, scene, light, need, p, ng)
         irr = irr + col * (att * vis * ndl)[:, None]
         hv = F.normalize(v + l, dim=1)
         fres = mat.f0 + (1.0 - mat.f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
         spec = spec + col * (lobes * fres * att * vis)[:, None]
+        if hair_idx.numel():
+            hs = hair_specular(mat.tangent[hair_idx], n[hair_idx], v[hair_idx], l[hair_idx],
+                               mat.hair_albedo[hair_idx], mat.hair[hair_idx])
+            spec[hair_idx] += col * hs * (att[hair_idx] * vis[hair_idx])[:, None]
         if eye_idx.numel():
             ne, ve, le = n_eye[eye_idx], v[eye_idx], l[eye_idx]
             to_cam = (torch.tensor(cam.origin, device=dev) - p[eye_idx]).norm(dim=1)
