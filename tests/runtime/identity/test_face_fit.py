@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import math
+
 import numpy as np
 import pytest
 
@@ -62,7 +64,11 @@ def test_mediapipe_mesh_reads_as_the_68():
     obs = observation_from_landmarks(marks, (500, 600))
     assert np.array_equal(obs.points_px[:68], pts)             # mesh coordinates are edge-based
     assert obs.confidence[:17].tolist() == [MEDIAPIPE_CONTOUR_CONFIDENCE] * 17
-    assert obs.confidence[17:].tolist() == [1.0] * 53 and obs.rotation_sd_rad is None
+    assert obs.confidence[17:68].tolist() == [1.0] * 51 and obs.rotation_sd_rad is None
+    # pupils move with the gaze, not with the head: the mesh's eye corners and lids pin the eyes
+    assert obs.confidence[68:].tolist() == [0.0, 0.0]
+    # σ: MEDIAPIPE_NOISE_FRACTION of the outer eye-corner distance (33 → 263 px here)
+    assert obs.noise_px == pytest.approx(0.05 * math.hypot(230.0, 460.0))
     with pytest.raises(ValueError, match="468 or 478"):
         mediapipe_points_68(mesh[:100])
 
@@ -82,13 +88,15 @@ def _built_in_view(head, coefficients, size=(240, 300), f=420.0, depth=0.55):
 
 def test_built_in_points_tell_a_wide_mouth_from_a_narrow_one(head):
     """Four points of one front photo say little: the prior spreads the mouth-to-eyes ratio
-    over many modes, and a 4 SD difference in mouth width reads as about 1.1 SD (measured)."""
+    over many modes, and with the finder's measured landmark noise (4 % of the pupil distance,
+    ``BUILT_IN_NOISE_FRACTION``) a 4 SD difference in mouth width reads as about 0.5 SD — the
+    right way round, and never more than the photo shows."""
     got = {}
     for sd in (-2.0, 2.0):
         c = identity_coefficients(head, 4, {"mouth_width": sd})
         obs = observation_from_landmarks(_built_in_view(head, c), (240, 300))
         got[sd] = face_measures_sd(head, fit_identity([obs], head).coefficients)["mouth_width"]
-    assert got[2.0] - got[-2.0] > 0.8, got
+    assert got[2.0] - got[-2.0] > 0.4, got
     assert got[-2.0] < 0.0 < got[2.0]
 
 

@@ -46,6 +46,10 @@ __all__ = ["MEDIAPIPE_68", "mediapipe_points_68", "observation_from_landmarks", 
 MOUTH_CONFIDENCE = 0.7               # built-in mouth corners (from the lip colour's spread)
 OUTLINE_CONFIDENCE = 0.5             # built-in face outline at mouth height
 MEDIAPIPE_CONTOUR_CONFIDENCE = 0.6   # mediapipe's face oval as the jaw contour
+# landmark noise σ as a share of the outer eye-corner distance (mediapipe) or of the pupil
+# distance (built-in finder), measured on renders (bench/identity_render_loop.py)
+MEDIAPIPE_NOISE_FRACTION = 0.05
+BUILT_IN_NOISE_FRACTION = 0.04
 BUILT_IN_ROTATION_SD_RAD = 0.2       # built-in finder: front-ish views only
 EYE_MOUTH_RANGE = (0.75, 1.5)        # eye line to mouth / pupil distance, a plausible face
 MOUTH_RANGE = (0.5, 1.1)             # mouth corner to corner / pupil distance
@@ -85,6 +89,9 @@ def observation_from_landmarks(marks: Landmarks, image_size: tuple[int, int]
     pts[68], pts[69], conf[68:70] = right, left, 1.0
     mesh = getattr(marks, "mesh", None)
     if mesh is not None:
+        # the pupils are not head points: people look at the camera, and an eye turned 25°
+        # moves its pupil ~5 mm on the face; the mesh's eye corners and lids pin the eyes
+        conf[68:70] = 0.0
         pts[:68] = mediapipe_points_68(mesh) - 0.5
         conf[:68] = 1.0
         conf[:17] = MEDIAPIPE_CONTOUR_CONFIDENCE
@@ -103,7 +110,14 @@ def observation_from_landmarks(marks: Landmarks, image_size: tuple[int, int]
     if int((conf > 0).sum()) < 4:
         return None
     built_in = mesh is None
+    # measured landmark error on renders of known people (bench/identity_render_loop.py):
+    # mediapipe's points sit 3–5 % of the outer eye-corner distance off the model's, the
+    # built-in finder's few points further; a σ that small would read them as face shape
+    a, b = (68, 69) if built_in else (36, 45)
+    noise = (BUILT_IN_NOISE_FRACTION if built_in else MEDIAPIPE_NOISE_FRACTION) * float(
+        np.linalg.norm(pts[a] - pts[b]))
     return LandmarkObservation(pts + 0.5, conf, (int(image_size[0]), int(image_size[1])),
+                               noise_px=max(noise, 0.5),
                                rotation_sd_rad=BUILT_IN_ROTATION_SD_RAD if built_in else None,
                                expressions=not built_in)
 
