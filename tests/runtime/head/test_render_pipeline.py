@@ -166,3 +166,29 @@ def test_the_hair_shell_covers_the_top_of_the_head(default):
     cols = (eyes[eyes_row] > 0).nonzero()[:, 0]
     # between the eyes and across them no hair (sideburns may reach this height further out)
     assert float(hair[eyes_row, int(cols[0]): int(cols[-1]) + 1].max()) < 0.05
+
+
+def test_skin_transmittance_is_red_and_falls_with_thickness():
+    from shotspec.runtime.head.sss import transmittance
+
+    t = transmittance(torch.tensor([0.0, 0.5, 1.0, 2.0, 4.0]))
+    assert torch.allclose(t[0], torch.ones(3))
+    assert bool((t[1:, 0] > t[1:, 1]).all() and (t[1:, 1] >= t[1:, 2]).all())   # red passes
+    assert bool((t[1:] <= t[:-1]).all())
+
+
+def test_a_light_behind_the_head_shines_red_through_the_ears():
+    from shotspec.runtime.head.build import ATTRS
+    from shotspec.runtime.head.regions import REGIONS
+
+    back = LightIR(name="rim", kind="spot", azimuth_rad=math.radians(165),
+                   elevation_rad=math.radians(5), distance_m=1.2, size_m=0.1, cone_rad=0.6)
+    scene, geo, frame = render(CharacterIR(name="a", seed=5), lights=(back,), size=(192, 240))
+    ears = geo.aovs["_attrs"][0, ATTRS.index("ears")] * geo.aovs["skin"][0, 0]
+    assert REGIONS.index("ears") == ATTRS.index("ears")
+    sel = ears > 0.8
+    assert int(sel.sum()) > 10
+    rgb = frame.rgb[0][:, sel]
+    assert float(rgb[0].mean()) > 2.0 * float(rgb[2].mean())        # the glow is red
+    # the thin rims glow (the thick concha hardly passes light, the far ear is behind the skull)
+    assert float(torch.quantile(rgb[0], 0.99)) > 0.01

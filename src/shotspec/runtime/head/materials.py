@@ -54,6 +54,7 @@ class PixelMaterial:
     hair: torch.Tensor          # (N,) the hair shell's share of the pixel × its coverage
     hair_albedo: torch.Tensor   # (N, 3) the strands' own albedo (for their tinted highlight)
     tangent: torch.Tensor       # (N, 3) strand direction (zeros off the hair)
+    thin: torch.Tensor          # (N,) thin skin a back light shines through (ear, nose rims)
 
 
 def _eye(character: CharacterIR, frame: Frame, scene: Scene, idx: torch.Tensor
@@ -125,7 +126,10 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
     on_skin = (mat[MATERIALS["skin"]] > 0).nonzero()[:, 0]
     skin_albedo = torch.zeros(idx.numel(), 3, device=dev)
     rough1, rough2, mix, scale = torch.zeros(4, idx.numel(), device=dev)
+    thin = torch.zeros(idx.numel(), device=dev)
     if on_skin.numel():
+        r = RegionWeights(_pixels(frame, "_attrs", idx[on_skin])[:, : len(REGIONS)])
+        thin[on_skin] = (r["ears"] + 0.5 * r["nose"]).clamp_max(1.0) * mat[MATERIALS["skin"], on_skin]
         skin_albedo[on_skin], lobes_skin = _skin(frame, scene, idx[on_skin], character)
         for t, v in zip((rough1, rough2, mix, scale), lobes_skin):
             t[on_skin] = v
@@ -177,4 +181,4 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
                          w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye,
                          hair=hair_frac / total * hair_alpha, hair_albedo=hair_colour,
-                         tangent=tangent)
+                         tangent=tangent, thin=thin / total)

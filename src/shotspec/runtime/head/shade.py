@@ -21,7 +21,7 @@ from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
 from shotspec.runtime.head.backdrop import wall_hit, wall_radiance
 from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.lights import RigLight, rig
-from shotspec.runtime.head.sss import scatter
+from shotspec.runtime.head.sss import scatter, transmittance
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
 from shotspec.runtime.head.hair_shading import hair_specular
@@ -109,6 +109,21 @@ def _visibility(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, nee
     return smap.shadow(p[need], ng[need])
 
 
+def _through(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, sel: torch.Tensor,
+             p: torch.Tensor, n: torch.Tensor, l: torch.Tensor, att: torch.Tensor,
+             thin: torch.Tensor) -> torch.Tensor:
+    """Irradiance (n, 3) that a light behind thin skin (``sel``: ear and nostril rims) sends
+    through it: the skin's transmittance over the thickness the light's shadow map measures,
+    times the light arriving on the far side (Jimenez et al.'s translucency)."""
+    geometry, base = memo_in
+    where = (light.kind, light.position, light.direction, light.distance_m,
+             light.angular_radius, light.cone_rad)
+    smap = memo(geometry, base[:1] + ("shadow map",) + where, lambda: shadow_map(scene, light))
+    thickness_mm = smap.thickness_m(p[sel]) * 1000.0
+    back = (0.3 - (n[sel] * l[sel]).sum(1)).clamp_min(0.0) / 1.3      # lit from behind
+    return transmittance(thickness_mm) * (att[sel] * back * thin[sel])[:, None]
+
+
 def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
             p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor,
             memo_in: tuple[Frame, tuple]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,6 +136,7 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
     eye = mat.eye
     eye_idx = (eye > 0).nonzero()[:, 0]
     hair_idx = (mat.hair > 0).nonzero()[:, 0]
+    thin_idx = (mat.thin > 0).nonzero()[:, 0]
     n_eye = cornea_normals(scene, cam, p, n, mat.iris)
     for light in lights_w:
         col = torch.tensor(light.colour, device=dev)
@@ -145,6 +161,8 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
             if need.numel():
                 vis[need] = _visibility(memo_in, scene, light, need, p, ng)
         irr = irr + col * (att * vis * ndl)[:, None]
+        if light.shadows and thin_idx.numel():
+            irr[thin_idx] += col * _through(memo_in, scene, light, thin_idx, p, n, l, att, mat.thin)
         hv = F.normalize(v + l, dim=1)
         fres = mat.f0 + (1.0 - mat.f0) * (1.0 - (v * hv).sum(1).clamp(0.0, 1.0)) ** 5
         spec = spec + col * (lobes * fres * att * vis)[:, None]

@@ -143,6 +143,15 @@ class ShadowMap:
             texel = depth / f
         return torch.stack((u, v), 1), depth, texel
 
+    def thickness_m(self, points: torch.Tensor) -> torch.Tensor:
+        """How far (m, along the map's depth) each point (N, 3) lies behind the first surface
+        the light meets on its way there: the skin a back light has to cross (0 where the point
+        is itself the first surface or the map is empty there)."""
+        uv, depth, _ = self._project(points)
+        first = self._fetch(uv)
+        return torch.where(torch.isfinite(first), (depth - first).clamp_min(0.0),
+                           torch.zeros_like(depth))
+
     @cached_property
     def _bordered(self) -> torch.Tensor:
         """The map with a one-texel +inf border, flattened (every off-map lookup clamps onto

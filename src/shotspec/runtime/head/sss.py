@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-__all__ = ["PROFILE_VARIANCES_MM2", "PROFILE_WEIGHTS", "profile_kernel", "scatter"]
+__all__ = ["PROFILE_VARIANCES_MM2", "PROFILE_WEIGHTS", "profile_kernel", "scatter", "transmittance"]
 
 PROFILE_VARIANCES_MM2 = (0.0064, 0.0484, 0.187, 0.567, 1.99, 7.41)
 PROFILE_WEIGHTS = ((0.233, 0.455, 0.649), (0.100, 0.336, 0.344), (0.118, 0.198, 0.0),
@@ -115,3 +115,16 @@ def scatter(irradiance: torch.Tensor, skin: torch.Tensor, depth: torch.Tensor,
     result = irradiance.clone()
     result[crop] = torch.where(mc > 0, out, irradiance[crop])
     return result
+
+
+def transmittance(thickness_mm: torch.Tensor) -> torch.Tensor:
+    """Light (N, 3) that crosses ``thickness_mm`` (N,) of skin, from the same six-Gaussian
+    profile (Jimenez et al.'s translucency: T(s) = Σ wᵢ·exp(−s²/vᵢ), weights normalised per
+    channel): red passes a few millimetres of ear or nostril rim, blue hardly any."""
+    s2 = (thickness_mm.clamp_min(0.0) ** 2)[:, None]
+    out = torch.zeros(thickness_mm.shape[0], 3, device=thickness_mm.device)
+    totals = [sum(w[c] for w in PROFILE_WEIGHTS) for c in range(3)]
+    for v, w in zip(PROFILE_VARIANCES_MM2, PROFILE_WEIGHTS):
+        wt = torch.tensor([w[c] / totals[c] for c in range(3)], device=thickness_mm.device)
+        out = out + wt * torch.exp(-s2 / v)
+    return out
