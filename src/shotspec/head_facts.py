@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EYE_PLANE_Z", "PARTS", "PART_IDS", "LANDMARKS_68", "FACE_MEASURES", "measure_mm"]
+__all__ = ["EYE_PLANE_Z", "AIM_DROP_M", "TORSO_BOTTOM_M", "PARTS", "PART_IDS", "LANDMARKS_68", "FACE_MEASURES", "measure_mm"]
 
 # object-space z of the corneal apexes (the renderer's eye plane), metres
 EYE_PLANE_Z = 0.012
+# the render camera aims this far below the eyes (portrait composition), metres
+AIM_DROP_M = 0.030
+# where the character's garment-clad bust ends, object-space y (m below the eyes)
+TORSO_BOTTOM_M = -0.72
 
 # (name, polygon range [lo, hi] inclusive, vertex range [lo, hi] inclusive) in the kit's order
 PARTS: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (

@@ -14,8 +14,9 @@ from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.expression_lints import lint_expression
 from shotspec.compiler.ir import ShotIR
 from shotspec.compiler.state import State
+from shotspec.head_facts import AIM_DROP_M, EYE_PLANE_Z, TORSO_BOTTOM_M
 
-__all__ = ["lint_shot", "lint_program", "WIDE_LENS_MM", "CLOSE_UP_M", "MIN_REFERENCES",
+__all__ = ["lint_shot", "lint_program", "frame_bottom_m", "WIDE_LENS_MM", "CLOSE_UP_M", "MIN_REFERENCES",
            "TEMPERATURE_DRIFT_K", "DIRECTION_DRIFT_DEG"]
 
 WIDE_LENS_MM = 35.0
@@ -30,8 +31,32 @@ def _span(state: State, path: str, fallback):
     return s.span if s is not None else fallback
 
 
+def frame_bottom_m(shot: ShotIR) -> float:
+    """Object-space height (m, eyes at 0) where the bottom edge of the render's frame meets
+    the chest's plane (z = 0): the camera orbits the eyes at ``distance_m`` and aims
+    ``AIM_DROP_M`` below them; the film height is the sensor width × H / W."""
+    cam = shot.camera
+    film_h = cam.sensor_width_m * shot.output.height / shot.output.width
+    half = math.atan(0.5 * film_h / cam.focal_length_m)
+    y_cam = cam.distance_m * math.sin(cam.pitch_rad)
+    z_cam = EYE_PLANE_Z + cam.distance_m * math.cos(cam.pitch_rad) * math.cos(cam.yaw_rad)
+    down = math.atan2(y_cam + AIM_DROP_M, z_cam - EYE_PLANE_Z) + half      # below horizontal
+    if down <= 0.0:
+        return math.inf                                                   # looking up: no floor
+    return y_cam - z_cam * math.tan(min(down, 1.5))
+
+
 def lint_shot(shot: ShotIR, state: State, sink: DiagnosticSink, n_references: int | None) -> None:
     cam = shot.camera
+    # (a lens outside E204's range is already an error: no framing to judge)
+    if shot.source.kind == "render" and abs(cam.roll_rad) < 1e-9 and cam.focal_length_m >= 0.004:
+        bottom = frame_bottom_m(shot)
+        if bottom < TORSO_BOTTOM_M:
+            sink.add("W115", f"the frame reaches {-bottom:.2f}m below the eyes, past the end of "
+                     f"the character's bust ({-TORSO_BOTTOM_M:.2f}m): its flat end shows",
+                     _span(state, "camera.distance_m", cam.span or shot.span),
+                     help="move closer or use a longer lens (a close-up frames the head and "
+                          "shoulders), or `allow W115` when the end is out of focus or cropped")
     f_mm = cam.focal_length_m * 1000
     if f_mm < WIDE_LENS_MM and cam.distance_m < CLOSE_UP_M:
         sink.add("W101", f"a {f_mm:g}mm lens at {cam.distance_m:g}m distorts the face "

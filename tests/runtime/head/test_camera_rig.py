@@ -109,3 +109,26 @@ def test_a_key_from_camera_right_lights_the_right_half_at_any_orbit():
         skin = geo.aovs["skin"] > 0.5
         left, right = lum[..., :24][skin[..., :24]].mean(), lum[..., 24:][skin[..., 24:]].mean()
         assert right > 1.5 * left, (yaw, float(left), float(right))
+
+
+@pytest.mark.parametrize("lens_mm,distance_m,pitch_deg", [(85, 0.75, 0), (85, 3.0, 0), (50, 1.5, 20),
+                                                          (24, 0.4, -15)])
+def test_the_w115_framing_bound_is_where_the_camera_sees_the_chest_plane(lens_mm, distance_m, pitch_deg):
+    """The lint's frame bottom (compiler, no torch) is the renderer camera's own: the bottom
+    centre pixel's ray meets the plane z = 0 at that height."""
+    import math
+
+    import torch
+
+    from shotspec.compiler import compile_source
+    from shotspec.compiler.lints import frame_bottom_m
+
+    src = (f"shot s {{ camera {{ lens {lens_mm}mm; distance {distance_m}m; pitch {pitch_deg}deg }}"
+           f' output "o.png" {{ size 800x1000 }} }}')
+    shot = compile_source(src, "/tmp/w115.shot", check_outputs=False).program.shots[0]
+    cam = PinholeCamera.from_ir(shot.camera, 800, 1000)
+    dirs, _ = cam.rays_at(torch.tensor([400.0]), torch.tensor([1000.0]))
+    o = torch.tensor(cam.origin)
+    t = -o[2] / dirs[0, 2]
+    assert frame_bottom_m(shot) == pytest.approx(float(o[1] + t * dirs[0, 1]), abs=1e-4)
+    assert math.isfinite(frame_bottom_m(shot))

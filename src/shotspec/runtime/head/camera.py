@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import torch
 
 from shotspec.compiler.ir import CameraIR
-from shotspec.head_facts import EYE_PLANE_Z
+from shotspec.head_facts import AIM_DROP_M, EYE_PLANE_Z
 
 __all__ = ["PinholeCamera", "AIM_DROP_M"]
 
-AIM_DROP_M = 0.030      # the camera aims this far below the eyes (portrait composition)
 
 
 @dataclass(frozen=True)

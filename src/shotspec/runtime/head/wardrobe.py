@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shotspec.head_facts import PART_IDS
+from shotspec.head_facts import PART_IDS, TORSO_BOTTOM_M
 from shotspec.runtime.head.model import HeadData
 
 __all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "collar_edge",
@@ -31,7 +31,6 @@ __all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "collar_edge"
 
 COLLAR_STYLES = ("crew", "shirt")
 # the torso ends (closed) this far below the eyes: mid-chest, out of any head-and-shoulders frame
-TORSO_BOTTOM_M = -0.72
 _EASE_M = 0.004            # garment clearance over the neck skin, along the skin normal
 _CLOTH_M = 0.0025          # fabric thickness at the collar's rolled edge
 _TUCK_M = 0.006            # how deep the collar's inner lip tucks inside the neck skin
