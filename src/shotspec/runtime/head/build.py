@@ -1,9 +1,9 @@
 """``build_scene``: the character of a spec as posed world-space triangles (the ``mesh`` node).
 
 Draws the kit's skin (face, head and neck, eye sockets, mouth socket), teeth, gums and tongue,
-and the eyeballs (sclera and iris). The kit's eye-blend, eye-occlusion and lacrimal meshes are
-translucent layers for a real-time engine's shaders and would cover the eyes drawn opaque, so
-they are never drawn.
+the eyeballs' opaque triangles (``eye_parts``), the garment torso and the hair shell. The kit's
+eye-blend, eye-occlusion and lacrimal meshes are translucent layers for a real-time engine's
+shaders and would cover the eyes drawn opaque, so they are never drawn.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ __all__ = ["build_scene", "character_coefficients", "DRAWN_PARTS", "ATTRS", "DEF
 
 DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
 
-# part -> material of its triangles (eyeballs are split into sclera and iris below)
+# part -> material of its triangles (the eyeballs' opaque triangles come from ``eye_parts``)
 DRAWN_PARTS = {"face": "skin", "head_neck": "skin", "eye_socket_left": "skin",
                "eye_socket_right": "skin", "mouth_socket": "mouth", "gums_tongue": "mouth",
-               "teeth": "teeth", "eyeball_left": "sclera", "eyeball_right": "sclera"}
+               "teeth": "teeth"}
 # per-vertex shading attributes: the skin regions, then each eye vertex's distance from its
 # eye's optical axis (mm; 1000 off the eyes), which draws the iris and pupil edges per pixel
 # and, on the hair shell, its coverage (0 at the hairline … 1) and strand direction (world)
@@ -45,27 +45,17 @@ def character_coefficients(head: HeadData, character: CharacterIR) -> np.ndarray
     return identity_coefficients_for(character, head)
 
 
-def _expression(character: CharacterIR) -> dict[str, float]:
-    expr = getattr(character, "expression", None)
-    if expr is None:
-        return {}
-    pairs = getattr(expr, "weights", expr)
-    return {str(name): float(w) for name, w in pairs}
-
-
-def _pose(character: CharacterIR) -> tuple[float, float, float]:
-    pose = getattr(character, "pose", None)
-    if pose is None:
-        return 0.0, 0.0, 0.0
-    return (float(getattr(pose, "turn_rad", 0.0)), float(getattr(pose, "tilt_rad", 0.0)),
-            float(getattr(pose, "roll_rad", 0.0)))
+def _pose(character: CharacterIR) -> dict[str, float]:
+    pose = character.pose
+    return {"turn_rad": pose.turn_rad, "tilt_rad": pose.tilt_rad, "roll_rad": pose.roll_rad}
 
 
 def _gaze(character: CharacterIR, camera: CameraIR) -> dict:
-    gaze = getattr(character, "gaze", None)
-    if gaze is None or getattr(gaze, "target", "lens") == "lens":
+    """The eyes look at the lens (the camera's origin) or turn by the spec's angles."""
+    gaze = character.gaze
+    if gaze.target == "lens":
         return {"gaze_target": PinholeCamera.from_ir(camera, 1, 1).origin}
-    return {"gaze_angles_rad": (float(gaze.yaw_rad), float(gaze.pitch_rad))}
+    return {"gaze_angles_rad": (gaze.yaw_rad, gaze.pitch_rad)}
 
 
 def _drawn_faces(head: HeadData, eyes: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,8 +64,6 @@ def _drawn_faces(head: HeadData, eyes: dict) -> tuple[torch.Tensor, torch.Tensor
     glossy lobe, never drawn; the translucent layers and lash strips are not drawn)."""
     keep, material = [], []
     for part, mat in DRAWN_PARTS.items():
-        if part.startswith("eyeball"):
-            continue
         ids = (head.face_part == PART_IDS[part]).nonzero()[:, 0]
         keep.append(ids)
         material.append(torch.full_like(ids, MATERIALS[mat]))
@@ -91,9 +79,8 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
     head = load_head(str(torch.device(device)))
     coeffs = character_coefficients(head, character)
     rest = pose_head(head, coeffs)
-    turn, tilt, roll = _pose(character)
-    posed = pose_head(head, coeffs, _expression(character), turn_rad=turn, tilt_rad=tilt,
-                      roll_rad=roll, **_gaze(character, camera))
+    posed = pose_head(head, coeffs, character.expression, **_pose(character),
+                      **_gaze(character, camera))
     eyes = eye_parts(head, rest)
     tri, material = _drawn_faces(head, eyes)
     faces = head.faces[tri]

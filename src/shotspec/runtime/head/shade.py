@@ -23,6 +23,7 @@ from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.lights import RigLight, rig
 from shotspec.runtime.head.sss import scatter, transmittance
 from shotspec.runtime.frame import Frame
+from shotspec.runtime.head.build import DEFAULT_CHARACTER
 from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
 from shotspec.runtime.head.hair_shading import hair_specular
 from shotspec.runtime.head.materials import PixelMaterial, pixel_materials
@@ -33,7 +34,6 @@ from shotspec.runtime.head.shadows import ShadowMap
 
 __all__ = ["shade"]
 
-DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
 SCLERA_WRAP = 0.5          # light scattered in the sclera reaches this far past the terminator
 CORNEA_RADIUS_M = 0.0078   # curvature of the corneal bulge: turns a pixel footprint into spread
 
