@@ -11,12 +11,7 @@ import torch
 from shotspec.head_facts import PART_IDS, PARTS
 from shotspec.runtime.head.eye_parts import (LIMBUS_RADIUS_MM, SHELL_VERTICES, TRANSLUCENT_PARTS,
                                               catchlight_m, eye_parts)
-from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
+from shotspec.runtime.head.model import identity_coefficients, pose_head
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,12 @@ from shotspec.compiler.ir import CameraIR
 from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.fit import (LandmarkObservation, detector_vertices, face_rms_mm,
                                        fit_identity, landmarks_in_view, project_px)
-from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.model import identity_coefficients, pose_head
 
 SIZE = (1024, 1280)                 # the default frame
 NOISE_PX = 1.5                      # landmark noise, each axis
 FIVE_VIEWS = ((-25.0, 0.0), (-12.0, 8.0), (0.0, 0.0), (12.0, -8.0), (25.0, 0.0))   # yaw, pitch
 SEEDS = (10, 11, 12, 13, 14, 15)
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
 
 
 def _views(head, coefficients, views, rng, *, known_focal=True, noise=NOISE_PX):

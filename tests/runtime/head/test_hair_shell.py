@@ -9,13 +9,8 @@ import torch
 
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.hair_shell import HAIR_STYLES, hair_coverage, hair_shell
-from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.model import identity_coefficients, pose_head
 from shotspec.runtime.head.wardrobe import ray_triangle_t, vertex_normals, winding_number
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
 
 
 def _posed(head, seed, turn=0.0, tilt=0.0):

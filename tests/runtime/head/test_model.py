@@ -9,13 +9,7 @@ import pytest
 import torch
 
 from shotspec.head_facts import FACE_MEASURES, PARTS, measure_mm
-from shotspec.runtime.head.model import (COEFF_CLIP, DATA_FILE, identity_coefficients, load_head,
-                                         pose_head)
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
+from shotspec.runtime.head.model import COEFF_CLIP, DATA_FILE, identity_coefficients, pose_head
 
 
 @pytest.fixture(scope="module")

@@ -8,24 +8,12 @@ from shotspec.color import linear_to_srgb, srgb_to_lab
 from shotspec.compiler.ir import SkinIR, ToneIR
 from shotspec.compiler.tables import MONK_SWATCHES
 from shotspec.color import hex_to_srgb
-from shotspec.runtime.head.model import load_head
-from shotspec.runtime.head.regions import skin_regions
 from shotspec.runtime.head.skin_albedo import albedo_detail, base_albedo, vertex_albedo
 
 
 def _hue_deg(linear_rgb: torch.Tensor) -> np.ndarray:
     lab = srgb_to_lab(linear_to_srgb(linear_rgb.clamp(0, 1)).numpy())
     return np.degrees(np.arctan2(lab[..., 2], lab[..., 1]))
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
-
-
-@pytest.fixture(scope="module")
-def regions(head):
-    return skin_regions(head)
 
 
 @pytest.mark.parametrize("monk", [2, 4, 5, 7, 9])

@@ -3,18 +3,7 @@
 import pytest
 import torch
 
-from shotspec.runtime.head.model import load_head
 from shotspec.runtime.head.regions import REGIONS, Hairline, skin_regions
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
-
-
-@pytest.fixture(scope="module")
-def regions(head):
-    return skin_regions(head)
 
 
 def _at(head, regions, name, landmark):

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from shotspec.runtime.head.model import identity_coefficients, load_head, pose_head
+from shotspec.runtime.head.model import identity_coefficients, pose_head
 from shotspec.runtime.head.wardrobe import (COLLAR_STYLES, collar_edge, garment_parts,
                                             neck_cut_loop, ray_triangle_t, torso_mesh,
                                             winding_number)
@@ -15,11 +15,6 @@ from shotspec.runtime.head.wardrobe import (COLLAR_STYLES, collar_edge, garment_
 # (seed, turn deg, tilt deg, collar style)
 POSES = [(1, 0.0, 0.0, "crew"), (2, 40.0, 0.0, "shirt"), (3, -40.0, 20.0, "crew"),
          (4, 25.0, -20.0, "shirt"), (5, -30.0, -20.0, "crew"), (6, 40.0, 20.0, "shirt")]
-
-
-@pytest.fixture(scope="module")
-def head():
-    return load_head()
 
 
 def _posed(head, seed, turn, tilt):
