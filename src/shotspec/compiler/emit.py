@@ -32,6 +32,7 @@ from shotspec.compiler.formatter import format_source
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FocusIR, GazeIR, LightIR,
                                   OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import Key, fields_of, key_of
+from shotspec.hair_colours import hair_colour_name
 from shotspec.compiler.tables import (EYE_COLORS, SENSORS_MM, fitzpatrick_albedo, monk_albedo,
                                       srgb_to_linear)
 
@@ -252,6 +253,26 @@ def _eyes(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
     text, exact = _srgb_hex(rgb)
     return [f"eyes {text}" + ("" if exact else f"  // approximately {tuple(rgb)}")]
 
+
+
+@_writes("hair_colour")
+def _hair_colour(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
+    """A named hair colour when it is one, else `#rrggbb` (unset: the kind's default)."""
+    rgb = getattr(obj, name)
+    if rgb is None:
+        return []
+    word = hair_colour_name(rgb)
+    if word is not None:
+        return [f"colour {word}"]
+    text, exact = _srgb_hex(rgb)
+    return [f"colour {text}" + ("" if exact else f"  // approximately {tuple(rgb)}")]
+
+
+@_writes("stubble")
+def _stubble(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
+    """`stubble { ... }` when it grows, `stubble off { ... }` when it does not."""
+    header = "stubble" if character.stubble.enabled else "stubble off"
+    return em.block(header, em.body(character.stubble, skip=("enabled",)))
 
 @_writes("sensor")
 def _sensor(em: _Emitter, camera: CameraIR, name: str, k: Key) -> list[str]:

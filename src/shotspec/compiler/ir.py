@@ -25,7 +25,8 @@ from shotspec.head_vocabulary import (EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONT
                                       FACE_SD_LIMIT)
 
 __all__ = [
-    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "GazeIR", "PoseIR", "CharacterIR", "FocusIR", "CameraIR",
+    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "GazeIR", "PoseIR", "CharacterIR",
+    "BrowsIR", "LashesIR", "StubbleIR", "GROOM", "FocusIR", "CameraIR",
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
@@ -96,6 +97,8 @@ class SkinIR(IRNode):
     redness: float = _trait(0.1, "diffuse redness (cheeks, nose)")
     fine_lines: float = _trait(0.3, "fine lines and creases", GEO)
     imperfections: float = _trait(0.2, "blemishes, bumps and scars", GEO)
+    fuzz: float = spec(0.3, "fraction", aliases=("peach_fuzz",), lo=0.0, hi=1.0, stages=("groom",),
+                       doc="peach fuzz: fine, light vellus hair that catches rim light (0 none)")
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
                             stages=GEO, doc="apparent age: drives the skin (wrinkles, pores, "
                                             "texture), not the head's shape")
@@ -165,6 +168,64 @@ class PoseIR(IRNode):
                            stages=GEO, doc="+ tilts the top of the head towards camera-right")
 
 
+# --------------------------------------------------------------------------- facial hair
+# Brows, lashes and stubble the `groom` node grows on the posed head (runtime/head/groom_*.py);
+# their fields key that node only. Colours are sRGB-encoded (a named hair colour or `#rrggbb`,
+# shotspec.hair_colours); None takes the kind's default (FACE_HAIR_DEFAULTS).
+GROOM = ("groom",)
+
+
+def _hair_colour(doc: str):
+    return spec(None, handler="hair_colour", key="colour", aliases=("color",), stages=GROOM,
+                doc=doc)
+
+
+def _hair_length(default_mm: float, lo_mm: float, hi_mm: float, doc: str):
+    return spec(default_mm / 1000.0, "length", lo=lo_mm / 1000.0, hi=hi_mm / 1000.0, unit="mm",
+                key="length", stages=GROOM, doc=doc)
+
+
+class BrowsIR(IRNode):
+    """The eyebrows: hairs lying close to the skin over the brow ridge, fanning from up and in
+    at the head of the brow to out and down at its tail."""
+
+    density: float = spec(0.8, "fraction", lo=0.0, hi=1.0, stages=GROOM,
+                          doc="hairs per area: 0 none (shaved), 1 a full natural brow")
+    thickness: float = spec(0.5, "fraction", lo=0.0, hi=1.0, stages=GROOM,
+                            doc="how tall the brow is: 0 thin (plucked), 1 bushy")
+    length_m: float = _hair_length(8.0, 3.0, 16.0, "hair length in the body of the brow "
+                                   "(shorter at its head and tail)")
+    colour_srgb: tuple[float, float, float] | None = _hair_colour("default `dark_brown`")
+    shape: Literal["straight", "soft_arch", "arched", "angled"] = spec(
+        "soft_arch", "choice", label="brow shape", stages=GROOM,
+        doc="the brow line's arch: flat, gentle, high and round, or peaked at two thirds")
+
+
+class LashesIR(IRNode):
+    """The eyelashes: 2–3 irregular rows along each lid margin, curling away from the eye."""
+
+    length_m: float = _hair_length(10.0, 4.0, 16.0, "longest upper lash (outer third); lower "
+                                   "lashes are 0.6×, inner corners about half")
+    curl: float = spec(0.5, "fraction", lo=0.0, hi=1.0, stages=GROOM,
+                       doc="0 straight out from the lid … 1 curled back towards the brow")
+    density: float = spec(0.8, "fraction", lo=0.0, hi=1.0, stages=GROOM,
+                          doc="0 none … 1 full: 1 is about 150 upper and 80 lower lashes an eye")
+    colour_srgb: tuple[float, float, float] | None = _hair_colour("default `black`")
+
+
+class StubbleIR(IRNode):
+    """Short beard growth over the jaw, chin, upper lip and lower cheeks (off by default):
+    `stubble 2mm`, `stubble { length 2mm; density 0.6 }`, `stubble off`."""
+
+    enabled: bool = spec(False, "flag", stages=GROOM, doc="`stubble LENGTH` or a block turns "
+                         "it on; `off` keeps the settings but grows none")
+    length_m: float = _hair_length(1.5, 0.2, 6.0, "0.5mm a day's growth … 3mm a week's")
+    density: float = spec(0.6, "fraction", lo=0.0, hi=1.0, stages=GROOM,
+                          doc="0 none … 1 a dense, full beard area")
+    colour_srgb: tuple[float, float, float] | None = _hair_colour("default `dark_brown`")
+
+
+
 def _expression_pairs(value: Any) -> Any:
     """The ``expression`` field's canonical form: a mapping (as lowering builds it) or pairs →
     a tuple of ``(ARKit shape, weight)`` sorted by name, zero weights dropped; unknown names and
@@ -193,6 +254,10 @@ class CharacterIR(IRNode):
         doc="ARKit shapes and aliases, weights 0…1 (bare name: 1); later wins per shape")
     gaze: GazeIR = spec(GazeIR(), handler="gaze", doc="at the lens unless a direction is given")
     pose: PoseIR = spec(PoseIR(), block="pose", doc="head turn, tilt and roll")
+    brows: BrowsIR = spec(BrowsIR(), block="brows", doc="eyebrow density, shape and colour")
+    lashes: LashesIR = spec(LashesIR(), block="lashes", doc="eyelash length, curl and density")
+    stubble: StubbleIR = spec(StubbleIR(), handler="stubble", block="stubble",
+                              doc="a length (`2mm`), `off`, or a block; off by default")
     eye_color_srgb: tuple[float, float, float] | None = spec(
         None, handler="eyes", key="eyes", aliases=("eye_color",), stages=SHADE,
         doc="iris colour")

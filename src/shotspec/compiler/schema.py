@@ -80,7 +80,8 @@ def spec(default: Any = ..., read: str | None = None, *, key: str | None = None,
             label, block, lift, valid)
     bounds: dict[str, float] = {}
     if lo is not None:
-        bounds["gt" if read == "length" else "ge"] = to_ir(read, lo)
+        # a length must be positive (> 0); a bounded one (lo > 0) includes its ends
+        bounds["gt" if read == "length" and lo <= 0.0 else "ge"] = to_ir(read, lo)
     if hi is not None:
         bounds["le"] = to_ir(read, hi)
     return Field(default, description=doc or None, json_schema_extra=k,

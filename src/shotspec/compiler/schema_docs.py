@@ -12,8 +12,8 @@ import re
 
 from pydantic_core import PydanticUndefined
 
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, LightIR, OutputIR,
-                                  PoseIR, ShotIR, SkinIR, SourceIR)
+from shotspec.compiler.ir import (PASS_MODELS, BrowsIR, CameraIR, CharacterIR, FaceIR, LashesIR,
+                                  LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, StubbleIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
@@ -56,6 +56,8 @@ def _range(k: Key) -> str:
         return f"{_num(lo)}…{_num(hi)} {valid_unit}".strip() + f" ({code})"
     if k.lo is None and k.hi is None:
         return ""
+    if k.read == "length" and k.unit == "mm" and k.lo and k.hi is not None:
+        return f"{_num(round(k.lo * 1000.0, 9))}…{_num(round(k.hi * 1000.0, 9))} mm"
     if k.read == "length":
         return f"> {_num(k.lo)} m" + (f", ≤ {_num(k.hi)} m" if k.hi is not None else "")
     if k.lo is not None and k.hi is not None:
@@ -73,6 +75,8 @@ def _default(model, name: str, k: Key) -> str:
         return "on" if default else "off"
     if k.read == "angle":
         default = math.degrees(default)
+    if k.read == "length" and k.unit == "mm":
+        default = round(default * 1000.0, 9)
     if isinstance(default, float):
         return f"{_num(default)} {k.unit.strip()}".strip()
     return f"`{default}`"
@@ -148,6 +152,9 @@ TABLES = {
     "skin": lambda: render_table(SkinIR),
     "face": lambda: render_table(FaceIR),
     "pose": lambda: render_table(PoseIR),
+    "brows": lambda: render_table(BrowsIR),
+    "lashes": lambda: render_table(LashesIR),
+    "stubble": lambda: render_table(StubbleIR),
     "expression_shapes": _expression_shapes,
     "expression_aliases": _expression_aliases,
     "shot": lambda: render_table(ShotIR),

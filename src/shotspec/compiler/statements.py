@@ -19,13 +19,14 @@ from typing import Callable
 
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
-from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, CameraIR, CharacterIR, FaceIR, FocusIR,
-                                  GazeIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
-                                  Span)
+from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, BrowsIR, CameraIR, CharacterIR, FaceIR, FocusIR,
+                                  GazeIR, LashesIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
+                                  Span, StubbleIR)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
 from shotspec.compiler.state import State
+from shotspec.hair_colours import HAIR_COLOURS
 from shotspec.head_vocabulary import (ALIASES, EXPRESSIONS, FACE_CONTROL_SD_MM, NEUTRAL,
                                       expand)
 from shotspec.compiler.tables import (EYE_COLORS, FILM_STOCKS, HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS,
@@ -251,6 +252,47 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         rgb = EYE_COLORS[rgb]
     if rgb is not None:
         ap.set("eye_color_srgb", tuple(rgb), stmt.span)
+
+
+@custom("hair_colour")
+def _hair_colour(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a hair colour (`black` `dark_brown` `brown` `light_brown` `auburn` `red` `blonde` `grey` …) or `#rrggbb`."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    atom = atoms[0]
+    rgb = (V.read_color(atom, ap.sink, stmt.key) if atom.kind == "COLOR"
+           else V.read_choice(atom, ap.sink, "hair colour", HAIR_COLOURS))
+    if isinstance(rgb, str):
+        rgb = HAIR_COLOURS[rgb]
+    if rgb is not None:
+        ap.set(f.name, tuple(rgb), stmt.span)
+
+
+@custom("stubble")
+def _stubble(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a length (`2mm`), `on`/`off`, and/or a `{ length; density; colour }` block."""
+    atoms = _atoms(stmt, ap, 0, 1, block=True)
+    if atoms is None:
+        return
+    if not atoms and stmt.block is None:
+        ap.sink.add("E210", "`stubble` needs a length (`stubble 2mm`), `on`/`off` or a block",
+                    stmt.key_span, help="e.g. `stubble 2mm` or `stubble { length 1mm; density 0.5 }`")
+        return
+    sub = ap.sub("stubble.")
+    ap.state.nodes.setdefault(f"{ap.prefix}stubble", stmt.span)
+    if atoms and atoms[0].kind == "NAME" and atoms[0].text in ("on", "off"):
+        sub.set("enabled", atoms[0].text == "on", stmt.span)
+    elif atoms:
+        length = read_value(_ref(StubbleIR, "length_m"), atoms[0], ap, "stubble")
+        if length is None:
+            return
+        sub.set("enabled", True, stmt.span)
+        sub.set("length_m", length, stmt.span)
+    else:
+        sub.set("enabled", True, stmt.span)
+    if stmt.block is not None:
+        ap.interp.run_block("stubble", stmt.block, sub)
 
 
 @custom("face_sd")
@@ -841,6 +883,7 @@ def _unknown_shape(name: str) -> str:
 BLOCK_MODELS: dict[str, type] = {
     "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "pose": PoseIR,
     "camera": CameraIR, "light": LightIR, "source": SourceIR, "output": OutputIR,
+    "brows": BrowsIR, "lashes": LashesIR, "stubble": StubbleIR,
     **{f"pass:{op}": model for op, model in PASS_MODELS.items()},
 }
 

@@ -107,6 +107,13 @@ def read_length(atom: Atom, sink: DiagnosticSink, what: str, lo: float | None = 
         value, unit = split_quantity(atom.text)
         if unit in LENGTH_UNITS:
             metres = to_metres(value, unit)
+            if lo is not None and lo > 0.0 and hi is not None and not lo <= metres <= hi:
+                # a bounded range (a hair length): said in the unit the value was written in
+                scale = LENGTH_UNITS[unit]
+                sink.add("E203", f"`{what}` {atom.text} is out of range: it must be "
+                         f"{_fmt(round(lo / scale, 9))}–{_fmt(round(hi / scale, 9))}{unit}",
+                         atom.span)
+                return None
             if lo is not None and metres <= lo:
                 sink.add("E203", f"`{what}` {atom.text} must be greater than zero", atom.span)
                 return None
