@@ -8,6 +8,9 @@ groom. A grower returns ``None`` when the character has none of its hair.
 from __future__ import annotations
 
 from shotspec.compiler.ir import CharacterIR
+from shotspec.runtime.head.groom_brows import grow_brows
+from shotspec.runtime.head.groom_lashes import grow_lashes
+from shotspec.runtime.head.groom_short_hair import grow_fuzz, grow_stubble
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.strands import Groom, StrandGroup
 
@@ -17,6 +20,10 @@ __all__ = ["grow_groom"]
 def grow_groom(scene: Scene, character: CharacterIR) -> Groom:
     """The character's strands on ``scene`` (its posed head), one group per kind present."""
     growers: list = []          # (scene, character) -> StrandGroup | None, in groom order
+    growers.append(grow_brows)
+    growers.append(grow_lashes)
+    growers.append(grow_stubble)
+    growers.append(grow_fuzz)
     groups: list[StrandGroup] = []
     for grow in growers:
         group = grow(scene, character)

@@ -61,11 +61,12 @@ def sample_roots(scene: Scene, weight: torch.Tensor, count: int, gen: torch.Gene
     """``count`` roots on the face part, distributed as ``weight`` (V,) per unit area (weights
     interpolated over each triangle; any scale). ``candidates`` area-uniform points are drawn
     first (default 8 × count) and ``count`` of them chosen without replacement by weight, so
-    the count is exact and a denser request only adds roots where the weight is."""
+    the count is exact and a denser request only adds roots where the weight is. Only
+    triangles whose three corners all have weight take roots."""
     head, nv = head_of(scene)
     dev = scene.vertices.device
     fid = (head.face_part == PART_IDS["face"]).nonzero()[:, 0]
-    fid = fid[weight[head.faces[fid]].mean(1) > 0]
+    fid = fid[weight[head.faces[fid]].amin(1) > 0]     # every corner inside: no root strays out
     if count <= 0 or len(fid) == 0:
         return _empty(dev)
     faces = head.faces[fid]
