@@ -23,6 +23,7 @@ HAIR_COLOURS: dict[str, tuple[float, float, float]] = {
     "strawberry_blonde": (0.72, 0.50, 0.33),
     "dark_blonde": (0.55, 0.42, 0.27),
     "blonde": (0.78, 0.64, 0.42),
+    "light_blonde": (0.86, 0.76, 0.56),
     "platinum": (0.90, 0.85, 0.74),
     "grey": (0.62, 0.61, 0.58),
     "gray": (0.62, 0.61, 0.58),

@@ -95,11 +95,15 @@ def test_geometry_sees_only_what_its_key_includes():
     view = stage_view(CharacterIR, "geometry")
     character = view.model_validate({
         "seed": 3, "identity": None, "identity_sha256": None, "mesh": None, "texture": None,
-        "skin": {"pores": 0.5, "fine_lines": 0.2, "imperfections": 0.1, "age_years": 30.0},
+        "skin": {"pores": 0.5, "fine_lines": 0.2, "imperfections": 0.1, "age_years": 30.0,
+                 "fuzz": 0.3},
         "face": {name: None for name in stage_fields(CharacterIR, "geometry")["face"]},
         "expression": [["mouthSmile_L", 0.4]],
         "gaze": {"target": "lens", "yaw_rad": 0.0, "pitch_rad": 0.0},
-        "pose": {"turn_rad": 0.1, "tilt_rad": 0.0, "roll_rad": 0.0}})
+        "pose": {"turn_rad": 0.1, "tilt_rad": 0.0, "roll_rad": 0.0},
+        # the facial hair keys the strands, which the groom node grows from the geometry's values
+        **{name: getattr(CharacterIR(name="m"), name).model_dump(exclude={"span"})
+           for name in ("brows", "lashes", "stubble")}})
     assert character.skin.pores == 0.5
     assert character.expression == (("mouthSmile_L", 0.4),) and character.pose.turn_rad == 0.1
     with pytest.raises(AttributeError):

@@ -255,8 +255,8 @@ def _eyes(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
 
 
 
-@_writes("hair_colour")
-def _hair_colour(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
+@_writes("facial_hair_colour")
+def _facial_hair_colour(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
     """A named hair colour when it is one, else `#rrggbb` (unset: the kind's default)."""
     rgb = getattr(obj, name)
     if rgb is None:

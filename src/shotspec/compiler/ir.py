@@ -97,7 +97,8 @@ class SkinIR(IRNode):
     redness: float = _trait(0.1, "diffuse redness (cheeks, nose)")
     fine_lines: float = _trait(0.3, "fine lines and creases", GEO)
     imperfections: float = _trait(0.2, "blemishes, bumps and scars", GEO)
-    fuzz: float = spec(0.3, "fraction", aliases=("peach_fuzz",), lo=0.0, hi=1.0, stages=("groom",),
+    fuzz: float = spec(0.3, "fraction", aliases=("peach_fuzz",), lo=0.0, hi=1.0,
+                       stages=("geometry", "groom"),
                        doc="peach fuzz: fine, light vellus hair that catches rim light (0 none)")
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
                             stages=GEO, doc="apparent age: drives the skin (wrinkles, pores, "
@@ -170,17 +171,18 @@ class PoseIR(IRNode):
 
 # --------------------------------------------------------------------------- facial hair
 # Brows, lashes and stubble the `groom` node grows on the posed head (runtime/head/groom_*.py);
-# their fields key that node only. Colours are sRGB-encoded (a named hair colour or `#rrggbb`,
+# their fields key the strands (the groom node, which takes the geometry stage's values, and
+# everything after it) but never the mesh's shading alone. Colours are sRGB-encoded (a named hair colour or `#rrggbb`,
 # shotspec.hair_colours); None takes the kind's default (FACE_HAIR_DEFAULTS).
-GROOM = ("groom",)
+GROOM = ("geometry", "groom")
 
 
-def _hair_colour(doc: str):
-    return spec(None, handler="hair_colour", key="colour", aliases=("color",), stages=GROOM,
+def _facial_hair_colour(doc: str):
+    return spec(None, handler="facial_hair_colour", key="colour", aliases=("color",), stages=GROOM,
                 doc=doc)
 
 
-def _hair_length(default_mm: float, lo_mm: float, hi_mm: float, doc: str):
+def _facial_hair_length(default_mm: float, lo_mm: float, hi_mm: float, doc: str):
     return spec(default_mm / 1000.0, "length", lo=lo_mm / 1000.0, hi=hi_mm / 1000.0, unit="mm",
                 key="length", stages=GROOM, doc=doc)
 
@@ -193,9 +195,9 @@ class BrowsIR(IRNode):
                           doc="hairs per area: 0 none (shaved), 1 a full natural brow")
     thickness: float = spec(0.5, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                             doc="how tall the brow is: 0 thin (plucked), 1 bushy")
-    length_m: float = _hair_length(8.0, 3.0, 16.0, "hair length in the body of the brow "
+    length_m: float = _facial_hair_length(8.0, 3.0, 16.0, "hair length in the body of the brow "
                                    "(shorter at its head and tail)")
-    colour_srgb: tuple[float, float, float] | None = _hair_colour("default `dark_brown`")
+    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour("default `dark_brown`")
     shape: Literal["straight", "soft_arch", "arched", "angled"] = spec(
         "soft_arch", "choice", label="brow shape", stages=GROOM,
         doc="the brow line's arch: flat, gentle, high and round, or peaked at two thirds")
@@ -204,13 +206,13 @@ class BrowsIR(IRNode):
 class LashesIR(IRNode):
     """The eyelashes: 2–3 irregular rows along each lid margin, curling away from the eye."""
 
-    length_m: float = _hair_length(10.0, 4.0, 16.0, "longest upper lash (outer third); lower "
-                                   "lashes are 0.6×, inner corners about half")
+    length_m: float = _facial_hair_length(10.0, 4.0, 16.0, "longest upper lash (outer third); lower "
+                                   "lashes are 0.6×, inner corners about two thirds")
     curl: float = spec(0.5, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                        doc="0 straight out from the lid … 1 curled back towards the brow")
     density: float = spec(0.8, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                           doc="0 none … 1 full: 1 is about 150 upper and 80 lower lashes an eye")
-    colour_srgb: tuple[float, float, float] | None = _hair_colour("default `black`")
+    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour("default `black`")
 
 
 class StubbleIR(IRNode):
@@ -219,10 +221,10 @@ class StubbleIR(IRNode):
 
     enabled: bool = spec(False, "flag", stages=GROOM, doc="`stubble LENGTH` or a block turns "
                          "it on; `off` keeps the settings but grows none")
-    length_m: float = _hair_length(1.5, 0.2, 6.0, "0.5mm a day's growth … 3mm a week's")
+    length_m: float = _facial_hair_length(1.5, 0.2, 6.0, "0.5mm a day's growth … 3mm a week's")
     density: float = spec(0.6, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                           doc="0 none … 1 a dense, full beard area")
-    colour_srgb: tuple[float, float, float] | None = _hair_colour("default `dark_brown`")
+    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour("default `dark_brown`")
 
 
 

@@ -254,8 +254,8 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.set("eye_color_srgb", tuple(rgb), stmt.span)
 
 
-@custom("hair_colour")
-def _hair_colour(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+@custom("facial_hair_colour")
+def _facial_hair_colour(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     """a hair colour (`black` `dark_brown` `brown` `light_brown` `auburn` `red` `blonde` `grey` …) or `#rrggbb`."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
