@@ -11,8 +11,8 @@ position and never steps between 0 and 100 %.
 
 Each such fragment is depth-tested against the mesh's depth (hair behind the head is hidden;
 roots get ``ROOT_BIAS_M`` so they are not lost in the scalp). Fragments are composited order
-independently: per pixel the optical depth ``τ = Σ −log(1 − αᵢ)`` (an int64 fixed-point sum,
-so CPU and CUDA agree bit for bit whatever the order) gives the coverage ``A = 1 − e^−τ``, and
+independently: per pixel the optical depth ``τ = Σ −log(1 − αᵢ)`` (a sum that does not depend on the
+order of the fragments: ``scatter_sum``) gives the coverage ``A = 1 − e^−τ``, and
 each fragment's weight is its coverage times the transmittance in front of it under a uniform
 density between the pixel's nearest and farthest fibre (``αᵢ e^{−τ (zᵢ − z_min)/(z_max − z_min)}``,
 a depth-aware variant of McGuire & Bavoil's weighted blended OIT). The weights are normalised
@@ -30,14 +30,15 @@ from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.strands import Groom
 
 __all__ = ["StrandFragments", "rasterize_strands", "strand_points", "fragments_aovs",
-           "fragments_of", "FRAGMENT_AOVS", "FIXED_SCALE",
+           "fragments_of", "scatter_sum", "FRAGMENT_AOVS", "FIXED_SCALE",
            "ROOT_BIAS_M", "MAX_BOX_PX"]
 
-FIXED_SCALE = float(1 << 24)    # fixed-point scale of every order-independent sum
+FIXED_SCALE = float(1 << 24)    # fixed-point scale of every order-independent sum (sums < 5e8)
 ROOT_BIAS_M = 0.6e-3            # a fibre this close behind the mesh still shows (roots, lashes)
 MAX_BOX_PX = 8                  # widest footprint across a column (fibres wider are clamped)
 CHUNK_SAMPLES = 1 << 22         # column samples processed at once (bounds the memory)
 NEAR_M = 1e-3                   # segments with a point nearer the camera than this are dropped
+CULL_BEHIND_M = 0.01            # segments this far behind the mesh at three points are skipped
 MAX_ALPHA = 0.999               # one fragment never blocks completely (keeps −log finite)
 
 
@@ -62,16 +63,34 @@ class StrandFragments:
 
     def resolve(self, values: torch.Tensor) -> torch.Tensor:
         """Per-pixel blend (H·W, C) of per-point ``values`` (P, C): Σ weights × the values at the
-        fragment's two points, summed in int64 fixed point (deterministic on every device);
-        pixels without hair are 0. Multiply by ``coverage`` to composite."""
+        fragment's two points (``scatter_sum``: deterministic on every device); pixels without
+        hair are 0. Multiply by ``coverage`` to composite."""
         h, w = self.coverage.shape
-        out = torch.zeros(h * w, values.shape[1], dtype=torch.int64, device=values.device)
+        out = torch.zeros(h * w, values.shape[1], device=values.device)
         for s in range(0, self.count, CHUNK_SAMPLES):
             e = s + CHUNK_SAMPLES
             a = self.point[s:e]
             v = values[a] * self.w0[s:e, None] + values[a + 1] * self.w1[s:e, None]
-            out.index_add_(0, self.pixel[s:e], torch.round(v * FIXED_SCALE).to(torch.int64))
-        return out.to(torch.float64).div_(FIXED_SCALE).to(torch.float32)
+            out += scatter_sum(self.pixel[s:e], v, h * w)
+        return out
+
+
+def scatter_sum(index: torch.Tensor, values: torch.Tensor, size: int) -> torch.Tensor:
+    """``out[index[i]] += values[i]`` into ``size`` bins: (size,) or (size, C) float32 for
+    ``values`` (F,) or (F, C). Exactly independent of the order of the entries, and the same on
+    every device: each value is rounded to a multiple of 1/``FIXED_SCALE`` and the integers are
+    summed exactly (float64 ``bincount`` of integer values below 2⁵³ on the CPU, int64 atomics
+    elsewhere)."""
+    flat = values[:, None] if values.dim() == 1 else values
+    fixed = torch.round(flat.to(torch.float64) * FIXED_SCALE)
+    if flat.device.type == "cpu":
+        out = torch.stack([torch.bincount(index, weights=fixed[:, c], minlength=size)
+                           for c in range(flat.shape[1])], 1)
+    else:
+        out = torch.zeros(size, flat.shape[1], dtype=torch.int64, device=flat.device)
+        out.index_add_(0, index, fixed.to(torch.int64))
+    out = (out.to(torch.float64) / FIXED_SCALE).to(torch.float32)
+    return out[:, 0] if values.dim() == 1 else out
 
 
 def strand_points(groom: Groom) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -120,43 +139,51 @@ def _fragments(seg: torch.Tensor, u: torch.Tensor, v: torch.Tensor, z: torch.Ten
     M0 = torch.where(x_major, u[a], v[a])
     M1 = torch.where(x_major, u[b], v[b])
     m0 = torch.where(x_major, v[a], u[a])
-    m1 = torch.where(x_major, v[b], u[b])
-    limit_major = torch.where(x_major, torch.tensor(w_img, device=dev), torch.tensor(h_img, device=dev))
+    span = M1 - M0
+    span = torch.where(span == 0, torch.ones_like(span), span)
+    inv_span = 1.0 / span
+    slope = (torch.where(x_major, v[b], u[b]) - m0) * inv_span    # minor per major pixel
+    sec = torch.sqrt(1.0 + slope * slope)                          # ribbon area per unit width
+    one = torch.ones((), dtype=torch.int64, device=dev)
+    stride_minor = torch.where(x_major, one * w_img, one)
+    stride_major = torch.where(x_major, one, one * w_img)
+    limit_major = torch.where(x_major, one * w_img, one * h_img)
+    limit_minor = torch.where(x_major, one * h_img, one * w_img)
     first, count = _column_samples(M0, M1, limit_major)
-    keep = count > 0
-    if not bool(keep.any()):
+    keep = (count > 0).nonzero()[:, 0]
+    if keep.numel() == 0:
         empty = torch.zeros(0, device=dev)
         return (empty.long(), empty.long(), empty, empty, empty)
-    idx = keep.nonzero()[:, 0]
-    count = count[idx]
-    owner = torch.repeat_interleave(idx, count)
+    count = count[keep]
+    owner = torch.repeat_interleave(keep, count)
     start = torch.cumsum(count, 0) - count
     step = torch.arange(owner.numel(), device=dev) - torch.repeat_interleave(start, count)
-    col = first[owner] + step.to(first.dtype)                              # column index
-    span = M1[owner] - M0[owner]
-    t = ((col + 0.5 - M0[owner]) / torch.where(span == 0, torch.ones_like(span), span)).clamp(0, 1)
-    minor = m0[owner] + t * (m1[owner] - m0[owner])
-    pa, pb = a[owner], b[owner]
-    zf = z[pa] + t * (z[pb] - z[pa])
-    wf = wpx[pa] + t * (wpx[pb] - wpx[pa])
-    slope = (m1[owner] - m0[owner]) / torch.where(span == 0, torch.ones_like(span), span)
-    area = wf * torch.sqrt(1.0 + slope * slope)                          # ribbon area in the column
-    box = area.clamp(1.0, MAX_BOX_PX - 1)
+    col = first[owner] + step.to(first.dtype)                      # column (major) index
+    along = col + 0.5 - M0[owner]
+    t = (along * inv_span[owner]).clamp(0, 1)
+    minor = m0[owner] + along * slope[owner]
+    pa = a[owner]
+    zf = torch.lerp(z[pa], z[pa + 1], t)
+    area = torch.lerp(wpx[pa], wpx[pa + 1], t) * sec[owner]        # ribbon area in the column
     area = area.clamp_max(MAX_BOX_PX - 1)
+    box = area.clamp_min(1.0)
     top = minor - box / 2
     row0 = torch.floor(top)
-    rows = int(torch.ceil(box.max()).item()) + 1 if box.numel() else 2
-    xm = x_major[owner]
-    limit_minor = torch.where(xm, torch.tensor(h_img, device=dev), torch.tensor(w_img, device=dev))
+    rows = int(torch.ceil(box.max()).item()) + 1
+    lim = limit_minor[owner]
+    base = col.to(torch.int64) * stride_major[owner]
+    smin = stride_minor[owner]
+    scale = area / box
+    depth_flat = depth.reshape(-1)
+    last_px = h_img * w_img - 1
     pix, pts, ts, zs, cov = [], [], [], [], []
     for r in range(rows):
         row = row0 + r
-        overlap = (torch.minimum(row + 1, top + box) - torch.maximum(row, top)).clamp_min(0)
-        c = area * overlap / box
-        inside = (c > 0) & (row >= 0) & (row < limit_minor) & (zf > NEAR_M)
-        rr, cc = row.to(torch.int64), col.to(torch.int64)
-        px = torch.where(xm, rr * w_img + cc, cc * w_img + rr)
-        inside &= zf < depth.reshape(-1)[px.clamp(0, h_img * w_img - 1)] + ROOT_BIAS_M
+        c = (torch.minimum(row + 1, top + box) - torch.maximum(row, top)).clamp_min(0) * scale
+        ri = row.to(torch.int64)
+        px = base + ri * smin
+        inside = (c > 0) & (ri >= 0) & (ri < lim) & (zf > NEAR_M)
+        inside &= zf < depth_flat[px.clamp(0, last_px)] + ROOT_BIAS_M
         sel = inside.nonzero()[:, 0]
         pix.append(px[sel])
         pts.append(pa[sel])
@@ -166,6 +193,24 @@ def _fragments(seg: torch.Tensor, u: torch.Tensor, v: torch.Tensor, z: torch.Ten
     return tuple(torch.cat(x) for x in (pix, pts, ts, zs, cov))
 
 
+def _surely_hidden(seg: torch.Tensor, u: torch.Tensor, v: torch.Tensor, z: torch.Tensor,
+                   depth: torch.Tensor) -> torch.Tensor:
+    """(K,) bool: segments whose two ends and middle all lie inside the frame more than
+    ``CULL_BEHIND_M`` behind the mesh (the hair at the back of the head): skipped before any
+    fragment is made (a smooth head cannot show a segment between three points it hides)."""
+    h, w = depth.shape
+    flat = depth.reshape(-1)
+    hidden = torch.ones(seg.shape, dtype=torch.bool, device=seg.device)
+    for f in (0.0, 0.5, 1.0):
+        uu = torch.lerp(u[seg], u[seg + 1], f)
+        vv = torch.lerp(v[seg], v[seg + 1], f)
+        zz = torch.lerp(z[seg], z[seg + 1], f)
+        inside = (uu >= 0) & (uu < w) & (vv >= 0) & (vv < h)
+        px = vv.long().clamp(0, h - 1) * w + uu.long().clamp(0, w - 1)
+        hidden &= inside & (zz > flat[px] + CULL_BEHIND_M)
+    return hidden
+
+
 def rasterize_strands(groom: Groom, cam: PinholeCamera, mesh_depth_m: torch.Tensor
                       ) -> StrandFragments:
     """The fragments of ``groom`` seen by ``cam`` in front of ``mesh_depth_m`` (H, W)."""
@@ -173,13 +218,17 @@ def rasterize_strands(groom: Groom, cam: PinholeCamera, mesh_depth_m: torch.Tens
     dev = mesh_depth_m.device
     if mesh_depth_m.shape != (h, w):
         raise ValueError(f"mesh depth must be {(h, w)}, got {tuple(mesh_depth_m.shape)}")
+    empty = torch.zeros(0, dtype=torch.int64, device=dev)
+    nothing = StrandFragments(empty, empty, empty.float(), empty.float(),
+                              torch.zeros(h, w, device=dev), torch.full((h, w), float("inf"), device=dev))
     if not groom:
-        empty = torch.zeros(0, dtype=torch.int64, device=dev)
-        return StrandFragments(empty, empty, empty.float(), empty.float(),
-                               torch.zeros(h, w, device=dev), torch.full((h, w), float("inf"), device=dev))
+        return nothing
     p, width_m, starts = strand_points(groom)
     u, v, z, wpx = _project(cam, p.to(dev), width_m.to(dev))
     segs = starts.to(dev).nonzero()[:, 0]
+    segs = segs[~_surely_hidden(segs, u, v, z, mesh_depth_m)]
+    if segs.numel() == 0:
+        return nothing
     # chunks of segments sized by their column counts, so no chunk exceeds CHUNK_SAMPLES
     length = torch.maximum((u[segs + 1] - u[segs]).abs(), (v[segs + 1] - v[segs]).abs())
     cum = torch.cumsum(length.clamp(max=float(max(w, h))) + 1.0, 0)
@@ -192,6 +241,8 @@ def rasterize_strands(groom: Groom, cam: PinholeCamera, mesh_depth_m: torch.Tens
             parts.append(_fragments(segs[s:e], u, v, z, wpx, cam, mesh_depth_m))
         s = e
     pix, pts, t, zf, alpha = (torch.cat(x) for x in zip(*parts))
+    if pix.numel() == 0:
+        return nothing
     return _composite(pix, pts, t, zf, alpha, h, w)
 
 
@@ -201,22 +252,15 @@ def _composite(pix: torch.Tensor, pts: torch.Tensor, t: torch.Tensor, zf: torch.
     dev = pix.device
     n = h * w
     tau = -torch.log1p(-alpha)
-    tau_px = torch.zeros(n, dtype=torch.int64, device=dev)
-    tau_px.index_add_(0, pix, torch.round(tau * FIXED_SCALE).to(torch.int64))
-    tau_px = tau_px.to(torch.float64).div_(FIXED_SCALE).to(torch.float32)
+    tau_px = scatter_sum(pix, tau, n)
     inf = torch.full((n,), float("inf"), device=dev)
     zmin = inf.scatter_reduce(0, pix, zf, "amin")
     zmax = (-inf).scatter_reduce(0, pix, zf, "amax")
     span = (zmax - zmin).clamp_min(1e-6)
     weight = alpha * torch.exp(-tau_px[pix] * (zf - zmin[pix]) / span[pix])
-    total = torch.zeros(n, dtype=torch.int64, device=dev)
-    total.index_add_(0, pix, torch.round(weight * FIXED_SCALE).to(torch.int64))
-    weight = torch.round(weight * FIXED_SCALE) / total[pix].to(torch.float32).clamp_min(1.0)
-    zsum = torch.zeros(n, dtype=torch.int64, device=dev)
-    zsum.index_add_(0, pix, torch.round(weight * zf * FIXED_SCALE).to(torch.int64))
+    weight = weight / scatter_sum(pix, weight, n)[pix]
     coverage = (-torch.expm1(-tau_px)).view(h, w)
-    depth = torch.where(coverage.reshape(-1) > 0, zsum.to(torch.float64).div(FIXED_SCALE).to(torch.float32),
-                        inf).view(h, w)
+    depth = torch.where(coverage.reshape(-1) > 0, scatter_sum(pix, weight * zf, n), inf).view(h, w)
     return StrandFragments(pix, pts, weight * (1.0 - t), weight * t, coverage, depth)
 
 

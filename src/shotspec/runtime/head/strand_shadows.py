@@ -9,7 +9,7 @@ blocks ``w·ℓ⊥ / cell²`` of the cell's cross-section, and for randomly plac
 fractions add up to an optical depth ``τ`` (Beer–Lambert). The layers are summed front to back,
 so a lookup anywhere (a strand point, a skin pixel, the eye under the lashes) interpolates the
 optical depth between the light and that point; its transmittance ``e^−τ`` multiplies the
-light's visibility. The deposit is an int64 fixed-point sum (deterministic on every device)
+light's visibility. The deposit is an order-independent sum (``strand_raster.scatter_sum``)
 and is blurred by one cell, so shadows of single fibres are soft (they are at most a cell wide
 anyway). Point lights use an orthographic grid along the direction from the hair to the light.
 """
@@ -22,13 +22,13 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.runtime.head.shadows import _basis
+from shotspec.runtime.head.strand_raster import scatter_sum
 
 __all__ = ["OpacityGrid", "GRID_SIZE", "GRID_LAYERS"]
 
 GRID_SIZE = 160             # cells across the hair's extent seen from the light
 GRID_LAYERS = 96            # layers along the light's direction
-MAX_SAMPLES = 6             # deposits per segment at most
-FIXED = float(1 << 20)
+MAX_SAMPLES = 4             # deposits per segment at most (one per two cells, then blurred)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class OpacityGrid:
         origin = lo - torch.tensor([cell, cell, layer], device=dev)
         a = starts.nonzero()[:, 0]
         d = local[a + 1] - local[a]
-        n = torch.ceil(d[:, :2].norm(dim=1) / cell).clamp(1, MAX_SAMPLES).to(torch.int64)
+        n = torch.ceil(d[:, :2].norm(dim=1) / (2 * cell)).clamp(1, MAX_SAMPLES).to(torch.int64)
         seg = torch.repeat_interleave(torch.arange(a.numel(), device=dev), n)
         k = torch.arange(seg.numel(), device=dev) - torch.repeat_interleave(torch.cumsum(n, 0) - n, n)
         t = (k.to(torch.float32) + 0.5) / n[seg].to(torch.float32)
@@ -69,9 +69,8 @@ class OpacityGrid:
         ix = (q[:, 0] / cell).long().clamp(0, size - 1)
         iy = (q[:, 1] / cell).long().clamp(0, size - 1)
         iz = (q[:, 2] / layer).long().clamp(0, layers - 1)
-        acc = torch.zeros(layers * size * size, dtype=torch.int64, device=dev)
-        acc.index_add_(0, (iz * size + iy) * size + ix, torch.round(amount * FIXED).to(torch.int64))
-        dens = (acc.to(torch.float64) / FIXED).to(torch.float32).view(layers, 1, size, size)
+        dens = scatter_sum((iz * size + iy) * size + ix, amount,
+                           layers * size * size).view(layers, 1, size, size)
         kernel = torch.tensor([0.25, 0.5, 0.25], device=dev)
         dens = F.conv2d(F.pad(dens, (1, 1, 1, 1), mode="replicate"),
                         (kernel[:, None] * kernel[None, :])[None, None])[:, 0]
