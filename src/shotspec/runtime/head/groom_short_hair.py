@@ -8,9 +8,9 @@ out towards the ears on the cheeks), and keeps the cut end's width (70–110 µm
 At ``density 1`` there are 8000 hairs (about 50 per cm² over the beard area).
 
 **Peach fuzz** (kind ``fuzz``; ``skin { fuzz }``, 0.3 by default) is vellus hair: 1–3 mm,
-15–30 µm at the root tapering to 10 µm, unpigmented (the skin's own colour lightened towards a
-pale straw, so it is nearly invisible against the skin and shows where it is back- or rim-lit
-against the dark), lying almost flat (it leaves at 12° and stays within a few tenths of a mm of
+15–30 µm at the root tapering to 10 µm, barely pigmented (a pale straw with a quarter of the
+brows' colour, so a dark-haired person's fuzz is a little darker; nearly invisible against the
+skin, it shows where it is back- or rim-lit against the dark), lying almost flat (it leaves at 12° and stays within a few tenths of a mm of
 the skin) and combed along the face's flow: down and out on the cheeks and jaw, up and out on
 the forehead. It grows over the forehead, temples, cheeks, chin, jaw and upper lip, thinning
 under the eyes, and not on the lips, eyelids, brows, nose or scalp. At ``fuzz 1`` there are
@@ -41,6 +41,7 @@ _STUBBLE_TILT_DEG = (25.0, 8.0)
 _FUZZ_TILT_DEG = 12.0
 _FUZZ_LENGTH_M = (1.0e-3, 3.0e-3)
 _FUZZ_PALE_SRGB = (0.86, 0.78, 0.64)    # unpigmented vellus hair, seen diffusely
+_FUZZ_PIGMENT = 0.25                    # how much of the person's (brow) pigment it keeps
 
 
 def _region(scene: Scene, name: str) -> torch.Tensor:
@@ -131,6 +132,7 @@ def grow_fuzz(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     s = torch.linspace(0.0, 1.0, SHORT_POINTS, device=dev)
     w0 = 15e-6 + 15e-6 * rnd(n, 1)
     width = w0 - (w0 - 10e-6) * s[None]
-    skin = character.skin.tone.albedo_srgb
-    pale = tuple(0.5 * a + 0.5 * b for a, b in zip(skin, _FUZZ_PALE_SRGB))
+    brow = character.brows.colour_srgb or HAIR_COLOURS[FACE_HAIR_DEFAULTS["brow"]]
+    pale = tuple(_FUZZ_PIGMENT * a + (1.0 - _FUZZ_PIGMENT) * b
+                 for a, b in zip(brow, _FUZZ_PALE_SRGB))
     return StrandGroup("fuzz", points, width, strand_colours(pale, n, 0.1, gen, dev))
