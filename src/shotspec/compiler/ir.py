@@ -170,10 +170,10 @@ class PoseIR(IRNode):
 
 
 # --------------------------------------------------------------------------- facial hair
-# Brows, lashes and stubble the `groom` node grows on the posed head (runtime/head/groom_*.py);
-# their fields key the strands (the groom node, which takes the geometry stage's values, and
-# everything after it) but never the mesh's shading alone. Colours are sRGB-encoded (a named hair colour or `#rrggbb`,
-# shotspec.hair_colours); None takes the kind's default (FACE_HAIR_DEFAULTS).
+# Brows, lashes and stubble the `groom` node grows on the posed head (runtime/head/groom_*.py).
+# Their fields key the strands: the groom node (which takes the geometry stage's values) and
+# everything after it. Colours are sRGB-encoded: a named hair colour or `#rrggbb`
+# (shotspec.hair_colours); None takes the kind's default (FACE_HAIR_DEFAULTS).
 GROOM = ("geometry", "groom")
 
 

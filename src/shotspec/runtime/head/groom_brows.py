@@ -122,7 +122,8 @@ def grow_brows(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     d = d / d.norm(dim=-1, keepdim=True)
     steps = d[:, :-1] * (length / (BROW_POINTS - 1))[:, None, None]
     points = torch.cat((roots.posed_m[:, None], roots.posed_m[:, None] + steps.cumsum(1)), 1)
-    height = _LIFT_M[0] + _LIFT_M[1] * s[None] ** 0.6 * (0.6 + 0.8 * torch.rand(n, 1, generator=gen).to(u.device))
+    rise = 0.6 + 0.8 * torch.rand(n, 1, generator=gen).to(u.device)
+    height = _LIFT_M[0] + _LIFT_M[1] * s[None] ** 0.6 * rise
     near = _vertices_near(head, rest_mm, roots.rest_mm, spec.length_m * 1000.0 + 3.0)
     points = lay_on_skin(scene, points, height.expand(n, -1), near)
     w0 = _ROOT_WIDTH_M[0] + (_ROOT_WIDTH_M[1] - _ROOT_WIDTH_M[0]) * torch.rand(n, 1, generator=gen)
@@ -131,7 +132,8 @@ def grow_brows(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     return StrandGroup("brow", points, width, strand_colours(rgb, n, 0.12, gen, u.device))
 
 
-def _vertices_near(head, rest_mm: torch.Tensor, roots_mm: torch.Tensor, reach_mm: float) -> torch.Tensor:
+def _vertices_near(head, rest_mm: torch.Tensor, roots_mm: torch.Tensor,
+                   reach_mm: float) -> torch.Tensor:
     """Face-part vertex ids within ``reach_mm`` of the roots' bounding box (the skin a hair of
     these roots can lie on)."""
     ids = head.part_vertices("face")

@@ -93,7 +93,8 @@ def lid_margins(head: HeadData, rest: torch.Tensor) -> list[LidMargin]:
         for b in torch.unique(band):
             m = band == b
             rows = torch.unique(v[m])
-            near = [torch.cdist(rest[ids[m & (v == r)]], skin).min(1).values.mean() for r in rows[[0, -1]]]
+            near = [torch.cdist(rest[ids[m & (v == r)]], skin).min(1).values.mean()
+                    for r in rows[[0, -1]]]
             root_v, next_v = (rows[0], rows[1]) if near[0] < near[1] else (rows[-1], rows[-2])
             root, nxt = ids[m & (v == root_v)], ids[m & (v == next_v)]
             ru, nu = u[m & (v == root_v)], u[m & (v == next_v)]
@@ -126,27 +127,37 @@ def _turn(d: torch.Tensor, towards: torch.Tensor, angle: torch.Tensor) -> torch.
     return d * torch.cos(angle)[:, None] + towards * torch.sin(angle)[:, None]
 
 
+def _margin_roots(posed: torch.Tensor, lid: LidMargin, u: torch.Tensor,
+                  card: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Roots (n, 3) at arc-length fractions ``u`` (n,) along the root rows of the cards
+    ``card`` (n,) of ``lid`` on ``posed`` vertices (each a blend of two neighbouring root
+    vertices), and the cards' direction there (n, 3): towards their next row, not normalised."""
+    n = len(u)
+    root = torch.empty(n, 3, dtype=posed.dtype)
+    out = torch.empty(n, 3, dtype=posed.dtype)
+    for c, (row, nxt) in enumerate(zip(lid.rows, lid.nexts)):
+        m = card == c
+        p, q = posed[row.cpu()], posed[nxt.cpu()]
+        seg = (p[1:] - p[:-1]).norm(dim=1)
+        arc = torch.cat((torch.zeros(1, dtype=posed.dtype), seg.cumsum(0))) / seg.sum()
+        i = (torch.searchsorted(arc, u[m]) - 1).clamp(0, len(row) - 2)
+        f = ((u[m] - arc[i]) / (arc[i + 1] - arc[i]).clamp_min(1e-12))[:, None]
+        root[m] = (1 - f) * p[i] + f * p[i + 1]
+        out[m] = (1 - f) * (q[i] - p[i]) + f * (q[i + 1] - p[i + 1])
+    return root, out
+
+
 def _lid(scene: Scene, lid: LidMargin, n: int, length_m: float, curl: float,
          gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Points (n, S, 3) and widths (n, S) of ``n`` lashes on one lid of the posed scene."""
     _, nv = head_of(scene)
     posed = scene.vertices[:nv].double().cpu()
-    eye = 0 if lid.side == "left" else 1
-    centre = scene.eye_centres[eye].double().cpu()
+    centre = scene.eye_centres[0 if lid.side == "left" else 1].double().cpu()
     # along the margin: denser towards the outer corner, stratified, kept off the very corners
-    u = 0.04 + 0.92 * _inverse_cdf(lambda x: 0.45 + x, n, torch.rand(n, generator=gen, dtype=torch.float64))
+    u = 0.04 + 0.92 * _inverse_cdf(lambda x: 0.45 + x, n,
+                                   torch.rand(n, generator=gen, dtype=torch.float64))
     card = torch.randint(len(lid.rows), (n,), generator=gen)
-    root = torch.empty(n, 3, dtype=torch.float64)
-    out = torch.empty(n, 3, dtype=torch.float64)
-    for c, (row, nxt) in enumerate(zip(lid.rows, lid.nexts)):
-        m = card == c
-        p, q = posed[row.cpu()], posed[nxt.cpu()]
-        seg = (p[1:] - p[:-1]).norm(dim=1)
-        arc = torch.cat((torch.zeros(1, dtype=torch.float64), seg.cumsum(0))) / seg.sum()
-        i = (torch.searchsorted(arc, u[m]) - 1).clamp(0, len(row) - 2)
-        f = ((u[m] - arc[i]) / (arc[i + 1] - arc[i]).clamp_min(1e-12))[:, None]
-        root[m] = (1 - f) * p[i] + f * p[i + 1]
-        out[m] = (1 - f) * (q[i] - p[i]) + f * (q[i + 1] - p[i + 1])
+    root, out = _margin_roots(posed, lid, u, card)
     radial = root - centre
     radial = radial / radial.norm(dim=1, keepdim=True)
     d0 = out / out.norm(dim=1, keepdim=True)
@@ -186,13 +197,14 @@ def _lid(scene: Scene, lid: LidMargin, n: int, length_m: float, curl: float,
     centre_pts = centre_pts.index_add(0, clump, points) / torch.bincount(clump)[:, None, None]
     pull = 0.3 * (s ** 2)[None, :, None]
     points = points + pull * (centre_pts[clump] - points)
-    points = _outside(points, centre, scene_radius(scene, lid.side) + _CLEARANCE_M)
-    w0 = ROOT_WIDTH_M[0] + (ROOT_WIDTH_M[1] - ROOT_WIDTH_M[0]) * torch.rand(n, 1, generator=gen, dtype=torch.float64)
-    width = w0 * (0.9 if lid.upper else 0.75) * (1.0 - 0.85 * s[None] ** 1.3)
+    points = _outside(points, centre, _eyeball_radius_m(scene, lid.side) + _CLEARANCE_M)
+    w0 = ROOT_WIDTH_M[0] + (ROOT_WIDTH_M[1] - ROOT_WIDTH_M[0]) * torch.rand(
+        n, 1, generator=gen, dtype=torch.float64)
+    width = w0 * (1.0 if lid.upper else 0.75) * (1.0 - 0.85 * s[None] ** 1.3)
     return points, width
 
 
-def scene_radius(scene: Scene, side: str) -> float:
+def _eyeball_radius_m(scene: Scene, side: str) -> float:
     """The eyeball sphere's radius (m) of eye ``side`` on the posed scene."""
     head, nv = head_of(scene)
     return float(eye_geometry(head, scene.vertices[:nv], side).globe_radius_m)
