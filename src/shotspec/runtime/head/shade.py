@@ -6,7 +6,9 @@ the rig — direction and falloff (``brdf.light_terms``), soft shadow from the l
 Skin's diffuse irradiance is blurred with the measured skin profile (separable screen-space
 SSS) before it meets the albedo; specular is added after, so highlights stay crisp. The eyes
 add the tear film's mirror reflection of every light (catchlights at the light's true angular
-size). The subject is composited over the backdrop by its coverage.
+size). The subject is composited over the backdrop by its coverage, and the groom's strands
+(rasterized by the geometry node) are lit at their points and composited over both
+(``strand_shade``); hair also shadows the skin and the eyes from every light.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ ETA = 1.55                   # refractive index of keratin
 
 
 class FibreLook(tuple):
-    """(cuticle shift rad, longitudinal roughness rad, diffuse weight) of a kind of hair."""
+    """(cuticle shift α rad — Marschner's α_R, negative: the R highlight sits towards the root —,
+    longitudinal roughness β rad, diffuse weight) of a kind of hair."""
 
     @property
     def shift_rad(self) -> float:
@@ -44,11 +45,11 @@ class FibreLook(tuple):
 
 
 FIBRE_LOOK: dict[str, FibreLook] = {
-    "scalp": FibreLook((math.radians(-3.0), math.radians(7.0), 0.35)),
-    "brow": FibreLook((math.radians(-4.0), math.radians(9.0), 0.45)),
-    "lash": FibreLook((math.radians(-4.0), math.radians(6.0), 0.25)),
-    "stubble": FibreLook((math.radians(-3.0), math.radians(10.0), 0.5)),
-    "fuzz": FibreLook((math.radians(-2.0), math.radians(14.0), 0.6)),
+    "scalp": FibreLook((math.radians(-5.0), math.radians(7.0), 0.35)),
+    "brow": FibreLook((math.radians(-6.0), math.radians(9.0), 0.45)),
+    "lash": FibreLook((math.radians(-6.0), math.radians(6.0), 0.25)),
+    "stubble": FibreLook((math.radians(-5.0), math.radians(10.0), 0.5)),
+    "fuzz": FibreLook((math.radians(-3.0), math.radians(14.0), 0.6)),
 }
 
 
@@ -87,9 +88,10 @@ def fibre_radiance(t: torch.Tensor, v: torch.Tensor, l: torch.Tensor, colour: to
     cos_half = torch.sqrt((0.5 + 0.5 * cos_phi).clamp(0.0, 1.0))
     sum_sin = sin_l + sin_v
     # R: shift and width as Karis's fit (the width grows away from the mirror direction)
-    sa, ca = torch.sin(2 * shift_rad), torch.cos(2 * shift_rad)
+    # (lobe centres in units of sin θi + sin θo ≈ 2 θh: R at 2α, TT at −α, TRT at −3α)
+    sa, ca = torch.sin(shift_rad), torch.cos(shift_rad)
     shift_r = 2 * sa * (ca * cos_half * torch.sqrt((1 - sin_v * sin_v).clamp_min(0)) + sa * sin_v)
-    m_r = _gauss(rough_rad * math.sqrt(2.0) * cos_half.clamp_min(0.05), sum_sin + shift_r)
+    m_r = _gauss(rough_rad * math.sqrt(2.0) * cos_half.clamp_min(0.05), sum_sin - shift_r)
     n_r = 0.25 * cos_half * _fresnel(0.5 * torch.sqrt((0.5 + 0.5 * (l * v).sum(1)).clamp(0, 1)))
     spec = (m_r * n_r)[:, None].expand(-1, 3)
     # TT: through the fibre, tinted by two passes through the pigment

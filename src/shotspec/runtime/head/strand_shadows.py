@@ -28,7 +28,7 @@ __all__ = ["OpacityGrid", "GRID_SIZE", "GRID_LAYERS"]
 
 GRID_SIZE = 160             # cells across the hair's extent seen from the light
 GRID_LAYERS = 96            # layers along the light's direction
-MAX_SAMPLES = 4             # deposits per segment at most (one per two cells, then blurred)
+MAX_SAMPLES = 64            # deposits per segment at most (one per cell crossed)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class OpacityGrid:
         origin = lo - torch.tensor([cell, cell, layer], device=dev)
         a = starts.nonzero()[:, 0]
         d = local[a + 1] - local[a]
-        n = torch.ceil(d[:, :2].norm(dim=1) / (2 * cell)).clamp(1, MAX_SAMPLES).to(torch.int64)
+        n = torch.ceil(d[:, :2].norm(dim=1) / cell).clamp(1, MAX_SAMPLES).to(torch.int64)
         seg = torch.repeat_interleave(torch.arange(a.numel(), device=dev), n)
         k = torch.arange(seg.numel(), device=dev) - torch.repeat_interleave(torch.cumsum(n, 0) - n, n)
         t = (k.to(torch.float32) + 0.5) / n[seg].to(torch.float32)
@@ -70,10 +70,10 @@ class OpacityGrid:
         iy = (q[:, 1] / cell).long().clamp(0, size - 1)
         iz = (q[:, 2] / layer).long().clamp(0, layers - 1)
         dens = scatter_sum((iz * size + iy) * size + ix, amount,
-                           layers * size * size).view(layers, 1, size, size)
-        kernel = torch.tensor([0.25, 0.5, 0.25], device=dev)
-        dens = F.conv2d(F.pad(dens, (1, 1, 1, 1), mode="replicate"),
-                        (kernel[:, None] * kernel[None, :])[None, None])[:, 0]
+                           layers * size * size).view(layers, size, size)
+        for dim in (1, 2):                  # a separable [¼ ½ ¼] blur across the light
+            pad = torch.cat((dens.narrow(dim, 0, 1), dens, dens.narrow(dim, size - 1, 1)), dim)
+            dens = 0.25 * pad.narrow(dim, 0, size) + 0.5 * dens + 0.25 * pad.narrow(dim, 2, size)
         tau = torch.cat((torch.zeros(1, size, size, device=dev), torch.cumsum(dens, 0)))
         return cls(tau, basis, origin, cell, layer)
 
