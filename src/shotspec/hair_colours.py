@@ -5,13 +5,13 @@ Torch-free. Each colour is the fibre's diffuse appearance, sRGB-encoded 0–1 (w
 the hair looks like under white light, before the fibre's specular shine): natural shades from
 eumelanin-dark to pheomelanin-red to unpigmented grey/white, spaced like a colourist's chart
 (levels 1–10: black, dark brown, brown, light brown, dark blonde, blonde, light/platinum
-blonde), plus the red family and grey. ``FACE_HAIR_DEFAULTS`` are the colours brows, lashes and
-stubble get when a spec names none.
+blonde), plus the red family and grey. A facial hair left without a colour takes the character's hair
+colour drawn from its seed (``runtime.head.skin_albedo.hair_albedo``).
 """
 
 from __future__ import annotations
 
-__all__ = ["HAIR_COLOURS", "FACE_HAIR_DEFAULTS", "hair_colour_name"]
+__all__ = ["HAIR_COLOURS", "hair_colour_name"]
 
 HAIR_COLOURS: dict[str, tuple[float, float, float]] = {
     "black": (0.045, 0.040, 0.036),
@@ -29,11 +29,6 @@ HAIR_COLOURS: dict[str, tuple[float, float, float]] = {
     "gray": (0.62, 0.61, 0.58),
     "white": (0.88, 0.87, 0.84),
 }
-
-# the colour of each kind of facial hair when the spec names none (lashes are darker than brows)
-FACE_HAIR_DEFAULTS: dict[str, str] = {"brow": "dark_brown", "lash": "black",
-                                      "stubble": "dark_brown"}
-
 
 def hair_colour_name(srgb: tuple[float, float, float]) -> str | None:
     """The name of a table colour (the first, for ``grey``/``gray``), or None."""

@@ -17,7 +17,7 @@ from shotspec.compiler.emit import emit_shot
 from shotspec.compiler.formatter import format_source
 from shotspec.compiler.ir import CharacterIR
 from shotspec.compiler.schema import stage_fields
-from shotspec.hair_colours import FACE_HAIR_DEFAULTS, HAIR_COLOURS
+from shotspec.hair_colours import HAIR_COLOURS
 
 
 # the head language's helpers (a character `m` in a shot `s`), loaded as test_fuzz_specs loads
@@ -52,7 +52,7 @@ def test_defaults_are_a_natural_face_without_stubble(tmp_path):
     assert c.brows.length_m == 0.008 and c.brows.colour_srgb is None
     assert (c.lashes.length_m, c.lashes.curl, c.lashes.density) == (0.010, 0.5, 0.8)
     assert c.stubble.enabled is False and c.skin.fuzz == 0.3
-    assert set(FACE_HAIR_DEFAULTS.values()) <= set(HAIR_COLOURS)
+    assert c.lashes.colour_srgb is None and c.stubble.colour_srgb is None
 
 
 def test_the_blocks_set_every_value(tmp_path):

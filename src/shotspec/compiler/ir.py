@@ -173,7 +173,7 @@ class PoseIR(IRNode):
 # Brows, lashes and stubble the `groom` node grows on the posed head (runtime/head/groom_*.py).
 # Their fields key the strands: the groom node (which takes the geometry stage's values) and
 # everything after it. Colours are sRGB-encoded: a named hair colour or `#rrggbb`
-# (shotspec.hair_colours); None takes the kind's default (FACE_HAIR_DEFAULTS).
+# (shotspec.hair_colours); None: the character's hair colour drawn from its seed.
 GROOM = ("geometry", "groom")
 
 
@@ -197,7 +197,8 @@ class BrowsIR(IRNode):
                             doc="how tall the brow is: 0 thin (plucked), 1 bushy")
     length_m: float = _facial_hair_length(8.0, 3.0, 16.0, "hair length in the body of the brow "
                                    "(shorter at its head and tail)")
-    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour("default `dark_brown`")
+    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour(
+        "default: the hair colour drawn from the seed")
     shape: Literal["straight", "soft_arch", "arched", "angled"] = spec(
         "soft_arch", "choice", label="brow shape", stages=GROOM,
         doc="the brow line's arch: flat, gentle, high and round, or peaked at two thirds")
@@ -212,7 +213,8 @@ class LashesIR(IRNode):
                        doc="0 straight out from the lid … 1 curled back towards the brow")
     density: float = spec(0.8, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                           doc="0 none … 1 full: 1 is about 150 upper and 80 lower lashes an eye")
-    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour("default `black`")
+    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour(
+        "default: the seed's hair colour, darker")
 
 
 class StubbleIR(IRNode):
@@ -224,7 +226,8 @@ class StubbleIR(IRNode):
     length_m: float = _facial_hair_length(1.5, 0.2, 6.0, "0.5mm a day's growth … 3mm a week's")
     density: float = spec(0.6, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                           doc="0 none … 1 a dense, full beard area")
-    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour("default `dark_brown`")
+    colour_srgb: tuple[float, float, float] | None = _facial_hair_colour(
+        "default: the hair colour drawn from the seed")
 
 
 

@@ -15,11 +15,13 @@ from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.eye_parts import eye_geometry
 from shotspec.runtime.head.groom import grow_groom
 from shotspec.runtime.head.groom_brows import brow_landmarks, brow_layout, grow_brows
-from shotspec.runtime.head.groom_lashes import (LOWER_LASHES, UPPER_LASHES, grow_lashes,
-                                                lid_margins)
+from shotspec.hair_colours import HAIR_COLOURS
+from shotspec.runtime.head.groom_lashes import (LASH_DARKEN, LOWER_LASHES, UPPER_LASHES,
+                                                grow_lashes, lid_margins)
 from shotspec.runtime.head.groom_short_hair import grow_fuzz, grow_stubble
 from shotspec.runtime.head.groom_skin import head_of
 from shotspec.runtime.head.landmarks import project_px
+from shotspec.runtime.head.skin_albedo import hair_albedo
 
 BLINK = (("eyeBlink_L", 1.0), ("eyeBlink_R", 1.0))
 CAMERA = CameraIR()
@@ -243,11 +245,11 @@ def test_stubble_is_off_by_default_and_grows_only_in_the_beard_area(scene):
 
 def test_peach_fuzz_is_fine_light_and_flat_and_scales_with_the_spec(scene):
     fuzz = grow_fuzz(scene, _character())
-    lashes = grow_lashes(scene, _character())
+    brows = grow_brows(scene, _character())
     assert fuzz.count == 6000 and fuzz.points.shape[1] == 4
     assert float(fuzz.width_m.max()) <= 30.001e-6 and float(fuzz.width_m.min()) >= 9.999e-6
     luminance = lambda c: (c @ torch.tensor([0.2126, 0.7152, 0.0722])).mean()
-    assert float(luminance(fuzz.colour)) > 0.3 > 20 * float(luminance(lashes.colour))
+    assert float(luminance(fuzz.colour)) > max(0.3, 3 * float(luminance(brows.colour)))
     length = _lengths_mm(fuzz.points)
     assert 0.9 < float(length.min()) and float(length.max()) < 3.1
     assert grow_fuzz(scene, _character(skin=SkinIR(fuzz=0.6))).count == 12000
@@ -276,3 +278,12 @@ def test_the_fullest_groom_stays_within_the_strand_budget(scene):
     assert max(g.points.shape[1] for g in groom) <= 8
     assert all(torch.isfinite(g.points).all() for g in groom)
     assert math.isclose(sum(g.count for g in groom), 1540 + 460 + 8000 + 20000)
+
+
+def test_unset_colours_are_the_seeds_hair_colour_and_a_set_one_wins(scene):
+    hair = hair_albedo(0, "cpu")
+    brows, lashes = grow_brows(scene, _character()), grow_lashes(scene, _character())
+    assert torch.allclose(brows.colour.mean(0), hair, rtol=0.05)
+    assert torch.allclose(lashes.colour.mean(0), LASH_DARKEN * hair, rtol=0.05)
+    black = _character(brows=BrowsIR(colour_srgb=HAIR_COLOURS["black"]))
+    assert float(grow_brows(scene, black).colour.mean()) < 0.5 * float(brows.colour.mean())

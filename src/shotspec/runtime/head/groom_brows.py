@@ -23,10 +23,9 @@ import math
 import torch
 
 from shotspec.compiler.ir import CharacterIR
-from shotspec.hair_colours import FACE_HAIR_DEFAULTS, HAIR_COLOURS
 from shotspec.head_facts import LANDMARKS_68
 from shotspec.runtime.head.groom_skin import (head_of, lay_on_skin, rest_to_posed, sample_roots,
-                                              seeded, strand_colours)
+                                              seeded, strand_colours, face_hair_colour)
 from shotspec.runtime.head.regions import smoothstep
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.strands import StrandGroup
@@ -128,8 +127,8 @@ def grow_brows(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     points = lay_on_skin(scene, points, height.expand(n, -1), near)
     w0 = _ROOT_WIDTH_M[0] + (_ROOT_WIDTH_M[1] - _ROOT_WIDTH_M[0]) * torch.rand(n, 1, generator=gen)
     width = (w0.to(u.device) * (1.0 - 0.75 * s[None] ** 1.5))
-    rgb = spec.colour_srgb or HAIR_COLOURS[FACE_HAIR_DEFAULTS["brow"]]
-    return StrandGroup("brow", points, width, strand_colours(rgb, n, 0.12, gen, u.device))
+    colour = face_hair_colour(spec.colour_srgb, character.seed)
+    return StrandGroup("brow", points, width, strand_colours(colour, n, 0.12, gen, u.device))
 
 
 def _vertices_near(head, rest_mm: torch.Tensor, roots_mm: torch.Tensor,

@@ -23,23 +23,23 @@ import math
 import torch
 
 from shotspec.compiler.ir import CharacterIR
-from shotspec.hair_colours import FACE_HAIR_DEFAULTS, HAIR_COLOURS
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.eye_parts import eye_geometry
-from shotspec.runtime.head.groom_skin import head_of, seeded, strand_colours
+from shotspec.runtime.head.groom_skin import face_hair_colour, head_of, seeded, strand_colours
 from shotspec.runtime.head.model import HeadData
 from shotspec.runtime.head.regions import smoothstep
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.strands import StrandGroup
 
 __all__ = ["grow_lashes", "lid_margins", "LidMargin", "LASH_POINTS", "UPPER_LASHES",
-           "LOWER_LASHES", "LOWER_LENGTH", "ROOT_WIDTH_M"]
+           "LOWER_LASHES", "LOWER_LENGTH", "ROOT_WIDTH_M", "LASH_DARKEN"]
 
 LASH_POINTS = 8
 UPPER_LASHES, LOWER_LASHES = 150, 80          # per eye at density 1
 LOWER_LENGTH = 0.6                            # lower lashes' length relative to the upper
 ROOT_WIDTH_M = (80e-6, 120e-6)
 _CLUMP = 3                                    # lashes per clump
+LASH_DARKEN = 0.35                            # unset colour: the hair's, darker (lashes are)
 _CLEARANCE_M = 0.3e-3                         # kept outside the eyeball's sphere by at least this
 _ROW_STEP_M, _ROW_JITTER_M = 0.2e-3, 0.08e-3  # the rows' spacing across the margin, its scatter
 _UPPER_LIFT_RAD, _LOWER_LIFT_RAD = math.radians(25.0), math.radians(10.0)
@@ -229,7 +229,7 @@ def grow_lashes(scene: Scene, character: CharacterIR) -> StrandGroup | None:
               for lid in lid_margins(head, scene.rest[:nv]) if (n_upper if lid.upper else n_lower)]
     points = torch.cat([g[0] for g in groups]).float()
     width = torch.cat([g[1] for g in groups]).float()
-    rgb = spec.colour_srgb or HAIR_COLOURS[FACE_HAIR_DEFAULTS["lash"]]
+    colour = face_hair_colour(spec.colour_srgb, character.seed, LASH_DARKEN)
     dev = scene.vertices.device
     return StrandGroup("lash", points.to(dev), width.to(dev),
-                       strand_colours(rgb, len(points), 0.08, gen, dev))
+                       strand_colours(colour, len(points), 0.08, gen, dev))

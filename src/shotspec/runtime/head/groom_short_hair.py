@@ -25,9 +25,9 @@ import math
 import torch
 
 from shotspec.compiler.ir import CharacterIR
-from shotspec.hair_colours import FACE_HAIR_DEFAULTS, HAIR_COLOURS
+from shotspec.color import srgb_decode
 from shotspec.runtime.head.groom_skin import (SkinRoots, head_of, rest_to_posed, sample_roots,
-                                              seeded, strand_colours)
+                                              seeded, strand_colours, face_hair_colour)
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.strands import StrandGroup
 
@@ -41,7 +41,7 @@ _STUBBLE_TILT_DEG = (25.0, 8.0)
 _FUZZ_TILT_DEG = 12.0
 _FUZZ_LENGTH_M = (1.0e-3, 3.0e-3)
 _FUZZ_PALE_SRGB = (0.86, 0.78, 0.64)    # unpigmented vellus hair, seen diffusely
-_FUZZ_PIGMENT = 0.25                    # how much of the person's (brow) pigment it keeps
+_FUZZ_PIGMENT = 0.25                    # how much of the person's (brow) pigment it keeps (linear)
 
 
 def _region(scene: Scene, name: str) -> torch.Tensor:
@@ -110,8 +110,8 @@ def grow_stubble(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     points = _short_hairs(roots, along, tilt, length, 0.1)
     s = torch.linspace(0.0, 1.0, SHORT_POINTS, device=dev)
     width = (70e-6 + 40e-6 * rnd(n, 1)) * (1.0 - 0.2 * s[None])
-    rgb = spec.colour_srgb or HAIR_COLOURS[FACE_HAIR_DEFAULTS["stubble"]]
-    return StrandGroup("stubble", points, width, strand_colours(rgb, n, 0.15, gen, dev))
+    colour = face_hair_colour(spec.colour_srgb, character.seed)
+    return StrandGroup("stubble", points, width, strand_colours(colour, n, 0.15, gen, dev))
 
 
 def grow_fuzz(scene: Scene, character: CharacterIR) -> StrandGroup | None:
@@ -132,7 +132,7 @@ def grow_fuzz(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     s = torch.linspace(0.0, 1.0, SHORT_POINTS, device=dev)
     w0 = 15e-6 + 15e-6 * rnd(n, 1)
     width = w0 - (w0 - 10e-6) * s[None]
-    brow = character.brows.colour_srgb or HAIR_COLOURS[FACE_HAIR_DEFAULTS["brow"]]
-    pale = tuple(_FUZZ_PIGMENT * a + (1.0 - _FUZZ_PIGMENT) * b
-                 for a, b in zip(brow, _FUZZ_PALE_SRGB))
+    brow = face_hair_colour(character.brows.colour_srgb, character.seed)
+    straw = torch.tensor([srgb_decode(c) for c in _FUZZ_PALE_SRGB], dtype=torch.float64)
+    pale = _FUZZ_PIGMENT * brow + (1.0 - _FUZZ_PIGMENT) * straw
     return StrandGroup("fuzz", points, width, strand_colours(pale, n, 0.1, gen, dev))

@@ -20,9 +20,10 @@ from shotspec.color import srgb_decode
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData, load_head
 from shotspec.runtime.head.scene import Scene
+from shotspec.runtime.head.skin_albedo import hair_albedo
 
 __all__ = ["SkinRoots", "head_of", "seeded", "sample_roots", "rest_to_posed", "lay_on_skin",
-           "strand_colours", "GROWER_SALT"]
+           "strand_colours", "face_hair_colour", "GROWER_SALT"]
 
 # a separate random stream per grower (xor-ed with the character's seed)
 GROWER_SALT = {"brow": 0xB120, "lash": 0x1A54, "stubble": 0x57BB, "fuzz": 0xF022}
@@ -132,10 +133,19 @@ def lay_on_skin(scene: Scene, points: torch.Tensor, height_m: torch.Tensor,
     return torch.cat((points[:, :1], moved.view(n, s - 1, 3)), 1)
 
 
-def strand_colours(srgb: tuple[float, float, float], n: int, spread: float,
-                   gen: torch.Generator, device) -> torch.Tensor:
-    """(n, 3) linear albedos around the sRGB colour ``srgb``, each strand's brightness varied
-    by a factor within ±``spread`` (real hairs of one kind differ a little in pigment)."""
-    linear = torch.tensor([srgb_decode(float(x)) for x in srgb], dtype=torch.float64)
+def face_hair_colour(colour_srgb: tuple[float, float, float] | None, seed: int,
+                     darken: float = 1.0) -> torch.Tensor:
+    """(3,) linear albedo of a kind of facial hair: the spec's sRGB colour, or when unset the
+    character's hair colour drawn from its seed (``skin_albedo.hair_albedo``: the colour the
+    painted brows and the hair already have) times ``darken``."""
+    if colour_srgb is not None:
+        return torch.tensor([srgb_decode(float(x)) for x in colour_srgb], dtype=torch.float64)
+    return hair_albedo(seed, "cpu").double() * darken
+
+
+def strand_colours(linear: torch.Tensor, n: int, spread: float, gen: torch.Generator,
+                   device) -> torch.Tensor:
+    """(n, 3) linear albedos around the linear colour ``linear`` (3,), each strand's brightness
+    varied by a factor within ±``spread`` (real hairs of one kind differ a little in pigment)."""
     k = 1.0 + spread * (2.0 * torch.rand(n, 1, generator=gen, dtype=torch.float64) - 1.0)
-    return (linear[None] * k).clamp(0.0, 1.0).float().to(device)
+    return (linear.double().cpu()[None] * k).clamp(0.0, 1.0).float().to(device)
