@@ -12,7 +12,8 @@ import re
 
 from pydantic_core import PydanticUndefined
 
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, LightIR, OutputIR,
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, EyesIR, FaceIR, LightIR,
+                                  OutputIR,
                                   PoseIR, ShotIR, SkinIR, SourceIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
@@ -148,6 +149,7 @@ TABLES = {
     "skin": lambda: render_table(SkinIR),
     "face": lambda: render_table(FaceIR),
     "pose": lambda: render_table(PoseIR),
+    "eyes": lambda: render_table(EyesIR),
     "expression_shapes": _expression_shapes,
     "expression_aliases": _expression_aliases,
     "shot": lambda: render_table(ShotIR),
