@@ -23,10 +23,9 @@ __all__ = ["sclera_albedo", "SCLERA_BASE", "VEIN_COLOUR"]
 SCLERA_BASE = (0.66, 0.61, 0.55)        # linear: warm grey under a lit conjunctiva
 VEIN_COLOUR = (0.36, 0.035, 0.03)        # oxygenated blood seen through the conjunctiva
 _LIMBAL_TINT = (0.80, 0.80, 0.83)       # the limbal zone: greyer, a little cool
-# (cells around the eye, cells per mm outwards, line half width in noise units, vessel
-# width mm, strength) of the vessel layers: a few wide vessels, many thin branches
-_VESSELS = ((7.0, 0.12, 0.045, 0.15, 1.0), (16.0, 0.25, 0.035, 0.09, 0.9),
-            (34.0, 0.5, 0.025, 0.05, 0.7))
+# (cells around the eye, cells per mm outwards, vessel width mm, strength) of the vessel
+# layers: a few wide vessels, more thin branches
+_VESSELS = ((20.0, 0.1, 0.16, 1.0), (40.0, 0.18, 0.1, 0.9), (80.0, 0.3, 0.06, 0.7))
 
 
 def _smooth(lo: float, hi: float, x: torch.Tensor) -> torch.Tensor:
@@ -69,11 +68,14 @@ def sclera_albedo(local_mm: torch.Tensor, limbus_mm: float, which: torch.Tensor,
     outwards = _smooth(0.3, 5.0, out_mm)
     density = (3.0 * redness * corners * outwards).clamp(0.0, 1.0)
     cover = torch.zeros_like(radius)
-    for i, (cells, radial, half, width_mm, strength) in enumerate(_VESSELS):
+    for i, (cells, radial, width_mm, strength) in enumerate(_VESSELS):
         ridge = noise(cells, radial, 11 * i + 1).abs()            # 0 on the vessel's line
-        # widen a vessel thinner than the pixel to the pixel, at its area's share
-        widen = (footprint_mm / width_mm).clamp_min(1.0)
-        line = _smooth(half * widen, 0.5 * half * widen, ridge) / widen
+        # the noise's slope is about one per lattice cell: a width in mm is this many units
+        cell_mm = 2.0 * math.pi * radius * torch.sin(psi).clamp_min(0.3) / cells
+        # a vessel thinner than the pixel is widened to the pixel, at its area's share
+        drawn_mm = torch.maximum(footprint_mm, torch.full_like(footprint_mm, width_mm))
+        half = 0.5 * drawn_mm / cell_mm
+        line = _smooth(1.0, 0.4, ridge / half) * (width_mm / drawn_mm)
         cover = torch.maximum(cover, line * strength * density)
     cover = cover.clamp(0.0, 1.0)
     # the base: warm grey, faint blotches, greyer and darker just outside the limbus,
