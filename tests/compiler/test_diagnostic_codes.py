@@ -59,6 +59,8 @@ CASES = [
      "names character `theo`", "write `focus eyes`"),
     (shot('output "x.jpg" { depth 16 }'), "E212", "jpeg cannot store 16-bit images", None),
     (shot('output "a\x00b.png"'), "E213", "output path contains a NUL character", "remove it"),
+    ("character m { eyes { pupil 9mm } }", "E214", "pupil diameter 9mm is outside 2–8mm",
+     "`pupil auto` follows the light"),
     (shot('finish { grade "missing.cube" }'), "E301", "LUT", "relative to the file"),
     ('import "nowhere.shot"\nshot s { }', "E302", "imported file `nowhere.shot` not found", None),
     (shot('character c', 'character c { references "plate.png" }'), "E304", "is a file, not a folder", None),

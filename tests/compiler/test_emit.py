@@ -15,7 +15,7 @@ from shotspec.compiler.emit import (BLOCK_WRITERS, COVERED_BY, CUSTOM_WRITERS, G
                                     angle_text, emit_shot, number_text)
 from shotspec.compiler.formatter import format_source
 from shotspec.compiler.identity_file import Identity, IdentitySkin, write_identity
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, FocusIR, GazeIR,
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, EyesIR, FaceIR, FocusIR, GazeIR,
                                   LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import fields_of, submodel_of
 from shotspec.file_hash import sha256_file
@@ -262,7 +262,9 @@ def _shot(draw, base: ShotIR):
         "expression": CharacterIR.model_validate({"name": "x", "expression": expression}).expression,
         "gaze": gaze, "pose": pose,
         "skin": SkinIR(tone=tone, pores=draw(st.floats(0, 1)), age_years=draw(st.floats(1, 110))),
-        "eye_color_srgb": draw(st.none() | _HEX.map(hex_to_srgb))})
+        "eyes": EyesIR(iris_srgb=draw(st.none() | _HEX.map(hex_to_srgb)),
+                       pupil_m=draw(st.none() | _floats(2, 8).map(lambda mm: mm / 1000.0)),
+                       redness=draw(st.floats(0, 1)), wetness=draw(st.floats(0, 1)))})
     fmt = draw(st.sampled_from([("png", 8), ("png", 16), ("tiff", 16), ("exr", 32), ("jpeg", 8)]))
     output = OutputIR(path=f"/tmp/out/x y \"q\".{fmt[0]}", width=draw(st.integers(16, 4096)),
                       height=draw(st.integers(16, 4096)), format=fmt[0], bit_depth=fmt[1],

@@ -14,6 +14,7 @@ import math
 import pytest
 
 from shotspec.compiler.ir import (
+    EyesIR,
     CameraIR, CharacterIR, ExposurePass, FaceIR, FocusIR, GrainPass, LightIR, OutputIR, ProgramIR,
     ShotIR, SkinEnhancePass, SkinIR, SourceIR, ToneIR, TonemapPass, UpscalePass,
 )
@@ -58,7 +59,7 @@ def window() -> ShotIR:
                     pores=0.55, oil=0.75, freckles=0.6, redness=0.05, fine_lines=0.8,
                     imperfections=0.4, age_years=62),
         face=FaceIR(cheekbones=1.5, lip_fullness=2.4, nose_width=-1.3),
-        eye_color_srgb=(0.36, 0.22, 0.11),
+        eyes=EyesIR(iris_srgb=(0.36, 0.22, 0.11)),
     )
     return ShotIR(
         name="window", character=ada,

@@ -8,6 +8,7 @@ import math
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from shotspec.compiler.ir import (
+    EyesIR,
     CameraIR, CharacterIR, FaceIR, FocusIR, GrainPass, LightIR, OutputIR, ProgramIR, ShotIR,
     SkinIR, ToneIR, TonemapPass,
 )
@@ -29,7 +30,7 @@ characters = st.builds(
         albedo_srgb=st.tuples(unit, unit, unit)), pores=unit, oil=unit, freckles=unit,
         redness=unit, fine_lines=unit, imperfections=unit, age_years=st.floats(1, 110)),
     face=st.builds(FaceIR, jaw_width=st.floats(-3, 3), lip_fullness=st.floats(-3, 3)),
-    eye_color_srgb=st.one_of(st.none(), st.tuples(unit, unit, unit)),
+    eyes=st.builds(EyesIR, iris_srgb=st.one_of(st.none(), st.tuples(unit, unit, unit))),
 )
 shots = st.builds(
     ShotIR, name=st.just("s"), character=st.one_of(st.none(), characters),

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "E211": "focus target names another character",
     "E212": "format cannot store this bit depth",
     "E213": "a path contains a NUL character",
+    "E214": "pupil diameter out of range",
     "E301": "file not found",
     "E302": "imported file not found",
     "E303": "file unreadable",

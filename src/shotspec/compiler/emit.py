@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from shotspec.color import hex_to_srgb
 from shotspec.compiler.formatter import format_source
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FocusIR, GazeIR, LightIR,
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, EyesIR, FocusIR, GazeIR, LightIR,
                                   OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import Key, fields_of, key_of
 from shotspec.hair_colours import hair_colour_name
@@ -243,15 +243,32 @@ def _gaze(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
 
 @_writes("eyes")
 def _eyes(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
-    """A named iris colour when it is one, else `#rrggbb`."""
-    rgb = character.eye_color_srgb
+    """``eyes { iris …; pupil …; redness …; wetness … }`` (every value explicit)."""
+    return em.block("eyes", em.body(character.eyes))
+
+
+@_writes("iris")
+def _iris(em: _Emitter, eyes: EyesIR, name: str, k: Key) -> list[str]:
+    """A named iris colour when it is one, else `#rrggbb` (unset: drawn from the seed)."""
+    rgb = eyes.iris_srgb
     if rgb is None:
         return []
     for word, named in EYE_COLORS.items():
         if tuple(named) == tuple(rgb):
-            return [f"eyes {word}"]
+            return [f"iris {word}"]
     text, exact = _srgb_hex(rgb)
-    return [f"eyes {text}" + ("" if exact else f"  // approximately {tuple(rgb)}")]
+    return [f"iris {text}" + ("" if exact else f"  // approximately {tuple(rgb)}")]
+
+
+@_writes("pupil")
+def _pupil(em: _Emitter, eyes: EyesIR, name: str, k: Key) -> list[str]:
+    """`pupil auto` or the diameter in mm (metres when mm would not read back)."""
+    if eyes.pupil_m is None:
+        return ["pupil auto"]
+    mm = number_text(round(eyes.pupil_m * 1000.0, 9))
+    if float(mm) / 1000.0 == eyes.pupil_m:
+        return [f"pupil {mm}mm"]
+    return [f"pupil {number_text(eyes.pupil_m)}m"]
 
 
 

@@ -25,8 +25,8 @@ from shotspec.head_vocabulary import (EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONT
                                       FACE_SD_LIMIT)
 
 __all__ = [
-    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "GazeIR", "PoseIR", "CharacterIR",
-    "BrowsIR", "LashesIR", "StubbleIR", "GROOM", "FocusIR", "CameraIR",
+    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "EyesIR", "PUPIL_MM", "GazeIR", "PoseIR",
+    "CharacterIR", "BrowsIR", "LashesIR", "StubbleIR", "GROOM", "FocusIR", "CameraIR",
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
@@ -169,6 +169,27 @@ class PoseIR(IRNode):
                            stages=GEO, doc="+ tilts the top of the head towards camera-right")
 
 
+# `eyes { pupil N }`: the human range of the pupil's diameter, mm (E214 outside it).
+PUPIL_MM = (2.0, 8.0)
+
+
+class EyesIR(IRNode):
+    """The eyes' look: the iris's colour (its pattern is drawn from the seed), the pupil's
+    size (``None``: from the light reaching the eye), the vessels in the white of the eye and
+    the tear film's shine. ``eyes hazel`` is the shorthand for ``eyes { iris hazel }``."""
+
+    iris_srgb: tuple[float, float, float] | None = spec(
+        None, handler="iris", key="iris", aliases=("colour", "color"), stages=SHADE,
+        doc="iris colour, sRGB; unset: drawn from the seed")
+    pupil_m: float | None = spec(
+        None, handler="pupil", key="pupil", lo=PUPIL_MM[0] / 1000.0, hi=PUPIL_MM[1] / 1000.0,
+        unit="m", stages=SHADE, valid=(PUPIL_MM[0], PUPIL_MM[1], "mm", "E214"),
+        doc="pupil diameter; `auto` (unset): from the light at the eye "
+            "(Watson & Yellott 2012)")
+    redness: float = _trait(0.3, "blood vessels in the white of the eye: 0 none, 1 bloodshot")
+    wetness: float = _trait(0.7, "the tear film's shine on the white of the eye and the "
+                                 "tear line: 0 dry, 1 teary")
+
 # --------------------------------------------------------------------------- facial hair
 # Brows, lashes and stubble the `groom` node grows on the posed head (runtime/head/groom_*.py).
 # Their fields key the strands: the groom node (which takes the geometry stage's values) and
@@ -259,13 +280,12 @@ class CharacterIR(IRNode):
         doc="ARKit shapes and aliases, weights 0…1 (bare name: 1); later wins per shape")
     gaze: GazeIR = spec(GazeIR(), handler="gaze", doc="at the lens unless a direction is given")
     pose: PoseIR = spec(PoseIR(), block="pose", doc="head turn, tilt and roll")
+    eyes: EyesIR = spec(EyesIR(), handler="eyes", block="eyes", aliases=("eye_color",),
+                        doc="iris, pupil, vessels and tear film (see `eyes { ... }`)")
     brows: BrowsIR = spec(BrowsIR(), block="brows", doc="eyebrow density, shape and colour")
     lashes: LashesIR = spec(LashesIR(), block="lashes", doc="eyelash length, curl and density")
     stubble: StubbleIR = spec(StubbleIR(), handler="stubble", block="stubble",
                               doc="a length (`2mm`), `off`, or a block; off by default")
-    eye_color_srgb: tuple[float, float, float] | None = spec(
-        None, handler="eyes", key="eyes", aliases=("eye_color",), stages=SHADE,
-        doc="iris colour")
     references: str | None = spec(None, "path", doc="a folder of ~20 photos (W106); must be "
                                   "a folder (E301/E304)")
     identity: str | None = spec(None, "path", stages=GEO,

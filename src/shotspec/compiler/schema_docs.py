@@ -12,8 +12,9 @@ import re
 
 from pydantic_core import PydanticUndefined
 
-from shotspec.compiler.ir import (PASS_MODELS, BrowsIR, CameraIR, CharacterIR, FaceIR, LashesIR,
-                                  LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, StubbleIR)
+from shotspec.compiler.ir import (PASS_MODELS, BrowsIR, CameraIR, CharacterIR, EyesIR, FaceIR,
+                                  LashesIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
+                                  StubbleIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
@@ -152,6 +153,7 @@ TABLES = {
     "skin": lambda: render_table(SkinIR),
     "face": lambda: render_table(FaceIR),
     "pose": lambda: render_table(PoseIR),
+    "eyes": lambda: render_table(EyesIR),
     "brows": lambda: render_table(BrowsIR),
     "lashes": lambda: render_table(LashesIR),
     "stubble": lambda: render_table(StubbleIR),

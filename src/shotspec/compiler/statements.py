@@ -19,9 +19,9 @@ from typing import Callable
 
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
-from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, BrowsIR, CameraIR, CharacterIR, FaceIR, FocusIR,
-                                  GazeIR, LashesIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
-                                  Span, StubbleIR)
+from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, BrowsIR, CameraIR, CharacterIR,
+                                  EyesIR, FaceIR, FocusIR, GazeIR, LashesIR, LightIR, OutputIR,
+                                  PoseIR, ShotIR, SkinIR, SourceIR, Span, StubbleIR)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
@@ -241,6 +241,21 @@ def _tone(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 
 @custom("eyes")
 def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`{ iris …; pupil …; redness …; wetness … }`, or an iris colour (`eyes hazel`)."""
+    if stmt.block is not None:
+        if stmt.atoms:
+            ap.sink.add("E210", f"`{stmt.key}` takes either a colour or a `{{ ... }}` block, "
+                        "not both", stmt.atoms[0].span,
+                        help="write `eyes hazel` or `eyes { iris hazel; pupil 4mm }`")
+            return
+        ap.state.nodes.setdefault(ap.prefix + "eyes", stmt.span)
+        ap.interp.run_block("eyes", stmt.block, ap.sub("eyes."))
+        return
+    _iris(stmt, ap.sub("eyes."), None)
+
+
+@custom("iris")
+def _iris(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     """`dark_brown brown amber hazel green blue grey` or a colour (`#5a7fa3`)."""
     atoms = _atoms(stmt, ap, 1, 1)
     if not atoms:
@@ -251,7 +266,29 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     if isinstance(rgb, str):
         rgb = EYE_COLORS[rgb]
     if rgb is not None:
-        ap.set("eye_color_srgb", tuple(rgb), stmt.span)
+        ap.set("iris_srgb", tuple(rgb), stmt.span)
+
+
+@custom("pupil")
+def _pupil(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`auto` (from the light at the eye) or a diameter (`4mm`)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    atom = atoms[0]
+    if atom.kind == "NAME" and atom.text == "auto":
+        ap.set("pupil_m", None, stmt.span)
+        return
+    lo, hi, _, code = key_of(EyesIR, "pupil_m").valid
+    metres = V.read_length(atom, ap.sink, stmt.key, 0.0, None)
+    if metres is None:
+        return
+    if not lo <= metres * 1000.0 <= hi:
+        ap.sink.add(code, f"pupil diameter {atom.text} is outside {lo:g}–{hi:g}mm", atom.span,
+                    help="a pupil is about 2mm in sunlight, 3–4mm indoors, 7–8mm in the dark; "
+                         "`pupil auto` follows the light")
+        return
+    ap.set("pupil_m", metres, stmt.span)
 
 
 @custom("facial_hair_colour")
@@ -882,6 +919,7 @@ def _unknown_shape(name: str) -> str:
 # Which model each block kind fills; `lighting` and `finish` hold lists (of lights, of passes).
 BLOCK_MODELS: dict[str, type] = {
     "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "pose": PoseIR,
+    "eyes": EyesIR,
     "camera": CameraIR, "light": LightIR, "source": SourceIR, "output": OutputIR,
     "brows": BrowsIR, "lashes": LashesIR, "stubble": StubbleIR,
     **{f"pass:{op}": model for op, model in PASS_MODELS.items()},

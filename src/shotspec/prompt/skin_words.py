@@ -165,7 +165,7 @@ def character_words(character: CharacterIR) -> CharacterWords:
         tone=tone_words(skin.tone),
         undertone=f"{skin.tone.undertone} undertone",
         traits=tuple(t for t in (traits[n] for n in TRAIT_ORDER) if t),
-        eyes=eye_color_words(character.eye_color_srgb),
+        eyes=eye_color_words(character.eyes.iris_srgb),
         face=_face(character),
         **traits,
     )

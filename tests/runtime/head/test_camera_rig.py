@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from shotspec.color import luminance, srgb_to_linear
-from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR
+from shotspec.compiler.ir import CameraIR, CharacterIR, EyesIR, LightIR
 from shotspec.head_facts import EYE_PLANE_Z
 from shotspec.runtime.head.backdrop import WALL_DISTANCE_M, wall_hit, wall_radiance
 from shotspec.runtime.head.build import build_scene
@@ -89,7 +89,7 @@ def test_trait_streams_are_seeded_and_independent():
     assert trait_draws(7, "iris", 3) != trait_draws(8, "iris", 3)
     assert trait_draws(7, "iris", 1) != trait_draws(7, "cloth", 1)
     assert trait_draws(7, "iris", 2)[:1] == trait_draws(7, "iris", 1)
-    given = CharacterIR(name="b", seed=1, eye_color_srgb=(0.32, 0.45, 0.60))
+    given = CharacterIR(name="b", seed=1, eyes=EyesIR(iris_srgb=(0.32, 0.45, 0.60)))
     assert torch.allclose(iris_colour(given, "cpu"), srgb_to_linear(torch.tensor([0.32, 0.45, 0.60])))
     # drawn irises and garments: a few distinct colours across seeds, dark fabrics
     irises = {tuple(iris_colour(CharacterIR(name="a", seed=s), "cpu").tolist()) for s in range(40)}

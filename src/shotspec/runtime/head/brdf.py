@@ -53,23 +53,43 @@ def kajiya_kay(t: torch.Tensor, v: torch.Tensor, l: torch.Tensor, n: torch.Tenso
 
 
 def catchlight(n: torch.Tensor, v: torch.Tensor, l: torch.Tensor, angular_radius: float,
-                spread: torch.Tensor) -> torch.Tensor:
-    """Mirror reflection (N,) of a round light of ``angular_radius`` (rad) in the tear film:
-    the light's radiance × Schlick Fresnel where the reflected view ray falls on the light.
+               spread: torch.Tensor, square_up: torch.Tensor | None = None) -> torch.Tensor:
+    """Mirror reflection (N,) of a light of ``angular_radius`` (rad: half its apparent size)
+    in the tear film: the light's radiance × Schlick Fresnel where the reflected view ray falls
+    on the light. The light is a disc, or with ``square_up`` (3,) a square (an area light: a
+    softbox) whose sides are level and plumb with that world up.
 
     A light of colour 1 gives a white Lambertian surface radiance 1, so its own radiance is
-    1 / sin²(radius) ≈ 1 / radius². The disc is widened by the pixel's ``spread`` of reflected
-    directions (N,) at constant energy, which keeps a point light's pin-prick catchlight from aliasing
-    while a softbox's stays a crisp, bright disc."""
+    π over its solid angle (1 / r² for a disc of angular radius r, π / 4r² for a square of
+    half side r). The shape is widened by the pixel's ``spread`` of reflected directions (N,)
+    at constant energy, which keeps a point light's pin-prick catchlight from aliasing while
+    a softbox's stays a crisp, bright shape."""
     r = 2.0 * (n * v).sum(1, keepdim=True) * n - v
-    ang = torch.acos((r * l).sum(1).clamp(-1.0, 1.0))
     radius = max(angular_radius, 0.01)
     eff = torch.sqrt(radius * radius + (0.5 * spread) ** 2)
     ramp = 0.25 * spread                              # the edge: eff ± ramp
-    cover = ((eff - ang) / (2.0 * ramp) + 0.5).clamp(0.0, 1.0)
-    # the disc's solid angle with its ramped edge is π (eff² + ramp²/3): spread the light's
-    # energy (π for colour 1) over it
-    radiance = 1.0 / (eff * eff + ramp * ramp / 3.0)
+    if square_up is None:
+        ang = torch.acos((r * l).sum(1).clamp(-1.0, 1.0))
+        cover = ((eff - ang) / (2.0 * ramp) + 0.5).clamp(0.0, 1.0)
+        # the disc's solid angle with its ramped edge is π (eff² + ramp²/3): spread the
+        # light's energy (π for colour 1) over it
+        radiance = 1.0 / (eff * eff + ramp * ramp / 3.0)
+    else:
+        # the light's own frame: level (side) and plumb (up) directions across it
+        up = square_up.to(l.dtype).expand_as(l)
+        side = torch.cross(up, l, dim=1)
+        flat = side.norm(dim=1, keepdim=True) < 1e-3          # a light straight overhead
+        side = torch.where(flat, torch.tensor((1.0, 0.0, 0.0), device=l.device).expand_as(l), side)
+        side = torch.nn.functional.normalize(side, dim=1)
+        plumb = torch.cross(l, side, dim=1)
+        along = (r * l).sum(1).clamp_min(1e-3)
+        x = torch.atan2((r * side).sum(1), along).abs()
+        y = torch.atan2((r * plumb).sum(1), along).abs()
+        cover = (((eff - x) / (2.0 * ramp) + 0.5).clamp(0.0, 1.0)
+                 * ((eff - y) / (2.0 * ramp) + 0.5).clamp(0.0, 1.0))
+        cover = cover * ((r * l).sum(1) > 0).to(cover.dtype)
+        # a box with linear edges centred on ±eff integrates to (2 eff)²
+        radiance = math.pi / (4.0 * eff * eff)
     fres = CORNEA_F0 + (1.0 - CORNEA_F0) * (1.0 - (n * v).sum(1).clamp(0.0, 1.0)) ** 5
     return radiance * cover * fres
 

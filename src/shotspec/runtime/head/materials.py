@@ -2,8 +2,9 @@
 coverage fraction of each material in the pixel (``_mat`` from ``render_geometry``).
 
 Skin takes its colour and lobes from the skin model (``skin_albedo``, ``skin_lobes``); the eye
-is sclera (soft sheen) and iris (seeded or given colour, dark pupil) under a tear film whose
-mirror reflection the shader adds; teeth are ivory enamel with a glossy lobe; the mouth's
+(``eye_shading.eye_surface``) is the iris seen through the refracting cornea and a veined sclera
+under a tear film whose mirror reflection the shader adds, with the lids' margins, tear line
+and inner corner shaded on the skin around it; teeth are ivory enamel with a glossy lobe; the mouth's
 inside is a dark, wet red; hair and cloth are matte with the character's seeded colours.
 """
 
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 import torch
 
 from shotspec.compiler.ir import CharacterIR
-from shotspec.runtime.head.traits import cloth_albedo, iris_colour
+from shotspec.runtime.head.traits import cloth_albedo
 from shotspec.runtime.frame import Frame
-from shotspec.runtime.head.eye_parts import PUPIL_DIAMETER_MM
-from shotspec.runtime.head.noise import value_noise
+from shotspec.runtime.head.eye_lids import CARUNCLE_ALBEDO, MARGIN_TINT
+from shotspec.runtime.head.eye_shading import EyeLook, EyeSurface, eye_surface
 from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.hair_shading import hair_albedo_px
@@ -26,11 +27,10 @@ from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
 __all__ = ["PixelMaterial", "pixel_materials", "SKIN_F0"]
 
-_SCLERA = (0.72, 0.68, 0.64)          # linear: a little warm, never paper white
 _TEETH = (0.62, 0.56, 0.45)
 _MOUTH = (0.20, 0.05, 0.045)
 # (roughness lobe 1, roughness lobe 2, weight 1, weight 2, F0) of the non-skin materials
-_LOBES = {"sclera": (0.18, 0.3, 0.4, 0.15, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 0.025),
+_LOBES = {"sclera": (0.18, 0.3, 0.15, 0.1, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 0.025),
           "teeth": (0.25, 0.5, 0.5, 0.3, 0.04), "mouth": (0.2, 0.5, 0.5, 0.2, 0.03),
           "hair": (0.6, 0.8, 0.0, 0.0, 0.046), "cloth": (0.5, 0.8, 0.3, 0.3, 0.04),
           "lashes": (0.5, 0.8, 0.0, 0.0, 0.046)}
@@ -41,7 +41,7 @@ class PixelMaterial:
     """Material of N pixels: linear ``albedo`` (N, 3); GGX lobes ``a1``/``a2`` (α, N,) with
     weights ``w1``/``w2``; Fresnel ``f0``; ``eye`` the pixel's eyeball fraction and ``iris``
     its share seen through the cornea (N,); the hair shell's share, strand albedo and direction
-    for its Kajiya-Kay highlight."""
+    for its Kajiya-Kay highlight; ``eyes`` the eye's surface (tear film normal, lid terms)."""
 
     albedo: torch.Tensor
     a1: torch.Tensor
@@ -55,29 +55,23 @@ class PixelMaterial:
     hair_albedo: torch.Tensor   # (N, 3) the strands' own albedo (for their tinted highlight)
     tangent: torch.Tensor       # (N, 3) strand direction (zeros off the hair)
     thin: torch.Tensor          # (N,) thin skin a back light shines through (ear, nose rims)
+    eyes: EyeSurface            # the eye's tear film and lid terms (``eye_shading``)
 
 
-def _eye(character: CharacterIR, frame: Frame, scene: Scene, idx: torch.Tensor
-         ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eyeball albedo (N, 3) and iris fraction (N,) from each pixel's distance to its eye's
-    optical axis: sclera outside the limbus, a limbal ring darkening the iris's rim, the iris
-    colour with radial fibres, a dark pupil of ``PUPIL_DIAMETER_MM``."""
-    r = _pixels(frame, "_attrs", idx)[:, scene.attr_names.index("eye_radius_mm")]
-    limbus = float(scene.corneas[0, 4]) * 1000.0
-    dev = frame.device
-    iris_w = ((limbus + 0.25 - r) / 0.5).clamp(0.0, 1.0)
-    pupil_r = 0.5 * PUPIL_DIAMETER_MM
-    pupil_w = ((pupil_r + 0.12 - r) / 0.24).clamp(0.0, 1.0)
-    ring = torch.exp(-(((r - (limbus - 0.45)) / 0.45) ** 2))
-    colour = iris_colour(character, dev)
-    rest = _pixels(frame, "_rest", idx) * 1000.0
-    angle = torch.atan2(rest[:, 1] - rest[:, 1].mean(), rest[:, 0] - rest[:, 0].mean())
-    fibres = 1.0 + 0.18 * (value_noise(torch.stack((angle * 9.0, r * 1.3, r * 0.0), 1),
-                                       int(character.seed) + 907) - 0.5)
-    iris = colour * (fibres * (1.0 - 0.65 * ring))[:, None]
-    iris = iris * (1.0 - pupil_w)[:, None] + 0.01 * pupil_w[:, None]
-    sclera = torch.tensor(_SCLERA, device=dev)
-    return sclera * (1.0 - iris_w)[:, None] + iris * iris_w[:, None], iris_w
+def _lid_skin(albedo: torch.Tensor, lobes: tuple[torch.Tensor, ...], margin: torch.Tensor,
+              corner: torch.Tensor) -> None:
+    """Shade skin pixels around the eye in place: the lid margins (``margin`` (N,) 0…1) and
+    the inner corner (``corner``) pinker and wet (a smooth, stronger first lobe)."""
+    dev = albedo.device
+    pink = albedo * torch.tensor(MARGIN_TINT, device=dev)
+    albedo.mul_(1.0 - margin[:, None]).add_(pink * margin[:, None])
+    albedo.mul_(1.0 - corner[:, None]).add_(torch.tensor(CARUNCLE_ALBEDO, device=dev)
+                                            * corner[:, None])
+    wet = torch.maximum(margin, corner)
+    rough1, _, mix, scale = lobes
+    rough1.mul_(1.0 - 0.6 * wet)
+    mix.add_((1.0 - mix) * 0.6 * wet)
+    scale.add_(0.8 * wet)
 
 
 def _pixels(frame: Frame, name: str, idx: torch.Tensor) -> torch.Tensor:
@@ -115,9 +109,10 @@ def _skin(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
     return albedo, skin_specular(skin, regions, cavity)
 
 
-def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
-                    ) -> PixelMaterial:
-    """The blended material of the pixels ``idx`` (flat ids) of a geometry ``frame``."""
+def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR,
+                    look: EyeLook) -> PixelMaterial:
+    """The blended material of the pixels ``idx`` (flat ids) of a geometry ``frame``; ``look``
+    is what the eyes need of the camera and the light (``eye_shading.EyeLook``)."""
     dev = frame.device
     mat = frame.aovs["_mat"][0].reshape(len(MATERIALS), -1)[:, idx]          # (K, N)
     seed = int(character.seed)
@@ -133,7 +128,18 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         skin_albedo[on_skin], lobes_skin = _skin(frame, scene, idx[on_skin], character)
         for t, v in zip((rough1, rough2, mix, scale), lobes_skin):
             t[on_skin] = v
-    eye_albedo, iris_w = _eye(character, frame, scene, idx)
+    surface = eye_surface(frame, scene, idx, character, look)
+    iris_w = surface.cap
+    eye_albedo = surface.albedo
+    if on_skin.numel():
+        part = (rough1[on_skin], rough2[on_skin], mix[on_skin], scale[on_skin])
+        sub_albedo = skin_albedo[on_skin]
+        share = mat[MATERIALS["skin"], on_skin] / mat[:, on_skin].sum(0).clamp_min(1e-6)
+        _lid_skin(sub_albedo, part, (surface.lids.margin[on_skin] * share).clamp(0.0, 1.0),
+                  (surface.lids.caruncle[on_skin] * share).clamp(0.0, 1.0))
+        skin_albedo[on_skin] = sub_albedo
+        for t, v in zip((rough1, rough2, mix, scale), part):
+            t[on_skin] = v
     hair_frac = mat[MATERIALS["hair"]]
     hair_rgb = hair_albedo(seed, dev)
     hair_colour = hair_rgb.expand(idx.numel(), 3).clone()
@@ -181,4 +187,4 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
                          w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye,
                          hair=hair_frac / total * hair_alpha, hair_albedo=hair_colour,
-                         tangent=tangent, thin=thin / total)
+                         tangent=tangent, thin=thin / total, eyes=surface)

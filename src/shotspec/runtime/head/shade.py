@@ -5,10 +5,12 @@ the rig — direction and falloff (``brdf.light_terms``), soft shadow from the l
 (``shadows``), spherical-light N·L — and the environment fill darkened by ambient occlusion.
 Skin's diffuse irradiance is blurred with the measured skin profile (separable screen-space
 SSS) before it meets the albedo; specular is added after, so highlights stay crisp. The eyes
-add the tear film's mirror reflection of every light (catchlights at the light's true angular
-size). The subject is composited over the backdrop by its coverage, and the groom's strands
-(rasterized by the geometry node) are lit at their points and composited over both
-(``strand_shade``); hair also shadows the skin and the eyes from every light.
+add the tear film's mirror reflection of every light over the whole exposed
+eye (catchlights at the light's true shape and angular size), the environment's reflection and
+the tear line's (``eye_shading``); the lids' contact shadow darkens the eyeball. The subject is
+composited over the backdrop by its coverage, and the groom's strands (rasterized by the
+geometry node) are lit at their points and composited over both (``strand_shade``); hair also
+shadows the skin and the eyes from every light.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from shotspec.runtime.head.lights import RigLight, rig
 from shotspec.runtime.head.sss import scatter, transmittance
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.head.build import DEFAULT_CHARACTER
-from shotspec.runtime.head.brdf import CORNEA_F0, catchlight, ggx_specular, light_terms, sphere_ndl
+from shotspec.runtime.head.brdf import ggx_specular, light_terms, sphere_ndl
+from shotspec.runtime.head.eye_shading import eye_environment, eye_look, eye_specular, surface_rows
 from shotspec.runtime.head.hair_shading import hair_specular
 from shotspec.runtime.head.materials import PixelMaterial, pixel_materials
 from shotspec.runtime.head.occlusion import ambient_occlusion
@@ -40,7 +43,6 @@ from shotspec.runtime.head.strands import Groom
 __all__ = ["shade"]
 
 SCLERA_WRAP = 0.5          # light scattered in the sclera reaches this far past the terminator
-CORNEA_RADIUS_M = 0.0078   # curvature of the corneal bulge: turns a pixel footprint into spread
 
 
 def _flat(t: torch.Tensor) -> torch.Tensor:
@@ -70,32 +72,6 @@ def shadow_map(scene: Scene, light: RigLight) -> ShadowMap:
     # direction, which keeps the nose and lid shadows a close light throws
     return ShadowMap.for_directional(scene.vertices, scene.faces, light.direction,
                                      angular_diameter_rad=2.0 * light.angular_radius)
-
-
-def cornea_normals(scene: Scene, cam: PinholeCamera, p: torch.Tensor, n: torch.Tensor,
-                   iris: torch.Tensor) -> torch.Tensor:
-    """Shading normals (N, 3) with the cornea's where a pixel looks at the iris through it:
-    the camera ray to ``p`` meets the nearer eye's cornea sphere, whose normal there mirrors
-    the lights (the catchlights sit on the cornea, not on the flat iris plate)."""
-    sel = (iris > 0).nonzero()[:, 0]
-    if sel.numel() == 0:
-        return n
-    dev = p.device
-    origin = torch.tensor(cam.origin, device=dev)
-    q = p[sel]
-    d = F.normalize(q - origin, dim=1)
-    which = ((q[:, None, :] - scene.corneas[None, :, :3]) ** 2).sum(2).argmin(1)
-    c, radius = scene.corneas[which, :3], scene.corneas[which, 3]
-    oc = origin - c
-    b = (oc * d).sum(1)
-    disc = b * b - ((oc * oc).sum(1) - radius * radius)
-    t = -b - disc.clamp_min(0.0).sqrt()
-    hit = origin + d * t[:, None]
-    nc = F.normalize(hit - c, dim=1)
-    out = n.clone()
-    w = (iris[sel] * (disc > 0).to(n.dtype))[:, None]
-    out[sel] = F.normalize(n[sel] * (1.0 - w) + nc * w, dim=1)
-    return out
 
 
 def _kept_map(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight) -> ShadowMap:
@@ -137,7 +113,8 @@ def _through(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, sel: t
 
 def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
             p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor,
-            memo_in: tuple[Frame, tuple], strands: StrandLight | None = None
+            memo_in: tuple[Frame, tuple], character: CharacterIR,
+            strands: StrandLight | None = None
             ) -> tuple[torch.Tensor, torch.Tensor]:
     """Diffuse irradiance and specular radiance (each (N, 3)) of subject points ``p``;
     ``memo_in``: the geometry frame and the key of everything but the lights (``_visibility``);
@@ -147,10 +124,14 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
     irr = torch.zeros_like(p)
     spec = torch.zeros_like(p)
     eye = mat.eye
-    eye_idx = (eye > 0).nonzero()[:, 0]
+    surface = mat.eyes
+    wetness = float(character.eyes.wetness)
+    # the tear film: every exposed eye pixel and the tear line's pixels on the lower lid
+    eye_idx = ((eye > 0) | (surface.lids.tear > 0)).nonzero()[:, 0]
     hair_idx = (mat.hair > 0).nonzero()[:, 0]
     thin_idx = (mat.thin > 0).nonzero()[:, 0]
-    n_eye = cornea_normals(scene, cam, p, n, mat.iris)
+    to_cam = (torch.tensor(cam.origin, device=dev) - p[eye_idx]).norm(dim=1)
+    film = surface_rows(surface, eye_idx)
     for light in lights_w:
         col = torch.tensor(light.colour, device=dev)
         if light.kind == "environment":
@@ -159,6 +140,9 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
                 sky = sky * strands.grid(None).transmittance(p, bias_layers=0.5)
             irr = irr + col * (sky * ao)[:, None]
             spec = spec + col * (0.04 * ao * (mat.w1 + mat.w2))[:, None] * (mat.f0 / 0.028)[:, None]
+            if eye_idx.numel():
+                spec[eye_idx] += col * eye_environment(film, v[eye_idx], eye[eye_idx],
+                                                       wetness)[:, None]
             continue
         l, att, _ = light_terms(light, p)
         sin_a = math.sin(light.angular_radius)
@@ -188,13 +172,11 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
                                mat.hair_albedo[hair_idx], mat.hair[hair_idx])
             spec[hair_idx] += col * hs * (att[hair_idx] * vis[hair_idx])[:, None]
         if eye_idx.numel():
-            ne, ve, le = n_eye[eye_idx], v[eye_idx], l[eye_idx]
-            to_cam = (torch.tensor(cam.origin, device=dev) - p[eye_idx]).norm(dim=1)
-            cos_v = (ne * ve).sum(1).clamp_min(0.2)
-            spread = 2.0 * to_cam / (cam.focal_px * cos_v) / CORNEA_RADIUS_M
-            glint = catchlight(ne, ve, le, light.angular_radius, spread)
-            spec[eye_idx] += col * (glint * att[eye_idx] * vis[eye_idx] * eye[eye_idx])[:, None]
-    return irr, spec
+            glint = eye_specular(film, light, v[eye_idx], l[eye_idx], eye[eye_idx], to_cam,
+                                 cam.focal_px, wetness)
+            spec[eye_idx] += col * (glint * att[eye_idx] * vis[eye_idx])[:, None]
+    # the lids' contact shadow on the eyeball (1 elsewhere)
+    return irr * surface.lids.occlusion[:, None], spec
 
 
 def _occlusion(geometry: Frame, cam: PinholeCamera, idx: torch.Tensor) -> torch.Tensor:
@@ -276,12 +258,13 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
             if groom:
                 strands = StrandLight(groom, lambda key, fn: memo(geometry, base + key, fn))
-            mat = memo(geometry, base + ("materials",),
-                       lambda: pixel_materials(geometry, scene, idx, character))
+            look = eye_look(scene, cam, lights_w, character)
+            mat = memo(geometry, base + ("materials", look),
+                       lambda: pixel_materials(geometry, scene, idx, character, look))
             ao = memo(geometry, base + ("occlusion",), lambda: _occlusion(geometry, cam, idx))
             albedo[idx] = mat.albedo
             irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base),
-                                          strands)
+                                          character, strands)
 
         def img(t: torch.Tensor) -> torch.Tensor:
             return t.T.reshape(1, t.shape[1], h, w)

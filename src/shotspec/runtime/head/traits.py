@@ -34,9 +34,9 @@ def trait_draws(seed: int, salt: str, count: int) -> list[float]:
 
 
 def iris_colour(character: CharacterIR, device) -> torch.Tensor:
-    """(3,) linear iris colour: ``eye_color_srgb`` or drawn from the seed."""
-    if character.eye_color_srgb is not None:
-        srgb = character.eye_color_srgb
+    """(3,) linear iris colour: the spec's ``eyes.iris_srgb`` or drawn from the seed."""
+    if character.eyes.iris_srgb is not None:
+        srgb = character.eyes.iris_srgb
     else:
         r = trait_draws(int(character.seed), "iris", 1)[0]
         acc, srgb = 0.0, _IRIS[-1]

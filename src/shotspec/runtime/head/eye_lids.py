@@ -1,0 +1,140 @@
+"""Where the lids meet the eye: contact shadow, tear line, lid margins and the inner corner.
+
+Measured in the image, where the lids' edges are exact to the pixel: an eyeball pixel's
+distance (mm) to the lid above it and below it along its column, and a skin pixel's distance
+to the eye below it (the upper lid's margin) or above it (the lower lid's margin). From these:
+
+* the upper lid's contact shadow on the eyeball (the lid and its lashes overhang the globe
+  and block the light from above: an occlusion falling off over ~1.2 mm), a lighter one at
+  the lower lid;
+* the tear meniscus: a ~0.3 mm wet fillet along the lower lid where the eye meets it, a
+  concave mirror cylinder that reflects every light in front as a thin bright line;
+* the lid margins: the flat 1–2 mm band between the lash line and the eye, pinker than the
+  skin and wet;
+* the caruncle and plica at the inner corner (pink, wet), from the inner-canthus landmarks.
+
+Columns stand in for the lids' normals, which holds for camera rolls within ~35°.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["LidTerms", "lid_terms", "tear_glint", "MARGIN_TINT", "CARUNCLE_ALBEDO"]
+
+MARGIN_TINT = (1.12, 0.80, 0.78)        # the lid margin's mucosa: the skin, pinker
+CARUNCLE_ALBEDO = (0.58, 0.25, 0.23)    # the caruncle at the inner corner
+_SHADOW_MM, _SHADOW = 1.2, 0.6          # upper lid contact shadow: falloff and depth
+_LOWER_SHADOW_MM, _LOWER_SHADOW = 0.5, 0.25
+_MENISCUS_MM = 0.3                      # the tear meniscus's width on the lower lid
+_MARGIN_MM = 1.4                        # lid margin band width
+_CARUNCLE_MM = 2.2                      # radius of the pink inner corner
+_INNER_CORNERS = (42, 39)               # 68-landmark inner canthi: subject's left, right
+_FAR = 1.0e6
+
+
+@dataclass(frozen=True)
+class LidTerms:
+    """Per pixel (N,) of the subject pixels: ``occlusion`` of the eyeball 0…1 (1: open),
+    ``tear`` the tear meniscus's share of the pixel 0…1, ``margin`` the lid margin's share
+    0…1 (skin pixels), ``caruncle`` the inner corner's pinkness 0…1; ``inward`` (N, 2) the
+    image direction (x right, y up) across the lid's edge into the eye opening, unit where a
+    lid edge is near (zeros elsewhere)."""
+
+    occlusion: torch.Tensor
+    tear: torch.Tensor
+    margin: torch.Tensor
+    caruncle: torch.Tensor
+    inward: torch.Tensor
+
+
+def _inward(eye: torch.Tensor) -> torch.Tensor:
+    """(H, W, 2) image direction (x right, y up) into the eye opening: the gradient of the
+    eye mask smoothed over 7 pixels, normalised where it is not flat."""
+    m = F.avg_pool2d(eye.to(torch.float32)[None, None], 7, stride=1, padding=3,
+                     count_include_pad=False)[0, 0]
+    gx = torch.zeros_like(m)
+    gy = torch.zeros_like(m)
+    gx[:, 1:-1] = m[:, 2:] - m[:, :-2]
+    gy[1:-1, :] = m[:-2, :] - m[2:, :]              # rows grow downwards: up is −row
+    g = torch.stack((gx, gy), -1)
+    norm = g.norm(dim=-1, keepdim=True)
+    return torch.where(norm > 1e-3, g / norm.clamp_min(1e-6), torch.zeros_like(g))
+
+
+def _runs(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows (H, W) from each pixel up to the nearest row where ``mask`` (H, W bool) is true
+    above it (inclusive), and down to the nearest below; ``_FAR`` where there is none."""
+    h = mask.shape[0]
+    rows = torch.arange(h, device=mask.device, dtype=torch.float32)[:, None].expand_as(mask)
+    above = torch.where(mask, rows, torch.full_like(rows, -_FAR)).cummax(0).values
+    below = torch.where(mask, -rows, torch.full_like(rows, -_FAR)).flip(0).cummax(0).values.flip(0)
+    return rows - above, -below - rows
+
+
+def lid_terms(mat: torch.Tensor, alpha: torch.Tensor, depth: torch.Tensor, focal_px: float,
+              eye_frac: torch.Tensor, position: torch.Tensor, landmarks: torch.Tensor,
+              idx: torch.Tensor, footprint_mm: torch.Tensor) -> LidTerms:
+    """The lid terms at the subject pixels ``idx`` (N,) of an H×W frame from its ``eye``
+    fraction image ``mat`` (H, W), coverage ``alpha`` (H, W), ``depth`` (H, W) m and
+    ``focal_px``; ``eye_frac`` (N,), ``position`` (N, 3) m, ``footprint_mm`` (N,) at those
+    pixels; the scene's 68 ``landmarks`` (68, 3) m."""
+    eye = (mat >= 0.5) & (alpha >= 0.5)
+    not_eye = ~eye
+    mm_px = (1000.0 * depth / focal_px).reshape(-1)[idx]
+    up_px, down_px = _runs(not_eye)                # eye pixel → lid above / below
+    to_eye_above, to_eye_below = _runs(eye)
+    flat = lambda t: t.reshape(-1)[idx]            # noqa: E731
+    upper_mm = (flat(up_px) - 0.5) * mm_px
+    lower_mm = (flat(down_px) - 0.5) * mm_px
+    on_eye = (eye_frac >= 0.5).to(eye_frac.dtype)
+    occlusion = 1.0 - on_eye * (_SHADOW * torch.exp(-upper_mm.clamp_min(0.0) / _SHADOW_MM)
+                                + _LOWER_SHADOW * torch.exp(-lower_mm.clamp_min(0.0)
+                                                            / _LOWER_SHADOW_MM))
+    occlusion = occlusion.clamp(0.0, 1.0)
+    # the meniscus straddles the junction: eye pixels just above the lower lid, and the lid's
+    # first pixels below the eye; a pixel wider than the meniscus holds its area share
+    share = (_MENISCUS_MM / footprint_mm).clamp(max=1.0)
+    lid_below_eye = (flat(to_eye_above) - 0.5) * mm_px
+    tear = on_eye * torch.exp(-(lower_mm.clamp_min(0.0) / _MENISCUS_MM) ** 2) \
+        + (1.0 - on_eye) * torch.exp(-(lid_below_eye.clamp_min(0.0) / _MENISCUS_MM) ** 2)
+    tear = (tear * share).clamp(0.0, 1.0)
+    # the margins: skin within the band above (upper lid) or below (lower lid) the eye
+    above_eye = (flat(to_eye_below) - 0.5) * mm_px
+    band = torch.minimum(above_eye, lid_below_eye)
+    margin = (1.0 - on_eye) * torch.exp(-(band.clamp_min(0.0) / _MARGIN_MM) ** 2)
+    # the inner corner
+    corners = landmarks[list(_INNER_CORNERS)].to(position.dtype)
+    near_mm = torch.cdist(position, corners).min(1).values * 1000.0
+    caruncle = torch.exp(-(near_mm / _CARUNCLE_MM) ** 2)
+    inward = _inward(eye).reshape(-1, 2)[idx]
+    return LidTerms(occlusion, tear, margin, caruncle, inward)
+
+
+def tear_glint(v: torch.Tensor, l: torch.Tensor, along: torch.Tensor, up: torch.Tensor,
+               out: torch.Tensor, angular_radius: float) -> torch.Tensor:
+    """Mirror reflection (N,) of a round light of ``angular_radius`` in the tear meniscus:
+    a concave cylinder along the lid (``along`` (N, 3) unit) whose normal sweeps from the
+    eyeball's (``out``) to ``up`` (both (N, 3), ⊥ ``along``). The normal that best mirrors the
+    light (the half vector within the sweep) reflects it at the light's radiance; the share of
+    the fillet that does is the light's angular size over the sweep (a cylinder spreads a
+    light into a line). View ``v`` and light ``l`` (N, 3) unit."""
+    h = F.normalize(v + l, dim=1)
+    h_perp = h - (h * along).sum(1, keepdim=True) * along
+    beta = torch.atan2((h_perp * up).sum(1), (h_perp * out).sum(1))
+    sweep = math.pi / 2.0
+    inside = ((beta > -0.05) & (beta < sweep + 0.05)).to(v.dtype)
+    # how far the light's centre sits off the cylinder's plane of reflection
+    off = (h * along).sum(1).abs() * 2.0
+    radius = max(angular_radius, 0.01)
+    cover = ((radius - off) / (0.5 * radius) + 0.5).clamp(0.0, 1.0)
+    n = F.normalize(h_perp, dim=1)
+    cos_v = (n * v).sum(1).clamp(0.0, 1.0)
+    fres = 0.025 + 0.975 * (1.0 - cos_v) ** 5
+    share = min(2.0 * radius / sweep, 1.0)
+    radiance = 1.0 / (radius * radius)
+    return radiance * share * cover * fres * inside
