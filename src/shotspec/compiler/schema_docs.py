@@ -13,7 +13,7 @@ import re
 from pydantic_core import PydanticUndefined
 
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, LightIR, OutputIR,
-                                  PoseIR, ShotIR, SkinIR, SourceIR)
+                                  PoseIR, ShotIR, SkinIR, SourceIR, HairIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
@@ -148,6 +148,7 @@ TABLES = {
     "skin": lambda: render_table(SkinIR),
     "face": lambda: render_table(FaceIR),
     "pose": lambda: render_table(PoseIR),
+    "hair": lambda: render_table(HairIR),
     "expression_shapes": _expression_shapes,
     "expression_aliases": _expression_aliases,
     "shot": lambda: render_table(ShotIR),

@@ -8,6 +8,7 @@ groom. A grower returns ``None`` when the character has none of its hair.
 from __future__ import annotations
 
 from shotspec.compiler.ir import CharacterIR
+from shotspec.runtime.head.groom_scalp import grow_scalp
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.strands import Groom, StrandGroup
 
@@ -16,7 +17,7 @@ __all__ = ["grow_groom"]
 
 def grow_groom(scene: Scene, character: CharacterIR) -> Groom:
     """The character's strands on ``scene`` (its posed head), one group per kind present."""
-    growers: list = []          # (scene, character) -> StrandGroup | None, in groom order
+    growers: list = [grow_scalp]   # (scene, character) -> StrandGroup | None, in groom order
     groups: list[StrandGroup] = []
     for grow in growers:
         group = grow(scene, character)
