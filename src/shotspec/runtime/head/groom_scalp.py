@@ -27,7 +27,7 @@ from shotspec.compiler.hair_pigment import UNPIGMENTED, melanin_colour
 from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.head.groom_scalp_body import body_proxy
 from shotspec.runtime.head.groom_scalp_style import STYLE_SHAPES, grow_strands
-from shotspec.runtime.head.hair_shell import hair_coverage, rest_to_posed, skin_faces
+from shotspec.runtime.head.hair_shell import HAIRLINE_SOFT_M, hair_coverage, rest_to_posed, skin_faces
 from shotspec.runtime.head.model import load_head
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.skin_albedo import hair_albedo
@@ -87,7 +87,8 @@ def scalp_roots(scene: Scene, character: CharacterIR, count_scale: float,
         f = faces[tri]
         ins = (inset[f] * w).sum(1)
         cov = (cover[f] * w).sum(1)
-        keep_p = torch.exp(-((ins - 0.0005) / 0.0012) ** 2) if baby else cov
+        ramp = (ins / HAIRLINE_SOFT_M).clamp(0.0, 1.0)
+        keep_p = torch.exp(-((ins - 0.0005) / 0.0012) ** 2) if baby else ramp * ramp * (3 - 2 * ramp)
         keep = torch.rand(len(tri), generator=generator, device=dev) < keep_p
         if baby:
             keep &= ins > -0.0015
@@ -166,6 +167,8 @@ def grow_scalp(scene: Scene, character: CharacterIR) -> StrandGroup | None:
         n, generator=g, device=dev)
     length = torch.where(baby, torch.minimum(baby_len, length), length)
     pts = grow_strands(shape, roots, rot, proxy, length, points, int(character.seed), g)
+    if shape.trim_ears:
+        pts = _trim_at_hairline(pts, roots["inset"], rot[:, 1], baby)
     width0 = _ROOT_WIDTH_M[0] + (_ROOT_WIDTH_M[1] - _ROOT_WIDTH_M[0]) * torch.rand(
         n, generator=g, device=dev) * 1.0
     width0 = width0 * math.sqrt(stands_for)
@@ -177,6 +180,18 @@ def grow_scalp(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     colour = _colour(scalp_fibre_albedo(character, dev), baby, hair.grey, g)
     return StrandGroup(kind="scalp", points=pts.contiguous(), width_m=width.contiguous(),
                        colour=colour.contiguous())
+
+
+def _trim_at_hairline(pts: torch.Tensor, inset: torch.Tensor, up: torch.Tensor,
+                      baby: torch.Tensor) -> torch.Tensor:
+    """Short cuts are trimmed at the hairline: a strand whose tip would hang below it (its
+    drop along the head's up axis ``up`` (3,) beyond its root's ``inset`` (N,) m) is shortened
+    about its root, the way a barber tapers the sideburns and the neckline."""
+    rise = (pts - pts[:, :1]) @ up
+    drop = (-rise).amax(1)
+    allowed = (inset + torch.where(baby, 0.0015, 0.0005)).clamp_min(0.0003)
+    scale = torch.where(drop > allowed, allowed / drop.clamp_min(1e-9), torch.ones_like(drop))
+    return pts[:, :1] + (pts - pts[:, :1]) * scale[:, None, None]
 
 
 def _scalp_area_m2(scene: Scene, character: CharacterIR) -> torch.Tensor:

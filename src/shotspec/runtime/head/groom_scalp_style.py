@@ -154,10 +154,12 @@ def grow_strands(shape: StyleShape, roots: dict[str, torch.Tensor], rot: torch.T
         d = F.normalize(d + bend * (F.normalize(pull, dim=1) - d), dim=1)
         q = p + step[:, None] * d
         clear = layer * min(1.0, k / 2.0)
-        q = proxy.push_out(q, clear)
+        if shape.bend > 0.0:          # a buzz cut's stubs stand straight out of the skin
+            q = proxy.push_out(q, clear)
         d = F.normalize(q - p, dim=1)
         p = p + step[:, None] * d
-        p = proxy.push_out(p, clear)
+        if shape.bend > 0.0:
+            p = proxy.push_out(p, clear)
         pts.append(p)
     strands = torch.stack(pts, 1)
     return _finish(shape, strands, roots, proxy, layer, seed, g)
@@ -198,6 +200,7 @@ def _finish(shape: StyleShape, s: torch.Tensor, roots: dict[str, torch.Tensor],
         F.normalize(s - proxy.centre, dim=-1)
     s = s + off
     s[:, 0] = roots["p"]
-    clear = layer[:, None] * (u[None] * (points - 1) / 2.0).clamp(max=1.0)
-    s[:, 1:] = proxy.push_out(s[:, 1:], clear[:, 1:])
+    if shape.bend > 0.0:
+        clear = layer[:, None] * (u[None] * (points - 1) / 2.0).clamp(max=1.0)
+        s[:, 1:] = proxy.push_out(s[:, 1:], clear[:, 1:])
     return s
