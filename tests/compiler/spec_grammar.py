@@ -34,13 +34,14 @@ TOP = ("shot", "character", "preset", "import", "allow")
 BLOCKS = {
     "shot": ("character", "camera", "lighting", "finish", "output", "source", "seed", "allow", "use"),
     "character": ("seed", "skin", "face", "expression", "gaze", "pose", "age", "eyes",
-                  "identity", "references", "use"),
+                  "identity", "references", "hair", "use"),
     "skin": ("tone", "undertone", "pores", "oil", "freckles", "redness", "fine_lines",
              "imperfections", "age", "texture", "use"),
     "face": ("jaw_width", "cheekbones", "nose_length", "head_width", "age", "use"),
     "expression": ("smile", "blink", "jaw_open", "mouthSmile_L", "eyeWide_R", "mouthClose",
                    "PupilDilate_L", "neutral", "smiel", "use"),
     "pose": ("turn", "tilt", "roll", "yaw", "use"),
+    "hair": ("style", "length", "density", "colour", "color", "grey", "curl", "use"),
     "camera": ("lens", "aperture", "sensor", "distance", "focus", "blades", "anamorphic",
                "vignetting", "chromatic_aberration", "distortion", "blade_rotation", "use"),
     "lighting": ("key", "fill", "rim", "bounce", "hair", "use"),
@@ -55,7 +56,7 @@ LIGHT_KINDS = ("area", "spot", "point", "directional", "environment")
 WORDS = ("full_frame", "agx", "aces", "detail", "fidelity", "warm", "neutral", "cool", "hazel",
          "dark_brown", "monk", "left", "right", "up", "down", "on", "off", "loop", "rembrandt",
          "mara", "ines", "eyes", "mara.eyes", "250D", "500T", "s", "closeup", "look", "bogus",
-         "lens")
+         "lens", "long", "tied_back", "auburn", "blonde")
 UNITS = ("mm", "cm", "m", "deg", "°", "K", "%", "x", "stops", "stop")
 EDGE_NUMBERS = ("0", "-0", "1e308", "9" * 40, "0.0000001", "-1", "+2", ".5", "5.", "5000",
                 "-5000", "65536", "2147483648", "1" + "0" * 400)

@@ -99,7 +99,9 @@ def test_geometry_sees_only_what_its_key_includes():
         "face": {name: None for name in stage_fields(CharacterIR, "geometry")["face"]},
         "expression": [["mouthSmile_L", 0.4]],
         "gaze": {"target": "lens", "yaw_rad": 0.0, "pitch_rad": 0.0},
-        "pose": {"turn_rad": 0.1, "tilt_rad": 0.0, "roll_rad": 0.0}})
+        "pose": {"turn_rad": 0.1, "tilt_rad": 0.0, "roll_rad": 0.0},
+        "hair": {"style": "short", "length_m": None, "density": 0.9, "colour": None,
+                 "albedo_linear": None, "grey": 0.0}})
     assert character.skin.pores == 0.5
     assert character.expression == (("mouthSmile_L", 0.4),) and character.pose.turn_rad == 0.1
     with pytest.raises(AttributeError):

@@ -42,12 +42,16 @@ HAIR_COLOURS: dict[str, tuple[float, float]] = {
     "auburn": (0.3, 0.35),
     "red": (0.08, 0.45),
     "strawberry_blonde": (0.06, 0.2),
+    "dark_blonde": (0.12, 0.06),
     "blonde": (0.06, 0.04),
     "light_blonde": (0.03, 0.02),
     "platinum": (0.006, 0.006),
+    "grey": (0.012, 0.008),
+    "gray": (0.012, 0.008),
+    "white": (0.002, 0.006),
 }
 # a fibre with no melanin (grey/white hair): keratin's faint yellowish absorption
-UNPIGMENTED = (0.002, 0.006)
+UNPIGMENTED = HAIR_COLOURS["white"]
 
 
 def _f(beta_n: float) -> float:

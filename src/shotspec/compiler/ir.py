@@ -30,7 +30,7 @@ __all__ = [
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
     "TONE_SCALES", "GAZE_YAW_DEG", "GAZE_PITCH_DEG", "TURN_DEG", "TILT_DEG", "ROLL_DEG",
-    "HairIR", "HAIR_STYLE_LENGTH_M",
+    "HairIR", "HAIR_STYLE_LENGTH_M", "hair_length_m",
 ]
 
 
@@ -169,8 +169,9 @@ class PoseIR(IRNode):
 # Scalp hair: each style's length when `length` is not given (m).
 HAIR_STYLE_LENGTH_M = {"none": 0.0, "buzz": 0.004, "short": 0.04, "long": 0.32,
                        "tied_back": 0.30}
-HAIR = ("geometry", "shade", "groom")      # the groom's strands, the shell under them, its tint
-HAIR_LOOK = ("shade", "groom")
+# The groom node grows the strands from the geometry stage's values; the scalp shell under
+# them is part of the mesh and its tint of the shading.
+HAIR = ("geometry", "shade", "groom")
 
 
 class HairIR(IRNode):
@@ -189,16 +190,17 @@ class HairIR(IRNode):
                                   "short 4cm, long 32cm, tied_back 30cm")
     density: float = spec(0.9, "fraction", lo=0.0, hi=1.0, stages=HAIR,
                           doc="fraction of a full head of hair (1 = 200 hairs/cm²)")
-    colour: str | None = spec(None, handler="hair_colour", aliases=("color",), stages=HAIR_LOOK,
+    colour: str | None = spec(None, handler="hair_colour", aliases=("color",), stages=HAIR,
                               doc="a hair colour name or `#rrggbb`; default: from the seed")
-    albedo_linear: tuple[float, float, float] | None = spec(None, stages=HAIR_LOOK)
-    grey: float = spec(0.0, "fraction", lo=0.0, hi=1.0, stages=HAIR_LOOK,
+    albedo_linear: tuple[float, float, float] | None = spec(None, stages=HAIR)
+    grey: float = spec(0.0, "fraction", lo=0.0, hi=1.0, stages=HAIR,
                        doc="fraction of unpigmented (white) fibres")
 
-    @property
-    def resolved_length_m(self) -> float:
-        """``length_m``, or the style's default length."""
-        return HAIR_STYLE_LENGTH_M[self.style] if self.length_m is None else self.length_m
+
+
+def hair_length_m(hair: Any) -> float:
+    """A ``HairIR``'s (or a stage view's) length: ``length_m``, or its style's default."""
+    return HAIR_STYLE_LENGTH_M[hair.style] if hair.length_m is None else float(hair.length_m)
 
 
 def _expression_pairs(value: Any) -> Any:

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.compiler.hair_pigment import UNPIGMENTED, melanin_colour
-from shotspec.compiler.ir import CharacterIR
+from shotspec.compiler.ir import CharacterIR, hair_length_m
 from shotspec.runtime.head.groom_scalp_body import body_proxy
 from shotspec.runtime.head.groom_scalp_style import STYLE_SHAPES, grow_strands
 from shotspec.runtime.head.hair_shell import HAIRLINE_SOFT_M, hair_coverage, rest_to_posed, skin_faces
@@ -162,7 +162,7 @@ def grow_scalp(scene: Scene, character: CharacterIR) -> StrandGroup | None:
                         torch.unique(skin_faces(head))[head.neutral[torch.unique(
                             skin_faces(head)), 1] > 0.03].to(dev)).float()
     proxy = body_proxy(scene, v_count, torch.unique(skin_faces(head)).to(dev))
-    length = hair.resolved_length_m * torch.exp(0.08 * torch.randn(n, generator=g, device=dev))
+    length = hair_length_m(hair) * torch.exp(0.08 * torch.randn(n, generator=g, device=dev))
     baby_len = _BABY_LENGTH_M[0] + (_BABY_LENGTH_M[1] - _BABY_LENGTH_M[0]) * torch.rand(
         n, generator=g, device=dev)
     length = torch.where(baby, torch.minimum(baby_len, length), length)
