@@ -26,8 +26,8 @@ from shotspec.runtime.head.strand_raster import scatter_sum
 
 __all__ = ["OpacityGrid", "GRID_SIZE", "GRID_LAYERS"]
 
-GRID_SIZE = 160             # cells across the hair's extent seen from the light
-GRID_LAYERS = 96            # layers along the light's direction
+GRID_SIZE = 128             # cells across the hair's extent seen from the light
+GRID_LAYERS = 64            # layers along the light's direction
 MAX_SAMPLES = 64            # deposits per segment at most (one per two cells, then blurred)
 
 
