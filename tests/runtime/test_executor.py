@@ -49,8 +49,8 @@ def test_second_run_is_served_from_cache(fake_ops):
     ex = Executor(device="cpu")
     plan = build_plan(_program())
     first = ex.run(plan)
-    assert [n.op for n in first.ran] == ["mesh", "geometry", "shade", "lens", "grain", "tonemap",
-                                         "output"]
+    assert [n.op for n in first.ran] == ["mesh", "groom", "geometry", "shade", "lens", "grain",
+                                         "tonemap", "output"]
     second = ex.run(plan)
     assert [n.op for n in second.ran] == ["output"]
     assert torch.equal(first.frames["s"].rgb, second.frames["s"].rgb)
@@ -62,9 +62,10 @@ def test_an_edit_reruns_only_changed_keys(fake_ops):
     fake_ops.clear()
     report = ex.run(build_plan(_program(grain=0.6)))
     assert [n.op for n in report.ran] == ["grain", "tonemap", "output"]
-    assert [n.op for n in report.cached] == ["mesh", "geometry", "shade", "lens"]
+    assert [n.op for n in report.cached] == ["mesh", "groom", "geometry", "shade", "lens"]
     report = ex.run(build_plan(_program(grain=0.6, azimuth=-0.5)))
     assert [n.op for n in report.ran] == ["shade", "lens", "grain", "tonemap", "output"]
+    assert [n.op for n in report.cached] == ["mesh", "groom", "geometry"]
 
 
 def test_events_report_every_node(fake_ops):
@@ -72,7 +73,7 @@ def test_events_report_every_node(fake_ops):
     Executor(device="cpu", on_event=events.append).run(build_plan(_program()))
     kinds = [(e.kind, e.node.op) for e in events]
     assert kinds[0] == ("start", "mesh") and kinds[-1] == ("done", "output")
-    assert all(e.total == 7 for e in events)
+    assert all(e.total == 8 for e in events)
     assert all(e.seconds >= 0 for e in events if e.kind == "done")
 
 

@@ -113,13 +113,26 @@ def op_mesh(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     return scene_frame(build_scene(p.character, p.camera, device=ctx.device))
 
 
+@op("groom", OpCost(1.0, 1))
+def op_groom(inputs: list[Frame], p, ctx: OpContext) -> Frame:
+    from shotspec.runtime.head.build import DEFAULT_CHARACTER
+    from shotspec.runtime.head.groom import grow_groom
+    from shotspec.runtime.head.scene import scene_of
+    from shotspec.runtime.head.strands import groom_frame
+
+    groom = grow_groom(scene_of(inputs[0]), p.character or DEFAULT_CHARACTER)
+    frame = groom_frame(groom)
+    return frame.to(ctx.device) if groom else frame
+
+
 @op("geometry", OpCost(6.0, 24))
 def op_geometry(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.head.render import render_geometry
     from shotspec.runtime.head.scene import scene_of
+    from shotspec.runtime.head.strands import groom_of
 
     frame = render_geometry(scene_of(inputs[0]), p.camera, p.width, p.height,
-                            character=p.character)
+                            character=p.character, groom=groom_of(inputs[1]))
     seed = int(p.character.seed) if p.character is not None else 0
     return frame.replace(meta=dataclasses.replace(frame.meta, seed=seed))
 
@@ -128,8 +141,10 @@ def op_geometry(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 def op_shade(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.head.scene import scene_of
     from shotspec.runtime.head.shade import shade
+    from shotspec.runtime.head.strands import groom_of
 
-    return shade(inputs[0], scene_of(inputs[1]), p.character, list(p.lights), p.camera)
+    return shade(inputs[0], scene_of(inputs[1]), p.character, list(p.lights), p.camera,
+                 groom_of(inputs[2]))
 
 
 @op("plate", OpCost(2.0))

@@ -38,7 +38,7 @@ DEAD_CASES = [
 def test_eliminate_dead_passes(shot_factory, program_of, finish, expected):
     plan = eliminate_dead_passes(lower_program(program_of(shot_factory(finish=finish))))
     plan.check()
-    assert ops(plan) == ["mesh", "geometry", "shade", "lens", *expected, "output"]
+    assert ops(plan) == ["mesh", "groom", "geometry", "shade", "lens", *expected, "output"]
 
 
 FUSE_CASES = [
@@ -55,7 +55,7 @@ FUSE_CASES = [
 def test_fuse_pointwise(shot_factory, program_of, finish, expected_ops, fused):
     plan = fuse_pointwise(lower_program(program_of(shot_factory(finish=finish))))
     plan.check()
-    assert ops(plan)[4:-1] == expected_ops
+    assert ops(plan)[5:-1] == expected_ops
     stages = [[s.op for s in n.params.ops] for n in plan.nodes.values() if n.op == "pointwise"]
     assert stages == fused
 
@@ -65,10 +65,12 @@ def test_sharing_across_shots(shot_factory, program_of):
     b = shot_factory("b", finish=(SkinEnhancePass(strength=0.6), UpscalePass(factor=2),
                                   GrainPass(strength=0.1), TonemapPass(operator="agx")))
     plan = build_plan(program_of(a, b))
-    # mesh, geometry, shade, lens, skin_enhance, upscale shared; grain, tonemap, output per shot
-    assert len(plan.nodes) == 6 + 3 * 2
+    # mesh, groom, geometry, shade, lens, skin_enhance, upscale shared; grain, tonemap, output
+    # per shot
+    assert len(plan.nodes) == 7 + 3 * 2
     shared = [n for n in plan.nodes.values() if n.shots == ("a", "b")]
-    assert [n.op for n in shared] == ["mesh", "geometry", "shade", "lens", "skin_enhance", "upscale"]
+    assert [n.op for n in shared] == ["mesh", "groom", "geometry", "shade", "lens", "skin_enhance",
+                                      "upscale"]
     assert len({n.key for n in plan.nodes.values()}) == len(plan.nodes)
 
 
@@ -79,6 +81,7 @@ def test_a_lighting_edit_keeps_geometry(shot_factory, program_of):
     after = build_plan(program_of(shot_factory(lights=moved)))
     kb, ka = keys_by_op(before, "closeup"), keys_by_op(after, "closeup")
     assert kb["mesh"] == ka["mesh"] and kb["geometry"] == ka["geometry"]
+    assert kb["groom"] == ka["groom"]
     assert all(kb[op] != ka[op] for op in ("shade", "lens", "skin_enhance", "upscale", "grain"))
 
 
@@ -87,7 +90,7 @@ def test_a_finishing_edit_reruns_only_downstream(shot_factory, program_of):
     edited = finish[:2] + (GrainPass(strength=0.5),) + finish[3:]
     kb = keys_by_op(build_plan(program_of(shot_factory())), "closeup")
     ka = keys_by_op(build_plan(program_of(shot_factory(finish=edited))), "closeup")
-    for op in ("mesh", "geometry", "shade", "lens", "skin_enhance", "upscale"):
+    for op in ("mesh", "groom", "geometry", "shade", "lens", "skin_enhance", "upscale"):
         assert kb[op] == ka[op], op
     for op in ("grain", "tonemap", "output"):
         assert kb[op] != ka[op], op

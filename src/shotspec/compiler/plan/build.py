@@ -1,10 +1,13 @@
 """Lowering: each shot of a ProgramIR becomes a chain of plan nodes.
 
-A render shot lowers to ``mesh → geometry → shade → lens → passes… → output`` (``shade`` also
-reads ``mesh`` for its shadow maps); a plate shot to
+A render shot lowers to ``mesh → groom → geometry → shade → lens → passes… → output``
+(``groom`` grows the character's strands on the posed mesh; ``geometry`` rasterizes the mesh
+and the strands; ``shade`` also reads ``mesh`` for its shadow maps and ``groom`` to light the
+strands); a plate shot to
 ``plate → lens → passes… → output``. Each node's params hold exactly the IR values that change
 its pixels — the fields whose schema ``stages`` name the node's op, nothing more — so an edit
-re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``mesh`` or ``geometry``;
+re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``mesh``,
+``groom`` or ``geometry``;
 a new grain strength re-runs ``grain`` and after.
 """
 
@@ -68,14 +71,16 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
         mesh = add("mesh", {"character": stage_params(shot.character, "geometry"),
                             "camera": stage_params(shot.camera, "geometry")},
                    (), char_span, "mesh")
+        groom = add("groom", {"character": stage_params(shot.character, "geometry")},
+                    (mesh,), char_span, "groom")
         geo = add("geometry", {"character": stage_params(shot.character, "geometry"),
                                "camera": stage_params(shot.camera, "geometry"),
                                "width": width, "height": height},
-                  (mesh,), char_span, "geometry")
+                  (mesh, groom), char_span, "geometry")
         head = add("shade", {"character": stage_params(shot.character, "shade"),
                              "lights": [stage_params(light, "shade") for light in shot.lights],
                              "camera": stage_params(shot.camera, "shade")},
-                   (geo, mesh), shot.span, "shade")
+                   (geo, mesh, groom), shot.span, "shade")
     head = add("lens", {"camera": stage_params(shot.camera, "lens")}, (head,), shot.camera.span,
                "lens")
 

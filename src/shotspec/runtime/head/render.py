@@ -27,6 +27,8 @@ from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.relief import perturb_normals, skin_relief
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.backdrop import wall_hit
+from shotspec.runtime.head.strand_raster import fragments_aovs, rasterize_strands
+from shotspec.runtime.head.strands import Groom
 
 __all__ = ["render_geometry", "DEFAULT_SS", "STRIP_SAMPLES"]
 
@@ -177,7 +179,8 @@ def _relief(character: CharacterIR, scene: Scene, rest: torch.Tensor, n_rest: to
 
 
 def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
-                    character: CharacterIR | None = None, ss: int = DEFAULT_SS) -> Frame:
+                    character: CharacterIR | None = None, ss: int = DEFAULT_SS,
+                    groom: Groom = ()) -> Frame:
     """Rasterize ``scene`` seen by ``camera`` at ``width``×``height`` pixels.
 
     AOVs: ``depth`` (m along the optical axis; the backdrop wall where nothing covers half a
@@ -190,6 +193,9 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
     shader computes itself), ``_cavity`` (pore and line depth 0–1)
     and ``_footprint`` (mm of skin a pixel covers). The shading ``normal`` carries the skin's
     micro-relief (``relief.skin_relief``) of ``character`` (``None``: the embedded default).
+    With a ``groom``, its strands are rasterized against the mesh's depth
+    (``strand_raster``): ``hair`` (coverage), ``_hair_depth`` and the fragment arrays that
+    ``shade`` lights and composites (the mesh AOVs stay the mesh's; shade folds the hair in).
     """
     _check(camera, width, height)
     cam = PinholeCamera.from_ir(camera, width, height)
@@ -248,6 +254,8 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
             "_uv": _img(uv),
             "_attrs": _img(attrs) if na else torch.zeros(1, 0, height, width, device=v.device),
         }
+        if groom:
+            aovs.update(fragments_aovs(rasterize_strands(groom, cam, depth)))
     meta = _meta(scene, cam, camera)
     return Frame(rgb=torch.zeros(1, 3, height, width, device=v.device), aovs=aovs, meta=meta)
 

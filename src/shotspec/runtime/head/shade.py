@@ -6,7 +6,9 @@ the rig — direction and falloff (``brdf.light_terms``), soft shadow from the l
 Skin's diffuse irradiance is blurred with the measured skin profile (separable screen-space
 SSS) before it meets the albedo; specular is added after, so highlights stay crisp. The eyes
 add the tear film's mirror reflection of every light (catchlights at the light's true angular
-size). The subject is composited over the backdrop by its coverage.
+size). The subject is composited over the backdrop by its coverage, and the groom's strands
+(rasterized by the geometry node) are lit at their points and composited over both
+(``strand_shade``); hair also shadows the skin and the eyes from every light.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from shotspec.runtime.head.occlusion import ambient_occlusion
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.shade_memo import memo, scene_digest
 from shotspec.runtime.head.shadows import ShadowMap
+from shotspec.runtime.head.strand_raster import FRAGMENT_AOVS, fragments_of
+from shotspec.runtime.head.strand_shade import StrandLight
+from shotspec.runtime.head.strands import Groom
 
 __all__ = ["shade"]
 
@@ -93,6 +98,15 @@ def cornea_normals(scene: Scene, cam: PinholeCamera, p: torch.Tensor, n: torch.T
     return out
 
 
+def _kept_map(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight) -> ShadowMap:
+    """The light's shadow map of ``scene``, kept with the geometry frame for the light's
+    geometry (all but its colour)."""
+    geometry, base = memo_in
+    where = (light.kind, light.position, light.direction, light.distance_m,
+             light.angular_radius, light.cone_rad)
+    return memo(geometry, base[:1] + ("shadow map",) + where, lambda: shadow_map(scene, light))
+
+
 def _visibility(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, need: torch.Tensor,
                 p: torch.Tensor, ng: torch.Tensor) -> torch.Tensor:
     """Shadow visibility (n,) of the points ``p[need]`` from ``light``: its map and lookups
@@ -101,7 +115,7 @@ def _visibility(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, nee
     geometry, base = memo_in
     where = (light.kind, light.position, light.direction, light.distance_m,
              light.angular_radius, light.cone_rad)
-    smap = memo(geometry, base[:1] + ("shadow map",) + where, lambda: shadow_map(scene, light))
+    smap = _kept_map(memo_in, scene, light)
     kept = memo(geometry, base + ("visibility",) + where,
                 lambda: (need, smap.shadow(p[need], ng[need])))
     if torch.equal(kept[0], need):
@@ -115,10 +129,7 @@ def _through(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, sel: t
     """Irradiance (n, 3) that a light behind thin skin (``sel``: ear and nostril rims) sends
     through it: the skin's transmittance over the thickness the light's shadow map measures,
     times the light arriving on the far side (Jimenez et al.'s translucency)."""
-    geometry, base = memo_in
-    where = (light.kind, light.position, light.direction, light.distance_m,
-             light.angular_radius, light.cone_rad)
-    smap = memo(geometry, base[:1] + ("shadow map",) + where, lambda: shadow_map(scene, light))
+    smap = _kept_map(memo_in, scene, light)
     thickness_mm = smap.thickness_m(p[sel]) * 1000.0
     back = (0.3 - (n[sel] * l[sel]).sum(1)).clamp_min(0.0) / 1.3      # lit from behind
     return transmittance(thickness_mm) * (att[sel] * back * thin[sel])[:, None]
@@ -126,9 +137,11 @@ def _through(memo_in: tuple[Frame, tuple], scene: Scene, light: RigLight, sel: t
 
 def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat: PixelMaterial,
             p: torch.Tensor, n: torch.Tensor, ng: torch.Tensor, ao: torch.Tensor,
-            memo_in: tuple[Frame, tuple]) -> tuple[torch.Tensor, torch.Tensor]:
+            memo_in: tuple[Frame, tuple], strands: StrandLight | None = None
+            ) -> tuple[torch.Tensor, torch.Tensor]:
     """Diffuse irradiance and specular radiance (each (N, 3)) of subject points ``p``;
-    ``memo_in``: the geometry frame and the key of everything but the lights (``_visibility``)."""
+    ``memo_in``: the geometry frame and the key of everything but the lights (``_visibility``);
+    ``strands``: the groom, whose hair shadows the skin and the eyes from every light."""
     dev = p.device
     v = F.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
     irr = torch.zeros_like(p)
@@ -142,6 +155,8 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
         col = torch.tensor(light.colour, device=dev)
         if light.kind == "environment":
             sky = 0.6 + 0.4 * n[:, 1]
+            if strands is not None:          # the hair above keeps the sky off the scalp
+                sky = sky * strands.grid(None).transmittance(p, bias_layers=0.5)
             irr = irr + col * (sky * ao)[:, None]
             spec = spec + col * (0.04 * ao * (mat.w1 + mat.w2))[:, None] * (mat.f0 / 0.028)[:, None]
             continue
@@ -160,6 +175,8 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
             need = ((att > 0) & ((ndl > 0) | (lobes > 0) | (eye > 0) | (mat.hair > 0))).nonzero()[:, 0]
             if need.numel():
                 vis[need] = _visibility(memo_in, scene, light, need, p, ng)
+                if strands is not None:
+                    vis[need] = vis[need] * strands.skin_visibility(light, p[need])
         irr = irr + col * (att * vis * ndl)[:, None]
         if light.shadows and thin_idx.numel():
             irr[thin_idx] += col * _through(memo_in, scene, light, thin_idx, p, n, l, att, mat.thin)
@@ -208,10 +225,30 @@ def _wall_pattern(geometry: Frame, camera: CameraIR, seed: int) -> torch.Tensor:
     return up.reshape(3, -1).T.contiguous()
 
 
+def _composite_hair(out: torch.Tensor, aovs: dict[str, torch.Tensor], hair_px: torch.Tensor,
+                    h: int, w: int) -> torch.Tensor:
+    """The strands (``hair_px`` (H·W, 6): blended radiance and albedo) over ``out`` (1, 3, H, W)
+    by the hair's coverage; the AOVs learn about the hair in place: ``skin``/``eyes``/``lips``/
+    ``brows`` lose what hair covers, ``subject``/``alpha`` gain it, ``albedo`` blends, and
+    ``depth`` is the hair's where it covers more than half the pixel."""
+    cov = aovs["hair"]
+    img = hair_px.T.reshape(1, 6, h, w)
+    for name in ("skin", "eyes", "lips", "brows"):
+        aovs[name] = aovs[name] * (1.0 - cov)
+    for name in ("subject", "alpha"):
+        aovs[name] = aovs[name] + (1.0 - aovs[name]) * cov
+    aovs["albedo"] = aovs["albedo"] * (1.0 - cov) + img[:, 3:] * cov
+    aovs["depth"] = torch.where(cov >= 0.5, torch.minimum(aovs["_hair_depth"], aovs["depth"]),
+                                aovs["depth"])
+    return out * (1.0 - cov) + img[:, :3] * cov
+
+
 def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
-          lights: Sequence[LightIR], camera: CameraIR) -> Frame:
+          lights: Sequence[LightIR], camera: CameraIR, groom: Groom = ()) -> Frame:
     """Linear RGB (1, 3, H, W) of the rasterized ``geometry`` of ``scene`` under ``lights`` (an
-    empty rig gets the default key, fill and rim); the AOVs pass through with ``albedo``."""
+    empty rig gets the default key, fill and rim), with the strands of ``groom`` (which the
+    geometry frame rasterized) lit and composited over; the AOVs pass through with
+    ``albedo`` (and the hair's, ``_composite_hair``)."""
     if geometry.rgb.dim() != 4 or geometry.rgb.shape[:2] != (1, 3):
         raise ValueError(f"geometry rgb must be (1, 3, H, W), got {tuple(geometry.rgb.shape)}")
     character = character or DEFAULT_CHARACTER
@@ -220,6 +257,11 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
     cam = PinholeCamera.from_ir(camera, w, h)
     rot = cam.rotation(dev)
     lights_w = rig(lights, camera)
+    frags = fragments_of(geometry.aovs)
+    if groom and frags is None:
+        raise ValueError("the geometry frame has no strand fragments for the groom")
+    base = None
+    strands = None
     with torch.no_grad():
         alpha = _flat(geometry.aovs["alpha"])[:, 0]
         idx = (alpha > 0).nonzero()[:, 0]
@@ -232,11 +274,14 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             ng = _flat(geometry.aovs["_ngeo"])[idx]
             # everything but the lights: kept with the geometry frame for lighting edits
             base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
+            if groom:
+                strands = StrandLight(groom, lambda key, fn: memo(geometry, base + key, fn))
             mat = memo(geometry, base + ("materials",),
                        lambda: pixel_materials(geometry, scene, idx, character))
             ao = memo(geometry, base + ("occlusion",), lambda: _occlusion(geometry, cam, idx))
             albedo[idx] = mat.albedo
-            irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base))
+            irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base),
+                                          strands)
 
         def img(t: torch.Tensor) -> torch.Tensor:
             return t.T.reshape(1, t.shape[1], h, w)
@@ -249,6 +294,13 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
         wall = img(plaster * _backdrop_light(lights_w, dev))
         a = geometry.aovs["alpha"]
         out = a * subject + (1.0 - a) * wall
-    aovs = dict(geometry.aovs)
-    aovs["albedo"] = img(albedo)
+        aovs = {k: v for k, v in geometry.aovs.items() if k not in FRAGMENT_AOVS}
+        aovs["albedo"] = img(albedo)
+        if groom and frags.count:
+            if strands is None:           # hair over an empty frame (no skin pixel)
+                base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
+                strands = StrandLight(groom, lambda key, fn: memo(geometry, base + key, fn))
+            radiance = strands.radiance(frags, cam, lights_w,
+                                        lambda light: _kept_map((geometry, base), scene, light))
+            out = _composite_hair(out, aovs, frags.resolve(radiance), h, w)
     return Frame(rgb=out.contiguous(), aovs=aovs, meta=geometry.meta)
