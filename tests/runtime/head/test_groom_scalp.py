@@ -116,6 +116,8 @@ def test_long_hair_falls_past_the_ears_and_stays_outside_the_head(head):
     close = (dist < 0.015) & (sample[:, 1] > lobe_y - 0.06)
     assert int(close.sum()) > 1000
     assert float(signed[close].min()) > 0.0, float(signed[close].min())
+    # and never over the face
+    assert not bool(_face_front(head, scene, group.points.reshape(-1, 3)).any())
 
 
 def test_tied_back_hair_has_no_tip_in_front_of_the_ears(head):

@@ -120,9 +120,10 @@ def body_proxy(scene: Scene, head_vertex_count: int, skin_ids: torch.Tensor) -> 
     sphere = _bin_max(ie * _SPH_BINS[0] + ia, r, _SPH_BINS[0] * _SPH_BINS[1])
     sphere = _dilate(_dilate(sphere.reshape(_SPH_BINS[1], _SPH_BINS[0])))
     # near the crown's pole the azimuth bins are too small to all hold a vertex: above 60° of
-    # elevation each row takes its largest radius all round
+    # elevation a row's empty bins take its largest radius
     polar = _SPH_BINS[1] * 150 // 180
-    sphere[polar:] = sphere[polar:].amax(1, keepdim=True).expand(-1, _SPH_BINS[0])
+    cap = sphere[polar:]
+    sphere[polar:] = torch.where(cap < 0, cap.amax(1, keepdim=True).expand_as(cap), cap)
     # neck: cylindrical slices round the axis of the skin below the split
     low = v[v[:, 1] < split_y + 0.01]
     axis = torch.stack([low[:, 0].mean(), low[:, 2].mean()]) if len(low) else centre[[0, 2]]

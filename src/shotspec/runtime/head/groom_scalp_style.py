@@ -49,27 +49,29 @@ class StyleShape:
     clump_pull: float               # tip's pull to the guide, 0–1
     frizz_m: float                  # tip amplitude of the frizz
     trim_ears: bool                 # cut short round the ears
+    whorl: float                    # how much the crown's whorl turns the comb (long hair
+                                    # falls from it, a short cut shows it)
 
 
 STYLE_SHAPES = {
-    "buzz": StyleShape((25.0, 45.0), 0.0, 0.0, None, (0.0, 0.0002), 0.3, 0, 0.0, 0.0002, True),
+    "buzz": StyleShape((25.0, 45.0), 0.0, 0.0, None, (0.0, 0.0002), 0.3, 0, 0.0, 0.0002, True, 1.0),
     "short": StyleShape((18.0, 35.0), 0.35, 0.45, None, (0.0005, 0.006), 0.6, 25, 0.55,
-                        0.0008, True),
+                        0.0008, True, 1.0),
     "long": StyleShape((10.0, 22.0), 0.3, 0.15, 0.07, (0.0005, 0.009), 1.0, 40, 0.6, 0.0025,
-                       False),
+                       False, 0.25),
     "tied_back": StyleShape((2.0, 6.0), 0.5, 0.9, None, (0.0003, 0.0015), 0.0, 60, 0.45,
-                            0.0008, False),
+                            0.0008, False, 0.0),
 }
 _STRAY = 0.03
 _BABY_LIFT_DEG = (20.0, 60.0)
 
 
-def comb_field(rest: torch.Tensor, rest_n: torch.Tensor, part_x_m: float, part: float
-               ) -> torch.Tensor:
+def comb_field(rest: torch.Tensor, rest_n: torch.Tensor, part_x_m: float, part: float,
+               whorl: float = 1.0) -> torch.Tensor:
     """Comb direction (N, 3) in the neutral head's frame at rest points with normals: back over
     the top and down the sides and back (``hair_shell.comb_direction``), parted sideways from
     ``x = part_x_m`` on top in front of the crown, and a whorl at the crown (hair spirals out of
-    it). Tangent to the scalp, unit."""
+    it) of strength ``whorl`` 0–1. Tangent to the scalp, unit."""
     t = comb_direction(rest_n, rest[:, 0], rest[:, 2])
     top = rest_n[:, 1].clamp(0.0, 1.0) ** 2
     front = torch.sigmoid((rest[:, 2] - (rest[:, 2].min() + 0.6 * (rest[:, 2].max()
@@ -83,7 +85,7 @@ def comb_field(rest: torch.Tensor, rest_n: torch.Tensor, part_x_m: float, part: 
     v = rest - crown
     radial = F.normalize(v - (v * rest_n).sum(1, keepdim=True) * rest_n, dim=1)
     swirl = torch.linalg.cross(rest_n, radial, dim=1)
-    w = torch.exp(-(v.norm(dim=1) / 0.035) ** 2)[:, None]
+    w = whorl * torch.exp(-(v.norm(dim=1) / 0.035) ** 2)[:, None]
     t = (1.0 - w) * F.normalize(t, dim=1) + w * F.normalize(radial + 0.9 * swirl, dim=1)
     t = t - (t * rest_n).sum(1, keepdim=True) * rest_n
     return F.normalize(t, dim=1)
@@ -102,7 +104,7 @@ def grow_strands(shape: StyleShape, roots: dict[str, torch.Tensor], rot: torch.T
     n = len(length_m)
     baby = roots["baby"]
     part_x = 0.022 * (1.0 if seed % 2 else -1.0)
-    t_rest = comb_field(roots["rest"], roots["rest_n"], part_x, shape.part)
+    t_rest = comb_field(roots["rest"], roots["rest_n"], part_x, shape.part, shape.whorl)
     # baby hairs: the comb direction turned at random about the normal by up to ±70°
     ang = (torch.rand(n, generator=g, device=dev) * 2 - 1) * math.radians(70)
     b_rest = torch.linalg.cross(roots["rest_n"], t_rest, dim=1)
@@ -125,6 +127,7 @@ def grow_strands(shape: StyleShape, roots: dict[str, torch.Tensor], rot: torch.T
     back = rot @ torch.tensor([0.0, 0.0, -1.0], device=dev)
     tie = c + back * 0.105 + (rot @ torch.tensor([0.0, -0.01, 0.0], device=dev))
     front_side = ((roots["p"] - c) @ (-back) > 0.0).float() * 2.0 - 1.0   # +1 ahead of the ears
+    side_axis = rot @ torch.tensor([1.0, 0.0, 0.0], device=dev)
     tied = torch.zeros(n, dtype=torch.bool, device=dev)
     pts = [roots["p"]]
     p = roots["p"]
@@ -148,6 +151,11 @@ def grow_strands(shape: StyleShape, roots: dict[str, torch.Tensor], rot: torch.T
                 gw = (arc / shape.gravity_after_m).clamp(0.0, 1.0)[:, None]
                 flow = down + 0.35 * (arc > 0.2).float()[:, None] * front_side[:, None] * (-back)
                 pull = (1.0 - gw) * along + gw * F.normalize(flow, dim=1)
+                # never over the face: ahead of the head's centre and within the face's width,
+                # hair is combed back
+                rel = p - c
+                over_face = ((rel @ side_axis).abs() < 0.07) & (rel @ (-back) > -0.01)
+                pull = pull + 2.5 * over_face.float()[:, None] * back
             else:
                 pull = along
         bend = shape.bend * (0.4 + 0.6 * min(1.0, k / 3.0))
@@ -182,6 +190,8 @@ def _finish(shape: StyleShape, s: torch.Tensor, roots: dict[str, torch.Tensor],
         pull = shape.clump_pull * (0.6 + 0.4 * torch.rand(n, generator=g, device=dev))
         pull = torch.where(stray | roots["baby"], torch.zeros_like(pull), pull)
         w = pull[:, None] * u[None] ** 0.8
+        gap = (s[owner] - s).norm(dim=-1)
+        w = w * (1.0 - (gap - 0.01) / 0.02).clamp(0.0, 1.0)    # a clump holds neighbours only
         s = s + w[..., None] * (s[owner] - s)
     # frizz: two sinusoids across the strand, growing towards the tip
     t = F.normalize(s[:, -1] - s[:, 0] + 1e-9, dim=1)
