@@ -32,6 +32,7 @@ from shotspec.runtime.head.model import load_head
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.skin_albedo import hair_albedo
 from shotspec.runtime.head.strands import StrandGroup
+from shotspec.runtime.head.wardrobe import vertex_normals
 
 __all__ = ["grow_scalp", "scalp_roots", "NATURAL_HAIRS_PER_CM2", "BUDGET", "scalp_fibre_albedo"]
 
@@ -64,11 +65,12 @@ def scalp_roots(scene: Scene, character: CharacterIR, count_scale: float,
     head = load_head(str(dev))
     v_count = head.neutral.shape[0]
     cover, inset = (t.to(dev) for t in hair_coverage(head, seed=int(character.seed)))
-    faces = skin_faces(head).to(dev)
-    faces = faces[(inset[faces] > -0.0015).any(1)]
+    region = skin_faces(head).to(dev)
+    faces = region[(inset[region] > -0.0015).any(1)]
     posed = scene.vertices[:v_count].float()
     pn = scene.normals[:v_count].float()
     rest = head.neutral.to(dev)
+    rest_n = vertex_normals(rest, region)
     a, b, c = (posed[faces[:, k]] for k in range(3))
     area = 0.5 * torch.linalg.cross(b - a, c - a, dim=1).norm(dim=1)
     out = []
@@ -97,29 +99,10 @@ def scalp_roots(scene: Scene, character: CharacterIR, count_scale: float,
         def at(values: torch.Tensor) -> torch.Tensor:
             return (values[f] * w[..., None]).sum(1)
         out.append({"p": at(posed), "n": F.normalize(at(pn), dim=1), "rest": at(rest),
-                    "inset": ins[keep], "cover": cov[keep],
+                    "rest_n": F.normalize(at(rest_n), dim=1), "inset": ins[keep],
+                    "cover": cov[keep],
                     "baby": torch.full((len(f),), baby, dtype=torch.bool, device=dev)})
-    roots = {k: torch.cat([o[k] for o in out]) for k in out[0]}
-    rest_n = _rest_normals(head, faces, rest)
-    roots["rest_n"] = F.normalize(_nearest_normal(roots["rest"], rest, rest_n, faces), dim=1)
-    return roots
-
-
-def _rest_normals(head, faces: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
-    from shotspec.runtime.head.wardrobe import vertex_normals
-    return vertex_normals(rest, faces)
-
-
-def _nearest_normal(points: torch.Tensor, rest: torch.Tensor, normals: torch.Tensor,
-                    faces: torch.Tensor) -> torch.Tensor:
-    """Normals (N, 3) of the nearest region vertex to each rest point (chunked search)."""
-    ids = torch.unique(faces)
-    verts = rest[ids]
-    out = torch.empty_like(points)
-    for s in range(0, len(points), 8192):
-        d = torch.cdist(points[s:s + 8192], verts)
-        out[s:s + 8192] = normals[ids[d.argmin(1)]]
-    return out
+    return {k: torch.cat([o[k] for o in out]) for k in out[0]}
 
 
 def _colour(base: torch.Tensor, baby: torch.Tensor, grey: float,
@@ -158,10 +141,10 @@ def grow_scalp(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     if n == 0:
         return None
     v_count = head.neutral.shape[0]
-    rot = rest_to_posed(head, scene.vertices[:v_count].float(),
-                        torch.unique(skin_faces(head))[head.neutral[torch.unique(
-                            skin_faces(head)), 1] > 0.03].to(dev)).float()
-    proxy = body_proxy(scene, v_count, torch.unique(skin_faces(head)).to(dev))
+    skin_ids = torch.unique(skin_faces(head))
+    cranium = skin_ids[head.neutral[skin_ids, 1] > 0.03].to(dev)
+    rot = rest_to_posed(head, scene.vertices[:v_count].float(), cranium).float()
+    proxy = body_proxy(scene, v_count, skin_ids.to(dev))
     length = hair_length_m(hair) * torch.exp(0.08 * torch.randn(n, generator=g, device=dev))
     baby_len = _BABY_LENGTH_M[0] + (_BABY_LENGTH_M[1] - _BABY_LENGTH_M[0]) * torch.rand(
         n, generator=g, device=dev)
@@ -170,7 +153,7 @@ def grow_scalp(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     if shape.trim_ears:
         pts = _trim_at_hairline(pts, roots["inset"], rot[:, 1], baby)
     width0 = _ROOT_WIDTH_M[0] + (_ROOT_WIDTH_M[1] - _ROOT_WIDTH_M[0]) * torch.rand(
-        n, generator=g, device=dev) * 1.0
+        n, generator=g, device=dev)
     width0 = width0 * math.sqrt(stands_for)
     bw = _BABY_WIDTH_M[0] + (_BABY_WIDTH_M[1] - _BABY_WIDTH_M[0]) * torch.rand(
         n, generator=g, device=dev)
