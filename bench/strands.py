@@ -5,12 +5,15 @@ The grooms are synthetic (this script does not depend on the growers): scalp str
 the top of the posed head's scalp, combed back and falling under gravity, ``--points`` points
 each; 700 brow hairs of 5 points on the brow region; 2 × 90 lashes of 6 points over the eyes.
 
-    OMP_NUM_THREADS=2 python bench/strands.py [--spec specs/closeup.shot] [--counts 15000 60000]
+    OMP_NUM_THREADS=1 python bench/strands.py [--spec specs/closeup.shot] [--counts 15000 60000]
         [--size 1024x1280]
 
-"strand shade" is the shade node's time with the groom less its time without (both on a fresh
-geometry frame); "strand re-shade" the same for a light-intensity edit (cached shadow maps and
-hair grids).
+Columns: the rasterization (the geometry node's share: fragments, coverage, weights); lighting
+the strand points from every light of the spec's rig the first time (hair grids built, the head's
+shadow maps looked up — built beforehand, since the skin needs them anyway) and again after a
+light-colour edit (grids kept); the per-pixel blend (``resolve``). Run with OMP_NUM_THREADS=1
+for CPU seconds that do not include OpenMP's spin-waiting; on a shared machine CPU seconds are
+the steadier number.
 """
 
 from __future__ import annotations
@@ -89,49 +92,42 @@ def main() -> None:
 
     from shotspec.cli.session import RenderSession
     from shotspec.runtime.head.build import build_scene
-    from shotspec.runtime.head.render import render_geometry
-    from shotspec.runtime.head.shade import shade
-    from shotspec.runtime.head.strand_raster import rasterize_strands
     from shotspec.runtime.head.camera import PinholeCamera
+    from shotspec.runtime.head.lights import rig
+    from shotspec.runtime.head.render import render_geometry
+    from shotspec.runtime.head.shade import shadow_map
+    from shotspec.runtime.head.strand_raster import rasterize_strands
+    from shotspec.runtime.head.strand_shade import StrandLight
 
     load_before = os.getloadavg()
     params = {n.op: n.params for n in RenderSession(args.spec).compile().plan.nodes.values()}
     mp, gp, sp = params["mesh"], params["geometry"], params["shade"]
-    lights = list(sp.lights)
     scene = build_scene(mp.character, mp.camera)
     width, height = (int(x) for x in args.size.split("x")) if args.size else (gp.width, gp.height)
     cam = PinholeCamera.from_ir(gp.camera, width, height)
-
-    def geometry(groom=()):
-        return render_geometry(scene, gp.camera, width, height, character=gp.character, groom=groom)
-
-    shade(geometry(), scene, sp.character, lights, sp.camera)            # warm-up (imports)
-    geo = geometry()
-    _, base_wall, base_cpu = _timed(lambda: shade(geo, scene, sp.character, lights, sp.camera))
-    relit = [lights[0].model_copy(update={"intensity": lights[0].intensity * 0.8}), *lights[1:]]
-    _, base_relit, _ = _timed(lambda: shade(geo, scene, sp.character, relit, sp.camera))
+    depth = render_geometry(scene, gp.camera, width, height, character=gp.character).aovs["depth"][0, 0]
+    lights = rig(list(sp.lights), sp.camera)
+    # the head's shadow maps are the skin's too (shade builds them anyway): not strand cost
+    maps = {light: shadow_map(scene, light) for light in lights if light.kind != "environment"}
     table = Table(title=f"strands on the default shot, {width}×{height}")
     for col in ("strands", "points", "fragments", "fragment MB", "raster s", "raster CPU s",
-                "strand shade s", "strand shade CPU s", "strand re-shade s"):
+                "light s", "light CPU s", "re-light CPU s", "composite CPU s"):
         table.add_column(col, justify="right")
     for count in args.counts:
         groom = synthetic_groom(scene, count, args.points)
-        depth = geo.aovs["depth"][0, 0]
         frags, r_wall, r_cpu = _timed(lambda: rasterize_strands(groom, cam, depth))
-        hgeo = geometry(groom)
-        _, s_wall, s_cpu = _timed(lambda: shade(hgeo, scene, sp.character, lights, sp.camera, groom))
-        _, rl_wall, _ = _timed(lambda: shade(hgeo, scene, sp.character, relit, sp.camera, groom))
-        mb = frags.count * (8 + 8 + 4 + 4) / 1e6
+        kept: dict = {}
+        strands = StrandLight(groom, lambda key, fn: kept[key] if key in kept else kept.setdefault(key, fn()))
+        radiance, l_wall, l_cpu = _timed(lambda: strands.radiance(frags, cam, lights, maps.__getitem__))
+        _, _, rl_cpu = _timed(lambda: strands.radiance(frags, cam, lights, maps.__getitem__))
+        _, _, c_cpu = _timed(lambda: frags.resolve(radiance[:, :3]))
         table.add_row(f"{sum(g.count for g in groom):,}",
                       f"{sum(g.points.shape[0] * g.points.shape[1] for g in groom):,}",
-                      f"{frags.count:,}", f"{mb:.0f}", f"{r_wall:.2f}", f"{r_cpu:.2f}",
-                      f"{s_wall - base_wall:.2f}", f"{s_cpu - base_cpu:.2f}",
-                      f"{rl_wall - base_relit:.2f}")
+                      f"{frags.count:,}", f"{frags.count * 24 / 1e6:.0f}", f"{r_wall:.2f}",
+                      f"{r_cpu:.2f}", f"{l_wall:.2f}", f"{l_cpu:.2f}", f"{rl_cpu:.2f}", f"{c_cpu:.2f}")
     console = Console()
     console.print(table)
-    console.print(f"shade without strands: {base_wall:.2f} s wall, {base_cpu:.2f} s CPU, "
-                  f"re-shade after a light edit {base_relit:.2f} s; "
-                  f"load average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
+    console.print(f"load average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
                   f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_env import machine_line

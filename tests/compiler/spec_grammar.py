@@ -34,7 +34,7 @@ TOP = ("shot", "character", "preset", "import", "allow")
 BLOCKS = {
     "shot": ("character", "camera", "lighting", "finish", "output", "source", "seed", "allow", "use"),
     "character": ("seed", "skin", "face", "expression", "gaze", "pose", "age", "eyes",
-                  "identity", "references", "brows", "lashes", "stubble", "fuzz", "use"),
+                  "identity", "references", "hair", "brows", "lashes", "stubble", "fuzz", "use"),
     "skin": ("tone", "undertone", "pores", "oil", "freckles", "redness", "fine_lines",
              "imperfections", "age", "texture", "use"),
     "face": ("jaw_width", "cheekbones", "nose_length", "head_width", "age", "use"),
@@ -44,6 +44,7 @@ BLOCKS = {
     "brows": ("density", "thickness", "length", "colour", "shape", "densty", "use"),
     "lashes": ("length", "curl", "density", "color", "use"),
     "stubble": ("length", "density", "colour", "enabled", "use"),
+    "hair": ("style", "length", "density", "colour", "color", "grey", "curl", "use"),
     "camera": ("lens", "aperture", "sensor", "distance", "focus", "blades", "anamorphic",
                "vignetting", "chromatic_aberration", "distortion", "blade_rotation", "use"),
     "lighting": ("key", "fill", "rim", "bounce", "hair", "use"),
@@ -59,7 +60,7 @@ WORDS = ("full_frame", "agx", "aces", "detail", "fidelity", "warm", "neutral", "
          "dark_brown", "monk", "left", "right", "up", "down", "on", "off", "loop", "rembrandt",
          "mara", "ines", "eyes", "mara.eyes", "250D", "500T", "s", "closeup", "look", "bogus",
          "auburn", "black", "arched", "straight",
-         "lens")
+         "lens", "long", "tied_back", "blonde")
 UNITS = ("mm", "cm", "m", "deg", "°", "K", "%", "x", "stops", "stop")
 EDGE_NUMBERS = ("0", "-0", "1e308", "9" * 40, "0.0000001", "-1", "+2", ".5", "5.", "5000",
                 "-5000", "65536", "2147483648", "1" + "0" * 400)

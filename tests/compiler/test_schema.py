@@ -101,6 +101,9 @@ def test_geometry_sees_only_what_its_key_includes():
         "expression": [["mouthSmile_L", 0.4]],
         "gaze": {"target": "lens", "yaw_rad": 0.0, "pitch_rad": 0.0},
         "pose": {"turn_rad": 0.1, "tilt_rad": 0.0, "roll_rad": 0.0},
+        "hair": {"style": "short", "length_m": None, "density": 0.9, "colour": None,
+                 "albedo_linear": None, "grey": 0.0},
+
         # the facial hair keys the strands, which the groom node grows from the geometry's values
         **{name: getattr(CharacterIR(name="m"), name).model_dump(exclude={"span"})
            for name in ("brows", "lashes", "stubble")}})

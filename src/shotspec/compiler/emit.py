@@ -29,8 +29,8 @@ from pydantic import BaseModel
 
 from shotspec.color import hex_to_srgb
 from shotspec.compiler.formatter import format_source
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, EyesIR, FocusIR, GazeIR, LightIR,
-                                  OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, EyesIR, FocusIR, GazeIR,
+                                  HairIR, LightIR, OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import Key, fields_of, key_of
 from shotspec.hair_colours import hair_colour_name
 from shotspec.compiler.tables import (EYE_COLORS, SENSORS_MM, fitzpatrick_albedo, monk_albedo,
@@ -120,6 +120,7 @@ COVERED_BY: dict[tuple[type, str], str] = {
     (SourceIR, "kind"): "source", (SourceIR, "plate_sha256"): "hash of the plate",
     (SourceIR, "depth_sha256"): "hash of `depth`", (SourceIR, "mask_sha256"): "hash of `mask`",
     (PASS_MODELS["grade"], "lut_sha256"): "hash of `lut`",
+    (HairIR, "albedo_linear"): "hair `colour`",
 }
 
 
@@ -319,6 +320,12 @@ def _focus(em: _Emitter, camera: CameraIR, name: str, k: Key) -> list[str]:
 def _one_value(text: Callable[[Any], str]) -> Writer:
     """A writer of ``KEY VALUE`` for a custom reader whose value is one literal."""
     return lambda em, obj, name, k: [f"{k.key or name} {text(getattr(obj, name))}"]
+
+
+@_writes("hair_colour")
+def _hair_colour(em: _Emitter, hair: HairIR, name: str, k: Key) -> list[str]:
+    """`colour NAME` or `colour #rrggbb`, as written (left out when drawn from the seed)."""
+    return [] if hair.colour is None else [f"colour {hair.colour}"]
 
 
 # Intensities are plain (linear) numbers on the IR's scale, where the key is its own value.

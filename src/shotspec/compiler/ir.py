@@ -31,6 +31,7 @@ __all__ = [
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
     "TONE_SCALES", "GAZE_YAW_DEG", "GAZE_PITCH_DEG", "TURN_DEG", "TILT_DEG", "ROLL_DEG",
+    "HairIR", "HAIR_STYLE_LENGTH_M", "hair_length_m",
 ]
 
 
@@ -252,6 +253,44 @@ class StubbleIR(IRNode):
 
 
 
+
+# Scalp hair: each style's length when `length` is not given (m).
+HAIR_STYLE_LENGTH_M = {"none": 0.0, "buzz": 0.004, "short": 0.04, "long": 0.32,
+                       "tied_back": 0.30}
+# The groom node grows the strands from the geometry stage's values; the scalp shell under
+# them is part of the mesh and its tint of the shading.
+HAIR = ("geometry", "shade", "groom")
+
+
+class HairIR(IRNode):
+    """The character's scalp hair: a style, its length, how dense and what colour.
+
+    ``colour`` is a named hair colour (``compiler.hair_pigment.HAIR_COLOURS``, resolved through
+    melanin concentrations to a fibre albedo) or a colour literal; ``albedo_linear`` holds the
+    resolved linear fibre albedo, ``None`` when the colour is left to the character's seed."""
+
+    style: Literal["none", "buzz", "short", "long", "tied_back"] = spec(
+        "short", "choice", label="hair style", stages=HAIR,
+        doc="`none` (bald), `buzz`, `short` (combed), `long` (straight, to the shoulders), "
+            "`tied_back` (a ponytail)")
+    length_m: float | None = spec(None, "length", key="length", lo=0.0, hi=1.0, unit="m",
+                                  stages=HAIR, doc="root to tip; default per style: buzz 4mm, "
+                                  "short 4cm, long 32cm, tied_back 30cm")
+    density: float = spec(0.9, "fraction", lo=0.0, hi=1.0, stages=HAIR,
+                          doc="fraction of a full head of hair (1 = 200 hairs/cm²)")
+    colour: str | None = spec(None, handler="hair_colour", aliases=("color",), stages=HAIR,
+                              doc="a hair colour name or `#rrggbb`; default: from the seed")
+    albedo_linear: tuple[float, float, float] | None = spec(None, stages=HAIR)
+    grey: float = spec(0.0, "fraction", lo=0.0, hi=1.0, stages=HAIR,
+                       doc="fraction of unpigmented (white) fibres")
+
+
+
+def hair_length_m(hair: Any) -> float:
+    """A ``HairIR``'s (or a stage view's) length: ``length_m``, or its style's default."""
+    return HAIR_STYLE_LENGTH_M[hair.style] if hair.length_m is None else float(hair.length_m)
+
+
 def _expression_pairs(value: Any) -> Any:
     """The ``expression`` field's canonical form: a mapping (as lowering builds it) or pairs →
     a tuple of ``(ARKit shape, weight)`` sorted by name, zero weights dropped; unknown names and
@@ -280,6 +319,8 @@ class CharacterIR(IRNode):
         doc="ARKit shapes and aliases, weights 0…1 (bare name: 1); later wins per shape")
     gaze: GazeIR = spec(GazeIR(), handler="gaze", doc="at the lens unless a direction is given")
     pose: PoseIR = spec(PoseIR(), block="pose", doc="head turn, tilt and roll")
+    hair: HairIR = spec(HairIR(), block="hair", doc="scalp hair: style, length, density, "
+                        "colour, grey")
     eyes: EyesIR = spec(EyesIR(), handler="eyes", block="eyes", aliases=("eye_color",),
                         doc="iris, pupil, vessels and tear film (see `eyes { ... }`)")
     brows: BrowsIR = spec(BrowsIR(), block="brows", doc="eyebrow density, shape and colour")

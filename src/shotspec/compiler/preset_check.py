@@ -31,6 +31,7 @@ _USED_IN: dict[str, tuple[str, str]] = {
     "face": ("face", "character.face."),
     "expression": ("expression", "character.expression."),
     "pose": ("pose", "character.pose."),
+    "hair": ("hair", "character.hair."),
     "camera": ("camera", "camera."),
     "lighting": ("lighting", "lights."),
     "light": ("light", "lights.preset."),
@@ -54,7 +55,7 @@ def _scratch_state(preset: PresetDef) -> State:
     """A default shot with what a `use` of this preset's kind needs around it."""
     state = State()
     layer = f"preset {preset.name}"
-    if preset.kind in ("character", "skin", "face", "expression", "pose"):
+    if preset.kind in ("character", "skin", "face", "expression", "pose", "hair"):
         state.set("character.name", preset.name, preset.name_span, layer)
         state.nodes["character"] = preset.span
     if preset.kind == "light":

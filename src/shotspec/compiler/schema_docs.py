@@ -13,8 +13,8 @@ import re
 from pydantic_core import PydanticUndefined
 
 from shotspec.compiler.ir import (PASS_MODELS, BrowsIR, CameraIR, CharacterIR, EyesIR, FaceIR,
-                                  LashesIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
-                                  StubbleIR)
+                                  HairIR, LashesIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR,
+                                  SourceIR, StubbleIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
@@ -157,6 +157,7 @@ TABLES = {
     "brows": lambda: render_table(BrowsIR),
     "lashes": lambda: render_table(LashesIR),
     "stubble": lambda: render_table(StubbleIR),
+    "hair": lambda: render_table(HairIR),
     "expression_shapes": _expression_shapes,
     "expression_aliases": _expression_aliases,
     "shot": lambda: render_table(ShotIR),

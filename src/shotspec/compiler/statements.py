@@ -20,13 +20,14 @@ from typing import Callable
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, BrowsIR, CameraIR, CharacterIR,
-                                  EyesIR, FaceIR, FocusIR, GazeIR, LashesIR, LightIR, OutputIR,
-                                  PoseIR, ShotIR, SkinIR, SourceIR, Span, StubbleIR)
+                                  EyesIR, FaceIR, FocusIR, GazeIR, HairIR, LashesIR, LightIR,
+                                  OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, Span, StubbleIR)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
 from shotspec.compiler.state import State
 from shotspec.hair_colours import HAIR_COLOURS
+from shotspec.compiler.hair_pigment import hair_colour_albedo
 from shotspec.head_vocabulary import (ALIASES, EXPRESSIONS, FACE_CONTROL_SD_MM, NEUTRAL,
                                       expand)
 from shotspec.compiler.tables import (EYE_COLORS, FILM_STOCKS, HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS,
@@ -39,7 +40,7 @@ __all__ = ["Interpreter", "BLOCK_KINDS", "BLOCK_MODELS", "PRESET_KINDS", "FINISH
 LIGHT_KINDS = choices_of(LightIR, "kind")
 FINISH_OPS = tuple(PASS_MODELS)
 FOCUS_TARGETS = choices_of(FocusIR, "target")
-PRESET_KINDS = ("shot", "character", "skin", "face", "expression", "pose", "camera", "lighting",
+PRESET_KINDS = ("shot", "character", "skin", "face", "expression", "pose", "hair", "camera", "lighting",
                 "light", "source", "finish", "output")
 
 
@@ -330,6 +331,24 @@ def _stubble(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         sub.set("enabled", True, stmt.span)
     if stmt.block is not None:
         ap.interp.run_block("stubble", stmt.block, sub)
+
+
+@custom("hair_colour")
+def _hair_colour(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """A hair colour name (`dark_brown`, `auburn`, `blonde` …) or a colour (`#6a4e3a`)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    atom = atoms[0]
+    if atom.kind == "COLOR":
+        rgb = V.read_color(atom, ap.sink, stmt.key)
+        name, albedo = atom.text.lower(), srgb_to_linear(rgb) if rgb else None
+    else:
+        name = V.read_choice(atom, ap.sink, "hair colour", HAIR_COLOURS)
+        albedo = hair_colour_albedo(name) if name else None
+    if albedo is not None:
+        ap.set("colour", name, stmt.span)
+        ap.set("albedo_linear", albedo, stmt.span)
 
 
 @custom("face_sd")
@@ -920,6 +939,7 @@ def _unknown_shape(name: str) -> str:
 BLOCK_MODELS: dict[str, type] = {
     "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "pose": PoseIR,
     "eyes": EyesIR,
+    "hair": HairIR,
     "camera": CameraIR, "light": LightIR, "source": SourceIR, "output": OutputIR,
     "brows": BrowsIR, "lashes": LashesIR, "stubble": StubbleIR,
     **{f"pass:{op}": model for op, model in PASS_MODELS.items()},

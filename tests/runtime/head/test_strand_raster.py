@@ -43,9 +43,18 @@ def test_a_sub_pixel_fibre_covers_its_area(angle_deg):
     cam = _cam()
     frags = rasterize_strands((_fibre(cam, 20.3, 120.6, angle_deg, 80.0, 0.3),), cam, FAR)
     total = float(frags.coverage.sum())
-    assert total == pytest.approx(0.3 * 80.0, rel=0.03)
+    assert total == pytest.approx(0.3 * 80.0, rel=0.01)
     # fractional coverage everywhere: a 0.3 px fibre never fills a pixel
     assert float(frags.coverage.max()) < 0.5
+
+
+@pytest.mark.parametrize("length_px", [0.3, 0.7, 2.5])
+def test_short_segments_cover_what_they_span(length_px):
+    """A segment shorter than a pixel (a fibre seen nearly end-on) covers width × its length,
+    not a whole pixel's worth."""
+    cam = _cam()
+    frags = rasterize_strands((_fibre(cam, 40.2, 60.5, 20.0, length_px, 0.5),), cam, FAR)
+    assert float(frags.coverage.sum()) == pytest.approx(0.5 * length_px, rel=0.02)
 
 
 def test_coverage_moves_smoothly_with_sub_pixel_position():

@@ -34,7 +34,6 @@ DRAWN_PARTS = {"face": "skin", "head_neck": "skin", "eye_socket_left": "skin",
 # eye's optical axis (mm; 1000 off the eyes), which draws the iris and pupil edges per pixel
 # and, on the hair shell, its coverage (0 at the hairline … 1) and strand direction (world)
 ATTRS = REGIONS + ("eye_radius_mm", "hair_alpha", "hair_tx", "hair_ty", "hair_tz")
-HAIR_STYLE = "short"
 
 
 def character_coefficients(head: HeadData, character: CharacterIR) -> np.ndarray:
@@ -97,8 +96,11 @@ def build_scene(character: CharacterIR | None, camera: CameraIR, *,
     attrs[:, len(REGIONS)] = eyes["axial_radius_mm"].to(regions.dtype)
     parts = [(posed, rest, faces, material, head.uv, head.face_uv[tri], attrs)]
     seed = int(character.seed)
-    for mesh in (torso_mesh(posed, head, seed=seed),
-                 hair_shell(posed, head, style=HAIR_STYLE, seed=seed)):
+    meshes = [torso_mesh(posed, head, seed=seed)]
+    if character.hair.style != "none" and character.hair.density > 0.0:
+        # the scalp under the strands (the groom node grows the strands themselves)
+        meshes.append(hair_shell(posed, head, style=character.hair.style, seed=seed))
+    for mesh in meshes:
         parts.append(_extra(mesh, len(ATTRS)))
     posed, rest, faces, material, uv, face_uv, attrs = _join(parts)
     return Scene(vertices=posed, rest=rest, normals=vertex_normals(posed, faces),

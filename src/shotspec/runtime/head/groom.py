@@ -10,6 +10,7 @@ from __future__ import annotations
 from shotspec.compiler.ir import CharacterIR
 from shotspec.runtime.head.groom_brows import grow_brows
 from shotspec.runtime.head.groom_lashes import grow_lashes
+from shotspec.runtime.head.groom_scalp import grow_scalp
 from shotspec.runtime.head.groom_short_hair import grow_fuzz, grow_stubble
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.strands import Groom, StrandGroup
@@ -19,11 +20,8 @@ __all__ = ["grow_groom"]
 
 def grow_groom(scene: Scene, character: CharacterIR) -> Groom:
     """The character's strands on ``scene`` (its posed head), one group per kind present."""
-    growers: list = []          # (scene, character) -> StrandGroup | None, in groom order
-    growers.append(grow_brows)
-    growers.append(grow_lashes)
-    growers.append(grow_stubble)
-    growers.append(grow_fuzz)
+    # (scene, character) -> StrandGroup | None, in groom order
+    growers: list = [grow_scalp, grow_brows, grow_lashes, grow_stubble, grow_fuzz]
     groups: list[StrandGroup] = []
     for grow in growers:
         group = grow(scene, character)

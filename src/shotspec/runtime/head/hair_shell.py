@@ -1,13 +1,17 @@
-"""A simple hair shell on the scanned head's scalp, so the default character is not bald.
+"""The hair shell: the scalp *under* the strands, so a head of strands reads as dense hair.
 
-Until strands arrive, hair is a closed cap: the hair-bearing skin (above a hairline measured
-from the brow landmarks, around the ears, down to the nape) offset outward along the skin's
-normals by a thickness that grows from 0.3 mm at the hairline to the style's full depth within
-2 cm, a copy 0.15 mm off the skin beneath it, and a thin wall joining the two at the edge. Each
-vertex carries the strand direction (combed back on top, down at the sides and back; tangent
-to the shell, for Kajiya–Kay shading) and a coverage that fades to 0 over the last 6 mm at the
-hairline, so the edge is soft. The hairline wanders (seeded sinusoids round the head plus a
-per-vertex jitter), never a straight line.
+With scalp hair drawn as strands (``groom_scalp``), the shell is no longer the hair's volume: it
+is a thin sheet (0.2–1 mm) over the hair-bearing skin (above a hairline measured from the brow
+landmarks, around the ears, down to the nape) carrying the colour a viewer sees *between* the
+strands: for ``short``, ``long`` and ``tied_back`` the hair's own shadowed under-layer (its fibre
+albedo at half), for ``buzz`` the grey-blue tint of shaved skin with the stubs in it (skin and
+hair half and half). Without it the strands' gaps would show bare, bright scalp and the hair
+would read thin at any density. It is too thin to have a silhouette of its own; ``none``
+(bald) draws no shell. Each vertex carries the strand direction (combed back on top, down at
+the sides and back; tangent to the shell, for the Kajiya–Kay sheen) and a coverage that fades
+to 0 over the last 6 mm at the hairline. The hairline wanders (seeded sinusoids round the head
+plus a per-vertex jitter), never a straight line; the scalp grower roots its strands in the
+same region (``hair_coverage``).
 
 Which skin vertices carry hair is decided on the neutral mesh (the region follows the vertex
 ids through any identity, expression and pose); the geometry comes from the posed vertices.
@@ -24,13 +28,17 @@ from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
 from shotspec.runtime.head.wardrobe import Mesh, vertex_normals
 
-__all__ = ["hair_shell", "hair_coverage", "HAIR_STYLES", "HAIRLINE_SOFT_M"]
+__all__ = ["hair_shell", "hair_coverage", "shell_albedo", "skin_faces", "rest_to_posed",
+           "comb_direction", "HAIR_STYLES", "HAIRLINE_SOFT_M"]
 
-# style -> default hair length (m); the shell's full depth grows with the length
-HAIR_STYLES = {"buzz": 0.004, "short": 0.030, "medium": 0.080}
+# style -> (the shell's full depth over the skin (m), how much of its colour is the hair's:
+# the rest is the skin's)
+HAIR_STYLES = {"buzz": (0.0002, 0.5), "short": (0.0008, 1.0), "long": (0.0010, 1.0),
+               "tied_back": (0.0005, 1.0)}
+_UNDER_LAYER = 0.5          # the under-layer's albedo: the fibres' own, in the others' shadow
 HAIRLINE_SOFT_M = 0.006     # coverage ramps 0 → 1 over this inset from the region's edge
 _RAMP_M = 0.020             # thickness ramps to full over this inset from the region's edge
-_EDGE_M = 3e-4              # shell depth at the hairline
+_EDGE_M = 2e-4              # shell depth at the hairline
 _UNDER_M = 1.5e-4           # the inner sheet's clearance over the skin
 _EAR_CLEAR_M = 0.017        # no hair within this distance of the ear's helix–lobe line
 _EAR_LIFT_M = 0.008         # … extended this far above the helix
@@ -49,7 +57,7 @@ def _smoothstep(x: torch.Tensor) -> torch.Tensor:
     return x * x * (3.0 - 2.0 * x)
 
 
-def _skin_faces(head: HeadData) -> torch.Tensor:
+def skin_faces(head: HeadData) -> torch.Tensor:
     keep = (head.face_part == PART_IDS["face"]) | (head.face_part == PART_IDS["head_neck"])
     return head.faces[keep]
 
@@ -69,7 +77,7 @@ def hair_coverage(head: HeadData, *, seed: int) -> tuple[torch.Tensor, torch.Ten
     hairline's wander and jitter."""
     rng = random.Random(0x4A1E ^ (int(seed) & 0xFFFFFFFFFFFF))
     v = head.neutral.double().cpu()            # decided once, on the CPU, for any device
-    skin = torch.unique(_skin_faces(head)).cpu()
+    skin = torch.unique(skin_faces(head)).cpu()
     brow_y = float(v[head.landmarks68[17:27].cpu(), 1].mean())
     front_y = brow_y + rng.uniform(0.052, 0.062)
     ref = {"front": front_y, "brow": brow_y, "eye": 0.0}
@@ -98,7 +106,7 @@ def hair_coverage(head: HeadData, *, seed: int) -> tuple[torch.Tensor, torch.Ten
     return full.float(), depth.float()
 
 
-def _rest_to_posed(head: HeadData, posed: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+def rest_to_posed(head: HeadData, posed: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """(3, 3) rotation taking the neutral head's frame to the posed head's (Kabsch on the
     cranium vertices ``ids``), so the comb direction turns with the head."""
     a = head.neutral[ids].double()
@@ -110,40 +118,49 @@ def _rest_to_posed(head: HeadData, posed: torch.Tensor, ids: torch.Tensor) -> to
     return (vt.T @ fix @ u.T).to(posed.device)
 
 
-def _comb(normals_rest: torch.Tensor, x_rest: torch.Tensor) -> torch.Tensor:
+def comb_direction(normals_rest: torch.Tensor, x_rest: torch.Tensor,
+                   z_rest: torch.Tensor | None = None) -> torch.Tensor:
     """Strand direction in the rest frame (N, 3): back over the top, down the sides and back,
-    swept a little away from the face at the temples."""
+    swept a little away from the face at the temples (ahead of the head's middle when the
+    rest depth ``z_rest`` is given; there is no seam down the back)."""
     up = normals_rest[:, 1].clamp(0.0, 1.0)[:, None]
-    back = torch.tensor([0.0, 0.0, -1.0], dtype=normals_rest.dtype)
-    down = torch.tensor([0.0, -1.0, 0.0], dtype=normals_rest.dtype)
+    back = torch.tensor([0.0, 0.0, -1.0], dtype=normals_rest.dtype, device=normals_rest.device)
+    down = torch.tensor([0.0, -1.0, 0.0], dtype=normals_rest.dtype, device=normals_rest.device)
     side = torch.zeros_like(normals_rest)
     side[:, 0] = torch.sign(x_rest) * 0.3
+    if z_rest is not None:
+        side = side * torch.sigmoid((z_rest - z_rest.mean()) / 0.01)[:, None]
     return up * back + (1.0 - up) * (down + 0.5 * back) + (1.0 - up) * side
 
 
-def hair_shell(head_vertices: torch.Tensor, head: HeadData, *, style: str = "short",
-               seed: int, length_m: float | None = None) -> Mesh:
-    """The closed hair cap on posed head vertices (V, 3) m.
+def shell_albedo(style: str, hair_rgb: torch.Tensor, skin_rgb: torch.Tensor) -> torch.Tensor:
+    """(3,) linear colour of the shell for a style, from the fibres' albedo ``hair_rgb`` (3,)
+    and the skin's ``skin_rgb`` (3,): the hair's under-layer, or for a buzz cut the skin
+    tinted by the stubs in it."""
+    _, share = HAIR_STYLES[style]
+    return _UNDER_LAYER * hair_rgb * share + skin_rgb * (1.0 - share) * 0.9
 
-    ``style`` sets the default ``length_m`` (buzz 4 mm, short 30 mm, medium 80 mm); the full
-    shell depth is ``0.0015 + 0.2·length`` clamped to 2–25 mm. The mesh's ``alpha`` is the
-    coverage (0 at the hairline edge, 1 inside), ``tangents`` the strand direction, ``uv``
-    the rest-pose surface position (m) for strand-noise lookups. Material ``hair_<style>``.
+
+def hair_shell(head_vertices: torch.Tensor, head: HeadData, *, style: str = "short",
+               seed: int) -> Mesh:
+    """The scalp sheet under the strands, on posed head vertices (V, 3) m.
+
+    ``style`` (``HAIR_STYLES``; not ``none``) sets its depth over the skin (buzz 0.2 mm … long
+    1 mm). The mesh's ``alpha`` is the coverage (0 at the hairline edge, 1 inside),
+    ``tangents`` the strand direction, ``uv`` the rest-pose surface position (m) for
+    strand-noise lookups. Material ``hair_<style>``.
     """
     if style not in HAIR_STYLES:
         raise ValueError(f"unknown hair style {style!r}; expected one of {tuple(HAIR_STYLES)}")
-    length = HAIR_STYLES[style] if length_m is None else float(length_m)
-    if not 0.0 < length <= 0.5:
-        raise ValueError(f"hair length {length} m must be in (0, 0.5]")
-    depth = min(max(0.0015 + 0.2 * length, 0.002), 0.025)
+    depth = HAIR_STYLES[style][0]
     dev, v = head_vertices.device, head_vertices.float()
     cover, inset = (t.to(dev) for t in hair_coverage(head, seed=seed))
-    skin_faces = _skin_faces(head).to(dev)
-    normals = vertex_normals(v, skin_faces)
-    faces = skin_faces[(cover[skin_faces] > 0).any(1)]
+    region = skin_faces(head).to(dev)
+    normals = vertex_normals(v, region)
+    faces = region[(cover[region] > 0).any(1)]
     ids, local = torch.unique(faces, return_inverse=True)
     ramp = _smoothstep(inset[ids] / _RAMP_M)
-    thick = _EDGE_M + (depth - _EDGE_M) * ramp
+    thick = _EDGE_M + (max(depth, _EDGE_M) - _EDGE_M) * ramp
     n = normals[ids]
     outer = v[ids] + thick[:, None] * n
     inner = v[ids] + _UNDER_M * n
@@ -160,9 +177,9 @@ def hair_shell(head_vertices: torch.Tensor, head: HeadData, *, style: str = "sho
     verts = torch.cat([outer, inner])
 
     rest_ids = ids[head.neutral[ids.cpu(), 1].to(dev) > 0.03]
-    rot = _rest_to_posed(head, v, rest_ids).float()
-    rest_normals = vertex_normals(head.neutral.to(dev), skin_faces)[ids]
-    comb = _comb(rest_normals, head.neutral[ids.cpu(), 0].to(dev)) @ rot.T
+    rot = rest_to_posed(head, v, rest_ids).float()
+    rest_normals = vertex_normals(head.neutral.to(dev), region)[ids]
+    comb = comb_direction(rest_normals, head.neutral[ids.cpu(), 0].to(dev)) @ rot.T
     out_n = vertex_normals(outer, local)
     tangent = comb - (comb * out_n).sum(1, keepdim=True) * out_n
     tangent = tangent / tangent.norm(dim=1, keepdim=True).clamp(min=1e-9)

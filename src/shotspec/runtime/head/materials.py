@@ -22,6 +22,8 @@ from shotspec.runtime.head.eye_shading import EyeLook, EyeSurface, eye_surface
 from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.hair_shading import hair_albedo_px
+from shotspec.runtime.head.hair_shell import shell_albedo
+from shotspec.runtime.head.groom_scalp import scalp_fibre_albedo
 from shotspec.runtime.head.skin_albedo import albedo_detail, base_albedo, hair_albedo, vertex_albedo
 from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
@@ -141,7 +143,9 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         for t, v in zip((rough1, rough2, mix, scale), part):
             t[on_skin] = v
     hair_frac = mat[MATERIALS["hair"]]
-    hair_rgb = hair_albedo(seed, dev)
+    hair_rgb = shell_albedo(character.hair.style, scalp_fibre_albedo(character, dev),
+                            base_albedo(character.skin, dev)) if character.hair.style != "none" \
+        else hair_albedo(seed, dev)
     hair_colour = hair_rgb.expand(idx.numel(), 3).clone()
     hair_alpha = torch.zeros(idx.numel(), device=dev)
     tangent = torch.zeros(idx.numel(), 3, device=dev)

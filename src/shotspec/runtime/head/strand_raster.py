@@ -2,12 +2,13 @@
 
 Every segment of every strand is projected with the shot's pinhole camera and drawn as a ribbon
 of its fibre's projected width. The segment is walked one pixel at a time along its major axis
-(x for flat segments, y for steep ones): at each column (row) centre it crosses, the ribbon's
-area inside that column is ``width_px / cos θ`` (θ the segment's angle to the major axis), and
+(x for flat segments, y for steep ones): in each column (row) it overlaps, the ribbon's area is
+``width_px × length inside the column / cos θ`` (θ the segment's angle to the major axis), and
 that area is spread over the pixels of the column as a box ``max(1, area)`` pixels tall centred
-on the fibre (Wu's anti-aliased lines generalised to any width). A sub-pixel fibre therefore
-gives fractional coverage that integrates to width × length, moves smoothly with sub-pixel
-position and never steps between 0 and 100 %.
+on the fibre where it crosses the column (Wu's anti-aliased lines generalised to any width and
+to segments that start and end anywhere). A sub-pixel fibre therefore gives fractional coverage
+that integrates to width × length, moves smoothly with sub-pixel position and never steps
+between 0 and 100 %; a fibre seen end-on covers almost nothing, as it should.
 
 Each such fragment is depth-tested against the mesh's depth (hair behind the head is hidden;
 roots get ``ROOT_BIAS_M`` so they are not lost in the scalp). Fragments are composited order
@@ -119,10 +120,11 @@ def _project(cam: PinholeCamera, p: torch.Tensor, width_m: torch.Tensor
 
 def _column_samples(m0: torch.Tensor, m1: torch.Tensor, limit: torch.Tensor
                     ) -> tuple[torch.Tensor, torch.Tensor]:
-    """For segments from major coordinate ``m0`` to ``m1`` (K,): the first column each crosses
-    (K,) and how many column centres (k + 0.5) it crosses inside [0, ``limit``) (K,) int64."""
-    first = torch.ceil(torch.minimum(m0, m1) - 0.5).clamp_min(0)
-    last = torch.minimum(torch.ceil(torch.maximum(m0, m1) - 0.5), limit.to(m0.dtype))
+    """For segments from major coordinate ``m0`` to ``m1`` (K,): the first column each
+    overlaps (K,) and how many columns [k, k + 1) it overlaps inside [0, ``limit``) (K,) int64."""
+    lo, hi = torch.minimum(m0, m1), torch.maximum(m0, m1)
+    first = torch.floor(lo).clamp_min(0)
+    last = torch.minimum(torch.maximum(torch.ceil(hi), torch.floor(lo) + 1), limit.to(m0.dtype))
     return first, (last - first).clamp_min(0).to(torch.int64)
 
 
@@ -140,7 +142,7 @@ def _fragments(seg: torch.Tensor, u: torch.Tensor, v: torch.Tensor, z: torch.Ten
     M1 = torch.where(x_major, u[b], v[b])
     m0 = torch.where(x_major, v[a], u[a])
     span = M1 - M0
-    span = torch.where(span == 0, torch.ones_like(span), span)
+    span = torch.where(span == 0, torch.full_like(span, 1e-6), span)
     inv_span = 1.0 / span
     slope = (torch.where(x_major, v[b], u[b]) - m0) * inv_span    # minor per major pixel
     sec = torch.sqrt(1.0 + slope * slope)                          # ribbon area per unit width
@@ -159,12 +161,17 @@ def _fragments(seg: torch.Tensor, u: torch.Tensor, v: torch.Tensor, z: torch.Ten
     start = torch.cumsum(count, 0) - count
     step = torch.arange(owner.numel(), device=dev) - torch.repeat_interleave(start, count)
     col = first[owner] + step.to(first.dtype)                      # column (major) index
-    along = col + 0.5 - M0[owner]
+    # the part of the segment inside this column: its length along the major axis, and its middle
+    lo = torch.maximum(torch.minimum(M0, M1)[owner], col)
+    hi = torch.minimum(torch.maximum(M0, M1)[owner], col + 1)
+    inside_len = (hi - lo).clamp_min(0)
+    along = 0.5 * (lo + hi) - M0[owner]
     t = (along * inv_span[owner]).clamp(0, 1)
     minor = m0[owner] + along * slope[owner]
     pa = a[owner]
     zf = torch.lerp(z[pa], z[pa + 1], t)
-    area = torch.lerp(wpx[pa], wpx[pa + 1], t) * sec[owner]        # ribbon area in the column
+    # ribbon area in the column: width × length, the length being the major extent × sec θ
+    area = torch.lerp(wpx[pa], wpx[pa + 1], t) * sec[owner] * inside_len
     area = area.clamp_max(MAX_BOX_PX - 1)
     box = area.clamp_min(1.0)
     top = minor - box / 2
@@ -231,7 +238,7 @@ def rasterize_strands(groom: Groom, cam: PinholeCamera, mesh_depth_m: torch.Tens
         return nothing
     # chunks of segments sized by their column counts, so no chunk exceeds CHUNK_SAMPLES
     length = torch.maximum((u[segs + 1] - u[segs]).abs(), (v[segs + 1] - v[segs]).abs())
-    cum = torch.cumsum(length.clamp(max=float(max(w, h))) + 1.0, 0)
+    cum = torch.cumsum(length.clamp(max=float(max(w, h))) + 2.0, 0)
     bounds = torch.searchsorted(cum, torch.arange(CHUNK_SAMPLES, float(cum[-1]) + CHUNK_SAMPLES,
                                                   CHUNK_SAMPLES, device=dev, dtype=cum.dtype))
     parts, s = [], 0

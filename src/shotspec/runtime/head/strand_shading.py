@@ -18,6 +18,7 @@ and interpolated along segments by the rasterizer's weights.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -27,29 +28,21 @@ __all__ = ["FIBRE_LOOK", "FibreLook", "fibre_radiance", "strand_tangents"]
 ETA = 1.55                   # refractive index of keratin
 
 
-class FibreLook(tuple):
-    """(cuticle shift α rad — Marschner's α_R, negative: the R highlight sits towards the root —,
-    longitudinal roughness β rad, diffuse weight) of a kind of hair."""
+class FibreLook(NamedTuple):
+    """How a kind of hair scatters: Marschner's cuticle shift α (negative: the R highlight sits
+    towards the root), the longitudinal roughness β, and the weight of the diffuse part."""
 
-    @property
-    def shift_rad(self) -> float:
-        return self[0]
-
-    @property
-    def roughness_rad(self) -> float:
-        return self[1]
-
-    @property
-    def diffuse(self) -> float:
-        return self[2]
+    shift_rad: float
+    roughness_rad: float
+    diffuse: float
 
 
 FIBRE_LOOK: dict[str, FibreLook] = {
-    "scalp": FibreLook((math.radians(-5.0), math.radians(7.0), 0.35)),
-    "brow": FibreLook((math.radians(-6.0), math.radians(9.0), 0.45)),
-    "lash": FibreLook((math.radians(-6.0), math.radians(6.0), 0.25)),
-    "stubble": FibreLook((math.radians(-5.0), math.radians(10.0), 0.5)),
-    "fuzz": FibreLook((math.radians(-3.0), math.radians(14.0), 0.6)),
+    "scalp": FibreLook(math.radians(-5.0), math.radians(7.0), 0.35),
+    "brow": FibreLook(math.radians(-6.0), math.radians(9.0), 0.45),
+    "lash": FibreLook(math.radians(-6.0), math.radians(6.0), 0.25),
+    "stubble": FibreLook(math.radians(-5.0), math.radians(10.0), 0.5),
+    "fuzz": FibreLook(math.radians(-3.0), math.radians(14.0), 0.6),
 }
 
 

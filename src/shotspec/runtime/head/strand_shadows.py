@@ -26,9 +26,9 @@ from shotspec.runtime.head.strand_raster import scatter_sum
 
 __all__ = ["OpacityGrid", "GRID_SIZE", "GRID_LAYERS"]
 
-GRID_SIZE = 160             # cells across the hair's extent seen from the light
-GRID_LAYERS = 96            # layers along the light's direction
-MAX_SAMPLES = 64            # deposits per segment at most (one per cell crossed)
+GRID_SIZE = 128             # cells across the hair's extent seen from the light
+GRID_LAYERS = 64            # layers along the light's direction
+MAX_SAMPLES = 64            # deposits per segment at most (one per two cells, then blurred)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class OpacityGrid:
         origin = lo - torch.tensor([cell, cell, layer], device=dev)
         a = starts.nonzero()[:, 0]
         d = local[a + 1] - local[a]
-        n = torch.ceil(d[:, :2].norm(dim=1) / cell).clamp(1, MAX_SAMPLES).to(torch.int64)
+        n = torch.ceil(d[:, :2].norm(dim=1) / (2 * cell)).clamp(1, MAX_SAMPLES).to(torch.int64)
         seg = torch.repeat_interleave(torch.arange(a.numel(), device=dev), n)
         k = torch.arange(seg.numel(), device=dev) - torch.repeat_interleave(torch.cumsum(n, 0) - n, n)
         t = (k.to(torch.float32) + 0.5) / n[seg].to(torch.float32)
