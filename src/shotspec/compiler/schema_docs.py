@@ -12,8 +12,8 @@ import re
 
 from pydantic_core import PydanticUndefined
 
-from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, LightIR, OutputIR,
-                                  PoseIR, ShotIR, SkinIR, SourceIR)
+from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, FaceIR, LightIR, LipsIR,
+                                  OutputIR, PoseIR, ShotIR, SkinIR, SourceIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
@@ -146,6 +146,7 @@ def _expression_aliases() -> str:
 TABLES = {
     "character": lambda: render_table(CharacterIR, lifted=False),
     "skin": lambda: render_table(SkinIR),
+    "lips": lambda: render_table(LipsIR),
     "face": lambda: render_table(FaceIR),
     "pose": lambda: render_table(PoseIR),
     "expression_shapes": _expression_shapes,

@@ -20,8 +20,8 @@ from typing import Callable
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, CameraIR, CharacterIR, FaceIR, FocusIR,
-                                  GazeIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR,
-                                  Span)
+                                  GazeIR, LightIR, LipsIR, OutputIR, PoseIR, ShotIR, SkinIR,
+                                  SourceIR, Span)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
@@ -38,7 +38,7 @@ __all__ = ["Interpreter", "BLOCK_KINDS", "BLOCK_MODELS", "PRESET_KINDS", "FINISH
 LIGHT_KINDS = choices_of(LightIR, "kind")
 FINISH_OPS = tuple(PASS_MODELS)
 FOCUS_TARGETS = choices_of(FocusIR, "target")
-PRESET_KINDS = ("shot", "character", "skin", "face", "expression", "pose", "camera", "lighting",
+PRESET_KINDS = ("shot", "character", "skin", "lips", "face", "expression", "pose", "camera", "lighting",
                 "light", "source", "finish", "output")
 
 
@@ -509,7 +509,7 @@ def _color(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     if atoms:
         rgb = V.read_color(atoms[0], ap.sink, stmt.key)
         if rgb is not None:
-            ap.set("color", srgb_to_linear(rgb), stmt.span)
+            ap.set(f.name if f is not None else "color", srgb_to_linear(rgb), stmt.span)
 
 
 def _light(stmt: Stmt, ap: Apply) -> None:
@@ -840,6 +840,7 @@ def _unknown_shape(name: str) -> str:
 # Which model each block kind fills; `lighting` and `finish` hold lists (of lights, of passes).
 BLOCK_MODELS: dict[str, type] = {
     "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "pose": PoseIR,
+    "lips": LipsIR,
     "camera": CameraIR, "light": LightIR, "source": SourceIR, "output": OutputIR,
     **{f"pass:{op}": model for op, model in PASS_MODELS.items()},
 }

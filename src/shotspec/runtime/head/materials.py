@@ -3,8 +3,9 @@ coverage fraction of each material in the pixel (``_mat`` from ``render_geometry
 
 Skin takes its colour and lobes from the skin model (``skin_albedo``, ``skin_lobes``); the eye
 is sclera (soft sheen) and iris (seeded or given colour, dark pupil) under a tear film whose
-mirror reflection the shader adds; teeth are ivory enamel with a glossy lobe; the mouth's
-inside is a dark, wet red; hair and cloth are matte with the character's seeded colours.
+mirror reflection the shader adds; teeth, gums, tongue and the mouth's inside come from
+``mouth`` (per tooth and tissue, and the cavity's visibility through the lips' opening); hair
+and cloth are matte with the character's seeded colours.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ from shotspec.runtime.head.noise import value_noise
 from shotspec.runtime.head.regions import REGIONS, RegionWeights
 from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.hair_shading import hair_albedo_px
+from shotspec.runtime.head.mouth import (TEETH_WRAP, cavity_visibility, mouth_opening,
+                                         mouth_shading, teeth_shading)
+from shotspec.runtime.head.teeth import tooth_table
 from shotspec.runtime.head.skin_albedo import albedo_detail, base_albedo, hair_albedo, vertex_albedo
 from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
 __all__ = ["PixelMaterial", "pixel_materials", "SKIN_F0"]
 
 _SCLERA = (0.72, 0.68, 0.64)          # linear: a little warm, never paper white
-_TEETH = (0.62, 0.56, 0.45)
-_MOUTH = (0.20, 0.05, 0.045)
 # (roughness lobe 1, roughness lobe 2, weight 1, weight 2, F0) of the non-skin materials
 _LOBES = {"sclera": (0.18, 0.3, 0.4, 0.15, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 0.025),
-          "teeth": (0.25, 0.5, 0.5, 0.3, 0.04), "mouth": (0.2, 0.5, 0.5, 0.2, 0.03),
           "hair": (0.6, 0.8, 0.0, 0.0, 0.046), "cloth": (0.5, 0.8, 0.3, 0.3, 0.04),
           "lashes": (0.5, 0.8, 0.0, 0.0, 0.046)}
 
@@ -55,6 +56,8 @@ class PixelMaterial:
     hair_albedo: torch.Tensor   # (N, 3) the strands' own albedo (for their tinted highlight)
     tangent: torch.Tensor       # (N, 3) strand direction (zeros off the hair)
     thin: torch.Tensor          # (N,) thin skin a back light shines through (ear, nose rims)
+    cavity: torch.Tensor        # (N,) the light that reaches inside the mouth (1 outside it)
+    wrap: torch.Tensor          # (N,) wrap lighting of translucent enamel (0: none)
 
 
 def _eye(character: CharacterIR, frame: Frame, scene: Scene, idx: torch.Tensor
@@ -115,6 +118,34 @@ def _skin(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
     return albedo, skin_specular(skin, regions, cavity)
 
 
+def _mouth(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR,
+           mat: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], torch.Tensor]:
+    """Teeth and mouth albedo (N, 3) and lobes (5, N) by material name, and the cavity's
+    visibility (N,) through the lips' opening (``mouth``), evaluated where they cover a pixel."""
+    dev = frame.device
+    n = idx.numel()
+    albedo = {k: torch.zeros(n, 3, device=dev) for k in ("teeth", "mouth")}
+    lobes = {k: torch.zeros(5, n, device=dev) for k in ("teeth", "mouth")}
+    visible = torch.ones(n, device=dev)
+    inside = ((mat[MATERIALS["teeth"]] + mat[MATERIALS["mouth"]]) > 0).nonzero()[:, 0]
+    if inside.numel() == 0:
+        return albedo, lobes, visible
+    table = tooth_table(str(dev)).stacked()
+    rows = torch.zeros(scene.vertices.shape[0], table.shape[1], device=dev)
+    rows[: table.shape[0]] = table
+    px = idx[inside]
+    tooth = per_vertex(frame, px, rows)
+    rest_mm = _pixels(frame, "_rest", px) * 1000.0
+    fp = _pixels(frame, "_footprint", px)[:, 0]
+    seed = int(character.seed)
+    for name, fn in (("teeth", lambda: teeth_shading(tooth, rest_mm, fp, seed, character.skin.age_years)),
+                     ("mouth", lambda: mouth_shading(tooth, rest_mm, fp, seed))):
+        albedo[name][inside], lobes[name][:, inside] = fn()
+    visible[inside] = cavity_visibility(_pixels(frame, "position", px), _pixels(frame, "_ngeo", px),
+                                        mouth_opening(scene.landmarks))
+    return albedo, lobes, visible
+
+
 def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
                     ) -> PixelMaterial:
     """The blended material of the pixels ``idx`` (flat ids) of a geometry ``frame``."""
@@ -150,12 +181,13 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
             hair_rgb, under, hair_alpha[on_hair], _pixels(frame, "position", idx[on_hair]),
             tangent[on_hair], _pixels(frame, "_ngeo", idx[on_hair]),
             _pixels(frame, "_footprint", idx[on_hair])[:, 0], seed)
+    mouth_albedo, mouth_lobes, visible = _mouth(frame, scene, idx, character, mat)
     colours = {
         "skin": skin_albedo,
         "sclera": eye_albedo,
         "iris": torch.zeros(idx.numel(), 3, device=dev),
-        "teeth": torch.tensor(_TEETH, device=dev).expand(idx.numel(), 3),
-        "mouth": torch.tensor(_MOUTH, device=dev).expand(idx.numel(), 3),
+        "teeth": mouth_albedo["teeth"],
+        "mouth": mouth_albedo["mouth"],
         "hair": hair_colour,
         "cloth": cloth_albedo(seed, dev).expand(idx.numel(), 3),
         "lashes": hair_albedo(seed, dev).expand(idx.numel(), 3) * 0.5,
@@ -174,11 +206,16 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         elif name == "skin":
             params = torch.stack((rough1, rough2, mix * scale, (1.0 - mix) * scale,
                                   torch.full_like(mix, SKIN_F0)))
+        elif name in mouth_lobes:
+            params = mouth_lobes[name]
         else:
             params = torch.tensor(_LOBES[name], device=dev)[:, None]
         lobes = lobes + frac[None] * params
     eye = (mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]) / total
+    inside = (mat[MATERIALS["teeth"]] + mat[MATERIALS["mouth"]]) / total
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
                          w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye,
                          hair=hair_frac / total * hair_alpha, hair_albedo=hair_colour,
-                         tangent=tangent, thin=thin / total)
+                         tangent=tangent, thin=thin / total,
+                         cavity=1.0 - inside * (1.0 - visible),
+                         wrap=TEETH_WRAP * mat[MATERIALS["teeth"]] / total)
