@@ -25,7 +25,10 @@ from shotspec.runtime.head.hair_shading import hair_albedo_px
 from shotspec.runtime.head.mouth import (TEETH_WRAP, cavity_visibility, mouth_opening,
                                          mouth_shading, teeth_shading)
 from shotspec.runtime.head.teeth import tooth_table
-from shotspec.runtime.head.skin_albedo import albedo_detail, base_albedo, hair_albedo, vertex_albedo
+from shotspec.runtime.head.lips import lip_wetness, mouth_line, vermilion
+from shotspec.runtime.head.model import load_head
+from shotspec.runtime.head.skin_albedo import (albedo_detail, base_albedo, hair_albedo, lip_tint,
+                                               vertex_albedo)
 from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
 __all__ = ["PixelMaterial", "pixel_materials", "SKIN_F0"]
@@ -113,9 +116,30 @@ def _skin(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
     cavity = _pixels(frame, "_cavity", idx)[:, 0]
     footprint = _pixels(frame, "_footprint", idx)[:, 0]
     vertex_regions = RegionWeights(scene.attrs[:, : len(REGIONS)])
-    base = per_vertex(frame, idx, vertex_albedo(skin, seed, vertex_regions, scene.rest))
+    base = per_vertex(frame, idx, vertex_albedo(skin, seed, vertex_regions, scene.rest, mix_lips=False))
     albedo = albedo_detail(base, rest * 1000.0, regions, footprint, skin, seed, cavity)
-    return albedo, skin_specular(skin, regions, cavity)
+    albedo, wet = _lips(albedo, regions, rest * 1000.0, footprint, scene, character)
+    return albedo, skin_specular(skin, regions, cavity, wet)
+
+
+def _lips(albedo: torch.Tensor, regions: RegionWeights, rest_mm: torch.Tensor,
+          footprint: torch.Tensor, scene: Scene, character: CharacterIR
+          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Skin albedo (N, 3) with the vermilion mixed in per pixel, and its wetness (N,)
+    (``lips``); zeros where no pixel touches the lips."""
+    wet = torch.zeros_like(footprint)
+    on = (regions["lips"] > 0).nonzero()[:, 0]
+    if on.numel() == 0:
+        return albedo, wet
+    seed = int(character.seed)
+    tint = lip_tint(character.skin, character.lips, albedo.device)
+    lips_w = regions["lips"][on]
+    albedo = albedo.clone()
+    albedo[on], sharp = vermilion(albedo[on], lips_w, tint, rest_mm[on], footprint[on], seed)
+    head = load_head(str(albedo.device))
+    line = mouth_line(scene.rest[head.landmarks68] * 1000.0)
+    wet[on] = lip_wetness(sharp, rest_mm[on], line, character.lips.moisture, seed)
+    return albedo, wet
 
 
 def _mouth(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR,
