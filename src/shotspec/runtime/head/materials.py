@@ -165,8 +165,7 @@ def _mouth(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
     for name, fn in (("teeth", lambda: teeth_shading(tooth, rest_mm, fp, seed, character.skin.age_years)),
                      ("mouth", lambda: mouth_shading(tooth, rest_mm, fp, seed))):
         albedo[name][inside], lobes[name][:, inside] = fn()
-    visible[inside] = cavity_visibility(_pixels(frame, "position", px), _pixels(frame, "_ngeo", px),
-                                        mouth_opening(scene.landmarks))
+    visible[inside] = cavity_visibility(_pixels(frame, "position", px), mouth_opening(scene.landmarks))
     return albedo, lobes, visible
 
 

@@ -83,13 +83,12 @@ def mouth_opening(landmarks: torch.Tensor) -> MouthOpening:
     return MouthOpening(centre.float(), normal.float(), area)
 
 
-def cavity_visibility(p: torch.Tensor, n: torch.Tensor, opening: MouthOpening) -> torch.Tensor:
-    """(N,) 0–1: how much of the world points ``p`` (N, 3) m with normals ``n`` (N, 3) see
-    through the opening. Behind its plane (depth h > 0) it is the form factor of the opening
+def cavity_visibility(p: torch.Tensor, opening: MouthOpening) -> torch.Tensor:
+    """(N,) 0–1: how much of the world points ``p`` (N, 3) m see through the opening. Behind its plane (depth h > 0) it is the form factor of the opening
     as a disc of its area seen from the point, A·cosθₒ / (π r² + A) — on the disc's axis
     A / (π h² + A), exact for a point facing it; the point's own cosine is left to the
     shading's N·L — and within ``_RIM_MM`` of the plane it rises to 1 (the lips' inner rims
-    see half the world). ``n`` is unused but kept for a cosine-weighted variant."""
+    see half the world)."""
     d = opening.centre.to(p.device) - p
     r2 = (d * d).sum(1).clamp_min(1e-12)
     r = r2.sqrt()
