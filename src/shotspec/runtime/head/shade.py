@@ -150,6 +150,7 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
         ndl_skin = sphere_ndl((n * l).sum(1), sin_a)
         ndl_eye = sphere_ndl(((n * l).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         ndl = ndl_skin + eye * (ndl_eye - ndl_skin)
+        # enamel wraps light past its terminator (``mat.wrap``; adds nothing where it is 0)
         ndl = ndl + sphere_ndl(((n * l).sum(1) + mat.wrap) / (1.0 + mat.wrap), sin_a) - ndl_skin
         ang2 = (0.5 * light.angular_radius) ** 2
         lobes = (mat.w1 * ggx_specular(n, v, l, torch.sqrt(mat.a1 ** 2 + ang2).clamp_max(1.0), None)
