@@ -97,6 +97,7 @@ def test_geometry_sees_only_what_its_key_includes():
         "seed": 3, "identity": None, "identity_sha256": None, "mesh": None, "texture": None,
         "skin": {"pores": 0.5, "fine_lines": 0.2, "imperfections": 0.1, "age_years": 30.0,
                  "fuzz": 0.3},
+        "lips": {"furrows": 0.5},
         "face": {name: None for name in stage_fields(CharacterIR, "geometry")["face"]},
         "expression": [["mouthSmile_L", 0.4]],
         "gaze": {"target": "lens", "yaw_rad": 0.0, "pitch_rad": 0.0},
@@ -111,6 +112,8 @@ def test_geometry_sees_only_what_its_key_includes():
     assert character.expression == (("mouthSmile_L", 0.4),) and character.pose.turn_rad == 0.1
     with pytest.raises(AttributeError):
         character.skin.oil          # shading, not geometry: not in the geometry key
+    with pytest.raises(AttributeError):
+        character.lips.moisture     # the lips' sheen is shading; their furrows are relief
     with pytest.raises(AttributeError):
         stage_view(CameraIR, "geometry").model_validate(
             {k: getattr(CameraIR(), k) for k in stage_fields(CameraIR, "geometry")}).f_number

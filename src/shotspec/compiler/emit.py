@@ -340,11 +340,13 @@ CUSTOM_WRITERS.update({
 
 
 @_writes("color")
-def _color(em: _Emitter, light: LightIR, name: str, k: Key) -> list[str]:
-    if light.color is None:
+def _color(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
+    """A linear colour field (a light's, the lips') as ``KEY #rrggbb``."""
+    rgb = getattr(obj, name)
+    if rgb is None:
         return []
-    text, exact = _linear_hex(light.color)
-    return [f"color {text}" + ("" if exact else f"  // approximately linear {light.color}")]
+    text, exact = _linear_hex(rgb)
+    return [f"{k.key or name} {text}" + ("" if exact else f"  // approximately linear {rgb}")]
 
 
 @_writes("plate")

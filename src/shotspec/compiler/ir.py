@@ -25,8 +25,8 @@ from shotspec.head_vocabulary import (EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONT
                                       FACE_SD_LIMIT)
 
 __all__ = [
-    "Span", "IRNode", "ToneIR", "SkinIR", "FaceIR", "EyesIR", "PUPIL_MM", "GazeIR", "PoseIR",
-    "CharacterIR", "BrowsIR", "LashesIR", "StubbleIR", "GROOM", "FocusIR", "CameraIR",
+    "Span", "IRNode", "ToneIR", "SkinIR", "LipsIR", "FaceIR", "EyesIR", "PUPIL_MM", "GazeIR",
+    "PoseIR", "CharacterIR", "BrowsIR", "LashesIR", "StubbleIR", "GROOM", "FocusIR", "CameraIR",
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
@@ -104,6 +104,18 @@ class SkinIR(IRNode):
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
                             stages=GEO, doc="apparent age: drives the skin (wrinkles, pores, "
                                             "texture), not the head's shape")
+
+
+class LipsIR(IRNode):
+    """The vermilion of the lips: its colour, its wet sheen and its vertical furrows."""
+
+    moisture: float = _trait(0.4, "wet sheen: a sharp specular lobe, strongest on the lower "
+                                  "lip's centre; 0 is dry, matte lips")
+    color: tuple[float, float, float] | None = spec(
+        None, handler="color", aliases=("colour",), stages=SHADE,
+        doc="sRGB hex, stored linear; unset: darker and redder than the skin by its tone")
+    furrows: float = _trait(0.5, "depth of the fine vertical grooves across the vermilion "
+                                 "(lip prints)", GEO)
 
 
 def _face(name: str, aliases: tuple[str, ...] = ()):
@@ -312,6 +324,8 @@ class CharacterIR(IRNode):
                      doc="identity seed (skin texture, face shape not given)")
     skin: SkinIR = spec(SkinIR(), block="skin", lift=True,
                         doc="skin statements may also be written directly in the character")
+    lips: LipsIR = spec(LipsIR(), block="lips", doc="colour, moisture and furrows of the "
+                        "vermilion")
     face: FaceIR = spec(FaceIR(), block="face", doc="shape controls in SDs (`1.5`) or mm "
                         "(`+4mm`), −3…3 SD")
     expression: Annotated[tuple[tuple[str, float], ...], BeforeValidator(_expression_pairs)] = spec(

@@ -28,6 +28,7 @@ _USED_IN: dict[str, tuple[str, str]] = {
     "shot": ("shot", ""),
     "character": ("character", "character."),
     "skin": ("skin", "character.skin."),
+    "lips": ("lips", "character.lips."),
     "face": ("face", "character.face."),
     "expression": ("expression", "character.expression."),
     "pose": ("pose", "character.pose."),
@@ -55,7 +56,7 @@ def _scratch_state(preset: PresetDef) -> State:
     """A default shot with what a `use` of this preset's kind needs around it."""
     state = State()
     layer = f"preset {preset.name}"
-    if preset.kind in ("character", "skin", "face", "expression", "pose", "hair"):
+    if preset.kind in ("character", "skin", "lips", "face", "expression", "pose", "hair"):
         state.set("character.name", preset.name, preset.name_span, layer)
         state.nodes["character"] = preset.span
     if preset.kind == "light":

@@ -13,8 +13,8 @@ import re
 from pydantic_core import PydanticUndefined
 
 from shotspec.compiler.ir import (PASS_MODELS, BrowsIR, CameraIR, CharacterIR, EyesIR, FaceIR,
-                                  HairIR, LashesIR, LightIR, OutputIR, PoseIR, ShotIR, SkinIR,
-                                  SourceIR, StubbleIR)
+                                  HairIR, LashesIR, LightIR, LipsIR, OutputIR, PoseIR, ShotIR,
+                                  SkinIR, SourceIR, StubbleIR)
 from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
@@ -151,6 +151,7 @@ def _expression_aliases() -> str:
 TABLES = {
     "character": lambda: render_table(CharacterIR, lifted=False),
     "skin": lambda: render_table(SkinIR),
+    "lips": lambda: render_table(LipsIR),
     "face": lambda: render_table(FaceIR),
     "pose": lambda: render_table(PoseIR),
     "eyes": lambda: render_table(EyesIR),

@@ -21,7 +21,8 @@ from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink, did_you_mean
 from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, BrowsIR, CameraIR, CharacterIR,
                                   EyesIR, FaceIR, FocusIR, GazeIR, HairIR, LashesIR, LightIR,
-                                  OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, Span, StubbleIR)
+                                  LipsIR, OutputIR, PoseIR, ShotIR, SkinIR, SourceIR, Span,
+                                  StubbleIR)
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
@@ -40,7 +41,7 @@ __all__ = ["Interpreter", "BLOCK_KINDS", "BLOCK_MODELS", "PRESET_KINDS", "FINISH
 LIGHT_KINDS = choices_of(LightIR, "kind")
 FINISH_OPS = tuple(PASS_MODELS)
 FOCUS_TARGETS = choices_of(FocusIR, "target")
-PRESET_KINDS = ("shot", "character", "skin", "face", "expression", "pose", "hair", "camera", "lighting",
+PRESET_KINDS = ("shot", "character", "skin", "face", "expression", "pose", "hair", "lips", "camera", "lighting",
                 "light", "source", "finish", "output")
 
 
@@ -607,7 +608,7 @@ def _color(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     if atoms:
         rgb = V.read_color(atoms[0], ap.sink, stmt.key)
         if rgb is not None:
-            ap.set("color", srgb_to_linear(rgb), stmt.span)
+            ap.set(f.name if f is not None else "color", srgb_to_linear(rgb), stmt.span)
 
 
 def _light(stmt: Stmt, ap: Apply) -> None:
@@ -940,6 +941,7 @@ BLOCK_MODELS: dict[str, type] = {
     "shot": ShotIR, "character": CharacterIR, "skin": SkinIR, "face": FaceIR, "pose": PoseIR,
     "eyes": EyesIR,
     "hair": HairIR,
+    "lips": LipsIR,
     "camera": CameraIR, "light": LightIR, "source": SourceIR, "output": OutputIR,
     "brows": BrowsIR, "lashes": LashesIR, "stubble": StubbleIR,
     **{f"pass:{op}": model for op, model in PASS_MODELS.items()},

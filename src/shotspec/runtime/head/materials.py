@@ -4,8 +4,9 @@ coverage fraction of each material in the pixel (``_mat`` from ``render_geometry
 Skin takes its colour and lobes from the skin model (``skin_albedo``, ``skin_lobes``); the eye
 (``eye_shading.eye_surface``) is the iris seen through the refracting cornea and a veined sclera
 under a tear film whose mirror reflection the shader adds, with the lids' margins, tear line
-and inner corner shaded on the skin around it; teeth are ivory enamel with a glossy lobe; the mouth's
-inside is a dark, wet red; hair and cloth are matte with the character's seeded colours.
+and inner corner shaded on the skin around it; teeth, gums, tongue and the mouth's inside come
+from ``mouth`` (per tooth and tissue, and the cavity's visibility through the lips' opening);
+hair and cloth are matte with the character's seeded colours.
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.hair_shading import hair_albedo_px
 from shotspec.runtime.head.hair_shell import shell_albedo
 from shotspec.runtime.head.groom_scalp import scalp_fibre_albedo
-from shotspec.runtime.head.skin_albedo import albedo_detail, base_albedo, hair_albedo, vertex_albedo
+from shotspec.runtime.head.mouth import (TEETH_WRAP, cavity_visibility, mouth_opening,
+                                         mouth_shading, teeth_shading)
+from shotspec.runtime.head.teeth import tooth_table
+from shotspec.runtime.head.lips import lip_wetness, mouth_line, vermilion
+from shotspec.runtime.head.model import load_head
+from shotspec.runtime.head.skin_albedo import (albedo_detail, base_albedo, hair_albedo, lip_tint,
+                                               vertex_albedo)
 from shotspec.runtime.head.skin_brdf import SKIN_F0, skin_specular
 
 __all__ = ["PixelMaterial", "pixel_materials", "SKIN_F0"]
 
-_TEETH = (0.62, 0.56, 0.45)
-_MOUTH = (0.20, 0.05, 0.045)
 # (roughness lobe 1, roughness lobe 2, weight 1, weight 2, F0) of the non-skin materials
 _LOBES = {"sclera": (0.18, 0.3, 0.15, 0.1, 0.025), "iris": (0.3, 0.5, 0.0, 0.1, 0.025),
-          "teeth": (0.25, 0.5, 0.5, 0.3, 0.04), "mouth": (0.2, 0.5, 0.5, 0.2, 0.03),
           "hair": (0.6, 0.8, 0.0, 0.0, 0.046), "cloth": (0.5, 0.8, 0.3, 0.3, 0.04),
           "lashes": (0.5, 0.8, 0.0, 0.0, 0.046)}
 
@@ -58,6 +62,8 @@ class PixelMaterial:
     tangent: torch.Tensor       # (N, 3) strand direction (zeros off the hair)
     thin: torch.Tensor          # (N,) thin skin a back light shines through (ear, nose rims)
     eyes: EyeSurface            # the eye's tear film and lid terms (``eye_shading``)
+    cavity: torch.Tensor        # (N,) the light that reaches inside the mouth (1 outside it)
+    wrap: torch.Tensor          # (N,) wrap lighting of translucent enamel (0: none)
 
 
 def _lid_skin(albedo: torch.Tensor, lobes: tuple[torch.Tensor, ...], margin: torch.Tensor,
@@ -106,9 +112,57 @@ def _skin(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
     cavity = _pixels(frame, "_cavity", idx)[:, 0]
     footprint = _pixels(frame, "_footprint", idx)[:, 0]
     vertex_regions = RegionWeights(scene.attrs[:, : len(REGIONS)])
-    base = per_vertex(frame, idx, vertex_albedo(skin, seed, vertex_regions, scene.rest))
+    base = per_vertex(frame, idx, vertex_albedo(skin, seed, vertex_regions, scene.rest, mix_lips=False))
     albedo = albedo_detail(base, rest * 1000.0, regions, footprint, skin, seed, cavity)
-    return albedo, skin_specular(skin, regions, cavity)
+    albedo, wet = _lips(albedo, regions, rest * 1000.0, footprint, scene, character)
+    return albedo, skin_specular(skin, regions, cavity, wet)
+
+
+def _lips(albedo: torch.Tensor, regions: RegionWeights, rest_mm: torch.Tensor,
+          footprint: torch.Tensor, scene: Scene, character: CharacterIR
+          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Skin albedo (N, 3) with the vermilion mixed in per pixel, and its wetness (N,)
+    (``lips``); zeros where no pixel touches the lips."""
+    wet = torch.zeros_like(footprint)
+    on = (regions["lips"] > 0).nonzero()[:, 0]
+    if on.numel() == 0:
+        return albedo, wet
+    seed = int(character.seed)
+    tint = lip_tint(character.skin, character.lips, albedo.device)
+    lips_w = regions["lips"][on]
+    albedo = albedo.clone()
+    albedo[on], sharp = vermilion(albedo[on], lips_w, tint, rest_mm[on], footprint[on], seed)
+    head = load_head(str(albedo.device))
+    line = mouth_line(scene.rest[head.landmarks68] * 1000.0)
+    wet[on] = lip_wetness(sharp, rest_mm[on], line, character.lips.moisture, seed)
+    return albedo, wet
+
+
+def _mouth(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR,
+           mat: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], torch.Tensor]:
+    """Teeth and mouth albedo (N, 3) and lobes (5, N) by material name, and the cavity's
+    visibility (N,) through the lips' opening (``mouth``), evaluated where they cover a pixel."""
+    dev = frame.device
+    n = idx.numel()
+    albedo = {k: torch.zeros(n, 3, device=dev) for k in ("teeth", "mouth")}
+    lobes = {k: torch.zeros(5, n, device=dev) for k in ("teeth", "mouth")}
+    visible = torch.ones(n, device=dev)
+    inside = ((mat[MATERIALS["teeth"]] + mat[MATERIALS["mouth"]]) > 0).nonzero()[:, 0]
+    if inside.numel() == 0:
+        return albedo, lobes, visible
+    table = tooth_table(str(dev)).stacked()
+    rows = torch.zeros(scene.vertices.shape[0], table.shape[1], device=dev)
+    rows[: table.shape[0]] = table
+    px = idx[inside]
+    tooth = per_vertex(frame, px, rows)
+    rest_mm = _pixels(frame, "_rest", px) * 1000.0
+    fp = _pixels(frame, "_footprint", px)[:, 0]
+    seed = int(character.seed)
+    for name, fn in (("teeth", lambda: teeth_shading(tooth, rest_mm, fp, seed, character.skin.age_years)),
+                     ("mouth", lambda: mouth_shading(tooth, rest_mm, fp, seed))):
+        albedo[name][inside], lobes[name][:, inside] = fn()
+    visible[inside] = cavity_visibility(_pixels(frame, "position", px), mouth_opening(scene.landmarks))
+    return albedo, lobes, visible
 
 
 def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR,
@@ -160,12 +214,13 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
             hair_rgb, under, hair_alpha[on_hair], _pixels(frame, "position", idx[on_hair]),
             tangent[on_hair], _pixels(frame, "_ngeo", idx[on_hair]),
             _pixels(frame, "_footprint", idx[on_hair])[:, 0], seed)
+    mouth_albedo, mouth_lobes, visible = _mouth(frame, scene, idx, character, mat)
     colours = {
         "skin": skin_albedo,
         "sclera": eye_albedo,
         "iris": torch.zeros(idx.numel(), 3, device=dev),
-        "teeth": torch.tensor(_TEETH, device=dev).expand(idx.numel(), 3),
-        "mouth": torch.tensor(_MOUTH, device=dev).expand(idx.numel(), 3),
+        "teeth": mouth_albedo["teeth"],
+        "mouth": mouth_albedo["mouth"],
         "hair": hair_colour,
         "cloth": cloth_albedo(seed, dev).expand(idx.numel(), 3),
         "lashes": hair_albedo(seed, dev).expand(idx.numel(), 3) * 0.5,
@@ -184,11 +239,16 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         elif name == "skin":
             params = torch.stack((rough1, rough2, mix * scale, (1.0 - mix) * scale,
                                   torch.full_like(mix, SKIN_F0)))
+        elif name in mouth_lobes:
+            params = mouth_lobes[name]
         else:
             params = torch.tensor(_LOBES[name], device=dev)[:, None]
         lobes = lobes + frac[None] * params
     eye = (mat[MATERIALS["sclera"]] + mat[MATERIALS["iris"]]) / total
+    inside = (mat[MATERIALS["teeth"]] + mat[MATERIALS["mouth"]]) / total
     return PixelMaterial(albedo=albedo, a1=lobes[0] ** 2, a2=lobes[1] ** 2, w1=lobes[2],
                          w2=lobes[3], f0=lobes[4], eye=eye, iris=iris_w * eye,
                          hair=hair_frac / total * hair_alpha, hair_albedo=hair_colour,
-                         tangent=tangent, thin=thin / total, eyes=surface)
+                         tangent=tangent, thin=thin / total, eyes=surface,
+                         cavity=1.0 - inside * (1.0 - visible),
+                         wrap=TEETH_WRAP * mat[MATERIALS["teeth"]] / total)

@@ -17,8 +17,11 @@ sample per pixel never aliases:
   0.05–0.25 mm across; faded to their mean darkening below two pixels a cell.
 * fine lines that follow the face (``FaceAnchors``): forehead lines (horizontal, wavy), the
   glabella's vertical pair, crow's feet radiating from the outer eye corners, arcs under the
-  eyes, the nasolabial creases, vertical lines above the lip and on the vermilion, neck rings.
-  They deepen with ``age_years`` and ``fine_lines``.
+  eyes, the nasolabial creases, vertical lines above the lip, neck rings. They deepen with
+  ``age_years`` and ``fine_lines``.
+* the vermilion's furrows (lip prints, ``LipsIR.furrows``): grooves running across the lips,
+  perpendicular to the mouth line — a major set ~1.6 mm apart and a fine one ~0.6 mm apart,
+  unevenly spaced (a warp), branching and of varying depth; they occlude (cavity) like pores.
 * imperfections: a few soft raised bumps.
 """
 
@@ -196,15 +199,33 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
     i = where(r["upper_lip"] * max(age - 0.4, 0.0))
     add(i, 0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"][i],
         _grooves(q[i, 0] / 1.8 + 2.0 * warp[i], ex / 1.8 + 2.0 * wg[i], 0.08, footprint[i]))
-    # the vermilion's grooves: unevenly spaced (a strong 3 mm warp) and of varying depth
-    i = where(r["lips"])
-    lw, lwg = value_noise_grad(q[i] / 3.0, seed + 53)
-    uneven = 0.3 + 0.7 * value_noise(q[i] / 1.7, seed + 54)
-    add(i, 0.025 * r["lips"][i] * uneven,
-        _grooves(q[i, 0] / 1.1 + 1.6 * lw, ex / 1.1 + 1.6 * lwg / 3.0, 0.12, footprint[i]))
     # neck rings
     i = where(r["neck"])
     add(i, 0.10 * lines * age * r["neck"][i], _grooves(q[i, 1] / 14.0 + warp[i], ey / 14.0 + wg[i], 0.05, footprint[i]))
+    return h, g
+
+
+# vermilion furrows: (spacing mm, warp, depth mm at furrows 0.5, groove width in phase, salt)
+_LIP_FURROWS = ((1.6, 1.2, 0.060, 0.10, 53), (0.6, 0.8, 0.022, 0.14, 56))
+
+
+def _lip_furrows(q: torch.Tensor, lips: torch.Tensor, furrows: float, seed: int,
+                 footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Height (N,) and gradient (N, 3) of the vermilion's furrows at points ``q`` (N, 3) mm
+    with lips weight ``lips`` (N,): grooves across x (vertical on the face), each set warped by
+    noise so they wander, branch and vary in spacing; deepest mid-lip, gone at the border."""
+    ex = torch.tensor([1.0, 0.0, 0.0], device=q.device)
+    body = smoothstep(0.6, 0.95, lips) * (2.0 * furrows)
+    h = torch.zeros(q.shape[0], device=q.device)
+    g = torch.zeros_like(q)
+    for spacing, warp, depth, width, salt in _LIP_FURROWS:
+        lw, lwg = value_noise_grad(q / (2.0 * spacing) * torch.tensor([1.0, 0.5, 1.0], device=q.device), seed + salt)
+        lwg = lwg * torch.tensor([1.0, 0.5, 1.0], device=q.device) / (2.0 * spacing)
+        uneven = 0.35 + 0.65 * value_noise(q / (1.5 * spacing), seed + salt + 1)
+        prof, dprof = _grooves(q[:, 0] / spacing + warp * lw, ex / spacing + warp * lwg, width, footprint)
+        d = depth * body * uneven
+        h -= d * prof
+        g -= d[:, None] * dprof
     return h, g
 
 
@@ -221,10 +242,14 @@ def _line_zone(q: torch.Tensor, r: RegionWeights, a: FaceAnchors) -> torch.Tenso
 
 
 def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torch.Tensor,
-                skin: SkinIR, seed: int, anchors: FaceAnchors | None = None) -> Relief:
+                skin: SkinIR, seed: int, anchors: FaceAnchors | None = None,
+                lip_furrows: float = 0.5) -> Relief:
     """Relief at rest-pose positions ``pos_mm`` (N, 3) with their interpolated ``regions`` and
     pixel footprints ``footprint_mm`` (N,) (a pixel's width on the skin, mm). Without
-    ``anchors`` the face-following lines are left out (a flat test patch)."""
+    ``anchors`` the face-following lines are left out (a flat test patch). ``lip_furrows``
+    0–1: the depth of the vermilion's furrows (``LipsIR.furrows``)."""
+    if not 0.0 <= lip_furrows <= 1.0:
+        raise ValueError(f"lip_furrows {lip_furrows} is outside 0…1")
     if pos_mm.dim() != 2 or pos_mm.shape[1] != 3:
         raise ValueError(f"pos_mm must be (N, 3), got {tuple(pos_mm.shape)}")
     if footprint_mm.shape != pos_mm.shape[:1]:
@@ -270,6 +295,11 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
             lh, lg = _lines(q[sel], RegionWeights(r.weights[sel]), anchors, skin, seed, fp[sel])
             line_h[sel] = lh
             g[sel] += lg
+    sel = (r["lips"] > 0.6).nonzero()[:, 0]
+    if lip_furrows > 0 and sel.numel():
+        fh, fg = _lip_furrows(q[sel], r["lips"][sel], lip_furrows, seed, fp[sel])
+        h[sel] += fh
+        g[sel] += fg
     # imperfections: a few soft raised bumps ~2 mm across
     imp = 0.05 * skin.imperfections * detail_fade(2.5, fp) * r["skin"] * (1.0 - r["lips"])
     sel = (imp > 1e-4).nonzero()[:, 0]

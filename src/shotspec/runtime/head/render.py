@@ -172,7 +172,7 @@ def _relief(character: CharacterIR, scene: Scene, rest: torch.Tensor, n_rest: to
     anchors = face_anchors(head, scene.rest[: head.neutral.shape[0]])
     regions = RegionWeights(attrs[: len(REGIONS)].reshape(len(REGIONS), -1).T[sel])
     rel = skin_relief(rest.reshape(3, -1).T[sel] * 1000.0, regions, fp.reshape(-1)[sel],
-                      character.skin, int(character.seed), anchors)
+                      character.skin, int(character.seed), anchors, character.lips.furrows)
     out[sel] = perturb_normals(out[sel], rel.grad, n_rest.reshape(3, -1).T[sel])
     cavity[sel] = rel.cavity
     return out.T.reshape(3, h, w), cavity.view(h, w)

@@ -149,6 +149,8 @@ def _gather(scene: Scene, cam: PinholeCamera, lights_w: Sequence[RigLight], mat:
         ndl_skin = sphere_ndl((n * l).sum(1), sin_a)
         ndl_eye = sphere_ndl(((n * l).sum(1) + SCLERA_WRAP) / (1.0 + SCLERA_WRAP), sin_a)
         ndl = ndl_skin + eye * (ndl_eye - ndl_skin)
+        # enamel wraps light past its terminator (``mat.wrap``; adds nothing where it is 0)
+        ndl = ndl + sphere_ndl(((n * l).sum(1) + mat.wrap) / (1.0 + mat.wrap), sin_a) - ndl_skin
         ang2 = (0.5 * light.angular_radius) ** 2
         lobes = (mat.w1 * ggx_specular(n, v, l, torch.sqrt(mat.a1 ** 2 + ang2).clamp_max(1.0), None)
                  + mat.w2 * ggx_specular(n, v, l, torch.sqrt(mat.a2 ** 2 + ang2).clamp_max(1.0), None))
@@ -263,8 +265,10 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
                        lambda: pixel_materials(geometry, scene, idx, character, look))
             ao = memo(geometry, base + ("occlusion",), lambda: _occlusion(geometry, cam, idx))
             albedo[idx] = mat.albedo
-            irr[idx], spec[idx] = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base),
-                                          character, strands)
+            irr_s, spec_s = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base),
+                                    character, strands)
+            # inside the mouth only what enters through the lips' opening (``mouth``)
+            irr[idx], spec[idx] = irr_s * mat.cavity[:, None], spec_s * mat.cavity[:, None]
 
         def img(t: torch.Tensor) -> torch.Tensor:
             return t.T.reshape(1, t.shape[1], h, w)

@@ -24,12 +24,13 @@ import numpy as np
 import torch
 
 from shotspec.color import D65_WHITE_XYZ, LUMA_REC709, SRGB_TO_XYZ, linear_to_srgb, srgb_to_lab, srgb_to_linear
-from shotspec.compiler.ir import SkinIR
+from shotspec.compiler.ir import LipsIR, SkinIR
 from shotspec.runtime.head.traits import trait_draws
 from shotspec.runtime.head.noise import cell_feature, detail_fade, fbm, value_noise
 from shotspec.runtime.head.regions import RegionWeights, smoothstep
 
-__all__ = ["CAVITY_DARKENING", "base_albedo", "hair_albedo", "vertex_albedo", "albedo_detail"]
+__all__ = ["CAVITY_DARKENING", "base_albedo", "hair_albedo", "lip_tint", "vertex_albedo",
+           "albedo_detail"]
 
 CAVITY_DARKENING = 0.15     # albedo lost at the bottom of a pore or line (cavity 1)
 _SKIN_CHROMA = 1.7
@@ -131,15 +132,38 @@ def base_albedo(skin: SkinIR, device,
     return (base * (swatch[0] * tilt[0] / base[0]).clamp_max(1.0)).clamp(0.0, 1.0)
 
 
+# the vermilion over the skin (linear, per channel) on light and on dark skin: thin lip skin shows
+# the blood under it, so light skin's lips are much redder than its skin; melanin in dark
+# lips masks the haemoglobin, so they are darker than the skin but less red, a little violet
+_LIP_TINT_LIGHT = (0.60, 0.34, 0.50)     # Monk 5: CIELAB (50, 32, 17), hue ~28°
+_LIP_TINT_DARK = (0.70, 0.52, 0.62)
+
+
+def lip_tint(skin: SkinIR, lips: LipsIR | None, device) -> torch.Tensor:
+    """(3,) the vermilion's albedo over the skin's base albedo (``base_albedo``): the lips'
+    ``color`` divided by the base when given, else a tint between ``_LIP_TINT_LIGHT`` and
+    ``_LIP_TINT_DARK`` by the skin's luminance (Monk 1–5 light, 9–10 dark)."""
+    base = base_albedo(skin, device)
+    if lips is not None and lips.color is not None:
+        return torch.tensor(lips.color, device=device, dtype=base.dtype) / base.clamp_min(1e-3)
+    lum = float((base * _LUMA.to(device)).sum())
+    t = min(max((lum - 0.03) / (0.35 - 0.03), 0.0), 1.0)
+    light, dark = torch.tensor(_LIP_TINT_LIGHT, device=device), torch.tensor(_LIP_TINT_DARK, device=device)
+    return dark + t * (light - dark)
+
+
 def _tint(alb: torch.Tensor, w: torch.Tensor, rgb: tuple[float, float, float]) -> torch.Tensor:
     """Multiply ``alb`` by ``1 − w·rgb`` (darkening per channel by weight ``w`` (N,))."""
     return alb * (1.0 - w[:, None] * torch.tensor(rgb, device=alb.device))
 
 
 def vertex_albedo(skin: SkinIR, seed: int, regions: RegionWeights, rest_m: torch.Tensor,
-                  beard_shadow: float = 0.0, hair_rgb: torch.Tensor | None = None) -> torch.Tensor:
+                  beard_shadow: float = 0.0, hair_rgb: torch.Tensor | None = None,
+                  lips: LipsIR | None = None, mix_lips: bool = True) -> torch.Tensor:
     """Linear albedo (V, 3) of every vertex of the rest mesh ``rest_m`` ((V, 3) metres) with its
-    ``regions`` (``skin_regions``). ``beard_shadow`` 0–1: stubble showing through shaved skin."""
+    ``regions`` (``skin_regions``). ``beard_shadow`` 0–1: stubble showing through shaved skin.
+    ``lips``: the vermilion's colour (``lip_tint``); ``mix_lips=False`` leaves the lips skin,
+    for a renderer that mixes them per pixel with a sharp border (``lips.vermilion``)."""
     if not 0.0 <= beard_shadow <= 1.0:
         raise ValueError(f"beard_shadow {beard_shadow} is outside 0…1")
     dev = rest_m.device
@@ -161,11 +185,12 @@ def vertex_albedo(skin: SkinIR, seed: int, regions: RegionWeights, rest_m: torch
     # neck and jaw carry less blood than the flushed mid-face; the scalp is paler still
     alb = _tint(alb, r["neck"], (0.10, 0.07, 0.03))
     alb = _tint(alb, r["scalp"], (0.06, 0.02, -0.02))
-    # lips: redder and darker, the vermilion's edge a little paler (the white roll)
-    lips = r["lips"]
-    alb = alb * (1.0 - lips[:, None] + lips[:, None] * torch.tensor([0.70, 0.37, 0.44], device=dev))
-    roll = (r["upper_lip"] + r["chin"] + r["beard"]).clamp_max(1.0) * 4.0 * lips * (1.0 - lips)
-    alb = alb * (1.0 + 0.10 * roll)[:, None]
+    # lips: redder and darker by the tone, the vermilion's edge a little paler (the white roll)
+    if mix_lips:
+        w = r["lips"][:, None]
+        alb = alb * (1.0 - w + w * lip_tint(skin, lips, dev))
+        roll = (r["upper_lip"] + r["chin"] + r["beard"]).clamp_max(1.0) * 4.0 * w[:, 0] * (1.0 - w[:, 0])
+        alb = alb * (1.0 + 0.10 * roll)[:, None]
     # brow and beard shadow: hair roots and stubble under the skin read as a cool grey veil
     veil = (0.30 * r["brows"] + 0.45 * beard_shadow * r["beard"] * (1.0 - r["brows"])).clamp_max(1.0)
     stubble = hair * 0.6 + 0.02

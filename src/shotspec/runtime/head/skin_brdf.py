@@ -5,8 +5,9 @@ Skin reflects about 2.8 % at normal incidence (refractive index ≈ 1.4 of its o
 reflection has a sharp lobe from the oil film and a broad one from the rough stratum corneum
 (d'Eon & Luebke's two-lobe fit). ``SkinIR.oil`` sharpens both and moves weight to the sharp
 lobe; the T-zone (forehead centre, nose, glabella) carries most oil, the cheeks least (matte);
-the lips are moist (sharp and strong); brows and stubble break the sheen; pores and lines
-occlude it (the relief's cavity term).
+the lips carry a saliva film whose wetness (``lips.lip_wetness``, from ``LipsIR.moisture``)
+sharpens and strengthens their lobe — dry lips are duller than skin; brows and stubble break
+the sheen; pores, lines and the lips' furrows occlude it (the relief's cavity term).
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ SKIN_IOR = 1.4
 SKIN_F0 = 0.028                 # ((n − 1) / (n + 1))² at n = 1.4
 
 
-def skin_specular(skin: SkinIR, regions: RegionWeights, cavity: torch.Tensor | None = None
+def skin_specular(skin: SkinIR, regions: RegionWeights, cavity: torch.Tensor | None = None,
+                  wet: torch.Tensor | None = None
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per point (N,) each: sharp-lobe roughness, broad-lobe roughness (perceptual: GGX α is
-    its square), the sharp lobe's weight (the broad one's is 1 − it) and a specular scale 0–1."""
+    its square), the sharp lobe's weight (the broad one's is 1 − it) and a specular scale.
+    ``wet`` (N,) 0–1: the lips' film (``lips.lip_wetness``; zero off the vermilion); None:
+    lips moist by a fixed amount."""
     r = regions
     oil = (skin.oil * (0.5 + 0.9 * r["t_zone"] + 0.3 * r["chin"] - 0.3 * r["cheeks"])).clamp(0.0, 1.0)
     rough1 = 0.32 - 0.14 * oil
@@ -36,11 +40,19 @@ def skin_specular(skin: SkinIR, regions: RegionWeights, cavity: torch.Tensor | N
     dry = (r["ears"] + r["neck"]).clamp_max(1.0)
     rough1 = rough1 + 0.04 * dry
     rough2 = rough2 + 0.05 * dry
-    # lips: a moist film, sharp and strong whatever the oil
     lips = r["lips"]
-    rough1 = rough1 + lips * (0.20 - rough1)
-    mix = mix + lips * (0.65 - mix)
-    scale = (1.0 + 0.3 * lips) * (1.0 - 0.5 * r["brows"]) * (1.0 - 0.35 * r["scalp"])
+    if wet is None:
+        # lips: a moist film, sharp and strong whatever the oil
+        rough1 = rough1 + lips * (0.20 - rough1)
+        mix = mix + lips * (0.65 - mix)
+        scale = 1.0 + 0.3 * lips
+    else:
+        # dry vermilion is duller than skin (its flaking stratum corneum); the film makes a
+        # sharp, strong lobe where it lies
+        rough1 = rough1 + lips * (0.30 - rough1) - 0.20 * wet
+        mix = mix + lips * (0.35 - mix) + 0.50 * wet
+        scale = 1.0 - 0.2 * lips + 1.4 * wet
+    scale = scale * (1.0 - 0.5 * r["brows"]) * (1.0 - 0.35 * r["scalp"])
     if cavity is not None:
         scale = scale * (1.0 - 0.65 * cavity)
     return rough1, rough2, mix, scale
