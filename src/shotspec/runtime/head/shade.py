@@ -244,8 +244,9 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
     frags = fragments_of(geometry.aovs)
     if groom and frags is None:
         raise ValueError("the geometry frame has no strand fragments for the groom")
-    base = None
-    strands = None
+    # everything but the lights: kept with the geometry frame for lighting edits
+    base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
+    strands = StrandLight(groom, lambda key, fn: memo(geometry, base + key, fn)) if groom else None
     with torch.no_grad():
         alpha = _flat(geometry.aovs["alpha"])[:, 0]
         idx = (alpha > 0).nonzero()[:, 0]
@@ -256,10 +257,6 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             p = _flat(geometry.aovs["position"])[idx]
             n = _flat(geometry.aovs["normal"])[idx] @ rot.T
             ng = _flat(geometry.aovs["_ngeo"])[idx]
-            # everything but the lights: kept with the geometry frame for lighting edits
-            base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
-            if groom:
-                strands = StrandLight(groom, lambda key, fn: memo(geometry, base + key, fn))
             look = eye_look(scene, cam, lights_w, character)
             mat = memo(geometry, base + ("materials", look),
                        lambda: pixel_materials(geometry, scene, idx, character, look))
@@ -283,10 +280,7 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
         out = a * subject + (1.0 - a) * wall
         aovs = {k: v for k, v in geometry.aovs.items() if k not in FRAGMENT_AOVS}
         aovs["albedo"] = img(albedo)
-        if groom and frags.count:
-            if strands is None:           # hair over an empty frame (no skin pixel)
-                base = (scene_digest(scene.vertices, scene.faces), repr(character), repr(camera))
-                strands = StrandLight(groom, lambda key, fn: memo(geometry, base + key, fn))
+        if strands is not None and frags.count:
             radiance = strands.radiance(frags, cam, lights_w,
                                         lambda light: _kept_map((geometry, base), scene, light))
             out = _composite_hair(out, aovs, frags.resolve(radiance), h, w)
