@@ -216,8 +216,9 @@ def plan_defocus(signed_radius_px: torch.Tensor, *, blades: int = 0, rotation_ra
 def defocus_with_plan(x: torch.Tensor, plan: DefocusPlan) -> torch.Tensor:
     """Defocus ``x`` ``(1, C, H, W)`` with a :func:`plan_defocus` plan of the same size.
 
-    Every channel is independent of the others (colour and masks alike), so channels may be
-    defocused together or apart with the same result."""
+    Every channel is independent of the others (colour and masks alike): defocused together
+    or apart they agree up to float rounding (the FFT groups channels differently), and the
+    same channels give the same bits every time."""
     if x.ndim != 4 or x.shape[0] != 1 or tuple(x.shape[-2:]) != plan.size:
         raise ValueError(f"defocus_with_plan expects (1, C, {plan.size[0]}, {plan.size[1]}), "
                          f"got {tuple(x.shape)}")
