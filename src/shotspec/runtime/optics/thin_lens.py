@@ -94,7 +94,8 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     ``frame.rgb`` ``(1, 3, H, W)`` linear; depth from ``frame.aov("depth")`` ``(1, 1, H, W)``
     in metres (absent: everything at the focus distance, so no defocus). The frame spans
     ``frame.meta.sensor_width_m``. Masks in ``BLURRED_WITH_IMAGE`` are defocused with the
-    colour; every AOV goes through the distortion warp. CoC radii are capped at 64 px.
+    colour; every AOV goes through the distortion warp, except the renderer's private ones
+    (names starting with ``_``), which the lens drops. CoC radii are capped at 64 px.
 
     The depth-only half of the defocus (``plan_defocus``) and the defocused masks are kept in
     the ``lens.defocus`` derived cache for as long as the depth and mask tensors live
@@ -109,7 +110,11 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     if not frame.meta.sensor_width_m > 0:
         raise ValueError(f"frame.meta.sensor_width_m must be positive, got {frame.meta.sensor_width_m}")
     pitch = frame.meta.sensor_width_m / w
-    aovs = dict(frame.aovs)
+    # AOVs named ``_…`` are the renderer's private bookkeeping (material indices, barycentrics,
+    # interpolated attributes: 48 channels of the head's geometry frame) that shade reads; the
+    # lens is the first pass after the renderer and no later pass reads them, so they end here
+    # instead of being upscaled, cached three times over and written into EXR files.
+    aovs = {k: v for k, v in frame.aovs.items() if not k.startswith("_")}
 
     depth = frame.aov("depth")
     if depth is not None:

@@ -64,7 +64,8 @@ def _upscale_aov(name: str, t: torch.Tensor, factor: int) -> torch.Tensor:
         return _nearest(t, factor)
     up = upsample(t, factor, "bilinear")
     if name == "normal":
-        norm = up.norm(dim=1, keepdim=True)
+        # written out: torch's strided norm over the channel dimension took 0.29 s here
+        norm = (up * up).sum(1, keepdim=True).sqrt()
         return torch.where(norm > 1e-8, up / norm.clamp_min(1e-8), up)
     return up
 
