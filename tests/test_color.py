@@ -70,3 +70,23 @@ def test_compiler_and_prompt_load_without_numpy_or_torch():
             "print('numpy' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_daylight_temperatures_need_no_colour_package_and_match_it():
+    """Light colours at 4000 K and above come from the daylight-locus formula written out here,
+    bit for bit what ``colour`` computes, without its 0.4–1 s import."""
+    code = ("import sys; from shotspec.color import kelvin_to_rgb; "
+            "print(kelvin_to_rgb(5600.0), kelvin_to_rgb(12000.0), 'colour' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("False")
+    import warnings
+
+    from shotspec.color import _colour, _daylight_xy, kelvin_to_rgb
+
+    colour = _colour()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in (4000.0, 5150.0, 6504.0, 7000.0, 7000.1, 9300.0, 25000.0):
+            xy = colour.temperature.CCT_to_xy_CIE_D(k)
+            assert _daylight_xy(k) == (float(xy[0]), float(xy[1]))
+    assert np.isfinite(kelvin_to_rgb(3200.0)).all()     # below 4000 K: the Planckian locus

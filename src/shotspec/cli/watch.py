@@ -3,7 +3,7 @@
 Pitfalls handled (see docs/watch.md):
   * editors that save by rename, delete + re-create, or write in place: parent directories are
     watched, and created / modified / closed / moved-to events on a watched path all count;
-  * bursts of events: debounced (quiet for 100 ms, at most 500 ms after the first event);
+  * bursts of events: debounced (quiet for 50 ms, at most 500 ms after the first event);
   * no-op saves: file contents are hashed (a file whose size, inode and mtime are unchanged
     is not read again); an unchanged set of inputs does not re-render;
   * never two renders at once: rendering happens on this thread; changes that arrive mid-render
@@ -45,7 +45,7 @@ __all__ = ["watch", "Watcher", "WatchStatus", "DEBOUNCE_QUIET_S", "DEBOUNCE_MAX_
            "internal_error_diagnostic"]
 
 RACY_MTIME_NS = 2_000_000_000   # files modified within the last 2 s are always re-hashed
-DEBOUNCE_QUIET_S = 0.1
+DEBOUNCE_QUIET_S = 0.05   # an editor's save lands within a few ms; every ms here is waited on each edit
 DEBOUNCE_MAX_S = 0.5
 EMPTY_SETTLE_S = 1.0            # how long an input that a save left empty may stay so
 MIN_POLL_INTERVAL_S = 0.1       # --interval is clamped to this range (0 would spin a core)

@@ -80,14 +80,41 @@ def gaussian_taps(sigma_px: float, *, truncate: float = 3.0, dtype: torch.dtype,
     return k / k.sum()
 
 
+# Rows per strip of a separable filter on a large image. Filtering a strip (plus the kernel's
+# reach above and below) along W and then along H keeps the intermediate in the CPU's cache:
+# a 9-tap blur of five 1024×1280 planes took 0.11 s in strips against 0.39 s whole. Every
+# output pixel reads the same inputs with the same taps, so the result is the same to the bit.
+# (Checked on 9 shapes × 3 edge policies × 7 kernels; on a 17-pixel-wide image convolution
+# (and on a 97-pixel-wide one) rounds differently per strip, so narrow images are filtered whole.)
+STRIP_ROWS = 128
+STRIP_MIN_WIDTH = 256
+
+
 def _separable(x: torch.Tensor, k: torch.Tensor, edge: EdgePolicy) -> torch.Tensor:
-    """``x`` convolved with the 1-D kernel ``k`` along W, then along H."""
+    """``x`` convolved with the 1-D kernel ``k`` along W, then along H (in row strips of about
+    ``STRIP_ROWS`` when the image is taller than two strips and at least ``STRIP_MIN_WIDTH``
+    wide)."""
     b, c, h, w = x.shape
     r = (k.numel() - 1) // 2
     y = x.reshape(b * c, 1, h, w)
-    y = F.conv2d(F.pad(y, (r, r, 0, 0), mode=_pad_mode(edge, r, w)), k.view(1, 1, 1, -1))
-    y = F.conv2d(F.pad(y, (0, 0, r, r), mode=_pad_mode(edge, r, h)), k.view(1, 1, -1, 1))
-    return y.reshape(b, c, h, w)
+    kx, ky = k.view(1, 1, 1, -1), k.view(1, 1, -1, 1)
+    mode_w, mode_h = _pad_mode(edge, r, w), _pad_mode(edge, r, h)
+    if h <= 2 * STRIP_ROWS or w < STRIP_MIN_WIDTH or r >= STRIP_ROWS:
+        y = F.conv2d(F.pad(y, (r, r, 0, 0), mode=mode_w), kx)
+        y = F.conv2d(F.pad(y, (0, 0, r, r), mode=mode_h), ky)
+        return y.reshape(b, c, h, w)
+    out = torch.empty_like(y)
+    n = -(-h // STRIP_ROWS)
+    step = -(-h // n)                                    # balanced strips, none of a few rows
+    for r0 in range(0, h, step):
+        r1 = min(h, r0 + step)
+        lo, hi = max(0, r0 - r), min(h, r1 + r)          # real rows the strip's outputs read
+        part = F.conv2d(F.pad(y[..., lo:hi, :], (r, r, 0, 0), mode=mode_w), kx)
+        top, bottom = r - (r0 - lo), r - (hi - r1)       # the rest comes from the image's edge
+        if top or bottom:
+            part = F.pad(part, (0, 0, top, bottom), mode=mode_h)
+        out[..., r0:r1, :] = F.conv2d(part, ky)
+    return out.reshape(b, c, h, w)
 
 
 def gaussian_blur(x: torch.Tensor, sigma_px: float, *, edge: EdgePolicy, truncate: float = 3.0,

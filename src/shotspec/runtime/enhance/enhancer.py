@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import torch
 
 from shotspec.color import luminance
+from shotspec.runtime.cache import derived_cache
 from shotspec.runtime.faces.face_frame import FaceFrame, face_frame
 from shotspec.runtime.faces.skin_mask import detect_skin, feature_mask, mask_regions
 from shotspec.runtime.enhance.skin_texture import SkinTexture, synthesise_texture
@@ -128,6 +129,42 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, tex: SkinTexture, ff: F
     return mask * clip * (shadow * relief + (COLOUR_IN_SHADOW + (1 - COLOUR_IN_SHADOW) * shadow) * colour)
 
 
+# The AOVs the mask and the face frame are made of when the frame has a skin AOV (a render).
+GEOMETRY_AOVS = ("skin", "eyes", "lips", "brows", "position")
+
+
+def _texture_for(frame: Frame, seed: int) -> tuple[EnhancePlan, tuple[int, int, int, int], torch.Tensor,
+                                                     SkinTexture] | None:
+    """Mask, face frame, the mask's bounding box, the mask over the box and the texture there;
+    None when no pixel is skin. Reads the colour only when the frame has no skin AOV."""
+    plan = plan_enhance(frame)
+    mask = plan.mask
+    ys, xs = torch.nonzero(mask[0, 0] > 0, as_tuple=True)
+    if ys.numel() == 0:
+        log.info("skin_enhance: no skin found (%s); frame unchanged", plan.mask_source)
+        return None
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    x0, y0, x1, y1 = box
+    log.debug("skin_enhance: mask %s; scale %.4f mm/px (%s); anchor %s", plan.mask_source,
+              plan.face.mm_per_px, plan.face.scale_method, plan.face.anchor_method)
+    m = mask[..., y0:y1, x0:x1].to(frame.rgb.dtype)
+    tex = synthesise_texture(plan.face, box, seed, frame.device, support=m)
+    return plan, box, m, tex
+
+
+def _geometry_of(frame: Frame, seed: int):
+    """:func:`_texture_for`, kept in the ``skin_enhance.texture`` derived cache when it depends
+    on the AOVs alone (a render: skin, eye, lip, brow and position AOVs, the frame's size and
+    scale, the seed), so a lighting edit re-shades the kept texture (about 0.5 s saved)."""
+    if frame.aov("skin") is None:                # found from the colour: nothing to keep
+        return _texture_for(frame, seed)
+    names = tuple(k for k in GEOMETRY_AOVS if frame.aov(k) is not None)
+    params = (names, frame.height, frame.width, frame.meta.face_mm_per_px, int(seed),
+              str(frame.rgb.dtype), str(frame.device))
+    return derived_cache("skin_enhance.texture").get_or_compute(
+        [frame.aovs[k] for k in names], params, lambda: _texture_for(frame, seed))
+
+
 def skin_enhance(frame: Frame, *, strength: float, seed: int) -> Frame:
     """Restore skin micro-detail in ``frame`` (linear RGB (1,3,H,W)); returns a new Frame.
 
@@ -142,20 +179,13 @@ def skin_enhance(frame: Frame, *, strength: float, seed: int) -> Frame:
         raise ValueError(f"skin_enhance strength must be a number in 0…{MAX_STRENGTH:g}, got {strength!r}")
     if strength == 0:
         return frame
-    plan = plan_enhance(frame)
-    mask = plan.mask
-    ys, xs = torch.nonzero(mask[0, 0] > 0, as_tuple=True)
-    if ys.numel() == 0:
-        log.info("skin_enhance: no skin found (%s); frame unchanged", plan.mask_source)
+    geometry = _geometry_of(frame, seed)
+    if geometry is None:            # no skin: unchanged
         return frame
-    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    plan, box, m, tex = geometry
     x0, y0, x1, y1 = box
-    log.debug("skin_enhance: mask %s; scale %.4f mm/px (%s); anchor %s", plan.mask_source,
-              plan.face.mm_per_px, plan.face.scale_method, plan.face.anchor_method)
     rgb = frame.rgb
     crop = rgb[..., y0:y1, x0:x1]
-    m = mask[..., y0:y1, x0:x1].to(rgb.dtype)
-    tex = synthesise_texture(plan.face, box, seed, frame.device, support=m)
     delta = shading_delta(crop.float(), m.float(), tex, plan.face)
     enhanced = (crop.float() * torch.exp(float(strength) * delta)).to(rgb.dtype)
     out = rgb.clone()

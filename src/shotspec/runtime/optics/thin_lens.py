@@ -15,7 +15,9 @@ import math
 import torch
 
 from shotspec.runtime.frame import Frame
-from shotspec.runtime.optics.defocus import MAX_RADIUS_PX, layered_defocus
+from shotspec.runtime.cache import derived_cache
+from shotspec.runtime.optics.defocus import (MAX_RADIUS_PX, DefocusPlan, defocus_with_plan,
+                                             plan_defocus)
 from shotspec.runtime.optics.distortion import lens_warp, warp_frame_channels
 from shotspec.runtime.optics.vignette import apply_vignette
 
@@ -67,13 +69,37 @@ def coc_px(coc_m, sensor_width_m: float, width_px: int):
     return coc_m * (float(width_px) / sensor_width_m)
 
 
+def _defocus_geometry(depth: torch.Tensor, masks: list[torch.Tensor], dtype: torch.dtype, f: float,
+                      n: float, focus_distance_m: float, pitch_m: float, camera
+                      ) -> tuple[DefocusPlan | None, tuple[torch.Tensor, ...]]:
+    """The defocus plan of a depth map ``(1, 1, H, W)`` (None when nothing is ≥ ¼ px out of
+    focus) and the masks ``(1, 1, H, W)`` defocused with it, in their own dtypes."""
+    d = depth.to(dtype)
+    d = torch.where(torch.isnan(d) | (d <= 0), torch.full_like(d, focus_distance_m), d)
+    radius = signed_coc_m(f, n, focus_distance_m, d) / pitch_m / 2
+    radius = radius.clamp(-MAX_RADIUS_PX, MAX_RADIUS_PX)
+    if float(radius.abs().max()) < 0.25:
+        return None, ()
+    plan = plan_defocus(radius, blades=camera.blades, rotation_rad=camera.blade_rotation_rad,
+                        squeeze=camera.anamorphic)
+    if not masks:
+        return plan, ()
+    out = defocus_with_plan(torch.cat([m.to(dtype) for m in masks], dim=1), plan)
+    return plan, tuple(out[:, i:i + 1].clamp(0, 1).to(m.dtype) for i, m in enumerate(masks))
+
+
 def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     """Thin-lens depth of field with polygonal bokeh, then distortion/CA, then vignetting.
 
     ``frame.rgb`` ``(1, 3, H, W)`` linear; depth from ``frame.aov("depth")`` ``(1, 1, H, W)``
     in metres (absent: everything at the focus distance, so no defocus). The frame spans
     ``frame.meta.sensor_width_m``. Masks in ``BLURRED_WITH_IMAGE`` are defocused with the
-    colour; every AOV goes through the distortion warp. CoC radii are capped at 64 px.
+    colour; every AOV goes through the distortion warp, except the renderer's private ones
+    (names starting with ``_``), which the lens drops. CoC radii are capped at 64 px.
+
+    The depth-only half of the defocus (``plan_defocus``) and the defocused masks are kept in
+    the ``lens.defocus`` derived cache for as long as the depth and mask tensors live
+    unchanged: a lighting edit defocuses the colour only.
     """
     rgb = frame.rgb
     if rgb.ndim != 4 or rgb.shape[:2] != (1, 3):
@@ -84,23 +110,24 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     if not frame.meta.sensor_width_m > 0:
         raise ValueError(f"frame.meta.sensor_width_m must be positive, got {frame.meta.sensor_width_m}")
     pitch = frame.meta.sensor_width_m / w
-    aovs = dict(frame.aovs)
+    # AOVs named ``_…`` are the renderer's private bookkeeping (material indices, barycentrics,
+    # interpolated attributes: 48 channels of the head's geometry frame) that shade reads; the
+    # lens is the first pass after the renderer and no later pass reads them, so they end here
+    # instead of being upscaled, cached three times over and written into EXR files.
+    aovs = {k: v for k, v in frame.aovs.items() if not k.startswith("_")}
 
     depth = frame.aov("depth")
     if depth is not None:
-        d = depth.to(rgb)
-        d = torch.where(torch.isnan(d) | (d <= 0), torch.full_like(d, focus_distance_m), d)
-        radius = signed_coc_m(f, n, focus_distance_m, d) / pitch / 2
-        radius = radius.clamp(-MAX_RADIUS_PX, MAX_RADIUS_PX)
-        if float(radius.abs().max()) >= 0.25:
-            names = [k for k in BLURRED_WITH_IMAGE if k in aovs]
-            stack = torch.cat([rgb] + [aovs[k].to(rgb) for k in names], dim=1)
-            out = layered_defocus(stack, radius, blades=camera.blades,
-                                  rotation_rad=camera.blade_rotation_rad,
-                                  squeeze=camera.anamorphic)
-            rgb = out[:, :3]
-            for i, k in enumerate(names):
-                aovs[k] = out[:, 3 + i:4 + i].clamp(0, 1).to(frame.aovs[k].dtype)
+        names = [k for k in BLURRED_WITH_IMAGE if k in aovs]
+        params = (f, n, focus_distance_m, pitch, camera.blades, camera.blade_rotation_rad,
+                  camera.anamorphic, str(rgb.dtype), str(rgb.device), tuple(names))
+        plan, masks = derived_cache("lens.defocus").get_or_compute(
+            [depth] + [aovs[k] for k in names], params,
+            lambda: _defocus_geometry(depth, [aovs[k] for k in names], rgb.dtype, f, n,
+                                      focus_distance_m, pitch, camera))
+        if plan is not None:
+            rgb = defocus_with_plan(rgb, plan)
+            aovs.update(zip(names, masks))
 
     grids = lens_warp(h, w, k1=camera.distortion, ca_per_1000px=camera.chromatic_aberration,
                       device=rgb.device, dtype=rgb.dtype)

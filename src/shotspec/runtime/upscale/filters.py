@@ -34,7 +34,7 @@ from ..filters import gaussian_blur
 from .resample import upsample
 
 __all__ = ["FilterBank", "load_filters", "structure_classes", "structure_features", "alias_ratio",
-           "lr_windows", "class_count", "WEIGHTS_PATH", "ANGLES", "STRENGTHS", "COHERENCES", "ALIAS_BINS", "TAPS",
+           "lr_windows", "small_windows", "class_count", "WEIGHTS_PATH", "ANGLES", "STRENGTHS", "COHERENCES", "ALIAS_BINS", "TAPS",
            "SCALES"]
 
 WEIGHTS_PATH = Path(__file__).with_name("upscaler_filters.npz")
@@ -42,7 +42,7 @@ ANGLES, STRENGTHS, COHERENCES, ALIAS_BINS = 16, 3, 3, 2
 WINDOW = 6                      # small-image taps per side
 TAPS = WINDOW * WINDOW
 SCALES = (2, 3, 4)
-_STRIP = 128                    # output rows per strip, to bound memory on large images
+_STRIP = 64                     # small-image rows per strip, to bound memory on large images
 
 
 def structure_features(base: torch.Tensor, scale: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -129,18 +129,40 @@ class FilterBank:
         self.filters, self.thresholds = filters, thresholds
 
     def correction(self, small: torch.Tensor, scale: int, base: torch.Tensor | None = None) -> torch.Tensor:
-        """What to add to bicubic upsampling of ``small`` (N, 1, H, W) → ``(N, 1, H*s, W*s)``."""
+        """What to add to bicubic upsampling of ``small`` (N, 1, H, W) → ``(N, 1, H*s, W*s)``.
+
+        Output pixels of one sub-pixel phase ``(py, px)`` (rows ``py::s``, columns ``px::s``)
+        read the 6×6 windows of consecutive small pixels, so the mean-removed windows are
+        formed once on the small grid (``small_windows``) and each phase takes a shifted view
+        of them — no per-output-pixel copy of 36 taps — and gathers only its filters."""
         if base is None:
             base = upsample(small, scale, "bicubic")
         filt = self.filters[scale].to(small.dtype)
         classes = structure_classes(base, scale, self.thresholds[scale].to(small.dtype))
+        windows = small_windows(small)                                      # (N, h+1, w+1, 36)
+        n, _, h, w = small.shape
         out = torch.empty_like(base)
-        for r in range(0, base.shape[-2], _STRIP):
-            rows = slice(r, min(r + _STRIP, base.shape[-2]))
-            win = lr_windows(small, scale, rows)                           # (N, 36, h, W)
-            f = filt[classes[:, 0, rows]]                                  # (N, h, W, 36)
-            out[:, 0, rows] = (win.permute(0, 2, 3, 1) * f).sum(-1)
+        for py in range(scale):
+            dy = 1 if 2 * py + 1 >= scale else 0        # window row of output row k·s + py: k + dy
+            for px in range(scale):
+                dx = 1 if 2 * px + 1 >= scale else 0
+                win = windows[:, dy:dy + h, dx:dx + w]                      # (N, h, w, 36) view
+                for r in range(0, h, _STRIP):
+                    rows = slice(r, min(r + _STRIP, h))
+                    f = filt[classes[:, 0, py::scale, px::scale][:, rows]]  # (N, rows, w, 36)
+                    out[:, 0, py::scale, px::scale][:, rows] = (win[:, rows] * f).sum(-1)
         return out
+
+
+def small_windows(small: torch.Tensor) -> torch.Tensor:
+    """Mean-removed 6×6 neighbourhoods of the edge-extended small image ``(N, 1, h, w)``, taps
+    last: ``(N, h+1, w+1, 36)``; entry ``[q, r]`` is the window of padded rows ``q … q+5`` and
+    columns ``r … r+5`` (what :func:`lr_windows` gathers per output pixel)."""
+    n, _, h, w = small.shape
+    yp = F.pad(small, (3, 3, 3, 3), mode="replicate")
+    win = F.unfold(yp, WINDOW).view(n, TAPS, h + 1, w + 1)
+    win = win - win.mean(dim=1, keepdim=True)
+    return win.permute(0, 2, 3, 1).contiguous()
 
 
 @lru_cache(maxsize=4)
