@@ -26,12 +26,12 @@ import torch.nn.functional as F
 
 __all__ = ["LidTerms", "lid_terms", "tear_glint", "MARGIN_TINT", "CARUNCLE_ALBEDO"]
 
-MARGIN_TINT = (1.12, 0.80, 0.78)        # the lid margin's mucosa: the skin, pinker
+MARGIN_TINT = (1.06, 0.90, 0.88)        # the lid margin's mucosa: the skin, a little pinker
 CARUNCLE_ALBEDO = (0.58, 0.25, 0.23)    # the caruncle at the inner corner
 _SHADOW_MM, _SHADOW = 1.2, 0.6          # upper lid contact shadow: falloff and depth
 _LOWER_SHADOW_MM, _LOWER_SHADOW = 0.5, 0.25
 _MENISCUS_MM = 0.3                      # the tear meniscus's width on the lower lid
-_MARGIN_MM = 1.4                        # lid margin band width
+_MARGIN_MM = 1.0                        # lid margin band width
 _CARUNCLE_MM = 2.2                      # radius of the pink inner corner
 _INNER_CORNERS = (42, 39)               # 68-landmark inner canthi: subject's left, right
 _FAR = 1.0e6

@@ -25,7 +25,7 @@ __all__ = ["circle_of_confusion_m", "signed_coc_m", "coc_px", "apply_lens",
            "BLURRED_WITH_IMAGE"]
 
 # AOVs that are blurred together with the colour so later passes stay aligned with it.
-BLURRED_WITH_IMAGE = ("skin", "eyes", "lips", "brows", "subject", "alpha")
+BLURRED_WITH_IMAGE = ("skin", "eyes", "lips", "brows", "hair", "subject", "alpha")
 
 
 def _check_lens(focal_length_m: float, f_number: float, focus_distance_m: float) -> None:
