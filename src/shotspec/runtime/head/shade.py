@@ -209,21 +209,26 @@ def _wall_pattern(geometry: Frame, camera: CameraIR, seed: int) -> torch.Tensor:
     return up.reshape(3, -1).T.contiguous()
 
 
+def _hair_masks(aovs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The AOVs that learn about the hair's coverage (light-independent, so ``shade`` keeps them
+    with the geometry frame and a lighting edit hands the later passes the same tensors):
+    ``skin``/``eyes``/``lips``/``brows`` lose what hair covers, ``subject``/``alpha`` gain it,
+    and ``depth`` is the hair's where it covers more than half the pixel."""
+    cov = aovs["hair"]
+    out = {name: aovs[name] * (1.0 - cov) for name in ("skin", "eyes", "lips", "brows")}
+    out.update({name: aovs[name] + (1.0 - aovs[name]) * cov for name in ("subject", "alpha")})
+    out["depth"] = torch.where(cov >= 0.5, torch.minimum(aovs["_hair_depth"], aovs["depth"]),
+                               aovs["depth"])
+    return out
+
+
 def _composite_hair(out: torch.Tensor, aovs: dict[str, torch.Tensor], hair_px: torch.Tensor,
                     h: int, w: int) -> torch.Tensor:
     """The strands (``hair_px`` (H·W, 6): blended radiance and albedo) over ``out`` (1, 3, H, W)
-    by the hair's coverage; the AOVs learn about the hair in place: ``skin``/``eyes``/``lips``/
-    ``brows`` lose what hair covers, ``subject``/``alpha`` gain it, ``albedo`` blends, and
-    ``depth`` is the hair's where it covers more than half the pixel."""
+    by the hair's coverage; ``albedo`` blends with the fibres' in place."""
     cov = aovs["hair"]
     img = hair_px.T.reshape(1, 6, h, w)
-    for name in ("skin", "eyes", "lips", "brows"):
-        aovs[name] = aovs[name] * (1.0 - cov)
-    for name in ("subject", "alpha"):
-        aovs[name] = aovs[name] + (1.0 - aovs[name]) * cov
     aovs["albedo"] = aovs["albedo"] * (1.0 - cov) + img[:, 3:] * cov
-    aovs["depth"] = torch.where(cov >= 0.5, torch.minimum(aovs["_hair_depth"], aovs["depth"]),
-                                aovs["depth"])
     return out * (1.0 - cov) + img[:, :3] * cov
 
 
@@ -284,4 +289,5 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             radiance = strands.radiance(frags, cam, lights_w,
                                         lambda light: _kept_map((geometry, base), scene, light))
             out = _composite_hair(out, aovs, frags.resolve(radiance), h, w)
+            aovs.update(memo(geometry, ("hair masks",), lambda: _hair_masks(geometry.aovs)))
     return Frame(rgb=out.contiguous(), aovs=aovs, meta=geometry.meta)
