@@ -141,10 +141,6 @@ def test_bad_photos_are_named_with_reasons(rendered_photos, tmp_path):
     assert dict(result.identity.rejected)["sky.png"].startswith("no face found")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the built-in finder finds no face in the scanned head under a hard 85 deg side light "
-    "(the shaded half leaves no face-shaped skin region), so the photo is rejected as "
-    "'no face found' before the shadow check runs"))
 def test_a_hard_side_light_is_named_heavy_shadows(rendered_photos, tmp_path):
     good = rendered_photos["paths"][0]
     refs = _copy([good], tmp_path / "refs")
@@ -181,10 +177,6 @@ def test_no_usable_photo_is_E405_and_empty_folder_is_E406(tmp_path, capsys):
     assert not (tmp_path / "a.identity").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the built-in finder, tuned on the procedural head, takes the scanned head's dark hair at "
-    "the temple for the image-left eye (measured 20 px off at 96x120); refitting it on the "
-    "scanned head is open (docs/identity.md)"))
 def test_face_finder_puts_eyes_and_mouth_where_the_renderer_did(rendered_photos):
     from shotspec.runtime.identity.photos import load_photo
 
@@ -214,10 +206,6 @@ def test_mediapipe_path_is_optional_and_lazy():
         assert "mediapipe" not in sys.modules
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the built-in finder, tuned on the procedural head, takes the scanned head's dark hair at "
-    "the temple for the image-left eye (measured 20 px off at 96x120); refitting it on the "
-    "scanned head is open (docs/identity.md)"))
 def test_mediapipe_landmarks_are_used_when_installed(rendered_photos, monkeypatch):
     """A stand-in for mediapipe's legacy face-mesh API (same names and result shape) checks
     the optional code path without the dependency."""
