@@ -1,5 +1,6 @@
-"""Render the gallery in docs/images/gallery/: the default shot, six seeds, four expressions and
-three lighting presets, each with 100 % crops of the eye and the cheek.
+"""Render the gallery in docs/images/gallery/: the default shot, six seeds, four expressions,
+three lighting presets, the hair styles and stubble, each with 100 % crops of the eye, the cheek
+and the hairline.
 
     python tools/gallery.py [--out docs/images/gallery] [--only NAME...]
 
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPEC = ROOT / "src" / "shotspec" / "specs" / "closeup.shot"
 CROP_PX = 256
 _CHEEK_VERTEX = 1150      # head_facts' right-cheek point (below the outer eye corner)
+_HAIRLINE_ABOVE_BROWS_M = 0.055   # a typical forehead's height from the brows to the hairline
 
 
 def _variants() -> dict[str, tuple[str, str]]:
@@ -35,6 +37,9 @@ def _variants() -> dict[str, tuple[str, str]]:
                                    f"expression:{expr}")
     for preset in ("rembrandt", "butterfly", "split"):
         v[f"lighting_{preset}"] = (f"lighting preset `{preset}`", f"lighting:{preset}")
+    for style in ("buzz", "long", "tied_back"):     # `short` is the default's
+        v[f"hair_{style}"] = (f"hair {{ style {style} }}", f"character:hair {{ style {style} }}")
+    v["stubble"] = ("stubble 2mm", "character:stubble 2mm")
     return v
 
 
@@ -47,13 +52,17 @@ def variant_spec(text: str, change: str) -> str:
         return re.sub(r"seed \d+", f"seed {value}", text, count=1)
     if kind == "expression":
         return text.replace("  eyes hazel\n", f"  eyes hazel\n  expression {{\n    {value}\n  }}\n", 1)
+    if kind == "character":
+        return text.replace("  eyes hazel\n", f"  eyes hazel\n  {value}\n", 1)
     if kind == "lighting":
         return re.sub(r"use loop\b", f"use {value}", text, count=1)
     raise ValueError(change)
 
 
 def _crop_centres(spec_path: Path, width: int, height: int) -> dict[str, tuple[int, int]]:
-    """Output-pixel centres of the right eye and the right cheek of the spec's first shot."""
+    """Output-pixel centres of the right eye, the right cheek and the hairline above the middle
+    of the forehead (55 mm above the brows along the head's nasion-chin axis) of the spec's
+    first shot."""
     from shotspec.compiler import compile_file
     from shotspec.runtime.head.camera import PinholeCamera
     from shotspec.runtime.head.build import build_scene
@@ -63,6 +72,9 @@ def _crop_centres(spec_path: Path, width: int, height: int) -> dict[str, tuple[i
     cam = PinholeCamera.from_ir(shot.camera, width, height)
     eye = 0.5 * (scene.landmarks[36] + scene.landmarks[39])
     cheek = scene.vertices[_CHEEK_VERTEX]
+    up = scene.landmarks[27] - scene.landmarks[8]
+    brows = 0.5 * (scene.landmarks[19] + scene.landmarks[24])
+    hairline = brows + up / up.norm() * _HAIRLINE_ABOVE_BROWS_M
 
     def project(p) -> tuple[int, int]:
         rel = [float(p[i]) - cam.origin[i] for i in range(3)]
@@ -71,7 +83,7 @@ def _crop_centres(spec_path: Path, width: int, height: int) -> dict[str, tuple[i
         z = -sum(rel[i] * cam.back[i] for i in range(3))
         return (round(width / 2 + cam.focal_px * x / z), round(height / 2 - cam.focal_px * y / z))
 
-    return {"eye": project(eye), "cheek": project(cheek)}
+    return {"eye": project(eye), "cheek": project(cheek), "hairline": project(hairline)}
 
 
 def render_variant(name: str, change: str, out_dir: Path, tmp: Path) -> list[Path]:
