@@ -1,11 +1,29 @@
-"""What the benchmarks print about the machine they ran on."""
+"""What the benchmarks share: the machine line they print, and wall and CPU timing of a call."""
 
 from __future__ import annotations
 
 import os
 import platform
+import resource
+import time
+from typing import Callable, TypeVar
 
-__all__ = ["machine_line"]
+__all__ = ["machine_line", "cpu_seconds", "timed"]
+
+T = TypeVar("T")
+
+
+def cpu_seconds() -> float:
+    """User plus system CPU seconds this process has used (all its threads)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float, float]:
+    """``fn()``'s result, its wall seconds and the CPU seconds the process spent in it."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    out = fn()
+    return out, time.perf_counter() - wall, cpu_seconds() - cpu
 
 
 def machine_line() -> str:

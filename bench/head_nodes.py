@@ -1,4 +1,4 @@
-"""The scanned head's own nodes of the default shot — mesh, geometry, shade — and a lighting-only
+"""The scanned head's own nodes of the default shot — mesh, groom, geometry, shade — and a lighting-only
 re-shade of the same geometry frame (what watch mode re-runs after a light's colour edit),
 each timed in one process: wall-clock and process CPU seconds, with the load average before
 and after (the machine is shared: CPU seconds are the steadier number).
@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
@@ -24,25 +22,16 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def _timed(fn):
-    wall, cpu = time.perf_counter(), _cpu()
-    out = fn()
-    return out, time.perf_counter() - wall, _cpu() - cpu
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", default=str(ROOT / "src" / "shotspec" / "specs" / "closeup.shot"))
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
+    from bench_env import machine_line, timed
     from shotspec.cli.session import RenderSession
     from shotspec.runtime.head.build import build_scene
+    from shotspec.runtime.head.groom import grow_groom
     from shotspec.runtime.head.render import render_geometry
     from shotspec.runtime.head.shade import shade
 
@@ -54,14 +43,16 @@ def main() -> None:
     relit += lights[1:]
     rows: dict[str, list[tuple[float, float]]] = {}
     for i in range(args.repeat):
-        scene, *t = _timed(lambda: build_scene(mp.character, mp.camera))
+        scene, *t = timed(lambda: build_scene(mp.character, mp.camera))
         rows.setdefault("mesh", []).append(t)
-        geo, *t = _timed(lambda: render_geometry(scene, gp.camera, gp.width, gp.height,
-                                                 character=gp.character))
+        groom, *t = timed(lambda: grow_groom(scene, mp.character))
+        rows.setdefault("groom", []).append(t)
+        geo, *t = timed(lambda: render_geometry(scene, gp.camera, gp.width, gp.height,
+                                                character=gp.character, groom=groom))
         rows.setdefault("geometry", []).append(t)
-        _, *t = _timed(lambda: shade(geo, scene, sp.character, lights, sp.camera))
-        rows.setdefault("shade" if i else "shade (first in process: imports colour)", []).append(t)
-        _, *t = _timed(lambda: shade(geo, scene, sp.character, relit, sp.camera))
+        _, *t = timed(lambda: shade(geo, scene, sp.character, lights, sp.camera, groom))
+        rows.setdefault("shade" if i else "shade (first in process)", []).append(t)
+        _, *t = timed(lambda: shade(geo, scene, sp.character, relit, sp.camera, groom))
         rows.setdefault("shade after a light-colour edit", []).append(t)
     load_after = os.getloadavg()
 
@@ -75,8 +66,6 @@ def main() -> None:
     console.print(table)
     console.print(f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f}; "
                   f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
-    from bench_env import machine_line
-
     console.print(f"machine: {machine_line()}")
 
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -31,17 +29,6 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-def _timed(fn):
-    wall, cpu = time.perf_counter(), _cpu()
-    out = fn()
-    return out, time.perf_counter() - wall, _cpu() - cpu
 
 
 def synthetic_groom(scene, scalp: int, points: int, seed: int = 1):
@@ -90,6 +77,7 @@ def main() -> None:
     parser.add_argument("--size", default="", help="WxH (default: the spec's render size)")
     args = parser.parse_args()
 
+    from bench_env import machine_line, timed
     from shotspec.cli.session import RenderSession
     from shotspec.runtime.head.build import build_scene
     from shotspec.runtime.head.camera import PinholeCamera
@@ -115,12 +103,12 @@ def main() -> None:
         table.add_column(col, justify="right")
     for count in args.counts:
         groom = synthetic_groom(scene, count, args.points)
-        frags, r_wall, r_cpu = _timed(lambda: rasterize_strands(groom, cam, depth))
+        frags, r_wall, r_cpu = timed(lambda: rasterize_strands(groom, cam, depth))
         kept: dict = {}
         strands = StrandLight(groom, lambda key, fn: kept[key] if key in kept else kept.setdefault(key, fn()))
-        radiance, l_wall, l_cpu = _timed(lambda: strands.radiance(frags, cam, lights, maps.__getitem__))
-        _, _, rl_cpu = _timed(lambda: strands.radiance(frags, cam, lights, maps.__getitem__))
-        _, _, c_cpu = _timed(lambda: frags.resolve(radiance[:, :3]))
+        radiance, l_wall, l_cpu = timed(lambda: strands.radiance(frags, cam, lights, maps.__getitem__))
+        _, _, rl_cpu = timed(lambda: strands.radiance(frags, cam, lights, maps.__getitem__))
+        _, _, c_cpu = timed(lambda: frags.resolve(radiance[:, :3]))
         table.add_row(f"{sum(g.count for g in groom):,}",
                       f"{sum(g.points.shape[0] * g.points.shape[1] for g in groom):,}",
                       f"{frags.count:,}", f"{frags.count * 24 / 1e6:.0f}", f"{r_wall:.2f}",
@@ -129,11 +117,9 @@ def main() -> None:
     console.print(table)
     console.print(f"load average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
                   f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_env import machine_line
-
     console.print(f"machine: {machine_line()}")
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
     main()
