@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -15,20 +17,12 @@ from shotspec.compiler.plan import build_plan
 from shotspec.compiler.tables import EYE_COLORS
 
 
-def compile_character(body: str, tmp_path, overrides=()):
-    src = f"character m {{\n{body}\n}}\nshot s {{ character m }}\n"
-    return compile_source(src, tmp_path / "spec.shot", overrides=list(overrides),
-                          check_outputs=False)
+sys.path.insert(0, str(Path(__file__).parent))
+from character_specs import character, compile_character, errors  # noqa: E402
 
 
 def eyes(body: str, tmp_path, **kw):
-    result = compile_character(body, tmp_path, **kw)
-    assert [d for d in result.diagnostics if d.is_error] == [], result.diagnostics
-    return result.program.shots[0].character.eyes
-
-
-def errors(body: str, tmp_path, **kw):
-    return [d for d in compile_character(body, tmp_path, **kw).diagnostics if d.is_error]
+    return character(body, tmp_path, **kw).eyes
 
 
 def test_the_shorthand_and_the_block_set_the_same_iris(tmp_path):

@@ -4,8 +4,8 @@ the plan stages the values key."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,13 +20,8 @@ from shotspec.compiler.schema import stage_fields
 from shotspec.hair_colours import HAIR_COLOURS
 
 
-# the head language's helpers (a character `m` in a shot `s`), loaded as test_fuzz_specs loads
-# its grammar (tests are not a package)
-_spec = importlib.util.spec_from_file_location("head_language_helpers",
-                                               Path(__file__).with_name("test_head_language.py"))
-_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helpers)
-compile_character, character = _helpers.compile_character, _helpers.character
+sys.path.insert(0, str(Path(__file__).parent))
+from character_specs import character, compile_character  # noqa: E402
 
 
 def only_error(body: str, tmp_path, **kw):

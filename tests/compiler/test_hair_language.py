@@ -4,6 +4,8 @@ fmt, emit, --set, explain and the plan keys it changes."""
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -20,21 +22,12 @@ from shotspec.compiler.schema import stage_fields
 from shotspec.compiler.tables import srgb_to_linear
 from shotspec.color import hex_to_srgb
 
-
-def compile_character(body: str, tmp_path, shot_body: str = "", overrides=()):
-    src = f"character m {{\n{body}\n}}\nshot s {{ character m {shot_body} }}\n"
-    return compile_source(src, tmp_path / "spec.shot", overrides=list(overrides),
-                          check_outputs=False)
+sys.path.insert(0, str(Path(__file__).parent))
+from character_specs import character, compile_character, errors  # noqa: E402
 
 
 def hair(body: str, tmp_path, **kw) -> HairIR:
-    result = compile_character(body, tmp_path, **kw)
-    assert [d for d in result.diagnostics if d.is_error] == [], result.diagnostics
-    return result.program.shots[0].character.hair
-
-
-def errors(body: str, tmp_path, **kw):
-    return [d for d in compile_character(body, tmp_path, **kw).diagnostics if d.is_error]
+    return character(body, tmp_path, **kw).hair
 
 
 def test_the_issue_example_reads_in_si_units(tmp_path):

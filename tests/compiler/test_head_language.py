@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,25 +21,12 @@ from shotspec.compiler.schema import stage_fields
 from shotspec.head_vocabulary import (ALIASES, EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONTROLS,
                                       expand)
 
+sys.path.insert(0, str(Path(__file__).parent))
+from character_specs import character, compile_character, errors  # noqa: E402
+
 KIT_INDICES = Path("/work/kit/ICT-FaceKit/FaceXModel/vertex_indices.json")
 
 JAW_SD = FACE_CONTROL_SD_MM["jaw_width"]
-
-
-def compile_character(body: str, tmp_path, shot_body: str = "", overrides=()):
-    src = f"character m {{\n{body}\n}}\nshot s {{ character m {shot_body} }}\n"
-    return compile_source(src, tmp_path / "spec.shot", overrides=list(overrides),
-                          check_outputs=False)
-
-
-def character(body: str, tmp_path, **kw) -> CharacterIR:
-    result = compile_character(body, tmp_path, **kw)
-    assert [d for d in result.diagnostics if d.is_error] == [], result.diagnostics
-    return result.program.shots[0].character
-
-
-def errors(body: str, tmp_path, **kw):
-    return [d for d in compile_character(body, tmp_path, **kw).diagnostics if d.is_error]
 
 
 def warnings(body: str, tmp_path, **kw) -> dict[str, str]:

@@ -4,6 +4,8 @@ and which plan stage each value changes."""
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -17,6 +19,9 @@ from shotspec.compiler.ir import CharacterIR, LipsIR
 from shotspec.compiler.plan import build_plan
 from shotspec.compiler.schema import stage_fields
 
+sys.path.insert(0, str(Path(__file__).parent))
+from character_specs import character, compile_character, errors  # noqa: E402
+
 LIPS = """character m {
   seed 4
   lips {
@@ -29,20 +34,8 @@ shot s { character m }
 """
 
 
-def compile_body(body: str, tmp_path, overrides=(), shot_body: str = ""):
-    src = f"character m {{\n{body}\n}}\nshot s {{ character m {shot_body} }}\n"
-    return compile_source(src, tmp_path / "spec.shot", overrides=list(overrides),
-                          check_outputs=False)
-
-
 def lips_of(body: str, tmp_path, **kw) -> LipsIR:
-    result = compile_body(body, tmp_path, **kw)
-    assert [d for d in result.diagnostics if d.is_error] == [], result.diagnostics
-    return result.program.shots[0].character.lips
-
-
-def errors(body: str, tmp_path):
-    return [d for d in compile_body(body, tmp_path).diagnostics if d.is_error]
+    return character(body, tmp_path, **kw).lips
 
 
 def test_the_lips_block_sets_moisture_colour_and_furrows(tmp_path):
@@ -80,7 +73,7 @@ def test_moisture_and_colour_reshade_while_furrows_change_the_geometry(tmp_path)
     assert set(stage_fields(CharacterIR, "shade")["lips"]) == {"moisture", "color", "furrows"}
 
     def key(op: str, body: str) -> str:
-        plan = build_plan(compile_body(body, tmp_path).program, ["s"])
+        plan = build_plan(compile_character(body, tmp_path).program, ["s"])
         (node,) = [n for n in plan.nodes.values() if n.op == op]
         return node.key
 
