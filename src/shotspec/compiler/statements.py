@@ -256,19 +256,27 @@ def _eyes(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     _iris(stmt, ap.sub("eyes."), None)
 
 
+def _table_colour(stmt: Stmt, ap: Apply, what: str,
+                  table: dict[str, tuple[float, float, float]]) -> tuple[float, ...] | None:
+    """The sRGB colour of a statement's one value: a name in ``table`` (``what`` names the
+    table in a did-you-mean) or a colour literal; None after a diagnostic."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return None
+    atom = atoms[0]
+    rgb = (V.read_color(atom, ap.sink, stmt.key) if atom.kind == "COLOR"
+           else V.read_choice(atom, ap.sink, what, table))
+    if isinstance(rgb, str):
+        rgb = table[rgb]
+    return None if rgb is None else tuple(rgb)
+
+
 @custom("iris")
 def _iris(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     """`dark_brown brown amber hazel green blue grey` or a colour (`#5a7fa3`)."""
-    atoms = _atoms(stmt, ap, 1, 1)
-    if not atoms:
-        return
-    atom = atoms[0]
-    rgb = (V.read_color(atom, ap.sink, stmt.key) if atom.kind == "COLOR"
-           else V.read_choice(atom, ap.sink, "eye colour", EYE_COLORS))
-    if isinstance(rgb, str):
-        rgb = EYE_COLORS[rgb]
+    rgb = _table_colour(stmt, ap, "eye colour", EYE_COLORS)
     if rgb is not None:
-        ap.set("iris_srgb", tuple(rgb), stmt.span)
+        ap.set("iris_srgb", rgb, stmt.span)
 
 
 @custom("pupil")
@@ -296,16 +304,9 @@ def _pupil(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
 @custom("facial_hair_colour")
 def _facial_hair_colour(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     """a hair colour (`black` `dark_brown` `brown` `light_brown` `auburn` `red` `blonde` `grey` …) or `#rrggbb`."""
-    atoms = _atoms(stmt, ap, 1, 1)
-    if not atoms:
-        return
-    atom = atoms[0]
-    rgb = (V.read_color(atom, ap.sink, stmt.key) if atom.kind == "COLOR"
-           else V.read_choice(atom, ap.sink, "hair colour", HAIR_COLOURS))
-    if isinstance(rgb, str):
-        rgb = HAIR_COLOURS[rgb]
+    rgb = _table_colour(stmt, ap, "hair colour", HAIR_COLOURS)
     if rgb is not None:
-        ap.set(f.name, tuple(rgb), stmt.span)
+        ap.set(f.name, rgb, stmt.span)
 
 
 @custom("stubble")
