@@ -30,9 +30,11 @@ DEFAULT_CHARACTER = CharacterIR(name="default", seed=0)
 DRAWN_PARTS = {"face": "skin", "head_neck": "skin", "eye_socket_left": "skin",
                "eye_socket_right": "skin", "mouth_socket": "mouth", "gums_tongue": "mouth",
                "teeth": "teeth"}
-# per-vertex shading attributes: the skin regions, then each eye vertex's distance from its
-# eye's optical axis (mm; 1000 off the eyes), which draws the iris and pupil edges per pixel
-# and, on the hair shell, its coverage (0 at the hairline … 1) and strand direction (world)
+# per-vertex attributes: the skin regions, then each eye vertex's distance from its eye's
+# optical axis (mm; 1000 off the eyes: the iris's footprint on the eyeball, which the shading no
+# longer reads — it traces the iris through the cornea, ``eye_optics`` — but the face-finder
+# tests take as their iris mask) and, on the hair shell, its coverage (0 at the hairline … 1)
+# and strand direction (world)
 ATTRS = REGIONS + ("eye_radius_mm", "hair_alpha", "hair_tx", "hair_ty", "hair_tz")
 
 
