@@ -50,6 +50,7 @@ class RenderUpdate:
     job: Job
     seconds: float                        # this phase's compile + render time
     latency_s: float                      # from the edit's arrival to this update
+    characters: tuple = ()                # the program's characters (click-to-jump finds their blocks)
 
 
 class PreviewWorker:
@@ -156,13 +157,17 @@ class PreviewWorker:
                 errors = exc.diagnostics if isinstance(exc, ShotspecError) else [internal_error_diagnostic(exc)]
                 self._publish("error", None, [*diags, *errors], sources, job, t0)
                 return
-            self._publish("low" if low else "full", views, diags, sources, job, t0)
+            self._publish("low" if low else "full", views, diags, sources, job, t0,
+                          build.program.characters)
             t0 = time.perf_counter()
         self._last_rendered = identity
 
-    def _publish(self, phase, views, diags, sources, job: Job, t0: float) -> None:
+    def _publish(self, phase, views, diags, sources, job: Job, t0: float, characters=()) -> None:
+        if phase == "error":
+            self._last_rendered = None      # the page shows the error: the next good text renders
         self.publish(RenderUpdate(phase, views, list(diags), dict(sources), job,
-                                  time.perf_counter() - t0, time.monotonic() - job.queued_at))
+                                  time.perf_counter() - t0, time.monotonic() - job.queued_at,
+                                  tuple(characters)))
 
     def _render_loop(self) -> None:
         while not self.stop_event.is_set():
