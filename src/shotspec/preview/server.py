@@ -231,6 +231,14 @@ class PreviewServer(ThreadingHTTPServer):
             self._last_version = version
             return True
 
+    def handle_error(self, request, client_address) -> None:
+        """A page that went away mid-reply (reload, a superseded image) is not an error."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
     def shutdown(self) -> None:
         self.stopping.set()
         with self.state.changed:
