@@ -107,7 +107,9 @@
       st.textContent = "rendering…";
     } else {
       const what = snap.phase === "low" ? "low-res frame, full frame rendering…" : "full frame";
-      st.textContent = `${what} (${(snap.latency_s ?? 0).toFixed(2)} s after the edit)`;
+      const warnings = snap.diagnostics.filter((d) => d.severity === "warning");
+      const note = warnings.length ? ` · ${warnings.length} warning(s): ${warnings[0].code} ${warnings[0].message}` : "";
+      st.textContent = `${what} (${(snap.latency_s ?? 0).toFixed(2)} s after the edit)${note}`;
     }
   }
 
