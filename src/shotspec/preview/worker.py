@@ -105,6 +105,7 @@ class PreviewWorker:
             self._scheduled[d] = self.observer.schedule(self.collector, d, recursive=False)
 
     def _inputs(self, dependencies) -> dict[str, str | None]:
+        """The spec and ``dependencies``, resolved, with the sha256 of each (None: missing)."""
         files = {os.path.normpath(str(Path(p).resolve())) for p in (self.renderer.spec, *dependencies)}
         return {f: file_digest(f) for f in sorted(files)}
 
@@ -126,6 +127,9 @@ class PreviewWorker:
     def run_job(self, job: Job) -> None:
         """Compile and render one job, publishing each phase."""
         t0 = time.perf_counter()
+        # Hash the known inputs before compiling: a save that lands mid-compile then differs
+        # from these digests, and the watcher queues a render for it (as watch mode does).
+        before = self._inputs(self._digests)
         try:
             build = self.renderer.compile(job.text)
         except Exception as exc:  # noqa: BLE001 - the preview must outlive any bug
@@ -133,7 +137,8 @@ class PreviewWorker:
             diags, sources, deps = [internal_error_diagnostic(exc)], {}, ()
         else:
             diags, sources, deps = build.diagnostics, build.sources, build.dependencies
-        digests = self._inputs(deps)
+        files = self._inputs(deps)
+        digests = {f: before[f] if f in before else d for f, d in files.items()}
         self._digests = digests
         self._watch(set(digests))
         if build is None or not build.ok:
