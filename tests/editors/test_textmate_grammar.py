@@ -11,12 +11,14 @@ when node or the extension's npm packages are missing (`npm ci` in editors/vscod
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from lark.exceptions import UnexpectedInput
 
 sys.path.insert(0, str(Path(__file__).parent))
 from token_classes import (EXTENSION, LarkToken, doc_examples, editor_grammar,  # noqa: E402
@@ -172,3 +174,56 @@ def test_the_extension_manifest_points_at_the_grammar():
     assert (EXTENSION / grammar["path"]).resolve() == editor_grammar.OUT
     assert (EXTENSION / language["configuration"]).exists()
     assert "shotspec.server.path" in manifest["contributes"]["configuration"]["properties"]
+
+
+def _load_spec_grammar():
+    path = Path(__file__).resolve().parents[1] / "compiler" / "spec_grammar.py"
+    spec = importlib.util.spec_from_file_location("spec_grammar", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _check_generated(settings, tmp_path) -> int:
+    """Draw specs with ``settings``; compare each one Lark parses; how many were compared."""
+    from hypothesis import given
+
+    grammar = _load_spec_grammar()
+    texts: list[str] = []
+
+    @settings(grammar)
+    @given(grammar.specs())
+    def collect(text):
+        texts.append(text)
+
+    collect()
+    files = {}
+    for i, text in enumerate(dict.fromkeys(texts)):
+        try:
+            tokens = lark_tokens(text)
+        except UnexpectedInput:
+            continue
+        path = tmp_path / f"generated_{i:04d}.shot"
+        path.write_text(text, encoding="utf-8")
+        files[path] = (text, tokens)
+    scoped = node_tokenize(NODE, list(files))
+    problems = []
+    for path, (text, tokens) in files.items():
+        problems += [f"{path.name}: {m}" for m in mismatches(text, tokens, scoped[str(path)])]
+    assert problems[:20] == []
+    return len(files)
+
+
+@needs_engine
+def test_generated_specs_highlight_as_lark_reads_them(tmp_path):
+    """Specs built the way the grammar builds them (tests/compiler/spec_grammar.py: every key,
+    block kind and literal form, same-line blocks, `;`, comma groups, any Unicode in strings),
+    the same 100 every run; each one Lark parses must highlight as Lark reads it."""
+    assert _check_generated(lambda g: g.quick(100), tmp_path) >= 20
+
+
+@pytest.mark.slow
+@needs_engine
+def test_many_generated_specs_highlight_as_lark_reads_them(tmp_path):
+    """`pytest -m slow`: 2,000 fresh generated specs."""
+    assert _check_generated(lambda g: g.many(2000), tmp_path) >= 500

@@ -194,9 +194,12 @@ def mismatches(text: str, tokens: list[LarkToken], tm_lines: list[list[dict]]) -
 
 def example_specs() -> list[Path]:
     """The .shot files the project ships (the repository's tracked .shot files)."""
-    listed = subprocess.run(["git", "ls-files", "*.shot"], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout.split()
-    return [ROOT / p for p in sorted(listed)]
+    proc = subprocess.run(["git", "ls-files", "*.shot"], cwd=ROOT, capture_output=True,
+                          text=True)
+    if proc.returncode == 0 and proc.stdout.strip():
+        return [ROOT / p for p in sorted(proc.stdout.split())]
+    # Not a git checkout: the package's specs.
+    return sorted((ROOT / "src" / "shotspec" / "specs").rglob("*.shot"))
 
 
 def _fences(path: Path):
