@@ -62,3 +62,33 @@ def test_the_extension_starts_shot_lsp_from_the_workspace_venv(tmp_path):
     assert result["server"]["name"] == "shotspec"
     assert [(d["code"], d["line"]) for d in result["diagnostics"]] == [("E101", 1)]
     assert "did you mean `lens`" in result["diagnostics"][0]["message"]
+
+
+def test_the_language_configuration_matches_the_grammar():
+    """Comment markers are the Lark grammar's; on every shipped spec the indentation rules
+    indent after exactly the lines that leave a `{` open and outdent the lines that start
+    with `}`."""
+    import re
+
+    from token_classes import example_specs, lark_tokens
+
+    config = json.loads((EXTENSION / "language-configuration.json").read_text(encoding="utf-8"))
+    assert config["comments"] == {"lineComment": "//", "blockComment": ["/*", "*/"]}
+    assert config["brackets"] == [["{", "}"]]
+    increase = re.compile(config["indentationRules"]["increaseIndentPattern"])
+    decrease = re.compile(config["indentationRules"]["decreaseIndentPattern"])
+    checked = 0
+    for path in example_specs():
+        text = path.read_text(encoding="utf-8")
+        depth_change: dict[int, list[int]] = {}
+        for tok in lark_tokens(text):
+            if tok.cls in ("lbrace", "rbrace"):
+                depth_change.setdefault(tok.line, []).append(1 if tok.cls == "lbrace" else -1)
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            opened = 0
+            for step in depth_change.get(lineno, []):
+                opened = max(opened + step, 0) if step < 0 else opened + step
+            assert bool(increase.search(line)) == (opened > 0), f"{path.name}:{lineno}: {line}"
+            assert bool(decrease.search(line)) == line.lstrip().startswith("}"), line
+            checked += 1
+    assert checked > 300
