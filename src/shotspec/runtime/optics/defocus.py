@@ -54,10 +54,11 @@ _SAME_RADIUS_PX = 0.02      # two levels' kernels closer than this blur as one
 
 
 def _fill_scale(reach_px: float) -> int:
-    """Resolution divisor of the fill's box average: the box spans ≥ 4 work pixels."""
-    if reach_px >= 16:
+    """Resolution divisor of the fill's box average (the fill is a smooth local estimate of
+    what hides behind nearer slabs; its box spans ≥ 2 reduced pixels)."""
+    if reach_px >= 4:
         return 4
-    if reach_px >= 8:
+    if reach_px >= 2:
         return 2
     return 1
 
@@ -160,7 +161,7 @@ def plan_defocus(signed_radius_px: torch.Tensor, *, blades: int = 0, rotation_ra
         # Disocclusion fill: hidden pixels take this slab's local density, split between the
         # two levels as the slab's visible pixels nearby are.
         fs = _fill_scale(reach)
-        fill_r = int(round(reach / fs))
+        fill_r = max(1, int(round(reach / fs))) if reach >= 1 else 0
         fill = fill_hi = None
         if fill_r >= 1 and float(near.max()) > 1e-4:
             boxed = box_mean(_down(torch.cat([m, 1 - near, hi], dim=1), fs), fill_r,
@@ -192,19 +193,13 @@ def plan_defocus(signed_radius_px: torch.Tensor, *, blades: int = 0, rotation_ra
     return DefocusPlan((h, w), tuple(steps), 1 - trans)
 
 
-def _nonzero_channels(xs: list[torch.Tensor]) -> torch.Tensor:
-    """Indices of the channels that are not zero in any of ``xs`` ``(1, C, h, w)``."""
-    amax = torch.stack([x.abs().amax(dim=(0, 2, 3)) for x in xs]).amax(0)
-    return torch.nonzero(amax > 0).reshape(-1)
-
-
 def defocus_with_plan(x: torch.Tensor, plan: DefocusPlan) -> torch.Tensor:
     """Defocus ``x`` ``(1, C, H, W)`` with a :func:`plan_defocus` plan of the same size.
 
     Every channel is independent of the others (colour and masks alike): defocused together
     or apart they agree up to float rounding (the FFT groups channels differently), and the
-    same channels give the same bits every time. Channels that are zero across a slab's
-    footprint (a face mask on the background) skip that slab's blur."""
+    same channels give the same bits every time. Channels that are zero on a slab's own
+    pixels (a face mask on the background) skip that slab: their share is exactly zero."""
     if x.ndim != 4 or x.shape[0] != 1 or tuple(x.shape[-2:]) != plan.size:
         raise ValueError(f"defocus_with_plan expects (1, C, {plan.size[0]}, {plan.size[1]}), "
                          f"got {tuple(x.shape)}")
@@ -214,20 +209,22 @@ def defocus_with_plan(x: torch.Tensor, plan: DefocusPlan) -> torch.Tensor:
     acc = torch.zeros_like(x)
     for step in plan.steps:
         y0, y1, x0, x1 = step.window
+        xm = x[..., y0:y1, x0:x1] * step.mask
+        live = torch.nonzero(xm.abs().amax(dim=(0, 2, 3)) > 0).reshape(-1)
+        if len(live) == 0:
+            continue
         xw = x[..., y0:y1, x0:x1]
+        if len(live) < c:
+            xm, xw = xm.index_select(1, live), xw.index_select(1, live)
         fill_colour = None
         if step.fill_radius:
             fs = step.fill_scale
-            boxed = box_mean(_down(xw * step.mask, fs), step.fill_radius, edge="replicate",
-                             method="running_sum")
+            boxed = box_mean(_down(xm, fs), step.fill_radius, edge="replicate", method="running_sum")
             fill_colour = _up(boxed, fs, (y1 - y0, x1 - x0))
-        premult = [xw * p.own if p.fill is None else xw * p.own + p.fill * fill_colour
-                   for p in step.parts]
-        live = _nonzero_channels(premult)
-        if len(live) == 0:
-            continue
-        if len(live) < c:
-            premult = [p.index_select(1, live) for p in premult]
+        premult = []
+        for p in step.parts:
+            own = xm if p.own is step.mask else xw * p.own
+            premult.append(own if p.fill is None else own + p.fill * fill_colour)
         blurred = step.transmit * blur_sum([(p, part.kernel) for p, part in zip(premult, step.parts)])
         if len(live) < c:
             acc[:, live, y0:y1, x0:x1] += blurred
