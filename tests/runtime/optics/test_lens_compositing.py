@@ -12,8 +12,8 @@ from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.optics import apply_lens
 from shotspec.runtime.optics.depth_slabs import RADIUS_LADDER_PX, split_layers
 from shotspec.runtime.optics.lens_plates import (FOCUS_M, bokeh_edge_width, bokeh_orientation,
-                                                 depth_for_radius, silhouette_coverage,
-                                                 subject_halo)
+                                                 depth_for_radius, disc_diameter_error,
+                                                 silhouette_coverage, subject_halo)
 
 
 @pytest.mark.parametrize("radius_px", [2.5, 6.25, 10.0, 16.5, 42.0])
@@ -74,6 +74,12 @@ def test_surface_between_two_levels_gets_its_own_coc():
     assert float(out.sum()) == pytest.approx(1000.0, rel=1e-4)
 
 
+@pytest.mark.parametrize("radius_px", [-7.7, 5.3, 10.2, 23.7, 47.3, 96.1])
+def test_blur_diameter_is_within_0_4_percent_of_the_thin_lens_coc(radius_px):
+    # Radii between blur levels, in front of and behind focus, up to 96 px.
+    assert abs(disc_diameter_error(radius_px)) < 0.004
+
+
 def test_masks_that_are_zero_on_a_slab_stay_zero_and_match_the_colour_elsewhere():
     # A subject mask is zero on the background: its blur is skipped there, yet it still equals
     # the colour channel that carries the same image.
@@ -87,3 +93,24 @@ def test_masks_that_are_zero_on_a_slab_stay_zero_and_match_the_colour_elsewhere(
     out = apply_lens(frame, CameraIR(f_number=2.0, vignetting=0.0), FOCUS_M)
     assert torch.allclose(out.aov("subject")[0, 0], out.rgb[0, 1], atol=1e-5)
     assert float(out.aov("subject")[0, 0, 48, 48 - 20 - 7]) < 1e-6   # beyond the blur: zero
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_compositing_matches_cpu_and_repeats_bit_for_bit():
+    # Front- and back-focus layers, a sharp subject, a blurred background and a mask.
+    size, pitch = 128, 2e-5
+    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    subject = ((yy - 64) ** 2 + (xx - 64) ** 2 <= 30 ** 2)
+    depth = torch.where(subject, FOCUS_M, depth_for_radius(40.0, 2.0, pitch))
+    depth = torch.where(xx < 20, depth_for_radius(-12.5, 2.0, pitch), depth).float()[None, None]
+    g = torch.Generator().manual_seed(4)
+    rgb = torch.rand(1, 3, size, size, generator=g) * 4
+    skin = subject.float()[None, None]
+    cam = CameraIR(f_number=2.0, blades=5, vignetting=0.0)
+    meta = FrameMeta(sensor_width_m=pitch * size)
+    cpu = apply_lens(Frame(rgb=rgb, aovs={"depth": depth, "skin": skin}, meta=meta), cam, FOCUS_M)
+    runs = [apply_lens(Frame(rgb=rgb.cuda(), aovs={"depth": depth.cuda(), "skin": skin.cuda()},
+                             meta=meta), cam, FOCUS_M) for _ in range(2)]
+    assert torch.equal(runs[0].rgb, runs[1].rgb)
+    assert torch.allclose(runs[0].rgb.cpu(), cpu.rgb, atol=1e-4 * 4)
+    assert torch.allclose(runs[0].aov("skin").cpu(), cpu.aov("skin"), atol=1e-4)

@@ -19,7 +19,7 @@ from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.optics.thin_lens import apply_lens, signed_coc_m
 
 __all__ = ["FOCAL_M", "FOCUS_M", "depth_for_radius", "disc_edge_coverage", "silhouette_coverage",
-           "subject_halo", "bokeh_edge_width", "bokeh_orientation"]
+           "subject_halo", "bokeh_edge_width", "bokeh_orientation", "disc_diameter_error"]
 
 FOCAL_M, FOCUS_M = 0.085, 0.75
 _FINE_PITCH_M = 1e-5          # 10 µm pixels: even f/2 reaches 270 px of radius at infinity
@@ -85,15 +85,35 @@ def subject_halo(f_number: float, *, size: int = 320, subject_radius_px: int = 6
     return halo, k / pitch_m / 2
 
 
+def _point_light(radius_px: float, size: int, f_number: float, blades: int = 0) -> torch.Tensor:
+    """The green channel ``(size, size)`` of a 1000-unit point light at the centre of a plane
+    whose CoC radius is ``radius_px`` (negative: in front of focus)."""
+    c = size // 2
+    rgb = torch.zeros(1, 3, size, size)
+    rgb[0, :, c, c] = 1000.0
+    depth = torch.full((1, 1, size, size), depth_for_radius(radius_px, f_number, _FINE_PITCH_M))
+    return _lens(rgb, depth, _FINE_PITCH_M, f_number, blades)[0, 1]
+
+
+def disc_diameter_error(radius_px: float, *, f_number: float = 2.0) -> float:
+    """Relative error of a point light's blur diameter against the thin-lens CoC
+    ``2·|radius_px|``, the diameter read from the disc's second moment: a uniform disc of
+    radius r has E[x² + y²] = r²/2, and integrating it over square pixels adds 1/12 px² per
+    axis, so r = √(2·(E − 1/6))."""
+    size = 2 * int(math.ceil(abs(radius_px))) + 21
+    disc = _point_light(radius_px, size, f_number).double()
+    yy, xx = torch.meshgrid(torch.arange(size, dtype=torch.float64) - size // 2,
+                            torch.arange(size, dtype=torch.float64) - size // 2, indexing="ij")
+    second = float((disc * (xx * xx + yy * yy)).sum() / disc.sum())
+    return math.sqrt(2 * (second - 1 / 6)) / abs(radius_px) - 1
+
+
 def bokeh_edge_width(radius_px: float, *, blades: int = 0, f_number: float = 2.0) -> float:
     """10–90 % width (px) of the edge of a point light's disc ``radius_px`` behind focus, along
     the row through its centre, both sides averaged (linear interpolation between pixels)."""
     size = 2 * int(math.ceil(radius_px)) + 41
     c = size // 2
-    rgb = torch.zeros(1, 3, size, size)
-    rgb[0, :, c, c] = 1000.0
-    depth = torch.full((1, 1, size, size), depth_for_radius(radius_px, f_number, _FINE_PITCH_M))
-    row = _lens(rgb, depth, _FINE_PITCH_M, f_number, blades)[0, 1, c].double()
+    row = _point_light(radius_px, size, f_number, blades)[c].double()
     plateau = float(row[c - int(radius_px // 2):c + int(radius_px // 2) + 1].mean())
     widths = []
     for side in (row[c:], row[:c + 1].flip(0)):
@@ -116,12 +136,7 @@ def bokeh_orientation(radius_px: float = 20.0, *, blades: int = 5, f_number: flo
     focus (positive), down in front of it (negative), and the two point-mirrored (≈ 0)."""
     size = 2 * int(math.ceil(radius_px * 1.3)) + 21
     c = size // 2
-    rgb = torch.zeros(1, 3, size, size)
-    rgb[0, :, c, c] = 1000.0
-    discs = []
-    for r in (radius_px, -radius_px):
-        depth = torch.full((1, 1, size, size), depth_for_radius(r, f_number, _FINE_PITCH_M))
-        discs.append(_lens(rgb, depth, _FINE_PITCH_M, f_number, blades)[0, 1])
+    discs = [_point_light(r, size, f_number, blades) for r in (radius_px, -radius_px)]
     extents = []
     for disc in discs:
         rows = torch.nonzero((disc > 0.5 * float(disc.max())).any(dim=1)).reshape(-1)
