@@ -66,7 +66,7 @@ def tiles():
     import torch
     import torch.nn.functional as F
 
-    from shotspec.runtime.optics.lens_plates import FOCUS_M, _lens, depth_for_radius
+    from shotspec.runtime.optics.lens_plates import FOCUS_M, depth_for_radius, run_lens
 
     fine = 1e-5
     yy, xx = torch.meshgrid(torch.arange(320), torch.arange(320), indexing="ij")
@@ -74,18 +74,18 @@ def tiles():
     rgb = torch.where(subject, torch.tensor([1.0, 0.5, 0.2])[:, None, None],
                       torch.tensor([0.1, 0.2, 0.4])[:, None, None])[None]
     depth = torch.where(subject, FOCUS_M, math.inf).float()[None, None]
-    out = [_lens(rgb, depth, 5e-5, 2.0)[0, :, 60:220, 160:320]]
+    out = [run_lens(rgb, depth, 5e-5, 2.0)[0, :, 60:220, 160:320]]
     fg = (torch.arange(160) < 80).expand(160, 160)
     checker = (((yy[:160, :160] // 8) + (xx[:160, :160] // 8)) % 2).float() * 0.6 + 0.2
     rgb = torch.where(fg, 1.0, checker).expand(1, 3, 160, 160).clone()
     rgb[0, 1:] *= torch.where(fg, 0.3, 1.0)
     depth = torch.where(fg, depth_for_radius(-10.25, 2.0, fine), FOCUS_M).float()[None, None]
-    out.append(_lens(rgb, depth, fine, 2.0)[0])
+    out.append(run_lens(rgb, depth, fine, 2.0)[0])
     for radius, blades, size in ((96, 0, 233), (36, 5, 97)):
         c = size // 2
         rgb = torch.zeros(1, 3, size, size)
         rgb[0, :, c, c] = 0.8 * math.pi * radius ** 2          # plateau 0.8
-        discs = [_lens(rgb, torch.full((1, 1, size, size), depth_for_radius(r, 2.0, fine)), fine,
+        discs = [run_lens(rgb, torch.full((1, 1, size, size), depth_for_radius(r, 2.0, fine)), fine,
                        2.0, blades)[0] for r in (radius, -radius)]
         if blades:
             pair = torch.cat([d[:, 8:88, 8:88] for d in discs], dim=2)
@@ -141,12 +141,14 @@ def timing(table: Table, spec: str, repeat: int) -> None:
             _, *t = timed(lambda: apply_lens(f.with_rgb(f.rgb * 1.01), camera, focus))
             relit.append(t)
         for name, ts in (("full lens", full), ("after a lighting edit", relit)):
-            table.add_row(f"{f.width}×{f.height}, {name}", f"{statistics.median(w for w, _ in ts):.2f}",
+            table.add_row(f"{f.width}×{f.height}, {name}",
+                          f"{statistics.median(w for w, _ in ts):.2f}",
                           f"{statistics.median(c for _, c in ts):.2f}", str(len(ts)))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", default=str(ROOT / "src" / "shotspec" / "specs" / "closeup.shot"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-timing", action="store_true", help="print the figures only")
@@ -174,7 +176,8 @@ def main() -> None:
             t.add_column(col, justify="left" if col == "frame" else "right")
         timing(t, args.spec, args.repeat)
         console.print(t)
-        console.print(f"load average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
+        console.print(f"load average (1 min) before {load_before[0]:.2f}, "
+                      f"after {os.getloadavg()[0]:.2f}; "
                       f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     console.print(f"machine: {machine_line()}")
 

@@ -99,8 +99,8 @@ _DIRECT_TAPS = 121      # below ~11×11 taps a direct convolution beats the FFT
 
 
 def blur_sum(pairs: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-    """``Σ xᵢ ⊛ kᵢ`` for images ``xᵢ`` ``(1, C, H, W)`` of one shape and kernels ``(khᵢ, kwᵢ)``
-    (odd sizes, centred), each image edge-extended (replicate) past its borders.
+    """``Σ xᵢ ⊛ kᵢ`` for images ``xᵢ`` ``(1, C, H, W)`` of one shape and kernels
+    ``(khᵢ, kwᵢ)`` (odd sizes, centred), each image edge-extended (replicate) past its borders.
 
     Small kernels convolve directly; otherwise all pairs share one padded FFT size, the
     products of spectra are summed and one inverse FFT gives the sum (a layer blurred with two

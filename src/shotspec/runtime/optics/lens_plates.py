@@ -18,8 +18,9 @@ from shotspec.compiler.ir import CameraIR
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.optics.thin_lens import apply_lens, signed_coc_m
 
-__all__ = ["FOCAL_M", "FOCUS_M", "depth_for_radius", "disc_edge_coverage", "silhouette_coverage",
-           "subject_halo", "bokeh_edge_width", "bokeh_orientation", "disc_diameter_error"]
+__all__ = ["FOCAL_M", "FOCUS_M", "depth_for_radius", "run_lens", "disc_edge_coverage",
+           "silhouette_coverage", "subject_halo", "bokeh_edge_width", "bokeh_orientation",
+           "disc_diameter_error"]
 
 FOCAL_M, FOCUS_M = 0.085, 0.75
 _FINE_PITCH_M = 1e-5          # 10 µm pixels: even f/2 reaches 270 px of radius at infinity
@@ -34,9 +35,13 @@ def depth_for_radius(radius_px: float, f_number: float, pitch_m: float) -> float
     return FOCUS_M / ratio
 
 
-def _lens(rgb: torch.Tensor, depth: torch.Tensor, pitch_m: float, f_number: float,
-          blades: int = 0) -> torch.Tensor:
-    frame = Frame(rgb=rgb, aovs={"depth": depth}, meta=FrameMeta(sensor_width_m=pitch_m * rgb.shape[-1]))
+def run_lens(rgb: torch.Tensor, depth: torch.Tensor, pitch_m: float, f_number: float,
+             blades: int = 0) -> torch.Tensor:
+    """``apply_lens`` on a plate: ``rgb`` ``(1, 3, H, W)``, ``depth`` ``(1, 1, H, W)`` m, square
+    pixels of ``pitch_m``, the plates' 85 mm lens at ``f_number`` focused at ``FOCUS_M``, no
+    vignetting; returns the defocused ``(1, 3, H, W)``."""
+    meta = FrameMeta(sensor_width_m=pitch_m * rgb.shape[-1])
+    frame = Frame(rgb=rgb, aovs={"depth": depth}, meta=meta)
     cam = CameraIR(focal_length_m=FOCAL_M, f_number=f_number, blades=blades, vignetting=0.0)
     return apply_lens(frame, cam, FOCUS_M).rgb
 
@@ -60,7 +65,8 @@ def silhouette_coverage(radius_px: float, *, f_number: float = 2.0, height: int 
     fg = (cols < edge).expand(height, width)
     rgb = fg.float().expand(1, 3, height, width).contiguous()
     depth = torch.where(fg, depth_for_radius(-radius_px, f_number, _FINE_PITCH_M), FOCUS_M)
-    out = _lens(rgb, depth.float()[None, None], _FINE_PITCH_M, f_number)[0, 1, height // 2].double()
+    out = run_lens(rgb, depth.float()[None, None], _FINE_PITCH_M, f_number)[0, 1, height // 2]
+    out = out.double()
     theory = disc_edge_coverage(cols.double() + 0.5 - edge, radius_px)
     at_edge = float(out[edge - 1:edge + 1].mean())
     return at_edge, float((out - theory).abs().max())
@@ -78,7 +84,7 @@ def subject_halo(f_number: float, *, size: int = 320, subject_radius_px: int = 6
     bg = torch.tensor([0.1, 0.2, 0.4])[:, None, None]
     rgb = torch.where(subject, torch.tensor([1.0, 0.5, 0.2])[:, None, None], bg)[None]
     depth = torch.where(subject, FOCUS_M, math.inf).float()[None, None]
-    out = _lens(rgb, depth, pitch_m, f_number)[0]
+    out = run_lens(rgb, depth, pitch_m, f_number)[0]
     ring = (dist > subject_radius_px + 1) & (dist <= subject_radius_px + 80)
     halo = float(((out - bg).abs() / bg)[:, ring].max())
     k = signed_coc_m(FOCAL_M, f_number, FOCUS_M, math.inf)
@@ -92,7 +98,7 @@ def _point_light(radius_px: float, size: int, f_number: float, blades: int = 0) 
     rgb = torch.zeros(1, 3, size, size)
     rgb[0, :, c, c] = 1000.0
     depth = torch.full((1, 1, size, size), depth_for_radius(radius_px, f_number, _FINE_PITCH_M))
-    return _lens(rgb, depth, _FINE_PITCH_M, f_number, blades)[0, 1]
+    return run_lens(rgb, depth, _FINE_PITCH_M, f_number, blades)[0, 1]
 
 
 def disc_diameter_error(radius_px: float, *, f_number: float = 2.0) -> float:
