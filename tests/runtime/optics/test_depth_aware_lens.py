@@ -128,18 +128,19 @@ def test_blurred_foreground_edge_shows_background_not_a_dark_fringe():
     assert bool((left[1:] <= left[:-1] + 1e-4).all())
 
 
-def test_coc_is_capped_at_64_px():
+def test_coc_is_capped_at_max_radius():
     from shotspec.runtime.optics import MAX_RADIUS_PX
 
-    rgb = torch.zeros(1, 3, 200, 200)
-    rgb[0, :, 100, 100] = 1.0e4
-    frame = Frame(rgb=rgb, aovs={"depth": torch.full((1, 1, 200, 200), float("inf"))},
-                  meta=FrameMeta(sensor_width_m=0.003))              # analytic radius ≈ 168 px
+    size = 320
+    rgb = torch.zeros(1, 3, size, size)
+    rgb[0, :, size // 2, size // 2] = 1.0e4
+    frame = Frame(rgb=rgb, aovs={"depth": torch.full((1, 1, size, size), float("inf"))},
+                  meta=FrameMeta(sensor_width_m=0.003))              # analytic radius ≈ 269 px
     out = apply_lens(frame, CAM, 0.8).rgb[0, 1]
-    analytic_r = coc_px(circle_of_confusion_m(0.085, 2.0, 0.8, math.inf), 0.003, 200) / 2
-    assert analytic_r > 2 * MAX_RADIUS_PX
+    analytic_r = coc_px(circle_of_confusion_m(0.085, 2.0, 0.8, math.inf), 0.003, size) / 2
+    assert MAX_RADIUS_PX == 128 and analytic_r > 2 * MAX_RADIUS_PX
     area = float((out > 0.5 * 1.0e4 / (math.pi * MAX_RADIUS_PX ** 2)).sum())
-    assert 2 * math.sqrt(area / math.pi) == pytest.approx(2 * MAX_RADIUS_PX, rel=0.05)
+    assert 2 * math.sqrt(area / math.pi) == pytest.approx(2 * MAX_RADIUS_PX, rel=0.01)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

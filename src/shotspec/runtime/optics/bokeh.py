@@ -5,7 +5,13 @@ confusion. A ``blades``-sided aperture gives a regular polygon (0 blades: a circ
 *area* as the circle of diameter ``2·radius_px``, so exposure and the equivalent CoC diameter do
 not change with the blade count. An anamorphic squeeze stretches the kernel vertically (the
 oval bokeh of a desqueezed anamorphic image). Kernels are anti-aliased by supersampling and sum
-to 1.
+to 1, and are always applied at full resolution, so a disc's edge stays about one pixel wide
+(10–90 %) at any radius.
+
+A point behind the focus plane focuses in front of the sensor and its rays cross before they
+land, a point in front of it focuses behind the sensor: the two blur spots are images of the
+aperture turned 180° against each other. ``front=True`` gives the front-focus kernel, the
+back-focus one point-mirrored (only odd blade counts look different).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import torch.nn.functional as F
 
 from shotspec.runtime.fft_sizes import good_fft_size
 
-__all__ = ["aperture_kernel", "polygon_circumradius", "fft_blur", "kernel_half_size"]
+__all__ = ["aperture_kernel", "polygon_circumradius", "fft_blur", "blur_sum", "kernel_half_size"]
 
 _SUPERSAMPLE = 5
 
@@ -64,13 +70,17 @@ def _kernel_cpu(radius_q: float, blades: int, rotation_q: float, squeeze_q: floa
 
 
 def aperture_kernel(radius_px: float, blades: int = 0, rotation_rad: float = 0.0,
-                    squeeze: float = 1.0, *, device=None, dtype=torch.float32) -> torch.Tensor:
+                    squeeze: float = 1.0, *, front: bool = False, device=None,
+                    dtype=torch.float32) -> torch.Tensor:
     """The bokeh kernel ``(kh, kw)`` for a CoC of radius ``radius_px`` (pixels, horizontal).
 
     ``blades`` 0–2 is a circle, ≥3 a regular polygon of equal area; ``rotation_rad`` turns the
-    polygon clockwise (0: a vertex points up); ``squeeze`` ≥ 1 stretches it vertically.
+    polygon clockwise (0: a vertex points up, as behind the focus plane); ``front`` point-mirrors
+    it (a point in front of the focus plane); ``squeeze`` ≥ 1 stretches it vertically.
     Radii below 0.5 px give the identity ``[[1]]``. The result sums to 1.
     """
+    if front and blades >= 3:
+        rotation_rad = math.remainder(rotation_rad + math.pi, 2 * math.pi)
     k = _kernel_cpu(round(float(radius_px), 3), int(blades), round(float(rotation_rad), 4),
                     round(float(squeeze), 4))
     return k.to(device=device, dtype=dtype)
@@ -80,26 +90,54 @@ def fft_blur(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """Convolve every channel of ``x`` ``(1, C, H, W)`` with ``kernel`` ``(kh, kw)`` (odd sizes).
 
     The image is edge-extended (replicate) by the kernel's half size, so borders behave as if
-    the scene continued; the FFT size is rounded up to a 5-smooth length. Small kernels use a
-    direct convolution, which is faster than the FFT below ~11×11.
+    the scene continued. The same as ``blur_sum([(x, kernel)])``.
     """
-    if x.ndim != 4 or x.shape[0] != 1:
-        raise ValueError(f"fft_blur expects (1, C, H, W), got {tuple(x.shape)}")
-    kh, kw = kernel.shape
-    if kh == 1 and kw == 1:
-        return x * kernel[0, 0]
-    ph, pw = kh // 2, kw // 2
-    _, c, h, w = x.shape
-    mode = "replicate"
-    xp = F.pad(x, (pw, pw, ph, ph), mode=mode)
-    if kh * kw <= 121:
-        weight = kernel.flip(0, 1).to(x)[None, None].expand(c, 1, kh, kw)
-        return F.conv2d(xp, weight, groups=c)
-    hp, wp = xp.shape[-2:]
-    fh, fw = good_fft_size(hp), good_fft_size(wp)
-    kpad = torch.zeros(fh, fw, device=x.device, dtype=x.dtype)
-    kpad[:kh, :kw] = kernel.to(x)
-    kpad = torch.roll(kpad, shifts=(-ph, -pw), dims=(0, 1))
-    spec = torch.fft.rfft2(xp, s=(fh, fw)) * torch.fft.rfft2(kpad)
+    return blur_sum([(x, kernel)])
+
+
+_DIRECT_TAPS = 121      # below ~11×11 taps a direct convolution beats the FFT
+
+
+def blur_sum(pairs: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """``Σ xᵢ ⊛ kᵢ`` for images ``xᵢ`` ``(1, C, H, W)`` of one shape and kernels
+    ``(khᵢ, kwᵢ)`` (odd sizes, centred), each image edge-extended (replicate) past its borders.
+
+    Small kernels convolve directly; otherwise all pairs share one padded FFT size, the
+    products of spectra are summed and one inverse FFT gives the sum (a layer blurred with two
+    kernels costs one forward transform more than with one). FFT lengths are 5-smooth.
+    """
+    if not pairs:
+        raise ValueError("blur_sum needs at least one (image, kernel) pair")
+    shape = pairs[0][0].shape
+    for x, k in pairs:
+        if x.ndim != 4 or x.shape[0] != 1 or x.shape != shape:
+            raise ValueError(f"blur_sum expects images (1, C, H, W) of one shape, got {tuple(x.shape)}")
+        if k.ndim != 2 or k.shape[0] % 2 == 0 or k.shape[1] % 2 == 0:
+            raise ValueError(f"blur_sum expects odd 2-D kernels, got {tuple(k.shape)}")
+    _, c, h, w = shape
+    if all(k.shape[0] * k.shape[1] <= _DIRECT_TAPS for _, k in pairs):
+        out = None
+        for x, k in pairs:
+            kh, kw = k.shape
+            if kh == 1 and kw == 1:
+                y = x * k[0, 0]
+            else:
+                xp = F.pad(x, (kw // 2, kw // 2, kh // 2, kh // 2), mode="replicate")
+                weight = k.flip(0, 1).to(x)[None, None].expand(c, 1, kh, kw)
+                y = F.conv2d(xp, weight, groups=c)
+            out = y if out is None else out + y
+        return out
+    ph = max(k.shape[0] // 2 for _, k in pairs)
+    pw = max(k.shape[1] // 2 for _, k in pairs)
+    fh, fw = good_fft_size(h + 2 * ph), good_fft_size(w + 2 * pw)
+    spec = None
+    for x, k in pairs:
+        kh, kw = k.shape
+        xp = F.pad(x, (pw, pw, ph, ph), mode="replicate")
+        kpad = torch.zeros(fh, fw, device=x.device, dtype=x.dtype)
+        kpad[:kh, :kw] = k.to(x)
+        kpad = torch.roll(kpad, shifts=(-(kh // 2), -(kw // 2)), dims=(0, 1))
+        term = torch.fft.rfft2(xp, s=(fh, fw)) * torch.fft.rfft2(kpad)
+        spec = term if spec is None else spec + term
     out = torch.fft.irfft2(spec, s=(fh, fw))
     return out[..., ph:ph + h, pw:pw + w].contiguous()

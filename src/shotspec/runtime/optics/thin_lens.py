@@ -95,7 +95,8 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     in metres (absent: everything at the focus distance, so no defocus). The frame spans
     ``frame.meta.sensor_width_m``. Masks in ``BLURRED_WITH_IMAGE`` are defocused with the
     colour; every AOV goes through the distortion warp, except the renderer's private ones
-    (names starting with ``_``), which the lens drops. CoC radii are capped at 64 px.
+    (names starting with ``_``), which the lens drops. CoC radii are capped at
+    ``MAX_RADIUS_PX`` (128 px).
 
     The depth-only half of the defocus (``plan_defocus``) and the defocused masks are kept in
     the ``lens.defocus`` derived cache for as long as the depth and mask tensors live
