@@ -454,7 +454,7 @@ class _Pass(IRNode):
 
 
 class SkinEnhancePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", identity=("strength", 0), seeded=True,
+    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", version="2", identity=("strength", 0), seeded=True,
                                         doc="pore-level skin detail on the skin mask")
     op: Literal["skin_enhance"] = "skin_enhance"
     strength: float = spec(0.6, "fraction", lo=0.0, hi=2.0, pos=0, doc="0 is off")

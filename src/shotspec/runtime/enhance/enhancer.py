@@ -13,7 +13,9 @@ Airbrushed or plastic-looking skin lacks the 0.1–1 mm detail real skin has. Th
 4. adds an occlusion term (pores and furrows slightly darker under any light) and the albedo
    variation (redness, faint freckling), all in log space, so the change is multiplicative:
    proportional to the local colour, never a noise layer pasted on top;
-5. fades the texture out in deep shadow (no light to reveal relief) and in clipped highlights.
+5. fades the texture out in deep shadow (no light to reveal relief) and in clipped highlights;
+6. blurs it as the lens blurred the surface under it (the ``defocus`` AOV a render's lens pass
+   leaves: :mod:`defocus_texture`), so a defocused forehead gets no sharp pores.
 
 Strength 0 returns the input unchanged; pixels where the mask is 0 are never changed.
 """
@@ -30,6 +32,7 @@ from shotspec.color import luminance
 from shotspec.runtime.cache import derived_cache
 from shotspec.runtime.faces.face_frame import FaceFrame, face_frame
 from shotspec.runtime.faces.skin_mask import detect_skin, feature_mask, mask_regions
+from shotspec.runtime.enhance.defocus_texture import defocus_delta
 from shotspec.runtime.enhance.skin_texture import SkinTexture, synthesise_texture
 from shotspec.runtime.filters import wide_gaussian_blur
 from shotspec.runtime.frame import Frame
@@ -187,6 +190,9 @@ def skin_enhance(frame: Frame, *, strength: float, seed: int) -> Frame:
     rgb = frame.rgb
     crop = rgb[..., y0:y1, x0:x1]
     delta = shading_delta(crop.float(), m.float(), tex, plan.face)
+    blur = frame.aov("defocus")
+    if blur is not None:            # the lens blurred this surface: so is its texture
+        delta = defocus_delta(delta, blur[..., y0:y1, x0:x1].float() * frame.width)
     enhanced = (crop.float() * torch.exp(float(strength) * delta)).to(rgb.dtype)
     out = rgb.clone()
     out[..., y0:y1, x0:x1] = torch.where(m > 0, enhanced, crop)

@@ -71,21 +71,23 @@ def coc_px(coc_m, sensor_width_m: float, width_px: int):
 
 def _defocus_geometry(depth: torch.Tensor, masks: list[torch.Tensor], dtype: torch.dtype, f: float,
                       n: float, focus_distance_m: float, pitch_m: float, camera
-                      ) -> tuple[DefocusPlan | None, tuple[torch.Tensor, ...]]:
+                      ) -> tuple[DefocusPlan | None, tuple[torch.Tensor, ...], torch.Tensor]:
     """The defocus plan of a depth map ``(1, 1, H, W)`` (None when nothing is ≥ ¼ px out of
-    focus) and the masks ``(1, 1, H, W)`` defocused with it, in their own dtypes."""
+    focus), the masks ``(1, 1, H, W)`` defocused with it, in their own dtypes, and the
+    ``defocus`` AOV (1, 1, H, W): each pixel's blur radius over the frame's width."""
     d = depth.to(dtype)
     d = torch.where(torch.isnan(d) | (d <= 0), torch.full_like(d, focus_distance_m), d)
     radius = signed_coc_m(f, n, focus_distance_m, d) / pitch_m / 2
     radius = radius.clamp(-MAX_RADIUS_PX, MAX_RADIUS_PX)
+    blur = (radius.abs() / depth.shape[-1]).contiguous()
     if float(radius.abs().max()) < 0.25:
-        return None, ()
+        return None, (), blur
     plan = plan_defocus(radius, blades=camera.blades, rotation_rad=camera.blade_rotation_rad,
                         squeeze=camera.anamorphic)
     if not masks:
-        return plan, ()
+        return plan, (), blur
     out = defocus_with_plan(torch.cat([m.to(dtype) for m in masks], dim=1), plan)
-    return plan, tuple(out[:, i:i + 1].clamp(0, 1).to(m.dtype) for i, m in enumerate(masks))
+    return plan, tuple(out[:, i:i + 1].clamp(0, 1).to(m.dtype) for i, m in enumerate(masks)), blur
 
 
 def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
@@ -96,7 +98,9 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
     ``frame.meta.sensor_width_m``. Masks in ``BLURRED_WITH_IMAGE`` are defocused with the
     colour; every AOV goes through the distortion warp, except the renderer's private ones
     (names starting with ``_``), which the lens drops. CoC radii are capped at
-    ``MAX_RADIUS_PX`` (128 px).
+    ``MAX_RADIUS_PX`` (128 px). With depth, the frame gains the ``defocus`` AOV: each pixel's
+    blur radius as a fraction of the frame's width (so it keeps its meaning when the frame is
+    resized), for the passes that add detail after the lens (``skin_enhance``).
 
     The depth-only half of the defocus (``plan_defocus``) and the defocused masks are kept in
     the ``lens.defocus`` derived cache for as long as the depth and mask tensors live
@@ -122,13 +126,14 @@ def apply_lens(frame: Frame, camera, focus_distance_m: float) -> Frame:
         names = [k for k in BLURRED_WITH_IMAGE if k in aovs]
         params = (f, n, focus_distance_m, pitch, camera.blades, camera.blade_rotation_rad,
                   camera.anamorphic, str(rgb.dtype), str(rgb.device), tuple(names))
-        plan, masks = derived_cache("lens.defocus").get_or_compute(
+        plan, masks, blur = derived_cache("lens.defocus").get_or_compute(
             [depth] + [aovs[k] for k in names], params,
             lambda: _defocus_geometry(depth, [aovs[k] for k in names], rgb.dtype, f, n,
                                       focus_distance_m, pitch, camera))
         if plan is not None:
             rgb = defocus_with_plan(rgb, plan)
             aovs.update(zip(names, masks))
+        aovs["defocus"] = blur
 
     grids = lens_warp(h, w, k1=camera.distortion, ca_per_1000px=camera.chromatic_aberration,
                       device=rgb.device, dtype=rgb.dtype)
