@@ -7,7 +7,8 @@ about the face's size is assumed; the eye distance of each candidate pair sets t
 the checks made on it:
 
 1. candidates: the darkest pixel of every dark spot that is not skin but has skin within
-   ``NEAR_SKIN`` of the image width (pupils, nostrils, the mouth's corners, lash
+   ``NEAR_SKIN`` of the image width on three of its four sides — inside the face, not on its
+   edge where hair, shadow and backdrop meet it (pupils, nostrils, the mouth's corners, lash
    lines, dark strands of hair) — local minima of the smoothed luma below ``DARKNESS`` × the
    skin's median;
 2. pairs: no more than ``MAX_TILT`` off level, the middle half of the segment between them
@@ -15,6 +16,7 @@ the checks made on it:
 3. irises: each end must show a limbus (``iris.limbus_fit``: a circular dark-to-bright step on
    both side arcs) of a radius ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's
    iris is 0.093 of its eye distance, a head turned 50° shows 0.145;
+   the two alike (``SAME_SIZE``); the score weighs the radius against ``IRIS_PRIOR``;
 4. among the pairs scoring at least ``UPPER_PAIR`` of the best (score: the weaker limbus
    contrast × the bridge's skin share × levelness), the highest in the frame wins (nostrils
    and mouth corners, which can pass 1–3, lie below the eyes).
@@ -33,20 +35,20 @@ import torch.nn.functional as F
 from shotspec.runtime.faces.iris import IrisFit, limbus_fit
 from shotspec.runtime.filters import gaussian_blur
 
-__all__ = ["EyePair", "find_eye_pair", "IRIS_TO_DISTANCE"]
+__all__ = ["EyePair", "find_eye_pair", "refine_eye_pair", "IRIS_TO_DISTANCE"]
 
 DARKNESS = 0.55                # a candidate is darker than this × the skin's median luma
-NEAR_SKIN = 0.08               # skin within this share of the image width
+NEAR_SKIN = 0.12               # skin within this share of the image width on 3 of 4 sides
 SPACING = 0.015                # one candidate per this share of the image width
 MAX_CANDIDATES = 40            # darkest minima kept
 MIN_DISTANCE_PX = 8.0          # pairs closer than this are not two eyes
 MAX_TILT = 0.45                # |dy| / |dx| of the eye line (about 24°)
-BRIDGE_SKIN = 0.6              # share of skin on the middle half of the segment
+BRIDGE_SKIN = 0.5              # share of skin on the middle half of the segment
 IRIS_TO_DISTANCE = (0.065, 0.17)   # limbus radius / eye distance searched
 MIN_CONTRAST = 0.004           # limbus step, luma per px, both sides
-MAX_PAIRS = 24                 # pairs given the iris test, best geometry first
+MAX_PAIRS = 80                 # pairs given the iris test, darkest candidates first
 SAME_SIZE = 0.8                # the smaller limbus ≥ this × the larger
-UPPER_PAIR = 0.5               # pairs scoring ≥ this × the best compete on height
+IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread weighed in
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,12 @@ def _candidates(luma: np.ndarray, skin: np.ndarray, ref: float) -> list[tuple[in
     low = -F.max_pool2d(-sm, 5, 1, 2)
     side = max(2, int(round(NEAR_SKIN * luma.shape[1])))
     sk = torch.from_numpy(skin.astype(np.float32))[None, None]
-    near = F.max_pool2d(sk, 2 * side + 1, 1, side) > 0.5
+    k = side + 1
+    around = (F.max_pool2d(F.pad(sk, (side, 0, 0, 0)), (1, k), 1).int()      # skin to the left
+              + F.max_pool2d(F.pad(sk, (0, side, 0, 0)), (1, k), 1).int()    # … right
+              + F.max_pool2d(F.pad(sk, (0, 0, side, 0)), (k, 1), 1).int()    # … above
+              + F.max_pool2d(F.pad(sk, (0, 0, 0, side)), (k, 1), 1).int())   # … below
+    near = around >= 3
     ok = (sm <= low) & (sm < DARKNESS * ref) & near & (sk < 0.5)
     ys, xs = np.nonzero(ok[0, 0].numpy())
     vals = sm[0, 0].numpy()[ys, xs]
@@ -125,8 +132,8 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
             bridge = _bridge(skin, a, b)
             if bridge >= BRIDGE_SKIN:
                 pairs.append((bridge * (1.0 - dy / dx), i + j, a, b, dist))
-    # the most promising pairs (skin between, level, darkest candidates) get the iris test
-    pairs.sort(key=lambda p: (-p[0], p[1]))
+    # the pairs of the darkest candidates get the iris test
+    pairs.sort(key=lambda p: (p[1], -p[0]))
     scored = []
     for geometry, _, a, b, dist in pairs[:MAX_PAIRS]:
         fa, fb = fit(a, dist), fit(b, dist)
@@ -135,10 +142,26 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
         ratio = min(fa.radius, fb.radius) / max(fa.radius, fb.radius)
         if ratio < SAME_SIZE:
             continue
-        scored.append((min(fa.contrast, fb.contrast) * geometry * ratio, 0.5 * (a[0] + b[0]), fa, fb))
+        prior = float(np.exp(-0.5 * ((0.5 * (fa.radius + fb.radius) / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
+        scored.append((min(fa.contrast, fb.contrast) * geometry * ratio * prior, 0.5 * (a[0] + b[0]), fa, fb))
     if not scored:
         return None
-    best = max(s[0] for s in scored)
-    _, _, fa, fb = min((s for s in scored if s[0] >= UPPER_PAIR * best), key=lambda s: (s[1], -s[0]))
+    _, _, fa, fb = max(scored, key=lambda s: (s[0], -s[1]))
     first, second = sorted((fa, fb), key=lambda f: f.cx)
+    return EyePair((first, second))
+
+
+def refine_eye_pair(luma: np.ndarray, pair: EyePair, scale: float) -> EyePair:
+    """``pair`` found on a copy ``1/scale`` the size of ``luma`` (H, W, the full-resolution
+    display luma), its irises fitted again there; an iris the fit loses keeps its scaled
+    working-resolution fit."""
+    (ax, ay), (bx, by) = pair.centres
+    dist = pair.distance * scale
+    lo, hi = (f * dist for f in IRIS_TO_DISTANCE)
+    out = []
+    for f in pair.irises:
+        cx, cy = (f.cx + 0.5) * scale - 0.5, (f.cy + 0.5) * scale - 0.5
+        fine = limbus_fit(luma, (cx, cy), lo, hi) if scale > 1 else f
+        out.append(fine if fine is not None else IrisFit(cx, cy, f.radius * scale, f.contrast))
+    first, second = sorted(out, key=lambda f: f.cx)
     return EyePair((first, second))

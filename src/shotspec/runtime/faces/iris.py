@@ -37,7 +37,8 @@ ARC_SAMPLES = 15            # samples per side arc
 RADIUS_STEP_PX = 0.25       # radial sampling step
 CENTRE_STEPS = 9            # centre grid per axis (coarse and fine pass)
 SMOOTH_PX = 0.8             # Gaussian pre-smoothing (JPEG blocks, lash hairs)
-OUTER_SHARE = 0.45          # a radial peak this strong (× the strongest) can be the limbus
+REFINE = (0.8, 1.2)          # stage 2 looks for the edge within these × stage 1's radius
+OUTER_SHARE = 0.5           # a radius scoring this × the best is a limbus candidate
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _profiles(img: torch.Tensor, cxs: torch.Tensor, cys: torch.Tensor, radii: to
     gy = (2.0 * y + 1.0) / h - 1.0
     grid = torch.stack([gx, gy], -1).reshape(1, -1, angles.numel(), 2).float()
     s = F.grid_sample(img, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    s = s.reshape(cxs.numel(), radii.numel(), 2, ARC_SAMPLES).mean(-1).double()
+    s = s.reshape(cxs.numel(), radii.numel(), 2, ARC_SAMPLES).median(-1).values.double()
     return s.permute(2, 0, 1)
 
 
@@ -82,17 +83,42 @@ def _radial_step(prof: torch.Tensor) -> torch.Tensor:
     return torch.minimum(d[0], d[1])
 
 
-def _outer_peak(step: np.ndarray) -> int | None:
-    """Index of the outermost local maximum of ``step`` (R,) above ``OUTER_SHARE`` of the largest."""
-    top = float(step.max())
+def _disc_search(img: torch.Tensor, cx: float, cy: float, half: float, r_min: float, r_max: float):
+    """Stage 1, by regions: the centre and radius whose side arcs are darkest inside (0.45–0.9 r,
+    past the pupil and its catch-light) against the brightest sclera outside (1.1–1.35 r, the
+    darker side counting). The pupil against the iris and a made-up eye against the skin score
+    too: every radius whose score peaks above ``OUTER_SHARE`` of the best is returned
+    ((cx, cy, r) each), and stage 2 keeps the sharpest edge among them."""
+    offs = torch.linspace(-half, half, CENTRE_STEPS, dtype=torch.float64)
+    gy, gx = torch.meshgrid(offs + cy, offs + cx, indexing="ij")
+    cxs, cys = gx.reshape(-1), gy.reshape(-1)
+    grid = torch.arange(0.4 * r_min, 1.4 * r_max + 0.5, 0.5, dtype=torch.float64)
+    prof = _profiles(img, cxs, cys, grid)                       # (2, C, K)
+    cand = torch.arange(r_min, r_max + 0.5, 0.5, dtype=torch.float64)
+    inner = ((grid[None] >= 0.45 * cand[:, None]) & (grid[None] <= 0.9 * cand[:, None])).double()
+    outer = ((grid[None] >= 1.1 * cand[:, None]) & (grid[None] <= 1.35 * cand[:, None])).double()
+    inner = inner / inner.sum(1, keepdim=True).clamp_min(1)
+    outer = outer / outer.sum(1, keepdim=True).clamp_min(1)
+    inside = (prof @ inner.T).mean(0)                           # (C, Rc)
+    outside = (prof @ outer.T).min(0).values
+    score = (outside - inside).numpy()
+    per_r = score.max(0)
+    top = float(per_r.max())
     if top <= 0:
-        return None
-    inner = step[1:-1]
-    peaks = np.flatnonzero((inner >= step[:-2]) & (inner >= step[2:]) & (inner >= OUTER_SHARE * top)) + 1
-    return int(peaks[-1]) if peaks.size else int(np.argmax(step))
+        return []
+    # local maxima over the radius (not the smallest radius tried: a peak there is the pupil's)
+    inner_idx = np.arange(1, len(per_r) - 1)
+    peaks = [int(i) for i in inner_idx
+             if per_r[i] >= per_r[i - 1] and per_r[i] >= per_r[i + 1] and per_r[i] >= OUTER_SHARE * top]
+    if per_r[-1] >= per_r[-2] and per_r[-1] >= OUTER_SHARE * top:
+        peaks.append(len(per_r) - 1)
+    return [(float(cxs[int(np.argmax(score[:, i]))]), float(cys[int(np.argmax(score[:, i]))]), float(cand[i]))
+            for i in peaks]
 
 
-def _search(img: torch.Tensor, cx: float, cy: float, half: float, radii: torch.Tensor):
+def _edge_search(img: torch.Tensor, cx: float, cy: float, half: float, radii: torch.Tensor):
+    """Stage 2, by edges: the centre (within ±``half``) and radial step profile (R,) with the
+    strongest two-sided dark-to-bright step."""
     offs = torch.linspace(-half, half, CENTRE_STEPS, dtype=torch.float64)
     gy, gx = torch.meshgrid(offs + cy, offs + cx, indexing="ij")
     cxs, cys = gx.reshape(-1), gy.reshape(-1)
@@ -101,26 +127,32 @@ def _search(img: torch.Tensor, cx: float, cy: float, half: float, radii: torch.T
     return float(cxs[best]), float(cys[best]), step[best]
 
 
-def limbus_fit(luma: np.ndarray, centre: tuple[float, float], r_min: float, r_max: float) -> IrisFit | None:
+def limbus_fit(luma: np.ndarray, centre: tuple[float, float], r_min: float, r_max: float,
+               search: float | None = None) -> IrisFit | None:
     """The iris around ``centre`` (x, y) in ``luma`` (H, W), its radius between ``r_min`` and
-    ``r_max`` px; the centre may be off by up to half of ``r_min``. None when there is no
-    dark-to-bright step on both side arcs (no iris there)."""
+    ``r_max`` px; the centre may be off by up to ``search`` px (default half of ``r_min``).
+    None when there is no dark-to-bright step on both side arcs (no iris there)."""
     if not 0 < r_min < r_max:
         raise ValueError(f"need 0 < r_min < r_max, got {r_min}, {r_max}")
-    reach = int(math.ceil(r_max + r_min + 4))
+    search = 0.5 * r_min if search is None else float(search)
+    reach = int(math.ceil(r_max + search + 4))
     x0, y0 = max(0, int(centre[0]) - reach), max(0, int(centre[1]) - reach)
     x1, y1 = min(luma.shape[1], int(centre[0]) + reach + 1), min(luma.shape[0], int(centre[1]) + reach + 1)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     img = torch.from_numpy(np.ascontiguousarray(luma[y0:y1, x0:x1], dtype=np.float32))[None, None]
     img = gaussian_blur(img, SMOOTH_PX, edge="replicate")
-    radii = torch.arange(r_min, r_max + RADIUS_STEP_PX, RADIUS_STEP_PX, dtype=torch.float64)
-    cx, cy, _ = _search(img, centre[0] - x0, centre[1] - y0, 0.5 * r_min, radii)
-    cx, cy, step = _search(img, cx, cy, r_min / (CENTRE_STEPS - 1), radii)
-    cx, cy = cx + x0, cy + y0
-    i = _outer_peak(step)
-    if i is None or step[i] <= 0:
+    best = None
+    for cx, cy, r1 in _disc_search(img, centre[0] - x0, centre[1] - y0, search, r_min, r_max):
+        radii = torch.arange(max(0.5, REFINE[0] * r1), REFINE[1] * r1 + RADIUS_STEP_PX, RADIUS_STEP_PX,
+                             dtype=torch.float64)
+        ex, ey, step = _edge_search(img, cx, cy, max(1.0, 0.08 * r1), radii)
+        i = int(np.argmax(step))
+        if step[i] > 0 and (best is None or step[i] > best[3][best[4]]):
+            best = (ex + x0, ey + y0, radii, step, i)
+    if best is None:
         return None
+    cx, cy, radii, step, i = best
     r = float(radii[i])
     if 0 < i < len(step) - 1:
         a, b, c = step[i - 1], step[i], step[i + 1]

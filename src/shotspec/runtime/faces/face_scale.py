@@ -1,0 +1,114 @@
+"""The face's scale in millimetres per pixel from its eyes: the irises first, the eye distance second.
+
+Two scale bars a face carries, both read at the eye plane:
+
+* **the iris** (``iris.limbus_fit``): 11.7 mm across whatever the head's turn, as long as the
+  eyes look towards the camera. Used when both limbi are found, the two diameters agree
+  within ``IRIS_AGREE`` and each steps up by at least ``MIN_CONTRAST`` × the skin's luma;
+* **the eye distance** (63 mm, adult mean, sd ≈ 3.5 mm): shrinks as cos θ when the head turns
+  by θ. The turn is read from the skin's silhouette at eye height: on a head of radius R
+  turned by θ the eyes' midpoint sits R·sin θ off the middle of the silhouette, so
+  sin θ = (L − R)/(L + R) with L and R the skin's reach left and right of the midpoint
+  (a cylinder model; corrections below ``MIN_TURN_DEG`` are not applied, hair over one
+  temple would otherwise tilt a frontal face).
+
+When both are at hand and agree within ``IPD_AGREE`` the scale is their geometric mean (their
+errors are independent: the iris's sd is 4 % of its size, the eye distance's 6 %); when they
+disagree the iris wins (a turned head, or an eye distance far from the mean).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from shotspec.runtime.faces.eye_pair import IRIS_TO_DISTANCE
+from shotspec.runtime.faces.iris import IRIS_DIAMETER_MM, IrisFit, limbus_fit
+
+__all__ = ["FaceScale", "scale_from_eyes", "turn_from_silhouette", "IPD_MM"]
+
+IPD_MM = 63.0             # adult interpupillary distance (mean of both sexes)
+IRIS_AGREE = 0.85         # the smaller limbus diameter at least this × the larger
+IPD_AGREE = 1.15          # iris and eye-distance scales within this factor: averaged
+MIN_CONTRAST = 0.012      # limbus step (luma per px) at least this × the skin's luma
+MIN_TURN_DEG = 8.0        # smaller silhouette turns are not corrected
+MAX_TURN_DEG = 55.0       # and larger ones are clamped
+SEARCH = 0.3              # iris centre search, × the largest radius tried
+
+
+@dataclass(frozen=True)
+class FaceScale:
+    """mm_per_px at the eye plane, how it was found (one line), the iris diameter (px) when
+    used, and the head's turn (degrees, + when the eyes sit right of the silhouette's middle)
+    when it was read."""
+
+    mm_per_px: float
+    method: str
+    iris_px: float | None = None
+    turn_deg: float | None = None
+
+
+def _fit_irises(luma: np.ndarray, eyes, dist: float) -> tuple[IrisFit | None, IrisFit | None]:
+    lo, hi = (f * dist for f in IRIS_TO_DISTANCE)
+    return tuple(limbus_fit(luma, (float(x), float(y)), max(lo, 1.0), max(hi, 2.0), search=SEARCH * hi)
+                 for x, y in eyes)
+
+
+def turn_from_silhouette(skin: np.ndarray, eyes) -> float | None:
+    """Head turn (degrees) from the skin mask ``skin`` (H, W bool) at the eyes' height, or None
+    when the skin's span there reaches the image's edge or is missing."""
+    (ax, ay), (bx, by) = eyes
+    dist = math.hypot(bx - ax, by - ay)
+    mx, my = 0.5 * (ax + bx), 0.5 * (ay + by)
+    h, w = skin.shape
+    lefts, rights = [], []
+    for y in range(int(round(my - 0.1 * dist)), int(round(my + 0.1 * dist)) + 1):
+        if not 0 <= y < h:
+            continue
+        xs = np.flatnonzero(skin[y])
+        if xs.size < 2 or xs[0] == 0 or xs[-1] == w - 1 or not xs[0] < mx < xs[-1]:
+            continue
+        lefts.append(mx - xs[0])
+        rights.append(xs[-1] + 1 - mx)
+    if not lefts:
+        return None
+    left, right = float(np.median(lefts)), float(np.median(rights))
+    s = (left - right) / max(left + right, 1e-6)
+    return math.degrees(math.asin(max(-1.0, min(1.0, s))))
+
+
+def scale_from_eyes(luma: np.ndarray, eyes, skin: np.ndarray | None = None,
+                    irises: tuple[IrisFit, IrisFit] | None = None) -> FaceScale:
+    """Scale at the eye plane for iris centres ``eyes`` ((x, y), (x, y)) in display luma
+    ``luma`` (H, W, 0–1); ``skin`` (H, W bool, same size) for the turn and the limbus contrast
+    floor; ``irises`` when already fitted at this resolution."""
+    (ax, ay), (bx, by) = eyes
+    dist = math.hypot(bx - ax, by - ay)
+    if not dist > 0:
+        raise ValueError(f"the two eyes must be apart, got {eyes}")
+    fits = irises if irises is not None else _fit_irises(luma, eyes, dist)
+    ref = float(np.median(luma[skin])) if skin is not None and skin.any() else float(np.median(luma))
+    iris_px = None
+    if all(f is not None for f in fits):
+        a, b = (f.diameter for f in fits)
+        if (min(a, b) >= IRIS_AGREE * max(a, b)
+                and min(f.contrast for f in fits) >= MIN_CONTRAST * ref):
+            iris_px = 0.5 * (a + b)
+
+    turn = turn_from_silhouette(skin, eyes) if skin is not None else None
+    corr = 1.0
+    if turn is not None and abs(turn) >= MIN_TURN_DEG:
+        corr = 1.0 / math.cos(math.radians(min(abs(turn), MAX_TURN_DEG)))
+    s_ipd = IPD_MM / (dist * corr)
+    ipd_text = f"eye distance {dist:.0f} px ≈ {IPD_MM:.0f} mm" + (
+        f" turned {turn:+.0f}° (×{corr:.2f})" if corr != 1.0 else "")
+    if iris_px is None:
+        return FaceScale(s_ipd, ipd_text + "; no pair of irises measured", None, turn)
+    s_iris = IRIS_DIAMETER_MM / iris_px
+    iris_text = f"iris {iris_px:.1f} px ≈ {IRIS_DIAMETER_MM:g} mm"
+    if max(s_iris, s_ipd) <= IPD_AGREE * min(s_iris, s_ipd):
+        return FaceScale(math.sqrt(s_iris * s_ipd), f"{iris_text} and {ipd_text} (geometric mean)", iris_px, turn)
+    return FaceScale(s_iris, f"{iris_text} ({ipd_text} disagrees by ×{max(s_iris, s_ipd) / min(s_iris, s_ipd):.2f})",
+                     iris_px, turn)
