@@ -58,6 +58,7 @@ MAHALANOBIS_MAX = 3.5           # colour model acceptance (robust standard devia
 NOSE_COLOUR = 2.0               # inside the nose zone the colour test is this much looser
 SPREAD_FLOOR = 3.0              # robust Cb/Cr spread at least this (shadowed skin is more saturated)
 SEED_MIN_CR = 9.0               # seeds: Cr at least this far above neutral (not a warm-grey backdrop)
+LEVEL_FLOOR = 8e-4              # skin's texture level at least this (8-bit quantisation's own)
 SEED_SMOOTH = 1.5               # seeds: band energy below this × the candidates' 20th percentile
 CORE_TEXTURE = (3.0, 5.0)       # hair likelihood: full skin → not skin (core test)
 OPEN_PX = 2                     # opening radius of the core
@@ -130,7 +131,7 @@ def _seed_model(cb, cr, e, cand):
     """Robust CbCr model (median, spread) of the smoothest candidates' largest region, and the
     skin's texture level (median band energy there); None without enough seeds."""
     ref0 = float(torch.quantile(e[cand].float()[:: max(1, int(cand.sum()) // 200000)], 0.2))
-    seed = (cand & (e < SEED_SMOOTH * ref0))[0, 0].cpu().numpy()
+    seed = (cand & (e < SEED_SMOOTH * max(ref0, LEVEL_FLOOR)))[0, 0].cpu().numpy()
     labels, count = label_regions(seed)
     if count == 0:
         return None
@@ -140,7 +141,7 @@ def _seed_model(cb, cr, e, cand):
     samples = torch.stack([cb[0, 0][core], cr[0, 0][core]], 1).double()
     mu = samples.median(0).values
     spread = ((samples - mu).abs().median(0).values * 1.4826).clamp_min(SPREAD_FLOOR)
-    level = max(float(e[0, 0][core].median()), 1e-4)
+    level = max(float(e[0, 0][core].median()), LEVEL_FLOOR)
     return mu, spread, level, int(core.sum())
 
 
@@ -159,7 +160,7 @@ def _grow(mask: np.ndarray, allowed: torch.Tensor, steps: int) -> np.ndarray:
 
 
 def _empty(rgb: torch.Tensor, why: str) -> SkinDetection:
-    return SkinDetection(torch.zeros_like(rgb[:, :1]), f"skin colour and texture: {why}")
+    return SkinDetection(torch.zeros_like(rgb[:, :1]), f"YCbCr skin colour and texture: {why}")
 
 
 def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
@@ -234,8 +235,8 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
     m = torch.where(m < 0.02, torch.zeros_like(m), m)
 
     inv = 1.0 / scale
-    desc = (f"skin colour and texture (robust CbCr model fitted to {n_seed} smooth seed pixels, "
-            f"Cb≈{mu[0]:.0f} Cr≈{mu[1]:.0f}; strand-scale texture keeps hair out; {parts})")
+    desc = (f"YCbCr skin colour and strand-scale texture (robust CbCr model fitted to {n_seed} smooth seed pixels, "
+            f"Cb≈{mu[0]:.0f} Cr≈{mu[1]:.0f}; {parts})")
     features = find_face_features(frame.rgb) if use_landmarks else None
     excl = feature_mask(frame, features)
     if any(frame.aov(n) is not None for n in FEATURES):
