@@ -9,8 +9,7 @@ Skin texture is generated in millimetres on the face, then mapped to pixels by a
 3. the eyes — from an ``eyes`` AOV, from landmarks (mediapipe's or the skin detector's own
    iris pair, ``eye_pair``), or from a pair of similar holes in the skin region — and at them
    ``face_scale.scale_from_eyes``: the iris diameter (11.7 mm, invariant to the head's turn)
-   where both limbi are measured, averaged with the eye distance (63 mm, corrected for the turn
-   read off the silhouette) when the two agree;
+   where both limbi are measured, averaged with the eye distance (63 mm) when the two agree;
 4. the width of the main skin region's upper half (≈ 140 mm, cheek to cheek);
 5. a last-resort guess that the face spans 45 % of the frame width.
 """

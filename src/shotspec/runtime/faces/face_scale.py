@@ -6,11 +6,10 @@ Two scale bars a face carries, both read at the eye plane:
   eyes look towards the camera. Used when both limbi are found, the two diameters agree
   within ``IRIS_AGREE`` and each steps up by at least ``MIN_CONTRAST`` × the skin's luma;
 * **the eye distance** (63 mm, adult mean, sd ≈ 3.5 mm): shrinks as cos θ when the head turns
-  by θ. The turn is read from the skin's silhouette at eye height: on a head of radius R
-  turned by θ the eyes' midpoint sits R·sin θ off the middle of the silhouette, so
-  sin θ = (L − R)/(L + R) with L and R the skin's reach left and right of the midpoint
-  (a cylinder model; corrections below ``MIN_TURN_DEG`` are not applied, hair over one
-  temple would otherwise tilt a frontal face).
+  by θ. No turn correction is applied: one read off the skin mask's silhouette (cylinder
+  model, sin θ = (L − R)/(L + R)) was tried and read −20° to −32° on frontal renders, whose
+  shadow side the mask loses, so it did more harm than good. Without irises a turned head's
+  scale therefore reads too coarse by 1/cos θ (22 % at 35°).
 
 When both are at hand and agree within ``IPD_AGREE`` the scale is their geometric mean (their
 errors are independent: the iris's sd is 4 % of its size, the eye distance's 6 %); when they
@@ -27,27 +26,23 @@ import numpy as np
 from shotspec.runtime.faces.eye_pair import IRIS_TO_DISTANCE
 from shotspec.runtime.faces.iris import IRIS_DIAMETER_MM, IrisFit, limbus_fit
 
-__all__ = ["FaceScale", "scale_from_eyes", "turn_from_silhouette", "IPD_MM"]
+__all__ = ["FaceScale", "scale_from_eyes", "IPD_MM"]
 
 IPD_MM = 63.0             # adult interpupillary distance (mean of both sexes)
 IRIS_AGREE = 0.85         # the smaller limbus diameter at least this × the larger
 IPD_AGREE = 1.15          # iris and eye-distance scales within this factor: averaged
 MIN_CONTRAST = 0.012      # limbus step (luma per px) at least this × the skin's luma
-MIN_TURN_DEG = 8.0        # smaller silhouette turns are not corrected
-MAX_TURN_DEG = 55.0       # and larger ones are clamped
 SEARCH = 0.3              # iris centre search, × the largest radius tried
 
 
 @dataclass(frozen=True)
 class FaceScale:
-    """mm_per_px at the eye plane, how it was found (one line), the iris diameter (px) when
-    used, and the head's turn (degrees, + when the eyes sit right of the silhouette's middle)
-    when it was read."""
+    """mm_per_px at the eye plane, how it was found (one line), and the iris diameter (px)
+    when it was used."""
 
     mm_per_px: float
     method: str
     iris_px: float | None = None
-    turn_deg: float | None = None
 
 
 def _fit_irises(luma: np.ndarray, eyes, dist: float) -> tuple[IrisFit | None, IrisFit | None]:
@@ -56,34 +51,11 @@ def _fit_irises(luma: np.ndarray, eyes, dist: float) -> tuple[IrisFit | None, Ir
                  for x, y in eyes)
 
 
-def turn_from_silhouette(skin: np.ndarray, eyes) -> float | None:
-    """Head turn (degrees) from the skin mask ``skin`` (H, W bool) at the eyes' height, or None
-    when the skin's span there reaches the image's edge or is missing."""
-    (ax, ay), (bx, by) = eyes
-    dist = math.hypot(bx - ax, by - ay)
-    mx, my = 0.5 * (ax + bx), 0.5 * (ay + by)
-    h, w = skin.shape
-    lefts, rights = [], []
-    for y in range(int(round(my - 0.1 * dist)), int(round(my + 0.1 * dist)) + 1):
-        if not 0 <= y < h:
-            continue
-        xs = np.flatnonzero(skin[y])
-        if xs.size < 2 or xs[0] == 0 or xs[-1] == w - 1 or not xs[0] < mx < xs[-1]:
-            continue
-        lefts.append(mx - xs[0])
-        rights.append(xs[-1] + 1 - mx)
-    if not lefts:
-        return None
-    left, right = float(np.median(lefts)), float(np.median(rights))
-    s = (left - right) / max(left + right, 1e-6)
-    return math.degrees(math.asin(max(-1.0, min(1.0, s))))
-
-
 def scale_from_eyes(luma: np.ndarray, eyes, skin: np.ndarray | None = None,
                     irises: tuple[IrisFit, IrisFit] | None = None) -> FaceScale:
     """Scale at the eye plane for iris centres ``eyes`` ((x, y), (x, y)) in display luma
-    ``luma`` (H, W, 0–1); ``skin`` (H, W bool, same size) for the turn and the limbus contrast
-    floor; ``irises`` when already fitted at this resolution."""
+    ``luma`` (H, W, 0–1); ``skin`` (H, W bool, same size) for the limbus contrast floor;
+    ``irises`` when already fitted at this resolution."""
     (ax, ay), (bx, by) = eyes
     dist = math.hypot(bx - ax, by - ay)
     if not dist > 0:
@@ -97,18 +69,13 @@ def scale_from_eyes(luma: np.ndarray, eyes, skin: np.ndarray | None = None,
                 and min(f.contrast for f in fits) >= MIN_CONTRAST * ref):
             iris_px = 0.5 * (a + b)
 
-    turn = turn_from_silhouette(skin, eyes) if skin is not None else None
-    corr = 1.0
-    if turn is not None and abs(turn) >= MIN_TURN_DEG:
-        corr = 1.0 / math.cos(math.radians(min(abs(turn), MAX_TURN_DEG)))
-    s_ipd = IPD_MM / (dist * corr)
-    ipd_text = f"eye distance {dist:.0f} px ≈ {IPD_MM:.0f} mm" + (
-        f" turned {turn:+.0f}° (×{corr:.2f})" if corr != 1.0 else "")
+    s_ipd = IPD_MM / dist
+    ipd_text = f"eye distance {dist:.0f} px ≈ {IPD_MM:.0f} mm"
     if iris_px is None:
-        return FaceScale(s_ipd, ipd_text + "; no pair of irises measured", None, turn)
+        return FaceScale(s_ipd, ipd_text + " (no pair of irises measured; a turned head reads too coarse)")
     s_iris = IRIS_DIAMETER_MM / iris_px
     iris_text = f"iris {iris_px:.1f} px ≈ {IRIS_DIAMETER_MM:g} mm"
     if max(s_iris, s_ipd) <= IPD_AGREE * min(s_iris, s_ipd):
-        return FaceScale(math.sqrt(s_iris * s_ipd), f"{iris_text} and {ipd_text} (geometric mean)", iris_px, turn)
+        return FaceScale(math.sqrt(s_iris * s_ipd), f"{iris_text} and {ipd_text} (geometric mean)", iris_px)
     return FaceScale(s_iris, f"{iris_text} ({ipd_text} disagrees by ×{max(s_iris, s_ipd) / min(s_iris, s_ipd):.2f})",
-                     iris_px, turn)
+                     iris_px)
