@@ -11,7 +11,8 @@ the checks made on it:
    edge where hair, shadow and backdrop meet it (pupils, nostrils, the mouth's corners, lash
    lines, dark strands of hair) — local minima of the smoothed luma below ``DARKNESS`` × the
    skin's median;
-2. pairs: no more than ``MAX_TILT`` off level, the middle half of the segment between them
+2. pairs: about as dark as each other (``DARK_MATCH``: two pupils, not a pupil and the end
+   of a dark brow), no more than ``MAX_TILT`` off level, the middle half of the segment between them
    mostly skin (``BRIDGE_SKIN``: a nose bridge, not hair);
 3. irises: each end must show a limbus (``iris.limbus_fit``: a circular dark-to-bright step on
    both side arcs) of a radius ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's
@@ -41,13 +42,14 @@ DARKNESS = 0.55                # a candidate is darker than this × the skin's m
 NEAR_SKIN = 0.12               # skin within this share of the image width on 3 of 4 sides
 SPACING = 0.015                # one candidate per this share of the image width
 MAX_CANDIDATES = 40            # darkest minima kept
+DARK_MATCH = (3.0, 0.05)       # the paler candidate ≤ 3 × the darker + 0.05 × skin: two pupils
 MIN_DISTANCE_PX = 8.0          # pairs closer than this are not two eyes
 MAX_TILT = 0.45                # |dy| / |dx| of the eye line (about 24°)
 BRIDGE_SKIN = 0.5              # share of skin on the middle half of the segment
 IRIS_TO_DISTANCE = (0.065, 0.17)   # limbus radius / eye distance searched
 MIN_CONTRAST = 0.004           # limbus step, luma per px, both sides
 MAX_PAIRS = 80                 # pairs given the iris test, darkest candidates first
-SAME_SIZE = 0.8                # the smaller limbus ≥ this × the larger
+SAME_SIZE = 0.7                # the smaller limbus ≥ this × the larger
 IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread weighed in
 
 
@@ -68,8 +70,9 @@ class EyePair:
         return float(np.hypot(b.cx - a.cx, b.cy - a.cy))
 
 
-def _candidates(luma: np.ndarray, skin: np.ndarray, ref: float) -> list[tuple[int, int]]:
-    """(y, x) of the darkest local minima next to skin, darkest first."""
+def _candidates(luma: np.ndarray, skin: np.ndarray, ref: float) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """(y, x) of the darkest local minima inside the skin, darkest first, and the smoothed
+    luma (H, W) they were read from."""
     t = torch.from_numpy(luma.astype(np.float32))[None, None]
     sm = gaussian_blur(t, 1.0, edge="replicate")
     low = -F.max_pool2d(-sm, 5, 1, 2)
@@ -93,7 +96,7 @@ def _candidates(luma: np.ndarray, skin: np.ndarray, ref: float) -> list[tuple[in
             out.append((y, x))
         if len(out) >= MAX_CANDIDATES:
             break
-    return out
+    return out, sm[0, 0].numpy()
 
 
 def _bridge(skin: np.ndarray, a: tuple[int, int], b: tuple[int, int]) -> float:
@@ -112,7 +115,7 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
     if skin.sum() < 64:
         return None
     ref = float(np.median(luma[skin]))
-    cands = _candidates(luma, skin, ref)
+    cands, smooth = _candidates(luma, skin, ref)
     fits: dict[tuple[tuple[int, int], float], IrisFit | None] = {}
 
     def fit(p: tuple[int, int], dist: float) -> IrisFit | None:
@@ -128,6 +131,9 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
             dy, dx = abs(a[0] - b[0]), abs(a[1] - b[1])
             dist = float(np.hypot(dx, dy))
             if dist < MIN_DISTANCE_PX or dy > MAX_TILT * dx:
+                continue
+            la, lb = sorted((float(smooth[a]), float(smooth[b])))
+            if lb > DARK_MATCH[0] * la + DARK_MATCH[1] * ref:      # a pupil and a brow's end
                 continue
             bridge = _bridge(skin, a, b)
             if bridge >= BRIDGE_SKIN:
