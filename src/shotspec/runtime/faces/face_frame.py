@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from shotspec.color import LUMA_REC601, linear_to_srgb
-from shotspec.runtime.faces.face_scale import IPD_MM, scale_from_eyes
+from shotspec.runtime.faces.face_scale import IPD_MM, display_luma, scale_from_eyes
 from shotspec.runtime.faces.regions import Region, label_regions, regions
 from shotspec.runtime.frame import Frame
 
@@ -49,12 +48,6 @@ class FaceFrame:
 
     def matrix(self) -> np.ndarray:
         return np.array(self.A, dtype=np.float64)
-
-
-def _display_luma(rgb: torch.Tensor) -> np.ndarray:
-    """Display-referred BT.601 luma (H, W) in 0–1 of a linear frame (1,3,H,W)."""
-    srgb = linear_to_srgb(torch.nan_to_num(rgb[0].detach().float(), nan=0.0, posinf=1.0).clamp(0, 1))
-    return (LUMA_REC601[0] * srgb[0] + LUMA_REC601[1] * srgb[1] + LUMA_REC601[2] * srgb[2]).cpu().numpy()
 
 
 def _eye_pair_from_mask(eyes: torch.Tensor) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -149,7 +142,7 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
     if frame.meta.face_mm_per_px > 0:
         mmpp, scale_method = float(frame.meta.face_mm_per_px), "frame metadata (face_mm_per_px)"
     elif eyes is not None and math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]) > 1e-3:
-        fs = scale_from_eyes(_display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
+        fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
         mmpp, scale_method = fs.mm_per_px, f"{fs.method} (eyes from {eyes_src})"
     else:
         width = _upper_width_px(mask, face)

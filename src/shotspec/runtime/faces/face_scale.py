@@ -22,11 +22,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
+from shotspec.color import LUMA_REC601, linear_to_srgb
 from shotspec.runtime.faces.eye_pair import IRIS_TO_DISTANCE
 from shotspec.runtime.faces.iris import IRIS_DIAMETER_MM, IrisFit, limbus_fit
 
-__all__ = ["FaceScale", "scale_from_eyes", "IPD_MM"]
+__all__ = ["FaceScale", "scale_from_eyes", "display_luma", "IPD_MM"]
 
 IPD_MM = 63.0             # adult interpupillary distance (mean of both sexes)
 IRIS_AGREE = 0.85         # the smaller limbus diameter at least this × the larger
@@ -43,6 +45,13 @@ class FaceScale:
     mm_per_px: float
     method: str
     iris_px: float | None = None
+
+
+def display_luma(rgb: torch.Tensor) -> np.ndarray:
+    """Display-referred BT.601 luma (H, W) in 0–1 of a linear frame (1,3,H,W): what the limbus
+    fit and the eye finder read."""
+    srgb = linear_to_srgb(torch.nan_to_num(rgb[0].detach().float(), nan=0.0, posinf=1.0).clamp(0, 1))
+    return (LUMA_REC601[0] * srgb[0] + LUMA_REC601[1] * srgb[1] + LUMA_REC601[2] * srgb[2]).cpu().numpy()
 
 
 def _fit_irises(luma: np.ndarray, eyes, dist: float) -> tuple[IrisFit | None, IrisFit | None]:
