@@ -5,14 +5,20 @@ Schröder & Erb 2005, 11.71 ± 0.42 mm over 1,000 eyes) and, unlike the eye dist
 width, it does not shrink when the head turns as long as the eyes look towards the camera (a
 portrait's usual gaze): it is the scale bar a face carries.
 
-``limbus_fit`` is Daugman's integro-differential operator restricted to the two side arcs of
-the iris (the lids cover its top and bottom): over a grid of centres and radii it averages the
-luma along the arcs ±``ARC_DEG`` around horizontal on both sides, differentiates that mean
-along the radius, and keeps the centre and radius of the strongest dark-to-bright step
-(iris → sclera). The pupil's edge is a dark-to-bright step too, at a smaller radius: of the
-radial peaks above ``OUTER_SHARE`` of the strongest, the outermost is the limbus. A parabola
-through the peak and its neighbours gives the sub-pixel radius; a second, finer grid around
-the first answer refines the centre.
+``limbus_fit`` is Daugman's integro-differential idea restricted to the two side arcs of the
+iris (±``ARC_DEG`` around horizontal; the lids cover its top and bottom), the luma taken as the
+median along each arc so a catch-light does not count. Two stages:
+
+1. by regions, over a grid of centres and radii: darkest inside (0.45–0.9 r, past the pupil)
+   against brightest outside (1.1–1.35 r, the sclera; the darker side counts). The pupil
+   against the iris and a made-up eye against the skin peak too, so every radius peaking above
+   ``OUTER_SHARE`` of the best is a candidate;
+2. by edges, around each candidate (±20 % of its radius, a finer centre grid): the strongest
+   dark-to-bright step present on *both* arcs (a lash line, a lid or a catch-light steps on
+   one). The sharpest candidate wins; a parabola through its peak gives the sub-pixel radius.
+
+On synthetic eyes with lids and a catch-light (8–31 px radius) it is within 0.4 px; on
+``model_face.jpg`` it reads 61–66 px where the hand measure is about 60.
 
 Images are display-referred luma arrays (H, W) in 0–1; coordinates are their pixels (x right,
 y down), pixel centres at whole numbers.
