@@ -18,11 +18,9 @@ from shotspec.runtime.faces.regions import label_regions, regions
 from shotspec.runtime.frame import Frame, FrameMeta
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "enhance"))
+sys.path.insert(0, str(Path(__file__).parent))
 from conftest import make_face  # noqa: E402
-
-# Shared test photos live outside git, in ../shared next to the repository root.
-REPO_ROOT = Path(__file__).resolve().parents[3]
-MODEL_FACE = REPO_ROOT.parent / "shared" / "data" / "faces" / "model_face.jpg"
+from shared_photos import MODEL_FACE  # noqa: E402
 
 
 def test_finds_a_skin_coloured_ellipse_on_blue():

@@ -3,7 +3,13 @@
 * ``regions`` — connected regions of a mask (8-connected labels, areas, centroids, boxes);
 * ``face_mesh`` — the optional mediapipe face mesh: one run, its landmark sets, the iris
   centres, and the eye/lip/brow outlines the enhancer keeps out of its skin mask;
-* ``skin_mask`` — soft skin mask of a plate (YCbCr skin box, robust colour model, smoothness);
+* ``skin_mask`` — soft skin mask of a plate (YCbCr skin box, robust colour model, strand-scale
+  texture, regions, face zones, guided-filter edge);
+* ``texture_cues`` — what tells skin from hair of the same colour (band energy, coherence) and
+  the guided filter;
+* ``iris``, ``eye_pair``, ``face_zones`` — the limbus fit, the plate's two irises without
+  landmarks, and the nose/eye/brow zones placed from them;
+* ``face_scale`` — mm per pixel from the irises (11.7 mm) and the eye distance (63 mm);
 * ``face_frame`` — the face's scale and placement in millimetres (``IPD_MM``, ``FACE_WIDTH_MM``)
   from AOVs, landmarks or the mask, for the enhancer's texture;
 * ``face_finder`` — the face, its skin and landmarks in an identity photo (log-chromaticity skin

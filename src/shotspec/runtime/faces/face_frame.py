@@ -6,8 +6,10 @@ Skin texture is generated in millimetres on the face, then mapped to pixels by a
 1. a ``position`` AOV (renders): a least-squares affine fit of pixel position against the
    object-space x/y of the skin pixels — the texture follows the head's position, roll and scale;
 2. ``FrameMeta.face_mm_per_px`` for the scale, and the eye line for origin and roll;
-3. the eye distance (≈ 63 mm interpupillary) from an ``eyes`` AOV, from mediapipe landmarks, or
-   from a pair of similar holes in the detected skin region (the eyes);
+3. the eyes — from an ``eyes`` AOV, from landmarks (mediapipe's or the skin detector's own
+   iris pair, ``eye_pair``), or from a pair of similar holes in the skin region — and at them
+   ``face_scale.scale_from_eyes``: the iris diameter (11.7 mm, invariant to the head's turn)
+   where both limbi are measured, averaged with the eye distance (63 mm) when the two agree;
 4. the width of the main skin region's upper half (≈ 140 mm, cheek to cheek);
 5. a last-resort guess that the face spans 45 % of the frame width.
 """
@@ -20,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from shotspec.runtime.faces.face_scale import IPD_MM, display_luma, scale_from_eyes
 from shotspec.runtime.faces.regions import Region, label_regions, regions
 from shotspec.runtime.frame import Frame
 
 __all__ = ["FaceFrame", "face_frame", "IPD_MM", "FACE_WIDTH_MM"]
 
-IPD_MM = 63.0          # adult interpupillary distance (mean of both sexes)
 FACE_WIDTH_MM = 140.0  # bizygomatic breadth, cheek to cheek
 GUESS_FACE_FRACTION = 0.45
 
@@ -139,9 +141,9 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
 
     if frame.meta.face_mm_per_px > 0:
         mmpp, scale_method = float(frame.meta.face_mm_per_px), "frame metadata (face_mm_per_px)"
-    elif eyes is not None:
-        dist = math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1])
-        mmpp, scale_method = IPD_MM / max(dist, 1e-3), f"eye distance {dist:.0f} px from {eyes_src} ≈ {IPD_MM:.0f} mm"
+    elif eyes is not None and math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]) > 1e-3:
+        fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
+        mmpp, scale_method = fs.mm_per_px, f"{fs.method} (eyes from {eyes_src})"
     else:
         width = _upper_width_px(mask, face)
         if width is not None and width > 8:

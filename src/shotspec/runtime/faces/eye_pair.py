@@ -1,0 +1,173 @@
+"""The two eyes of a plate, found from its skin mask and its irises, without landmarks.
+
+The identity finder (``face_finder``) sizes its iris search from the face's bounding box,
+which on a plate is often the face *and* neck, hands and chest together (on
+``model_face.jpg`` the box was the whole frame and the "eyes" landed on a hand). Here nothing
+about the face's size is assumed; the eye distance of each candidate pair sets the scale of
+the checks made on it:
+
+1. candidates: the darkest pixel of every dark spot that is not skin but has skin within
+   ``NEAR_SKIN`` of the image width on three of its four sides — inside the face, not on its
+   edge where hair, shadow and backdrop meet it (pupils, nostrils, the mouth's corners, lash
+   lines, dark strands of hair) — local minima of the smoothed luma below ``DARKNESS`` × the
+   skin's median;
+2. pairs: about as dark as each other (``DARK_MATCH``: two pupils, not a pupil and the end
+   of a dark brow), no more than ``MAX_TILT`` off level, the middle half of the segment between them
+   mostly skin (``BRIDGE_SKIN``: a nose bridge, not hair);
+3. irises: each end must show a limbus (``iris.limbus_fit``: a circular dark-to-bright step on
+   both side arcs) of a radius ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's
+   iris is 0.093 of its eye distance, a head turned 50° shows 0.145;
+   the two alike (``SAME_SIZE``); the score weighs the radius against ``IRIS_PRIOR``;
+4. among the pairs scoring at least ``UPPER_PAIR`` of the best (score: the weaker limbus
+   contrast × the bridge's skin share × levelness), the highest in the frame wins (nostrils
+   and mouth corners, which can pass 1–3, lie below the eyes).
+
+Coordinates are pixels of the arrays given (x right, y down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from shotspec.runtime.faces.iris import IrisFit, limbus_fit
+from shotspec.runtime.filters import gaussian_blur
+
+__all__ = ["EyePair", "find_eye_pair", "refine_eye_pair", "IRIS_TO_DISTANCE"]
+
+DARKNESS = 0.55                # a candidate is darker than this × the skin's median luma
+NEAR_SKIN = 0.12               # skin within this share of the image width on 3 of 4 sides
+SPACING = 0.015                # one candidate per this share of the image width
+MAX_CANDIDATES = 40            # darkest minima kept
+DARK_MATCH = (3.0, 0.05)       # the paler candidate ≤ 3 × the darker + 0.05 × skin: two pupils
+MIN_DISTANCE_PX = 8.0          # pairs closer than this are not two eyes
+MAX_TILT = 0.45                # |dy| / |dx| of the eye line (about 24°)
+BRIDGE_SKIN = 0.5              # share of skin on the middle half of the segment
+IRIS_TO_DISTANCE = (0.065, 0.17)   # limbus radius / eye distance searched
+MIN_CONTRAST = 0.004           # limbus step, luma per px, both sides
+MAX_PAIRS = 80                 # pairs given the iris test, darkest candidates first
+SAME_SIZE = 0.7                # the smaller limbus ≥ this × the larger
+IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread weighed in
+
+
+@dataclass(frozen=True)
+class EyePair:
+    """The eyes found: ``irises`` (left in the image first) with their limbus fits."""
+
+    irises: tuple[IrisFit, IrisFit]
+
+    @property
+    def centres(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        a, b = self.irises
+        return (a.cx, a.cy), (b.cx, b.cy)
+
+    @property
+    def distance(self) -> float:
+        a, b = self.irises
+        return float(np.hypot(b.cx - a.cx, b.cy - a.cy))
+
+
+def _candidates(luma: np.ndarray, skin: np.ndarray, ref: float) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """(y, x) of the darkest local minima inside the skin, darkest first, and the smoothed
+    luma (H, W) they were read from."""
+    t = torch.from_numpy(luma.astype(np.float32))[None, None]
+    sm = gaussian_blur(t, 1.0, edge="replicate")
+    low = -F.max_pool2d(-sm, 5, 1, 2)
+    side = max(2, int(round(NEAR_SKIN * luma.shape[1])))
+    sk = torch.from_numpy(skin.astype(np.float32))[None, None]
+    k = side + 1
+    around = (F.max_pool2d(F.pad(sk, (side, 0, 0, 0)), (1, k), 1).int()      # skin to the left
+              + F.max_pool2d(F.pad(sk, (0, side, 0, 0)), (1, k), 1).int()    # … right
+              + F.max_pool2d(F.pad(sk, (0, 0, side, 0)), (k, 1), 1).int()    # … above
+              + F.max_pool2d(F.pad(sk, (0, 0, 0, side)), (k, 1), 1).int())   # … below
+    near = around >= 3
+    ok = (sm <= low) & (sm < DARKNESS * ref) & near & (sk < 0.5)
+    ys, xs = np.nonzero(ok[0, 0].numpy())
+    vals = sm[0, 0].numpy()[ys, xs]
+    order = np.argsort(vals, kind="stable")
+    out: list[tuple[int, int]] = []
+    apart = max(3, int(round(SPACING * luma.shape[1])))
+    for i in order:                 # the darkest of each neighbourhood
+        y, x = int(ys[i]), int(xs[i])
+        if all(abs(y - py) > apart or abs(x - px) > apart for py, px in out):
+            out.append((y, x))
+        if len(out) >= MAX_CANDIDATES:
+            break
+    return out, sm[0, 0].numpy()
+
+
+def _bridge(skin: np.ndarray, a: tuple[int, int], b: tuple[int, int]) -> float:
+    n = max(4, (abs(b[1] - a[1]) + abs(b[0] - a[0])) // 2)
+    t = np.linspace(0.25, 0.75, n)
+    ys = np.clip(np.round(a[0] + t * (b[0] - a[0])).astype(int), 0, skin.shape[0] - 1)
+    xs = np.clip(np.round(a[1] + t * (b[1] - a[1])).astype(int), 0, skin.shape[1] - 1)
+    return float(skin[ys, xs].mean())
+
+
+def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
+    """The two irises of the face in display luma ``luma`` (H, W, 0–1) given its skin mask
+    ``skin`` (H, W bool); None when no pair of irises with skin between them is found."""
+    if luma.shape != skin.shape or luma.ndim != 2:
+        raise ValueError(f"luma and skin must be the same (H, W), got {luma.shape} and {skin.shape}")
+    if skin.sum() < 64:
+        return None
+    ref = float(np.median(luma[skin]))
+    cands, smooth = _candidates(luma, skin, ref)
+    fits: dict[tuple[tuple[int, int], float], IrisFit | None] = {}
+
+    def fit(p: tuple[int, int], dist: float) -> IrisFit | None:
+        key = (p, round(dist))
+        if key not in fits:
+            lo, hi = (f * dist for f in IRIS_TO_DISTANCE)
+            fits[key] = limbus_fit(luma, (float(p[1]), float(p[0])), max(lo, 1.0), max(hi, 2.0))
+        return fits[key]
+
+    pairs = []
+    for i, a in enumerate(cands):
+        for j, b in enumerate(cands[i + 1:], i + 1):
+            dy, dx = abs(a[0] - b[0]), abs(a[1] - b[1])
+            dist = float(np.hypot(dx, dy))
+            if dist < MIN_DISTANCE_PX or dy > MAX_TILT * dx:
+                continue
+            la, lb = sorted((float(smooth[a]), float(smooth[b])))
+            if lb > DARK_MATCH[0] * la + DARK_MATCH[1] * ref:      # a pupil and a brow's end
+                continue
+            bridge = _bridge(skin, a, b)
+            if bridge >= BRIDGE_SKIN:
+                pairs.append((bridge * (1.0 - dy / dx), i + j, a, b, dist))
+    # the pairs of the darkest candidates get the iris test
+    pairs.sort(key=lambda p: (p[1], -p[0]))
+    scored = []
+    for geometry, _, a, b, dist in pairs[:MAX_PAIRS]:
+        fa, fb = fit(a, dist), fit(b, dist)
+        if fa is None or fb is None or min(fa.contrast, fb.contrast) < MIN_CONTRAST * ref:
+            continue
+        ratio = min(fa.radius, fb.radius) / max(fa.radius, fb.radius)
+        if ratio < SAME_SIZE:
+            continue
+        prior = float(np.exp(-0.5 * ((0.5 * (fa.radius + fb.radius) / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
+        scored.append((min(fa.contrast, fb.contrast) * geometry * ratio * prior, 0.5 * (a[0] + b[0]), fa, fb))
+    if not scored:
+        return None
+    _, _, fa, fb = max(scored, key=lambda s: (s[0], -s[1]))
+    first, second = sorted((fa, fb), key=lambda f: f.cx)
+    return EyePair((first, second))
+
+
+def refine_eye_pair(luma: np.ndarray, pair: EyePair, scale: float) -> EyePair:
+    """``pair`` found on a copy ``1/scale`` the size of ``luma`` (H, W, the full-resolution
+    display luma), its irises fitted again there; an iris the fit loses keeps its scaled
+    working-resolution fit."""
+    (ax, ay), (bx, by) = pair.centres
+    dist = pair.distance * scale
+    lo, hi = (f * dist for f in IRIS_TO_DISTANCE)
+    out = []
+    for f in pair.irises:
+        cx, cy = (f.cx + 0.5) * scale - 0.5, (f.cy + 0.5) * scale - 0.5
+        fine = limbus_fit(luma, (cx, cy), lo, hi) if scale > 1 else f
+        out.append(fine if fine is not None else IrisFit(cx, cy, f.radius * scale, f.contrast))
+    first, second = sorted(out, key=lambda f: f.cx)
+    return EyePair((first, second))
