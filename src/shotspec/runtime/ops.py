@@ -209,7 +209,12 @@ def _pointwise_stage(frame: Frame, name: str, p) -> Frame:
     if name == "tonemap":
         return finishing.tonemap(frame, p.operator, contrast=p.contrast, look=p.look)
     if name == "grade":
-        return finishing.apply_lut(frame, finishing.parse_cube(p.lut), p.strength)
+        return finishing.apply_lut(frame, p.lut, p.strength)
+    if name == "cdl":
+        from shotspec.runtime.color_management import cdl
+
+        return frame.with_rgb(cdl(frame.rgb, p.config, p.working, p.space, p.slope, p.offset,
+                                  p.power, p.saturation, path=p.file, cccid=p.cccid))
     raise ValueError(f"not a pointwise op: {name}")
 
 
@@ -236,6 +241,7 @@ for _name in POINTWISE_OPS:
 @op("output", OpCost(2.5))
 def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import write_image
+    from shotspec.runtime.output_transform import display_frame
 
     output = p.output
     frame = resize_frame(inputs[0], output.width, output.height)
@@ -248,9 +254,10 @@ def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     path = ctx.output_paths.get(p.shot, output.path)
     if path != output.path:
         output = output_for_path(output, path)
-    ctx.written[p.shot] = write_image(frame, output, provenance=ctx.provenance.get(p.shot),
+    written = display_frame(frame, output)
+    ctx.written[p.shot] = write_image(written, output, provenance=ctx.provenance.get(p.shot),
                                       path=path)
-    return frame
+    return written
 
 
 def output_for_path(output: OutputIR, path: str) -> OutputIR:
