@@ -29,7 +29,13 @@ _LIST_MAX = 12
 
 
 def names_hint(word: str, names: tuple[str, ...] | list[str], what: str) -> str:
-    """``did you mean `x`?``, else the config's names (the first twelve and how many more)."""
+    """``did you mean `x`?`` — a name that contains the word (colour-space names are long:
+    `Linear Rec.709` → `Linear Rec.709 (sRGB)`), else the closest spelling — else the
+    config's names (the first twelve and how many more)."""
+    folded = word.casefold()
+    containing = sorted({n for n in names if folded in n.casefold()}, key=len)
+    if containing:
+        return f"did you mean `{containing[0]}`?"
     close = did_you_mean(word, names, what, list_max=0)
     if close:
         return close
