@@ -3,11 +3,13 @@ pass, and their diagnostics (E215 unknown names with hints, E216, E217, E301).""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 
 from shotspec.color_config import DEFAULT_CONFIG, WORKING_SPACE
-from shotspec.compiler import compile_source
+from shotspec.compiler import DEFAULT_SPEC, compile_source
 from shotspec.compiler.emit import emit_shot
 
 
@@ -123,3 +125,23 @@ def test_the_compiler_imports_neither_torch_nor_colour_for_a_plain_spec(tmp_path
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_plate_colour_space_is_checked_and_takes_the_outputs_config(tmp_path):
+    example = os.path.join(os.path.dirname(DEFAULT_SPEC), "examples", "plate")
+    png = sorted(f for f in os.listdir(example) if f.endswith(".png"))[0]
+    shutil.copy(os.path.join(example, png), tmp_path / "p.png")
+    text = '''shot s {
+  source plate "p.png" { colorspace "S-Log3 S-Gamut3.Cine" }
+  output "o.png" { size 64x80; config "ocio://studio-config-latest" }
+}
+'''
+    result = compile_source(text, tmp_path / "s.shot", check_outputs=False)
+    source = result.program.shots[0].source
+    assert source.colorspace == "S-Log3 S-Gamut3.Cine"
+    assert source.config == "ocio://studio-config-latest" and source.working == WORKING_SPACE
+    bad = compile_source(text.replace("S-Log3 S-Gamut3.Cine", "slog3"), tmp_path / "s.shot",
+                         check_outputs=False)
+    d = _only(bad, "E215")
+    assert d.message.startswith("unknown plate colour space `slog3`")
+    assert d.help.startswith("did you mean `slog3_")

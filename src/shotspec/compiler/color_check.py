@@ -48,6 +48,7 @@ def _uses_colour(shot: ShotIR) -> bool:
     out = shot.output
     return (viewed(out) or out.look is not None or out.config != DEFAULT_CONFIG
             or out.working != WORKING_SPACE
+            or shot.source.colorspace is not None
             or any(p.op == "cdl" and p.enabled for p in shot.finish))
 
 
@@ -105,6 +106,10 @@ def _check_names(shot: ShotIR, names: ConfigNames, span, state: State,
         if out.view is not None and out.view not in views:
             _unknown(sink, "view", out.view, views, f"views of `{display}`",
                      span("output.view"), names.name, f" of display `{display}`")
+    plate_space = shot.source.colorspace
+    if plate_space is not None and not names.space_known(plate_space):
+        _unknown(sink, "plate colour space", plate_space, spaces, "colour spaces",
+                 span("source.colorspace"), names.name)
     if out.look is not None and out.look not in names.looks:
         _unknown(sink, "look", out.look, names.looks, "looks", span("output.look"), names.name)
     for p in shot.finish:

@@ -123,6 +123,7 @@ COVERED_BY: dict[tuple[type, str], str] = {
     (PASS_MODELS["cdl"], "file_sha256"): "hash of `file`",
     (PASS_MODELS["cdl"], "config"): "the output's `config`",
     (PASS_MODELS["cdl"], "working"): "the output's `working`",
+    (SourceIR, "config"): "the output's `config`", (SourceIR, "working"): "the output's `working`",
     (OutputIR, "config_sha256"): "hash of `config`", (OutputIR, "lut_sha256"): "hash of `lut`",
     (HairIR, "albedo_linear"): "hair `colour`",
 }

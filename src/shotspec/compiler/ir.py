@@ -446,6 +446,14 @@ class SourceIR(IRNode):
     mask_sha256: str | None = spec(None, stages=PLATE)
     subject_distance_m: float | None = _length(None, "distance", "plate without depth: "
                                                "assumed distance of the subject", 1000.0)
+    colorspace: str | None = spec(
+        None, handler="ocio_name", aliases=("color_space",), stages=PLATE,
+        doc="the plate's colour space in the output's config (`\"sRGB Encoded Rec.709 "
+            "(sRGB)\"`, `ACEScg`, `\"S-Log3 S-Gamut3.Cine\"` …); unset: sRGB for 8/16-bit "
+            "files, the working space for EXR and float TIFF")
+    # the output's colour config and working space, copied by the compiler with a colorspace
+    config: str = spec(DEFAULT_CONFIG, stages=PLATE)
+    working: str = spec(WORKING_SPACE, stages=PLATE)
 
 
 # --------------------------------------------------------------------------- finishing

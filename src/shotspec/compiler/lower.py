@@ -265,6 +265,9 @@ class Lowerer:
         # a CDL grades in the output's colour config, from its working space
         finish = [p.model_copy(update={"config": output.config, "working": output.working})
                   if p.op == "cdl" else p for p in finish]
+        if source.colorspace is not None:       # a plate converted from its colour space
+            source = source.model_copy(update={"config": output.config,
+                                               "working": output.working})
         origins = {k: s.origin for k, s in state.values.items()}
         origins.update({k: s.origin for k, s in light_origins.items()})
         shot = ShotIR(name=name, span=span, character=character, camera=camera,

@@ -152,6 +152,10 @@ def op_plate(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import load_plate
 
     frame = load_plate(p.source, p.camera)
+    if p.source.colorspace is not None:
+        from shotspec.runtime.color_files import plate_to_working
+
+        frame = frame.with_rgb(plate_to_working(frame.rgb, p.source))
     frame = frame.replace(meta=dataclasses.replace(frame.meta, seed=p.seed))
     return frame.to(ctx.device)
 
@@ -241,7 +245,7 @@ for _name in POINTWISE_OPS:
 @op("output", OpCost(2.5))
 def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import write_image
-    from shotspec.runtime.output_transform import display_frame
+    from shotspec.runtime.color_files import display_frame
 
     output = p.output
     frame = resize_frame(inputs[0], output.width, output.height)

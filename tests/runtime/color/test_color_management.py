@@ -17,7 +17,7 @@ from shotspec.runtime.finishing import tonemap
 from shotspec.runtime.frame import Frame
 from shotspec.runtime.io.image_read import read_raw
 from shotspec.runtime.ops import OpContext, op_output
-from shotspec.runtime.output_transform import decode_for_file, display_frame, encode_for_file
+from shotspec.runtime.color_files import decode_for_file, display_frame, encode_for_file
 
 ACES2_SDR = "ACES 2.0 - SDR 100 nits (Rec.709)"
 
@@ -146,3 +146,31 @@ def test_processors_are_cached_and_devices_round_trip():
 
 def test_aces1_config_is_built_in():
     assert "ACES 1.0 - SDR Video" in load_config(ACES1_CONFIG).getViews("sRGB - Display")
+
+
+def _plate_params(path, colorspace):
+    from shotspec.compiler.ir import CameraIR, SourceIR
+
+    source = SourceIR(kind="plate", plate=str(path), colorspace=colorspace)
+    return {"source": stage_params(source, "plate"), "camera": stage_params(CameraIR(), "plate"),
+            "seed": 0}
+
+
+def test_plates_convert_from_their_declared_colour_space(tmp_path):
+    from PIL import Image
+
+    from shotspec.runtime.ops import op_plate
+
+    codes = np.arange(0, 256, 8, dtype=np.uint8)
+    img = np.stack([np.tile(codes, (4, 1))] * 3, axis=-1)
+    Image.fromarray(img).save(tmp_path / "p.png")
+    ctx = OpContext(device=torch.device("cpu"))
+    plain = op_plate([], _plate_params(tmp_path / "p.png", None), ctx).rgb
+    srgb = op_plate([], _plate_params(tmp_path / "p.png", "sRGB Encoded Rec.709 (sRGB)"), ctx).rgb
+    assert float((plain - srgb).abs().max()) < 2e-6       # the default is sRGB, through OCIO too
+    g22 = op_plate([], _plate_params(tmp_path / "p.png", "Gamma 2.2 Encoded Rec.709"), ctx).rgb
+    expected = torch.from_numpy(codes / 255.0).float() ** 2.2
+    assert torch.allclose(g22[0, 1, 0], expected, atol=2e-6)
+    acescg = op_plate([], _plate_params(tmp_path / "p.png", "ACEScg"), ctx).rgb
+    # an ACEScg plate's greys stay grey, its code values are linear light
+    assert torch.allclose(acescg[0, :, 0, 16], torch.full((3,), 128 / 255.0), atol=1e-4)

@@ -1,5 +1,6 @@
-"""The output's colour transform: scene-linear working space → display code values, and the
-form the image writer takes them in.
+"""Colour at the file boundaries: plates into the working space from their declared colour
+space, and the output's scene-linear working space to display code values in the form the
+image writer takes them.
 
 With a ``display`` or ``view`` on ``output`` (docs/color.md) the frame arriving at the output
 node is scene-linear in the working space. OpenColorIO applies the config's look (if any), the
@@ -23,10 +24,11 @@ import torch
 
 from shotspec.compiler.color_check import viewed
 from shotspec.compiler.ir import OutputIR
-from shotspec.runtime.color_management import display_view, file_lut
+from shotspec.runtime.color_management import convert, display_view, file_lut
 from shotspec.runtime.frame import Frame
 
-__all__ = ["display_frame", "decode_for_file", "encode_for_file"]
+__all__ = ["display_frame", "decode_for_file", "encode_for_file", "plate_to_working",
+           "file_transfer"]
 def encode_for_file(linear: torch.Tensor, colorspace: str) -> torch.Tensor:
     """Linear light → the file's code values (the writer's curve: sRGB or BT.709)."""
     from shotspec.runtime.io.image_write import encode_transfer  # noqa: PLC0415
@@ -77,3 +79,32 @@ def _default_view(output: OutputIR) -> str:
 
     config = load_config(output.config)
     return config.getDefaultView(output.display or config.getDefaultDisplay())
+
+
+def file_transfer(path: str) -> str:
+    """The transfer curve the plate loader decoded ``path`` with (``runtime.io.image_read``):
+    ``linear`` for EXR and float TIFF, else our own provenance tag, else ``srgb``."""
+    from shotspec.runtime.io.image_read import read_raw, sniff_format  # noqa: PLC0415
+    from shotspec.runtime.io.png import read_png_text  # noqa: PLC0415
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    fmt = sniff_format(data[:16])
+    if fmt == "exr":
+        return "linear"
+    if fmt == "png":
+        tag = read_png_text(data).get("shotspec:colorspace", "srgb")
+    elif fmt == "tiff":
+        _, info = read_raw(path)
+        tag = "linear" if info["float"] else info["text"].get("shotspec:colorspace", "srgb")
+    else:
+        tag = "srgb"
+    return tag if tag in ("srgb", "rec709", "linear") else "srgb"
+
+
+def plate_to_working(rgb: torch.Tensor, source) -> torch.Tensor:
+    """A plate the loader decoded to ``rgb`` (with :func:`file_transfer`'s curve), taken back
+    to the file's code values and converted by OpenColorIO from ``source.colorspace`` (its
+    declared colour space) to the working space of ``source.config``."""
+    code = encode_for_file(rgb, file_transfer(source.plate))
+    return convert(code, source.config, source.colorspace, source.working)
