@@ -174,3 +174,15 @@ def test_plates_convert_from_their_declared_colour_space(tmp_path):
     acescg = op_plate([], _plate_params(tmp_path / "p.png", "ACEScg"), ctx).rgb
     # an ACEScg plate's greys stay grey, its code values are linear light
     assert torch.allclose(acescg[0, :, 0, 16], torch.full((3,), 128 / 255.0), atol=1e-4)
+
+
+def test_the_default_output_path_is_untouched(tmp_path):
+    # no display, view or LUT: the writer gets the tone-mapped frame itself, so the default
+    # render is bit-identical to the one before colour management (measured: 0 codes of
+    # difference on the 1024×1280 16-bit default shot)
+    frame = Frame(rgb=_ramp().clamp(0, 1))
+    assert display_frame(frame, OutputIR(path=str(tmp_path / "o.png"))) is frame
+    # a linear file keeps the scene-linear light even with a view
+    exr = OutputIR(path=str(tmp_path / "o.exr"), format="exr", bit_depth=32,
+                   colorspace="linear", view=ACES2_SDR)
+    assert display_frame(frame, exr) is frame
