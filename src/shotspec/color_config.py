@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shotspec.diagnostics import Diagnostic, ShotspecError, did_you_mean
+
 __all__ = ["DEFAULT_CONFIG", "ACES1_CONFIG", "WORKING_SPACE", "GRADING_SPACE",
            "ColorConfigError", "ConfigNames", "ocio_module", "load_config", "config_names",
            "is_builtin", "builtin_configs"]
@@ -35,12 +37,12 @@ WORKING_SPACE = "Linear Rec.709 (sRGB)"
 GRADING_SPACE = "color_timing"
 
 
-class ColorConfigError(Exception):
-    """A config that cannot be used: OpenColorIO missing, a file that is not a config."""
+class ColorConfigError(ShotspecError):
+    """E216: a config or colour transform that cannot be used (OpenColorIO missing, a file
+    that is not a config, a transform OCIO refuses); ``message`` and ``hint`` as diagnostics."""
 
     def __init__(self, message: str, hint: str = ""):
-        super().__init__(message)
-        self.message, self.hint = message, hint
+        super().__init__(Diagnostic.of("E216", message, help=hint or None))
 
 
 def ocio_module():
@@ -77,8 +79,6 @@ def _load(source: str, stamp: tuple) -> object:
         config.validate()
     except ocio.Exception as exc:
         if is_builtin(source):
-            from shotspec.diagnostics import did_you_mean  # noqa: PLC0415
-
             raise ColorConfigError(f"`{source}` is not a config built into OpenColorIO "
                                    f"{ocio.__version__}",
                                    did_you_mean(source, builtin_configs(), "built-in configs")
