@@ -145,3 +145,14 @@ def test_plate_colour_space_is_checked_and_takes_the_outputs_config(tmp_path):
     d = _only(bad, "E215")
     assert d.message.startswith("unknown plate colour space `slog3`")
     assert d.help.startswith("did you mean `slog3_")
+
+
+def test_a_grade_before_a_view_is_a_warning(tmp_path):
+    shutil.copy(os.path.join(os.path.dirname(DEFAULT_SPEC), "luts", "soft_contrast.cube"),
+                tmp_path / "lut.cube")
+    result = _compile(tmp_path, 'view "Un-tone-mapped"', 'grade "lut.cube"')
+    d = _only(result, "W116")
+    assert result.ok and "before the output's view" in d.message
+    assert 'output { lut "…" }' in d.help
+    assert not [x for x in _compile(tmp_path, "", 'grade "lut.cube"').diagnostics
+                if x.code == "W116"]

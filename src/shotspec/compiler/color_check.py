@@ -4,7 +4,8 @@ Every name a spec gives — the working space, the display, the view, the look, 
 space — must be one the config defines; a wrong one is E215 at the statement, with the
 closest names (``did you mean``) or the config's list. A config that cannot be loaded (an
 unknown built-in URI, a file that is not a config, OpenColorIO not installed) is E216. A shot
-that tone-maps in its finish chain and again through an output view is E217.
+that tone-maps in its finish chain and again through an output view is E217; a `grade` (an
+sRGB display-referred LUT) before an output view is W116.
 
 Loading a built-in config takes 10–100 ms and PyOpenColorIO's import 0.1 s, once per process
 (``shotspec.color_config`` caches both); shots without colour settings never load one.
@@ -53,7 +54,7 @@ def _uses_colour(shot: ShotIR) -> bool:
 
 
 def check_colour(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
-    """E215/E216/E217 for ``shot`` (the state gives each statement's span)."""
+    """E215/E216/E217/W116 for ``shot`` (the state gives each statement's span)."""
     out = shot.output
 
     def span(path: str) -> Span | None:
@@ -68,6 +69,12 @@ def check_colour(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
                          p.span or span("output.view"),
                          help="the view is the tone map: remove `tonemap`, or the output's "
                               "`display`/`view`")
+            if p.op == "grade" and p.enabled and p.strength > 0:
+                sink.add("W116", "`grade` applies its display LUT to scene-linear light, "
+                         "before the output's view: light above 1 clips",
+                         p.span or span("output.view"),
+                         help="move the LUT to the output (`output { lut \"…\" }`, after the "
+                              "view), grade in ACEScct with `cdl`, or `allow W116`")
     if not _uses_colour(shot):
         return
     if not is_builtin(out.config) and not out.config_sha256:
