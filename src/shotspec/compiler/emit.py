@@ -341,12 +341,8 @@ CUSTOM_WRITERS.update({
     "stock": _one_value(str),
     "side": _one_value(lambda v: str(int(v))),
     "bit_depth": _one_value(str),
+    "ocio_config": _one_value(string_text),
 })
-
-
-@_writes("ocio_config")
-def _ocio_config(em: _Emitter, output: OutputIR, name: str, k: Key) -> list[str]:
-    return [f"config {string_text(output.config)}"]
 
 
 @_writes("ocio_name")
