@@ -112,10 +112,10 @@ def apply_key(rgb: torch.Tensor, config: str, key: Key) -> torch.Tensor:
     host = rgb.detach().to(device="cpu", dtype=torch.float32)
     out = np.empty((rgb.shape[0], rgb.shape[2], rgb.shape[3], 3), dtype=np.float32)
     for b in range(rgb.shape[0]):
-        pixels = np.array(host[b].permute(1, 2, 0).numpy(), dtype=np.float32, order="C")
-        cpu.applyRGB(pixels)
-        out[b] = pixels
-    return torch.from_numpy(out).permute(0, 3, 1, 2).to(device=rgb.device, dtype=rgb.dtype)
+        out[b] = host[b].permute(1, 2, 0).numpy()      # a copy: the input is never written
+        cpu.applyRGB(out[b])                             # (H, W, 3) C-contiguous, in place
+    return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous().to(device=rgb.device,
+                                                                     dtype=rgb.dtype)
 
 
 def convert(rgb: torch.Tensor, config: str, src: str, dst: str) -> torch.Tensor:

@@ -132,7 +132,9 @@ def test_decode_for_file_inverts_the_writers_curve():
 
 def test_processors_are_cached_and_devices_round_trip():
     x = _ramp()
-    cm.convert(x, DEFAULT_CONFIG, WORKING_SPACE, "ACEScg")
+    before = x.clone()
+    first = cm.convert(x, DEFAULT_CONFIG, WORKING_SPACE, "ACEScg")
+    assert torch.equal(x, before) and first.is_contiguous()     # the input is never written
     n = cm.processor_key_count()
     a = cm.convert(x, DEFAULT_CONFIG, WORKING_SPACE, "ACEScg")
     assert cm.processor_key_count() == n
