@@ -88,14 +88,17 @@ def _load(source: str, stamp: tuple) -> object:
     return config
 
 
+def _stamp(source: str) -> tuple:
+    if is_builtin(source) or not os.path.isfile(source):
+        return ()
+    st = os.stat(source)
+    return (st.st_size, st.st_mtime_ns)
+
+
 def load_config(source: str):
     """The ``PyOpenColorIO.Config`` at ``source`` (``ocio://…`` or an absolute path), cached;
     a file is re-read when its size or modification time changes."""
-    stamp: tuple = ()
-    if not is_builtin(source) and os.path.isfile(source):
-        st = os.stat(source)
-        stamp = (st.st_size, st.st_mtime_ns)
-    return _load(source, stamp)
+    return _load(source, _stamp(source))
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,14 @@ class ConfigNames:
 
 
 def config_names(source: str) -> ConfigNames:
-    config = load_config(source)
+    """The names ``source``'s config defines, cached like the config (the compiler asks on
+    every compile of a shot with colour settings)."""
+    return _names(source, _stamp(source))
+
+
+@lru_cache(maxsize=16)
+def _names(source: str, stamp: tuple) -> ConfigNames:
+    config = _load(source, stamp)
     spaces = tuple(cs.getName() for cs in config.getColorSpaces())
     aliases = tuple(a for cs in config.getColorSpaces() for a in cs.getAliases())
     displays = tuple(config.getDisplays())
