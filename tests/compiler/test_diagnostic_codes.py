@@ -59,6 +59,13 @@ CASES = [
      "names character `theo`", "write `focus eyes`"),
     (shot('output "x.jpg" { depth 16 }'), "E212", "jpeg cannot store 16-bit images", None),
     (shot('output "a\x00b.png"'), "E213", "output path contains a NUL character", "remove it"),
+    (shot('output "o.png" { view "ACES 1.0 - SDR Video" }'), "E215",
+     "unknown view `ACES 1.0 - SDR Video` of display `sRGB - Display`",
+     "did you mean `ACES 2.0 - SDR 100 nits (Rec.709)`?"),
+    (shot('output "o.png" { config "ocio://studio-config-lates" }'), "E216",
+     "is not a config built into OpenColorIO", "did you mean `ocio://studio-config-latest`?"),
+    (shot('finish { tonemap agx }\noutput "o.png" { view "Un-tone-mapped" }'), "E217",
+     "tone-mapped twice", "remove `tonemap`"),
     ("character m { eyes { pupil 9mm } }", "E214", "pupil diameter 9mm is outside 2–8mm",
      "`pupil auto` follows the light"),
     (shot('finish { grade "missing.cube" }'), "E301", "LUT", "relative to the file"),
@@ -149,8 +156,9 @@ def test_every_code_is_tested():
     # tests/runtime/identity/ (E405, E406 come from `shot identity build`)
     identity = {"E401", "E402", "E403", "E404", "E405", "E406", "E407", "W401", "W402", "W403",
                 "W404", "W408"}
-    # E510: tests/compiler/test_cube_file.py (needs a LUT file next to the spec)
-    tested = {c[1] for c in CASES} | {"E107", "E109", "E110", "E303", "E510"} | identity
+    # E510: tests/compiler/test_cube_file.py (needs a LUT file next to the spec); W116:
+    # tests/compiler/test_color_language.py (likewise)
+    tested = {c[1] for c in CASES} | {"E107", "E109", "E110", "E303", "E510", "W116"} | identity
     assert set(CODES) - tested == set()
 
 

@@ -120,6 +120,11 @@ COVERED_BY: dict[tuple[type, str], str] = {
     (SourceIR, "kind"): "source", (SourceIR, "plate_sha256"): "hash of the plate",
     (SourceIR, "depth_sha256"): "hash of `depth`", (SourceIR, "mask_sha256"): "hash of `mask`",
     (PASS_MODELS["grade"], "lut_sha256"): "hash of `lut`",
+    (PASS_MODELS["cdl"], "file_sha256"): "hash of `file`",
+    (PASS_MODELS["cdl"], "config"): "the output's `config`",
+    (PASS_MODELS["cdl"], "working"): "the output's `working`",
+    (SourceIR, "config"): "the output's `config`", (SourceIR, "working"): "the output's `working`",
+    (OutputIR, "config_sha256"): "hash of `config`", (OutputIR, "lut_sha256"): "hash of `lut`",
     (HairIR, "albedo_linear"): "hair `colour`",
 }
 
@@ -336,7 +341,23 @@ CUSTOM_WRITERS.update({
     "stock": _one_value(str),
     "side": _one_value(lambda v: str(int(v))),
     "bit_depth": _one_value(str),
+    "ocio_config": _one_value(string_text),
 })
+
+
+@_writes("ocio_name")
+def _ocio_name(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
+    """A name in the colour config, quoted (left out when unset)."""
+    value = getattr(obj, name)
+    return [] if value is None else [f"{k.key or name} {string_text(value)}"]
+
+
+@_writes("cdl_triple")
+def _cdl_triple(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
+    """`slope 1.1` when the channels agree, else `slope 1.1 1 0.9`."""
+    values = getattr(obj, name)
+    shown = values[:1] if len(set(values)) == 1 else values
+    return [f"{k.key or name} " + " ".join(number_text(v) for v in shown)]
 
 
 @_writes("color")

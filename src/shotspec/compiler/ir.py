@@ -19,6 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from shotspec.color_config import DEFAULT_CONFIG, GRADING_SPACE, WORKING_SPACE
 from shotspec.compiler.schema import SEED_RANGE, STOPS_RANGE, PassInfo, spec
 from shotspec.compiler.tables import monk_albedo
 from shotspec.head_vocabulary import (EXPRESSIONS, FACE_CONTROL_SD_MM, FACE_CONTROLS,
@@ -28,7 +29,8 @@ __all__ = [
     "Span", "IRNode", "ToneIR", "SkinIR", "LipsIR", "FaceIR", "EyesIR", "PUPIL_MM", "GazeIR",
     "PoseIR", "CharacterIR", "BrowsIR", "LashesIR", "StubbleIR", "GROOM", "FocusIR", "CameraIR",
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
-    "GradePass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass", "FinishPass",
+    "GradePass", "CdlPass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass",
+    "FinishPass",
     "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
     "TONE_SCALES", "GAZE_YAW_DEG", "GAZE_PITCH_DEG", "TURN_DEG", "TILT_DEG", "ROLL_DEG",
     "HairIR", "HAIR_STYLE_LENGTH_M", "hair_length_m",
@@ -444,6 +446,14 @@ class SourceIR(IRNode):
     mask_sha256: str | None = spec(None, stages=PLATE)
     subject_distance_m: float | None = _length(None, "distance", "plate without depth: "
                                                "assumed distance of the subject", 1000.0)
+    colorspace: str | None = spec(
+        None, handler="ocio_name", aliases=("color_space",), stages=PLATE,
+        doc="the plate's colour space in the output's config (`\"sRGB Encoded Rec.709 "
+            "(sRGB)\"`, `ACEScg`, `\"S-Log3 S-Gamut3.Cine\"` …); unset: sRGB for 8/16-bit "
+            "files, the working space for EXR and float TIFF")
+    # the output's colour config and working space, copied by the compiler with a colorspace
+    config: str = spec(DEFAULT_CONFIG, stages=PLATE)
+    working: str = spec(WORKING_SPACE, stages=PLATE)
 
 
 # --------------------------------------------------------------------------- finishing
@@ -503,6 +513,39 @@ class GradePass(_Pass):
     strength: float = spec(1.0, "fraction", lo=0.0, hi=1.0, pos=1, doc="mix with the input")
 
 
+def _cdl_triple(default: float, lo: float, hi: float, doc: str):
+    # (a range on a tuple field cannot be a pydantic bound: the reader checks it, E203)
+    return spec((default,) * 3, handler="cdl_triple", valid=(lo, hi, "", "E203"), doc=doc)
+
+
+class CdlPass(_Pass):
+    """An ASC CDL grade, in a log grading space of the output's colour config (its
+    ``color_timing`` role: ACEScct in the ACES configs), converted there from the working space
+    and back, so it sits before the output's view. ``config`` and ``working`` are the output's,
+    copied by the compiler."""
+
+    PASS: ClassVar[PassInfo] = PassInfo("cdl", pointwise=True,
+                                        doc="ASC CDL (slope, offset, power, saturation) in "
+                                            "ACEScct")
+    op: Literal["cdl"] = "cdl"
+    file: str | None = spec(None, "path", pos=0, doc="a .cdl, .cc or .ccc file, read by "
+                            "OpenColorIO; wins over the values")
+    file_sha256: str = spec("")
+    cccid: str | None = spec(None, handler="ocio_name", key="id",
+                             doc="which grade of a file with several (its `id`)")
+    slope: tuple[float, float, float] = _cdl_triple(1.0, 0.0, 10.0, "one number or r g b; "
+                                                    "in log, a contrast around ACEScct 0")
+    offset: tuple[float, float, float] = _cdl_triple(0.0, -1.0, 1.0, "one number or r g b; in "
+                                                     "ACEScct 0.057 is one stop")
+    power: tuple[float, float, float] = _cdl_triple(1.0, 0.1, 10.0, "one number or r g b")
+    saturation: float = spec(1.0, "number", lo=0.0, hi=4.0, doc="Rec.709 luma weights; 1 "
+                             "leaves colour as it is")
+    space: str = spec(GRADING_SPACE, handler="ocio_name",
+                      doc="the config's colour space (or role) the CDL works in")
+    config: str = spec(DEFAULT_CONFIG)
+    working: str = spec(WORKING_SPACE)
+
+
 class ExposurePass(_Pass):
     PASS: ClassVar[PassInfo] = PassInfo("exposure", identity=("stops", 0), pointwise=True,
                                         doc="multiply by 2^stops")
@@ -537,12 +580,12 @@ class SharpenPass(_Pass):
 
 
 PASS_MODELS: dict[str, type[_Pass]] = {m.PASS.op: m for m in (
-    SkinEnhancePass, UpscalePass, GrainPass, TonemapPass, GradePass, ExposurePass,
+    SkinEnhancePass, UpscalePass, GrainPass, TonemapPass, GradePass, CdlPass, ExposurePass,
     WhiteBalancePass, SmoothPass, SharpenPass)}
 
 FinishPass = Annotated[
-    Union[SkinEnhancePass, UpscalePass, GrainPass, TonemapPass, GradePass, ExposurePass,
-          WhiteBalancePass, SmoothPass, SharpenPass],
+    Union[SkinEnhancePass, UpscalePass, GrainPass, TonemapPass, GradePass, CdlPass,
+          ExposurePass, WhiteBalancePass, SmoothPass, SharpenPass],
     Field(discriminator="op"),
 ]
 
@@ -567,6 +610,26 @@ class OutputIR(IRNode):
     colorspace: Literal["srgb", "rec709", "linear"] = spec(
         "srgb", "choice", aliases=("color_space",), stages=OUT, doc="encoding of the file")
     dither: bool = spec(True, "flag", stages=OUT, doc="dither when quantising")
+    # Colour management (OpenColorIO, docs/color.md). With a `display` or `view` the frame
+    # reaching the output is scene-linear and the view maps it to the display.
+    config: str = spec(DEFAULT_CONFIG, handler="ocio_config", stages=OUT,
+                       doc="OpenColorIO config: a built-in `ocio://` URI or a .ocio file, "
+                           "relative to the spec")
+    config_sha256: str = spec("", stages=OUT)
+    working: str = spec(WORKING_SPACE, handler="ocio_name", stages=OUT,
+                        doc="the config's name for the renderer's working space (scene-linear, "
+                            "Rec.709 primaries, D65)")
+    display: str | None = spec(None, handler="ocio_name", stages=OUT,
+                               doc="a display of the config; unset with a `view`: its default")
+    view: str | None = spec(None, handler="ocio_name", stages=OUT,
+                            doc="a view of the display (the tone mapping); unset with a "
+                                "`display`: the display's first")
+    look: str | None = spec(None, handler="ocio_name", stages=OUT,
+                            doc="a look of the config, before the view")
+    lut: str | None = spec(None, "path", stages=OUT,
+                           doc="a .cube display LUT on the display's code values, after "
+                               "the view")
+    lut_sha256: str = spec("", stages=OUT)
 
 
 # --------------------------------------------------------------------------- shot / program

@@ -207,6 +207,9 @@ class Lowerer:
                 extra["lut_sha256"] = self.file_hash(lut.value, lut, "LUT") or ""
                 if extra["lut_sha256"]:
                     self.sink.items.extend(_checked_cube(lut.value, extra["lut_sha256"], lut.span))
+            if op == "cdl" and settings.get("file") is not None:
+                grade = settings["file"]
+                extra["file_sha256"] = self.file_hash(grade.value, grade, "CDL file") or ""
             p = self.build(PASS_MODELS[op], settings, state.nodes.get(f"finish.{op}"), extra)
             if p is not None:
                 passes.append(p)
@@ -235,6 +238,14 @@ class Lowerer:
         fmt = settings["format"].value if "format" in settings else extra["format"]
         if "bit_depth" not in settings:
             extra["bit_depth"] = DEFAULT_BIT_DEPTH[fmt]
+        config = settings.get("config")
+        if config is not None and not config.value.startswith("ocio://"):
+            extra["config_sha256"] = self.file_hash(config.value, config, "colour config") or ""
+        lut = settings.get("lut")
+        if lut is not None:
+            extra["lut_sha256"] = self.file_hash(lut.value, lut, "display LUT") or ""
+            if extra["lut_sha256"]:
+                self.sink.items.extend(_checked_cube(lut.value, extra["lut_sha256"], lut.span))
         return self.build(OutputIR, settings, state.nodes.get("output", span), extra, span)
 
     def shot(self, name: str, state: State, span: Span, spec_dir: str,
@@ -251,6 +262,12 @@ class Lowerer:
         seed = state.get("seed", 0)
         if camera is None or source is None or output is None:
             return None
+        # a CDL grades in the output's colour config, from its working space
+        finish = [p.model_copy(update={"config": output.config, "working": output.working})
+                  if p.op == "cdl" else p for p in finish]
+        if source.colorspace is not None:       # a plate converted from its colour space
+            source = source.model_copy(update={"config": output.config,
+                                               "working": output.working})
         origins = {k: s.origin for k, s in state.values.items()}
         origins.update({k: s.origin for k, s in light_origins.items()})
         shot = ShotIR(name=name, span=span, character=character, camera=camera,

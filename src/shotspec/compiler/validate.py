@@ -5,6 +5,7 @@ Runs on the IR (SI units) and points each problem at the statement that set the 
 
 from __future__ import annotations
 
+from shotspec.compiler.color_check import check_colour
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import CameraIR, OutputIR, ShotIR, Span
 from shotspec.compiler.schema import key_of
@@ -86,3 +87,4 @@ def validate_shot(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
     if shot.source.kind == "plate" and shot.source.depth_far_m <= shot.source.depth_near_m:
         sink.add("E203", "plate depth `far` must be beyond `near`",
                  _span(state, "source.depth_far_m", shot.source.span))
+    check_colour(shot, state, sink)

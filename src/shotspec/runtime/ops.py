@@ -152,6 +152,10 @@ def op_plate(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import load_plate
 
     frame = load_plate(p.source, p.camera)
+    if p.source.colorspace is not None:
+        from shotspec.runtime.color_files import plate_to_working
+
+        frame = frame.with_rgb(plate_to_working(frame.rgb, p.source))
     frame = frame.replace(meta=dataclasses.replace(frame.meta, seed=p.seed))
     return frame.to(ctx.device)
 
@@ -209,7 +213,12 @@ def _pointwise_stage(frame: Frame, name: str, p) -> Frame:
     if name == "tonemap":
         return finishing.tonemap(frame, p.operator, contrast=p.contrast, look=p.look)
     if name == "grade":
-        return finishing.apply_lut(frame, finishing.parse_cube(p.lut), p.strength)
+        return finishing.apply_lut(frame, p.lut, p.strength)
+    if name == "cdl":
+        from shotspec.runtime.color_management import cdl
+
+        return frame.with_rgb(cdl(frame.rgb, p.config, p.working, p.space, p.slope, p.offset,
+                                  p.power, p.saturation, path=p.file, cccid=p.cccid))
     raise ValueError(f"not a pointwise op: {name}")
 
 
@@ -236,6 +245,7 @@ for _name in POINTWISE_OPS:
 @op("output", OpCost(2.5))
 def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import write_image
+    from shotspec.runtime.color_files import display_frame
 
     output = p.output
     frame = resize_frame(inputs[0], output.width, output.height)
@@ -248,9 +258,10 @@ def op_output(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     path = ctx.output_paths.get(p.shot, output.path)
     if path != output.path:
         output = output_for_path(output, path)
-    ctx.written[p.shot] = write_image(frame, output, provenance=ctx.provenance.get(p.shot),
+    written = display_frame(frame, output)
+    ctx.written[p.shot] = write_image(written, output, provenance=ctx.provenance.get(p.shot),
                                       path=path)
-    return frame
+    return written
 
 
 def output_for_path(output: OutputIR, path: str) -> OutputIR:

@@ -12,8 +12,11 @@ Operators (``x`` is scene-linear, 0.18 = mid-grey, 1.0 = diffuse white):
   mid-grey (slope 2.4, toe and shoulder powers 1.5) whose output is an sRGB-encoded display
   value, decoded to linear, then a smaller outset. Mid-grey → 0.18 (sRGB code 0.46); bright
   saturated colours path to white instead of clipping to a hue.
-* ``aces`` — Stephen Hill's fit of the ACES 1.0 RRT + sRGB ODT (input matrix, rational curve,
-  output matrix). Mid-grey → 0.106 (code 0.36): ACES is darker and more contrasty by design.
+* ``aces`` — the ACES 1.0 SDR Video view (RRT + sRGB ODT) of the ACES 1.3 studio config built
+  into OpenColorIO (``runtime.color_management.aces_sdr_video``; it replaced a hand-fitted
+  approximation), its sRGB display code values decoded to display light. Mid-grey → 0.104
+  (code 0.356): ACES is darker and more contrasty by design. For the ACES 2.0 views, or any
+  view of a studio's config, name the view on ``output`` instead (docs/color.md).
 * ``reinhard`` — extended Reinhard per channel, x(1 + x/16²)/(1 + x), white at 16 (≈ +6.5
   stops). Mid-grey → 0.153 (code 0.43).
 * ``filmic`` — John Hable's filmic curve (Uncharted 2), ×2 exposure bias, white point 11.2.
@@ -21,8 +24,12 @@ Operators (``x`` is scene-linear, 0.18 = mid-grey, 1.0 = diffuse white):
 * ``none`` — clip to 0..1.
 
 ``contrast`` (default 1) scales log exposure around mid-grey before the curve:
-x' = 0.18·(x/0.18)^contrast. ``look`` ("none", "punchy", "golden") is an ASC-CDL adjustment of
-the encoded display values after the curve.
+x' = 0.18·(x/0.18)^contrast. ``look`` ("none", "punchy", "golden") is an ASC CDL of the encoded
+display values after the curve, applied by OpenColorIO (clamped ASC style).
+
+Why AgX, Reinhard and Hable stay here: none of them is a view of the ACES configs OpenColorIO
+ships (AgX lives in Blender's own config, which is not built into the library), and AgX is the
+default whose look every existing render has; they remain named operators of this pass.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from functools import lru_cache
 import torch
 
 from shotspec.color import LUMA_REC709, linear_to_srgb, srgb_to_linear
+from shotspec.runtime.color_management import aces_sdr_video, display_cdl
 from shotspec.runtime.finishing.perceptual import MID_GREY, require_rgb
 from shotspec.runtime.frame import Frame
 
@@ -52,11 +60,6 @@ LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float],
 _AGX_EV_MIN, _AGX_EV_MAX = -10.0, 6.5
 _AGX_SLOPE, _AGX_TOE_POWER, _AGX_SHOULDER_POWER = 2.4, 1.5, 1.5
 _AGX_INSET, _AGX_OUTSET = 0.20, 0.15
-
-# Hill's ACES fit: sRGB → (ACES AP1-ish, RRT saturation) and back.
-_ACES_IN = ((0.59719, 0.35458, 0.04823), (0.07600, 0.90834, 0.01566), (0.02840, 0.13383, 0.83777))
-_ACES_OUT = ((1.60475, -0.53108, -0.07367), (-0.10208, 1.10813, -0.00605),
-             (-0.00327, -0.07276, 1.07602))
 
 _REINHARD_WHITE = 16.0
 _HABLE = (0.15, 0.50, 0.10, 0.20, 0.02, 0.30)   # A shoulder, B linear, C angle, D toe, E, F
@@ -137,9 +140,7 @@ def _agx(x: torch.Tensor) -> torch.Tensor:
 
 
 def _aces(x: torch.Tensor) -> torch.Tensor:
-    v = _mix(x.clamp_min(0.0), _ACES_IN)
-    v = (v * (v + 0.0245786) - 0.000090537) / (v * (0.983729 * v + 0.4329510) + 0.238081)
-    return _mix(v, _ACES_OUT)
+    return srgb_to_linear(aces_sdr_video(x.clamp_min(0.0)))
 
 
 def _reinhard(x: torch.Tensor) -> torch.Tensor:
@@ -163,14 +164,7 @@ _CURVES = {"agx": _agx, "aces": _aces, "reinhard": _reinhard, "filmic": _filmic,
 def _apply_look(lin: torch.Tensor, look: str) -> torch.Tensor:
     if look == "none":
         return lin
-    slope, offset, power, sat = LOOKS[look]
-
-    def col(v):
-        return torch.tensor(v, dtype=lin.dtype, device=lin.device).view(1, 3, 1, 1)
-
-    y = (linear_to_srgb(lin) * col(slope) + col(offset)).clamp_min(0.0) ** col(power)
-    luma = (y * col(LUMA_REC709)).sum(dim=1, keepdim=True)
-    return srgb_to_linear(luma + sat * (y - luma))
+    return srgb_to_linear(display_cdl(linear_to_srgb(lin), *LOOKS[look]))
 
 
 def tone_curve(x: torch.Tensor, operator: str) -> torch.Tensor:
