@@ -1,0 +1,179 @@
+"""``shot lsp``: the .shot language server (pygls 2 + lsprotocol, JSON-RPC over stdio).
+
+Every open buffer is compiled on every change (not only on save) by the compiler ``shot check``
+uses, on a background thread (``compile_queue``), newest version first; diagnostics are
+published for the version they belong to. Hover, completion, go-to-definition, references,
+symbols, formatting, semantic tokens and code actions answer from the current text and the
+last compile. Unsaved buffers are forwarded to a running ``shot preview`` of the same file
+(``preview_forward``). Never imports torch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from shotspec import __version__
+from shotspec.lsp import actions, completion, hover, navigation
+from shotspec.lsp.analysis import Analysis, analyse
+from shotspec.lsp.compile_queue import CompileQueue
+from shotspec.lsp.incremental import quick_result
+from shotspec.lsp.preview_forward import BufferForwarder
+from shotspec.lsp.text import LineIndex, Token, tokens
+from shotspec.lsp.uris import uri_to_path
+
+__all__ = ["ShotLanguageServer", "build_server", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Buffer:
+    """An open document's newest text and its analyses: ``latest`` (the newest compile,
+    perhaps of an older version) and ``good`` (the newest compile without errors, whose
+    program hover reads origins and derived values from)."""
+
+    uri: str
+    path: str
+    version: int
+    text: str
+    latest: Analysis | None = None
+    good: Analysis | None = None
+    _tokens: tuple[int, list[Token]] | None = None
+    _index: tuple[int, LineIndex] | None = None
+
+    def tokens(self) -> list[Token]:
+        if self._tokens is None or self._tokens[0] != self.version:
+            self._tokens = (self.version, tokens(self.text))
+        return self._tokens[1]
+
+    def index(self, encoding: str) -> LineIndex:
+        if self._index is None or self._index[0] != self.version or self._index[1].encoding != encoding:
+            self._index = (self.version, LineIndex(self.text, encoding))
+        return self._index[1]
+
+
+class ShotLanguageServer(LanguageServer):
+    """The server: the open buffers, the compile queue and the preview forwarder."""
+
+    def __init__(self) -> None:
+        super().__init__("shotspec", __version__,
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.buffers: dict[str, Buffer] = {}
+        self.queue = CompileQueue()
+        self.forwarder = BufferForwarder()
+        self._lock = threading.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def encoding(self) -> str:
+        enc = self.workspace.position_encoding if self.protocol.workspace is not None else None
+        return str(getattr(enc, "value", enc) or "utf-16")
+
+    # ------------------------------------------------------------------ buffers
+    def update(self, uri: str) -> Buffer:
+        """Take the workspace's newest text of ``uri``, queue its compile, forward it."""
+        doc = self.workspace.get_text_document(uri)
+        version = doc.version if doc.version is not None else 0
+        with self._lock:
+            buf = self.buffers.get(uri)
+            if buf is None:
+                buf = self.buffers[uri] = Buffer(uri, uri_to_path(uri), version, doc.source)
+            else:
+                buf.version, buf.text = version, doc.source
+        self.loop = self.loop or asyncio.get_event_loop()
+        self.quick_publish(buf)
+        self.queue.submit(uri, version, lambda: self._compile(uri, version, buf.text))
+        self.forwarder.send(buf.path, buf.text, version)
+        return buf
+
+    def quick_publish(self, buf: Buffer) -> None:
+        """A keystroke inside one top-level item: recompile only that item (see
+        ``incremental``) and publish at once; the full compile follows on the queue."""
+        previous = buf.latest
+        if previous is None or previous.version == buf.version:
+            return
+        result = quick_result(previous, buf.text, buf.path)
+        if result is None:
+            return
+        analysis = analyse(buf.text, buf.path, buf.version, self.encoding, result)
+        self._publish(buf.uri, analysis, final=False)
+
+    def _compile(self, uri: str, version: int, text: str) -> None:
+        buf = self.buffers.get(uri)
+        if buf is None or not self.queue.is_current(uri, version):
+            return
+        analysis = analyse(text, buf.path, version, self.encoding)
+        if self.queue.is_current(uri, version) and self.loop is not None:
+            self.loop.call_soon_threadsafe(self._publish, uri, analysis, True)
+
+    def _publish(self, uri: str, analysis: Analysis, final: bool) -> None:
+        buf = self.buffers.get(uri)
+        if buf is None or analysis.version != buf.version:
+            return
+        if final or buf.latest is None or buf.latest.version != analysis.version:
+            buf.latest = analysis
+            if analysis.program is not None:
+                buf.good = analysis
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+            uri=uri, version=analysis.version, diagnostics=analysis.diagnostics))
+
+    def close(self, uri: str) -> None:
+        self.queue.forget(uri)
+        self.buffers.pop(uri, None)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def buffer(self, uri: str) -> Buffer | None:
+        buf = self.buffers.get(uri)
+        if buf is None:
+            return None
+        doc = self.workspace.get_text_document(uri)
+        if doc.version is not None and doc.version != buf.version:
+            return self.update(uri)
+        return buf
+
+
+def build_server() -> ShotLanguageServer:
+    """A server with every feature registered (not yet started)."""
+    server = ShotLanguageServer()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: ShotLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        ls.update(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: ShotLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.update(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: ShotLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.update(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: ShotLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.close(params.text_document.uri)
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: ShotLanguageServer, params: None) -> None:
+        ls.queue.close()
+        ls.forwarder.close()
+
+    hover.register(server)
+    completion.register(server)
+    navigation.register(server)
+    actions.register(server)
+    return server
+
+
+def serve() -> int:
+    """Run the server on stdin/stdout until the client exits; returns the exit code."""
+    logging.basicConfig(level=os.environ.get("SHOTSPEC_LSP_LOG", "WARNING"))
+    server = build_server()
+    server.start_io()
+    return 0
