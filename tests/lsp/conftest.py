@@ -91,3 +91,9 @@ def position_of(text: str, needle: str, offset: int = 0) -> lsp.Position:
     at = text.index(needle) + offset
     line = text.count("\n", 0, at)
     return lsp.Position(line=line, character=at - (text.rfind("\n", 0, at) + 1))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_registry():
+    yield
+    shutil.rmtree(REGISTRY, ignore_errors=True)

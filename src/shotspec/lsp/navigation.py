@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from lsprotocol import types as lsp
 
+from shotspec.compiler.ir import PASS_MODELS
+from shotspec.compiler.schema import fields_of
 from shotspec.lsp.scope import Context, Item, context_at, field_for, top_items
 from shotspec.lsp.text import LineIndex, Token, tokens
 from shotspec.lsp.uris import path_to_uri, uri_to_path
@@ -168,10 +170,19 @@ def target_at(ctx: Context) -> Target | None:
         name = tok.text.split(".")[0]
         return Target("character", name, Token("NAME", name, tok.start, tok.start + len(name)))
     if tok.type == "STRING":
-        info = field_for(ctx.kind, first.text)
-        if first.text in ("plate", "source", "output") or (info is not None and info.key.read == "path"):
+        if _names_a_file(ctx.kind, first.text):
             return Target("file", tok.text.strip('"'), tok)
     return None
+
+
+def _names_a_file(kind: str | None, key: str) -> bool:
+    """Whether a string value of statement ``key`` in a block of ``kind`` is a file's path."""
+    if key in ("plate", "source", "output"):
+        return True
+    if kind == "finish" and key in PASS_MODELS:
+        return any(k.read == "path" for _, k in fields_of(PASS_MODELS[key]))
+    info = field_for(kind, key)
+    return info is not None and info.key.read == "path"
 
 
 def resolve_file(base: str, written: str) -> str:

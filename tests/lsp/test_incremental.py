@@ -1,0 +1,52 @@
+"""The keystroke path: an edit inside one shot recompiles that shot alone; its diagnostics
+match a full compile's, and the other shots' move with the lines the edit added."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shotspec.compiler import compile_source
+from shotspec.lsp.analysis import analyse
+from shotspec.lsp.incremental import quick_result
+
+SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
+
+
+def spec(n_shots: int, lens: dict[int, str]) -> str:
+    parts = [f'import "{SPECS / "presets" / "lighting.shot"}"\n\ncharacter mara {{\n  seed 3\n}}\n']
+    for i in range(n_shots):
+        parts.append(f'shot s{i} {{\n  character mara\n  camera {{\n    lens {lens.get(i, "85mm")}\n'
+                     f'    distance 0.75m\n  }}\n  lighting {{\n    use loop\n  }}\n'
+                     f'  output "s{i}.png"\n}}\n')
+    return "\n".join(parts)
+
+
+def keyed(diags):
+    return [(d.code, d.span.line, d.span.col, d.message) for d in diags]
+
+
+def test_an_edit_inside_a_shot_gives_the_full_compiles_diagnostics(tmp_path):
+    path = str(tmp_path / "many.shot")
+    before = spec(12, {2: "24mm", 9: "24mm"})
+    previous = analyse(before, path, 1)
+    assert [d.code for d in previous.result.diagnostics].count("W101") == 2
+    # shot 5 gains a wrong key and two lines: shot 9's warning moves down by two lines
+    after = before.replace('shot s5 {\n  character mara\n',
+                           'shot s5 {\n  character mara\n  seed 4\n\n  lenz 3\n')
+    quick = quick_result(previous, after, path)
+    full = compile_source(after, path)
+    assert quick is not None
+    assert keyed(quick.diagnostics) == keyed(full.diagnostics)
+    assert [d.code for d in quick.diagnostics if d.code != "W115"] == ["W101", "E101", "W101"]
+    assert quick.program is None          # hover keeps reading the last full compile
+
+
+def test_edits_outside_one_shot_need_the_full_compile(tmp_path):
+    path = str(tmp_path / "many.shot")
+    before = spec(3, {})
+    previous = analyse(before, path, 1)
+    assert quick_result(previous, before.replace("seed 3", "seed 4"), path) is None   # character
+    opened = before.replace("lens 85mm", "lens 85mm {", 1)                           # braces moved
+    assert quick_result(previous, opened, path) is None
+    two = before.replace("lens 85mm", "lens 50mm")                                     # every shot
+    assert quick_result(previous, two, path) is None
