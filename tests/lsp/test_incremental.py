@@ -8,6 +8,7 @@ from pathlib import Path
 from shotspec.compiler import compile_source
 from shotspec.lsp.analysis import analyse
 from shotspec.lsp.incremental import quick_result
+from shotspec.lsp.text import tokens
 
 SPECS = Path(__file__).resolve().parents[2] / "src" / "shotspec" / "specs"
 
@@ -33,9 +34,9 @@ def test_an_edit_inside_a_shot_gives_the_full_compiles_diagnostics(tmp_path):
     # shot 5 gains a wrong key and two lines: shot 9's warning moves down by two lines
     after = before.replace('shot s5 {\n  character mara\n',
                            'shot s5 {\n  character mara\n  seed 4\n\n  lenz 3\n')
-    quick = quick_result(previous, after, path)
+    quick, toks = quick_result(previous, after, path)
     full = compile_source(after, path)
-    assert quick is not None
+    assert toks == tokens(after)          # only shot 5 was lexed again
     assert keyed(quick.diagnostics) == keyed(full.diagnostics)
     assert [d.code for d in quick.diagnostics if d.code != "W115"] == ["W101", "E101", "W101"]
     assert quick.program is None          # hover keeps reading the last full compile

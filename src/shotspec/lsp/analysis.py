@@ -57,12 +57,13 @@ class Analysis:
 
 
 def analyse(text: str, path: str, version: int, encoding: str = "utf-16",
-            result: CompileResult | None = None) -> Analysis:
-    """Compile ``text`` as the file ``path`` (unless ``result`` is given) and convert."""
+            result: CompileResult | None = None, toks: list[Token] | None = None) -> Analysis:
+    """Compile ``text`` as the file ``path`` (unless ``result`` is given) and convert;
+    ``toks`` are ``text``'s tokens when the caller has them."""
     if result is None:
         result = compile_source(text, path)
     index = LineIndex(text, encoding)
-    analysis = Analysis(path, version, text, index, result)
+    analysis = Analysis(path, version, text, index, result, _tokens=toks)
     analysis.diagnostics = to_lsp(result.diagnostics, path, index, analysis.tokens,
                                   result.sources)
     return analysis

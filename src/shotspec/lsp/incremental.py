@@ -13,16 +13,18 @@ replaces this answer (it alone sees cross-shot lints such as W104 or E113).
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 
 from shotspec.compiler import CompileResult, compile_source
 from shotspec.compiler.ir import Span
 from shotspec.diagnostics import Diagnostic, sort_diagnostics
 from shotspec.lsp.analysis import Analysis
 from shotspec.lsp.scope import Item, top_items
-from shotspec.lsp.text import tokens
+from shotspec.lsp.text import TRIVIA, Token, tokens
 
-__all__ = ["quick_result", "edited_item"]
+__all__ = ["quick_result", "edited_item", "retokenize"]
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -68,6 +70,34 @@ def edited_item(old: str, new: str, old_items: list[Item],
     return a, b
 
 
+def retokenize(old_toks: list[Token], old: str, new: str, old_items: list[Item]) -> list[Token] | None:
+    """The tokens of ``new`` from those of ``old``: only the top-level item the edit falls in
+    is lexed again, the tokens after it move by the change in length. None when the edit is not
+    inside one closed item or the item's braces no longer close where it ends."""
+    prefix = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    item = next((it for it in old_items if it.start < prefix and len(old) - suffix < it.end), None)
+    if item is None or not item.closed:
+        return None
+    delta = len(new) - len(old)
+    end = item.end + delta
+    lexed = tokens(new[item.start:end], trivia=True)
+    if any(t.type == "BLOCK_COMMENT" and not t.text.endswith("*/") for t in lexed):
+        return None                          # a comment opened here runs past the item
+    inner = [t for t in lexed if t.type not in TRIVIA]
+    depth = 0
+    for tok in inner:
+        depth += (tok.type == "LBRACE") - (tok.type == "RBRACE")
+        if depth < 0:
+            return None
+    if depth != 0 or not inner or inner[-1].type != "RBRACE" or inner[-1].end != end - item.start:
+        return None
+    at = bisect.bisect_left([t.start for t in old_toks], item.start)
+    after = bisect.bisect_left([t.start for t in old_toks], item.end)
+    return (old_toks[:at] + [Token(t.type, t.text, t.start + item.start, t.end + item.start) for t in inner]
+            + [Token(t.type, t.text, t.start + delta, t.end + delta) for t in old_toks[after:]])
+
+
 def _ancestors(item: Item, items: list[Item]) -> set[str]:
     by_name = {it.name.text: it for it in items if it.keyword == "shot" and it.name is not None}
     out: set[str] = set()
@@ -80,14 +110,21 @@ def _ancestors(item: Item, items: list[Item]) -> set[str]:
 
 
 def _blank(text: str, items: list[Item], keep: Item, keep_names: set[str]) -> str:
+    """``text`` with every shot but ``keep`` and the shots named ``keep_names`` turned into a
+    block comment of the same length and newlines (a shot holds no ``*/``: it is all tokens,
+    and a comment inside it ends before the shot does)."""
     pieces, at = [], 0
     for it in items:
         if it.keyword != "shot" or it is keep or (it.name is not None and it.name.text in keep_names):
             continue
         pieces.append(text[at:it.start])
         body = text[it.start:it.end]
-        pieces.append("".join(c if c == "\n" else " " for c in body) if "\n" in body
-                      else " " * len(body))
+        # one block comment of the same length and lines: one token for the parser to skip
+        blank = re.sub(r"[^\n]", " ", body)
+        close = len(body) - 1
+        while blank[close - 1] == "\n" or blank[close] == "\n":
+            close -= 1
+        pieces.append("/*" + blank[2:close - 1] + "*/" + blank[close + 1:])
         at = it.end
     pieces.append(text[at:])
     return "".join(pieces)
@@ -100,11 +137,16 @@ def _moved(d: Diagnostic, delta: int) -> Diagnostic:
     return Diagnostic(d.code, d.severity, d.message, span, d.help, d.notes, d.file)
 
 
-def quick_result(previous: Analysis, text: str, path: str) -> CompileResult | None:
+def quick_result(previous: Analysis, text: str,
+                 path: str) -> tuple[CompileResult, list[Token]] | None:
     """The diagnostics of ``text`` from a compile of the edited shot alone, merged with the
-    ``previous`` analysis's elsewhere; None when the edit is not inside one shot."""
+    ``previous`` analysis's elsewhere, and the tokens of ``text``; None when the edit is not
+    inside one shot."""
     old = previous.text
-    old_items, new_toks = top_items(previous.tokens), tokens(text)
+    old_items = top_items(previous.tokens)
+    new_toks = retokenize(previous.tokens, old, text, old_items)
+    if new_toks is None:
+        return None
     new_items = top_items(new_toks)
     pair = edited_item(old, text, old_items, new_items)
     if pair is None:
@@ -133,4 +175,4 @@ def quick_result(previous: Analysis, text: str, path: str) -> CompileResult | No
     merged = sort_diagnostics(kept + fresh)
     sources = dict(small.sources)
     sources[path] = text
-    return CompileResult(None, merged, sources, small.dependencies)
+    return CompileResult(None, merged, sources, small.dependencies), new_toks

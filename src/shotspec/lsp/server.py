@@ -99,10 +99,12 @@ class ShotLanguageServer(LanguageServer):
         previous = buf.latest
         if previous is None or previous.version == buf.version:
             return
-        result = quick_result(previous, buf.text, buf.path)
-        if result is None:
+        quick = quick_result(previous, buf.text, buf.path)
+        if quick is None:
             return
-        analysis = analyse(buf.text, buf.path, buf.version, self.encoding, result)
+        result, toks = quick
+        analysis = analyse(buf.text, buf.path, buf.version, self.encoding, result, toks)
+        buf._tokens = (buf.version, toks)
         self._publish(buf.uri, analysis, final=False)
 
     def _compile(self, uri: str, version: int, text: str) -> None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from lsprotocol import types as lsp
 
@@ -29,8 +29,7 @@ KEYWORD_TYPES = {"import": "IMPORT", "character": "CHARACTER", "shot": "SHOT",
 TRIVIA = frozenset({"WS", "COMMENT", "BLOCK_COMMENT"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One lexeme: a grammar terminal's name (or ``ERROR``), its text and its offsets
     ``[start, end)`` in the source."""
 
@@ -106,43 +105,33 @@ class LineIndex:
 @lru_cache(maxsize=1)
 def _lexer() -> re.Pattern:
     """One alternation of the grammar's terminals, in the order Lark's basic lexer tries them
-    (priority, then width, then pattern length); keywords are NAMEs renamed afterwards."""
+    (priority, then width, then pattern length); keywords are NAMEs renamed afterwards. Then
+    the fallbacks that keep it going: an unterminated string (to the end of its line), an
+    unterminated block comment (to the end of the text), any other character (``ERROR``)."""
     from shotspec.grammar import parser
 
     terminals = [t for t in parser().lexer_conf.terminals if t.pattern.type == "re"]
     terminals.sort(key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
     alternation = "|".join(f"(?P<{t.name.lstrip('_') or 'SEP'}>{t.pattern.to_regexp()})"
                            for t in terminals)
-    return re.compile(alternation + r"|(?P<LBRACE>\{)|(?P<RBRACE>\})|(?P<COMMA>,)")
+    return re.compile(alternation + r'|(?P<LBRACE>\{)|(?P<RBRACE>\})|(?P<COMMA>,)'
+                      r'|(?P<OPEN_STRING>"[^"\n]*)|(?P<OPEN_COMMENT>/\*[\s\S]*)|(?P<ERROR>[\s\S])')
+
+
+_RENAMED = {"SEP": "_SEP", "OPEN_STRING": "STRING", "OPEN_COMMENT": "BLOCK_COMMENT"}
 
 
 def tokens(text: str, *, trivia: bool = False) -> list[Token]:
     """Every token of ``text`` (whitespace, comments only with ``trivia``), never raising."""
-    lexer = _lexer()
     out: list[Token] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        m = lexer.match(text, pos)
-        if m is None or m.end() == pos:
-            if text[pos] == '"':
-                end = text.find("\n", pos)
-                end = n if end < 0 else end
-                out.append(Token("STRING", text[pos:end], pos, end))
-            elif text.startswith("/*", pos):
-                if trivia:
-                    out.append(Token("BLOCK_COMMENT", text[pos:], pos, n))
-                end = n
-            else:
-                end = pos + 1
-                out.append(Token("ERROR", text[pos], pos, end))
-            pos = end
-            continue
-        kind = m.lastgroup or "ERROR"
-        kind = "_SEP" if kind == "SEP" else kind
+    append = out.append
+    for m in _lexer().finditer(text):
+        kind = m.lastgroup
         value = m.group()
-        if kind == "NAME" and value in KEYWORD_TYPES:
-            kind = KEYWORD_TYPES[value]
+        if kind == "NAME":
+            kind = KEYWORD_TYPES.get(value, kind)
+        else:
+            kind = _RENAMED.get(kind, kind)
         if trivia or kind not in TRIVIA:
-            out.append(Token(kind, value, pos, m.end()))
-        pos = m.end()
+            append(Token(kind, value, m.start(), m.end()))
     return out
