@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from shotspec.lsp.preview_forward import BufferForwarder
+from shotspec.lsp.background import BufferForwarder
 from shotspec.preview import registry
 from tests.lsp.conftest import REGISTRY, change_doc, diagnostics, open_doc
 

@@ -23,8 +23,8 @@ from lsprotocol import types as lsp
 from shotspec.compiler import CompileResult, compile_source
 from shotspec.compiler.ir import ProgramIR, Span
 from shotspec.diagnostics import Diagnostic
-from shotspec.lsp.text import LineIndex, Token, tokens
-from shotspec.lsp.uris import path_to_uri
+from shotspec.lsp.scope import Item, imports_of, top_items
+from shotspec.lsp.text import LineIndex, Token, path_to_uri, tokens
 
 __all__ = ["Analysis", "analyse", "to_lsp", "SOURCE"]
 
@@ -114,16 +114,6 @@ def _note_places(d: Diagnostic, here: str, index: LineIndex) -> list[lsp.Diagnos
     return out
 
 
-def _imports(toks: list[Token], here: str) -> list[tuple[str, Token]]:
-    """``(absolute imported path, its STRING token)`` for each top-level import."""
-    out = []
-    for a, b in zip(toks, toks[1:]):
-        if a.type == "IMPORT" and b.type == "STRING" and len(b.text) >= 2 and b.text.endswith('"'):
-            path = os.path.normpath(os.path.join(os.path.dirname(here), b.text[1:-1]))
-            out.append((os.path.abspath(path), b))
-    return out
-
-
 def _import_closure(sources: dict[str, str]) -> dict[str, set[str]]:
     """For each file the compile read, the files its imports bring in (transitively)."""
     direct: dict[str, set[str]] = {}
@@ -131,7 +121,7 @@ def _import_closure(sources: dict[str, str]) -> dict[str, set[str]]:
         if file.startswith("<"):
             continue
         here = os.path.abspath(file)
-        direct[here] = {p for p, _ in _imports(tokens(text), here)}
+        direct[here] = {p for p, _ in imports_of(tokens(text), here)}
     closure: dict[str, set[str]] = {}
 
     def reach(file: str, seen: set[str]) -> set[str]:
@@ -146,33 +136,21 @@ def _import_closure(sources: dict[str, str]) -> dict[str, set[str]]:
     return closure
 
 
-def _extends_children(toks: list[Token]) -> dict[str, list[tuple[str, Token]]]:
+def _extends_children(items: list[Item]) -> dict[str, list[tuple[str, Token]]]:
     """parent shot name -> [(child shot name, the child's parent-name token)]."""
     out: dict[str, list[tuple[str, Token]]] = {}
-    for i in range(len(toks) - 3):
-        a, name, ext, parent = toks[i:i + 4]
-        if a.type == "SHOT" and ext.type == "EXTENDS" and parent.type == "NAME":
-            out.setdefault(parent.text, []).append((name.text, parent))
+    for it in items:
+        if it.keyword == "shot" and it.parent is not None and it.name is not None:
+            out.setdefault(it.parent.text, []).append((it.name.text, it.parent))
     return out
 
 
-def _shot_at(toks: list[Token], offset: int) -> str | None:
-    """The name of the top-level shot whose block holds ``offset``."""
-    depth, current, name = 0, None, None
-    for i, tok in enumerate(toks):
-        if tok.start > offset:
-            break
-        if tok.type == "SHOT" and depth == 0 and i + 1 < len(toks):
-            name = toks[i + 1].text
-        elif tok.type == "LBRACE":
-            if depth == 0:
-                current = name
-            depth += 1
-        elif tok.type == "RBRACE":
-            depth = max(depth - 1, 0)
-            if depth == 0:
-                current = None
-    return current
+def _shot_at(items: list[Item], offset: int) -> str | None:
+    """The name of the top-level shot that holds ``offset``."""
+    for it in items:
+        if it.start <= offset < it.end:
+            return it.name.text if it.keyword == "shot" and it.name is not None else None
+    return None
 
 
 def to_lsp(diags: list[Diagnostic], path: str, index: LineIndex, toks: list[Token],
@@ -180,8 +158,9 @@ def to_lsp(diags: list[Diagnostic], path: str, index: LineIndex, toks: list[Toke
     """The LSP diagnostics of the buffer at ``path`` (absolute) for a compile's diagnostics;
     ``sources`` are the texts the compile read (to follow imports of imports)."""
     here = os.path.abspath(path)
-    imports = _imports(toks, here)
-    children = _extends_children(toks)
+    imports = imports_of(toks, here)
+    items = top_items(toks)
+    children = _extends_children(items)
     closure: dict[str, set[str]] | None = None
     out = []
     for d in diags:
@@ -191,7 +170,7 @@ def to_lsp(diags: list[Diagnostic], path: str, index: LineIndex, toks: list[Toke
         if span is not None and os.path.abspath(span.file) == here:
             start, end = index.span_offsets(span)
             rng = index.range(start, end)
-            parent = _shot_at(toks, start)
+            parent = _shot_at(items, start)
             for child, tok in children.get(parent or "", ()):
                 related.append(lsp.DiagnosticRelatedInformation(
                     location=lsp.Location(uri=path_to_uri(here), range=index.range(tok.start, tok.end)),

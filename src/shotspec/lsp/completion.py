@@ -24,7 +24,7 @@ from shotspec.compiler.statements import (EXPRESSION_KEYS, FOCUS_TARGETS, LIGHT_
                                           PRESET_KINDS)
 from shotspec.compiler.tables import EYE_COLORS, FILM_STOCKS, SENSORS_MM
 from shotspec.hair_colours import HAIR_COLOURS
-from shotspec.lsp import docs
+from shotspec.lsp import hover
 from shotspec.lsp.navigation import Workspace
 from shotspec.lsp.scope import TOP_KEYWORDS, Context, context_at, field_for, statements_of
 from shotspec.lsp.text import LineIndex
@@ -65,15 +65,15 @@ def _keys(ctx: Context) -> list[lsp.CompletionItem]:
     if kind == "top":
         return [_item(k, lsp.CompletionItemKind.Keyword) for k in TOP_KEYWORDS]
     if kind == "finish":
-        return [_item(op, lsp.CompletionItemKind.Function, docs.pass_doc(op)) for op in PASS_MODELS]
+        return [_item(op, lsp.CompletionItemKind.Function, hover.pass_doc(op)) for op in PASS_MODELS]
     if kind == "expression":
-        return [_item(name, lsp.CompletionItemKind.EnumMember, docs.shape_doc(name))
+        return [_item(name, lsp.CompletionItemKind.EnumMember, hover.shape_doc(name))
                 for name in EXPRESSION_KEYS]
     if kind == "lighting":
-        return [_item("use", lsp.CompletionItemKind.Keyword, docs.statement_doc("use"))]
+        return [_item("use", lsp.CompletionItemKind.Keyword, hover.statement_doc("use"))]
     out = []
     for key, info in statements_of(kind).items():
-        doc = docs.field_doc(info, key) if info is not None else docs.statement_doc(key)
+        doc = hover.field_doc(info, key) if info is not None else hover.statement_doc(key)
         block = info is not None and info.key.block is not None
         out.append(_item(key, lsp.CompletionItemKind.Module if block else lsp.CompletionItemKind.Property,
                          doc))
@@ -100,7 +100,7 @@ def _units(ctx: Context, index: LineIndex) -> list[lsp.CompletionItem]:
     elif ctx.kind == "camera" and ctx.key == "orbit":
         units = ("deg",)
     rng = index.range(tok.start, tok.end)
-    doc = docs.field_doc(info, ctx.key) if info is not None else None
+    doc = hover.field_doc(info, ctx.key) if info is not None else None
     return [_item(f"{tok.text}{u}", lsp.CompletionItemKind.Unit, doc, detail=u.strip(),
                   edit=lsp.TextEdit(range=rng, new_text=f"{tok.text}{u}")) for u in units]
 
@@ -110,18 +110,18 @@ def _values(ctx: Context, ws: Workspace | None) -> list[lsp.CompletionItem]:
     value = lsp.CompletionItemKind.EnumMember
     if key == "use" and ws is not None:
         want = kind.split(":")[0] if kind and not kind.startswith("pass:") else kind
-        return [_item(d.name, lsp.CompletionItemKind.Constant, docs.definition_doc(d, ws.root),
+        return [_item(d.name, lsp.CompletionItemKind.Constant, hover.definition_doc(d, ws.root),
                       detail=d.detail)
                 for d in ws.definitions() if d.kind == "preset" and d.detail == f"{want} preset"]
     if key == "character" and kind == "shot" and ws is not None:
-        return [_item(d.name, lsp.CompletionItemKind.Class, docs.definition_doc(d, ws.root))
+        return [_item(d.name, lsp.CompletionItemKind.Class, hover.definition_doc(d, ws.root))
                 for d in ws.definitions() if d.kind == "character"]
     if key == "allow":
         return [_item(c, value, what) for c, what in CODES.items() if c.startswith("W")]
     if kind == "lighting":
-        return [_item(k, value, docs.light_kind_doc(k)) for k in LIGHT_KINDS]
+        return [_item(k, value, hover.light_kind_doc(k)) for k in LIGHT_KINDS]
     info = field_for(kind, key)
-    doc = docs.field_doc(info, key) if info is not None else None
+    doc = hover.field_doc(info, key) if info is not None else None
     words: tuple = ()
     if info is not None and info.key.read == "flag":
         words = ("on", "off")
@@ -132,7 +132,7 @@ def _values(ctx: Context, ws: Workspace | None) -> list[lsp.CompletionItem]:
         if key in ("colour", "color") and kind in ("lips", "light"):
             words = ()
     elif kind == "finish" and key in PASS_MODELS:
-        doc = docs.pass_doc(key)
+        doc = hover.pass_doc(key)
         words = ("off", *next((choices_of(PASS_MODELS[key], n) for n, f in
                                PASS_MODELS[key].model_fields.items()
                                if choices_of(PASS_MODELS[key], n) and n != "op"), ()))
@@ -186,7 +186,7 @@ def _top_value(ctx: Context, ws: Workspace | None) -> list[lsp.CompletionItem]:
     if words[:1] == ["shot"] and len(words) == 2:
         return [_item("extends", lsp.CompletionItemKind.Keyword)]
     if words[-1:] == ["extends"] and ws is not None:
-        return [_item(d.name, lsp.CompletionItemKind.Function, docs.definition_doc(d, ws.root))
+        return [_item(d.name, lsp.CompletionItemKind.Function, hover.definition_doc(d, ws.root))
                 for d in ws.definitions() if d.kind == "shot" and d.name != words[1]]
     if words[:1] == ["allow"]:
         return [_item(c, lsp.CompletionItemKind.EnumMember, w) for c, w in CODES.items()

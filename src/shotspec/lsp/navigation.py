@@ -18,11 +18,11 @@ from lsprotocol import types as lsp
 
 from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.schema import fields_of
-from shotspec.lsp.scope import Context, Item, context_at, field_for, top_items
-from shotspec.lsp.text import LineIndex, Token, tokens
-from shotspec.lsp.uris import path_to_uri, uri_to_path
+from shotspec.lsp.scope import Context, Item, context_at, field_for, imports_of, top_items
+from shotspec.lsp.text import LineIndex, Token, path_to_uri, tokens, uri_to_path
 
-__all__ = ["Definition", "Target", "Workspace", "target_at", "document_symbols", "register"]
+__all__ = ["Definition", "Target", "Workspace", "target_at", "definition", "document_symbols",
+           "register"]
 
 _KINDS = {"character": "character", "shot": "shot", "preset": "preset"}
 
@@ -95,15 +95,6 @@ class Workspace:
             for tok in _name_tokens(toks, kind, name):
                 out.append(lsp.Location(uri=path_to_uri(path), range=index.range(tok.start, tok.end)))
         return out
-
-
-def imports_of(toks: list[Token], path: str) -> list[tuple[str, Token]]:
-    """(absolute path, STRING token) of each ``import`` in a file."""
-    out = []
-    for a, b in zip(toks, toks[1:]):
-        if a.type == "IMPORT" and b.type == "STRING" and len(b.text) >= 2 and b.text.endswith('"'):
-            out.append((os.path.abspath(os.path.join(os.path.dirname(path), b.text[1:-1])), b))
-    return out
 
 
 def _detail(item: Item) -> str:

@@ -13,6 +13,7 @@ hover and completion describe a key from the same declaration the compiler reads
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from shotspec.compiler.ir import PASS_MODELS
@@ -20,8 +21,8 @@ from shotspec.compiler.schema import Key, fields_of, submodel_of
 from shotspec.compiler.statements import BLOCK_MODELS, PRESET_KINDS, sub_blocks
 from shotspec.lsp.text import Token
 
-__all__ = ["Frame", "Context", "FieldInfo", "Item", "context_at", "field_for", "statements_of", "top_items",
-           "TOP_KEYWORDS"]
+__all__ = ["Frame", "Context", "FieldInfo", "Item", "context_at", "field_for", "statements_of",
+           "top_items", "imports_of", "TOP_KEYWORDS"]
 
 TOP_KEYWORDS = ("import", "character", "shot", "preset", "allow")
 _STRUCTURE = frozenset({"_SEP", "LBRACE", "RBRACE"})
@@ -245,3 +246,12 @@ def top_items(toks: list[Token]) -> list[Item]:
     if header:
         finish(toks[-1].end if toks else 0, depth == 0)
     return items
+
+
+def imports_of(toks: list[Token], path: str) -> list[tuple[str, Token]]:
+    """(absolute path, STRING token) of each ``import`` in a file."""
+    out = []
+    for a, b in zip(toks, toks[1:]):
+        if a.type == "IMPORT" and b.type == "STRING" and len(b.text) >= 2 and b.text.endswith('"'):
+            out.append((os.path.abspath(os.path.join(os.path.dirname(path), b.text[1:-1])), b))
+    return out

@@ -1,11 +1,11 @@
 """``shot lsp``: the .shot language server (pygls 2 + lsprotocol, JSON-RPC over stdio).
 
 Every open buffer is compiled on every change (not only on save) by the compiler ``shot check``
-uses, on a background thread (``compile_queue``), newest version first; diagnostics are
+uses, on a background thread (``background.LatestWins``), newest version first; diagnostics are
 published for the version they belong to. Hover, completion, go-to-definition, references,
 symbols, formatting, semantic tokens and code actions answer from the current text and the
 last compile. Unsaved buffers are forwarded to a running ``shot preview`` of the same file
-(``preview_forward``). Never imports torch.
+(``background.BufferForwarder``). Never imports torch.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ from pygls.lsp.server import LanguageServer
 from shotspec import __version__
 from shotspec.lsp import actions, completion, hover, navigation
 from shotspec.lsp.analysis import Analysis, analyse
-from shotspec.lsp.compile_queue import CompileQueue
+from shotspec.lsp.background import BufferForwarder, LatestWins
 from shotspec.lsp.incremental import quick_result
-from shotspec.lsp.preview_forward import BufferForwarder
-from shotspec.lsp.text import LineIndex, Token, tokens
-from shotspec.lsp.uris import uri_to_path
+from shotspec.lsp.text import LineIndex, Token, tokens, uri_to_path
 
 __all__ = ["ShotLanguageServer", "build_server", "serve"]
 
@@ -66,7 +64,7 @@ class ShotLanguageServer(LanguageServer):
         super().__init__("shotspec", __version__,
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.buffers: dict[str, Buffer] = {}
-        self.queue = CompileQueue()
+        self.queue = LatestWins("shotspec-compile")
         self.forwarder = BufferForwarder()
         self._lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -8,21 +8,23 @@ character counts UTF-16 code units unless the client negotiated ``utf-8`` or ``u
 lexer, in the order Lark tries them) but never stops: a character no terminal matches becomes
 an ``ERROR`` token, an unterminated string runs to the end of its line and an unterminated
 block comment to the end of the text. Hover, completion and semantic tokens read it, so they
-work on the half-typed buffer the parser rejects.
+work on the half-typed buffer the parser rejects. ``path_to_uri``/``uri_to_path``: file URIs.
 """
 
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from functools import lru_cache
 from typing import NamedTuple
 
 from lsprotocol import types as lsp
+from pygls import uris
 
 from shotspec.compiler.ir import Span
 
-__all__ = ["LineIndex", "Token", "tokens", "KEYWORD_TYPES", "TRIVIA"]
+__all__ = ["LineIndex", "Token", "tokens", "KEYWORD_TYPES", "TRIVIA", "path_to_uri", "uri_to_path"]
 
 KEYWORD_TYPES = {"import": "IMPORT", "character": "CHARACTER", "shot": "SHOT",
                  "preset": "PRESET", "extends": "EXTENDS", "allow": "ALLOW"}
@@ -135,3 +137,16 @@ def tokens(text: str, *, trivia: bool = False) -> list[Token]:
         if trivia or kind not in TRIVIA:
             append(Token(kind, value, m.start(), m.end()))
     return out
+
+
+def path_to_uri(path: str) -> str:
+    return uris.from_fs_path(os.path.abspath(path)) or ""
+
+
+def uri_to_path(uri: str) -> str:
+    """The absolute path of a ``file:`` URI; an unsaved buffer (``untitled:``) gets a path in
+    the working folder, so its relative imports resolve there."""
+    path = uris.to_fs_path(uri)
+    if not path or not uri.startswith("file:"):
+        return os.path.abspath(os.path.basename(uri.split(":", 1)[-1]) or "untitled.shot")
+    return os.path.abspath(path)
