@@ -125,3 +125,19 @@ def test_shot_lsp_is_a_subcommand():
                           text=True, timeout=120)
     assert done.returncode == 0
     assert "language server" in done.stdout
+
+
+@pytest.mark.asyncio
+async def test_saving_an_imported_file_rechecks_the_files_that_import_it(client, project):
+    extra = project / "presets" / "extra.shot"
+    extra.write_text("preset soft lighting {\n  key area {\n    sizee 1m\n  }\n}\n")
+    text = 'import "presets/extra.shot"\n' + SPEC
+    uri = open_doc(client, project / "main.shot", text)
+    assert codes(await diagnostics(client, uri, lambda ds: bool(ds))) == ["E101"]
+    fixed = "preset soft lighting {\n  key area {\n    size 1m\n  }\n}\n"
+    extra_uri = open_doc(client, extra, extra.read_text())
+    extra.write_text(fixed)                                   # the editor saves it
+    change_doc(client, extra_uri, 2, fixed)
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=extra_uri)))
+    assert await diagnostics(client, uri, lambda ds: not ds) == []

@@ -85,11 +85,25 @@ class ShotLanguageServer(LanguageServer):
                 buf = self.buffers[uri] = Buffer(uri, uri_to_path(uri), version, doc.source)
             else:
                 buf.version, buf.text = version, doc.source
-        self.loop = self.loop or asyncio.get_event_loop()
+        self.loop = self.loop or asyncio.get_running_loop()
         self.quick_publish(buf)
         self.queue.submit(uri, version, lambda: self._compile(uri, version, buf.text))
         self.forwarder.send(buf.path, buf.text, version)
         return buf
+
+    def recompile_dependents(self, uri: str) -> None:
+        """A saved file may be imported (or used as a LUT …) by other open buffers: compile
+        those again, since their compiles read it from disk."""
+        saved = self.buffers.get(uri)
+        if saved is None:
+            return
+        for other in list(self.buffers.values()):
+            latest = other.latest
+            if other is saved or latest is None or saved.path not in latest.result.dependencies:
+                continue
+            version, text = other.version, other.text
+            self.queue.submit(other.uri, version,
+                              lambda u=other.uri, v=version, t=text: self._compile(u, v, t))
 
     def quick_publish(self, buf: Buffer) -> None:
         """A keystroke inside one top-level item: recompile only that item (see
@@ -129,15 +143,6 @@ class ShotLanguageServer(LanguageServer):
         self.buffers.pop(uri, None)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    def buffer(self, uri: str) -> Buffer | None:
-        buf = self.buffers.get(uri)
-        if buf is None:
-            return None
-        doc = self.workspace.get_text_document(uri)
-        if doc.version is not None and doc.version != buf.version:
-            return self.update(uri)
-        return buf
-
 
 def build_server() -> ShotLanguageServer:
     """A server with every feature registered (not yet started)."""
@@ -154,6 +159,7 @@ def build_server() -> ShotLanguageServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ShotLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
         ls.update(params.text_document.uri)
+        ls.recompile_dependents(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ShotLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
