@@ -79,7 +79,7 @@ async def test_hover_on_a_key_gives_meaning_unit_range_default_and_origin(client
     assert "- unit: `mm`" in text
     assert "- range: 4…1200 mm (E204)" in text
     assert "- default: 0.085 m" in text
-    assert "hover.shot:13" in text and "(shot)" in text
+    assert "- set at: [hover.shot:13](file://" in text and "(shot)" in text
 
 
 @pytest.mark.asyncio
@@ -99,6 +99,18 @@ async def test_hover_in_a_child_shot_reads_the_child_shot(client, spec):
     assert "**camera** — 50mm f/2 at 75.0cm" in text        # the wide shot's own camera
     text = await hover(client, spec, SPEC, "temperature 3200K")
     assert "- unit: `K`" in text and "- range: 1000…40000 K" in text
+
+
+@pytest.mark.asyncio
+async def test_hover_says_when_a_later_preset_overrides_the_statement(client, project):
+    text = ('preset wide camera {\n  lens 24mm\n}\n\nshot a {\n  camera {\n    lens 85mm\n'
+            '    use wide\n  }\n  output "a.png"\n}\n')
+    uri = open_doc(client, project / "override.shot", text)
+    await diagnostics(client, uri, lambda ds: "W101" in [d.code for d in ds])
+    shown = await hover(client, uri, text, "lens 85mm")
+    assert "- overridden: shot `a` takes this value from [override.shot:2]" in shown
+    assert "(preset wide)" in shown
+    assert "**camera** — 24mm f/2" in shown
 
 
 @pytest.mark.asyncio

@@ -203,8 +203,8 @@ def _metres(x: float) -> str:
 
 
 def _shot_for(ctx: Context, program) -> ShotIR | None:
-    """The compiled shot the cursor is in (or, in a character or preset, the first shot that
-    uses it)."""
+    """The compiled shot the cursor is in, or, in a character, the first shot that uses it
+    (None in a preset: which shot's values would it describe?)."""
     if program is None or not program.shots:
         return None
     item = [t.text for t in ctx.item]
@@ -212,10 +212,13 @@ def _shot_for(ctx: Context, program) -> ShotIR | None:
         return next((s for s in program.shots if s.name == item[1]), None)
     if item[:1] == ["character"] and len(item) > 1:
         return next((s for s in program.shots if s.character and s.character.name == item[1]), None)
-    return program.shots[0]
+    return None
 
 
-def _origin(shot: ShotIR, path: str, base: str) -> str | None:
+def _origin(shot: ShotIR, path: str, base: str, line_here: int) -> str | None:
+    """Where ``shot``'s value at IR ``path`` was set, as a Markdown line with a link; it says
+    so when that is not the hovered statement (line ``line_here`` of ``base``, 1-based): a
+    later statement, a preset or an identity file overrides it."""
     where = shot.origins.get(path)
     if where is None:
         where = next((v for k, v in sorted(shot.origins.items()) if k.startswith(path + ".")), None)
@@ -223,14 +226,19 @@ def _origin(shot: ShotIR, path: str, base: str) -> str | None:
         return None
     m = re.match(r"^(.*):(\d+):(\d+) \((.*)\)$", where)
     if not m:
-        return where
+        return f"- set by: {where}"
     file, line, layer = m.group(1), int(m.group(2)), m.group(4)
     shown = os.path.relpath(file, os.path.dirname(base)) if os.path.isabs(file) else file
-    return f"[{shown}:{line}](file://{os.path.abspath(file)}#L{line}) ({layer})"
+    link = f"[{shown}:{line}](file://{os.path.abspath(file)}#L{line}) ({layer})"
+    if os.path.abspath(file) == os.path.abspath(base) and line == line_here:
+        return f"- set at: {link}"
+    return f"- overridden: shot `{shot.name}` takes this value from {link}"
 
 
-def hover_text(ctx: Context, path: str, program, workspace: Workspace | None) -> str | None:
-    """The Markdown hover for the cursor's context, or None when there is nothing to say."""
+def hover_text(ctx: Context, path: str, program, workspace: Workspace | None,
+               line_here: int = 0) -> str | None:
+    """The Markdown hover for the cursor's context, or None when there is nothing to say;
+    ``line_here`` is the 1-based line of the hovered statement."""
     tok = ctx.token
     if tok is None:
         return None
@@ -255,9 +263,9 @@ def hover_text(ctx: Context, path: str, program, workspace: Workspace | None) ->
     if info is not None:
         parts.append(field_doc(info, key))
         if shot is not None and ctx.prefix is not None:
-            origin = _origin(shot, ctx.prefix + info.path, path)
+            origin = _origin(shot, ctx.prefix + info.path, path, line_here)
             if origin:
-                parts.append(f"- set at: {origin}")
+                parts.append(origin)
     elif not parts and (extra := statement_doc(key)):
         parts.append(extra)
     if not ctx.on_key:
@@ -281,7 +289,8 @@ def register(server) -> None:
         program = buf.good.program if buf.good is not None else None
         workspace = Workspace(buf.path, buf.text, server.encoding,
                               {b.path: b.text for b in server.buffers.values()})
-        text = hover_text(ctx, buf.path, program, workspace)
+        line_here = index.line_col(ctx.statement[0].start)[0] + 1 if ctx.statement else 0
+        text = hover_text(ctx, buf.path, program, workspace, line_here)
         if text is None:
             return None
         tok = ctx.token
