@@ -8,14 +8,17 @@ then types into the value of one shot's lens in the middle of the file, one char
 time, as incremental didChange notifications. For each keystroke it records when the first
 diagnostics for that version arrive (the one-shot compile of ``shotspec.lsp.incremental``) and
 when the full compile's arrive. A burst of keystrokes 30 ms apart shows that stale versions
-are not compiled. In-process rows time the parts: a full compile, the one-shot compile, and
-the conversion to LSP diagnostics. Prints a table; asserts nothing.
+are not compiled. The server's own log (``SHOTSPEC_LSP_LOG=DEBUG``) gives its compile times
+without the client's share of a loaded machine. In-process rows time the parts: a full
+compile, the one-shot compile, and the conversion to LSP diagnostics. Prints a table;
+asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import statistics
 import sys
 import tempfile
@@ -30,6 +33,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "src" / "shotspec" / "specs"
 sys.path.insert(0, str(ROOT / "src"))
+_LOGGED = re.compile(r"v(\d+): (one-shot|full) compile (\d+) ms")
 
 
 def big_spec(lines: int) -> str:
@@ -53,7 +57,7 @@ def _ms(xs: list[float]) -> str:
     return f"{statistics.median(xs) * 1000:.0f} ms (p90 {p90 * 1000:.0f}, n={len(xs)})"
 
 
-async def _editor_run(text: str, path: Path, keystrokes: int) -> dict[str, list[float]]:
+async def _editor_run(text: str, path: Path, keystrokes: int, log: Path) -> dict[str, list[float]]:
     events: list[tuple[float, int]] = []
     arrived = asyncio.Event()
     client = LanguageClient("lsp-keystroke-bench", "1")
@@ -79,7 +83,8 @@ async def _editor_run(text: str, path: Path, keystrokes: int) -> dict[str, list[
 
     await client.start_io(sys.executable, "-m", "shotspec", "lsp",
                           env={"PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1",
-                               "PATH": "/usr/bin:/bin"})
+                               "PATH": "/usr/bin:/bin",
+                               "SHOTSPEC_LSP_LOG": "DEBUG", "SHOTSPEC_LSP_LOG_FILE": str(log)})
     await client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
     client.initialized(lsp.InitializedParams())
     uri = path.as_uri()
@@ -116,8 +121,11 @@ async def _editor_run(text: str, path: Path, keystrokes: int) -> dict[str, list[
             text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
             content_changes=[lsp.TextDocumentContentChangePartial(range=rng, text="58"[k % 2])]))
         await asyncio.sleep(0.03)
+    last_sent = time.perf_counter()
+    last_first = await wait(version, 1, 10.0)
     await wait(version, 2, 10.0)
     out["burst_publishes"] = [float(len(events) - burst_start)]
+    out["burst_last"] = [last_first - last_sent] if last_first else []
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
@@ -157,7 +165,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.shot"
         path.write_text(text, encoding="utf-8")
-        editor = asyncio.run(_editor_run(text, path, args.keystrokes))
+        log = Path(folder) / "server.log"
+        editor = asyncio.run(_editor_run(text, path, args.keystrokes, log))
+        logged = _LOGGED.findall(log.read_text(encoding="utf-8"))
         parts = _in_process(text, path)
     table = Table(title=f"shot lsp: keystroke → diagnostics, {text.count(chr(10))}-line spec "
                         f"({text.count('shot s')} shots)")
@@ -167,6 +177,11 @@ def main() -> None:
     table.add_row("keystroke → first diagnostics (one-shot compile)", _ms(editor["first"]))
     table.add_row("keystroke → full-compile diagnostics", _ms(editor["full"]))
     table.add_row("20 keystrokes 30 ms apart: publishes", f"{editor['burst_publishes'][0]:.0f}")
+    table.add_row("20 keystrokes 30 ms apart: last keystroke → diagnostics", _ms(editor["burst_last"]))
+    table.add_row("server's own log: one-shot compile + publish",
+                  _ms([int(ms) / 1000 for _, kind, ms in logged if kind == "one-shot"]))
+    table.add_row("server's own log: full compile",
+                  _ms([int(ms) / 1000 for _, kind, ms in logged if kind == "full"]))
     table.add_row("in process: full compile", _ms(parts["compile"]))
     table.add_row("in process: one-shot compile + merge", _ms(parts["quick"]))
     table.add_row("in process: diagnostics → LSP", _ms(parts["convert"]))

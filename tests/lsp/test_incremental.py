@@ -51,3 +51,19 @@ def test_edits_outside_one_shot_need_the_full_compile(tmp_path):
     assert quick_result(previous, opened, path) is None
     two = before.replace("lens 85mm", "lens 50mm")                                     # every shot
     assert quick_result(previous, two, path) is None
+
+
+def test_an_unchanged_import_is_parsed_once_and_its_errors_still_reported(tmp_path, monkeypatch):
+    from shotspec.compiler import parser
+
+    (tmp_path / "lib.shot").write_text("preset p lighting {\n  key area {\n    size 1m }}\n}\n")
+    main = 'import "lib.shot"\nshot a {\n  output "a.png"\n}\n'
+    calls = []
+    real = parser.parse_module
+    monkeypatch.setattr(parser, "parse_module", lambda *a: calls.append(a[1]) or real(*a))
+    first = compile_source(main, str(tmp_path / "main.shot"))
+    second = compile_source(main.replace("a.png", "b.png"), str(tmp_path / "main.shot"))
+    assert calls.count(str(tmp_path / "lib.shot")) == 1
+    assert [d.code for d in first.diagnostics] == [d.code for d in second.diagnostics] == ["E002"]
+    (tmp_path / "lib.shot").write_text("preset p lighting {\n  key area {\n    size 1m\n  }\n}\n")
+    assert compile_source(main, str(tmp_path / "main.shot")).ok           # the new text is read

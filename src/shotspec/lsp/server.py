@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from lsprotocol import types as lsp
@@ -26,9 +27,13 @@ from shotspec.lsp.background import BufferForwarder, LatestWins
 from shotspec.lsp.incremental import quick_result
 from shotspec.lsp.text import LineIndex, Token, tokens, uri_to_path
 
-__all__ = ["ShotLanguageServer", "build_server", "serve"]
+__all__ = ["ShotLanguageServer", "build_server", "serve", "QUICK_DELAY_S", "FULL_COMPILE_QUIET_S"]
 
 log = logging.getLogger(__name__)
+# A keystroke's one-shot answer waits this long for newer keystrokes already on the way; the
+# full compile after a keystroke waits this long on its thread for typing to pause.
+QUICK_DELAY_S = 0.005
+FULL_COMPILE_QUIET_S = 0.15
 
 
 @dataclass
@@ -75,21 +80,43 @@ class ShotLanguageServer(LanguageServer):
         return str(getattr(enc, "value", enc) or "utf-16")
 
     # ------------------------------------------------------------------ buffers
-    def update(self, uri: str) -> Buffer:
-        """Take the workspace's newest text of ``uri``, queue its compile, forward it."""
+    def update(self, uri: str, typing: bool = False) -> Buffer:
+        """Take the workspace's newest text of ``uri``, queue its compile, forward it.
+
+        ``typing`` (a didChange): the one-shot answer (``quick_publish``) runs on the event
+        loop a moment later, unless a newer change has arrived by then — a burst of
+        keystrokes read from the pipe at once is answered once, for the last; the full
+        compile is queued after it and waits ``FULL_COMPILE_QUIET_S`` on its thread, dropped
+        when a newer version comes, so it does not compete with keystrokes for the
+        interpreter."""
         doc = self.workspace.get_text_document(uri)
         version = doc.version if doc.version is not None else 0
+        text = doc.source
         with self._lock:
             buf = self.buffers.get(uri)
             if buf is None:
-                buf = self.buffers[uri] = Buffer(uri, uri_to_path(uri), version, doc.source)
+                buf = self.buffers[uri] = Buffer(uri, uri_to_path(uri), version, text)
             else:
-                buf.version, buf.text = version, doc.source
+                buf.version, buf.text = version, text
         self.loop = self.loop or asyncio.get_running_loop()
-        self.quick_publish(buf)
-        self.queue.submit(uri, version, lambda: self._compile(uri, version, buf.text))
-        self.forwarder.send(buf.path, buf.text, version)
+        if typing:
+            self.loop.call_later(QUICK_DELAY_S, self._typed, uri, version)
+        else:
+            self.queue.submit(uri, version, lambda: self._compile(uri, version, text))
+        self.forwarder.send(buf.path, text, version)
         return buf
+
+    def _typed(self, uri: str, version: int) -> None:
+        """After a keystroke, unless a newer one came: the one-shot answer, then the full
+        compile (queued only now, so it never runs beside the one-shot compile)."""
+        log.debug("v%d typed", version)
+        buf = self.buffers.get(uri)
+        if buf is None or buf.version != version:
+            return
+        self.quick_publish(buf)
+        text = buf.text
+        self.queue.submit(uri, version,
+                          lambda: self._compile(uri, version, text, FULL_COMPILE_QUIET_S))
 
     def recompile_dependents(self, uri: str) -> None:
         """A saved file may be imported (or used as a LUT …) by other open buffers: compile
@@ -111,6 +138,7 @@ class ShotLanguageServer(LanguageServer):
         previous = buf.latest
         if previous is None or previous.version == buf.version:
             return
+        started = time.perf_counter()
         quick = quick_result(previous, buf.text, buf.path)
         if quick is None:
             return
@@ -118,12 +146,19 @@ class ShotLanguageServer(LanguageServer):
         analysis = analyse(buf.text, buf.path, buf.version, self.encoding, result, toks)
         buf._tokens = (buf.version, toks)
         self._publish(buf.uri, analysis, final=False)
+        log.debug("%s v%d: one-shot compile %.0f ms", buf.path, buf.version,
+                  (time.perf_counter() - started) * 1000)
 
-    def _compile(self, uri: str, version: int, text: str) -> None:
+    def _compile(self, uri: str, version: int, text: str, quiet_s: float = 0.0) -> None:
+        if quiet_s:
+            time.sleep(quiet_s)
         buf = self.buffers.get(uri)
-        if buf is None or not self.queue.is_current(uri, version):
+        if buf is None or buf.version != version or not self.queue.is_current(uri, version):
             return
+        started = time.perf_counter()
         analysis = analyse(text, buf.path, version, self.encoding)
+        log.debug("%s v%d: full compile %.0f ms", buf.path, version,
+                  (time.perf_counter() - started) * 1000)
         if self.queue.is_current(uri, version) and self.loop is not None:
             self.loop.call_soon_threadsafe(self._publish, uri, analysis, True)
 
@@ -154,7 +189,7 @@ def build_server() -> ShotLanguageServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ShotLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.update(params.text_document.uri)
+        ls.update(params.text_document.uri, typing=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ShotLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -179,7 +214,9 @@ def build_server() -> ShotLanguageServer:
 
 def serve() -> int:
     """Run the server on stdin/stdout until the client exits; returns the exit code."""
-    logging.basicConfig(level=os.environ.get("SHOTSPEC_LSP_LOG", "WARNING"))
+    logging.basicConfig(level=os.environ.get("SHOTSPEC_LSP_LOG", "WARNING"),
+                        filename=os.environ.get("SHOTSPEC_LSP_LOG_FILE") or None,
+                        format="%(asctime)s %(name)s %(message)s")
     server = build_server()
     server.start_io()
     return 0
