@@ -139,7 +139,9 @@ async def test_completion_of_presets_units_keys_and_values(client, spec):
     assert "- range: 4…1200 mm (E204)" in items[0].documentation.value     # the hover's docs
     keys = {i.label: i for i in await complete(client, spec, position_of(SPEC, "aperture", 3))}
     assert {"lens", "aperture", "distance", "focus", "sensor"} <= set(keys)
-    assert keys["distance"].documentation.value.startswith("**`distance`** — camera to the eye plane")
+    doc = keys["distance"].documentation.value
+    assert doc.startswith("**`distance`** — camera to the eye plane")
+    assert doc in await hover(client, spec, SPEC, "distance 0.75m")        # the hover's own text
 
 
 @pytest.mark.asyncio

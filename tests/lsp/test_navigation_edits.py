@@ -140,3 +140,25 @@ async def test_semantic_tokens_classify_keywords_keys_values_and_names(client, p
                     ("b", "function"), ("// note", "comment"), ("camera", "property"),
                     ("lens", "property"), ("85mm", "number"), ("lighting", "property"),
                     ("use", "keyword"), ("loop", "macro")]
+
+
+def _fixes_for(text, path):
+    from shotspec.lsp.actions import quick_fixes
+    from shotspec.lsp.analysis import analyse
+
+    analysis = analyse(text, str(path), 1)
+    return analysis, quick_fixes("file:///x", text, analysis.index, analysis.diagnostics)
+
+
+def test_a_unit_written_out_and_a_misspelt_import_have_one_line_fixes(project):
+    text = SPEC.replace("distance   0.75m", "distance 0.75 meters").replace(
+        "presets/lighting.shot", "presets/lightning.shot")
+    analysis, actions = _fixes_for(text, project / "units.shot")
+    by_code = {a.diagnostics[0].code: a for a in actions}
+    [unit] = by_code["E201"].edit.changes["file:///x"]
+    assert unit.new_text == "0.75m"
+    assert unit.range.start == position_of(text, "0.75 meters")
+    assert by_code["E201"].title == "Write `0.75m`"
+    [path] = by_code["E302"].edit.changes["file:///x"]
+    assert path.new_text == '"presets/lighting.shot"'
+    assert path.range.start == position_of(text, '"presets/lightning.shot"')

@@ -219,6 +219,5 @@ def register(server) -> None:
             return None
         index = buf.index(server.encoding)
         ctx = context_at(buf.tokens(), index.offset(params.position))
-        ws = Workspace(buf.path, buf.text, server.encoding,
-                       {b.path: b.text for b in server.buffers.values()})
+        ws = Workspace.of_buffer(server, buf)
         return lsp.CompletionList(is_incomplete=False, items=complete(ctx, index, buf.path, ws))

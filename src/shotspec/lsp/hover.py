@@ -287,8 +287,7 @@ def register(server) -> None:
         index = buf.index(server.encoding)
         ctx = context_at(buf.tokens(), index.offset(params.position))
         program = buf.good.program if buf.good is not None else None
-        workspace = Workspace(buf.path, buf.text, server.encoding,
-                              {b.path: b.text for b in server.buffers.values()})
+        workspace = Workspace.of_buffer(server, buf)
         line_here = index.line_col(ctx.statement[0].start)[0] + 1 if ctx.statement else 0
         text = hover_text(ctx, buf.path, program, workspace, line_here)
         if text is None:

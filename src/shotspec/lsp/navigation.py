@@ -53,13 +53,26 @@ class Workspace:
     """The files a buffer sees: itself and its imports. ``texts`` maps open buffers' paths to
     their unsaved text; other files are read from disk."""
 
-    def __init__(self, path: str, text: str, encoding: str, texts: dict[str, str] | None = None):
+    def __init__(self, path: str, text: str, encoding: str, texts: dict[str, str] | None = None,
+                 lexed: tuple[list[Token], LineIndex] | None = None):
         self.root = os.path.abspath(path)
         self.encoding = encoding
         self.texts = dict(texts or {})
         self.texts[self.root] = text
         self.files: dict[str, tuple[str, list[Token], LineIndex]] = {}
+        if lexed is not None:                       # the buffer's own, already lexed
+            self.files[self.root] = (text, *lexed)
+            for target in imports_of(lexed[0], self.root):
+                self._load(target[0])
         self._load(self.root)
+
+    @classmethod
+    def of_buffer(cls, server, buf) -> "Workspace":
+        """The workspace of an open buffer of ``server``: its cached tokens, the unsaved text
+        of every open buffer."""
+        return cls(buf.path, buf.text, server.encoding,
+                   {b.path: b.text for b in server.buffers.values()},
+                   (buf.tokens(), buf.index(server.encoding)))
 
     def _load(self, path: str) -> None:
         if path in self.files:
@@ -243,8 +256,7 @@ def register(server) -> None:
             return None, None, None
         index = buf.index(server.encoding)
         ctx = context_at(buf.tokens(), index.offset(params.position))
-        ws = Workspace(buf.path, buf.text, server.encoding,
-                       {b.path: b.text for b in server.buffers.values()})
+        ws = Workspace.of_buffer(server, buf)
         return buf, ws, target_at(ctx)
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
