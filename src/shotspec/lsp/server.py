@@ -2,7 +2,8 @@
 
 Every open buffer is compiled on every change (not only on save) by the compiler ``shot check``
 uses, on a background thread (``background.LatestWins``), newest version first; diagnostics are
-published for the version they belong to. Hover, completion, go-to-definition, references,
+published for the version they belong to. A keystroke inside one shot is answered first by a
+compile of that shot alone (``incremental``), on the event loop, then by the full compile. Hover, completion, go-to-definition, references,
 symbols, formatting, semantic tokens and code actions answer from the current text and the
 last compile. Unsaved buffers are forwarded to a running ``shot preview`` of the same file
 (``background.BufferForwarder``). Never imports torch.
@@ -170,6 +171,7 @@ class ShotLanguageServer(LanguageServer):
             buf.latest = analysis
             if analysis.program is not None:
                 buf.good = analysis
+        buf._tokens = (analysis.version, analysis.tokens)     # lexed already: share them
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, version=analysis.version, diagnostics=analysis.diagnostics))
 
