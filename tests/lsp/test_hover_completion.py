@@ -131,6 +131,8 @@ async def test_hover_on_a_preset_name_says_where_it_is_defined(client, spec):
 async def test_completion_of_presets_units_keys_and_values(client, spec):
     labels = [i.label for i in await complete(client, spec, position_of(SPEC, "loop", 4))]
     assert {"loop", "rembrandt", "butterfly"} <= set(labels)
+    lights = [i.label for i in await complete(client, spec, position_of(SPEC, "rim spot", 1))]
+    assert lights[0] == "use" and {"key", "fill", "rim"} <= set(lights)
     typed = SPEC.replace("lens 85mm", "lens 85")
     uri = open_doc(client, spec_path(spec).with_name("typing.shot"), typed)
     items = await complete(client, uri, position_of(typed, "lens 85", 7))   # after "85"

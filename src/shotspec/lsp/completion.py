@@ -60,7 +60,7 @@ def _item(label: str, kind: lsp.CompletionItemKind, doc: str | None = None, *,
         documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=doc) if doc else None)
 
 
-def _keys(ctx: Context) -> list[lsp.CompletionItem]:
+def _keys(ctx: Context, ws: Workspace | None) -> list[lsp.CompletionItem]:
     kind = ctx.kind
     if kind == "top":
         return [_item(k, lsp.CompletionItemKind.Keyword) for k in TOP_KEYWORDS]
@@ -70,7 +70,12 @@ def _keys(ctx: Context) -> list[lsp.CompletionItem]:
         return [_item(name, lsp.CompletionItemKind.EnumMember, hover.shape_doc(name))
                 for name in EXPRESSION_KEYS]
     if kind == "lighting":
-        return [_item("use", lsp.CompletionItemKind.Keyword, hover.statement_doc("use"))]
+        lights = ws.light_names() if ws is not None else {}
+        return [_item("use", lsp.CompletionItemKind.Keyword, hover.statement_doc("use")),
+                *(_item(name, lsp.CompletionItemKind.Variable,
+                        f"**light `{name}`** — defined by the lighting preset `{preset}`; "
+                        f"`{name} {{ … }}` changes it, `{name} off` removes it")
+                  for name, preset in lights.items())]
     out = []
     for key, info in statements_of(kind).items():
         doc = hover.field_doc(info, key) if info is not None else hover.statement_doc(key)
@@ -202,7 +207,7 @@ def complete(ctx: Context, index: LineIndex, path: str, ws: Workspace | None) ->
     if tok is not None and tok.type in ("COMMENT", "BLOCK_COMMENT"):
         return []
     if ctx.on_key:
-        return _keys(ctx)
+        return _keys(ctx, ws)
     if tok is not None and _NUMBER.match(tok.text):
         return _units(ctx, index)
     if ctx.kind == "top":

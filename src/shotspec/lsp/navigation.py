@@ -99,6 +99,30 @@ class Workspace:
                                           _detail(item), _comment_above(text, item.start)))
         return out
 
+    def light_names(self) -> dict[str, str]:
+        """Light name -> the lighting preset that first defines it (``key`` -> ``loop``): the
+        lights a ``lighting`` block can change after ``use``."""
+        out: dict[str, str] = {}
+        for _path, (_text, toks, _index) in self.files.items():
+            for item in top_items(toks):
+                if item.keyword != "preset" or len(item.header) < 3 or item.header[2].text != "lighting":
+                    continue
+                depth, starts = 0, False
+                for tok in toks:
+                    if tok.start < item.start or tok.start >= item.end:
+                        continue
+                    if tok.type == "LBRACE":
+                        depth, starts = depth + 1, True
+                    elif tok.type == "RBRACE":
+                        depth, starts = depth - 1, True
+                    elif tok.type == "_SEP":
+                        starts = True
+                    else:
+                        if starts and depth == 1 and tok.type == "NAME" and tok.text != "use":
+                            out.setdefault(tok.text, item.name.text if item.name else "")
+                        starts = False
+        return out
+
     def find(self, kind: str, name: str) -> list[Definition]:
         return [d for d in self.definitions() if d.kind == kind and d.name == name]
 
