@@ -162,3 +162,27 @@ def test_a_unit_written_out_and_a_misspelt_import_have_one_line_fixes(project):
     [path] = by_code["E302"].edit.changes["file:///x"]
     assert path.new_text == '"presets/lighting.shot"'
     assert path.range.start == position_of(text, '"presets/lightning.shot"')
+
+
+@pytest.mark.asyncio
+async def test_rename_a_character_everywhere_and_links_to_files(client, project):
+    uri = open_doc(client, project / "rename.shot", SPEC)
+    at = position_of(SPEC, "mara.eyes", 1)
+    prepared = await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(
+        text_document=doc(uri), position=at))
+    assert prepared.start == position_of(SPEC, "mara.eyes")
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=doc(uri), position=at, new_name="ines"))
+    edits = sorted(edit.changes[uri], key=lambda e: (e.range.start.line, e.range.start.character))
+    renamed = SPEC
+    for e in reversed(edits):
+        lines = renamed.split("\n")
+        line = lines[e.range.start.line]
+        lines[e.range.start.line] = line[:e.range.start.character] + e.new_text + line[e.range.end.character:]
+        renamed = "\n".join(lines)
+    assert "mara" not in renamed
+    assert "character ines {" in renamed and "  character ines\n" in renamed and "focus ines.eyes" in renamed
+    links = await client.text_document_document_link_async(lsp.DocumentLinkParams(text_document=doc(uri)))
+    assert sorted(l.target.rsplit("/", 1)[-1] for l in links) == ["lighting.shot", "teal_orange.cube"]
+    lut = next(l for l in links if l.target.endswith("teal_orange.cube"))
+    assert lut.range.start == position_of(SPEC, "luts/teal_orange.cube")

@@ -6,12 +6,15 @@ editor has the file open, else from disk). ``target_at`` says what the word unde
 names: an imported file (``import "…"``), a preset (``use NAME``), a character
 (``character NAME``, ``focus NAME.eyes``), a parent shot (``extends NAME``) or a file a value
 names (a LUT, a plate, an identity). References are every place that names the same
-definition in the buffer and the files it imports.
+definition in the buffer and the files it imports; a rename changes them all (specs that do
+not import into this buffer — another spec using the same preset library — are not searched).
+Strings that name files the spec reads (imports, LUTs, plates) are document links.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from lsprotocol import types as lsp
@@ -19,10 +22,10 @@ from lsprotocol import types as lsp
 from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.schema import fields_of
 from shotspec.lsp.scope import Context, Item, context_at, field_for, imports_of, top_items
-from shotspec.lsp.text import LineIndex, Token, path_to_uri, tokens, uri_to_path
+from shotspec.lsp.text import KEYWORD_TYPES, LineIndex, Token, path_to_uri, tokens, uri_to_path
 
 __all__ = ["Definition", "Target", "Workspace", "target_at", "definition", "document_symbols",
-           "register"]
+           "document_links", "rename_edit", "register"]
 
 _KINDS = {"character": "character", "shot": "shot", "preset": "preset"}
 
@@ -271,8 +274,43 @@ def _symbol(header: list[Token], end: int, index: LineIndex, kinds) -> lsp.Docum
                               children=[])
 
 
+# Statements whose string names a file the spec reads (an `output` is written, not linked).
+_READ_KEYS = frozenset({"import", "grade", "lut", "plate", "source", "depth", "mask", "image",
+                        "texture", "identity", "mesh", "references"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def document_links(toks: list[Token], index: LineIndex, path: str) -> list[lsp.DocumentLink]:
+    """A link on every string that names an existing file the spec reads (imports, LUTs,
+    plates, identities …), relative to the spec's folder."""
+    out = []
+    key = None
+    for tok in toks:
+        if tok.type in ("_SEP", "LBRACE", "RBRACE"):
+            key = None
+            continue
+        if key is None:
+            key = tok.text
+        elif tok.type == "STRING" and key in _READ_KEYS and len(tok.text) >= 2:
+            target = resolve_file(path, tok.text[1:-1])
+            if os.path.exists(target):
+                out.append(lsp.DocumentLink(range=index.range(tok.start + 1, tok.end - 1),
+                                            target=path_to_uri(target), tooltip=target))
+    return out
+
+
+def rename_edit(ws: Workspace, target: Target, new_name: str) -> lsp.WorkspaceEdit:
+    """Every place that names ``target`` (in the buffer and the files it imports) renamed."""
+    if not _NAME.match(new_name) or new_name in KEYWORD_TYPES:
+        raise ValueError(f"`{new_name}` is not a name (letters, digits and `_`, not a keyword)")
+    changes: dict[str, list[lsp.TextEdit]] = {}
+    for loc in ws.references(target.kind, target.name):
+        changes.setdefault(loc.uri, []).append(lsp.TextEdit(range=loc.range, new_text=new_name))
+    return lsp.WorkspaceEdit(changes=changes)
+
+
 def register(server) -> None:
-    """Definition, references and document symbols on ``server``."""
+    """Definition, references, rename, document symbols and links on ``server``."""
 
     def located(params):
         buf = server.buffers.get(params.text_document.uri)
@@ -300,6 +338,27 @@ def register(server) -> None:
             refs = [r for r in refs if (uri_to_path(r.uri), r.range.start.line,
                                         r.range.start.character) not in decls]
         return refs
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls, params: lsp.PrepareRenameParams):
+        buf, _ws, target = located(params)
+        if target is None or target.kind == "file":
+            return None
+        return buf.index(server.encoding).range(target.token.start, target.token.end)
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME)
+    def rename(ls, params: lsp.RenameParams):
+        _buf, ws, target = located(params)
+        if target is None or target.kind == "file":
+            return None
+        return rename_edit(ws, target, params.new_name)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_LINK)
+    def links(ls, params: lsp.DocumentLinkParams):
+        buf = server.buffers.get(params.text_document.uri)
+        if buf is None:
+            return None
+        return document_links(buf.tokens(), buf.index(server.encoding), buf.path)
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def symbols(ls, params: lsp.DocumentSymbolParams):
