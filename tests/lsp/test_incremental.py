@@ -23,7 +23,7 @@ def spec(n_shots: int, lens: dict[int, str]) -> str:
 
 
 def keyed(diags):
-    return [(d.code, d.span.line, d.span.col, d.message) for d in diags]
+    return [(d.code, d.span and (d.span.line, d.span.col), d.file, d.message) for d in diags]
 
 
 def test_an_edit_inside_a_shot_gives_the_full_compiles_diagnostics(tmp_path):
@@ -67,3 +67,27 @@ def test_an_unchanged_import_is_parsed_once_and_its_errors_still_reported(tmp_pa
     assert [d.code for d in first.diagnostics] == [d.code for d in second.diagnostics] == ["E002"]
     (tmp_path / "lib.shot").write_text("preset p lighting {\n  key area {\n    size 1m\n  }\n}\n")
     assert compile_source(main, str(tmp_path / "main.shot")).ok           # the new text is read
+
+
+def test_random_edits_get_the_full_compiles_diagnostics_and_tokens():
+    """Single-character edits anywhere in an example with two shots and an extends: whenever
+    the one-shot path answers, its diagnostics and tokens equal a full compile's."""
+    import random
+
+    path = str(SPECS / "examples" / "two_shots.shot")
+    text = Path(path).read_text(encoding="utf-8")
+    previous = analyse(text, path, 1)
+    rng = random.Random(3)
+    answered = 0
+    for i in range(80):
+        at = rng.randrange(len(text))
+        new = (text[:at] + rng.choice("az09.{}\n \"#mK") + text[at:] if rng.random() < 0.5
+               else text[:at] + text[at + 1:])
+        quick = quick_result(previous, new, path)
+        full = compile_source(new, path)
+        if quick is not None:
+            answered += 1
+            assert keyed(quick[0].diagnostics) == keyed(full.diagnostics), (i, new[at - 20:at + 20])
+            assert quick[1] == tokens(new)
+        previous, text = analyse(new, path, i + 2, result=full), new
+    assert answered >= 20

@@ -114,7 +114,10 @@ class ShotLanguageServer(LanguageServer):
         buf = self.buffers.get(uri)
         if buf is None or buf.version != version:
             return
-        self.quick_publish(buf)
+        try:
+            self.quick_publish(buf)
+        except Exception:  # noqa: BLE001 - a bug in the shortcut must not stop the full compile
+            log.exception("the one-shot compile of %s v%d failed", buf.path, version)
         text = buf.text
         self.queue.submit(uri, version,
                           lambda: self._compile(uri, version, text, FULL_COMPILE_QUIET_S))
