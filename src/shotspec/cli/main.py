@@ -92,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=0.5, help="polling interval in seconds (with --poll)")
     _add_compile_options(p)
 
+    p = command("preview", "show the shot in a local web page that follows every save (and every "
+                "unsaved edit the language server forwards)",
+                ("shot preview specs/closeup.shot", "shot preview film.shot --no-browser --port 8765"))
+    p.add_argument("file", help="the .shot file")
+    p.add_argument("--no-browser", action="store_true", help="print the address; open no browser")
+    p.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--poll", action="store_true", help="poll the files instead of file-system events")
+    _add_compile_options(p)
+
     p = command("check", "compile and validate without rendering (fast; no torch)",
                 ("shot check specs/closeup.shot", "shot check specs/*.shot --format json",
                  "shot check shot.shot --allow W101"))
@@ -199,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             return serve()
         from shotspec.cli import commands
 
+        if args.command == "preview":
+            from shotspec.preview.command import cmd_preview
+
+            return cmd_preview(args)
         return getattr(commands, f"cmd_{args.command}")(args)
     except ShotspecError as err:
         print_diagnostics(err.diagnostics, {}, fmt=getattr(args, "format", "text"),

@@ -248,7 +248,7 @@ class LashesIR(IRNode):
     density: float = spec(0.8, "fraction", lo=0.0, hi=1.0, stages=GROOM,
                           doc="0 none … 1 full: 1 is about 150 upper and 80 lower lashes an eye")
     colour_srgb: tuple[float, float, float] | None = _facial_hair_colour(
-        "default: the seed's hair colour, darker")
+        "default: the seed's hair colour, darker and less red")
 
 
 class StubbleIR(IRNode):

@@ -8,6 +8,12 @@ language server looks it up with :func:`find_preview` and POSTs unsaved buffers 
 ``http://127.0.0.1:{port}/api/buffer`` with the header ``X-Shotspec-Token: {token}`` and the
 body ``{"path": "/abs/path.shot", "text": "...", "version": int}``. A stale file (its process
 gone) is ignored and removed. Torch-free.
+
+The same server answers ``GET http://127.0.0.1:{port}/api/jump`` (no token) with the last
+click-to-jump location the page reported, ``{"what", "name", "shot", "at", "span": {"file",
+"line", "col", "end_line", "end_col"}}`` (``{}`` before the first click), and streams every
+change, that location included, as server-sent events on ``/api/events`` (``shot preview``'s
+``server`` module documents the routes).
 """
 
 from __future__ import annotations

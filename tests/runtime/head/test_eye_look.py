@@ -15,9 +15,12 @@ from shotspec.runtime.head.build import build_scene
 from shotspec.runtime.head.camera import PinholeCamera
 from shotspec.runtime.head.eye_optics import (CORNEA_INDEX, IRIS_DEPTH_MM, EyeFrames,
                                               apparent_pupil_shift_mm, eye_frames, trace_cornea)
+from shotspec.runtime.head.eye_lids import band_share
 from shotspec.runtime.head.eye_pupil import pupil_for_rig, unified_pupil_mm
 from shotspec.runtime.head.eye_shading import eye_look, eye_surface
+from shotspec.runtime.head.groom_lashes import LashLine
 from shotspec.runtime.head.lights import rig
+from shotspec.runtime.head.materials import pixel_materials
 from shotspec.runtime.head.render import render_geometry
 from shotspec.runtime.head.shade import shade
 
@@ -267,3 +270,36 @@ def test_the_eyes_are_deterministic_per_seed_and_differ_between_seeds(front):
     _, s6, _ = _surface(scene, geo, other)
     iris = (s5.cap > 0.99) & (s5.pupil < 0.01)
     assert float((s5.albedo[iris] - s6.albedo[iris]).abs().mean()) > 0.005
+
+
+@pytest.mark.parametrize("mm_px", [0.2, 0.8, 2.0])
+def test_the_lash_line_band_covers_its_width_at_any_pixel_size(mm_px):
+    rows = torch.arange(1, 12, dtype=torch.float64)
+    share = band_share(rows, torch.full_like(rows, mm_px), (0.0, 0.9))
+    assert float((share * mm_px).sum()) == pytest.approx(0.9, abs=1e-9)
+    lower = band_share(rows, torch.full_like(rows, mm_px), (0.8, 1.15))
+    assert float((lower * mm_px).sum()) == pytest.approx(0.35, abs=1e-9)
+
+
+def test_the_upper_lash_line_darkens_the_lid_edge_towards_the_lashes_colour(front):
+    scene, geo = front
+    ch = _character()
+    idx = (geo.aovs["alpha"][0, 0].reshape(-1) > 0).nonzero()[:, 0]
+    look = eye_look(scene, PinholeCamera.from_ir(CAMERA, S, S), rig([], CAMERA), ch)
+    bare = pixel_materials(geo, scene, idx, ch, look)
+    black = LashLine(torch.zeros(3), 1.0)
+    lined = pixel_materials(geo, scene, idx, ch, look, black)
+    line = bare.eyes.lids.lash_line
+    skin = geo.aovs["skin"][0, 0].reshape(-1)[idx] > 0.99
+    on = (line > 0.9) & skin
+    # ~0.9 mm at ~0.31 mm a pixel: a band about three pixels deep along both upper lids
+    assert int(on.sum()) > 60
+    lum = lambda m: _luminance(m.albedo.T)                       # noqa: E731
+    assert float((lum(lined)[on] / lum(bare)[on]).max()) < 0.1
+    off = line == 0
+    assert torch.equal(lined.albedo[off], bare.albedo[off])
+    # the band lies along the lids' edge: each lined pixel has the eye a few pixels below it
+    eye = (geo.aovs["eyes"][0, 0] > 0.5)
+    ys, xs = idx[on] // S, idx[on] % S
+    below = torch.stack([eye[(ys + k).clamp(max=S - 1), xs] for k in range(1, 5)]).any(0)
+    assert float(below.float().mean()) > 0.95

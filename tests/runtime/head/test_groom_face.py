@@ -9,6 +9,7 @@ import math
 import pytest
 import torch
 
+from shotspec.color import LUMA_REC709
 from shotspec.compiler.ir import (BrowsIR, CameraIR, CharacterIR, LashesIR, SkinIR, StubbleIR)
 from shotspec.runtime.head.build import build_scene
 from shotspec.runtime.head.camera import PinholeCamera
@@ -16,7 +17,7 @@ from shotspec.runtime.head.eye_parts import eye_geometry
 from shotspec.runtime.head.groom import grow_groom
 from shotspec.runtime.head.groom_brows import brow_landmarks, brow_layout, grow_brows
 from shotspec.hair_colours import HAIR_COLOURS
-from shotspec.runtime.head.groom_lashes import (LASH_DARKEN, LOWER_LASHES, UPPER_LASHES,
+from shotspec.runtime.head.groom_lashes import (LASH_CHROMA, LASH_DARKEN, LOWER_LASHES, UPPER_LASHES,
                                                 grow_lashes, lid_margins)
 from shotspec.runtime.head.groom_short_hair import grow_fuzz, grow_stubble
 from shotspec.runtime.head.groom_skin import head_of
@@ -284,6 +285,11 @@ def test_unset_colours_are_the_seeds_hair_colour_and_a_set_one_wins(scene):
     hair = hair_albedo(0, "cpu")
     brows, lashes = grow_brows(scene, _character()), grow_lashes(scene, _character())
     assert torch.allclose(brows.colour.mean(0), hair, rtol=0.05)
-    assert torch.allclose(lashes.colour.mean(0), LASH_DARKEN * hair, rtol=0.05)
+    dark = LASH_DARKEN * hair
+    luma = float(dark @ torch.tensor(LUMA_REC709, dtype=dark.dtype))
+    assert torch.allclose(lashes.colour.mean(0), luma + LASH_CHROMA * (dark - luma), rtol=0.05)
+    # as dark as the hair darkened, and less red
+    assert float(lashes.colour.mean(0) @ torch.tensor(LUMA_REC709)) == pytest.approx(luma, rel=0.05)
+    assert float(lashes.colour.mean(0)[0] / lashes.colour.mean(0)[2]) < float(hair[0] / hair[2])
     black = _character(brows=BrowsIR(colour_srgb=HAIR_COLOURS["black"]))
     assert float(grow_brows(scene, black).colour.mean()) < 0.5 * float(brows.colour.mean())

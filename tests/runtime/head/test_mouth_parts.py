@@ -11,6 +11,7 @@ from shotspec.compiler.tables import monk_albedo
 from shotspec.runtime.head.build import build_scene
 from shotspec.runtime.head.lips import BORDER_WEIGHT, lip_wetness, mouth_line, vermilion
 from shotspec.runtime.head.mouth import (MouthOpening, cavity_visibility, mouth_opening,
+                                         rectangle_form_factor,
                                          mouth_shading, teeth_shading)
 from shotspec.runtime.head.skin_albedo import base_albedo, lip_tint
 from shotspec.runtime.head.teeth import COLUMNS, TOOTH_COUNT, tooth_table
@@ -63,13 +64,35 @@ def test_the_cavity_darkens_with_depth_behind_the_opening():
     assert float(vis[0]) == 1.0 and float(vis[1]) > 0.9         # in front of and at the lips
     assert bool((vis[1:].diff() < 0).all())                        # deeper is darker
     assert float(vis[-1]) < 0.1                                     # the back of the mouth
-    # on the axis, exactly the disc's form factor A / (π h² + A)
-    assert float(vis[4]) == pytest.approx(5e-4 / (torch.pi * 0.02 ** 2 + 5e-4), rel=1e-4)
+    # on the axis, the square's form factor: within 1 % of a disc of its area, A / (π h² + A)
+    assert float(vis[4]) == pytest.approx(5e-4 / (torch.pi * 0.02 ** 2 + 5e-4), rel=0.01)
     # off to the side behind the lips, less than on the axis at the same depth
     side = cavity_visibility(torch.tensor([[0.02, 0.0, -0.01]]), opening)
     assert float(side) < float(vis[3])
     shut = MouthOpening(torch.zeros(3), torch.tensor([0.0, 0.0, 1.0]), 0.0)
     assert float(cavity_visibility(p[4:5], shut)) == 0.0
+
+
+def test_a_slit_lets_in_the_light_of_a_slit_not_of_a_hole_of_its_area():
+    normal, across = torch.tensor([0.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.0])
+    slit = MouthOpening(torch.zeros(3), normal, 50e-6, across, 0.05)     # 50 mm × 1 mm
+    tooth = torch.tensor([[0.0, 0.0, -0.003]])                          # 3 mm behind it
+    # an infinitely long slit of width w seen from h on its axis: sin(atan(w / 2h)) = 0.164
+    assert float(cavity_visibility(tooth, slit)) == pytest.approx(0.164, abs=0.01)
+    hole = MouthOpening(torch.zeros(3), normal, 50e-6)
+    assert float(cavity_visibility(tooth, hole)) > 3.0 * float(cavity_visibility(tooth, slit))
+    # beyond the corners the slit's light falls away
+    past = torch.tensor([[0.03, 0.0, -0.003]])
+    assert float(cavity_visibility(past, slit)) < 0.05
+
+
+def test_the_rectangle_form_factor_sums_to_the_plane_and_adds_over_halves():
+    u, v, h = torch.tensor([0.004]), torch.tensor([-0.002]), torch.tensor([0.01])
+    assert float(rectangle_form_factor(u, v, torch.tensor([1e-7]), 1.0, 1.0)) == pytest.approx(1.0, abs=1e-5)
+    whole = rectangle_form_factor(u, v, h, 0.04, 0.02)
+    left = rectangle_form_factor(u + 0.01, v, h, 0.02, 0.02)
+    right = rectangle_form_factor(u - 0.01, v, h, 0.02, 0.02)
+    assert float(whole) == pytest.approx(float(left + right), rel=1e-5)
 
 
 def test_enamel_is_greyer_at_the_edge_yellower_at_the_gum_and_dark_between_teeth(table):

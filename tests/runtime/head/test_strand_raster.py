@@ -10,7 +10,7 @@ import torch
 
 from shotspec.compiler.ir import CameraIR
 from shotspec.runtime.head.camera import PinholeCamera
-from shotspec.runtime.head.strand_raster import rasterize_strands, scatter_sum
+from shotspec.runtime.head.strand_raster import _composite, rasterize_strands, scatter_sum
 from shotspec.runtime.head.strands import StrandGroup
 
 W, H = 128, 160
@@ -133,3 +133,14 @@ def test_scatter_sum_does_not_depend_on_order():
     assert torch.equal(scatter_sum(idx, val, 7), scatter_sum(idx[perm], val[perm], 7))
     assert torch.allclose(scatter_sum(idx, val, 7),
                           torch.zeros(7, 3).index_add_(0, idx, val), rtol=1e-5)
+
+
+def test_a_pixel_holding_only_a_faint_fibre_tip_gets_finite_weights():
+    # pixel 0: one fragment so faint its weight rounds to 0 in the fixed-point sum (a 96×120
+    # render of the default character had one: NaN reached the tone mapper); pixel 1: normal
+    pix = torch.tensor([0, 1, 1])
+    frags = _composite(pix, torch.tensor([0, 2, 4]), torch.tensor([0.5, 0.25, 0.75]),
+                       torch.tensor([1.0, 1.0, 1.01]), torch.tensor([1e-9, 0.3, 0.4]), 1, 2)
+    assert torch.isfinite(frags.w0).all() and torch.isfinite(frags.w1).all()
+    assert float(frags.w0[0]) == 0.0 and float(frags.w1[0]) == 0.0
+    assert float((frags.w0 + frags.w1)[1:].sum()) == pytest.approx(1.0, abs=1e-6)

@@ -10,7 +10,14 @@ to the eye below it (the upper lid's margin) or above it (the lower lid's margin
 * the tear meniscus: a ~0.3 mm wet fillet along the lower lid where the eye meets it, a
   concave mirror cylinder that reflects every light in front as a thin bright line;
 * the lid margins: the flat 1–2 mm band between the lash line and the eye, pinker than the
-  skin and wet;
+  skin and wet — seen from the front, the lower lid's faces up and shows as a ~1 mm pink band,
+  the upper lid's faces down and shows as a sliver;
+* the lash line: where the lashes leave the lid, their roots (2–3 rows, ~5 a millimetre) and
+  follicles make a dark line ~0.6 mm wide along the upper lid's edge and a fainter, thinner one
+  at the outer edge of the lower lid's margin. At a close-up's scale a lash is a fraction of a
+  pixel, so the strands alone grey the line instead of drawing it; the line is given as the
+  share of each skin pixel that the root band covers (exact for any pixel size), which the
+  materials mix towards the lashes' own colour;
 * the caruncle and plica at the inner corner (pink, wet), from the inner-canthus landmarks.
 
 Columns stand in for the lids' normals, which holds for camera rolls within ~35°.
@@ -24,14 +31,18 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LidTerms", "lid_terms", "tear_glint", "MARGIN_TINT", "CARUNCLE_ALBEDO"]
+__all__ = ["LidTerms", "lid_terms", "tear_glint", "MARGIN_TINT", "CARUNCLE_ALBEDO", "band_share"]
 
 MARGIN_TINT = (1.06, 0.90, 0.88)        # the lid margin's mucosa: the skin, a little pinker
 CARUNCLE_ALBEDO = (0.58, 0.25, 0.23)    # the caruncle at the inner corner
 _SHADOW_MM, _SHADOW = 1.2, 0.6          # upper lid contact shadow: falloff and depth
 _LOWER_SHADOW_MM, _LOWER_SHADOW = 0.5, 0.25
 _MENISCUS_MM = 0.3                      # the tear meniscus's width on the lower lid
-_MARGIN_MM = 1.0                        # lid margin band width
+_MARGIN_MM = 1.0                        # lower lid margin band width (it faces up)
+_UPPER_MARGIN_MM = 0.3                  # the upper lid's, seen edge-on from the front
+_UPPER_ROOTS_MM = (0.0, 0.9)            # the upper lash line: from the eye opening up
+_LOWER_ROOTS_MM = (0.8, 1.15)           # the lower: along the outer edge of its margin
+_LOWER_ROOTS = 0.45                     # the lower lash line's strength (sparser lashes)
 _CARUNCLE_MM = 2.2                      # radius of the pink inner corner
 _INNER_CORNERS = (42, 39)               # 68-landmark inner canthi: subject's left, right
 _FAR = 1.0e6
@@ -43,13 +54,25 @@ class LidTerms:
     ``tear`` the tear meniscus's share of the pixel 0…1, ``margin`` the lid margin's share
     0…1 (skin pixels), ``caruncle`` the inner corner's pinkness 0…1; ``inward`` (N, 2) the
     image direction (x right, y up) across the lid's edge into the eye opening, unit where a
-    lid edge is near (zeros elsewhere)."""
+    lid edge is near (zeros elsewhere); ``lash_line`` the share of a skin pixel covered by the
+    lashes' root band 0…1."""
 
     occlusion: torch.Tensor
     tear: torch.Tensor
     margin: torch.Tensor
     caruncle: torch.Tensor
     inward: torch.Tensor
+    lash_line: torch.Tensor
+
+
+def band_share(rows: torch.Tensor, mm_px: torch.Tensor, band_mm: tuple[float, float]) -> torch.Tensor:
+    """The share (N,) of each pixel ``rows`` (N,) pixels from an edge (1: the first pixel
+    past it, spanning ``0 … mm_px`` mm) that a band ``band_mm`` (from, to) mm off the edge
+    covers: the overlap of the intervals over the pixel's width, for any pixel size."""
+    near, far = (rows - 1.0) * mm_px, rows * mm_px
+    lo, hi = band_mm
+    return ((far.clamp_max(hi) - near.clamp_min(lo)).clamp_min(0.0)
+            / mm_px.clamp_min(1e-9)).clamp(0.0, 1.0)
 
 
 def _inward(eye: torch.Tensor) -> torch.Tensor:
@@ -105,14 +128,19 @@ def lid_terms(mat: torch.Tensor, alpha: torch.Tensor, depth: torch.Tensor, focal
     tear = (tear * share).clamp(0.0, 1.0)
     # the margins: skin within the band above (upper lid) or below (lower lid) the eye
     above_eye = (flat(to_eye_below) - 0.5) * mm_px
-    band = torch.minimum(above_eye, lid_below_eye)
-    margin = (1.0 - on_eye) * torch.exp(-(band.clamp_min(0.0) / _MARGIN_MM) ** 2)
+    margin = (1.0 - on_eye) * torch.maximum(
+        torch.exp(-(above_eye.clamp_min(0.0) / _UPPER_MARGIN_MM) ** 2),
+        torch.exp(-(lid_below_eye.clamp_min(0.0) / _MARGIN_MM) ** 2))
+    # the lash lines: the root bands' share of each skin pixel above and below the eye
+    lash_line = (1.0 - on_eye) * torch.maximum(
+        band_share(flat(to_eye_below), mm_px, _UPPER_ROOTS_MM),
+        _LOWER_ROOTS * band_share(flat(to_eye_above), mm_px, _LOWER_ROOTS_MM))
     # the inner corner
     corners = landmarks[list(_INNER_CORNERS)].to(position.dtype)
     near_mm = torch.cdist(position, corners).min(1).values * 1000.0
     caruncle = torch.exp(-(near_mm / _CARUNCLE_MM) ** 2)
     inward = _inward(eye).reshape(-1, 2)[idx]
-    return LidTerms(occlusion, tear, margin, caruncle, inward)
+    return LidTerms(occlusion, tear, margin, caruncle, inward, lash_line)
 
 
 def tear_glint(v: torch.Tensor, l: torch.Tensor, along: torch.Tensor, up: torch.Tensor,

@@ -19,9 +19,11 @@ Dermatol 162); Na et al. 2006 (lash counts and lengths, Br J Dermatol 155).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
+from shotspec.color import LUMA_REC709
 from shotspec.compiler.ir import CharacterIR
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.eye_parts import eye_geometry
@@ -29,10 +31,11 @@ from shotspec.runtime.head.groom_skin import face_hair_colour, head_of, seeded, 
 from shotspec.runtime.head.model import HeadData
 from shotspec.runtime.head.regions import smoothstep
 from shotspec.runtime.head.scene import Scene
-from shotspec.runtime.head.strands import StrandGroup
+from shotspec.runtime.head.strands import Groom, StrandGroup
 
 __all__ = ["grow_lashes", "lid_margins", "LidMargin", "LASH_POINTS", "UPPER_LASHES",
-           "LOWER_LASHES", "LOWER_LENGTH", "ROOT_WIDTH_M", "LASH_DARKEN"]
+           "LOWER_LASHES", "LOWER_LENGTH", "ROOT_WIDTH_M", "LASH_DARKEN", "LashLine",
+           "lash_line_of"]
 
 LASH_POINTS = 8
 UPPER_LASHES, LOWER_LASHES = 150, 80          # per eye at density 1
@@ -40,9 +43,30 @@ LOWER_LENGTH = 0.6                            # lower lashes' length relative to
 ROOT_WIDTH_M = (80e-6, 120e-6)
 _CLUMP = 3                                    # lashes per clump
 LASH_DARKEN = 0.35                            # unset colour: the hair's, darker (lashes are)
+LASH_CHROMA = 0.5                             # … and half as saturated
 _CLEARANCE_M = 0.3e-3                         # kept outside the eyeball's sphere by at least this
 _ROW_STEP_M, _ROW_JITTER_M = 0.2e-3, 0.08e-3  # the rows' spacing across the margin, its scatter
 _UPPER_LIFT_RAD, _LOWER_LIFT_RAD = math.radians(25.0), math.radians(10.0)
+
+
+@dataclass(frozen=True)
+class LashLine:
+    """What the skin's lash line (``eye_lids``) takes from the grown lashes: their mean
+    ``colour`` (3,) linear albedo and their ``density`` 0…1 (the lash count over that of
+    ``density 1``)."""
+
+    colour: torch.Tensor
+    density: float
+
+
+def lash_line_of(groom: Groom) -> LashLine | None:
+    """The lash line of a groom's ``lash`` group, or None when it grew no lashes."""
+    lashes = [g for g in groom if g.kind == "lash"]
+    if not lashes:
+        return None
+    count = sum(len(g.points) for g in lashes)
+    colour = torch.cat([g.colour for g in lashes]).double().mean(0).float()
+    return LashLine(colour, min(1.0, count / (2.0 * (UPPER_LASHES + LOWER_LASHES))))
 
 
 class LidMargin:
@@ -230,6 +254,10 @@ def grow_lashes(scene: Scene, character: CharacterIR) -> StrandGroup | None:
     points = torch.cat([g[0] for g in groups]).float()
     width = torch.cat([g[1] for g in groups]).float()
     colour = face_hair_colour(spec.colour_srgb, character.seed, LASH_DARKEN)
+    if spec.colour_srgb is None:
+        # lashes carry more eumelanin than the scalp's hair: darker and less red
+        luma = float(colour @ torch.tensor(LUMA_REC709, dtype=colour.dtype))
+        colour = luma + LASH_CHROMA * (colour - luma)
     dev = scene.vertices.device
     return StrandGroup("lash", points.to(dev), width.to(dev),
                        strand_colours(colour, len(points), 0.08, gen, dev))

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from shotspec.runtime.head.groom_scalp_body import BodyProxy
 from shotspec.runtime.head.hair_shell import comb_direction
+from shotspec.runtime.head.nearest import nearest_index
 
 __all__ = ["StyleShape", "STYLE_SHAPES", "comb_field", "grow_strands"]
 
@@ -63,6 +64,7 @@ STYLE_SHAPES = {
                             0.0008, False, 0.0),
 }
 _STRAY = 0.03
+_CLUMP_CELL_M = 0.008     # about a clump's spacing on the scalp
 _BABY_LIFT_DEG = (20.0, 60.0)
 
 
@@ -184,9 +186,7 @@ def _finish(shape: StyleShape, s: torch.Tensor, roots: dict[str, torch.Tensor],
         k = max(1, n // shape.clump)
         guides = torch.randperm(n, generator=g, device=dev)[:k]
         rest = roots["rest"]
-        owner = torch.empty(n, dtype=torch.long, device=dev)
-        for a in range(0, n, 8192):
-            owner[a:a + 8192] = guides[torch.cdist(rest[a:a + 8192], rest[guides]).argmin(1)]
+        owner = guides[nearest_index(rest, rest[guides], _CLUMP_CELL_M)]
         pull = shape.clump_pull * (0.6 + 0.4 * torch.rand(n, generator=g, device=dev))
         pull = torch.where(stray | roots["baby"], torch.zeros_like(pull), pull)
         w = pull[:, None] * u[None] ** 0.8

@@ -28,7 +28,7 @@ from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
 from shotspec.runtime.head.wardrobe import Mesh, vertex_normals
 
-__all__ = ["hair_shell", "hair_coverage", "shell_albedo", "skin_faces", "rest_to_posed",
+__all__ = ["hair_shell", "hair_coverage", "shell_albedo", "skin_faces", "rest_to_posed", "SHELL_FROM_COVER",
            "comb_direction", "HAIR_STYLES", "HAIRLINE_SOFT_M"]
 
 # style -> (the shell's full depth over the skin (m), how much of its colour is the hair's:
@@ -39,6 +39,7 @@ _UNDER_LAYER = 0.5          # the under-layer's albedo: the fibres' own, in the 
 HAIRLINE_SOFT_M = 0.006     # coverage ramps 0 → 1 over this inset from the region's edge
 _RAMP_M = 0.020             # thickness ramps to full over this inset from the region's edge
 _EDGE_M = 2e-4              # shell depth at the hairline
+SHELL_FROM_COVER = 0.999    # the shell covers only full-coverage scalp: the strands make the hairline
 _UNDER_M = 1.5e-4           # the inner sheet's clearance over the skin
 _EAR_CLEAR_M = 0.017        # no hair within this distance of the ear's helix–lobe line
 _EAR_LIFT_M = 0.008         # … extended this far above the helix
@@ -146,7 +147,8 @@ def hair_shell(head_vertices: torch.Tensor, head: HeadData, *, style: str = "sho
     """The scalp sheet under the strands, on posed head vertices (V, 3) m.
 
     ``style`` (``HAIR_STYLES``; not ``none``) sets its depth over the skin (buzz 0.2 mm … long
-    1 mm). The mesh's ``alpha`` is the coverage (0 at the hairline edge, 1 inside),
+    1 mm). It covers the fully covered scalp only (``SHELL_FROM_COVER``): the strands make the
+    hairline. The mesh's ``alpha`` is the coverage (1 nearly everywhere on it),
     ``tangents`` the strand direction, ``uv`` the rest-pose surface position (m) for
     strand-noise lookups. Material ``hair_<style>``.
     """
@@ -157,7 +159,7 @@ def hair_shell(head_vertices: torch.Tensor, head: HeadData, *, style: str = "sho
     cover, inset = (t.to(dev) for t in hair_coverage(head, seed=seed))
     region = skin_faces(head).to(dev)
     normals = vertex_normals(v, region)
-    faces = region[(cover[region] > 0).any(1)]
+    faces = region[(cover[region] >= SHELL_FROM_COVER).all(1)]
     ids, local = torch.unique(faces, return_inverse=True)
     ramp = _smoothstep(inset[ids] / _RAMP_M)
     thick = _EDGE_M + (max(depth, _EDGE_M) - _EDGE_M) * ramp

@@ -25,6 +25,7 @@ from shotspec.runtime.head.scene import MATERIALS, Scene
 from shotspec.runtime.head.hair_shading import hair_albedo_px
 from shotspec.runtime.head.hair_shell import shell_albedo
 from shotspec.runtime.head.groom_scalp import scalp_fibre_albedo
+from shotspec.runtime.head.groom_lashes import LashLine
 from shotspec.runtime.head.mouth import (TEETH_WRAP, cavity_visibility, mouth_opening,
                                          mouth_shading, teeth_shading)
 from shotspec.runtime.head.teeth import tooth_table
@@ -67,14 +68,19 @@ class PixelMaterial:
 
 
 def _lid_skin(albedo: torch.Tensor, lobes: tuple[torch.Tensor, ...], margin: torch.Tensor,
-              corner: torch.Tensor) -> None:
+              corner: torch.Tensor, lash_line: torch.Tensor, lashes: LashLine | None) -> None:
     """Shade skin pixels around the eye in place: the lid margins (``margin`` (N,) 0…1) and
-    the inner corner (``corner``) pinker and wet (a smooth, stronger first lobe)."""
+    the inner corner (``corner``) pinker and wet (a smooth, stronger first lobe); the lash
+    lines (``lash_line`` (N,), the root band's share of the pixel) towards the ``lashes``'
+    colour by their density (none without lashes)."""
     dev = albedo.device
     pink = albedo * torch.tensor(MARGIN_TINT, device=dev)
     albedo.mul_(1.0 - margin[:, None]).add_(pink * margin[:, None])
     albedo.mul_(1.0 - corner[:, None]).add_(torch.tensor(CARUNCLE_ALBEDO, device=dev)
                                             * corner[:, None])
+    if lashes is not None:
+        roots = (lash_line * lashes.density)[:, None]
+        albedo.mul_(1.0 - roots).add_(lashes.colour.to(dev, albedo.dtype) * roots)
     wet = torch.maximum(margin, corner)
     rough1, _, mix, scale = lobes
     rough1.mul_(1.0 - 0.6 * wet)
@@ -166,9 +172,10 @@ def _mouth(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR
 
 
 def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: CharacterIR,
-                    look: EyeLook) -> PixelMaterial:
+                    look: EyeLook, lashes: LashLine | None = None) -> PixelMaterial:
     """The blended material of the pixels ``idx`` (flat ids) of a geometry ``frame``; ``look``
-    is what the eyes need of the camera and the light (``eye_shading.EyeLook``)."""
+    is what the eyes need of the camera and the light (``eye_shading.EyeLook``); ``lashes``
+    the lash roots' colour and density (``lash_line_of`` the groom; None: no lash line)."""
     dev = frame.device
     mat = frame.aovs["_mat"][0].reshape(len(MATERIALS), -1)[:, idx]          # (K, N)
     seed = int(character.seed)
@@ -192,7 +199,8 @@ def pixel_materials(frame: Frame, scene: Scene, idx: torch.Tensor, character: Ch
         sub_albedo = skin_albedo[on_skin]
         share = mat[MATERIALS["skin"], on_skin] / mat[:, on_skin].sum(0).clamp_min(1e-6)
         _lid_skin(sub_albedo, part, (surface.lids.margin[on_skin] * share).clamp(0.0, 1.0),
-                  (surface.lids.caruncle[on_skin] * share).clamp(0.0, 1.0))
+                  (surface.lids.caruncle[on_skin] * share).clamp(0.0, 1.0),
+                  (surface.lids.lash_line[on_skin] * share).clamp(0.0, 1.0), lashes)
         skin_albedo[on_skin] = sub_albedo
         for t, v in zip((rough1, rough2, mix, scale), part):
             t[on_skin] = v

@@ -17,9 +17,12 @@ and the pixel's rest position (so texture stays on the tissue when the jaw moves
 
 ``cavity_visibility`` is what makes a mouth read as a mouth: a point inside sees the world
 only through the lips' opening, so the light reaching it scales with the opening's form
-factor from that point — about 1 for the front teeth just behind the lips, a few percent at
-the back of the mouth, which falls to near black as in photographs (interreflection inside
-the mouth, which lifts real cavities slightly, is left out).
+factor from that point — about 1 for the front teeth just behind a wide-open mouth, a few
+percent at the back of the mouth, which falls to near black as in photographs
+(interreflection inside the mouth, which lifts real cavities slightly, is left out). The
+opening is a rectangle as wide as the lips' corners and of the opening's area, so a
+near-closed mouth is a slit: the teeth seen through it get the little light a slit lets in,
+as they do in a photograph, not the light of a round hole of the same area.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import torch.nn.functional as F
 from shotspec.runtime.head.noise import cell_feature, detail_fade, hash3, value_noise
 from shotspec.runtime.head.regions import smoothstep
 
-__all__ = ["MouthOpening", "mouth_opening", "cavity_visibility", "teeth_shading",
+__all__ = ["MouthOpening", "mouth_opening", "cavity_visibility", "rectangle_form_factor", "teeth_shading",
            "mouth_shading", "TEETH_BODY", "TEETH_INCISAL", "TEETH_CERVICAL", "GUM", "TONGUE",
            "MUCOSA", "TEETH_WRAP", "INNER_LIP"]
 
@@ -48,7 +51,7 @@ _COAT = (0.52, 0.30, 0.28)               # the pale filiform coat
 MUCOSA = (0.30, 0.060, 0.060)            # palate, throat, inner cheeks and lips
 TEETH_WRAP = 0.4          # light scattered in enamel and dentin reaches this far past N·L = 0
 INNER_LIP = tuple(range(60, 68))          # the 68-point landmarks round the lips' opening
-_RIM_MM = 3.0             # points this close behind the opening's plane see half the world
+_RIM_MM = 0.5             # the lips' inner rims, at the opening's plane, see the world
 # (rough 1, rough 2, weight 1, weight 2, F0): GGX lobes as ``materials`` blends them
 _TEETH_LOBES = (0.12, 0.35, 0.55, 0.30, 0.045)   # saliva on enamel (n ≈ 1.63 under 1.33)
 _GUM_LOBES = (0.16, 0.40, 0.55, 0.25, 0.03)
@@ -58,12 +61,34 @@ _MUCOSA_LOBES = (0.18, 0.45, 0.50, 0.20, 0.03)
 
 @dataclass(frozen=True)
 class MouthOpening:
-    """The lips' opening as a flat polygon: ``centre`` (3,) m, unit outward ``normal`` (3,)
-    and ``area_m2`` (0 when the lips are closed)."""
+    """The lips' opening as a flat polygon: ``centre`` (3,) m, unit outward ``normal`` (3,),
+    ``area_m2`` (0 when the lips are closed), and its ``width_m`` from corner to corner along
+    the unit ``across`` (3,) ⊥ ``normal`` (None: a square of the area)."""
 
     centre: torch.Tensor
     normal: torch.Tensor
     area_m2: float
+    across: torch.Tensor | None = None
+    width_m: float | None = None
+
+
+def _corner_factor(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Form factor from a point to a parallel rectangle with one corner facing it, sides
+    ``x``, ``y`` over the distance (odd in each: a signed side subtracts)."""
+    sx, sy = torch.sqrt(1.0 + x * x), torch.sqrt(1.0 + y * y)
+    return (x / sx * torch.atan(y / sx) + y / sy * torch.atan(x / sy)) / (2.0 * math.pi)
+
+
+def rectangle_form_factor(u: torch.Tensor, v: torch.Tensor, h: torch.Tensor, a: float,
+                          b: float) -> torch.Tensor:
+    """Form factor (N,) from points at ``h`` > 0 in front of an ``a`` × ``b`` rectangle,
+    offset ``u``, ``v`` from its centre along its sides, facing it (the four corner
+    rectangles, signed; Howell's catalogue, configuration B-3)."""
+    hc = h.clamp_min(1e-9)
+    x1, x2 = (0.5 * a - u) / hc, (0.5 * a + u) / hc
+    y1, y2 = (0.5 * b - v) / hc, (0.5 * b + v) / hc
+    return (_corner_factor(x1, y1) + _corner_factor(x1, y2) + _corner_factor(x2, y1)
+            + _corner_factor(x2, y2))
 
 
 def mouth_opening(landmarks: torch.Tensor) -> MouthOpening:
@@ -80,24 +105,38 @@ def mouth_opening(landmarks: torch.Tensor) -> MouthOpening:
     normal = area_vec / max(area, 1e-12) if area > 1e-12 else F.normalize(forward, dim=0)
     if float(normal @ forward) < 0:
         normal = -normal
-    return MouthOpening(centre.float(), normal.float(), area)
+    corners = ring[INNER_LIP.index(64)] - ring[INNER_LIP.index(60)]
+    corners = corners - (corners @ normal) * normal
+    width = float(corners.norm())
+    return MouthOpening(centre.float(), normal.float(), area,
+                        (corners / max(width, 1e-12)).float(), width)
 
 
 def cavity_visibility(p: torch.Tensor, opening: MouthOpening) -> torch.Tensor:
-    """(N,) 0–1: how much of the world points ``p`` (N, 3) m see through the opening. Behind its plane (depth h > 0) it is the form factor of the opening
-    as a disc of its area seen from the point, A·cosθₒ / (π r² + A) — on the disc's axis
-    A / (π h² + A), exact for a point facing it; the point's own cosine is left to the
-    shading's N·L — and within ``_RIM_MM`` of the plane it rises to 1 (the lips' inner rims
-    see half the world)."""
-    d = opening.centre.to(p.device) - p
-    r2 = (d * d).sum(1).clamp_min(1e-12)
-    r = r2.sqrt()
-    h = d @ opening.normal.to(p.device)
-    cos_o = (h / r).clamp_min(0.0)
+    """(N,) 0–1: how much of the world points ``p`` (N, 3) m see through the opening. Behind
+    its plane (depth h > 0) it is the form factor of the opening as a rectangle of its width
+    and area (``rectangle_form_factor``; the point's own cosine is left to the shading's N·L);
+    within ``_RIM_MM`` of the plane it rises to 1 (the lips' inner rims see the world)."""
+    d = p - opening.centre.to(p.device)
+    h = -(d @ opening.normal.to(p.device))
     area = opening.area_m2
-    form = area * cos_o / (math.pi * r2 + area) if area > 0 else torch.zeros_like(r)
+    if area > 0:
+        if opening.across is None or not opening.width_m:
+            a = b = math.sqrt(area)
+            across = F.normalize(torch.linalg.cross(opening.normal, torch.tensor(
+                [0.0, 1.0, 0.0]) if abs(float(opening.normal[1])) < 0.9 else torch.tensor(
+                [1.0, 0.0, 0.0]), dim=0), dim=0)
+        else:
+            a, across = opening.width_m, opening.across
+            b = area / a
+        across = across.to(p.device, p.dtype)
+        up = torch.linalg.cross(opening.normal.to(p.device, p.dtype), across, dim=0)
+        form = rectangle_form_factor(d @ across, d @ up, h, a, b).clamp(0.0, 1.0)
+        form = torch.where(h > 0, form, torch.zeros_like(form))
+    else:
+        form = torch.zeros_like(h)
     rim = 1.0 - smoothstep(0.0, _RIM_MM * 1e-3, h)
-    return torch.maximum(form.clamp(0.0, 1.0), rim)
+    return torch.maximum(form, rim)
 
 
 def _lobes(spec: tuple[float, ...], n: int, device) -> torch.Tensor:

@@ -36,6 +36,7 @@ from shotspec.runtime.head.occlusion import ambient_occlusion
 from shotspec.runtime.head.scene import Scene
 from shotspec.runtime.head.shade_memo import memo, scene_digest
 from shotspec.runtime.head.shadows import ShadowMap
+from shotspec.runtime.head.groom_lashes import lash_line_of
 from shotspec.runtime.head.strand_raster import FRAGMENT_AOVS, fragments_of
 from shotspec.runtime.head.strand_shade import StrandLight
 from shotspec.runtime.head.strands import Groom
@@ -264,7 +265,8 @@ def shade(geometry: Frame, scene: Scene, character: CharacterIR | None,
             ng = _flat(geometry.aovs["_ngeo"])[idx]
             look = eye_look(scene, cam, lights_w, character)
             mat = memo(geometry, base + ("materials", look),
-                       lambda: pixel_materials(geometry, scene, idx, character, look))
+                       lambda: pixel_materials(geometry, scene, idx, character, look,
+                                               lash_line_of(groom)))
             ao = memo(geometry, base + ("occlusion",), lambda: _occlusion(geometry, cam, idx))
             albedo[idx] = mat.albedo
             irr_s, spec_s = _gather(scene, cam, lights_w, mat, p, n, ng, ao, (geometry, base),

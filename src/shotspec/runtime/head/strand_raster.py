@@ -265,7 +265,10 @@ def _composite(pix: torch.Tensor, pts: torch.Tensor, t: torch.Tensor, zf: torch.
     zmax = (-inf).scatter_reduce(0, pix, zf, "amax")
     span = (zmax - zmin).clamp_min(1e-6)
     weight = alpha * torch.exp(-tau_px[pix] * (zf - zmin[pix]) / span[pix])
-    weight = weight / scatter_sum(pix, weight, n)[pix]
+    # a pixel whose fragments' weights all round to 0 in the fixed-point sum (a faint fibre's
+    # tip alone in it: coverage ~1e-8) keeps weight 0 instead of 0 / 0
+    total = scatter_sum(pix, weight, n)[pix]
+    weight = torch.where(total > 0, weight / total.clamp_min(1e-30), torch.zeros_like(weight))
     coverage = (-torch.expm1(-tau_px)).view(h, w)
     depth = torch.where(coverage.reshape(-1) > 0, scatter_sum(pix, weight * zf, n), inf).view(h, w)
     return StrandFragments(pix, pts, weight * (1.0 - t), weight * t, coverage, depth)

@@ -1,0 +1,174 @@
+// shot preview: follows the server's state stream; every spec-derived string goes in with
+// textContent (never innerHTML), so spec text cannot become markup.
+"use strict";
+(() => {
+  const token = document.querySelector('meta[name="shotspec-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const stage = $("stage"), after = $("after"), before = $("before"), slider = $("slider");
+  const passSel = $("pass"), loupe = $("loupe"), divider = $("divider");
+  let snap = null, shotName = null, passKey = "all";
+  const LOUPE_PX = 160;
+
+  const shot = () => (snap && snap.shots.find((s) => s.name === shotName)) || null;
+  const where = (d) => d.line ? `${d.file}:${d.line}:${d.col}` : d.file;
+
+  function comparePair(s) {
+    // [before, after] stage indices for the selected comparison
+    const last = s.stages.length - 1;
+    if (passKey === "all" || !/^\d+$/.test(passKey) || +passKey > last) return [0, last];
+    return [+passKey - 1, +passKey];
+  }
+
+  function load(img, url, done) {
+    if (img.getAttribute("src") === url) { done(); return; }
+    const next = new Image();
+    next.onload = () => { img.src = url; done(); };
+    next.onerror = done;
+    next.src = url;
+  }
+
+  function showShot() {
+    const s = shot();
+    if (!s) return;
+    stage.style.aspectRatio = `${s.width} / ${s.height}`;
+    const [b, a] = comparePair(s);
+    const seq = snap.seq, phase = snap.phase, gen = snap.generation;
+    let pending = 2;
+    const shown = () => {
+      if (--pending) return;
+      document.body.dataset.seq = seq;
+      document.body.dataset.generation = gen;
+      document.body.dataset.phase = phase;
+      window.previewShown = { seq, generation: gen, phase, at: performance.now() };
+    };
+    load(after, s.stages[a].url, shown);
+    load(before, s.stages[b].url, shown);
+    const markers = $("markers");
+    markers.replaceChildren(...s.focus.map(([u, v]) => {
+      const m = document.createElement("span");
+      m.style.left = `${u * 100}%`; m.style.top = `${v * 100}%`;
+      m.title = "focus point";
+      return m;
+    }));
+    applySlider();
+  }
+
+  function fillControls() {
+    const nav = $("shots");
+    nav.replaceChildren(...snap.shots.map((s) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.textContent = s.name; b.dataset.shot = s.name;
+      b.setAttribute("aria-pressed", String(s.name === shotName));
+      b.onclick = () => { shotName = s.name; fillControls(); showShot(); };
+      return b;
+    }));
+    const s = shot();
+    if (!s) return;
+    const options = [["all", "all finishing"]];
+    s.stages.slice(1).forEach((st, i) => options.push([String(i + 1), st.label]));
+    if (!options.some(([k]) => k === passKey)) passKey = "all";
+    passSel.replaceChildren(...options.map(([k, label]) => {
+      const o = document.createElement("option");
+      o.value = k; o.textContent = label; o.selected = k === passKey;
+      return o;
+    }));
+    passSel.disabled = slider.disabled = s.stages.length < 2;
+  }
+
+  function showDiagnostics() {
+    const box = $("diagnostics");
+    const broken = snap.phase === "error";
+    stage.classList.toggle("stale", snap.stale);
+    box.hidden = !broken;
+    box.replaceChildren(...(broken ? snap.diagnostics : []).map((d) => {
+      const p = document.createElement("div");
+      p.className = `diag ${d.severity}`;
+      const code = document.createElement("span");
+      code.className = "code"; code.textContent = `${d.severity}[${d.code}]`;
+      const msg = document.createElement("span");
+      msg.className = "message"; msg.textContent = ` ${d.message}`;
+      const loc = document.createElement("div");
+      loc.className = "where"; loc.textContent = `  --> ${where(d)}`;
+      p.append(code, msg, loc);
+      if (d.help) {
+        const h = document.createElement("div");
+        h.className = "help"; h.textContent = `  = help: ${d.help}`;
+        p.append(h);
+      }
+      return p;
+    }));
+  }
+
+  function showStatus() {
+    const st = $("status");
+    if (snap.phase === "error") {
+      st.textContent = snap.stale ? "spec has errors: showing the last good image" : "spec has errors";
+    } else if (snap.phase === "starting") {
+      st.textContent = "rendering…";
+    } else {
+      const what = snap.phase === "low" ? "low-res frame, full frame rendering…" : "full frame";
+      const warnings = snap.diagnostics.filter((d) => d.severity === "warning");
+      const note = warnings.length ? ` · ${warnings.length} warning(s): ${warnings[0].code} ${warnings[0].message}` : "";
+      st.textContent = `${what} (${(snap.latency_s ?? 0).toFixed(2)} s after the edit)${note}`;
+    }
+  }
+
+  function onState(next) {
+    snap = next;
+    $("spec").textContent = snap.spec;
+    if (!shot() && snap.shots.length) shotName = snap.shots[0].name;
+    fillControls();
+    showDiagnostics();
+    showStatus();
+    if (snap.shots.length) showShot();
+  }
+
+  function applySlider() {
+    const pct = +slider.value;
+    before.style.clipPath = `inset(0 ${100 - pct}% 0 0)`;
+    divider.hidden = pct <= 0 || pct >= 100;
+    divider.style.left = `${pct}%`;
+  }
+  slider.addEventListener("input", applySlider);
+  passSel.addEventListener("change", () => { passKey = passSel.value; showShot(); });
+
+  stage.addEventListener("mousemove", (e) => {
+    const s = shot();
+    if (!s || !after.getAttribute("src")) return;
+    const r = stage.getBoundingClientRect();
+    const x = e.clientX - r.left, y = e.clientY - r.top;
+    const useBefore = x / r.width * 100 < +slider.value;
+    const px = (x / r.width) * s.width, py = (y / r.height) * s.height;   // output pixels
+    loupe.hidden = false;
+    loupe.style.left = `${x}px`; loupe.style.top = `${y}px`;
+    loupe.style.backgroundImage = `url("${(useBefore ? before : after).getAttribute("src")}")`;
+    loupe.style.backgroundSize = `${s.width}px ${s.height}px`;
+    loupe.style.backgroundPosition = `${LOUPE_PX / 2 - px}px ${LOUPE_PX / 2 - py}px`;
+    loupe.dataset.x = Math.floor(px); loupe.dataset.y = Math.floor(py);
+  });
+  stage.addEventListener("mouseleave", () => { loupe.hidden = true; });
+
+  stage.addEventListener("click", async (e) => {
+    const s = shot();
+    if (!s) return;
+    const r = stage.getBoundingClientRect();
+    const body = { shot: s.name, u: (e.clientX - r.left) / r.width, v: (e.clientY - r.top) / r.height };
+    const jump = $("jump");
+    try {
+      const res = await fetch("/api/locate", { method: "POST", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "X-Shotspec-Token": token } });
+      const found = await res.json();
+      jump.classList.toggle("found", !!found.span);
+      jump.textContent = found.span
+        ? `${found.what} ${found.name} → ${found.span.file}:${found.span.line}:${found.span.col}`
+        : (found.error || "nothing here is controlled by a block of the spec");
+      jump.dataset.what = found.what || "";
+    } catch (err) {
+      jump.textContent = `the preview server did not answer (${err})`;
+    }
+  });
+
+  const events = new EventSource("/api/events");
+  events.addEventListener("state", (e) => onState(JSON.parse(e.data)));
+  events.onerror = () => { $("status").textContent = "reconnecting to shot preview…"; };
+})();

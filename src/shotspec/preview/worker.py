@@ -1,0 +1,208 @@
+"""The preview's render loop: one thread, one render at a time, the newest edit wins.
+
+Edits arrive two ways: a save of the spec or of a file it reads (watched with watchdog by watch
+mode's event collector, ``cli.watch``, with its debounce), and an unsaved buffer the language
+server forwards (:meth:`PreviewWorker.submit_buffer`). Each sets the one pending job — a newer
+edit replaces a queued one, so edits never pile up. A job compiles, renders the low-resolution
+frame, publishes it, and renders the full frame unless a newer job is already waiting (then the
+full frame is skipped: the newer edit's low frame comes first). A broken spec publishes its
+diagnostics and keeps the last good images; anything a render raises becomes an E999
+diagnostic, as in watch mode, and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from shotspec.cli.session import file_digest
+from shotspec.cli.watch import DEBOUNCE_MAX_S, DEBOUNCE_QUIET_S, _Collector, internal_error_diagnostic
+from shotspec.preview.frames import PreviewRenderer, ShotView, needs_low_phase
+
+__all__ = ["PreviewWorker", "RenderUpdate", "Job"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One edit to render: the buffer's text (None: the saved files) and its version."""
+
+    text: str | None
+    version: int | None
+    reason: str             # "start" | "save" | "buffer"
+    queued_at: float        # time.monotonic() when the edit arrived
+
+
+@dataclass
+class RenderUpdate:
+    """What a finished phase (or a failed compile) tells the page."""
+
+    phase: str                            # "low" | "full" | "error"
+    views: list[ShotView] | None          # None on error (the page keeps its last good images)
+    diagnostics: list                     # compiler Diagnostics (errors and warnings)
+    sources: dict[str, str]
+    job: Job
+    seconds: float                        # this phase's compile + render time
+    latency_s: float                      # from the edit's arrival to this update
+    characters: tuple = ()                # the program's characters (click-to-jump finds their blocks)
+
+
+class PreviewWorker:
+    """Owns the renderer, the file watcher and the render thread."""
+
+    def __init__(self, renderer: PreviewRenderer, publish: Callable[[RenderUpdate], None], *,
+                 poll: bool = False):
+        self.renderer = renderer
+        self.publish = publish
+        self.collector = _Collector()
+        self.observer = PollingObserver(timeout=0.5) if poll else Observer()
+        self._scheduled: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self._pending: Job | None = None
+        self._wake = threading.Event()
+        self.stop_event = threading.Event()
+        self._digests: dict[str, str | None] = {}
+        self._last_rendered: tuple | None = None   # (text, digests) of the last good render
+        self.busy = False
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ edits in
+
+    def submit(self, job: Job) -> None:
+        """Queue ``job``, replacing any job still waiting."""
+        with self._lock:
+            self._pending = job
+        self._wake.set()
+
+    def submit_buffer(self, text: str, version: int | None) -> None:
+        self.submit(Job(text, version, "buffer", time.monotonic()))
+
+    def _take(self) -> Job | None:
+        with self._lock:
+            job, self._pending = self._pending, None
+            return job
+
+    def has_pending(self) -> bool:
+        with self._lock:
+            return self._pending is not None
+
+    # ------------------------------------------------------------------ watching files
+
+    def _watch(self, files: set[str]) -> None:
+        with self.collector.lock:
+            self.collector.wanted = set(files)
+        folders = {str(Path(f).parent) for f in files if Path(f).parent.is_dir()}
+        for d in list(self._scheduled):
+            if d not in folders:
+                self.observer.unschedule(self._scheduled.pop(d))
+        for d in folders - set(self._scheduled):
+            self._scheduled[d] = self.observer.schedule(self.collector, d, recursive=False)
+
+    def _inputs(self, dependencies) -> dict[str, str | None]:
+        """The spec and ``dependencies``, resolved, with the sha256 of each (None: missing)."""
+        files = {os.path.normpath(str(Path(p).resolve())) for p in (self.renderer.spec, *dependencies)}
+        return {f: file_digest(f) for f in sorted(files)}
+
+    def _watch_loop(self) -> None:
+        while not self.stop_event.is_set():
+            if not self.collector.wake.wait(timeout=0.1):
+                continue
+            first = time.monotonic()
+            while time.monotonic() < min(self.collector.last_event + DEBOUNCE_QUIET_S,
+                                         first + DEBOUNCE_MAX_S):
+                time.sleep(0.01)
+            self.collector.wake.clear()
+            changed = [f for f, d in self._digests.items() if file_digest(f) != d]
+            if changed:
+                self.submit(Job(None, None, "save", first))
+
+    # ------------------------------------------------------------------ rendering
+
+    def run_job(self, job: Job) -> None:
+        """Compile and render one job, publishing each phase."""
+        t0 = time.perf_counter()
+        # Hash the known inputs before compiling: a save that lands mid-compile then differs
+        # from these digests, and the watcher queues a render for it (as watch mode does).
+        before = self._inputs(self._digests)
+        try:
+            build = self.renderer.compile(job.text)
+        except Exception as exc:  # noqa: BLE001 - the preview must outlive any bug
+            build = None
+            diags, sources, deps = [internal_error_diagnostic(exc)], {}, ()
+        else:
+            diags, sources, deps = build.diagnostics, build.sources, build.dependencies
+        files = self._inputs(deps)
+        digests = {f: before[f] if f in before else d for f, d in files.items()}
+        self._digests = digests
+        self._watch(set(digests))
+        if build is None or not build.ok:
+            self._publish("error", None, diags, sources, job, t0)
+            return
+        identity = (job.text, tuple(sorted(d for d in digests.items() if d[0] != str(self.renderer.spec))),
+                    tuple(self.renderer.overrides))
+        if job.text is None:
+            identity = (sources.get(str(self.renderer.spec)),) + identity[1:]
+        if identity == self._last_rendered:
+            return                      # the same text and inputs as on screen (a save of a sent buffer)
+        phases = [True, False] if needs_low_phase(build.program) else [False]
+        for low in phases:
+            if not low and self.has_pending():
+                return                  # a newer edit waits: its low frame comes before this full one
+            try:
+                views, _ = self.renderer.render(build.program, low_res=low)
+            except Exception as exc:  # noqa: BLE001 - ShotspecError or a bug: shown, never fatal
+                from shotspec.diagnostics import ShotspecError
+
+                errors = exc.diagnostics if isinstance(exc, ShotspecError) else [internal_error_diagnostic(exc)]
+                self._publish("error", None, [*diags, *errors], sources, job, t0)
+                return
+            self._publish("low" if low else "full", views, diags, sources, job, t0,
+                          build.program.characters)
+            t0 = time.perf_counter()
+        self._last_rendered = identity
+
+    def _publish(self, phase, views, diags, sources, job: Job, t0: float, characters=()) -> None:
+        if phase == "error":
+            self._last_rendered = None      # the page shows the error: the next good text renders
+        self.publish(RenderUpdate(phase, views, list(diags), dict(sources), job,
+                                  time.perf_counter() - t0, time.monotonic() - job.queued_at,
+                                  tuple(characters)))
+
+    def _render_loop(self) -> None:
+        while not self.stop_event.is_set():
+            if not self._wake.wait(timeout=0.1):
+                continue
+            self._wake.clear()
+            job = self._take()
+            if job is None:
+                continue
+            self.busy = True
+            try:
+                self.run_job(job)
+            finally:
+                self.busy = False
+                if self.has_pending():
+                    self._wake.set()
+
+    def start(self) -> None:
+        """Start watching and rendering (the first job renders the saved spec)."""
+        self.observer.start()
+        self.submit(Job(None, None, "start", time.monotonic()))
+        for target in (self._render_loop, self._watch_loop):
+            thread = threading.Thread(target=target, daemon=True, name=f"preview-{target.__name__}")
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._wake.set()
+        self.observer.stop()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self.observer.join(timeout=5)
