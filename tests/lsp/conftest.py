@@ -37,7 +37,8 @@ def server_env() -> dict[str, str]:
                                               server_env=server_env()))
 async def client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(lsp.InitializeParams(
-        capabilities=lsp.ClientCapabilities(), root_uri=None))
+        capabilities=lsp.ClientCapabilities(window=lsp.WindowClientCapabilities(
+            show_document=lsp.ShowDocumentClientCapabilities(support=True))), root_uri=None))
     yield
     await lsp_client.shutdown_session()
 

@@ -1,9 +1,11 @@
 """Unsaved buffers reach a running `shot preview`: a stub HTTP server announced through
 `shotspec.preview.registry` receives the newest buffer, with its token; older versions are
-dropped while a POST is in flight; a preview that is gone or failing is silent."""
+dropped while a POST is in flight; a preview that is gone or failing is silent. A click in the
+preview (its click-to-jump location) moves the editor there."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -13,7 +15,7 @@ import pytest
 
 from shotspec.lsp.background import BufferForwarder
 from shotspec.preview import registry
-from tests.lsp.conftest import REGISTRY, change_doc, diagnostics, open_doc
+from tests.lsp.conftest import REGISTRY, change_doc, diagnostics, open_doc, position_of
 
 
 class Stub:
@@ -22,9 +24,17 @@ class Stub:
     def __init__(self, status: int = 200, delay_s: float = 0.0):
         self.bodies: list[dict] = []
         self.tokens: list[str] = []
+        self.jump: dict = {}                      # what GET /api/jump answers
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                body = json.dumps(stub.jump).encode("utf-8")
+                self.send_response(200 if self.path == "/api/jump" else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_POST(self):  # noqa: N802 - the http.server API
                 length = int(self.headers["Content-Length"])
                 stub.tokens.append(self.headers.get("X-Shotspec-Token", ""))
@@ -113,3 +123,33 @@ def test_no_preview_a_failing_one_or_a_dead_port_is_silent(tmp_path, private_reg
     finally:
         forwarder.close()
         registry.withdraw(tmp_path / "bad.shot")
+
+
+@pytest.mark.asyncio
+async def test_a_click_in_the_preview_moves_the_editor(client, project, private_registry):
+    spec = project / "jump.shot"
+    text = 'shot a {\n  lighting {\n    key area {\n      size 1m\n    }\n  }\n  output "a.png"\n}\n'
+    spec.write_text(text)
+    stub = Stub()
+    stub.jump = {"what": "face", "name": "old", "at": 1.0,      # a click before the editor came
+                 "span": {"file": str(spec), "line": 1, "col": 1, "end_line": 1, "end_col": 5}}
+    registry.announce(spec, stub.port, "t")
+    try:
+        uri = open_doc(client, spec, text)
+        await diagnostics(client, uri)
+        await asyncio.sleep(1.5)                  # the follower has seen the old click
+        assert client.shown_documents == []
+        stub.jump = {"what": "light", "name": "key", "shot": "a", "at": 2.0,
+                     "span": {"file": str(spec), "line": 3, "col": 5, "end_line": 3, "end_col": 13}}
+        for _ in range(100):
+            if client.shown_documents:
+                break
+            await asyncio.sleep(0.05)
+        [shown] = client.shown_documents
+        assert shown.uri == uri and shown.take_focus
+        start = position_of(text, "key area")
+        assert shown.selection.start == start
+        assert shown.selection.end.character == start.character + len("key area")
+    finally:
+        registry.withdraw(spec)
+        stub.close()

@@ -10,7 +10,12 @@ it whether its version is still the newest so that a stale result is never publi
 POSTed to its ``buffer_url`` as JSON ``{"path", "text", "version"}`` with the header
 ``X-Shotspec-Token``. The editor's thread never waits on the network; a failed POST (no server,
 refused, timed out, an error status) is silent: the preview then simply follows saves.
-Torch-free.
+
+``JumpFollower`` closes the loop the other way: a click on the preview's picture (the face, a
+catchlight, the focus point) is kept by the preview as its click-to-jump location
+(``GET /api/jump``: ``{"what", "name", "shot", "span", "at"}``); the follower asks the
+previews of the open files for it every ``JUMP_POLL_S`` and hands each new one (a new ``at``)
+to the server, which moves the editor there (``window/showDocument``). Torch-free.
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ from typing import Callable
 
 from shotspec.preview.registry import find_preview
 
-__all__ = ["LatestWins", "BufferForwarder", "POST_TIMEOUT_S"]
+__all__ = ["LatestWins", "BufferForwarder", "JumpFollower", "POST_TIMEOUT_S", "JUMP_POLL_S"]
 
 log = logging.getLogger(__name__)
 POST_TIMEOUT_S = 2.0
+# How often the previews of open files are asked for a new click-to-jump location.
+JUMP_POLL_S = 0.5
 # The preview listens on 127.0.0.1 only: never route its requests through a configured proxy.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -132,3 +139,52 @@ class BufferForwarder:
             log.debug("preview POST to %s failed: %s", address.buffer_url, err)
             return
         self.sent.append((path, version, status))
+
+
+class JumpFollower:
+    """Polls the live previews of ``paths()`` for new click-to-jump locations and calls
+    ``on_jump(location)`` for each (on its own thread). The location a preview holds when it is
+    first seen is an old click, not a new one: it is remembered, not followed."""
+
+    def __init__(self, paths: Callable[[], list[str]], on_jump: Callable[[dict], None],
+                 interval_s: float = JUMP_POLL_S):
+        self._paths = paths
+        self._on_jump = on_jump
+        self._interval_s = interval_s
+        self._seen: dict[str, tuple] = {}        # path -> (preview's pid and port, its `at`)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="shotspec-preview-jumps",
+                                        daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            for path in self._paths():
+                try:
+                    self.poll(path)
+                except Exception:  # noqa: BLE001 - a bad answer must not stop the follower
+                    log.debug("asking the preview of %s for a jump failed", path, exc_info=True)
+
+    def poll(self, path: str) -> None:
+        """Ask ``path``'s preview (if one runs) for its click-to-jump location."""
+        address = find_preview(path)
+        if address is None:
+            self._seen.pop(path, None)
+            return
+        url = f"http://127.0.0.1:{address.port}/api/jump"
+        try:
+            with _OPENER.open(url, timeout=POST_TIMEOUT_S) as response:
+                jump = json.loads(response.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(jump, dict):
+            return
+        mark = ((address.pid, address.port), jump.get("at"))
+        before = self._seen.get(path)
+        self._seen[path] = mark
+        if (before is not None and before != mark and mark[1] is not None
+                and isinstance(jump.get("span"), dict)):
+            self._on_jump(jump)

@@ -6,7 +6,8 @@ published for the version they belong to. A keystroke inside one shot is answere
 compile of that shot alone (``incremental``), on the event loop, then by the full compile. Hover, completion, go-to-definition, references,
 symbols, formatting, semantic tokens and code actions answer from the current text and the
 last compile. Unsaved buffers are forwarded to a running ``shot preview`` of the same file
-(``background.BufferForwarder``). Never imports torch.
+(``background.BufferForwarder``), and a click on that preview's picture moves the editor to
+the block it names (``background.JumpFollower``, ``window/showDocument``). Never imports torch.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from shotspec import __version__
+from shotspec.compiler.ir import Span
 from shotspec.lsp import actions, completion, hover, navigation
 from shotspec.lsp.analysis import Analysis, analyse
-from shotspec.lsp.background import BufferForwarder, LatestWins
+from shotspec.lsp.background import BufferForwarder, JumpFollower, LatestWins
 from shotspec.lsp.incremental import quick_result
-from shotspec.lsp.text import LineIndex, Token, tokens, uri_to_path
+from shotspec.lsp.text import LineIndex, Token, path_to_uri, tokens, uri_to_path
 
 __all__ = ["ShotLanguageServer", "build_server", "serve", "QUICK_DELAY_S", "FULL_COMPILE_QUIET_S"]
 
@@ -74,6 +76,8 @@ class ShotLanguageServer(LanguageServer):
         self.forwarder = BufferForwarder()
         self._lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.jumps = JumpFollower(lambda: sorted({b.path for b in list(self.buffers.values())}),
+                                  self._jumped)
 
     @property
     def encoding(self) -> str:
@@ -178,6 +182,31 @@ class ShotLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, version=analysis.version, diagnostics=analysis.diagnostics))
 
+    def _jumped(self, jump: dict) -> None:
+        """A click in the preview (follower thread): move the editor there, on the loop."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.show_jump, jump)
+
+    def show_jump(self, jump: dict) -> None:
+        """Ask the editor to show the place a preview click names (``window/showDocument``,
+        when the editor supports it), the span's text selected."""
+        window = self.client_capabilities.window
+        if window is None or window.show_document is None or not window.show_document.support:
+            return
+        span = Span(**jump["span"])
+        path = os.path.abspath(span.file)
+        buf = next((b for b in self.buffers.values() if b.path == path), None)
+        if buf is not None:
+            rng = buf.index(self.encoding).span_range(span)
+        else:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    rng = LineIndex(fh.read(), self.encoding).span_range(span)
+            except (OSError, UnicodeDecodeError):
+                return
+        asyncio.ensure_future(self.window_show_document_async(lsp.ShowDocumentParams(
+            uri=path_to_uri(path), take_focus=True, selection=rng)))
+
     def close(self, uri: str) -> None:
         self.queue.forget(uri)
         self.buffers.pop(uri, None)
@@ -209,6 +238,7 @@ def build_server() -> ShotLanguageServer:
     def shutdown(ls: ShotLanguageServer, params: None) -> None:
         ls.queue.close()
         ls.forwarder.close()
+        ls.jumps.close()
 
     hover.register(server)
     completion.register(server)
