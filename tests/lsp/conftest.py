@@ -36,9 +36,17 @@ def server_env() -> dict[str, str]:
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "shotspec", "lsp"],
                                               server_env=server_env()))
 async def client(lsp_client: LanguageClient):
+    markdown = [lsp.MarkupKind.Markdown, lsp.MarkupKind.PlainText]
     await lsp_client.initialize_session(lsp.InitializeParams(
-        capabilities=lsp.ClientCapabilities(window=lsp.WindowClientCapabilities(
-            show_document=lsp.ShowDocumentClientCapabilities(support=True))), root_uri=None))
+        capabilities=lsp.ClientCapabilities(
+            window=lsp.WindowClientCapabilities(
+                show_document=lsp.ShowDocumentClientCapabilities(support=True)),
+            text_document=lsp.TextDocumentClientCapabilities(
+                hover=lsp.HoverClientCapabilities(content_format=markdown),
+                completion=lsp.CompletionClientCapabilities(
+                    completion_item=lsp.ClientCompletionItemOptions(documentation_format=markdown)),
+                document_link=lsp.DocumentLinkClientCapabilities(tooltip_support=True))),
+        root_uri=None))
     yield
     await lsp_client.shutdown_session()
 

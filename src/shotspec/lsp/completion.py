@@ -225,4 +225,9 @@ def register(server) -> None:
         index = buf.index(server.encoding)
         ctx = context_at(buf.tokens(), index.offset(params.position))
         ws = Workspace.of_buffer(server, buf)
-        return lsp.CompletionList(is_incomplete=False, items=complete(ctx, index, buf.path, ws))
+        items = complete(ctx, index, buf.path, ws)
+        if not server.markdown("completion"):
+            for item in items:
+                if item.documentation is not None:
+                    item.documentation = server.markup(item.documentation.value, "completion")
+        return lsp.CompletionList(is_incomplete=False, items=items)

@@ -293,5 +293,5 @@ def register(server) -> None:
         if text is None:
             return None
         tok = ctx.token
-        return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+        return lsp.Hover(contents=server.markup(text, "hover"),
                          range=index.range(tok.start, tok.end))

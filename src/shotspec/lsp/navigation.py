@@ -358,7 +358,12 @@ def register(server) -> None:
         buf = server.buffers.get(params.text_document.uri)
         if buf is None:
             return None
-        return document_links(buf.tokens(), buf.index(server.encoding), buf.path)
+        links = document_links(buf.tokens(), buf.index(server.encoding), buf.path)
+        caps = server.client_capabilities.text_document
+        if caps is None or caps.document_link is None or not caps.document_link.tooltip_support:
+            for link in links:
+                link.tooltip = None
+        return links
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def symbols(ls, params: lsp.DocumentSymbolParams):

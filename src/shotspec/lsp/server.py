@@ -79,6 +79,23 @@ class ShotLanguageServer(LanguageServer):
         self.jumps = JumpFollower(lambda: sorted({b.path for b in list(self.buffers.values())}),
                                   self._jumped)
 
+    def markdown(self, feature: str) -> bool:
+        """Whether the client renders Markdown in ``feature`` (``"hover"`` or ``"completion"``)."""
+        text = self.client_capabilities.text_document
+        if text is None:
+            return False
+        if feature == "hover":
+            formats = text.hover.content_format if text.hover is not None else None
+        else:
+            item = text.completion.completion_item if text.completion is not None else None
+            formats = item.documentation_format if item is not None else None
+        return lsp.MarkupKind.Markdown in (formats or ())
+
+    def markup(self, text: str, feature: str) -> lsp.MarkupContent:
+        """``text`` as Markdown, or as plain text for a client that does not render Markdown."""
+        kind = lsp.MarkupKind.Markdown if self.markdown(feature) else lsp.MarkupKind.PlainText
+        return lsp.MarkupContent(kind=kind, value=text)
+
     @property
     def encoding(self) -> str:
         enc = self.workspace.position_encoding if self.protocol.workspace is not None else None
