@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 1 diagnostics (the input is wrong), 2 usage (the command line is wrong),
 3 internal error (a bug in shotspec: a crash report is written, never a bare traceback).
-Compile-only commands (check, fmt, ir, schema, explain without --cache-dir, prompt) never import
+Compile-only commands (check, fmt, ir, schema, explain without --cache-dir, prompt, lsp) never import
 torch.
 """
 
@@ -167,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "denoise, batch_size, filename_prefix (repeatable)")
     _add_compile_options(p)
 
+    p = command("lsp", "run the .shot language server on stdin/stdout (for editors; no torch)",
+                ("shot lsp    # started by the editor, see docs/editor.md",))
+    p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+
     p = command("identity", "build identity files from reference photos",
                 ("shot identity build refs/mara/ -o mara.identity",))
     isub = p.add_subparsers(dest="identity_command", metavar="ACTION")
@@ -199,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if args.command == "lsp":
+            from shotspec.lsp import serve
+
+            return serve()
         from shotspec.cli import commands
 
         if args.command == "preview":

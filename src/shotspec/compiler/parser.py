@@ -10,6 +10,7 @@ position is unchanged — and the file is parsed again, up to ``MAX_RECOVERIES``
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -21,7 +22,7 @@ from shotspec.compiler.nodes import (AllowStmt, Atom, Block, CharacterDef, Impor
                                      PresetDef, ShotDef, Stmt, span_join)
 from shotspec.grammar import KEYWORDS, TERMINAL_NAMES, parser
 
-__all__ = ["parse_module", "parse_args", "UNITS", "MAX_RECOVERIES", "MAX_BLOCK_DEPTH"]
+__all__ = ["parse_module", "parse_import", "parse_args", "UNITS", "MAX_RECOVERIES", "MAX_BLOCK_DEPTH"]
 
 MAX_RECOVERIES = 25
 # Real specs nest 3 or 4 blocks deep; the limit keeps the AST builder and every later pass
@@ -333,6 +334,31 @@ def parse_module(text: str, file: str, sink: DiagnosticSink) -> Module:
     b = _Builder(file, sink)
     module.items = [b.item(c) for c in tree.children if isinstance(c, Tree)]
     return module
+
+
+# Imported files (preset libraries) rarely change between compiles of the file that imports
+# them (an editor's keystrokes, watch mode's saves): their parses are kept, by path and text.
+_IMPORT_PARSES: OrderedDict[tuple[str, str], tuple[Module, tuple]] = OrderedDict()
+IMPORT_PARSES_KEPT = 32
+
+
+def parse_import(text: str, file: str, sink: DiagnosticSink) -> Module:
+    """``parse_module`` for an imported file, remembered by (path, text): an unchanged file is
+    parsed once per process; its syntax diagnostics are reported again each time. The module
+    is shared: nothing after the parser changes a Module."""
+    key = (file, text)
+    hit = _IMPORT_PARSES.get(key)
+    if hit is None:
+        local = DiagnosticSink()
+        hit = (parse_module(text, file, local), tuple(local.items))
+        _IMPORT_PARSES[key] = hit
+        while len(_IMPORT_PARSES) > IMPORT_PARSES_KEPT:
+            _IMPORT_PARSES.popitem(last=False)
+    else:
+        _IMPORT_PARSES.move_to_end(key)
+    for diag in hit[1]:
+        sink.append(diag)
+    return hit[0]
 
 
 def parse_args(text: str, file: str, line: int, col_offset: int,

@@ -21,7 +21,7 @@ from shotspec.compiler.lints import lint_program, lint_shot
 from shotspec.compiler.lower import Lowerer
 from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Module, PresetDef,
                                      ShotDef, Stmt, span_join)
-from shotspec.compiler.parser import parse_args, parse_module
+from shotspec.compiler.parser import parse_args, parse_import, parse_module
 from shotspec.compiler.state import State
 from shotspec.compiler.statements import (BLOCK_KINDS, FINISH_OPS, PRESET_KINDS, Apply,
                                           Interpreter, keys_of, sub_blocks)
@@ -55,7 +55,7 @@ class _Compiler:
     # ------------------------------------------------------------------ imports
     def load(self, text: str, file: str, stack: tuple[str, ...] = ()) -> Module:
         self.sources[file] = text
-        module = parse_module(text, file, self.sink)
+        module = (parse_import if stack else parse_module)(text, file, self.sink)
         stack = (*stack, os.path.abspath(file))
         for item in module.items:
             if isinstance(item, Import):

@@ -15,11 +15,11 @@ from pydantic_core import PydanticUndefined
 from shotspec.compiler.ir import (PASS_MODELS, BrowsIR, CameraIR, CharacterIR, EyesIR, FaceIR,
                                   HairIR, LashesIR, LightIR, LipsIR, OutputIR, PoseIR, ShotIR,
                                   SkinIR, SourceIR, StubbleIR)
-from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, submodel_of
+from shotspec.compiler.schema import SEED_RANGE, Key, choices_of, fields_of, key_of, submodel_of
 from shotspec.compiler.statements import CUSTOM
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS
 
-__all__ = ["TABLES", "render_table", "update_doc"]
+__all__ = ["TABLES", "render_table", "update_doc", "field_facts"]
 
 _VALUES = {
     "fraction": "number or % (`0.8`, `80%`)", "number": "number", "int": "whole number",
@@ -81,6 +81,14 @@ def _default(model, name: str, k: Key) -> str:
     if isinstance(default, float):
         return f"{_num(default)} {k.unit.strip()}".strip()
     return f"`{default}`"
+
+
+def field_facts(model, name: str) -> dict[str, str]:
+    """One field's row of the tables as a dict (``value``, ``range``, ``default``, ``doc``), in
+    the tables' words; the language server's hover and completion docs read it."""
+    k = key_of(model, name)
+    return {"value": _value(model, name, k), "range": _range(k), "default": _default(model, name, k),
+            "doc": k.doc}
 
 
 def _statement(name: str, k: Key) -> str:
