@@ -226,13 +226,6 @@ def _tone(em: _Emitter, skin: SkinIR, name: str, k: Key) -> list[str]:
     return [f"tone {text}  // approximately the measured colour {albedo}"]
 
 
-@_writes("face_sd")
-def _face_sd(em: _Emitter, face: BaseModel, name: str, k: Key) -> list[str]:
-    """A face control in SDs (unset: left to the seed)."""
-    value = getattr(face, name)
-    return [] if value is None else [f"{name} {number_text(value)}"]
-
-
 @_writes("gaze")
 def _gaze(em: _Emitter, character: CharacterIR, name: str, k: Key) -> list[str]:
     """`gaze lens` or `gaze Ndeg left, Ndeg up` (a side read back negated: exact)."""
@@ -322,9 +315,13 @@ def _focus(em: _Emitter, camera: CameraIR, name: str, k: Key) -> list[str]:
     return []
 
 
-def _one_value(text: Callable[[Any], str]) -> Writer:
-    """A writer of ``KEY VALUE`` for a custom reader whose value is one literal."""
-    return lambda em, obj, name, k: [f"{k.key or name} {text(getattr(obj, name))}"]
+def _one_value(text: Callable[[Any], str], *, unless_none: bool = False) -> Writer:
+    """A writer of ``KEY VALUE`` for a custom reader whose value is one literal (left out when
+    it is None and ``unless_none``)."""
+    def write(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
+        value = getattr(obj, name)
+        return [] if unless_none and value is None else [f"{k.key or name} {text(value)}"]
+    return write
 
 
 @_writes("hair_colour")
@@ -342,14 +339,9 @@ CUSTOM_WRITERS.update({
     "side": _one_value(lambda v: str(int(v))),
     "bit_depth": _one_value(str),
     "ocio_config": _one_value(string_text),
+    "ocio_name": _one_value(string_text, unless_none=True),    # a name in the colour config
+    "face_sd": _one_value(number_text, unless_none=True),      # unset: left to the seed
 })
-
-
-@_writes("ocio_name")
-def _ocio_name(em: _Emitter, obj: BaseModel, name: str, k: Key) -> list[str]:
-    """A name in the colour config, quoted (left out when unset)."""
-    value = getattr(obj, name)
-    return [] if value is None else [f"{k.key or name} {string_text(value)}"]
 
 
 @_writes("cdl_triple")
