@@ -24,13 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FilmStock", "STOCKS", "get_stock", "REFERENCE_APERTURE_UM", "SCAN_SPREAD_UM"]
+__all__ = ["FilmStock", "STOCKS", "get_stock", "REFERENCE_APERTURE_UM", "SCAN_SPREAD_PX"]
 
 REFERENCE_APERTURE_UM = 48.0   # diameter of the granularity-measuring aperture
-# Standard deviation (µm on the film plane) of the Gaussian point spread through which the grain
-# is seen: the dye clouds' soft edges and the scanner's (or printer's) optics. Fitted to the
-# neighbour correlation of 35 mm scans at 47 µm per pixel (kodim04, kodim15: bench/grain_scans.py).
-SCAN_SPREAD_UM = 18.0
+# Standard deviation, in output pixels, of the Gaussian point spread of the scan that turned the
+# film into pixels (its optics and resampling filter, matched to its pitch). Fitted to the
+# neighbour correlation of 35 mm scans at 47 µm per pixel (kodim04, kodim15: bench/grain_scans.py),
+# where the grain itself (7.5 µm radius) is far below a pixel and all of the correlation is the scan's.
+SCAN_SPREAD_PX = 0.40
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,13 @@ class FilmStock:
 STOCKS: dict[str, FilmStock] = {
     s.name: s for s in (
         FilmStock("50D", "fine-grain daylight negative, ISO 50", 50, "daylight",
-                  grain_radius_um=5.0, amplitude=(0.0141, 0.0118, 0.0124), colour_correlation=0.89),
+                  grain_radius_um=5.0, amplitude=(0.0235, 0.0197, 0.0207), colour_correlation=0.89),
         FilmStock("200T", "medium-speed tungsten negative, ISO 200", 200, "tungsten",
-                  grain_radius_um=7.0, amplitude=(0.0212, 0.0177, 0.0186), colour_correlation=0.87),
+                  grain_radius_um=7.0, amplitude=(0.0353, 0.0295, 0.0310), colour_correlation=0.87),
         FilmStock("250D", "medium-speed daylight negative, ISO 250", 250, "daylight",
-                  grain_radius_um=7.5, amplitude=(0.0230, 0.0192, 0.0202), colour_correlation=0.87),
+                  grain_radius_um=7.5, amplitude=(0.0383, 0.0320, 0.0337), colour_correlation=0.87),
         FilmStock("500T", "high-speed tungsten negative, ISO 500", 500, "tungsten",
-                  grain_radius_um=10.0, amplitude=(0.0336, 0.0280, 0.0294), colour_correlation=0.85),
+                  grain_radius_um=10.0, amplitude=(0.0560, 0.0467, 0.0490), colour_correlation=0.85),
     )
 }
 

@@ -8,14 +8,16 @@ u(1 − u); the scan (or print) sees the coverage through its point spread and e
 averages it over its footprint. Rendering that exactly costs a Monte-Carlo integral per pixel.
 This module keeps what a viewer and a measurement see:
 
-* **Spatial structure.** Poisson shot noise on the film plane filtered by the grain disc and
-  the scan/print point spread (a film-plane Gaussian of ``SCAN_SPREAD_UM``): its power spectrum
-  is E_r[r⁴ · jinc²(2rν)] · exp(−4π²σ²ν²) (the Boolean model's covariance to first order in
-  grain density, through the spread), times the pixel's box aperture sinc², sampled at pixel
-  centres with the aliases folded back. Built in film-plane units and converted with the
-  pixel pitch ``sensor_width_m / width``: the same grain is twice as many pixels wide on a frame
-  twice as wide, and averaging pixels lowers the RMS the way a larger aperture does on film
-  (Selwyn's law).
+* **Spatial structure.** Poisson shot noise on the film plane filtered by the grain disc: its
+  power spectrum is E_r[r⁴ · jinc²(2rν)] (the Boolean model's covariance to first order in
+  grain density), sized in film-plane micrometres and converted with the pixel pitch
+  ``sensor_width_m / width`` — the same grain is twice as many pixels wide on a frame twice as
+  wide, and averaging pixels lowers the RMS the way a larger aperture does on film (Selwyn's
+  law). The scan that turns film into pixels adds its own point spread, a Gaussian of
+  ``SCAN_SPREAD_PX`` pixels (a scanner's optics and resampling filter are matched to its
+  pitch, so this spread is a fraction of the *output* pixel: exp(−4π²σ²ν²) on the spectrum),
+  and each pixel integrates its box (sinc²), sampled at pixel centres with the aliases folded
+  back.
 * **Clumping.** The luminance component is built from Poisson counts of grain centres per pixel
   (mean: the grains a pixel holds at mid-grey, λ·pitch²), not from Gaussian noise, so where a
   pixel holds few grains the field is skewed like the Boolean model's: sparse bright clumps in
@@ -47,7 +49,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from shotspec.runtime.finishing.film_stocks import (REFERENCE_APERTURE_UM, SCAN_SPREAD_UM, FilmStock,
+from shotspec.runtime.finishing.film_stocks import (REFERENCE_APERTURE_UM, SCAN_SPREAD_PX, FilmStock,
                                                     get_stock)
 from shotspec.runtime.finishing.perceptual import RESPONSE_GAMMA, require_rgb, to_perceptual
 from shotspec.runtime.frame import Frame
@@ -91,11 +93,12 @@ def _grain_power(nu: np.ndarray, radius: float, spread: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _reference_integral(radius_um: float, spread_um: float) -> float:
+def _reference_integral(radius_um: float) -> float:
     """∫ P_grain(ν) · jinc²(48 µm · ν) d²ν over the plane (ν in cycles/µm): the variance, per unit
-    white-noise density, of the grain seen through the 48 µm reference aperture."""
+    white-noise density, of the grain on the film seen through the 48 µm reference aperture
+    (a microdensitometer's: no scan spread)."""
     nu = np.linspace(0.0, 40.0 / min(radius_um, REFERENCE_APERTURE_UM / 2), 40_001)
-    f = (2.0 * np.pi * nu * _grain_power(nu, radius_um, spread_um)
+    f = (2.0 * np.pi * nu * _grain_power(nu, radius_um, 0.0)
          * _jinc(REFERENCE_APERTURE_UM * nu) ** 2)
     return float(np.trapezoid(f, nu))
 
@@ -162,20 +165,20 @@ def _sampled_spectrum(height: int, width: int, radius_px: float, spread_px: floa
 
 
 @lru_cache(maxsize=64)
-def _pixel_rms_ratio(radius_um: float, spread_um: float, pixel_pitch_um: float) -> float:
-    radius_px, spread_px = radius_um / pixel_pitch_um, spread_um / pixel_pitch_um
+def _pixel_rms_ratio(radius_um: float, pixel_pitch_um: float) -> float:
+    radius_px, spread_px = radius_um / pixel_pitch_um, SCAN_SPREAD_PX
     # Variance of a pixel per unit noise density: (1/p²)·∫ P·sinc² over the plane (cycles/pixel).
     nu = np.linspace(-(_ALIASES + 0.5), _ALIASES + 0.5, 513)
     integrand = _aliased_power(nu, nu, radius_px, spread_px, 0)
     pixel_var = float(np.trapezoid(np.trapezoid(integrand, nu), nu)) / pixel_pitch_um**2
-    return math.sqrt(pixel_var / _reference_integral(radius_um, spread_um))
+    return math.sqrt(pixel_var / _reference_integral(radius_um))
 
 
 def grain_pixel_rms(stock: FilmStock | str, pixel_pitch_um: float) -> tuple[float, float, float]:
     """Per-pixel RMS of u at mid-grey and strength 1, per channel, for a pixel pitch (µm):
     the stock's 48 µm-aperture amplitude scaled by the ratio of the two apertures' variances."""
     stock = get_stock(stock)
-    ratio = _pixel_rms_ratio(stock.grain_radius_um, SCAN_SPREAD_UM, float(pixel_pitch_um))
+    ratio = _pixel_rms_ratio(stock.grain_radius_um, float(pixel_pitch_um))
     return tuple(a * ratio for a in stock.amplitude)  # type: ignore[return-value]
 
 
@@ -227,7 +230,7 @@ def _grain_noise(height: int, width: int, pixel_pitch_um: float, stock: FilmStoc
     chroma = torch.randn((3, height, width), generator=gen, dtype=torch.float32)
     white = torch.cat([lum, chroma]).to(device)
     spectrum = _sampled_spectrum(height, width, round(stock.grain_radius_um / pixel_pitch_um, 6),
-                                 round(SCAN_SPREAD_UM / pixel_pitch_um, 6))
+                                 SCAN_SPREAD_PX)
     filt = torch.sqrt(spectrum).to(device)
     fields = torch.fft.irfft2(torch.fft.rfft2(white, norm="ortho") * filt, s=(height, width),
                               norm="ortho")
