@@ -58,6 +58,20 @@ def test_rms_matches_the_stock_model_per_channel():
     assert rms(g[:, 0]) > rms(g[:, 2]) > rms(g[:, 1])
 
 
+@pytest.fixture
+def film_only(monkeypatch):
+    """The grain on the film alone: the scan's point spread (a fraction of the output pixel,
+    so it differs between sizes by design) set to nothing."""
+    from shotspec.runtime.finishing import grain
+
+    monkeypatch.setattr(grain, "SCAN_SPREAD_PX", 1e-6)
+    for cached in (grain._pixel_rms_ratio, grain._grain_noise):
+        cached.cache_clear()
+    yield
+    for cached in (grain._pixel_rms_ratio, grain._grain_noise):
+        cached.cache_clear()
+
+
 def radial_centroid_cyc_per_mm(noise: torch.Tensor, pixel_mm: float, nyquist_mm: float) -> float:
     """Power-weighted mean radial frequency (cycles per film-plane mm) up to ``nyquist_mm``."""
     n = noise - noise.mean()
@@ -70,7 +84,7 @@ def radial_centroid_cyc_per_mm(noise: torch.Tensor, pixel_mm: float, nyquist_mm:
     return float((rad * power)[keep].sum() / power[keep].sum())
 
 
-def test_grain_size_is_fixed_on_the_film_plane():
+def test_grain_size_is_fixed_on_the_film_plane(film_only):
     sensor_mm = 0.8      # a small film gate so the 10 µm grain spans several pixels at 128 px
     centroids, widths_px = [], []
     for size in (128, 256):
@@ -86,7 +100,7 @@ def test_grain_size_is_fixed_on_the_film_plane():
     assert widths_px[1] == pytest.approx(2 * widths_px[0], abs=1.01)
 
 
-def test_downsampled_fine_frame_matches_coarse_frame():
+def test_downsampled_fine_frame_matches_coarse_frame(film_only):
     """Averaging 2×2 pixels of a 256 px render gives the 128 px render's grain RMS (Selwyn)."""
     coarse = grain_u(flat(0.18, 128), stock="250D", strength=1.0, seed=1)
     fine = grain_u(flat(0.18, 256), stock="250D", strength=1.0, seed=1)

@@ -13,9 +13,10 @@ from shotspec.compiler.plan import build_plan
 from shotspec.runtime.executor import Executor
 from shotspec.runtime.io.image_read import read_raw
 
-FACE = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "faces" / "model_face.jpg"
-if not FACE.exists():
-    FACE = Path("/work/shared/data/faces/model_face.jpg")
+# shared/ sits beside the checkout (../shared) or beside its worktree folder (../../shared).
+FACE = next((p / "shared" / "data" / "faces" / "model_face.jpg"
+             for p in Path(__file__).resolve().parents[4:6]
+             if (p / "shared" / "data" / "faces" / "model_face.jpg").exists()), Path("model_face.jpg"))
 W, H = 256, 320
 pytestmark = pytest.mark.skipif(not FACE.exists(), reason="model_face.jpg is not in shared/data")
 

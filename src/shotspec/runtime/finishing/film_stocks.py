@@ -54,13 +54,13 @@ class FilmStock:
 STOCKS: dict[str, FilmStock] = {
     s.name: s for s in (
         FilmStock("50D", "fine-grain daylight negative, ISO 50", 50, "daylight",
-                  grain_radius_um=5.0, amplitude=(0.0235, 0.0197, 0.0207), colour_correlation=0.89),
+                  grain_radius_um=5.0, amplitude=(0.0178, 0.0149, 0.0157), colour_correlation=0.89),
         FilmStock("200T", "medium-speed tungsten negative, ISO 200", 200, "tungsten",
-                  grain_radius_um=7.0, amplitude=(0.0353, 0.0295, 0.0310), colour_correlation=0.87),
+                  grain_radius_um=7.0, amplitude=(0.0268, 0.0224, 0.0235), colour_correlation=0.87),
         FilmStock("250D", "medium-speed daylight negative, ISO 250", 250, "daylight",
-                  grain_radius_um=7.5, amplitude=(0.0383, 0.0320, 0.0337), colour_correlation=0.87),
+                  grain_radius_um=7.5, amplitude=(0.0290, 0.0243, 0.0255), colour_correlation=0.87),
         FilmStock("500T", "high-speed tungsten negative, ISO 500", 500, "tungsten",
-                  grain_radius_um=10.0, amplitude=(0.0560, 0.0467, 0.0490), colour_correlation=0.85),
+                  grain_radius_um=10.0, amplitude=(0.0424, 0.0354, 0.0371), colour_correlation=0.85),
     )
 }
 

@@ -27,12 +27,15 @@ This module keeps what a viewer and a measurement see:
   Gaussian to within a few per cent and normal variates are drawn instead.
 * **Amplitude.** Each stock gives the RMS at mid-grey through a 48 µm aperture; the per-pixel RMS
   follows from the spectrum integrals exactly (no empirical normalisation).
-* **Luminance dependence.** In the perceptual domain u (``perceptual.py``) the RMS follows the
-  Boolean model's sqrt(u(1 − u)): strongest at mid-grey, falling toward black and white. It is
-  applied in the logit of u (log exposure) as a multiplicative change of linear light, which
-  keeps u' in (0, 1), leaves black black and is mean-preserving to first order; the logit gain
-  is capped at twice its mid-grey value so deep shadows and speculars fade out instead of
-  sparkling.
+* **Luminance dependence** (:func:`grain_level_factor`). In the perceptual domain u
+  (``perceptual.py``) the RMS is the Boolean model's sqrt(u(1 − u)) times the print's (1 − u),
+  normalised to 1 at mid-grey: 1.3 at u = 0.25, 0.7 at 0.65, 0.3 at 0.8. The scans measure
+  this (0.017, 0.013, 0.009 at u ≈ 0.25, 0.5, 0.65): about constant in display code values
+  from the shadows to the highlights, where sqrt(u(1 − u)) alone would make bright skin three
+  times grainier in code values than the scans' mid-tones. It is applied in the logit of u
+  (log exposure) as a multiplicative change of linear light, which keeps u' in (0, 1), leaves
+  black black and is mean-preserving to first order; the logit gain is capped at twice its
+  mid-grey value (reached at u = 0.2) so deep shadows fade out instead of sparkling.
 * **Colour.** Three dye layers: per-channel amplitude, and the luminance component carrying
   ``colour_correlation`` of each channel's variance (the scans' channels correlate 0.85–0.9).
 
@@ -55,7 +58,7 @@ from shotspec.runtime.finishing.perceptual import RESPONSE_GAMMA, require_rgb, t
 from shotspec.runtime.frame import Frame
 
 __all__ = ["film_grain", "grain_noise", "mix_grain", "grain_pixel_rms", "grains_per_pixel",
-           "grain_seed"]
+           "grain_level_factor", "grain_seed"]
 
 RADIUS_LOG_SIGMA = 0.3          # spread of ln(grain radius) (log-normal radii, as in Newson et al.)
 _RADIUS_NODES = 7               # Gauss–Hermite nodes over ln r
@@ -174,6 +177,13 @@ def _pixel_rms_ratio(radius_um: float, pixel_pitch_um: float) -> float:
     return math.sqrt(pixel_var / _reference_integral(radius_um))
 
 
+def grain_level_factor(u: float) -> float:
+    """RMS of the grain at perceptual level ``u`` relative to mid-grey, below the logit-gain cap
+    (u ≥ 0.2): 4·(1 − u)·sqrt(u(1 − u)) (see the module doc)."""
+    u = min(max(float(u), 0.0), 1.0)
+    return 4.0 * (1.0 - u) * math.sqrt(u * (1.0 - u))
+
+
 def grain_pixel_rms(stock: FilmStock | str, pixel_pitch_um: float) -> tuple[float, float, float]:
     """Per-pixel RMS of u at mid-grey and strength 1, per channel, for a pixel pitch (µm):
     the stock's 48 µm-aperture amplitude scaled by the ratio of the two apertures' variances."""
@@ -282,7 +292,7 @@ def film_grain(frame: Frame, *, stock: str, strength: float, seed: int,
                          frame_index=frame_index, device=rgb.device).to(rgb.dtype)
     u = to_perceptual(rgb)
     noise = mix_grain(fields, u.mean(1, keepdim=True), film, pitch_um)
-    # σ_u = s·n·sqrt(u(1−u))/0.5 applied in logit(u): Δlogit = σ_u / (u(1−u)).
-    gain = (2.0 / torch.sqrt((u * (1.0 - u)).clamp_min(1e-12))).clamp_max(4.0 * _LOGIT_GAIN_CAP)
+    # σ_u = s·n·grain_level_factor(u) applied in logit(u): Δlogit = σ_u / (u(1−u)).
+    gain = (4.0 * torch.sqrt((1.0 - u) / u.clamp_min(1e-12))).clamp_max(4.0 * _LOGIT_GAIN_CAP)
     delta_logit = float(strength) * noise * gain
     return frame.with_rgb(rgb * torch.exp(delta_logit / RESPONSE_GAMMA))

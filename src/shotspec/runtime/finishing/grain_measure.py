@@ -36,8 +36,8 @@ _FLATNESS_SIGMA_PX = 2.0
 class GrainStats:
     """What :func:`grain_statistics` measured: per-channel RMS of u, per-channel neighbour
     correlation, the mean pairwise channel correlation, how many blocks were used and their
-    mean level u (grain is strongest at mid-grey: ``rms_mid_grey`` scales the RMS to u = 0.5
-    by the Boolean model's sqrt(u(1 − u)))."""
+    mean level u (``rms_mid_grey`` scales the RMS to u = 0.5 by the grain pass's luminance law,
+    ``grain.grain_level_factor``)."""
 
     rms: tuple[float, float, float]
     neighbour: tuple[float, float, float]
@@ -47,7 +47,9 @@ class GrainStats:
 
     @property
     def rms_mid_grey(self) -> tuple[float, float, float]:
-        scale = 0.5 / max(1e-6, (self.level * (1.0 - self.level))) ** 0.5
+        from shotspec.runtime.finishing.grain import grain_level_factor  # noqa: PLC0415
+
+        scale = 1.0 / max(1e-6, grain_level_factor(self.level))
         return tuple(r * scale for r in self.rms)  # type: ignore[return-value]
 
     @property
