@@ -177,18 +177,14 @@ def op_upscale(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     return upscale_frame(inputs[0], p.factor, p.mode)
 
 
-@op("resize", OpCost(2.0))
-def op_resize(inputs: list[Frame], p, ctx: OpContext) -> Frame:
-    """To the output size (cover, then centre-crop), before grain: grain is sized in pixels
-    from the film plane, so it must see the pixels that are written."""
-    return resize_frame(inputs[0], p.width, p.height)
-
-
 @op("grain", OpCost(3.0))
 def op_grain(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.finishing import film_grain
 
-    return film_grain(inputs[0], stock=p.stock, strength=p.strength, seed=p.seed,
+    # Grain is sized in pixels from the film plane: it must see the pixels that are written, so
+    # the frame goes to the output size first (cover, then centre-crop; a no-op when it is).
+    frame = resize_frame(inputs[0], p.width, p.height)
+    return film_grain(frame, stock=p.stock, strength=p.strength, seed=p.seed,
                       frame_index=p.frame)
 
 

@@ -87,7 +87,7 @@ def test_estimator_needs_blocks_and_an_rgb_image():
         measure_grain_u(torch.zeros(1, 1, 64, 64))
 
 
-def test_grain_moves_after_the_last_upscale_behind_a_resize():
+def test_grain_moves_after_the_last_upscale_and_knows_the_output_size():
     spec = ('shot s {\n  camera { lens 85mm }\n'
             '  finish { exposure 0.5 stops; grain 250D; upscale 2x fidelity; tonemap agx }\n'
             '  output "o.png" { size 64x80 }\n}\n')
@@ -95,10 +95,9 @@ def test_grain_moves_after_the_last_upscale_behind_a_resize():
     assert [d.code for d in result.diagnostics] == ["W102"]
     plan = lower_program(result.program)
     ops = [n.op for n in plan.nodes.values()]
-    assert ops[ops.index("lens"):] == ["lens", "exposure", "upscale", "resize", "grain", "tonemap",
-                                       "output"]
-    resize = next(n for n in plan.nodes.values() if n.op == "resize")
-    assert (resize.params.width, resize.params.height) == (64, 80)
+    assert ops[ops.index("lens"):] == ["lens", "exposure", "upscale", "grain", "tonemap", "output"]
+    grain = next(n for n in plan.nodes.values() if n.op == "grain")
+    assert (grain.params.width, grain.params.height) == (64, 80)     # it resizes to the output
 
 
 def _plate_grain_stats(tmp_path, plate_px: int, out_px: int):

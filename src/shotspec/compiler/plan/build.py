@@ -12,8 +12,8 @@ a new grain strength re-runs ``grain`` and after.
 
 Grain is sized on the film plane, so it is applied at the output resolution: the passes keep
 their written order, except that a ``grain`` written before an upscale moves to just after the
-last upscale (W102 says so), and a ``resize`` to the output size comes right before the first
-grain. The output's own resize then has nothing left to do.
+last upscale (W102 says so), and a grain node carries the output size and resizes to it before
+adding grain. The output's own resize then has nothing left to do.
 """
 
 from __future__ import annotations
@@ -53,9 +53,11 @@ def grain_after_upscales(passes) -> list:
     enabled upscale moves to just after it (grain belongs at the output resolution)."""
     passes = list(passes)
     last = max((i for i, p in enumerate(passes) if p.op == "upscale" and p.enabled), default=-1)
+    if last < 0:
+        return passes
     early = [p for p in passes[:last] if p.op == "grain"]
     rest = [p for i, p in enumerate(passes) if not (i < last and p.op == "grain")]
-    at = rest.index(passes[last]) + 1 if last >= 0 else 0
+    at = rest.index(passes[last]) + 1
     return rest[:at] + early + rest[at:]
 
 
@@ -100,13 +102,10 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
     head = add("lens", {"camera": stage_params(shot.camera, "lens")}, (head,), shot.camera.span,
                "lens")
 
-    resized = False
     for p in grain_after_upscales(shot.finish):
-        if p.op == "grain" and p.enabled and not resized:
-            head = add("resize", {"width": shot.output.width, "height": shot.output.height},
-                       (head,), p.span, "resize")
-            resized = True
         params = stage_params(p, p.op)
+        if p.op == "grain":
+            params.update(width=shot.output.width, height=shot.output.height)
         if p.PASS.seeded and params["seed"] is None:
             params["seed"] = _shot_seed(shot)
         head = add(p.op, params, (head,), p.span, p.op)

@@ -83,16 +83,18 @@ PARAMS: dict[str, type[Params]] = {
     "plate": _params("PlateParams", source=stage_view(SourceIR, "plate"),
                      camera=stage_view(CameraIR, "plate"), seed=int),
     "lens": _params("LensParams", camera=stage_view(CameraIR, "lens")),
-    "resize": _params("ResizeParams", width=int, height=int),
     "output": _params("OutputParams", output=stage_view(OutputIR, "output"), shot=str, seed=int),
     "pointwise": _params("PointwiseParams", ops=tuple[PointwiseStage, ...]),
     **{op: stage_view(model, op) for op, model in PASS_MODELS.items()},
+    # Grain is sized in pixels from the film plane: it resizes to the output first (build.py).
+    "grain": create_model("GrainParams", __base__=stage_view(PASS_MODELS["grain"], "grain"),
+                          width=(int, ...), height=(int, ...)),
 }
 
 # Version of each op's implementation; part of the key so a changed op never serves stale
 # pixels. Passes declare theirs on the model (``PassInfo.version``).
 STAGE_VERSIONS: dict[str, str] = {"mesh": "1", "groom": "1", "geometry": "3", "shade": "3", "plate": "1", "lens": "1",
-                                  "resize": "1", "pointwise": "1", "output": "1"}
+                                  "pointwise": "1", "output": "1"}
 OP_VERSIONS: dict[str, str] = {**STAGE_VERSIONS,
                                **{op: m.PASS.version for op, m in PASS_MODELS.items()}}
 
