@@ -12,6 +12,8 @@ from shotspec.compiler import compile_source
 from shotspec.compiler.plan import build_plan
 from shotspec.runtime.executor import Executor
 from shotspec.runtime.io.image_read import read_raw
+from shotspec.runtime.io.png import encode_png
+from shotspec.runtime.io.tiff import encode_tiff
 
 # shared/ sits beside the checkout (../shared) or beside its worktree folder (../../shared).
 FACE = next((p / "shared" / "data" / "faces" / "model_face.jpg"
@@ -36,10 +38,12 @@ def _mask(tmp_path: Path) -> np.ndarray:
 
 
 def _render(tmp_path: Path, plate: str, finish: str, out: str, camera: str = "lens 85mm; aperture f/2",
-            size: tuple[int, int] = (W, H)) -> np.ndarray:
+            output: str = "") -> np.ndarray:
+    """Render the plate with ``finish`` into ``out`` (``output`` adds statements to its block);
+    the file's code values ``(H, W, 3)``."""
     spec = (f'shot s {{\n  source plate "{plate}" {{ mask "mask.png"; distance 0.7m }}\n'
             f"  camera {{ {camera} }}\n  finish {{ {finish} }}\n"
-            f'  output "{out}" {{ size {size[0]}x{size[1]} }}\n}}\n')
+            f'  output "{out}" {{ size {W}x{H}; {output} }}\n}}\n')
     result = compile_source(spec, tmp_path / "spec.shot")
     assert result.ok, result.diagnostics
     Executor(device="cpu").run(build_plan(result.program))
@@ -68,23 +72,17 @@ def test_8bit_png_plate_enhanced_keeps_every_code_outside_the_skin(tmp_path):
     assert np.abs(got[mask > 0] - codes[mask > 0]).mean() > 0.5
 
 
-def test_16bit_png_round_trip_through_passes_is_exact(tmp_path):
+@pytest.mark.parametrize("plate,out", [("plate16.png", "out16.png"), ("plate16.tif", "out16.tif")])
+def test_16bit_plates_written_16bit_keep_every_code(tmp_path, plate, out):
+    # True 16-bit codes (not 8-bit × 257): a fine ramp added to the photograph.
     codes = _face_codes().astype(np.int64) * 257
     ramp = (np.arange(W)[None, :, None] * 37 + np.arange(H)[:, None, None] * 11) % 257
     codes16 = np.clip(codes + ramp - 128, 0, 65535).astype(np.uint16)
-    from shotspec.runtime.io.png import encode_png
-    (tmp_path / "plate16.png").write_bytes(encode_png(codes16, text={}, colorspace="srgb"))
+    data = (encode_png(codes16, text={}, colorspace="srgb") if plate.endswith(".png")
+            else encode_tiff(codes16, description="{}"))
+    (tmp_path / plate).write_bytes(data)
     mask = _mask(tmp_path)
-    spec_out = "out16.png"
-    spec = (f'shot s {{\n  source plate "plate16.png" {{ mask "mask.png"; distance 0.7m }}\n'
-            f"  camera {{ lens 85mm; aperture f/2 }}\n  finish {{ skin_enhance 1.0 }}\n"
-            f'  output "{spec_out}" {{ size {W}x{H}; depth 16 }}\n}}\n')
-    result = compile_source(spec, tmp_path / "spec.shot")
-    assert result.ok, result.diagnostics
-    Executor(device="cpu").run(build_plan(result.program))
-    arr, info = read_raw(str(tmp_path / spec_out))
-    assert info["bit_depth"] == 16
-    got = np.rint(arr[..., :3] * 65535).astype(np.int64)
+    got = _render(tmp_path, plate, "skin_enhance 1.0", out, output="depth 16")
     outside = _outside(mask)
     assert np.array_equal(got[outside], codes16.astype(np.int64)[outside])
     assert np.abs(got[mask > 0] - codes16[mask > 0].astype(np.int64)).mean() > 100
