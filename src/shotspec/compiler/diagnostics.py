@@ -69,7 +69,6 @@ CODES: dict[str, str] = {
     "W113": "mouth shapes overdriven",
     "W114": "extreme gaze in a turned head",
     "W115": "the frame shows past the end of the character's bust",
-    "W116": "a lens effect stated for a plate",
     "E401": "identity file not found",
     "E402": "identity file malformed",
     "E403": "a reference photo changed since the identity was built",

@@ -63,8 +63,6 @@ def lint_shot(shot: ShotIR, state: State, sink: DiagnosticSink, n_references: in
                  "(big nose, shrunken ears)",
                  _span(state, "camera.focal_length_m", cam.span or shot.span),
                  help="use 50–135mm for a close-up, or move back and crop")
-    if shot.source.kind == "plate":
-        _lint_plate_lens(shot, state, sink)
     ops = [p.op for p in shot.finish if p.enabled]
     passes = [p for p in shot.finish if p.enabled]
     if "grain" in ops and "upscale" in ops and ops.index("grain") < ops.index("upscale"):
@@ -89,25 +87,6 @@ def lint_shot(shot: ShotIR, state: State, sink: DiagnosticSink, n_references: in
                  "for a stable identity",
                  _span(state, "character.references", shot.character.span or shot.span),
                  help="add photos with varied angles and light, or drop `references`")
-
-
-# Lens effects a photograph already has from the lens that took it (W116), with what they add.
-PLATE_LENS_EFFECTS = (("vignetting", "corner darkening"), ("distortion", "radial distortion"),
-                      ("chromatic_aberration", "colour fringes"))
-
-
-def _lint_plate_lens(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
-    """W116: a plate's spec states a lens effect; whether the photo already has it is not known."""
-    for field, effect in PLATE_LENS_EFFECTS:
-        setting = state.setting(f"camera.{field}")
-        value = getattr(shot.camera, field)
-        if setting is None or value == 0:
-            continue
-        sink.add("W116", f"`{field} {value:g}` adds {effect} to a photograph that already went "
-                 "through a lens; whether it has some of its own cannot be known",
-                 setting.span or shot.camera.span or shot.span,
-                 help=f"keep it if the plate has none, remove it if it does, or `allow W116` "
-                      f"(plates get no {field.replace('_', ' ')} unless stated)")
 
 
 def _key(shot: ShotIR):

@@ -125,19 +125,3 @@ def test_plate_vignetting_default_is_explained(tmp_path):
     render = compile_source('shot s {\n  camera { lens 85mm }\n  output "o.png" { size 64x64 }\n}\n',
                             tmp_path / "spec.shot").program.shots[0]
     assert render.camera.vignetting == 0.3
-
-
-def test_a_lens_effect_stated_for_a_plate_is_a_warning(tmp_path):
-    Image.fromarray(_face_codes()).save(tmp_path / "plate.png")
-    spec = ('shot s {{\n  source plate "plate.png"\n  camera {{ lens 85mm{} }}\n'
-            '  output "o.png" {{ size 64x64 }}\n}}\n')
-    quiet = compile_source(spec.format("; aperture f/2"), tmp_path / "spec.shot")
-    assert [d.code for d in quiet.diagnostics] == []
-    loud = compile_source(spec.format("; vignetting 0.3; distortion -0.05"), tmp_path / "spec.shot")
-    msgs = [(d.code, d.message) for d in loud.diagnostics]
-    assert [c for c, _ in msgs] == ["W116", "W116"]
-    assert "`vignetting 0.3` adds corner darkening to a photograph" in msgs[0][1]
-    assert "`distortion -0.05` adds radial distortion" in msgs[1][1]
-    assert loud.program.shots[0].camera.vignetting == 0.3              # still applied
-    allowed = compile_source(spec.format("; vignetting 0.3") + "allow W116\n", tmp_path / "spec.shot")
-    assert [d.code for d in allowed.diagnostics] == []
