@@ -86,7 +86,7 @@ CASES = [
     (shot("camera { lens 24mm; distance 0.5m }"), "W101", "a 24mm lens at 0.5m distorts the face", "50–135mm"),
     (shot("camera { lens 85mm; distance 3m }"), "W115",
      "the frame reaches 0.83m below the eyes, past the end of the character's bust", "move closer"),
-    (shot("finish { grain 250D 0.3; upscale 2x detail }"), "W102", "grain is applied before the upscale", None),
+    (shot("finish { grain 250D 0.3; upscale 2x detail }"), "W102", "grain is written before the upscale; it is applied after", None),
     (shot("finish { skin_enhance 0.6; smooth 0.5 }"), "W103", "smoothing after skin enhancement", None),
     (shot("finish { skin_enhance 0.6; upscale 2x fidelity }"), "W103", "fidelity upscale after skin", None),
     ("character m { seed 1 }\nshot a { character m\nlighting { key area { temperature 5600K } } }\n"

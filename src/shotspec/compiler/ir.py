@@ -391,7 +391,8 @@ class CameraIR(IRNode):
                             key="yaw")
     pitch_rad: float = _angle(0.0, -90.0, 90.0, "orbit, + = camera above eye level", key="pitch")
     roll_rad: float = _angle(0.0, -180.0, 180.0, "rotation about the optical axis", key="roll")
-    vignetting: float = spec(0.3, "fraction", lo=0.0, hi=1.0, stages=LENS, doc="corner darkening")
+    vignetting: float = spec(0.3, "fraction", lo=0.0, hi=1.0, stages=LENS,
+                             doc="corner darkening; a plate's default is 0")
     distortion: float = spec(0.0, "number", lo=-0.3, hi=1.0, stages=LENS,
                              doc="radial k1 (negative = barrel)")
     chromatic_aberration: float = spec(0.0, "number", lo=0.0, hi=50.0, unit="px", stages=LENS,
@@ -483,12 +484,13 @@ class UpscalePass(_Pass):
 
 
 class GrainPass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("grain", identity=("strength", 0), seeded=True,
-                                        positional="grain",
+    PASS: ClassVar[PassInfo] = PassInfo("grain", version="2", identity=("strength", 0),
+                                        seeded=True, positional="grain",
                                         doc="film grain of a stock")
     op: Literal["grain"] = "grain"
     stock: str = spec("250D", handler="stock", pos=0, doc="`50D 200T 250D 500T`")
-    strength: float = spec(0.35, "fraction", lo=0.0, hi=2.0, pos=1, doc="0 is off")
+    strength: float = spec(1.0, "fraction", lo=0.0, hi=2.0, pos=1,
+                           doc="1: the grain of a film scan; 0 is off")
     seed: int | None = spec(None, "int", lo=SEED[0], hi=SEED[1], doc="default: the character's")
     frame: int = spec(0, "int", lo=0, hi=10**9, doc="frame number of a sequence")
 

@@ -67,8 +67,9 @@ def lint_shot(shot: ShotIR, state: State, sink: DiagnosticSink, n_references: in
     passes = [p for p in shot.finish if p.enabled]
     if "grain" in ops and "upscale" in ops and ops.index("grain") < ops.index("upscale"):
         grain = passes[ops.index("grain")]
-        sink.add("W102", "grain is applied before the upscale, which will smear and enlarge it",
-                 grain.span, help="move `grain` after `upscale` (grain goes last)")
+        sink.add("W102", "grain is written before the upscale; it is applied after the upscale, "
+                 "at the output size (grain before a resize would be enlarged and smeared)",
+                 grain.span, help="move `grain` after `upscale` so the spec reads as it renders")
     if "skin_enhance" in ops:
         after = passes[ops.index("skin_enhance") + 1:]
         for p in after:

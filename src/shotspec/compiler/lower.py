@@ -34,6 +34,9 @@ DEFAULT_LIGHT = {"kind": "area", "azimuth_rad": math.radians(35.0),
                  "elevation_rad": math.radians(25.0), "distance_m": 1.2, "size_m": 0.6,
                  "temperature_k": 5600.0}
 DEFAULT_ORIGIN = "<builtin> (default)"
+# A plate is a photograph: it already went through a lens. Lens effects it gets only when stated.
+PLATE_LENS_DEFAULTS = {"vignetting": 0.0}
+PLATE_DEFAULT_ORIGIN = "<builtin> (plate default: a photograph has its own lens)"
 
 
 def unflatten(values: dict[str, Any]) -> dict[str, Any]:
@@ -270,6 +273,10 @@ class Lowerer:
                                                "working": output.working})
         origins = {k: s.origin for k, s in state.values.items()}
         origins.update({k: s.origin for k, s in light_origins.items()})
+        if source.kind == "plate":
+            unset = {k: v for k, v in PLATE_LENS_DEFAULTS.items() if k not in cam_settings}
+            camera = camera.model_copy(update=unset)
+            origins.update({f"camera.{k}": PLATE_DEFAULT_ORIGIN for k in unset})
         shot = ShotIR(name=name, span=span, character=character, camera=camera,
                       lights=tuple(lights), source=source, finish=tuple(finish), output=output,
                       seed=seed)

@@ -32,6 +32,8 @@ def _pixels(plan: Plan) -> dict[str, int]:
         if node.op == "output":
             out = node.params.output
             pixels[node.id] = max(pixels.get(node.id, 0), out.width * out.height)
+        elif node.op == "grain":         # resizes to the output size first
+            pixels[node.id] = max(pixels[node.id], node.params.width * node.params.height)
     return pixels
 
 

@@ -185,7 +185,10 @@ def op_upscale(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 def op_grain(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.finishing import film_grain
 
-    return film_grain(inputs[0], stock=p.stock, strength=p.strength, seed=p.seed,
+    # Grain is sized in pixels from the film plane: it must see the pixels that are written, so
+    # the frame goes to the output size first (cover, then centre-crop; a no-op when it is).
+    frame = resize_frame(inputs[0], p.width, p.height)
+    return film_grain(frame, stock=p.stock, strength=p.strength, seed=p.seed,
                       frame_index=p.frame)
 
 

@@ -9,6 +9,11 @@ its pixels — the fields whose schema ``stages`` name the node's op, nothing mo
 re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``mesh``,
 ``groom`` or ``geometry``;
 a new grain strength re-runs ``grain`` and after.
+
+Grain is sized on the film plane, so it is applied at the output resolution: the passes keep
+their written order, except that a ``grain`` written before an upscale moves to just after the
+last upscale (W102 says so), and a grain node carries the output size and resizes to it before
+adding grain. The output's own resize then has nothing left to do.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from shotspec.compiler.plan.graph import Plan, PlanNode
 from shotspec.compiler.plan.params import params_of, select
 from shotspec.compiler.schema import stage_fields
 
-__all__ = ["lower_program", "build_plan", "render_size", "stage_params"]
+__all__ = ["lower_program", "build_plan", "render_size", "stage_params", "grain_after_upscales"]
 
 
 def stage_params(model: BaseModel | None, stage: str) -> dict[str, Any] | None:
@@ -41,6 +46,19 @@ def render_size(shot: ShotIR) -> tuple[int, int]:
         if p.op == "upscale" and p.enabled:
             factor *= p.factor
     return max(8, math.ceil(shot.output.width / factor)), max(8, math.ceil(shot.output.height / factor))
+
+
+def grain_after_upscales(passes) -> list:
+    """``passes`` in the order they run: as written, except that each ``grain`` before the last
+    enabled upscale moves to just after it (grain belongs at the output resolution)."""
+    passes = list(passes)
+    last = max((i for i, p in enumerate(passes) if p.op == "upscale" and p.enabled), default=-1)
+    if last < 0:
+        return passes
+    early = [p for p in passes[:last] if p.op == "grain"]
+    rest = [p for i, p in enumerate(passes) if not (i < last and p.op == "grain")]
+    at = rest.index(passes[last]) + 1
+    return rest[:at] + early + rest[at:]
 
 
 def _shot_seed(shot: ShotIR) -> int:
@@ -84,8 +102,10 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
     head = add("lens", {"camera": stage_params(shot.camera, "lens")}, (head,), shot.camera.span,
                "lens")
 
-    for p in shot.finish:
+    for p in grain_after_upscales(shot.finish):
         params = stage_params(p, p.op)
+        if p.op == "grain":
+            params.update(width=shot.output.width, height=shot.output.height)
         if p.PASS.seeded and params["seed"] is None:
             params["seed"] = _shot_seed(shot)
         head = add(p.op, params, (head,), p.span, p.op)

@@ -86,6 +86,9 @@ PARAMS: dict[str, type[Params]] = {
     "output": _params("OutputParams", output=stage_view(OutputIR, "output"), shot=str, seed=int),
     "pointwise": _params("PointwiseParams", ops=tuple[PointwiseStage, ...]),
     **{op: stage_view(model, op) for op, model in PASS_MODELS.items()},
+    # Grain is sized in pixels from the film plane: it resizes to the output first (build.py).
+    "grain": create_model("GrainParams", __base__=stage_view(PASS_MODELS["grain"], "grain"),
+                          width=(int, ...), height=(int, ...)),
 }
 
 # Version of each op's implementation; part of the key so a changed op never serves stale

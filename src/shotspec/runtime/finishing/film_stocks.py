@@ -7,24 +7,31 @@ the frame's sensor width:
   clouds, which are several silver-halide crystals wide) in micrometres on the film plane.
 * ``amplitude`` — per channel (R, G, B), the RMS of the perceptual signal u (0..1, see
   ``perceptual.py``) at mid-grey, measured through a 48 µm circular aperture on the film plane
-  (the aperture of the datasheets' *diffuse RMS granularity*), at ``strength`` 1. The blue-
-  sensitive layer is the grainiest and the green the finest, as on colour-negative datasheets.
-* ``colour_correlation`` — fraction of the grain variance shared by the three channels (0:
-  independent colour speckle, 1: monochrome grain). Real negative grain is partly correlated:
-  the layers are exposed by the same light but their dye clouds form independently.
+  (the aperture of the datasheets' *diffuse RMS granularity*), at ``strength`` 1. Red is
+  1.2× and blue 1.05× the green, the ratios measured in the scans' flat areas (green finest).
+* ``colour_correlation`` — fraction of each channel's grain variance carried by the shared
+  luminance component (0: independent colour speckle, 1: monochrome grain). Scanned negative
+  grain is strongly luminance-dominant: its channels correlate 0.85–0.9.
 
-The numbers are calibrated to the relative granularity of current 35 mm camera negatives
-(slower stock: finer, weaker grain), not copied from a datasheet; they are a look, not a
-measurement.
+Calibration (bench/grain_scans.py, estimator in ``grain_measure.py``): 250D and 200T at
+strength 1 match the mean grain of two 35 mm scans at 47 µm per pixel (kodim04, kodim15) in
+amplitude, neighbour correlation and channel correlation; 50D and 500T keep the relative
+granularity of current camera negatives (slower stock: finer, weaker grain). The scans' stocks
+are not known, so the per-stock numbers are a calibrated look, not datasheet values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FilmStock", "STOCKS", "get_stock", "REFERENCE_APERTURE_UM"]
+__all__ = ["FilmStock", "STOCKS", "get_stock", "REFERENCE_APERTURE_UM", "SCAN_SPREAD_PX"]
 
 REFERENCE_APERTURE_UM = 48.0   # diameter of the granularity-measuring aperture
+# Standard deviation, in output pixels, of the Gaussian point spread of the scan that turned the
+# film into pixels (its optics and resampling filter, matched to its pitch). Fitted to the
+# neighbour correlation of 35 mm scans at 47 µm per pixel (kodim04, kodim15: bench/grain_scans.py),
+# where the grain itself (7.5 µm radius) is far below a pixel and all of the correlation is the scan's.
+SCAN_SPREAD_PX = 0.40
 
 
 @dataclass(frozen=True)
@@ -47,13 +54,13 @@ class FilmStock:
 STOCKS: dict[str, FilmStock] = {
     s.name: s for s in (
         FilmStock("50D", "fine-grain daylight negative, ISO 50", 50, "daylight",
-                  grain_radius_um=5.0, amplitude=(0.010, 0.008, 0.013), colour_correlation=0.70),
+                  grain_radius_um=5.0, amplitude=(0.0178, 0.0149, 0.0157), colour_correlation=0.89),
         FilmStock("200T", "medium-speed tungsten negative, ISO 200", 200, "tungsten",
-                  grain_radius_um=7.0, amplitude=(0.014, 0.012, 0.019), colour_correlation=0.65),
+                  grain_radius_um=7.0, amplitude=(0.0268, 0.0224, 0.0235), colour_correlation=0.87),
         FilmStock("250D", "medium-speed daylight negative, ISO 250", 250, "daylight",
-                  grain_radius_um=7.5, amplitude=(0.015, 0.013, 0.020), colour_correlation=0.65),
+                  grain_radius_um=7.5, amplitude=(0.0290, 0.0243, 0.0255), colour_correlation=0.87),
         FilmStock("500T", "high-speed tungsten negative, ISO 500", 500, "tungsten",
-                  grain_radius_um=10.0, amplitude=(0.022, 0.019, 0.030), colour_correlation=0.60),
+                  grain_radius_um=10.0, amplitude=(0.0424, 0.0354, 0.0371), colour_correlation=0.85),
     )
 }
 

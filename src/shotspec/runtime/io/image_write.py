@@ -3,7 +3,11 @@ replace.
 
 Encodings: ``srgb`` applies the IEC 61966-2-1 OETF, ``rec709`` the BT.709 OETF, ``linear``
 none. Integer formats are quantised with triangular (TPDF) dither of ±1 LSB when the output
-asks for it, from a fixed seed, so the same frame always gives the same bytes. Files are
+asks for it, from a fixed seed, so the same frame always gives the same bytes. A value already
+within ``EXACT_LSB`` of a code is written as that code, undithered: a plate's pixels that no
+pass changed decode and re-encode to within 0.008 LSB of their code (float32, 8- and 16-bit),
+so the file holds the input's code values exactly there ("untouched means untouched"), while
+computed values — almost never that close to a code — are dithered as before. Files are
 written to a temporary file in the target directory and moved into place with
 ``os.replace``: a viewer or the watch loop never sees a half-written image, and a failed
 write leaves the previous file untouched.
@@ -27,9 +31,10 @@ from shotspec.runtime.io.png import encode_png
 from shotspec.runtime.io.tiff import encode_tiff
 
 __all__ = ["write_image", "encode_transfer", "quantize", "same_file", "atomic_write_bytes",
-           "DITHER_SEED"]
+           "DITHER_SEED", "EXACT_LSB"]
 
 DITHER_SEED = 0x5107
+EXACT_LSB = 1.0 / 32.0     # a value this close to a code (in LSB) is that code: not dithered
 _VALID = {"png": (8, 16), "tiff": (8, 16, 32), "jpeg": (8,), "exr": (16, 32)}
 
 
@@ -60,13 +65,16 @@ def quantize(encoded: torch.Tensor, bits: int, dither: bool) -> np.ndarray:
     """Encoded ``(C, H, W)`` values in 0–1 → ``(H, W, C)`` uint8/uint16, with TPDF dither.
 
     The dither is the difference of two uniform variates (triangular, ±1 LSB peak, zero mean),
-    drawn from a fixed seed: deterministic, and it breaks up banding in smooth gradients.
+    drawn from a fixed seed: deterministic, and it breaks up banding in smooth gradients. It is
+    skipped where a value lies within ``EXACT_LSB`` of a code: such a value is that code (an
+    untouched plate pixel, a flat colour), and rounding it exactly is what the user expects.
     float32 is exact here: 16-bit codes plus a dither need 17 of its 24 mantissa bits.
     """
     top = (1 << bits) - 1
     x = encoded.detach().to("cpu", torch.float32).clamp(0, 1) * top
     if dither:
-        x = x + _dither(tuple(x.shape))
+        between = (x - torch.round(x)).abs() > EXACT_LSB
+        x = torch.where(between, x + _dither(tuple(x.shape)), x)
     q = x.round_().clamp_(0, top).permute(1, 2, 0).numpy()
     return np.ascontiguousarray(q.astype(np.uint8 if bits == 8 else np.uint16))
 
