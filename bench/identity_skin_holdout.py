@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                               f"(index {got.stats['undertone_index']:+.3f}, {got.stats['photos_used']} photos)",
                               f"{s.tone - tone:+.2f}", f"{s.redness - redness:+.2f}",
                               "ok" if s.undertone == undertone else "WRONG")
-    Console().print(table)
+    Console(width=160).print(table)
     return 0
 
 
