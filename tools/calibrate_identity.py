@@ -6,7 +6,7 @@ the photo blur metric on sharp and blurred images.
 
 Re-run it after a change to the skin shading (``runtime/head`` materials, albedo maps, SSS,
 freckles) or to the measurements (``skin_params``, ``freckles``). Deterministic (fixed seeds,
-CPU); about ten minutes on one core.
+CPU); about two minutes on one core (136 small renders).
 
 Every render is written as a white-balanced 8-bit sRGB PNG and read back through the same code
 as a user's photo (``load_photo`` → ``find_face`` → ``skin_statistics`` / ``freckle_statistic``).
