@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,9 +77,9 @@ FRECKLE_SIZE = (256, 320)          # eye distance ≈ 83 px: 0.76 mm per pixel
 
 @pytest.fixture(scope="module")
 def freckle_photos(tmp_path_factory, rendered_photos):
-    """The closed-loop person (another seed than the calibration's), front view at 256×320 (not
-    a calibration size), shaded with 0, 0.35 and 0.8 freckles under the test set's third rig;
-    one folder per value."""
+    """The closed-loop person (seed 11: not a calibration person), front view at 256×320 (the
+    freckle table's size), shaded with 0, 0.35 and 0.8 freckles under the test set's third rig
+    (not a calibration rig); one folder per value."""
     from pathlib import Path
 
     from shotspec.runtime.head.shade import shade
@@ -100,20 +102,14 @@ def freckle_photos(tmp_path_factory, rendered_photos):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the blur limit and the freckle table were fitted on the procedural head's renders: the "
-    "scanned head's 256x320 front render measures blur 0.55 (limit 0.52) and is rejected"))
 def test_closed_loop_recovers_freckles(freckle_photos, tmp_path):
-    from PIL import Image
-
     from shotspec.runtime.identity import build_identity
 
-    got, coverage = {}, {}
+    got = {}
     for level in (0.0, 0.35, 0.8):
         result = build_identity(freckle_photos[level], tmp_path / f"{level}.identity")
         assert result.error is None, result.photos[0].reasons
         got[level] = result.identity.skin.freckles
-        coverage[level] = result.identity.stats["freckle_coverage"]
         assert result.identity.stats["freckle_photos"] == 1
         # the face shape is fitted to the one photo's landmarks (pupils, mouth corners, the
         # outline at mouth height), near a front view
@@ -124,15 +120,28 @@ def test_closed_loop_recovers_freckles(freckle_photos, tmp_path):
     for level, value in got.items():
         assert abs(value - level) <= 0.25, got
     assert got[0.0] < got[0.35] < got[0.8]
-    # the same photo at twice the size: measured on a crop of the full-size photo, not on the
-    # 320 px working copy, at the same millimetres per pixel → the same freckles
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the scanned head's freckles are faint: the 256x320 photo (0.78 mm/px, not resampled) finds "
+    "1.6 spots/cm2 (coverage 0.0125, freckles 0.85), its 2x bicubic copy area-resampled to "
+    "0.75 mm/px 0.56 spots/cm2 (coverage 0.0049, freckles 0.21)"))
+def test_freckles_read_the_same_at_twice_the_size(freckle_photos, tmp_path):
+    """The same photo at twice the size: measured on a crop of the full-size photo, not on the
+    320 px working copy, at the same millimetres per pixel → the same freckles."""
+    from PIL import Image
+
+    from shotspec.runtime.identity import build_identity
+
+    ref = build_identity(freckle_photos[0.8], tmp_path / "ref.identity").identity
     big = tmp_path / "big"
     big.mkdir()
     img = Image.open(freckle_photos[0.8] / "front.png")
     img.resize((img.width * 2, img.height * 2), Image.BICUBIC).save(big / "front.png")
     result = build_identity(big, tmp_path / "big.identity")
-    assert abs(result.identity.skin.freckles - got[0.8]) <= 0.15, (
-        got, result.identity.skin.freckles, result.identity.stats["freckle_coverage"], coverage)
+    assert abs(result.identity.skin.freckles - ref.skin.freckles) <= 0.15, (
+        ref.skin.freckles, result.identity.skin.freckles, result.identity.stats["freckle_coverage"],
+        ref.stats["freckle_coverage"])
 
 
 # --------------------------------------------------------------------------- mediapipe (real)
@@ -175,3 +184,39 @@ def test_render_saved_as_photo_is_white_balanced_srgb(tmp_path):
     assert px.tolist() == [118, 118, 118]          # sRGB encoding of linear 0.18
     with pytest.raises(ValueError, match=r"\(1, 3, H, W\)"):
         save_render_as_photo(torch.zeros(3, 4, 4), tmp_path / "bad.png")
+
+
+# --------------------------------------------------------------------------- blur limit
+
+# the shared real photographs: ../shared/data/faces next to the repository, or this variable
+SHARED_FACES = Path(os.environ.get("SHOTSPEC_SHARED_FACES",
+                                   Path(__file__).resolve().parents[3].parent / "shared" / "data" / "faces"))
+REAL_PHOTOS = ("model_face.jpg", "kodim04.png", "kodim15.png")
+
+
+def _face_blur(rgb: torch.Tensor) -> float:
+    """The photo check's blur value: the metric on the found face region."""
+    from shotspec.runtime.identity.photos import blur_metric, srgb_luma
+
+    face = find_face(rgb, use_mediapipe=False)
+    assert face.region is not None
+    return blur_metric(srgb_luma(rgb), torch.from_numpy(face.region)[None, None])
+
+
+def test_blur_limit_passes_sharp_photos_and_rejects_blurred_ones(rendered_photos, freckle_photos):
+    """Sharp renders of the held-out person (96×120 and 256×320, three rigs) and the shared real
+    photographs pass the blur check; the same images blurred by a Gaussian of σ = 2 or 3 px (of
+    the ≤ 320 px working image the check sees) fail it (docs/identity.md, "Blur")."""
+    from shotspec.runtime.filters import gaussian_blur
+    from shotspec.runtime.identity.photos import PhotoThresholds, load_photo
+
+    limit = PhotoThresholds().blur
+    paths = list(rendered_photos["paths"]) + [freckle_photos[0.0] / "front.png"]
+    paths += [SHARED_FACES / n for n in REAL_PHOTOS if (SHARED_FACES / n).is_file()]
+    sharp, blurred = {}, {}
+    for path in paths:
+        rgb, _ = load_photo(path)
+        sharp[path.name] = _face_blur(rgb)
+        blurred[path.name] = min(_face_blur(gaussian_blur(rgb, s, edge="replicate")) for s in (2.0, 3.0))
+    assert max(sharp.values()) <= limit - 0.05, sharp          # a margin above the sharpest
+    assert min(blurred.values()) >= limit + 0.05, blurred      # … and below the least blurred

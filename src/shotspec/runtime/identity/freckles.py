@@ -19,7 +19,8 @@ single noisy pixels finer than that and large blotches fall outside) and they do
 zone's edge (nostrils, lips, the eyes' shadows are outside the zone; their rims would count).
 The statistic is the share of the zone the spots cover (number times size: both grow with
 ``skin.freckles``); ``skin_calibration.json`` maps it to the 0–1 ``freckles`` value (fitted
-once by the retired ``tools/calibrate_identity.py``, kept frozen). A face coarser than ``MAX_MM_PER_PX`` gives no measurement.
+on renders of the scanned head by ``tools/calibrate_identity.py``). A face coarser than
+``MAX_MM_PER_PX`` gives no measurement.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class PhotoThresholds:
                                      # dark (nothing near white: ≈ 2.3 stops under)
     clip_fraction: float = 0.10      # share of face pixels white (all channels ≥ 0.96): blown out
     shadow_ratio: float = 8.0        # p95/p5 of smoothed face luminance (3 stops): heavy shadows
-    blur: float = 0.52               # Crété-Roffet metric (0 sharp … 1 flat) above this: blurred
+    blur: float = 0.66               # Crété-Roffet metric (0 sharp … 1 flat) above this: blurred
 
 
 class PhotoLoadError(Exception):
@@ -88,7 +88,7 @@ def load_photo(path: Path) -> tuple[torch.Tensor, tuple[int, int]]:
 def save_render_as_photo(rgb: torch.Tensor, path: Path, white_k: float = 5600.0, exposure: float = 1.0) -> None:
     """Write a linear render ``(1, 3, H, W)`` the way a camera would store it: white-balanced to
     ``white_k`` (the key light's colour temperature), scaled by ``exposure``, sRGB-encoded, 8-bit
-    PNG. Used to make identity photos of the procedural head (calibration and tests)."""
+    PNG. Used to make identity photos of the scanned head (calibration and tests)."""
     from PIL import Image  # noqa: PLC0415
 
     from shotspec.color import kelvin_to_rgb  # noqa: PLC0415

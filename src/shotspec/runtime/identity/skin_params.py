@@ -5,8 +5,8 @@ eye distances wide on each side, 0.9 tall, centred 0.45 eye distances below the 
 hair, background and the forehead's hairline never count.
 
 Each photo gives three statistics (``skin_statistics``), and ``skin_calibration.json``'s
-``skin`` section (fitted once on renders of known people by the retired
-``tools/calibrate_identity.py``, kept frozen; ``load_calibration``) turns them into parameters
+``skin`` section (fitted on renders of the scanned head with known skins by
+``tools/calibrate_identity.py``; ``load_calibration``) turns them into parameters
 (``measure_skin``):
 
 * **Tone** (Monk 1–10): the lit skin colour — mean linear RGB of the zone pixels between the
@@ -42,7 +42,7 @@ from shotspec.color import LUMA_REC709, hex_to_srgb, linear_to_srgb, srgb_decode
 from shotspec.compiler.tables import MONK_SWATCHES
 from shotspec.runtime.faces.face_finder import FaceFind
 
-__all__ = ["SkinSample", "SkinStatistics", "measure_skin", "skin_statistics", "classify_undertone",
+__all__ = ["SkinSample", "SkinStatistics", "measure_skin", "skin_statistics", "skin_from_statistics", "classify_undertone",
            "zone_mask", "skin_calibration", "load_calibration", "CALIBRATION_FILE",
            "LIT_PERCENTILES"]
 
@@ -163,8 +163,11 @@ def measure_skin(rgb: torch.Tensor, face: FaceFind, calibration: dict | None = N
     """Skin measurements of ``rgb`` (1, 3, H, W linear) inside ``face``; None when the zone
     holds fewer than 30 skin pixels."""
     stats = skin_statistics(rgb, face)
-    if stats is None:
-        return None
+    return None if stats is None else skin_from_statistics(stats, calibration)
+
+
+def skin_from_statistics(stats: SkinStatistics, calibration: dict | None = None) -> SkinSample:
+    """One photo's statistics turned into parameters through the calibration's tables."""
     cal = skin_calibration(calibration)
     redness = float(np.clip(_table(stats.red_spread, cal["redness"]), 0.0, 1.0))
     position = stats.position - cal["tone_redness_slope"] * (redness - cal["neutral_redness"])
