@@ -3,8 +3,9 @@ methods agreeing, Gaussian taps and the masked and wide blurs."""
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from shotspec.runtime.filters import (box_mean, gaussian_blur, gaussian_taps, masked_box_mean,
+from shotspec.runtime.filters import (box_max, box_mean, gaussian_blur, gaussian_taps, masked_box_mean,
                                       masked_gaussian_blur, pad_edges, wide_gaussian_blur)
 
 
@@ -92,3 +93,12 @@ def test_wide_blur_is_close_to_the_full_blur():
     full = gaussian_blur(img, 12.0, edge="reflect")
     wide = wide_gaussian_blur(img, 12.0, edge="reflect")   # 8× smaller, σ 1.5, bilinear back
     assert float((full - wide)[..., 40:-40, 40:-40].abs().max()) < 0.05
+
+
+def test_box_max_is_the_one_step_window_maximum():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(2, 3, 57, 83, generator=g)
+    x[0, 0, 3, 3] = -float("inf")
+    for r in (1, 4, 20):
+        assert torch.equal(box_max(x, r), F.max_pool2d(x, 2 * r + 1, 1, r))
+    assert torch.equal(box_max(x, 0), x)

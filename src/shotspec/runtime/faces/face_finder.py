@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from shotspec.color import LUMA_REC709, linear_to_srgb
 from shotspec.runtime.faces.face_mesh import eye_centres, landmark_indices, mediapipe_available, run_face_mesh
 from shotspec.runtime.faces.regions import label_regions
+from shotspec.runtime.filters import box_max
 from shotspec.runtime.faces.landmark_measures import (eye_response, face_width_at, find_eyes, find_mouth,
                                                          refine_eyes, row_width)
 
@@ -123,8 +124,8 @@ def _close(mask: np.ndarray, radius: int) -> np.ndarray:
     k = 2 * radius + 1
     t = torch.from_numpy(mask.astype(np.float32))[None, None]
     t = F.pad(t, (k, k, k, k))
-    t = F.max_pool2d(t, k, 1, radius)
-    t = -F.max_pool2d(-t, k, 1, radius)
+    t = box_max(t, radius)
+    t = -box_max(-t, radius)
     return t[0, 0, k:-k, k:-k].numpy() > 0.5
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from shotspec.runtime.faces.regions import label_regions, regions
-from shotspec.runtime.filters import box_mean
+from shotspec.runtime.filters import box_max, box_mean
 
 __all__ = ["eye_response", "refine_eyes", "face_width_at", "find_eyes", "find_mouth", "row_width"]
 
@@ -177,7 +176,7 @@ def _local_maxima(resp: np.ndarray, mask: np.ndarray, radius: int, floor: float)
     """(y, x) of the pixels in ``mask`` that are the maximum of ``resp`` in their (2r+1)² box
     and above ``floor``, strongest first."""
     masked = np.where(mask, resp, -np.inf).astype(np.float32)
-    peak = F.max_pool2d(torch.from_numpy(masked)[None, None], 2 * radius + 1, 1, radius)[0, 0].numpy()
+    peak = box_max(torch.from_numpy(masked)[None, None], radius)[0, 0].numpy()
     resp = resp.astype(np.float32)
     ys, xs = np.nonzero(mask & (resp >= peak) & (resp > floor))
     order = np.argsort(-resp[ys, xs], kind="stable")
