@@ -27,6 +27,7 @@ from shotspec.hair_colours import HAIR_COLOURS
 from shotspec.lsp import hover
 from shotspec.lsp.navigation import Workspace
 from shotspec.lsp.scope import TOP_KEYWORDS, Context, context_at, field_for, statements_of
+from shotspec.image_formats import READ_SUFFIXES
 from shotspec.lsp.text import LineIndex
 
 __all__ = ["complete", "register", "UNITS_BY_READER", "PATH_SUFFIXES"]
@@ -35,11 +36,9 @@ __all__ = ["complete", "register", "UNITS_BY_READER", "PATH_SUFFIXES"]
 UNITS_BY_READER = {"length": ("mm", "cm", "m"), "angle": ("deg",), "kelvin": ("K",),
                    "fraction": ("%",), "stops": (" stops",), "number": (), "int": ()}
 # What a string names, by statement key: the file suffixes offered ("/": folders only).
+_IMAGES = tuple(sorted(READ_SUFFIXES))      # what the image readers decode (``image_formats``)
 PATH_SUFFIXES = {"import": (".shot",), "grade": (".cube",), "lut": (".cube",),
-                 "plate": (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr"),
-                 "source": (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr"),
-                 "depth": (".png", ".tif", ".tiff", ".exr"), "mask": (".png", ".tif", ".tiff"),
-                 "image": (".png", ".jpg", ".jpeg", ".hdr", ".exr"), "texture": (".png", ".jpg", ".jpeg"),
+                 **{key: _IMAGES for key in ("plate", "source", "depth", "mask", "image", "texture")},
                  "identity": (".identity",), "mesh": (".obj", ".ply"), "references": ("/",),
                  "output": ("/",)}
 # Vocabularies of the statements read by custom readers.

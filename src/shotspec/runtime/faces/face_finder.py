@@ -50,6 +50,9 @@ __all__ = ["FaceFind", "Landmarks", "find_face", "skin_candidates", "mediapipe_a
 MIN_FACE_AREA = 0.015      # face region: at least this share of the image …
 MAX_FACE_AREA = 0.92       # … and at most this share
 MIN_FILL = 0.35            # region area / bounding box area
+# region height / width: a face with its neck is about 1.6; half a face lit by a hard side light,
+# with the neck, measured 3.05 (the shadowed half is not skin-coloured)
+MIN_ASPECT, MAX_ASPECT = 0.6, 3.5
 SKIN_CHI2 = 11.3           # 99 % of a 3-D Gaussian
 CLOSE_FRACTION = 0.06       # closing radius (share of the face width) before filling holes
 MOUTH_AGREEMENT = 0.15      # mediapipe's mouth and the lip colour's: this × the eye distance apart at most
@@ -245,7 +248,7 @@ def find_face(rgb: torch.Tensor, use_mediapipe: bool | None = None) -> FaceFind:
     area = region.sum() / (h * w)
     fill = region.sum() / max(1, (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]))
     aspect = (bbox[3] - bbox[1]) / max(1, bbox[2] - bbox[0])
-    if area < MIN_FACE_AREA or area > MAX_FACE_AREA or fill < MIN_FILL or not 0.6 <= aspect <= 3.0:
+    if area < MIN_FACE_AREA or area > MAX_FACE_AREA or fill < MIN_FILL or not MIN_ASPECT <= aspect <= MAX_ASPECT:
         return FaceFind(None, None, None, None,
                         "no face found (the skin-coloured region is not face-sized or face-shaped)")
     mp_ok = mediapipe_available() if use_mediapipe is None else use_mediapipe
