@@ -26,7 +26,8 @@ from shotspec.compiler.tables import EYE_COLORS, FILM_STOCKS, SENSORS_MM
 from shotspec.hair_colours import HAIR_COLOURS
 from shotspec.lsp import hover
 from shotspec.lsp.navigation import Workspace
-from shotspec.lsp.scope import TOP_KEYWORDS, Context, context_at, field_for, statements_of
+from shotspec.lsp.scope import (TOP_KEYWORDS, Context, cursor_context, field_for,
+                                statements_of)
 from shotspec.image_formats import READ_SUFFIXES
 from shotspec.lsp.text import LineIndex
 
@@ -218,11 +219,10 @@ def register(server) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
                     lsp.CompletionOptions(trigger_characters=[" ", ".", '"', "/"]))
     def completion(ls, params: lsp.CompletionParams):
-        buf = server.buffers.get(params.text_document.uri)
-        if buf is None:
+        found = cursor_context(server, params)
+        if found is None:
             return None
-        index = buf.index(server.encoding)
-        ctx = context_at(buf.tokens(), index.offset(params.position))
+        buf, index, ctx = found
         ws = Workspace.of_buffer(server, buf)
         items = complete(ctx, index, buf.path, ws)
         if not server.markdown("completion"):

@@ -35,7 +35,7 @@ from shotspec.compiler.schema_docs import field_facts
 from shotspec.compiler.statements import CUSTOM, LIGHT_KINDS
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS, NEUTRAL, side_of
 from shotspec.lsp.navigation import Workspace, target_at
-from shotspec.lsp.scope import Context, FieldInfo, context_at, field_for
+from shotspec.lsp.scope import Context, FieldInfo, cursor_context, field_for
 
 __all__ = ["hover_text", "camera_facts", "register", "FACE_HEIGHT_M", "field_doc", "pass_doc",
            "definition_doc", "light_kind_doc", "shape_doc", "statement_doc", "kelvin_swatch",
@@ -281,11 +281,10 @@ def hover_text(ctx: Context, path: str, program, workspace: Workspace | None,
 def register(server) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls, params: lsp.HoverParams):
-        buf = server.buffers.get(params.text_document.uri)
-        if buf is None:
+        found = cursor_context(server, params)
+        if found is None:
             return None
-        index = buf.index(server.encoding)
-        ctx = context_at(buf.tokens(), index.offset(params.position))
+        buf, index, ctx = found
         program = buf.good.program if buf.good is not None else None
         workspace = Workspace.of_buffer(server, buf)
         line_here = index.line_col(ctx.statement[0].start)[0] + 1 if ctx.statement else 0

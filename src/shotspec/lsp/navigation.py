@@ -21,7 +21,8 @@ from lsprotocol import types as lsp
 
 from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.schema import fields_of
-from shotspec.lsp.scope import Context, Item, context_at, field_for, imports_of, top_items
+from shotspec.lsp.scope import (Context, Item, cursor_context, field_for, imports_of,
+                                top_items)
 from shotspec.lsp.text import KEYWORD_TYPES, LineIndex, Token, path_to_uri, tokens, uri_to_path
 
 __all__ = ["Definition", "Target", "Workspace", "target_at", "definition", "document_symbols",
@@ -313,11 +314,10 @@ def register(server) -> None:
     """Definition, references, rename, document symbols and links on ``server``."""
 
     def located(params):
-        buf = server.buffers.get(params.text_document.uri)
-        if buf is None:
+        found = cursor_context(server, params)
+        if found is None:
             return None, None, None
-        index = buf.index(server.encoding)
-        ctx = context_at(buf.tokens(), index.offset(params.position))
+        buf, _, ctx = found
         ws = Workspace.of_buffer(server, buf)
         return buf, ws, target_at(ctx)
 

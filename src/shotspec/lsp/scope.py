@@ -21,7 +21,7 @@ from shotspec.compiler.schema import Key, fields_of, submodel_of
 from shotspec.compiler.statements import BLOCK_MODELS, PRESET_KINDS, sub_blocks
 from shotspec.lsp.text import Token
 
-__all__ = ["Frame", "Context", "FieldInfo", "Item", "context_at", "field_for", "statements_of",
+__all__ = ["Frame", "Context", "FieldInfo", "Item", "context_at", "cursor_context", "field_for", "statements_of",
            "top_items", "imports_of", "TOP_KEYWORDS"]
 
 TOP_KEYWORDS = ("import", "character", "shot", "preset", "allow")
@@ -255,3 +255,13 @@ def imports_of(toks: list[Token], path: str) -> list[tuple[str, Token]]:
         if a.type == "IMPORT" and b.type == "STRING" and len(b.text) >= 2 and b.text.endswith('"'):
             out.append((os.path.abspath(os.path.join(os.path.dirname(path), b.text[1:-1])), b))
     return out
+
+
+def cursor_context(server, params) -> tuple[object, object, Context] | None:
+    """The open buffer, its line index and the cursor's context for a request's
+    ``text_document`` and ``position`` (None when the document is not open)."""
+    buf = server.buffers.get(params.text_document.uri)
+    if buf is None:
+        return None
+    index = buf.index(server.encoding)
+    return buf, index, context_at(buf.tokens(), index.offset(params.position))
