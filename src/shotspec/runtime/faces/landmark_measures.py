@@ -165,7 +165,7 @@ def eye_response(luma: np.ndarray, face_width: float) -> np.ndarray:
     together to pair as eyes."""
     r = max(1, int(round(IRIS_FRACTION * face_width / 2)))
     sm = box_mean(torch.from_numpy(luma.astype(np.float32))[None, None], r, edge="replicate",
-                  method="pool")[0, 0].numpy()
+                  method="running_sum")[0, 0].numpy()
     lo, hi = (max(1, int(round(f * face_width))) for f in EYE_FLANK)
     left = np.max([_shift(sm, d) for d in range(lo, hi + 1)], axis=0)
     right = np.max([_shift(sm, -d) for d in range(lo, hi + 1)], axis=0)
