@@ -90,3 +90,15 @@ def test_daylight_temperatures_need_no_colour_package_and_match_it():
             xy = colour.temperature.CCT_to_xy_CIE_D(k)
             assert _daylight_xy(k) == (float(xy[0]), float(xy[1]))
     assert np.isfinite(kelvin_to_rgb(3200.0)).all()     # below 4000 K: the Planckian locus
+
+
+def test_rec709_is_continuous_at_its_knee_and_round_trips_every_16_bit_code():
+    import torch
+
+    from shotspec.color import REC709_ALPHA, REC709_BETA, linear_to_rec709, rec709_to_linear
+
+    assert 4.5 * REC709_BETA == pytest.approx(REC709_ALPHA * REC709_BETA ** 0.45 - (REC709_ALPHA - 1),
+                                              abs=1e-12)
+    codes = torch.arange(65536, dtype=torch.float64) / 65535
+    back = torch.round(linear_to_rec709(rec709_to_linear(codes)) * 65535)
+    assert torch.equal(back, torch.arange(65536, dtype=torch.float64))

@@ -22,7 +22,8 @@ __all__ = [
     "SRGB_DECODE_KNEE", "SRGB_ENCODE_KNEE", "SRGB_LINEAR_SLOPE", "SRGB_OFFSET", "SRGB_SCALE",
     "SRGB_GAMMA", "LUMA_REC709", "LUMA_REC601", "SRGB_TO_XYZ", "XYZ_TO_SRGB", "D65_WHITE_XYZ",
     "hex_to_srgb", "srgb_decode", "srgb_to_linear", "linear_to_srgb", "luminance",
-    "cie_lightness", "srgb_to_lab", "kelvin_to_rgb",
+    "cie_lightness", "srgb_to_lab", "kelvin_to_rgb", "REC709_ALPHA", "REC709_BETA",
+    "linear_to_rec709", "rec709_to_linear",
 ]
 
 # IEC 61966-2-1 (sRGB) transfer curve: linear segment below the knee, offset power curve above.
@@ -82,6 +83,32 @@ def linear_to_srgb(x):
     x = np.clip(x, 0, 1)
     return np.where(x <= SRGB_ENCODE_KNEE, x * SRGB_LINEAR_SLOPE,
                     SRGB_SCALE * np.maximum(x, 1e-12) ** (1 / SRGB_GAMMA) - SRGB_OFFSET)
+
+
+# BT.709's OETF, V = 4.5·L below β, α·L^0.45 − (α − 1) above, with α and β to the precision at
+# which the two pieces meet (the rounded 1.099 / 0.018 leave a 2e-4 step at the knee, so an
+# encode of a decoded code could land 13 16-bit codes away).
+REC709_ALPHA = 1.09929682680944
+REC709_BETA = 0.018053968510807
+
+
+def linear_to_rec709(x):
+    """BT.709 encoding of a tensor, clipped to 0–1 first (continuous at the knee)."""
+    x = x.clamp(0, 1)
+    return _where(x < REC709_BETA, 4.5 * x,
+                       REC709_ALPHA * x.clamp_min(1e-12) ** 0.45 - (REC709_ALPHA - 1.0))
+
+
+def rec709_to_linear(x):
+    """The exact inverse of :func:`linear_to_rec709` on a tensor of codes (clipped to 0–1)."""
+    x = x.clamp(0, 1)
+    return _where(x < 4.5 * REC709_BETA, x / 4.5,
+                       ((x + (REC709_ALPHA - 1.0)) / REC709_ALPHA) ** (1.0 / 0.45))
+
+
+def _where(cond, a, b):
+    """``torch.where(cond, a, b)`` without importing torch (the compiler imports this module)."""
+    return a.where(cond, b)
 
 
 def luminance(rgb):

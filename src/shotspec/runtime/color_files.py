@@ -38,17 +38,10 @@ def encode_for_file(linear: torch.Tensor, colorspace: str) -> torch.Tensor:
 
 def decode_for_file(code: torch.Tensor, colorspace: str) -> torch.Tensor:
     """The inverse of the writer's curve: code values 0..1 → the linear light it encodes back
-    to the same code values."""
-    from shotspec.color import srgb_to_linear  # noqa: PLC0415
+    to the same code values (the readers' decoding: ``image_read.decode_transfer``)."""
+    from shotspec.runtime.io.image_read import decode_transfer  # noqa: PLC0415
 
-    if colorspace == "srgb":
-        return srgb_to_linear(code)
-    if colorspace == "rec709":
-        x = code.clamp(0.0, 1.0)
-        return torch.where(x < 0.081, x / 4.5, ((x + 0.099) / 1.099) ** (1.0 / 0.45))
-    if colorspace == "linear":
-        return code
-    raise ValueError(f"unknown colorspace {colorspace!r}")
+    return decode_transfer(code, colorspace)
 
 
 def display_frame(frame: Frame, output: OutputIR) -> Frame:

@@ -15,13 +15,13 @@ import zlib
 import numpy as np
 import torch
 
-from shotspec.color import srgb_to_linear
+from shotspec.color import rec709_to_linear, srgb_to_linear
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.exr import read_exr
 from shotspec.runtime.io.png import decode_png16, read_png_text
 from shotspec.runtime.io.tiff import TiffFormatError, decode_tiff
 
-__all__ = ["read_image", "read_raw", "sniff_format", "decode_transfer", "rec709_to_linear"]
+__all__ = ["read_image", "read_raw", "sniff_format", "decode_transfer"]
 
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*\x00", "tiff"),
           (b"MM\x00*", "tiff"), (b"\x76\x2f\x31\x01", "exr"))
@@ -33,12 +33,6 @@ def sniff_format(head: bytes) -> str | None:
         if head.startswith(magic):
             return name
     return None
-
-
-def rec709_to_linear(x):
-    """Inverse of the BT.709 OETF (V = 4.5·L below 0.018, 1.099·L^0.45 − 0.099 above)."""
-    x = x.clamp(0, 1)
-    return torch.where(x < 0.081, x / 4.5, ((x + 0.099) / 1.099) ** (1 / 0.45))
 
 
 def decode_transfer(x: torch.Tensor, colorspace: str) -> torch.Tensor:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from shotspec.atomic_files import atomic_write
-from shotspec.color import linear_to_srgb
+from shotspec.color import linear_to_rec709, linear_to_srgb
 from shotspec.compiler.file_checks import same_file
 from shotspec.runtime.io.errors import WRITE, ImageError
 from shotspec.runtime.io.exr import encode_exr_channels, exr_module, write_exr
@@ -43,8 +43,7 @@ def encode_transfer(linear: torch.Tensor, colorspace: str) -> torch.Tensor:
     if colorspace == "srgb":
         return linear_to_srgb(linear)
     if colorspace == "rec709":
-        x = linear.clamp(0, 1)
-        return torch.where(x < 0.018, 4.5 * x, 1.099 * x.clamp_min(1e-12) ** 0.45 - 0.099)
+        return linear_to_rec709(linear)
     if colorspace == "linear":
         return linear
     raise ValueError(f"unknown colorspace {colorspace!r}")
