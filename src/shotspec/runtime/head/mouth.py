@@ -123,9 +123,10 @@ def cavity_visibility(p: torch.Tensor, opening: MouthOpening) -> torch.Tensor:
     if area > 0:
         if opening.across is None or not opening.width_m:
             a = b = math.sqrt(area)
-            across = F.normalize(torch.linalg.cross(opening.normal, torch.tensor(
-                [0.0, 1.0, 0.0]) if abs(float(opening.normal[1])) < 0.9 else torch.tensor(
-                [1.0, 0.0, 0.0]), dim=0), dim=0)
+            normal = opening.normal.to(p.device, p.dtype)
+            helper = torch.zeros_like(normal)
+            helper[1 if abs(float(normal[1])) < 0.9 else 0] = 1.0
+            across = F.normalize(torch.linalg.cross(normal, helper, dim=0), dim=0)
         else:
             a, across = opening.width_m, opening.across
             b = area / a
