@@ -153,3 +153,37 @@ async def test_a_click_in_the_preview_moves_the_editor(client, project, private_
     finally:
         registry.withdraw(spec)
         stub.close()
+
+
+@pytest.mark.asyncio
+async def test_the_cursor_goes_to_the_previews_and_its_name_is_highlighted(client, project, private_registry):
+    spec = project / "cursor.shot"
+    text = ('character mara { seed 3 }\nshot a {\n  character mara\n  lighting {\n    key area {\n'
+            '      size 1m\n    }\n  }\n  output "a.png"\n}\n')
+    spec.write_text(text)
+    stub = Stub(status=202)
+    registry.announce(spec, stub.port, "t")
+    try:
+        uri = open_doc(client, spec, text)
+        await diagnostics(client, uri)
+        from lsprotocol import types as lsp
+
+        where = position_of(text, "mara\n  lighting")          # `character mara` in the shot
+        found = await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri), position=where))
+        assert sorted(h.range.start.line for h in found) == [0, 2]   # the definition and the use
+        size = position_of(text, "size 1m")
+        await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri), position=size))
+        wait_for(lambda: any(b.get("line") == size.line + 1 for b in stub.bodies))
+        assert stub.bodies[-1] == {"path": str(spec), "line": size.line + 1, "col": size.character + 1}
+        assert set(stub.tokens) == {"t"}
+        sent = len(stub.bodies)
+        await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(   # same line
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            position=lsp.Position(line=size.line, character=size.character + 3)))
+        await asyncio.sleep(0.3)
+        assert len(stub.bodies) == sent                       # the same line is sent once
+    finally:
+        registry.withdraw(spec)
+        stub.close()

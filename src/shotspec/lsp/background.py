@@ -15,7 +15,9 @@ refused, timed out, an error status) is silent: the preview then simply follows 
 catchlight, the focus point) is kept by the preview as its click-to-jump location
 (``GET /api/jump``: ``{"what", "name", "shot", "span", "at"}``); the follower asks the
 previews of the open files for it every ``JUMP_POLL_S`` and hands each new one (a new ``at``)
-to the server, which moves the editor there (``window/showDocument``). Torch-free.
+to the server, which moves the editor there (``window/showDocument``). ``CursorForwarder``
+tells the previews where the cursor rests (the editor asks for ``documentHighlight`` as the
+cursor moves), so a preview tints what the light under it lights. Torch-free.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ import urllib.request
 from collections import OrderedDict
 from typing import Callable
 
-from shotspec.preview.registry import find_preview
+from shotspec.preview.registry import PreviewAddress, find_preview, live_previews
 
-__all__ = ["LatestWins", "BufferForwarder", "JumpFollower", "POST_TIMEOUT_S", "JUMP_POLL_S"]
+__all__ = ["LatestWins", "BufferForwarder", "CursorForwarder", "JumpFollower", "post_json",
+           "POST_TIMEOUT_S", "JUMP_POLL_S"]
 
 log = logging.getLogger(__name__)
 POST_TIMEOUT_S = 2.0
@@ -126,19 +129,61 @@ class BufferForwarder:
             return
         if address is None:
             return
-        body = json.dumps({"path": address.spec, "text": text, "version": version}).encode("utf-8")
-        request = urllib.request.Request(
-            address.buffer_url, data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-Shotspec-Token": address.token})
-        try:
-            with _OPENER.open(request, timeout=POST_TIMEOUT_S) as response:
-                status = response.status
-        except urllib.error.HTTPError as err:
-            status = err.code
-        except (OSError, ValueError) as err:    # refused, timed out, gone: silent by design
-            log.debug("preview POST to %s failed: %s", address.buffer_url, err)
+        status = post_json(address, "/api/buffer", {"path": address.spec, "text": text, "version": version})
+        if status is not None:
+            self.sent.append((path, version, status))
+
+
+def post_json(address: PreviewAddress, route: str, body: dict) -> int | None:
+    """POST ``body`` to a preview server's ``route`` with its token; the HTTP status, or None
+    when the server could not be reached (refused, timed out, gone: silent by design)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{address.port}{route}", data=json.dumps(body).encode("utf-8"),
+        method="POST", headers={"Content-Type": "application/json", "X-Shotspec-Token": address.token})
+    try:
+        with _OPENER.open(request, timeout=POST_TIMEOUT_S) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (OSError, ValueError) as err:
+        log.debug("preview POST to %s failed: %s", request.full_url, err)
+        return None
+
+
+class CursorForwarder:
+    """Tells every live preview where the editor's cursor rests (``POST /api/cursor``), so the
+    preview can tint what the light there lights; latest wins, and a cursor that stays on the
+    same line of the same file is sent once."""
+
+    def __init__(self) -> None:
+        self._jobs = LatestWins("shotspec-preview-cursor")
+        self._last: tuple[str, int] | None = None
+        self._version = 0
+        self.sent: list[tuple[str, int, int, int]] = []     # (path, line, col, status) per POST
+
+    def send(self, path: str, line: int, col: int) -> None:
+        """The cursor is at ``path:line:col`` (1-based)."""
+        if self._last == (path, line):
             return
-        self.sent.append((path, version, status))
+        self._last = (path, line)
+        self._version += 1
+        self._jobs.submit("cursor", self._version, lambda: self._post(path, line, col))
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        return self._jobs.idle(timeout)
+
+    def close(self) -> None:
+        self._jobs.close()
+
+    def _post(self, path: str, line: int, col: int) -> None:
+        try:
+            previews = live_previews()
+        except OSError:
+            return
+        for address in previews:
+            status = post_json(address, "/api/cursor", {"path": path, "line": line, "col": col})
+            if status is not None:
+                self.sent.append((path, line, col, status))
 
 
 class JumpFollower:

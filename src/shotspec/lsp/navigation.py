@@ -311,7 +311,8 @@ def rename_edit(ws: Workspace, target: Target, new_name: str) -> lsp.WorkspaceEd
 
 
 def register(server) -> None:
-    """Definition, references, rename, document symbols and links on ``server``."""
+    """Definition, references, document highlights, rename, document symbols and links on
+    ``server``."""
 
     def located(params):
         found = cursor_context(server, params)
@@ -320,6 +321,21 @@ def register(server) -> None:
         buf, _, ctx = found
         ws = Workspace.of_buffer(server, buf)
         return buf, ws, target_at(ctx)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+    def highlight(ls, params: lsp.DocumentHighlightParams):
+        """The other uses of the name under the cursor in this document; and the cursor's
+        place goes to the previews (a light's block there gets its light tinted)."""
+        buf, ws, target = located(params)
+        if buf is None:
+            return None
+        line0, col0 = buf.index(ls.encoding).line_col(buf.index(ls.encoding).offset(params.position))
+        ls.cursors.send(buf.path, line0 + 1, col0 + 1)
+        if target is None or target.kind == "file":
+            return None
+        here = path_to_uri(buf.path)
+        return [lsp.DocumentHighlight(range=ref.range, kind=lsp.DocumentHighlightKind.Text)
+                for ref in ws.references(target.kind, target.name) if ref.uri == here]
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     def goto_definition(ls, params: lsp.DefinitionParams):

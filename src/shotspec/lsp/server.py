@@ -7,7 +7,9 @@ compile of that shot alone (``incremental``), on the event loop, then by the ful
 symbols, formatting, semantic tokens and code actions answer from the current text and the
 last compile. Unsaved buffers are forwarded to a running ``shot preview`` of the same file
 (``background.BufferForwarder``), and a click on that preview's picture moves the editor to
-the block it names (``background.JumpFollower``, ``window/showDocument``). Never imports torch.
+the block it names (``background.JumpFollower``, ``window/showDocument``); where the cursor
+rests (``documentHighlight``) is sent to the previews, which tint what a light there lights
+(``background.CursorForwarder``). Never imports torch.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from shotspec import __version__
 from shotspec.compiler.ir import Span
 from shotspec.lsp import actions, completion, hover, navigation
 from shotspec.lsp.analysis import Analysis, analyse
-from shotspec.lsp.background import BufferForwarder, JumpFollower, LatestWins
+from shotspec.lsp.background import BufferForwarder, CursorForwarder, JumpFollower, LatestWins
 from shotspec.lsp.incremental import quick_result
 from shotspec.lsp.text import LineIndex, Token, path_to_uri, tokens, uri_to_path
 
@@ -74,6 +76,7 @@ class ShotLanguageServer(LanguageServer):
         self.buffers: dict[str, Buffer] = {}
         self.queue = LatestWins("shotspec-compile")
         self.forwarder = BufferForwarder()
+        self.cursors = CursorForwarder()
         self._lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.jumps = JumpFollower(lambda: sorted({b.path for b in list(self.buffers.values())}),
@@ -255,6 +258,7 @@ def build_server() -> ShotLanguageServer:
     def shutdown(ls: ShotLanguageServer, params: None) -> None:
         ls.queue.close()
         ls.forwarder.close()
+        ls.cursors.close()
         ls.jumps.close()
 
     hover.register(server)

@@ -199,6 +199,37 @@ class PreviewRenderer:
                  for shot in plan.outputs]
         return views, time.perf_counter() - t0
 
+    def light_alone(self, program: ProgramIR, shot_name: str, index: int):
+        """``(alone, whole)``: the frames light ``index`` of shot ``shot_name``'s rig makes
+        alone and the whole rig makes, at the size of the preview's first frame (the
+        low-resolution one when there is one), from the nodes the last render cached; None for
+        a shot without a rendered head."""
+        from shotspec.compiler.plan.build import lower_program
+        from shotspec.compiler.plan.graph import Plan
+        from shotspec.compiler.plan.optimizer import optimize
+        from shotspec.runtime.head.scene import scene_of
+        from shotspec.runtime.head.shade import shade
+        from shotspec.runtime.head.strands import groom_of
+
+        if needs_low_phase(program):
+            program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
+        plan = optimize(lower_program(program), rules=PREVIEW_RULES)
+        out_id = plan.outputs.get(shot_name)
+        if out_id is None:
+            return None
+        node = next((plan.nodes[nid] for nid in plan.ancestors(out_id) if plan.nodes[nid].op == "shade"), None)
+        if node is None or not 0 <= index < len(node.params.lights):
+            return None
+        names = ("geometry", "mesh", "groom")
+        wanted = dict(zip(names, node.inputs)) | {"shade": node.id}
+        report = self.executor.run(Plan(nodes={nid: plan.nodes[nid] for nid in plan.ancestors(node.id)},
+                                        outputs=wanted))
+        frames = report.frames
+        p = node.params
+        alone = shade(frames["geometry"], scene_of(frames["mesh"]), p.character, list(p.lights),
+                      p.camera, groom_of(frames["groom"]), only=index)
+        return alone, frames["shade"]
+
     def _view(self, program: ProgramIR, plan, shot_name: str, chain: list[str], frames) -> ShotView:
         shot = next(s for s in program.shots if s.name == shot_name)
         out = shot.output

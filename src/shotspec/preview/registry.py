@@ -4,7 +4,7 @@ A preview server announces itself with one small JSON file per previewed spec in
 folder of the user's (``$XDG_RUNTIME_DIR/shotspec-preview`` or ``~/.cache/shotspec/preview``,
 mode 0700): ``{"port": int, "token": str, "pid": int, "spec": "/abs/path.shot"}``. The file's
 name is the sha256 of the spec's resolved path, so no spec text or path reaches the name. The
-language server looks it up with :func:`find_preview` and POSTs unsaved buffers to
+language server looks it up with :func:`find_preview` (or lists them all, :func:`live_previews`) and POSTs unsaved buffers to
 ``http://127.0.0.1:{port}/api/buffer`` with the header ``X-Shotspec-Token: {token}`` and the
 body ``{"path": "/abs/path.shot", "text": "...", "version": int}``. A stale file (its process
 gone) is ignored and removed. Torch-free.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from shotspec.atomic_files import atomic_write
 
-__all__ = ["PreviewAddress", "announce", "find_preview", "registry_dir", "withdraw"]
+__all__ = ["PreviewAddress", "announce", "find_preview", "live_previews", "registry_dir", "withdraw"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,16 @@ def withdraw(spec: str | os.PathLike) -> None:
 
 def find_preview(spec: str | os.PathLike) -> PreviewAddress | None:
     """The live preview server of ``spec``, or None (no announcement, unreadable or stale)."""
-    entry = _entry(spec)
+    return _read(_entry(spec))
+
+
+def live_previews() -> list[PreviewAddress]:
+    """Every live preview server of this user (a cursor in an imported file concerns them all)."""
+    found = (_read(entry) for entry in sorted(registry_dir().glob("*.json")))
+    return [address for address in found if address is not None]
+
+
+def _read(entry: Path) -> PreviewAddress | None:
     try:
         record = json.loads(entry.read_text("utf-8"))
         address = PreviewAddress(port=int(record["port"]), token=str(record["token"]),

@@ -8,9 +8,11 @@ Routes (every response has a strict Content-Security-Policy; a request whose ``H
 * ``GET /api/state`` — the current snapshot (``state.PreviewState``); ``GET /api/events`` — the
   same, as server-sent events, one per change;
 * ``GET /render/GEN/SHOT/STAGE.png`` — an image of a recent render, from memory;
+  ``GET /highlight/N/I.png`` — the tint of what the light under the editor's cursor lights;
 * ``POST /api/buffer`` ``{"path", "text", "version"}`` — an unsaved buffer (``registry``'s
   contract); ``POST /api/locate`` ``{"shot", "u", "v"}`` — click-to-jump, recorded for editors;
-  ``GET /api/jump`` — the last click-to-jump location.
+  ``GET /api/jump`` — the last click-to-jump location; ``POST /api/cursor`` ``{"path", "line",
+  "col"}`` (1-based; ``"path": null`` clears) — the editor's cursor, whose light is highlighted.
 
 POSTs need the header ``X-Shotspec-Token`` (a random token made at start, announced only in
 the private registry and in the page); paths outside the project folder (the spec's folder) are
@@ -98,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._events()
         if path.startswith("/render/"):
             return self._image(path)
+        if path.startswith("/highlight/"):
+            return self._highlight(path)
         return self._refuse(HTTPStatus.NOT_FOUND, "no such page")
 
     do_HEAD = do_GET
@@ -114,6 +118,19 @@ class _Handler(BaseHTTPRequestHandler):
         if image is None:
             return self._refuse(HTTPStatus.NOT_FOUND, "that render is gone; reload the state")
         self._send(200, image.png(), "image/png", cache=True)
+
+    def _highlight(self, path: str) -> None:
+        parts = path.split("/")
+        try:
+            if len(parts) != 4 or not parts[3].endswith(".png"):
+                raise ValueError(path)
+            number, index = int(parts[2]), int(parts[3][:-4])
+        except ValueError:
+            return self._refuse(HTTPStatus.NOT_FOUND, "no such highlight")
+        png = self.server.state.highlight_png(number, index)
+        if png is None:
+            return self._refuse(HTTPStatus.NOT_FOUND, "that highlight is gone; reload the state")
+        self._send(200, png, "image/png", cache=True)
 
     def _events(self) -> None:
         self.send_response(200)
@@ -160,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._buffer(body)
         if path == "/api/locate":
             return self._locate(body)
+        if path == "/api/cursor":
+            return self._cursor(body)
         return self._refuse(HTTPStatus.NOT_FOUND, "no such endpoint")
 
     def _buffer(self, body: dict) -> None:
@@ -179,6 +198,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(HTTPStatus.ACCEPTED, {"rendered": False, "reason": "an older version"})
         self.server.worker.submit_buffer(text, version)
         return self._json(HTTPStatus.ACCEPTED, {"rendered": True})
+
+    def _cursor(self, body: dict) -> None:
+        file, line, col = body.get("path"), body.get("line"), body.get("col")
+        if file is None:
+            self.server.worker.submit_cursor(None)
+            return self._json(HTTPStatus.ACCEPTED, {"highlight": False})
+        if not isinstance(file, str) or not all(isinstance(c, int) and not isinstance(c, bool)
+                                                for c in (line, col)):
+            return self._refuse(HTTPStatus.BAD_REQUEST, "`path` must be a string (or null), "
+                                                        "`line` and `col` integers")
+        self.server.worker.submit_cursor(file, line, col)       # a place, never read from disk
+        return self._json(HTTPStatus.ACCEPTED, {"highlight": True})
 
     def _locate(self, body: dict) -> None:
         shot, u, v = body.get("shot"), body.get("u"), body.get("v")

@@ -43,8 +43,9 @@ class PreviewState:
         self.snapshot: dict = {"seq": 0, "spec": spec.name, "generation": 0, "phase": "starting",
                                "shots": [], "diagnostics": [], "stale": False, "rendering": True,
                                "latency_s": None, "seconds": None, "version": None,
-                               "jump": None}
+                               "jump": None, "highlight": {}}
         self.jump: dict | None = None
+        self._highlights: tuple[int, list] = (0, [])     # (number, [worker.Highlight, …])
 
     # ------------------------------------------------------------------ updates in
 
@@ -79,6 +80,24 @@ class PreviewState:
             snap["jump"] = self.jump
             self._bump(snap)
             return self.jump
+
+    def set_highlight(self, found: list) -> None:
+        """Show what the light under the editor's cursor lights (``worker.Highlight`` per shot;
+        an empty list clears it)."""
+        with self.changed:
+            number = self._highlights[0] + 1
+            self._highlights = (number, list(found))
+            snap = dict(self.snapshot)
+            snap["highlight"] = {h.shot: {"light": h.light, "url": f"/highlight/{number}/{i}.png"}
+                                 for i, h in enumerate(found)}
+            self._bump(snap)
+
+    def highlight_png(self, number: int, index: int) -> bytes | None:
+        with self.changed:
+            current, found = self._highlights
+        if number != current or not 0 <= index < len(found):
+            return None
+        return found[index].png
 
     def _bump(self, snap: dict) -> None:
         self.seq += 1

@@ -12,6 +12,7 @@ diagnostic, as in watch mode, and the loop goes on.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -25,8 +26,20 @@ from watchdog.observers.polling import PollingObserver
 from shotspec.cli.session import file_digest
 from shotspec.cli.watch import DEBOUNCE_MAX_S, DEBOUNCE_QUIET_S, _Collector, internal_error_diagnostic
 from shotspec.preview.frames import PreviewRenderer, ShotView, needs_low_phase
+from shotspec.preview.light_highlight import lights_at, overlay_png, share_of
 
-__all__ = ["PreviewWorker", "RenderUpdate", "Job"]
+__all__ = ["PreviewWorker", "RenderUpdate", "Job", "Highlight"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """What one shot's light under the cursor lights: an RGBA PNG tint at the first frame's size."""
+
+    shot: str
+    light: str
+    png: bytes
 
 
 @dataclass(frozen=True)
@@ -57,9 +70,14 @@ class PreviewWorker:
     """Owns the renderer, the file watcher and the render thread."""
 
     def __init__(self, renderer: PreviewRenderer, publish: Callable[[RenderUpdate], None], *,
-                 poll: bool = False):
+                 poll: bool = False, highlight: Callable[[list[Highlight]], None] | None = None):
         self.renderer = renderer
         self.publish = publish
+        self.highlight = highlight or (lambda found: None)
+        self._cursor: tuple[str, int, int] | None = None   # the editor's cursor (file, line, col)
+        self._cursor_new = False
+        self._program = None                                # the last program rendered in full
+        self._shown: tuple = (None, ())                     # (program id, lights) highlighted
         self.collector = _Collector()
         self.observer = PollingObserver(timeout=0.5) if poll else Observer()
         self._scheduled: dict[str, object] = {}
@@ -82,6 +100,14 @@ class PreviewWorker:
 
     def submit_buffer(self, text: str, version: int | None) -> None:
         self.submit(Job(text, version, "buffer", time.monotonic()))
+
+    def submit_cursor(self, file: str | None, line: int = 0, col: int = 0) -> None:
+        """The editor's cursor moved to ``file:line:col`` (1-based; ``file`` None: away from
+        every light): its light's highlight follows, after any render that waits."""
+        with self._lock:
+            self._cursor = None if file is None else (file, int(line), int(col))
+            self._cursor_new = True
+        self._wake.set()
 
     def _take(self) -> Job | None:
         with self._lock:
@@ -166,6 +192,31 @@ class PreviewWorker:
                           build.program.characters)
             t0 = time.perf_counter()
         self._last_rendered = identity
+        self._program = build.program
+        with self._lock:
+            self._cursor_new = self._cursor is not None     # the lights' images changed
+
+    def run_highlight(self) -> None:
+        """Publish what the light under the editor's cursor lights, in every shot that has it
+        (an empty list: no light there, or nothing rendered yet)."""
+        with self._lock:
+            cursor, self._cursor_new = self._cursor, False
+        found: list[Highlight] = []
+        lits = lights_at(self._program, *cursor) if cursor is not None and self._program is not None else []
+        shown = (id(self._program), tuple(lits))
+        if shown == self._shown:
+            return                      # the same lights of the same render are on screen
+        self._shown = shown
+        if lits:
+            for lit in lits:
+                try:
+                    frames = self.renderer.light_alone(self._program, lit.shot, lit.index)
+                except Exception:  # noqa: BLE001 - a highlight is a hint: never fatal
+                    log.debug("the highlight of %s failed", lit, exc_info=True)
+                    continue
+                if frames is not None:
+                    found.append(Highlight(lit.shot, lit.light, overlay_png(share_of(*frames))))
+        self.highlight(found)
 
     def _publish(self, phase, views, diags, sources, job: Job, t0: float, characters=()) -> None:
         if phase == "error":
@@ -180,11 +231,16 @@ class PreviewWorker:
                 continue
             self._wake.clear()
             job = self._take()
-            if job is None:
+            with self._lock:
+                cursor_new = self._cursor_new
+            if job is None and not cursor_new:
                 continue
             self.busy = True
             try:
-                self.run_job(job)
+                if job is not None:
+                    self.run_job(job)
+                if not self.has_pending() and self._cursor_new:
+                    self.run_highlight()
             finally:
                 self.busy = False
                 if self.has_pending():

@@ -45,3 +45,17 @@ def test_the_memo_keeps_a_bounded_number_of_values_per_frame():
     assert memo(geo, ("value", MAX_ENTRIES + 4), lambda: -1) == MAX_ENTRIES + 4
     assert memo(geo, ("value", 0), lambda: -1) == -1          # the oldest was dropped
     assert len(calls) == MAX_ENTRIES + 5
+
+
+def test_the_images_of_each_light_alone_add_up_to_the_whole_rig():
+    scene = build_scene(CHAR, CAMERA)
+    geo = render_geometry(scene, CAMERA, 48, 60, character=CHAR)
+    rim = LightIR(name="rim", kind="spot", azimuth_rad=math.radians(-150), elevation_rad=0.3,
+                  distance_m=1.5, size_m=0.2, cone_rad=0.5, intensity=0.5)
+    fill = LightIR(name="fill", kind="environment", intensity=0.2)
+    lights = [_key(), rim, fill]
+    whole = shade(geo, scene, CHAR, lights, CAMERA).rgb
+    alone = [shade(geo, scene, CHAR, lights, CAMERA, only=i).rgb for i in range(3)]
+    assert torch.allclose(sum(alone), whole, rtol=1e-4, atol=1e-5)
+    for image in alone:                                    # each light adds something of its own
+        assert float(image.mean()) > 0.01 * float(whole.mean())

@@ -93,7 +93,7 @@ PARAMS: dict[str, type[Params]] = {
 
 # Version of each op's implementation; part of the key so a changed op never serves stale
 # pixels. Passes declare theirs on the model (``PassInfo.version``).
-STAGE_VERSIONS: dict[str, str] = {"mesh": "2", "groom": "2", "geometry": "4", "shade": "4", "plate": "1", "lens": "2",
+STAGE_VERSIONS: dict[str, str] = {"mesh": "2", "groom": "2", "geometry": "4", "shade": "5", "plate": "1", "lens": "2",
                                   "pointwise": "1", "output": "1"}
 OP_VERSIONS: dict[str, str] = {**STAGE_VERSIONS,
                                **{op: m.PASS.version for op, m in PASS_MODELS.items()}}

@@ -43,6 +43,7 @@
     };
     load(after, s.stages[a].url, shown);
     load(before, s.stages[b].url, shown);
+    showHighlight();
     const markers = $("markers");
     markers.replaceChildren(...s.focus.map(([u, v]) => {
       const m = document.createElement("span");
@@ -51,6 +52,17 @@
       return m;
     }));
     applySlider();
+  }
+
+  function showHighlight() {
+    // the tint of what the light under the editor's cursor lights (scaled like the image)
+    const s = shot(), img = $("highlight"), lit = $("lit");
+    const h = s && snap.highlight ? snap.highlight[s.name] : null;
+    img.hidden = lit.hidden = !h;
+    document.body.dataset.highlight = h ? h.light : "";
+    if (!h) { img.removeAttribute("src"); return; }
+    if (img.getAttribute("src") !== h.url) img.src = h.url;
+    lit.textContent = `tinted: what ${h.light} lights`;
   }
 
   function fillControls() {

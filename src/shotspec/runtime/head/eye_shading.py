@@ -37,6 +37,7 @@ __all__ = ["EyeLook", "EyeSurface", "eye_look", "eye_surface", "surface_rows", "
 
 _RIPPLE = 0.02            # tilt (rad) of the conjunctiva's gentle unevenness on the sclera
 _RIPPLE_MM = 1.5
+PUPIL_STEP_MM = 0.1       # the light-adapted pupil's step (3 % of a daylight pupil: unseen at 100 %)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ def eye_look(scene: Scene, cam: PinholeCamera, lights: Sequence[RigLight],
     apexes = scene.corneas[:, :3] + scene.corneas[:, 3:4] * axes
     pupil = pupil_for_rig(lights, apexes, axes, character.skin.age_years,
                           character.eyes.pupil_m)
+    # the light-adapted size in steps of ``PUPIL_STEP_MM`` (a spec's own size is kept): a
+    # small intensity edit then keeps the eyes' materials and every light's kept terms
+    if character.eyes.pupil_m is None:
+        pupil = round(pupil / PUPIL_STEP_MM) * PUPIL_STEP_MM
     return EyeLook(origin=cam.origin, focal_px=cam.focal_px, right=cam.right, up=cam.up,
                    pupil_mm=round(pupil, 4))
 

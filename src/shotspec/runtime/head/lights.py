@@ -13,7 +13,7 @@ edges and a bare bulb hard ones (``head.shadows``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from shotspec.color import kelvin_to_rgb
@@ -44,6 +44,17 @@ class RigLight:
     angular_radius: float                   # radians, half the light's apparent size
     cone_rad: float
     shadows: bool
+
+    @property
+    def geometry(self) -> tuple:
+        """Everything but the colour: what a light's shadow map, visibility and unit-colour
+        shading depend on (a colour or intensity edit keeps them)."""
+        return (self.kind, self.position, self.direction, self.distance_m, self.angular_radius,
+                self.cone_rad, self.shadows)
+
+    def unit(self) -> "RigLight":
+        """This light with colour (1, 1, 1): its shading is linear in the colour."""
+        return replace(self, colour=(1.0, 1.0, 1.0))
 
 
 def _colour(light: LightIR) -> tuple[float, float, float]:

@@ -26,7 +26,7 @@ from shotspec.runtime.frame import Frame
 
 __all__ = ["memo", "scene_digest", "MAX_ENTRIES"]
 
-MAX_ENTRIES = 24          # values kept per geometry frame (a few lights' maps, materials, AO)
+MAX_ENTRIES = 64          # values kept per geometry frame (per light: shadow map, visibility, hair grid, terms)
 
 T = TypeVar("T")
 _FRAMES: dict[int, OrderedDict] = {}

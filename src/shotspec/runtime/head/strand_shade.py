@@ -35,11 +35,6 @@ SKY = (0.0, 1.0, 0.0)         # the environment light's grid looks straight down
 HAIR_SHADOW_TAPS = (4, 8)     # blocker and filter taps of the head's shadow map for fibres
 
 
-def _light_key(light: RigLight) -> tuple:
-    return (light.kind, light.position, light.direction, light.distance_m,
-            light.angular_radius, light.cone_rad)
-
-
 @dataclass
 class StrandLight:
     """The groom of a shot and what lighting it needs: its points (``strand_points``), per-point
@@ -70,16 +65,33 @@ class StrandLight:
         if light is None:
             towards, key = torch.tensor(SKY), ("sky",)
         elif light.kind == "directional":
-            towards, key = torch.tensor(light.direction), _light_key(light)
+            towards, key = torch.tensor(light.direction), light.geometry
         else:
             towards = torch.tensor(light.position) - self.points.mean(0).cpu()
-            key = _light_key(light)
+            key = light.geometry
         return self.cache(("strand grid",) + key,
                           lambda: OpacityGrid.build(self.points, self.width_m, self.starts, towards))
 
     def skin_visibility(self, light: RigLight, p: torch.Tensor) -> torch.Tensor:
         """The fraction (N,) of ``light`` that reaches skin points ``p`` (N, 3) through the hair."""
         return self.grid(light).transmittance(p, bias_layers=0.5)
+
+    def _unit_radiance(self, light: RigLight, p: torch.Tensor, t: torch.Tensor, col: torch.Tensor,
+                       out_dir: torch.Tensor, v: torch.Tensor, idx: torch.Tensor,
+                       shadow_map: Callable[[RigLight], ShadowMap]) -> torch.Tensor:
+        """Radiance (n, 3) of the points ``idx`` under ``light`` at unit colour."""
+        if light.kind == "environment":
+            sky = self.grid(None).transmittance(p) * (0.5 + 0.5 * out_dir[:, 1].clamp_min(0))
+            return col * (ENV_HAIR * sky)[:, None]
+        l, att, _ = light_terms(light, p)
+        vis = att.clone()
+        if light.shadows:
+            smap = shadow_map(light)
+            vis = vis * smap.shadow(p, out_dir, blocker_samples=HAIR_SHADOW_TAPS[0],
+                                    filter_samples=HAIR_SHADOW_TAPS[1])
+            vis = vis * self.grid(light).transmittance(p)
+        f = fibre_radiance(t, v, l, col, self.shift[idx], self.rough[idx], self.diffuse[idx], out_dir)
+        return f * vis[:, None]
 
     def radiance(self, frags: StrandFragments, cam: PinholeCamera, lights: list[RigLight],
                  shadow_map: Callable[[RigLight], ShadowMap]) -> torch.Tensor:
@@ -95,21 +107,10 @@ class StrandLight:
         v = F.normalize(torch.tensor(cam.origin, device=dev) - p, dim=1)
         rgb = torch.zeros_like(p)
         for light in lights:
-            colour = torch.tensor(light.colour, device=dev)
-            if light.kind == "environment":
-                sky = self.grid(None).transmittance(p) * (0.5 + 0.5 * out_dir[:, 1].clamp_min(0))
-                rgb += colour * col * (ENV_HAIR * sky)[:, None]
-                continue
-            l, att, _ = light_terms(light, p)
-            vis = att.clone()
-            if light.shadows:
-                smap = shadow_map(light)
-                vis = vis * smap.shadow(p, out_dir, blocker_samples=HAIR_SHADOW_TAPS[0],
-                                        filter_samples=HAIR_SHADOW_TAPS[1])
-                vis = vis * self.grid(light).transmittance(p)
-            f = fibre_radiance(t, v, l, col, self.shift[idx], self.rough[idx], self.diffuse[idx],
-                               out_dir)
-            rgb += colour * f * vis[:, None]
+            unit = self.cache(("strand radiance",) + light.geometry,
+                              lambda light=light: self._unit_radiance(light, p, t, col, out_dir, v, idx,
+                                                                      shadow_map))
+            rgb += torch.tensor(light.colour, device=dev) * unit
         out = torch.zeros(self.points.shape[0], 6, device=dev)
         out[idx, :3] = rgb
         out[idx, 3:] = col
