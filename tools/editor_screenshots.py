@@ -1,0 +1,175 @@
+"""Screenshots of `shot lsp` in a real Neovim, for docs/editor.md.
+
+Runs Debian's ``nvim`` in a pseudo-terminal, configured only by ``editors/neovim/shot.lua``,
+on a spec with a lint and an error; waits for the language server's diagnostics to appear,
+opens the hover on the lens, and draws the terminal's cells (read by the ``pyte`` terminal
+emulator) into a PNG with DejaVu Sans Mono: what the user's terminal shows, cell for cell.
+
+    python tools/editor_screenshots.py [--out docs/images]
+
+Needs ``nvim`` (apt-get install neovim) and ``pyte`` (a dev extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLS, ROWS = 128, 20
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+FONT_PX = 15
+SPEC = """\
+// A close-up with a lint (a wide lens at 0.6 m) and a typo.
+character mara { seed 3 }
+
+shot portrait {
+  character mara
+  camera { lens 24mm; aperture f/2; distance 0.6m; focus mara.eyes }
+  finish { grain 250D 0.3; tonemap agx; exposur +1 }
+  output "out/portrait.png" { size 1024x1280 }
+}
+"""
+INIT = """\
+vim.o.termguicolors = true
+vim.o.background = "dark"
+vim.cmd("colorscheme desert")
+vim.o.number = true
+vim.o.signcolumn = "yes"
+vim.o.laststatus = 2
+vim.cmd("highlight NormalFloat guibg=#2b3040 guifg=#e6e6e6")
+dofile({config!r}).setup({{ cmd = {{ {python!r}, "-m", "shotspec", "lsp" }} }})
+"""
+# The 16 ANSI colours as the screenshots draw them (xterm's defaults) and the default pair.
+ANSI = {"black": "000000", "red": "cd3131", "green": "0dbc79", "brown": "e5e510", "yellow": "e5e510",
+        "blue": "2472c8", "magenta": "bc3fbc", "cyan": "11a8cd", "white": "e5e5e5",
+        "brightblack": "666666", "brightred": "f14c4c", "brightgreen": "23d18b", "brightbrown": "f5f543",
+        "brightyellow": "f5f543", "brightblue": "3b8eea", "brightmagenta": "d670d6",
+        "brightcyan": "29b8db", "brightwhite": "ffffff"}
+DEFAULT_FG, DEFAULT_BG = "d4d4d4", "1e1e1e"
+
+
+class Terminal:
+    """``nvim`` in a pseudo-terminal of COLS × ROWS cells, its output fed to a pyte screen."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]):
+        import pyte
+
+        self.screen = pyte.Screen(COLS, ROWS)
+        self.stream = pyte.ByteStream(self.screen)
+        self.master, slave = pty.openpty()
+        os.set_blocking(self.master, False)
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                                     start_new_session=True)
+        os.close(slave)
+
+    def pump(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                try:
+                    self.stream.feed(os.read(self.master, 65536))
+                except OSError:
+                    return
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def wait_for(self, needle: str, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.pump(0.2)
+            if needle in self.text():
+                return True
+        return False
+
+    def keys(self, data: str) -> None:
+        os.write(self.master, data.encode("utf-8"))
+        self.pump(0.3)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
+def _colour(value: str, default: str) -> tuple[int, int, int]:
+    hexa = default if value == "default" else ANSI.get(value, value)
+    try:
+        return tuple(int(hexa[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return tuple(int(default[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def draw(screen, path: Path) -> None:
+    """The screen's cells as a PNG: each cell's background, then its character."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, FONT_PX)
+    bold = ImageFont.truetype(FONT.replace("Mono.ttf", "Mono-Bold.ttf"), FONT_PX)
+    cw = round(font.getlength("M"))
+    ch = FONT_PX + 4
+    image = Image.new("RGB", (COLS * cw + 16, ROWS * ch + 16), _colour("default", DEFAULT_BG))
+    pen = ImageDraw.Draw(image)
+    for y in range(ROWS):
+        row = screen.buffer[y]
+        for x in range(COLS):
+            cell = row[x]
+            fg, bg = _colour(cell.fg, DEFAULT_FG), _colour(cell.bg, DEFAULT_BG)
+            if cell.reverse:
+                fg, bg = bg, fg
+            if (y, x) == (screen.cursor.y, screen.cursor.x) and not screen.cursor.hidden:
+                fg, bg = bg, _colour("default", DEFAULT_FG)
+            x0, y0 = 8 + x * cw, 8 + y * ch
+            pen.rectangle([x0, y0, x0 + cw - 1, y0 + ch - 1], fill=bg)
+            if cell.data.strip():
+                pen.text((x0, y0 + 1), cell.data, font=bold if cell.bold else font, fill=fg)
+    image.save(path)
+
+
+def neovim(out: Path) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "portrait.shot").write_text(SPEC)
+        init = folder / "init.lua"
+        init.write_text(INIT.format(config=str(ROOT / "editors" / "neovim" / "shot.lua"), python=sys.executable))
+        env = dict(os.environ, TERM="xterm-256color", HOME=str(folder), XDG_RUNTIME_DIR=str(folder),
+                   COLORTERM="truecolor")
+        term = Terminal(["nvim", "--clean", "-u", str(init), "portrait.shot"], folder, env)
+        try:
+            if not term.wait_for("unknown key", 60):
+                raise SystemExit("no diagnostics appeared in Neovim within 60 s:\n" + term.text())
+            term.keys("6G0f2")                      # onto `24mm`
+            term.keys(":lua vim.lsp.buf.hover()\r")
+            if not term.wait_for("focal length", 30):
+                raise SystemExit("no hover appeared in Neovim within 30 s:\n" + term.text())
+            term.pump(0.5)
+            path = out / "editor_neovim.png"
+            draw(term.screen, path)
+            return path
+        finally:
+            term.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "images"))
+    args = parser.parse_args()
+    print(f"wrote {neovim(Path(args.out))}")
+
+
+if __name__ == "__main__":
+    main()
