@@ -1,13 +1,19 @@
-"""Screenshots of `shot lsp` in a real Neovim, for docs/editor.md.
+"""Screenshots of `shot lsp` in real editors, for docs/editor.md.
 
-Runs Debian's ``nvim`` in a pseudo-terminal, configured only by ``editors/neovim/shot.lua``,
-on a spec with a lint and an error; waits for the language server's diagnostics to appear,
-opens the hover on the lens, and draws the terminal's cells (read by the ``pyte`` terminal
-emulator) into a PNG with DejaVu Sans Mono: what the user's terminal shows, cell for cell.
+Neovim: runs Debian's ``nvim`` in a pseudo-terminal, configured only by
+``editors/neovim/shot.lua``, on a spec with a lint and an error; waits for the language
+server's diagnostics to appear, opens the hover on the lens, and draws the terminal's cells
+(read by the ``pyte`` terminal emulator) into a PNG with DejaVu Sans Mono: what the user's
+terminal shows, cell for cell. Needs ``nvim`` (apt-get install neovim) and ``pyte`` (dev extra).
 
-    python tools/editor_screenshots.py [--out docs/images]
+VS Code (``--code-server``): code-server — VS Code's workbench served to a browser — with the
+extension installed from its ``.vsix``, the same spec opened, in headless Chromium; the
+screenshot shows the squiggles, the hover and the Problems panel. code-server is not a project
+dependency: ``npm install --unsafe-perm code-server@4.100.3`` (node 20; its native modules need
+Debian's libkrb5-dev, libsecret-1-dev and libxkbfile-dev) gives
+``node_modules/.bin/code-server``.
 
-Needs ``nvim`` (apt-get install neovim) and ``pyte`` (a dev extra).
+    python tools/editor_screenshots.py [--out docs/images] [--code-server PATH --vsix FILE]
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -164,11 +171,102 @@ def neovim(out: Path) -> Path:
             term.close()
 
 
+VSCODE_SETTINGS = {
+    "workbench.colorTheme": "Default Dark Modern", "workbench.startupEditor": "none",
+    "security.workspace.trust.enabled": False, "telemetry.telemetryLevel": "off",
+    "workbench.tips.enabled": False, "editor.minimap.enabled": False,
+    "chat.commandCenter.enabled": False, "window.commandCenter": False,
+}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def vscode(out: Path, code_server: Path, vsix: Path) -> Path:
+    """VS Code (code-server: VS Code's own workbench in a browser) with the project's
+    extension installed from ``vsix``, on the same spec: the squiggles, the hover on the lens
+    and the Problems panel, as headless Chromium shows them."""
+    import json
+    import shutil
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        home = Path(tmp)
+        folder, data, exts = home / "project", home / "data", home / "extensions"
+        folder.mkdir()
+        (folder / "portrait.shot").write_text(SPEC)
+        (data / "User").mkdir(parents=True)
+        shot = Path(sys.executable).with_name("shot")
+        settings = dict(VSCODE_SETTINGS, **{"shotspec.server.path": str(shot)})
+        (data / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
+        common = ["--user-data-dir", str(data), "--extensions-dir", str(exts)]
+        env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home))
+        subprocess.run([str(code_server), *common, "--install-extension", str(vsix)], env=env,
+                       check=True, capture_output=True, timeout=300)
+        port = _free_port()
+        server = subprocess.Popen([str(code_server), *common, "--auth", "none", "--disable-telemetry",
+                                   "--disable-update-check", "--disable-workspace-trust",
+                                   "--bind-addr", f"127.0.0.1:{port}", str(folder)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}/?folder={folder}"
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                             args=["--no-sandbox", "--disable-gpu"], headless=True)
+                page = browser.new_page(viewport={"width": 1280, "height": 640})
+                page.goto(url)
+                page.wait_for_selector(".monaco-workbench", timeout=120_000)
+                page.wait_for_timeout(3000)
+                page.locator(".explorer-item", has_text="portrait.shot").first.dblclick()
+                try:
+                    page.wait_for_selector(".squiggly-error", timeout=120_000)
+                except Exception:
+                    page.screenshot(path=str(out / "editor_vscode_failed.png"))
+                    raise
+                page.keyboard.press("Control+Shift+M")                  # the Problems panel
+                page.wait_for_timeout(1500)
+                lens = page.locator(".view-line span span", has_text=re.compile(r"^24mm$")).first
+                lens.click()
+                page.keyboard.press("Control+K")
+                page.keyboard.press("Control+I")                       # show the hover
+                page.get_by_text("focal length").first.wait_for(timeout=30_000)
+                page.wait_for_timeout(800)
+                path = out / "editor_vscode.png"
+                page.screenshot(path=str(path))
+                browser.close()
+            return path
+        finally:
+            server.kill()
+            server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "images"))
+    parser.add_argument("--code-server", type=Path, help="a code-server executable: also take VS Code's screenshot")
+    parser.add_argument("--vsix", type=Path, help="the extension's .vsix (see editors/vscode/README.md)")
+    parser.add_argument("--only", choices=("neovim", "vscode"), help="take one screenshot")
     args = parser.parse_args()
-    print(f"wrote {neovim(Path(args.out))}")
+    out = Path(args.out)
+    if args.only != "vscode":
+        print(f"wrote {neovim(out)}")
+    if args.code_server is not None and args.only != "neovim":
+        if args.vsix is None:
+            raise SystemExit("--code-server needs --vsix (build it: editors/vscode/README.md)")
+        print(f"wrote {vscode(out, args.code_server, args.vsix)}")
 
 
 if __name__ == "__main__":
