@@ -1,0 +1,150 @@
+"""Splitting a plan into tasks for a distributed executor, with no distributed engine in sight.
+
+A plan's ``outputs`` are its targets (a shot today; one frame of a shot once shots move). Each
+target is one task that runs the sub-plan of its output node's ancestors through the local
+:class:`~shotspec.runtime.executor.Executor`. Nodes that several targets need (the mesh, groom
+and geometry of one head seen by several shots or frames) would be computed by every one of
+those tasks at once, so they get tasks of their own that run first:
+
+* a node is **needed** by a target when the target's output depends on it through nodes that
+  are not in the cache yet (a cached node is read, and what is above it is not needed);
+* a needed node is **shared** when two or more targets need it;
+* a shared node is a **head** when two or more needed nodes consume it. A shared node with a
+  single consumer is reached only through that consumer, so it is computed in the consumer's
+  task (a chain ``mesh → groom → geometry → shade`` is one task, not four);
+* every head is a task; every target is a task; a task waits for the nearest heads above it.
+
+Every non-cached node is then computed by exactly one task, and every task finds what it reads
+in the shared content-addressed cache. :func:`subplan` is what a task runs: its root's
+ancestors, cut at nodes the cache already holds (kept, without inputs, so the executor serves
+them from the cache). :func:`finished_targets` finds the targets whose output file is already
+on disk with this plan's key in its provenance (resume).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from shotspec.compiler.plan import Plan, PlanNode
+
+__all__ = ["RenderTask", "plan_tasks", "needed_nodes", "subplan", "finished_targets",
+           "output_file"]
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """One unit of distributed work.
+
+    ``id`` is the root node's id; ``target`` the ``Plan.outputs`` key it renders (None for a
+    shared head); ``after`` the ids of the tasks that must finish first; ``computes`` the node
+    ids it is expected to compute, in topological order (for display and tests: the worker
+    decides from the cache as it finds it)."""
+
+    id: str
+    root: str
+    target: str | None
+    after: tuple[str, ...]
+    computes: tuple[str, ...]
+
+    @property
+    def is_head(self) -> bool:
+        return self.target is None
+
+
+def needed_nodes(plan: Plan, root: str, is_cached: Callable[[str], bool],
+                 stop: frozenset[str] = frozenset()) -> list[str]:
+    """Ids of the nodes computing ``root`` takes, in topological order: its ancestors reached
+    through nodes that are not cached (``is_cached(key)``) and not in ``stop``. Output nodes
+    are never cached (they write files). ``root`` itself is included unless it is cached."""
+    wanted: set[str] = set()
+    stack = [root]
+    while stack:
+        nid = stack.pop()
+        if nid in wanted:
+            continue
+        node = plan.nodes[nid]
+        if node.op != "output" and is_cached(node.key):
+            continue
+        if nid != root and nid in stop:
+            continue
+        wanted.add(nid)
+        stack.extend(node.inputs)
+    return [nid for nid in plan.nodes if nid in wanted]
+
+
+def plan_tasks(plan: Plan, is_cached: Callable[[str], bool],
+               skip: frozenset[str] | set[str] = frozenset()) -> list[RenderTask]:
+    """The tasks that render every target of ``plan`` not in ``skip``, heads first (a list in
+    an order in which every task comes after the tasks it waits for)."""
+    targets = {t: out for t, out in plan.outputs.items() if t not in skip}
+    users: dict[str, set[str]] = {}
+    for target, out in targets.items():
+        for nid in needed_nodes(plan, out, is_cached):
+            users.setdefault(nid, set()).add(target)
+    consumers: dict[str, set[str]] = {nid: set() for nid in users}
+    for nid in users:
+        for inp in plan.nodes[nid].inputs:
+            if inp in consumers:
+                consumers[inp].add(nid)
+    heads = [nid for nid in plan.nodes
+             if nid in users and len(users[nid]) >= 2 and len(consumers[nid]) >= 2]
+    stop = frozenset(heads)
+
+    def task(root: str, target: str | None) -> RenderTask:
+        computes = needed_nodes(plan, root, is_cached, stop)
+        inside = set(computes)
+        after = sorted({inp for nid in computes for inp in plan.nodes[nid].inputs
+                        if inp in stop and inp not in inside})
+        return RenderTask(id=root, root=root, target=target, after=tuple(after),
+                          computes=tuple(computes))
+
+    return [task(h, None) for h in heads] + [task(out, t) for t, out in targets.items()]
+
+
+def subplan(plan: Plan, root: str, is_cached: Callable[[str], bool]) -> Plan:
+    """The plan that computes ``root`` (and writes it, for an output node): the nodes
+    :func:`needed_nodes` gives, plus the cached nodes they read, kept without inputs so the
+    executor serves them from the cache and never looks above them. Its ``outputs`` are the
+    entries of ``plan.outputs`` that point at ``root``."""
+    computes = needed_nodes(plan, root, is_cached)
+    inside = set(computes)
+    read = {inp for nid in computes for inp in plan.nodes[nid].inputs if inp not in inside}
+    if not computes:
+        read = {root}       # the root itself is cached: the executor serves it
+    nodes: dict[str, PlanNode] = {}
+    for nid, node in plan.nodes.items():
+        if nid in inside:
+            nodes[nid] = node
+        elif nid in read:
+            nodes[nid] = node.evolve(inputs=())
+    outputs = {t: out for t, out in plan.outputs.items() if out == root}
+    return Plan(nodes=nodes, outputs=outputs)
+
+
+def output_file(plan: Plan, target: str, output_paths: Mapping[str, str]) -> str:
+    """The file ``target``'s output node writes: ``output_paths`` (``-o``) by the node's shot,
+    else the spec's path (as the ``output`` op decides)."""
+    from shotspec.compiler.plan.params import params_of
+
+    params = params_of("output", plan.nodes[plan.outputs[target]].params)
+    return output_paths.get(params.shot, params.output.path)
+
+
+def finished_targets(plan: Plan, output_paths: Mapping[str, str]) -> dict[str, str]:
+    """target -> file, for every target whose output file exists and records this plan's key
+    for it (``shotspec:plan`` in its provenance): rendering it again would write the same
+    bytes. A file that cannot be read, or carries another key, is rendered again."""
+    from shotspec.diagnostics import ShotspecError
+    from shotspec.runtime.io import read_provenance
+
+    done: dict[str, str] = {}
+    for target, out in plan.outputs.items():
+        path = output_file(plan, target, output_paths)
+        try:
+            recorded = read_provenance(path).get("shotspec:plan")
+        except (ShotspecError, OSError):
+            continue
+        if recorded == plan.nodes[out].key:
+            done[target] = path
+    return done

@@ -1,0 +1,91 @@
+"""What one distributed task does on whichever machine runs it, with no distributed engine in
+sight: run a node's sub-plan through the local :class:`~shotspec.runtime.executor.Executor`
+against the shared disk cache, and describe what it did in plain values.
+
+A worker process keeps one :class:`~shotspec.runtime.cache.FrameCache` per cache folder across
+the tasks it runs, so a frame it wrote or read stays in memory for its next task.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from shotspec.compiler.plan import Plan
+from shotspec.runtime.cache import FrameCache
+from shotspec.runtime.distributed.schedule import subplan
+from shotspec.runtime.errors import RenderError
+
+__all__ = ["TaskResult", "run_task", "worker_cache", "WORKER_CACHE_BYTES", "check_versions"]
+
+# Frames a worker process keeps in memory between tasks (the disk cache holds them all).
+WORKER_CACHE_BYTES = 1 << 30
+
+_CACHES: dict[str, FrameCache] = {}
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a task reports back: ``timings`` ``(node id, seconds, cached)`` in the order its
+    executor met them; ``written`` target -> file; ``size`` the written frame's ``(width,
+    height)`` (None for a head); ``frame`` the written frame when asked for; ``worker`` where
+    it ran (host, process, device)."""
+
+    task_id: str
+    timings: tuple[tuple[str, float, bool], ...]
+    written: Mapping[str, str]
+    size: tuple[int, int] | None
+    worker: str
+    frame: object | None = None
+
+
+def worker_cache(cache_dir: str) -> FrameCache:
+    """This process's frame cache over the shared folder ``cache_dir``."""
+    cache = _CACHES.get(cache_dir)
+    if cache is None:
+        cache = _CACHES[cache_dir] = FrameCache(WORKER_CACHE_BYTES, disk_dir=cache_dir)
+    return cache
+
+
+def check_versions(expected: Mapping[str, str]) -> None:
+    """E622 unless this process's shotspec version and plan key version are the driver's:
+    a node key must mean the same computation on every machine."""
+    from shotspec import __version__
+    from shotspec.compiler.plan.keys import KEY_VERSION
+
+    here = {"shotspec": __version__, "keys": KEY_VERSION}
+    if dict(expected) != here:
+        raise RenderError(
+            "E622", f"a Ray worker on {socket.gethostname()} runs shotspec {here['shotspec']} "
+                    f"(keys {here['keys']}) but the render was planned with "
+                    f"{expected.get('shotspec')} (keys {expected.get('keys')})",
+            hint="install the same shotspec version on every node of the cluster")
+
+
+def _loadable(cache: FrameCache) -> Callable[[str], bool]:
+    """A key is usable when its frame loads (a corrupt entry is computed again); the load
+    leaves it in memory, so the executor's own look-up is served without a second read."""
+    return lambda key: cache.get(key) is not None
+
+
+def run_task(plan: Plan, root: str, *, cache_dir: str, device: str,
+             provenance: Mapping[str, Mapping[str, str]], output_paths: Mapping[str, str],
+             task_id: str, on_event: Callable | None = None, keep_frame: bool = False,
+             worker: str = "") -> TaskResult:
+    """Compute ``root`` (write it, for an output node) on this machine; ``on_event`` receives
+    the local executor's :class:`~shotspec.runtime.executor.NodeEvent` s."""
+    from shotspec.runtime.executor import Executor
+
+    cache = worker_cache(cache_dir)
+    sub = subplan(plan, root, _loadable(cache))
+    executor = Executor(device=device, cache=cache, on_event=on_event)
+    label = worker or f"{socket.gethostname()} pid {os.getpid()} {executor.device}"
+    report = executor.run(sub, provenance={k: dict(v) for k, v in provenance.items()},
+                          output_paths=dict(output_paths))
+    frame = next(iter(report.frames.values()), None)
+    size = (frame.width, frame.height) if frame is not None else None
+    timings = tuple((t.node.id, t.seconds, t.cached) for t in report.timings)
+    kept = frame.to("cpu") if keep_frame and frame is not None else None
+    return TaskResult(task_id, timings, dict(report.written), size, label, kept)
