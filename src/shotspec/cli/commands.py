@@ -68,9 +68,25 @@ def cmd_render(args) -> int:
     if not args.file and not output:
         output = str(Path.cwd() / "renders" / "closeup.png")
     progress = NodeProgress(console, quiet=args.quiet or args.format == "json")
+    cache_dir = _cache_dir(args.cache_dir)
     session = RenderSession(spec, overrides=args.overrides, allow=args.allow, shots=args.shot,
-                            output=output, device=args.device, cache_dir=_cache_dir(args.cache_dir),
+                            output=output, device=args.device, cache_dir=cache_dir,
                             on_event=progress)
+    on_ray = getattr(args, "executor", "local") == "ray"
+    if on_ray:      # the ray package is imported here only: `shotspec[ray]`
+        from shotspec.runtime.distributed.ray_executor import RayExecutor
+
+        session.executor = RayExecutor(device=args.device, cache_dir=cache_dir,
+                                       address=args.ray_address, on_event=progress)
+        session.executor.connect()
+    try:
+        return _render_session(args, spec, session, progress, console, err)
+    finally:
+        if on_ray:
+            session.executor.shutdown()
+
+
+def _render_session(args, spec, session, progress, console, err) -> int:
     build = session.compile()
     if not build.ok:
         return _fail(err, console, *build.diagnostics, sources=build.sources, fmt=args.format)
@@ -92,9 +108,13 @@ def cmd_render(args) -> int:
         return EXIT_OK
     if args.timings:
         console.print(timing_table(report))
+    sizes = getattr(report, "sizes", None) or {s: (f.width, f.height) for s, f in report.frames.items()}
     for shot, path in report.written.items():
-        frame = report.frames[shot]
-        console.print(f"[green]wrote[/] {path} ({frame.width}×{frame.height}) in {report.seconds:.2f} s")
+        if shot in getattr(report, "resumed", {}):
+            console.print(f"[dim]kept[/] {path}: already rendered from this plan")
+            continue
+        width, height = sizes[shot]
+        console.print(f"[green]wrote[/] {path} ({width}×{height}) in {report.seconds:.2f} s")
     return EXIT_OK
 
 

@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-render the shot recorded in a PNG's provenance")
     p.add_argument("--timings", action="store_true", help="print a per-node timing table")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics format")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local (this process) or ray: shots and frames as tasks on a Ray cluster "
+                        "(docs/ray.md)")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="the Ray cluster to join (default: RAY_ADDRESS, else a local cluster)")
     _add_compile_options(p)
 
     p = command("watch", "render, then re-render on every save of the spec, its imports and assets",

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 from shotspec.compiler.plan import Plan
 from shotspec.diagnostics import ShotspecError
-from shotspec.runtime.distributed.schedule import RenderTask, finished_targets, plan_tasks
+from shotspec.runtime.distributed.schedule import (RenderTask, finished_targets, plan_tasks,
+                                                   portable_plan)
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.executor import NodeEvent, NodeTiming, RunReport
 
@@ -109,9 +110,11 @@ def _remote_render(ray, *, max_retries: int, num_cpus: float, num_gpus: float):
         import socket
 
         from shotspec.runtime.device import select_device
+        from shotspec.runtime.distributed.schedule import typed_plan
         from shotspec.runtime.distributed.worker import check_versions, run_task
 
         check_versions(versions)
+        plan = typed_plan(plan)
         node_id = ray.get_runtime_context().get_node_id()
         where = f"{socket.gethostname()} node {node_id[:6]} pid {os.getpid()} {select_device(device)}"
 
@@ -203,7 +206,7 @@ class RayExecutor:
         board = _event_board(ray).options(scheduling_strategy=_here(ray)).remote()
         remote = _remote_render(ray, max_retries=self.max_retries, num_cpus=self.cpus_per_task,
                                 num_gpus=self._gpus_per_task(ray))
-        shared = [ray.put(v) for v in (plan, provenance, output_paths)]
+        shared = [ray.put(v) for v in (portable_plan(plan), provenance, output_paths)]
         versions = {"shotspec": __version__, "keys": KEY_VERSION}
         refs: dict[str, object] = {}
         for task in tasks:
@@ -223,8 +226,8 @@ class RayExecutor:
                 report.sizes[task.target] = result.size
                 if result.frame is not None:
                     report.frames[task.target] = result.frame
-        for target, path in report.resumed.items():
-            report.written[target] = path
+        report.written.update(report.resumed)
+        report.written = {t: report.written[t] for t in plan.outputs if t in report.written}
         report.timings = [NodeTiming(node, computed.get(nid, 0.0), nid not in computed)
                           for nid, node in plan.nodes.items()]
         progress.finish()

@@ -9,10 +9,13 @@ those tasks at once, so they get tasks of their own that run first:
 * a node is **needed** by a target when the target's output depends on it through nodes that
   are not in the cache yet (a cached node is read, and what is above it is not needed);
 * a needed node is **shared** when two or more targets need it;
-* a shared node is a **head** when two or more needed nodes consume it. A shared node with a
-  single consumer is reached only through that consumer, so it is computed in the consumer's
-  task (a chain ``mesh → groom → geometry → shade`` is one task, not four);
-* every head is a task; every target is a task; a task waits for the nearest heads above it.
+* each needed node belongs to one task. Going up from the outputs: a node one target needs
+  belongs to that target's task; a shared node whose consumers all belong to one task belongs
+  to it too (it is reached only through that task, so ``mesh → groom → geometry → shade``,
+  diamonds included, is one task, not four); any other shared node is a **head**: the root of
+  a task of its own;
+* every head is a task; every target is a task; a task waits for the tasks that compute its
+  inputs.
 
 Every non-cached node is then computed by exactly one task, and every task finds what it reads
 in the shared content-addressed cache. :func:`subplan` is what a task runs: its root's
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from shotspec.compiler.plan import Plan, PlanNode
 
 __all__ = ["RenderTask", "plan_tasks", "needed_nodes", "subplan", "finished_targets",
-           "output_file"]
+           "output_file", "portable_plan", "typed_plan"]
 
 
 @dataclass(frozen=True)
@@ -87,19 +90,28 @@ def plan_tasks(plan: Plan, is_cached: Callable[[str], bool],
         for inp in plan.nodes[nid].inputs:
             if inp in consumers:
                 consumers[inp].add(nid)
-    heads = [nid for nid in plan.nodes
-             if nid in users and len(users[nid]) >= 2 and len(consumers[nid]) >= 2]
-    stop = frozenset(heads)
+    group: dict[str, str] = {}          # node -> the root of the task that computes it
+    heads: list[str] = []
+    for nid in reversed([n for n in plan.nodes if n in users]):
+        if len(users[nid]) == 1:
+            group[nid] = targets[next(iter(users[nid]))]
+            continue
+        groups = {group[c] for c in consumers[nid]}
+        if len(groups) == 1:
+            group[nid] = groups.pop()   # every consumer is in one task: so is this node
+        else:
+            group[nid] = nid
+            heads.append(nid)
 
     def task(root: str, target: str | None) -> RenderTask:
-        computes = needed_nodes(plan, root, is_cached, stop)
-        inside = set(computes)
-        after = sorted({inp for nid in computes for inp in plan.nodes[nid].inputs
-                        if inp in stop and inp not in inside})
+        computes = [nid for nid in plan.nodes if group.get(nid) == root]
+        after = sorted({group[inp] for nid in computes for inp in plan.nodes[nid].inputs
+                        if inp in group and group[inp] != root})
         return RenderTask(id=root, root=root, target=target, after=tuple(after),
                           computes=tuple(computes))
 
-    return [task(h, None) for h in heads] + [task(out, t) for t, out in targets.items()]
+    return ([task(h, None) for h in reversed(heads)]
+            + [task(out, t) for t, out in targets.items()])
 
 
 def subplan(plan: Plan, root: str, is_cached: Callable[[str], bool]) -> Plan:
@@ -120,6 +132,22 @@ def subplan(plan: Plan, root: str, is_cached: Callable[[str], bool]) -> Plan:
             nodes[nid] = node.evolve(inputs=())
     outputs = {t: out for t, out in plan.outputs.items() if out == root}
     return Plan(nodes=nodes, outputs=outputs)
+
+
+def portable_plan(plan: Plan) -> Plan:
+    """``plan`` with every node's params as its JSON dict: the typed params models are made at
+    import time (``create_model``), so a pickled instance would carry a copy of its class that
+    the receiving process's ``params_of`` does not recognise. The keys are kept as they are."""
+    return Plan(nodes={nid: node.evolve(params=node.params.model_dump(mode="json"))
+                       for nid, node in plan.nodes.items()}, outputs=dict(plan.outputs))
+
+
+def typed_plan(plan: Plan) -> Plan:
+    """The inverse of :func:`portable_plan`: params validated back into this process's models."""
+    from shotspec.compiler.plan.params import params_of
+
+    return Plan(nodes={nid: node.evolve(params=params_of(node.op, node.params))
+                       for nid, node in plan.nodes.items()}, outputs=dict(plan.outputs))
 
 
 def output_file(plan: Plan, target: str, output_paths: Mapping[str, str]) -> str:

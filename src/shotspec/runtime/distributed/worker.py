@@ -17,6 +17,7 @@ from shotspec.compiler.plan import Plan
 from shotspec.runtime.cache import FrameCache
 from shotspec.runtime.distributed.schedule import subplan
 from shotspec.runtime.errors import RenderError
+from shotspec.runtime.executor import Executor
 
 __all__ = ["TaskResult", "run_task", "worker_cache", "WORKER_CACHE_BYTES", "check_versions"]
 
@@ -70,17 +71,30 @@ def _loadable(cache: FrameCache) -> Callable[[str], bool]:
     return lambda key: cache.get(key) is not None
 
 
+class _SubplanExecutor(Executor):
+    """The local executor, with its memory check made on the task's whole sub-plan: a cut
+    sub-plan's cached nodes have no inputs, so the sizes the estimate follows down the chain
+    would be missing."""
+
+    def __init__(self, whole: Plan, **kwargs):
+        super().__init__(**kwargs)
+        self.whole = whole
+
+    def check_memory(self, plan: Plan) -> None:
+        super().check_memory(self.whole)
+
+
 def run_task(plan: Plan, root: str, *, cache_dir: str, device: str,
              provenance: Mapping[str, Mapping[str, str]], output_paths: Mapping[str, str],
              task_id: str, on_event: Callable | None = None, keep_frame: bool = False,
              worker: str = "") -> TaskResult:
-    """Compute ``root`` (write it, for an output node) on this machine; ``on_event`` receives
-    the local executor's :class:`~shotspec.runtime.executor.NodeEvent` s."""
-    from shotspec.runtime.executor import Executor
-
+    """Compute ``root`` of ``plan`` (typed, see :func:`~.schedule.typed_plan`; written, for an
+    output node) on this machine; ``on_event`` receives the local executor's
+    :class:`~shotspec.runtime.executor.NodeEvent` s."""
     cache = worker_cache(cache_dir)
     sub = subplan(plan, root, _loadable(cache))
-    executor = Executor(device=device, cache=cache, on_event=on_event)
+    whole = Plan(nodes={nid: plan.nodes[nid] for nid in plan.ancestors(root)}, outputs=sub.outputs)
+    executor = _SubplanExecutor(whole, device=device, cache=cache, on_event=on_event)
     label = worker or f"{socket.gethostname()} pid {os.getpid()} {executor.device}"
     report = executor.run(sub, provenance={k: dict(v) for k, v in provenance.items()},
                           output_paths=dict(output_paths))
