@@ -103,6 +103,8 @@ def plan_tasks(plan: Plan, is_cached: Callable[[str], bool],
             group[nid] = nid
             heads.append(nid)
 
+    _fold_heads(plan, group, heads, consumers)
+
     def task(root: str, target: str | None) -> RenderTask:
         computes = [nid for nid in plan.nodes if group.get(nid) == root]
         after = sorted({group[inp] for nid in computes for inp in plan.nodes[nid].inputs
@@ -112,6 +114,44 @@ def plan_tasks(plan: Plan, is_cached: Callable[[str], bool],
 
     return ([task(h, None) for h in reversed(heads)]
             + [task(out, t) for t, out in targets.items()])
+
+
+def _awaits(plan: Plan, group: dict[str, str]) -> dict[str, set[str]]:
+    """task root -> every task root it waits for, directly or through others."""
+    direct: dict[str, set[str]] = {}
+    for nid, root in group.items():
+        direct.setdefault(root, set()).update(
+            group[inp] for inp in plan.nodes[nid].inputs if inp in group and group[inp] != root)
+    closed: dict[str, set[str]] = {}
+
+    def close(root: str) -> set[str]:
+        if root not in closed:
+            closed[root] = set()
+            for up in direct.get(root, ()):
+                closed[root] |= {up} | close(up)
+        return closed[root]
+
+    for root in direct:
+        close(root)
+    return closed
+
+
+def _fold_heads(plan: Plan, group: dict[str, str], heads: list[str],
+                consumers: dict[str, set[str]]) -> None:
+    """Fold a head into one of its consumers' tasks when every other of those tasks waits for
+    that one anyway (``mesh`` and ``groom`` feed ``geometry`` and every ``shade``: they join the
+    geometry's task instead of making two more steps everyone waits for). Heads are taken
+    downstream first; ``group`` and ``heads`` are updated in place."""
+    for head in list(heads):                    # heads are listed downstream first
+        awaits = _awaits(plan, group)
+        groups = {group[c] for c in consumers[head]}
+        for candidate in sorted(groups):
+            if all(g == candidate or candidate in awaits.get(g, ()) for g in groups):
+                for nid, root in group.items():
+                    if root == head:
+                        group[nid] = candidate
+                heads.remove(head)
+                break
 
 
 def subplan(plan: Plan, root: str, is_cached: Callable[[str], bool]) -> Plan:
