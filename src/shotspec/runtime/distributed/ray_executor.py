@@ -170,7 +170,7 @@ class RayExecutor:
         cache_dir, scratch = self.cache_dir, None
         if cache_dir is None:
             if not self._started:
-                raise RenderError("E623", "rendering on a Ray cluster needs --cache-dir: a folder "
+                raise RenderError("E622", "rendering on a Ray cluster needs --cache-dir: a folder "
                                           "every node of the cluster can read and write",
                                   hint="mount a shared folder (NFS, a cloud file system) on every "
                                        "node at the same path and pass it as --cache-dir")

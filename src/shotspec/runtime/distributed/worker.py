@@ -51,7 +51,7 @@ def worker_cache(cache_dir: str) -> FrameCache:
 
 
 def check_versions(expected: Mapping[str, str]) -> None:
-    """E622 unless this process's shotspec version and plan key version are the driver's:
+    """E581 unless this process's shotspec version and plan key version are the driver's:
     a node key must mean the same computation on every machine."""
     from shotspec import __version__
     from shotspec.compiler.plan.keys import KEY_VERSION
@@ -59,7 +59,7 @@ def check_versions(expected: Mapping[str, str]) -> None:
     here = {"shotspec": __version__, "keys": KEY_VERSION}
     if dict(expected) != here:
         raise RenderError(
-            "E622", f"a Ray worker on {socket.gethostname()} runs shotspec {here['shotspec']} "
+            "E581", f"a Ray worker on {socket.gethostname()} runs shotspec {here['shotspec']} "
                     f"(keys {here['keys']}) but the render was planned with "
                     f"{expected.get('shotspec')} (keys {expected.get('keys')})",
             hint="install the same shotspec version on every node of the cluster")
