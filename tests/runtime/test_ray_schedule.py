@@ -146,3 +146,19 @@ def test_executor_ray_without_ray_installed_says_how_to_install_it(tmp_path, mon
     code = main(["render", str(spec), "--executor", "ray"])
     err = capsys.readouterr().err
     assert code == 2 and "E620" in err and "pip install 'shotspec[ray]'" in err
+
+
+def test_an_address_nobody_listens_on_is_reported_at_once(tmp_path, capsys):
+    pytest.importorskip("ray")
+    import socket
+
+    from shotspec.cli.main import main
+
+    with socket.socket() as s:              # a port that was free a moment ago
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    spec = tmp_path / "s.shot"
+    spec.write_text('shot s {\n  output "s.png" { size 32x24 }\n}\n')
+    code = main(["render", str(spec), "--executor", "ray", "--ray-address", f"127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "E621" in err and f"127.0.0.1:{port}" in err

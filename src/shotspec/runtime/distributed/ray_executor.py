@@ -36,6 +36,8 @@ __all__ = ["RayExecutor", "RemoteNodeEvent", "RayRunReport", "import_ray", "conn
 
 # How often the driver collects progress while it waits for tasks.
 POLL_SECONDS = 0.2
+# How long the address check waits for the cluster's port to answer.
+CONNECT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -76,14 +78,35 @@ def connect_ray(address: str | None) -> bool:
     if ray.is_initialized():
         return False
     address = address or os.environ.get("RAY_ADDRESS") or None
+    _probe(address)
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR, configure_logging=False)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         raise RenderError("E621", f"cannot reach the Ray cluster at {address}: {exc}",
                           hint="start it with `ray start --head`, check --ray-address / "
-                               "RAY_ADDRESS (e.g. `auto`, `ray://HOST:10001`)") from None
+                               "RAY_ADDRESS (e.g. `auto`, `HOST:6379`, `ray://HOST:10001`)") from None
     return address is None
+
+
+def _probe(address: str | None, timeout_s: float = CONNECT_SECONDS) -> None:
+    """E621 at once when ``address`` names a host and port (``HOST:PORT``, ``ray://HOST:PORT``)
+    that accepts no connection: Ray itself keeps retrying a missing cluster for a minute."""
+    import socket
+
+    if not address or address in ("auto", "local"):
+        return
+    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RenderError("E621", f"cannot reach the Ray cluster at {address}: "
+                                  f"{exc.strerror or exc}",
+                          hint="start it with `ray start --head`, check --ray-address / "
+                               "RAY_ADDRESS (e.g. `auto`, `HOST:6379`, `ray://HOST:10001`)") from None
 
 
 def _event_board(ray):
