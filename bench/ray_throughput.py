@@ -2,7 +2,7 @@
 
 Renders one spec of N small shots that share the head's geometry and shading and differ in the
 lens (aperture: like the frames of a focus pull, each with its own lens node) — first with the
-local executor in this process, then with the Ray executor on a local cluster of one worker
+local executor in this process (twice: cold, then warm with a fresh in-memory cache), then with the Ray executor on a local cluster of one worker
 node (all CPUs) and of two worker nodes (half the CPUs each), each twice: cold (fresh worker
 processes import torch) and warm (the same workers, a fresh cache folder). Prints a table and
 the machine with its load average before and after.
@@ -23,6 +23,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+import shotspec.runtime  # noqa: E402,F401 - OpenMP's wait policy is set before torch loads, as in `shot`
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_env import machine_line  # noqa: E402
@@ -103,7 +105,8 @@ def main() -> None:
     try:
         spec = work / "shots.shot"
         spec.write_text(spec_text(args.shots, width, height))
-        rows = [("local executor (this process)", *render(spec, work / "local"))]
+        rows = [(f"local executor (this process), {run}", *render(spec, work / f"local-{run}"))
+                for run in ("cold", "warm")]
         rows += ray_runs(spec, work, 1, cpus)
         rows += ray_runs(spec, work, 2, cpus)
     finally:

@@ -115,6 +115,12 @@ def _render_session(args, spec, session, progress, console, err) -> int:
             continue
         width, height = sizes[shot]
         console.print(f"[green]wrote[/] {path} ({width}×{height}) in {report.seconds:.2f} s")
+    workers = getattr(report, "workers", [])        # the Ray executor's
+    if workers:
+        from rich.markup import escape
+
+        console.print(f"[dim]on {len(workers)} Ray worker node(s): "
+                      f"{escape('; '.join(workers))}[/]")
     return EXIT_OK
 
 

@@ -52,12 +52,13 @@ class RemoteNodeEvent(NodeEvent):
 class RayRunReport(RunReport):
     """A run report whose ``frames`` hold the written frames only when asked for
     (``keep_frames``); ``sizes`` target -> (width, height) always; ``resumed`` the targets
-    found on disk and skipped; ``tasks`` the tasks run; ``workers`` node id -> worker label."""
+    found on disk and skipped; ``tasks`` the tasks run; ``workers`` the worker nodes that ran
+    them (host, Ray node, device)."""
 
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
     resumed: dict[str, str] = field(default_factory=dict)
     tasks: list[RenderTask] = field(default_factory=list)
-    workers: dict[str, str] = field(default_factory=dict)
+    workers: list[str] = field(default_factory=list)
 
 
 def import_ray():
@@ -139,7 +140,7 @@ def _remote_render(ray, *, max_retries: int, num_cpus: float, num_gpus: float):
         check_versions(versions)
         plan = typed_plan(plan)
         node_id = ray.get_runtime_context().get_node_id()
-        where = f"{socket.gethostname()} node {node_id[:6]} pid {os.getpid()} {select_device(device)}"
+        where = f"{socket.gethostname()} node {node_id[:6]} {select_device(device)} (pid {os.getpid()})"
 
         def post(event: NodeEvent) -> None:
             board.post.remote((task_id, event.kind, event.node.id, event.seconds, where, node_id))
@@ -243,7 +244,9 @@ class RayExecutor:
         for result in results:
             computed.update({nid: s for nid, s, cached in result.timings if not cached})
             report.written.update(result.written)
-            report.workers.setdefault(result.worker.split(" pid ")[0], result.worker)
+            node = result.worker.split(" (pid ")[0]
+            if node not in report.workers:
+                report.workers.append(node)
             task = next(t for t in tasks if t.id == result.task_id)
             if task.target is not None and result.size is not None:
                 report.sizes[task.target] = result.size

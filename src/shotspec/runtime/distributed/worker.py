@@ -95,7 +95,7 @@ def run_task(plan: Plan, root: str, *, cache_dir: str, device: str,
     sub = subplan(plan, root, _loadable(cache))
     whole = Plan(nodes={nid: plan.nodes[nid] for nid in plan.ancestors(root)}, outputs=sub.outputs)
     executor = _SubplanExecutor(whole, device=device, cache=cache, on_event=on_event)
-    label = worker or f"{socket.gethostname()} pid {os.getpid()} {executor.device}"
+    label = worker or f"{socket.gethostname()} {executor.device} (pid {os.getpid()})"
     report = executor.run(sub, provenance={k: dict(v) for k, v in provenance.items()},
                           output_paths=dict(output_paths))
     frame = next(iter(report.frames.values()), None)
