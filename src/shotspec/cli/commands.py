@@ -60,7 +60,7 @@ def cmd_render(args) -> int:
     if args.from_image:
         return _render_from_image(args, console, err)
     from shotspec.cli.main import default_spec_path
-    from shotspec.cli.progress import NodeProgress, timing_table
+    from shotspec.cli.progress import NodeProgress
     from shotspec.cli.session import RenderSession
 
     spec = Path(args.file) if args.file else default_spec_path()
@@ -87,6 +87,8 @@ def cmd_render(args) -> int:
 
 
 def _render_session(args, spec, session, progress, console, err) -> int:
+    from shotspec.cli.progress import timing_table
+
     build = session.compile()
     if not build.ok:
         return _fail(err, console, *build.diagnostics, sources=build.sources, fmt=args.format)
