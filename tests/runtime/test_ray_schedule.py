@@ -16,6 +16,7 @@ from shotspec.runtime import ops as ops_module
 from shotspec.runtime.cache import FrameCache
 from shotspec.runtime.distributed.schedule import (finished_targets, plan_tasks, portable_plan,
                                                    subplan, typed_plan)
+from shotspec.runtime.distributed import worker as worker_module
 from shotspec.runtime.distributed.worker import run_task
 from shotspec.runtime.executor import Executor
 from shotspec.runtime.frame import Frame, FrameMeta
@@ -58,6 +59,7 @@ def fake_ops(monkeypatch):
     for name in list(ops_module.OPS):
         if name != "output":
             monkeypatch.setitem(ops_module.OPS, name, make(name))
+    monkeypatch.setattr(worker_module, "_MEMORY", [])        # no frames of the real ops
     return calls
 
 
@@ -76,6 +78,8 @@ def test_shared_nodes_are_computed_by_one_task_that_the_targets_wait_for(tmp_pat
     assert s3.after == (geometry.id,)
     computed = [nid for t in tasks.values() for nid in t.computes]
     assert sorted(computed) == sorted(plan.nodes)            # every node once, none twice
+    assert _ops(plan, geometry.shares) == ["mesh", "groom", "geometry"]   # shade reads all three
+    assert _ops(plan, lens.shares) == ["lens"] and s1.shares == s3.shares == ()
 
 
 def test_cached_and_finished_work_is_not_scheduled(tmp_path):
@@ -104,11 +108,14 @@ def test_tasks_run_in_order_compute_each_node_once_and_match_the_local_executor(
     local_files = {s: (tmp_path / f"{s}.png").read_bytes() for s in plan.outputs}
     fake_ops.clear()
     cache_dir = str(tmp_path / "cache")
+    tasks = plan_tasks(plan, FrameCache(0, disk_dir=cache_dir).__contains__)
     results = [run_task(plan, t.root, cache_dir=cache_dir, device="cpu", provenance={},
-                        output_paths={}, task_id=t.id, keep_frame=True)
-               for t in plan_tasks(plan, FrameCache(0, disk_dir=cache_dir).__contains__)]
+                        output_paths={}, task_id=t.id, keep_frame=True, shares=t.shares)
+               for t in tasks]
     non_output = [n.key for n in plan.nodes.values() if n.op != "output"]
     assert sorted(fake_ops) == sorted(non_output)            # each node computed exactly once
+    on_disk = sorted(p.stem for p in (tmp_path / "cache").rglob("*.pt"))
+    assert on_disk == sorted(plan.nodes[nid].key for t in tasks for nid in t.shares)
     for result in results:
         if result.frame is not None:
             target = next(iter(result.written))

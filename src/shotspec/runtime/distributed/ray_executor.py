@@ -3,9 +3,9 @@
 :func:`~shotspec.runtime.distributed.schedule.plan_tasks` splits the plan: one task per node
 that several targets share (run first), one per target. Each task runs its sub-plan through
 the local :class:`~shotspec.runtime.executor.Executor` on whichever node Ray gives it, reading
-and writing the content-addressed :class:`~shotspec.runtime.cache.FrameCache` folder every
-node sees (``cache_dir``), so no node is computed twice and every output is the one the local
-executor writes, byte for byte. Tasks are retried when their worker or node dies
+from the content-addressed :class:`~shotspec.runtime.cache.FrameCache` folder every node sees
+(``cache_dir``) and writing to it the nodes other tasks read, so no node is computed twice and
+every output is the one the local executor writes, byte for byte. Tasks are retried when their worker or node dies
 (``max_retries``) and on ``OSError`` (a network file system's hiccup); a shotspec error (a
 bad image, too little memory) is the user's and is reported at once. Targets whose file is
 already on disk with this plan's key are skipped (resume). Node events from every worker come
@@ -129,8 +129,8 @@ def _event_board(ray):
 
 
 def _remote_render(ray, *, max_retries: int, num_cpus: float, num_gpus: float):
-    def render(plan, root, task_id, cache_dir, device, provenance, output_paths, versions,
-               board, keep_frame, *after):
+    def render(plan, root, task_id, shares, cache_dir, device, provenance, output_paths,
+               versions, board, keep_frame, *after):
         import socket
 
         from shotspec.runtime.device import select_device
@@ -147,7 +147,7 @@ def _remote_render(ray, *, max_retries: int, num_cpus: float, num_gpus: float):
 
         return run_task(plan, root, cache_dir=cache_dir, device=device, provenance=provenance,
                         output_paths=output_paths, task_id=task_id, keep_frame=keep_frame,
-                        worker=where, on_event=post)
+                        worker=where, on_event=post, shares=shares)
 
     return ray.remote(max_retries=max_retries, retry_exceptions=[OSError], num_cpus=num_cpus,
                       num_gpus=num_gpus)(render)
@@ -234,8 +234,8 @@ class RayExecutor:
         versions = {"shotspec": __version__, "keys": KEY_VERSION}
         refs: dict[str, object] = {}
         for task in tasks:
-            refs[task.id] = remote.remote(shared[0], task.root, task.id, cache_dir, self.device_name,
-                                          shared[1], shared[2], versions, board,
+            refs[task.id] = remote.remote(shared[0], task.root, task.id, task.shares, cache_dir,
+                                          self.device_name, shared[1], shared[2], versions, board,
                                           self.keep_frames and not task.is_head,
                                           *[refs[a] for a in task.after])
         progress = _Progress(plan, self.on_event)

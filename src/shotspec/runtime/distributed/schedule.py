@@ -18,7 +18,8 @@ those tasks at once, so they get tasks of their own that run first:
   inputs.
 
 Every non-cached node is then computed by exactly one task, and every task finds what it reads
-in the shared content-addressed cache. :func:`subplan` is what a task runs: its root's
+in the shared content-addressed cache; only what another task reads (``RenderTask.shares``)
+has to be written there. :func:`subplan` is what a task runs: its root's
 ancestors, cut at nodes the cache already holds (kept, without inputs, so the executor serves
 them from the cache). :func:`finished_targets` finds the targets whose output file is already
 on disk with this plan's key in its provenance (resume).
@@ -49,6 +50,7 @@ class RenderTask:
     target: str | None
     after: tuple[str, ...]
     computes: tuple[str, ...]
+    shares: tuple[str, ...] = ()     # the nodes it computes that other tasks read
 
     @property
     def is_head(self) -> bool:
@@ -105,12 +107,16 @@ def plan_tasks(plan: Plan, is_cached: Callable[[str], bool],
 
     _fold_heads(plan, group, heads, consumers)
 
+    read_by_others = {inp for nid in group for inp in plan.nodes[nid].inputs
+                      if inp in group and group[inp] != group[nid]}
+
     def task(root: str, target: str | None) -> RenderTask:
         computes = [nid for nid in plan.nodes if group.get(nid) == root]
         after = sorted({group[inp] for nid in computes for inp in plan.nodes[nid].inputs
                         if inp in group and group[inp] != root})
         return RenderTask(id=root, root=root, target=target, after=tuple(after),
-                          computes=tuple(computes))
+                          computes=tuple(computes),
+                          shares=tuple(nid for nid in computes if nid in read_by_others))
 
     return ([task(h, None) for h in reversed(heads)]
             + [task(out, t) for t, out in targets.items()])

@@ -2,8 +2,8 @@
 sight: run a node's sub-plan through the local :class:`~shotspec.runtime.executor.Executor`
 against the shared disk cache, and describe what it did in plain values.
 
-A worker process keeps one :class:`~shotspec.runtime.cache.FrameCache` per cache folder across
-the tasks it runs, so a frame it wrote or read stays in memory for its next task.
+A worker process keeps its frames in memory across the tasks it runs (bounded, least recently
+used first), so a frame it wrote or read is not read from the folder again for its next task.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from shotspec.runtime.distributed.schedule import subplan
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.executor import Executor
 
-__all__ = ["TaskResult", "run_task", "worker_cache", "WORKER_CACHE_BYTES", "check_versions"]
+__all__ = ["TaskResult", "TaskCache", "run_task", "worker_cache", "WORKER_CACHE_BYTES",
+           "check_versions"]
 
 # Frames a worker process keeps in memory between tasks (the disk cache holds them all).
 WORKER_CACHE_BYTES = 1 << 30
 
-_CACHES: dict[str, FrameCache] = {}
+_MEMORY: list[FrameCache] = []
+_DISKS: dict[str, FrameCache] = {}
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,43 @@ class TaskResult:
     frame: object | None = None
 
 
-def worker_cache(cache_dir: str) -> FrameCache:
-    """This process's frame cache over the shared folder ``cache_dir``."""
-    cache = _CACHES.get(cache_dir)
-    if cache is None:
-        cache = _CACHES[cache_dir] = FrameCache(WORKER_CACHE_BYTES, disk_dir=cache_dir)
-    return cache
+class TaskCache:
+    """What a task's executor sees as its cache: this process's in-memory frames (kept across
+    tasks) over the shared folder. Every frame it reads or computes stays in memory; a computed
+    one reaches the folder only when its key is in ``persist`` (None: every one), so a frame
+    no other task reads never crosses the network. Reads and writes are the
+    :class:`~shotspec.runtime.cache.FrameCache`'s (atomic, corrupt entries are misses)."""
+
+    def __init__(self, memory: FrameCache, disk: FrameCache, persist: frozenset[str] | None):
+        self.memory, self.disk, self.persist = memory, disk, persist
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.memory or key in self.disk
+
+    def get(self, key: str, device=None):
+        frame = self.memory.get(key)
+        if frame is None:
+            frame = self.disk.get(key)
+            if frame is None:
+                return None
+            self.memory.put(key, frame)
+        return frame if device is None else frame.to(device)
+
+    def put(self, key: str, frame) -> None:
+        self.memory.put(key, frame)
+        if self.persist is None or key in self.persist:
+            self.disk.put(key, frame)
+
+
+def worker_cache(cache_dir: str, persist: frozenset[str] | None = None) -> TaskCache:
+    """This process's cache over the shared folder ``cache_dir`` for one task, writing the
+    keys in ``persist`` (None: all) to the folder."""
+    if not _MEMORY:
+        _MEMORY.append(FrameCache(WORKER_CACHE_BYTES))
+    disk = _DISKS.get(cache_dir)
+    if disk is None:
+        disk = _DISKS[cache_dir] = FrameCache(0, disk_dir=cache_dir)
+    return TaskCache(_MEMORY[0], disk, persist)
 
 
 def check_versions(expected: Mapping[str, str]) -> None:
@@ -65,7 +98,7 @@ def check_versions(expected: Mapping[str, str]) -> None:
             hint="install the same shotspec version on every node of the cluster")
 
 
-def _loadable(cache: FrameCache) -> Callable[[str], bool]:
+def _loadable(cache: TaskCache) -> Callable[[str], bool]:
     """A key is usable when its frame loads (a corrupt entry is computed again); the load
     leaves it in memory, so the executor's own look-up is served without a second read."""
     return lambda key: cache.get(key) is not None
@@ -87,11 +120,14 @@ class _SubplanExecutor(Executor):
 def run_task(plan: Plan, root: str, *, cache_dir: str, device: str,
              provenance: Mapping[str, Mapping[str, str]], output_paths: Mapping[str, str],
              task_id: str, on_event: Callable | None = None, keep_frame: bool = False,
-             worker: str = "") -> TaskResult:
+             worker: str = "", shares: tuple[str, ...] | None = None) -> TaskResult:
     """Compute ``root`` of ``plan`` (typed, see :func:`~.schedule.typed_plan`; written, for an
     output node) on this machine; ``on_event`` receives the local executor's
-    :class:`~shotspec.runtime.executor.NodeEvent` s."""
-    cache = worker_cache(cache_dir)
+    :class:`~shotspec.runtime.executor.NodeEvent` s. ``shares``: the node ids other tasks
+    read (:attr:`~.schedule.RenderTask.shares`), the only ones written to the shared folder
+    (None: every computed node, as the local executor does)."""
+    persist = None if shares is None else frozenset(plan.nodes[nid].key for nid in shares)
+    cache = worker_cache(cache_dir, persist)
     sub = subplan(plan, root, _loadable(cache))
     whole = Plan(nodes={nid: plan.nodes[nid] for nid in plan.ancestors(root)}, outputs=sub.outputs)
     executor = _SubplanExecutor(whole, device=device, cache=cache, on_event=on_event)
