@@ -4,7 +4,7 @@ Renders one spec of N small shots that share the head's geometry and shading and
 lens (aperture: like the frames of a focus pull, each with its own lens node) — first with the
 local executor in this process (twice: cold, then warm with a fresh in-memory cache), then with the Ray executor on a local cluster of one worker
 node (all CPUs) and of two worker nodes (half the CPUs each), each twice: cold (fresh worker
-processes import torch) and warm (the same workers, a fresh cache folder). Prints a table and
+processes import torch) and warm (the same workers, another head seed: nothing to reuse). Prints a table and
 the machine with its load average before and after.
 
     python bench/ray_throughput.py [--shots 8] [--size 192x240]
@@ -32,9 +32,9 @@ from bench_env import machine_line  # noqa: E402
 APERTURES = ("f/1.4", "f/1.8", "f/2", "f/2.8", "f/4", "f/5.6", "f/8", "f/11", "f/16", "f/22")
 
 
-def spec_text(shots: int, width: int, height: int) -> str:
+def spec_text(shots: int, width: int, height: int, seed: int = 7) -> str:
     """``shots`` shots of one head and rig, each at its own aperture and file."""
-    lines = ["character mara {", "  seed 7", "  skin { tone monk 5 }", "}", "",
+    lines = ["character mara {", f"  seed {seed}", "  skin { tone monk 5 }", "}", "",
              "shot s0 {", "  character mara", "  camera {", "    lens 85mm",
              f"    aperture {APERTURES[0]}", "    distance 0.8m", "    focus mara.eyes", "  }",
              "  lighting {", "    key area {", "      from 30deg left, 20deg up", "      intensity 1",
@@ -64,7 +64,7 @@ def render(spec: Path, out: Path, executor=None) -> tuple[float, int]:
     return seconds, len(build.report.ran)
 
 
-def ray_runs(spec: Path, work: Path, nodes: int, cpus: int) -> list[tuple[str, float, int]]:
+def ray_runs(specs: dict[str, Path], work: Path, nodes: int, cpus: int) -> list[tuple[str, float, int]]:
     import ray
     from ray.cluster_utils import Cluster
 
@@ -77,7 +77,7 @@ def ray_runs(spec: Path, work: Path, nodes: int, cpus: int) -> list[tuple[str, f
     ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.ERROR)
     rows = []
     try:
-        for run in ("cold", "warm"):
+        for run, spec in specs.items():
             cache = Path(tempfile.mkdtemp(dir=work))
             out = work / f"ray{nodes}-{run}"
             seconds, ran = render(spec, out, RayExecutor(device="cpu", cache_dir=str(cache),
@@ -103,12 +103,18 @@ def main() -> None:
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="shotspec-ray-bench-"))
     try:
-        spec = work / "shots.shot"
-        spec.write_text(spec_text(args.shots, width, height))
+        def specs(base_seed: int) -> dict[str, Path]:
+            """A cold and a warm spec: other seeds, so no run reuses another's nodes."""
+            out = {}
+            for run, seed in (("cold", base_seed), ("warm", base_seed + 1)):
+                out[run] = work / f"{run}{seed}.shot"
+                out[run].write_text(spec_text(args.shots, width, height, seed))
+            return out
+
         rows = [(f"local executor (this process), {run}", *render(spec, work / f"local-{run}"))
-                for run in ("cold", "warm")]
-        rows += ray_runs(spec, work, 1, cpus)
-        rows += ray_runs(spec, work, 2, cpus)
+                for run, spec in specs(7).items()]
+        rows += ray_runs(specs(17), work, 1, cpus)
+        rows += ray_runs(specs(27), work, 2, cpus)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = Table(title=f"{args.shots} shots at {width}×{height} (shared geometry and shading)")

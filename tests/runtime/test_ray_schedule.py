@@ -169,3 +169,16 @@ def test_an_address_nobody_listens_on_is_reported_at_once(tmp_path, capsys):
     code = main(["render", str(spec), "--executor", "ray", "--ray-address", f"127.0.0.1:{port}"])
     err = capsys.readouterr().err
     assert code == 2 and "E621" in err and f"127.0.0.1:{port}" in err
+
+
+def test_a_frame_kept_in_memory_reaches_the_folder_once_another_task_needs_it(tmp_path, monkeypatch):
+    from shotspec.runtime.distributed.worker import worker_cache
+
+    monkeypatch.setattr(worker_module, "_MEMORY", [])
+    frame = Frame(rgb=torch.rand(1, 3, 4, 5), meta=FrameMeta())
+    own = worker_cache(str(tmp_path), persist=frozenset())      # a frame's own intermediate
+    own.put("k" * 64, frame)
+    assert not list(tmp_path.rglob("*.pt"))                    # memory only
+    shared = worker_cache(str(tmp_path), persist=frozenset({"k" * 64}))
+    assert torch.equal(shared.get("k" * 64).rgb, frame.rgb)
+    assert FrameCache(0, disk_dir=tmp_path).get("k" * 64) is not None   # now other workers see it

@@ -64,12 +64,17 @@ class TaskCache:
             if frame is None:
                 return None
             self.memory.put(key, frame)
+        elif self._persists(key) and key not in self.disk:
+            self.disk.put(key, frame)     # kept from an earlier task that did not share it
         return frame if device is None else frame.to(device)
 
     def put(self, key: str, frame) -> None:
         self.memory.put(key, frame)
-        if self.persist is None or key in self.persist:
+        if self._persists(key):
             self.disk.put(key, frame)
+
+    def _persists(self, key: str) -> bool:
+        return self.persist is None or key in self.persist
 
 
 def worker_cache(cache_dir: str, persist: frozenset[str] | None = None) -> TaskCache:
