@@ -5,7 +5,7 @@ byte-identical to the local executor's. A second run finds them all on disk and 
 nothing (resume).
 
 Marked ``ray`` (skipped by default): ``pytest -m ray tests/runtime/test_ray_cluster.py``
-(about two minutes on two cores; needs ``pip install 'shotspec[ray]'``).
+(about 90 s on two cores shared with other work; needs ``pip install 'shotspec[ray]'``).
 """
 
 from __future__ import annotations
@@ -137,3 +137,16 @@ def test_a_killed_worker_node_loses_nothing_and_changes_no_byte(cluster, tmp_pat
 
     again = _render(spec, tmp_path / "ray", RayExecutor(device="cpu", cache_dir=str(tmp_path / "cache")))
     assert set(again.resumed) == set("abcdef") and again.tasks == []   # resume: nothing to do
+
+
+def test_a_joined_cluster_without_a_shared_cache_folder_is_refused(cluster, tmp_path):
+    from shotspec.runtime.distributed.ray_executor import RayExecutor
+
+    spec = tmp_path / "six.shot"
+    spec.write_text(SPEC)
+    session = RenderSession(spec, output=str(tmp_path / "x.png"), device="cpu")
+    session.executor = RayExecutor(device="cpu")          # joins the running cluster
+    build = session.render()
+    assert [d.code for d in build.diagnostics if d.is_error] == ["E622"]
+    assert "--cache-dir" in build.diagnostics[-1].message
+    assert not list(tmp_path.glob("x-*.png"))

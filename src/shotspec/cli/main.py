@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("render", "render the shots of a spec to image files",
                 ("shot render", "shot render specs/closeup.shot -o closeup.png",
                  "shot render film.shot --shot closeup --set camera.lens=50mm",
-                 "shot render --from renders/closeup.png -o again.png   # re-render from provenance"))
+                 "shot render --from renders/closeup.png -o again.png   # re-render from provenance",
+                 "shot render film.shot --executor ray --ray-address auto --cache-dir /mnt/shared/cache"))
     p.add_argument("file", nargs="?", help="the .shot file (default: the embedded close-up)")
     p.add_argument("-o", "--output", help="write here instead of the spec's output path")
     p.add_argument("--shot", action="append", default=[], help="render only this shot (repeatable)")
