@@ -239,7 +239,10 @@ class RayExecutor:
                                           self.keep_frames and not task.is_head,
                                           *[refs[a] for a in task.after])
         progress = _Progress(plan, self.on_event)
-        results = self._collect(ray, refs, board, progress)
+        try:
+            results = self._collect(ray, refs, board, progress)
+        finally:
+            ray.kill(board)
         computed: dict[str, float] = {}
         for result in results:
             computed.update({nid: s for nid, s, cached in result.timings if not cached})
@@ -249,11 +252,13 @@ class RayExecutor:
                 report.workers.append(node)
             task = next(t for t in tasks if t.id == result.task_id)
             if task.target is not None and result.size is not None:
-                report.sizes[task.target] = result.size
-                if result.frame is not None:
-                    report.frames[task.target] = result.frame
+                for key in {task.target, *result.written}:     # the output op names its file
+                    report.sizes[key] = result.size
+                    if result.frame is not None:
+                        report.frames[key] = result.frame
         report.written.update(report.resumed)
-        report.written = {t: report.written[t] for t in plan.outputs if t in report.written}
+        ordered = {t: report.written[t] for t in plan.outputs if t in report.written}
+        report.written = {**ordered, **report.written}         # in the plan's order
         report.timings = [NodeTiming(node, computed.get(nid, 0.0), nid not in computed)
                           for nid, node in plan.nodes.items()]
         progress.finish()
