@@ -111,8 +111,12 @@ def test_a_killed_worker_node_loses_nothing_and_changes_no_byte(cluster, tmp_pat
     killed: list[str] = []
     killer: list[threading.Thread] = []
 
+    starts: list[tuple[str, str]] = []       # (plan node, Ray node) of every start
+
     def on_event(event):
         seen_nodes.add(event.node_id)
+        if event.kind == "start":
+            starts.append((event.node.id, event.node_id))
         if event.kind == "done" and not killed and event.node_id:
             victim = next(w for w in workers if w.node_id == event.node_id)
             killed.append(victim.node_id)       # mid-run: the first node to finish a step
@@ -125,6 +129,9 @@ def test_a_killed_worker_node_loses_nothing_and_changes_no_byte(cluster, tmp_pat
 
     assert len(seen_nodes - {""}) == 2                            # both worker nodes worked
     assert killed and len(ray.nodes()) == 3 and sum(n["Alive"] for n in ray.nodes()) == 2
+    interrupted = {nid for nid, where in starts if where == killed[0]}
+    redone = {nid for nid, where in starts if where != killed[0]}
+    assert interrupted & redone          # work the dead node had begun was retried elsewhere
     written = sorted(report.written.values())
     assert len(written) == len(set(written)) == 6                   # none missing, none twice
     files = sorted(p.name for p in (tmp_path / "ray").iterdir())
