@@ -60,7 +60,7 @@ def cmd_render(args) -> int:
     if args.from_image:
         return _render_from_image(args, console, err)
     from shotspec.cli.main import default_spec_path
-    from shotspec.cli.progress import NodeProgress, timing_table
+    from shotspec.cli.progress import NodeProgress
     from shotspec.cli.session import RenderSession
 
     spec = Path(args.file) if args.file else default_spec_path()
@@ -68,9 +68,27 @@ def cmd_render(args) -> int:
     if not args.file and not output:
         output = str(Path.cwd() / "renders" / "closeup.png")
     progress = NodeProgress(console, quiet=args.quiet or args.format == "json")
+    cache_dir = _cache_dir(args.cache_dir)
     session = RenderSession(spec, overrides=args.overrides, allow=args.allow, shots=args.shot,
-                            output=output, device=args.device, cache_dir=_cache_dir(args.cache_dir),
+                            output=output, device=args.device, cache_dir=cache_dir,
                             on_event=progress)
+    on_ray = getattr(args, "executor", "local") == "ray"
+    if on_ray:      # the ray package is imported here only: `shotspec[ray]`
+        from shotspec.runtime.distributed.ray_executor import RayExecutor
+
+        session.executor = RayExecutor(device=args.device, cache_dir=cache_dir,
+                                       address=args.ray_address, on_event=progress)
+        session.executor.connect()
+    try:
+        return _render_session(args, spec, session, progress, console, err)
+    finally:
+        if on_ray:
+            session.executor.shutdown()
+
+
+def _render_session(args, spec, session, progress, console, err) -> int:
+    from shotspec.cli.progress import timing_table
+
     build = session.compile()
     if not build.ok:
         return _fail(err, console, *build.diagnostics, sources=build.sources, fmt=args.format)
@@ -92,9 +110,19 @@ def cmd_render(args) -> int:
         return EXIT_OK
     if args.timings:
         console.print(timing_table(report))
+    sizes = getattr(report, "sizes", None) or {s: (f.width, f.height) for s, f in report.frames.items()}
     for shot, path in report.written.items():
-        frame = report.frames[shot]
-        console.print(f"[green]wrote[/] {path} ({frame.width}×{frame.height}) in {report.seconds:.2f} s")
+        if shot in getattr(report, "resumed", {}):
+            console.print(f"[dim]kept[/] {path}: already rendered from this plan")
+            continue
+        width, height = sizes[shot]
+        console.print(f"[green]wrote[/] {path} ({width}×{height}) in {report.seconds:.2f} s")
+    workers = getattr(report, "workers", [])        # the Ray executor's
+    if workers:
+        from rich.markup import escape
+
+        console.print(f"[dim]on {len(workers)} Ray worker node(s): "
+                      f"{escape('; '.join(workers))}[/]")
     return EXIT_OK
 
 

@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("render", "render the shots of a spec to image files",
                 ("shot render", "shot render specs/closeup.shot -o closeup.png",
                  "shot render film.shot --shot closeup --set camera.lens=50mm",
-                 "shot render --from renders/closeup.png -o again.png   # re-render from provenance"))
+                 "shot render --from renders/closeup.png -o again.png   # re-render from provenance",
+                 "shot render film.shot --executor ray --ray-address auto --cache-dir /mnt/shared/cache"))
     p.add_argument("file", nargs="?", help="the .shot file (default: the embedded close-up)")
     p.add_argument("-o", "--output", help="write here instead of the spec's output path")
     p.add_argument("--shot", action="append", default=[], help="render only this shot (repeatable)")
@@ -79,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-render the shot recorded in a PNG's provenance")
     p.add_argument("--timings", action="store_true", help="print a per-node timing table")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics format")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local (this process) or ray: shots and frames as tasks on a Ray cluster "
+                        "(docs/ray.md)")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="the Ray cluster to join (default: RAY_ADDRESS, else a local cluster)")
     _add_compile_options(p)
 
     p = command("watch", "render, then re-render on every save of the spec, its imports and assets",

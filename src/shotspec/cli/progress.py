@@ -40,11 +40,13 @@ class NodeProgress:
         if self._task is None:
             self._task = self._progress.add_task("rendering", total=event.total)
         label = escape(f"{event.node.label} [{', '.join(event.node.shots)}]")   # not markup
+        worker = getattr(event, "worker", "")       # a Ray worker's host, node and device
+        where = escape(f"  on {worker}") if worker else ""
         if event.kind == "start":
-            self._progress.update(self._task, description=f"running {label}")
+            self._progress.update(self._task, description=f"running {label}{where}")
         elif event.kind == "done":
             self._progress.advance(self._task)
-            self._progress.console.print(f"  [green]✓[/] {label:<46} {event.seconds:7.2f} s")
+            self._progress.console.print(f"  [green]✓[/] {label:<46} {event.seconds:7.2f} s{where}")
         elif event.kind == "cached":
             self._progress.advance(self._task)
             self._progress.console.print(f"  [dim]· {label:<46}  cached[/]")
