@@ -61,14 +61,6 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
-    Layer("pores_s", 5.0, 0.045, 0.045, 0.0, -0.010, "height", rim=True),
-    Layer("pores_m", 2.5, 0.07, 0.07, 0.0, -0.016, "height", rim=True),
-    Layer("pores_l", 0.6, 0.10, 0.10, 0.0, -0.022, "height", rim=True),
-    Layer("lines_a", 1.8, 0.45, 0.035, 40.0, -0.008, "height"),
-    Layer("lines_b", 1.8, 0.45, 0.035, -40.0, -0.008, "height"),
-    Layer("lines_c", 0.8, 0.35, 0.03, 90.0, -0.006, "height"),
-    Layer("undulation", 1.0, 0.25, 0.25, 0.0, 0.006, "height", signed=0.5),
-    Layer("bumps", 0.015, 0.3, 0.3, 0.0, 0.025, "height", signed=0.15, spread=0.6),
     Layer("redness", 0.05, 0.5, 0.5, 0.0, 1.0, "redness", spread=0.6),
     Layer("freckling", 0.3, 0.35, 0.35, 0.0, 1.0, "melanin", spread=0.8),
 )
