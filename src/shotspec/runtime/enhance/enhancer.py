@@ -52,14 +52,15 @@ SHADING_SIGMA_MM = 5.0         # low-pass that separates the face's shading from
 LEVEL_SIGMA_MM = 0.8           # local light level (shadow / highlight fades), above pore scale
 AMBIENT_SHARE = 0.9            # the ambient light is this share of the skin's 10th-percentile level
 AMBIENT_OCCLUSION = 0.2        # ambient lost at the bottom of a cavity (cavity 1)
-RELIEF_GAIN = 5.2              # calibration: lit relief × this = real skin's 0.25–1 mm band (film scans)
+RELIEF_GAIN = 9.0              # calibration: lit relief × this = real skin's 0.25–1 mm band (film scans)
 SHEEN_REF = 1.0                # sheen weight: level over the skin's 90th percentile, from …
 SHEEN_FROM = 0.8               # … SHEEN_FROM (0) to SHEEN_REF (1)
 SHEEN_GAIN = 0.6               # specular modulation by the facets' tilt, relative to the diffuse's
 SHEEN_CAVITY = 0.3             # sheen lost in cavities (log units at cavity 1)
 SURFACE_BLUR_MM = 0.1          # the sheen's relief is seen through the lens only (no diffusion)
-CAMERA_BLUR_PX = 1.0          # the camera's own blur (lens, anti-alias filter, demosaicking), σ px
-IDENTITY_MM = 3.0              # nothing coarser than this changes (the delta's local mean is removed)
+CAMERA_BLUR_PX = 1.2          # the camera's own blur (lens, anti-alias filter, demosaicking), σ px
+IDENTITY_MM = 3.0              # nothing coarser than this changes: the delta minus its local mean …
+IDENTITY_SIGMAS = 8.0          # … over a Gaussian of σ = IDENTITY_MM / IDENTITY_SIGMAS
 COLOUR_IN_SHADOW = 0.3         # albedo variation kept in deep shadow (relative)
 REDNESS_LOG_RGB = (0.0, -0.09, -0.05)     # haemoglobin absorbs green and blue
 MELANIN_LOG_RGB = (-0.035, -0.055, -0.08)  # melanin absorbs more towards blue
@@ -221,7 +222,7 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, relief: PlateRelief, co
     colour_log = red * colour.redness + mel * colour.melanin * (FAINT_MELANIN + FRECKLE_GAIN * controls.freckles)
     delta = shadow * relief_log + (COLOUR_IN_SHADOW + (1 - COLOUR_IN_SHADOW) * shadow) * colour_log
     # identity: nothing coarser than IDENTITY_MM changes (the delta's local mean over the skin is removed)
-    delta = delta - _masked_blur(delta, mask, IDENTITY_MM / 6.0 / mm)
+    delta = delta - _masked_blur(delta, mask, IDENTITY_MM / IDENTITY_SIGMAS / mm)
     return mask * clip * delta
 
 
