@@ -1,7 +1,7 @@
 """The skin enhancer's texture against real skin: band levels, spectral peak, contrast by light
 level and the identity check, each printed beside its reference and target.
 
-    python bench/enhancer_spectrum.py [--strength 1.0] [--seed 1842] [--crops DIR]
+    python bench/enhancer_spectrum.py [--strength 1.0] [--seed 1842] [--crops FILE.png]
 
 Images (../shared/data/faces): ``model_face.jpg`` (an airbrushed studio portrait, 0.21 mm/px, the
 issue's figure) is enhanced; the real-skin references are the film scans ``kodim04.png`` and
@@ -22,8 +22,8 @@ Printed:
 4. identity: the RMS of the low-passed change of log-luminance (half power at 3 mm and 6 mm)
    over the skin, beside the added texture's RMS.
 
-``--crops DIR`` writes 100 % crops (cheek and forehead, before and after, and the references'
-cheeks) as PNG.
+``--crops FILE`` writes 100 % crops as one PNG (cheek and forehead, before | after; the
+references' cheeks below).
 """
 
 from __future__ import annotations
@@ -118,23 +118,25 @@ def identity_check(before: Frame, after: Frame, mask: torch.Tensor, mm: float) -
     return out[0], out[1], out[2]
 
 
-def write_crops(out_dir: Path, before: Frame, after: Frame, refs: dict[str, Frame]) -> None:
+def write_crops(path: Path, before: Frame, after: Frame, refs: dict[str, Frame]) -> None:
+    """One PNG of 100 % crops, 256 × 192 px each: model_face's cheek and forehead before | after,
+    then the references' cheeks (kodim04 | kodim15, at their own scan pixels)."""
     from PIL import Image
 
-    def png(rgb: torch.Tensor, box, path: Path) -> None:
-        x0, y0, x1, y1 = box
-        c = rgb[0, :, y0:y1, x0:x1].clamp(0, 1).numpy().transpose(1, 2, 0)
+    def crop(rgb: torch.Tensor, centre) -> Image.Image:
+        x, y = centre
+        c = rgb[0, :, y - 96:y + 96, x - 128:x + 128].clamp(0, 1).numpy().transpose(1, 2, 0)
         srgb = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-        Image.fromarray((srgb * 255 + 0.5).astype(np.uint8)).save(path)
+        return Image.fromarray((srgb * 255 + 0.5).astype(np.uint8))
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for part, (x, y) in (("cheek", (318, 640)), ("forehead", (468, 300))):
-        box = (x - 128, y - 96, x + 128, y + 96)
-        png(before.rgb, box, out_dir / f"enhance_{part}_before.png")
-        png(after.rgb, box, out_dir / f"enhance_{part}_after.png")
-    for name, frame in refs.items():
-        x, y = next(iter(IMAGES[name][2].values()))
-        png(frame.rgb, (x - 64, y - 48, x + 64, y + 48), out_dir / f"enhance_reference_{name}.png")
+    sheet = Image.new("RGB", (512, 576))
+    for row, centre in enumerate(((318, 640), (468, 300))):         # cheek, forehead
+        sheet.paste(crop(before.rgb, centre), (0, 192 * row))
+        sheet.paste(crop(after.rgb, centre), (256, 192 * row))
+    for col, (name, centre) in enumerate((("kodim04", (250, 300)), ("kodim15", (360, 290)))):
+        sheet.paste(crop(refs[name].rgb, centre), (256 * col, 384))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,19 +1,21 @@
-"""The skin enhancer: restores pores, fine lines and micro-imperfections, lit by the image's own light.
+"""The skin enhancer: restores skin's micro-relief and micro-colour, lit by the image's own light.
 
 Airbrushed or plastic-looking skin lacks the 0.1–1 mm detail real skin has. This pass
 
 1. finds the skin (the frame's ``skin`` AOV, else :func:`find_skin_mask`) and removes eyes, lips
    and brows;
-2. sizes the texture in face millimetres (:mod:`face_frame`) and synthesises it
-   (:mod:`skin_texture`): a height field h (mm) and two albedo fields;
-3. estimates the local light from the image: the gradient of the low-passed log luminance points
-   towards the light, and its size tells how raking the light is (on a face of curvature radius
-   R ≈ 60 mm, tan θ ≈ R·|∇ log L|); a facet that tilts towards the light brightens by
-   Δlog I = −R·(∇log L · ∇h) — pores get a lit and a shadowed side that match the key;
-4. adds an occlusion term (pores and furrows slightly darker under any light) and the albedo
-   variation (redness, faint freckling), all in log space, so the change is multiplicative:
-   proportional to the local colour, never a noise layer pasted on top;
-5. fades the texture out in deep shadow (no light to reveal relief) and in clipped highlights;
+2. sizes the texture in face millimetres (:mod:`face_frame`) and evaluates the render's own
+   micro-relief there (:mod:`plate_relief`: pebbled cells ~1 mm, pores, by region) plus the
+   albedo layers (:mod:`skin_texture`: redness, melanin);
+3. estimates the light from the image: the gradient of the low-passed log luminance points
+   towards the light, and its size tells how raking it is (on a face of curvature radius
+   R ≈ 60 mm, tan θ ≈ R·|∇ log L|, at least ``MIN_TAN`` along the mean direction);
+4. lights the relief as tilted facets: the key's share of the local light rises with the level
+   over the skin's shadow level, so relief contrast rises with the light; the irradiance is
+   spread by skin's diffusion profile; cavities are darker; the sheen adds the facets'
+   specular modulation in highlights; the camera's blur and one calibration gain follow;
+5. removes everything coarser than ~3 mm from the change (identity), fades it in deep shadow and
+   clipped highlights, and applies it in log space: ``rgb · exp(strength · Δ)``;
 6. blurs it as the lens blurred the surface under it (the ``defocus`` AOV a render's lens pass
    leaves: :mod:`defocus_texture`), so a defocused forehead gets no sharp pores.
 
