@@ -60,7 +60,8 @@ SHEEN_FROM = 0.8               # … SHEEN_FROM (0) to SHEEN_REF (1)
 SHEEN_GAIN = 0.6               # specular modulation by the facets' tilt, relative to the diffuse's
 SHEEN_CAVITY = 0.3             # sheen lost in cavities (log units at cavity 1)
 SURFACE_BLUR_MM = 0.1          # the sheen's relief is seen through the lens only (no diffusion)
-CAMERA_BLUR_PX = 1.2          # the camera's own blur (lens, anti-alias filter, demosaicking), σ px
+CAMERA_BLUR_PX = 1.2          # the camera's own blur (lens, anti-alias filter, demosaicking), σ px …
+CAMERA_BLUR_MM = 0.25          # … at most this on the face
 IDENTITY_MM = 3.0              # nothing coarser than this changes: the delta minus its local mean …
 IDENTITY_SIGMAS = 8.0          # … over a Gaussian of σ = IDENTITY_MM / IDENTITY_SIGMAS
 COLOUR_IN_SHADOW = 0.3         # albedo variation kept in deep shadow (relative)
@@ -216,7 +217,8 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, relief: PlateRelief, co
     surface = SHEEN_GAIN * torch.log(key) - SHEEN_CAVITY * relief.cavity
     relief_log = relief_log + sheen_w * gaussian_blur(surface, SURFACE_BLUR_MM / mm, edge="reflect")
     # recorded through the camera: lens, anti-alias filter and demosaicking blur about CAMERA_BLUR_PX
-    relief_log = RELIEF_GAIN * gaussian_blur(relief_log, CAMERA_BLUR_PX, edge="reflect")
+    # (never more than CAMERA_BLUR_MM: on a small face the cells are a pixel or two already)
+    relief_log = RELIEF_GAIN * gaussian_blur(relief_log, min(CAMERA_BLUR_PX, CAMERA_BLUR_MM / mm), edge="reflect")
     shadow = _smoothstep(SHADOW_FADE[0], SHADOW_FADE[1], rel)
     clip = 1.0 - (1.0 - CLIP_KEEP) * _smoothstep(CLIP_FADE[0], CLIP_FADE[1], rgb.amax(1, keepdim=True))
     red = torch.tensor(REDNESS_LOG_RGB, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)

@@ -71,7 +71,6 @@ def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
     au = u.abs()
     forehead = smoothstep(-10.0, -18.0, v)
     nose = smoothstep(14.0, 9.0, au) * smoothstep(-6.0, 2.0, v) * smoothstep(52.0, 46.0, v)
-    nose = nose * smoothstep(11.0 + 0.12 * v.clamp_min(0.0), 5.0, au).clamp_min(0.0)
     chin = smoothstep(78.0, 86.0, v)
     cheeks = ((1.0 - forehead) * (1.0 - nose) * (1.0 - chin)).clamp_min(0.0)
     for name, col in (("forehead", forehead), ("t_zone", forehead * smoothstep(30.0, 15.0, au)),
