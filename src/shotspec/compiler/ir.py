@@ -476,7 +476,7 @@ class SkinEnhancePass(_Pass):
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
                             doc="deepens the pebbled relief and its fine furrows")
     freckles: float = spec(0.0, "fraction", lo=0.0, hi=1.0,
-                           doc="0 keeps the image's own freckles and adds none; 1 adds clear freckling")
+                           doc="0 keeps the image's own freckles and adds none; 1 adds ~1 mm melanin dots")
     sheen: float = spec(1.0, "number", lo=0.0, hi=2.0,
                         doc="relief added in the highlights (oily skin shows its texture there)")
 

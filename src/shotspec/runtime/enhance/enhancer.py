@@ -81,7 +81,7 @@ class EnhanceControls:
     pores 0–1: pore depth and density (the head's ``skin.pores``); pore_size 0.5–2: the relief's
     scale (× adult average: ~1 mm cells, 0.1–0.25 mm pore openings); age_years 1–110: deepens the
     pebbled furrows (the head's age factor); freckles 0–1: 0 keeps the image's own freckles and
-    adds only faint melanin variation, 1 adds clear freckling; sheen 0–2: relief contrast added in
+    adds only faint melanin variation, 1 adds ~1 mm melanin dots; sheen 0–2: relief contrast added in
     highlights (oily skin shows its texture in the sheen).
     """
 
