@@ -150,3 +150,16 @@ def test_eyes_lips_brows_are_never_touched(face):
     for m in (eyes, lips):
         sel = (m > 0).expand_as(face.rgb)
         assert torch.equal(out.rgb[sel], face.rgb[sel])
+
+
+def test_same_bits_whatever_the_thread_count():
+    frame = make_face(160, 144, mm_per_px=0.15)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = skin_enhance(frame, strength=1.0, seed=5).rgb
+        torch.set_num_threads(max(2, threads))
+        many = skin_enhance(frame, strength=1.0, seed=5).rgb
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(one, many)

@@ -162,10 +162,14 @@ def _light_vector(glog_px: torch.Tensor, mask: torch.Tensor, level: torch.Tensor
     near-frontal light that direction is noise, so every pixel gets at least ``MIN_TAN`` along the
     skin's mean light direction (studio keys sit 20–45° off the lens axis), and at most ``MAX_TAN``.
     """
-    A = torch.tensor(ff.matrix(), dtype=glog_px.dtype, device=glog_px.device)
-    g = torch.einsum("ji,bjhw->bihw", A, glog_px) * FACE_RADIUS_MM
-    wgt = (mask > 0.5).to(g) * level
-    mean = (g * wgt).sum((2, 3), keepdim=True) / wgt.sum().clamp_min(1e-9)
+    A = ff.matrix()
+    gx, gy = glog_px[:, 0:1], glog_px[:, 1:2]
+    # elementwise, not a matmul: a threaded product's rounding would depend on the thread count
+    g = torch.cat((float(A[0, 0]) * gx + float(A[1, 0]) * gy, float(A[0, 1]) * gx + float(A[1, 1]) * gy), 1)
+    g = g * FACE_RADIUS_MM
+    wgt = ((mask > 0.5).to(g) * level).double()
+    # the mean in float64, rounded to float32: the same bits whatever the reduction's thread split
+    mean = ((g.double() * wgt).sum((2, 3), keepdim=True) / wgt.sum().clamp_min(1e-9)).to(g.dtype)
     d = mean / mean.norm(dim=1, keepdim=True).clamp_min(1e-9)
     if float(mean.norm()) < 1e-9:
         d = torch.tensor([-1.0, 0.0], dtype=g.dtype, device=g.device).view(1, 2, 1, 1)
