@@ -453,7 +453,7 @@ def _check_seed(seed: int | None) -> None:
 def cmd_enhance(args) -> int:
     import torch
 
-    from shotspec.runtime.enhance import skin_enhance
+    from shotspec.runtime.enhance import EnhanceControls, skin_enhance
     from shotspec.runtime.io.plate import read_mask_image
 
     console, err = _consoles(args)
@@ -461,6 +461,11 @@ def cmd_enhance(args) -> int:
     if not 0.0 <= args.strength <= 2.0:
         raise _usage("E606", f"--strength {args.strength} is out of range",
                      "use a value from 0 (no change) to 2")
+    try:
+        controls = EnhanceControls(args.pores, args.pore_size, args.age, args.freckles, args.sheen)
+    except ValueError as e:
+        raise _usage("E606", str(e).replace("skin_enhance ", "--").replace("age_years", "age")
+                     .replace("pore_size", "pore-size"), "see `shot enhance --help` for each range")
     frame, info = _load_for_edit(args, scale=1)
     if args.mask:
         mask = read_mask_image(args.mask)
@@ -469,7 +474,7 @@ def cmd_enhance(args) -> int:
                                                    align_corners=False)
         frame = frame.replace(aovs={**frame.aovs, "skin": mask.clamp(0, 1)})
     t0 = time.perf_counter()
-    frame = skin_enhance(frame, strength=args.strength, seed=args.seed)
+    frame = skin_enhance(frame, strength=args.strength, seed=args.seed, controls=controls)
     if not args.quiet:
         console.print(f"enhanced skin in {time.perf_counter() - t0:.2f} s")
     return _write_edit(frame, info, args, console)

@@ -143,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strength", type=float, default=0.6, help="0 (none) … 2 (default 0.6)")
     p.add_argument("--seed", type=int, default=0, help="texture seed (same seed, same pores)")
     p.add_argument("--mask", help="a skin mask image (white = skin); found automatically otherwise")
+    p.add_argument("--pores", type=float, default=0.6, help="pore depth and density, 0 … 1 (default 0.6)")
+    p.add_argument("--pore-size", type=float, default=1.0, help="scale of the relief, 0.5 … 2 (default 1)")
+    p.add_argument("--age", type=float, default=35.0, help="years, 1 … 110: deepens the relief (default 35)")
+    p.add_argument("--freckles", type=float, default=0.0, help="freckles added, 0 … 1 (default 0)")
+    p.add_argument("--sheen", type=float, default=1.0, help="relief in the highlights, 0 … 2 (default 1)")
 
     p = command("upscale", "upscale an image without melting its detail",
                 ("shot upscale small.png -o big.png --scale 2",

@@ -465,11 +465,20 @@ class _Pass(IRNode):
 
 
 class SkinEnhancePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", version="2", identity=("strength", 0), seeded=True,
+    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", version="3", identity=("strength", 0), seeded=True,
                                         doc="pore-level skin detail on the skin mask")
     op: Literal["skin_enhance"] = "skin_enhance"
     strength: float = spec(0.6, "fraction", lo=0.0, hi=2.0, pos=0, doc="0 is off")
     seed: int | None = spec(None, "int", lo=SEED[0], hi=SEED[1], doc="default: the character's")
+    pores: float = spec(0.6, "fraction", lo=0.0, hi=1.0, doc="pore depth and density")
+    pore_size: float = spec(1.0, "number", lo=0.5, hi=2.0, unit="x",
+                            doc="scale of the relief: pores and ~1 mm pebbled cells")
+    age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
+                            doc="deepens the pebbled relief and its fine furrows")
+    freckles: float = spec(0.0, "fraction", lo=0.0, hi=1.0,
+                           doc="0 keeps the image's own freckles and adds none; 1 adds ~1 mm melanin dots")
+    sheen: float = spec(1.0, "number", lo=0.0, hi=2.0,
+                        doc="relief added in the highlights (oily skin shows its texture there)")
 
 
 class UpscalePass(_Pass):

@@ -169,9 +169,10 @@ def op_lens(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 
 @op("skin_enhance", OpCost(3.0))
 def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
-    from shotspec.runtime.enhance import skin_enhance
+    from shotspec.runtime.enhance import EnhanceControls, skin_enhance
 
-    return skin_enhance(inputs[0], strength=p.strength, seed=p.seed)
+    return skin_enhance(inputs[0], strength=p.strength, seed=p.seed,
+                        controls=EnhanceControls(p.pores, p.pore_size, p.age_years, p.freckles, p.sheen))
 
 
 @op("upscale", OpCost(4.0))

@@ -7,9 +7,9 @@ Public API (used by the executor and ``shot enhance``):
 * :func:`band_energy`, :func:`radial_power_spectrum` — the texture statistics it is judged by.
 """
 
-from shotspec.runtime.enhance.enhancer import EnhancePlan, plan_enhance, skin_enhance, texture_summary
+from shotspec.runtime.enhance.enhancer import EnhanceControls, EnhancePlan, plan_enhance, skin_enhance, texture_summary
 from shotspec.runtime.faces.skin_mask import find_skin_mask
 from shotspec.runtime.enhance.texture_stats import band_energy, radial_power_spectrum
 
 __all__ = ["skin_enhance", "find_skin_mask", "band_energy", "radial_power_spectrum", "plan_enhance",
-           "EnhancePlan", "texture_summary"]
+           "EnhancePlan", "EnhanceControls", "texture_summary"]

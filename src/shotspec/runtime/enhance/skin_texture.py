@@ -1,19 +1,13 @@
-"""Seeded skin micro-relief and micro-colour, generated in face millimetres and band-limited to pixels.
+"""Seeded skin micro-colour, generated in face millimetres and band-limited to pixels.
 
-The texture is a sum of sparse features, each layer a point process in face millimetres (a hashed
-grid of cells: the same seed and the same millimetre always give the same feature, whatever the
-resolution, crop or framing) convolved with that layer's footprint:
+The enhancer's relief is the render's (:mod:`plate_relief`); this module adds the albedo detail:
+sparse features, each layer a point process in face millimetres (a hashed grid of cells: the
+same seed and the same millimetre always give the same feature, whatever the resolution, crop or
+framing) convolved with that layer's footprint:
 
 =============  ============  ===============  ===========================================
 layer          density       size (σ)         shape
 =============  ============  ===============  ===========================================
-pores          500 /cm²      0.045 mm         dimple with a faint rim (zero-mean profile)
-pores          250 /cm²      0.07 mm          "
-pores          60 /cm²       0.10 mm          "
-fine lines     2 × 180 /cm²  0.45 × 0.035 mm  furrows along ±40° (the skin's rhombic relief)
-fine lines     80 /cm²       0.35 × 0.03 mm   furrows across
-undulation     100 /cm²      0.25 mm          ± gentle relief
-bumps          1.5 /cm²      0.3 mm           raised (tiny papules)
 redness        5 /cm²        0.5 mm           haemoglobin-like albedo spots
 freckling      30 /cm²       0.35 mm          faint melanin-like albedo variation
 =============  ============  ===============  ===========================================
@@ -21,8 +15,8 @@ freckling      30 /cm²       0.35 mm          faint melanin-like albedo variati
 Features are splatted at their exact sub-pixel positions (bilinear, integer fixed-point so the
 sum is bit-identical on any device) and filtered in the Fourier domain by each layer's footprint
 mapped through the face→pixel affine map plus a pixel-footprint anti-alias Gaussian (σ 0.45 px).
-A pore smaller than a pixel therefore becomes the correctly band-limited, lower-contrast texture
-a camera would record, never an aliased speckle.
+The layer machinery also supports relief layers (``target="height"``, dimples with a rim) for
+callers that pass their own ``layers``.
 """
 
 from __future__ import annotations
@@ -61,14 +55,6 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
-    Layer("pores_s", 5.0, 0.045, 0.045, 0.0, -0.010, "height", rim=True),
-    Layer("pores_m", 2.5, 0.07, 0.07, 0.0, -0.016, "height", rim=True),
-    Layer("pores_l", 0.6, 0.10, 0.10, 0.0, -0.022, "height", rim=True),
-    Layer("lines_a", 1.8, 0.45, 0.035, 40.0, -0.008, "height"),
-    Layer("lines_b", 1.8, 0.45, 0.035, -40.0, -0.008, "height"),
-    Layer("lines_c", 0.8, 0.35, 0.03, 90.0, -0.006, "height"),
-    Layer("undulation", 1.0, 0.25, 0.25, 0.0, 0.006, "height", signed=0.5),
-    Layer("bumps", 0.015, 0.3, 0.3, 0.0, 0.025, "height", signed=0.15, spread=0.6),
     Layer("redness", 0.05, 0.5, 0.5, 0.0, 1.0, "redness", spread=0.6),
     Layer("freckling", 0.3, 0.35, 0.35, 0.0, 1.0, "melanin", spread=0.8),
 )

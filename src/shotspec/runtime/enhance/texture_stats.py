@@ -12,7 +12,7 @@ import torch
 
 from shotspec.runtime.filters import gaussian_blur
 
-__all__ = ["band_energy", "radial_power_spectrum", "inner_weights"]
+__all__ = ["band_energy", "radial_power_spectrum", "inner_weights", "band_rms_mm", "texture_peak_c_per_mm"]
 
 
 def _as_b1hw(x: torch.Tensor, name: str) -> torch.Tensor:
@@ -94,3 +94,44 @@ def radial_power_spectrum(gray: torch.Tensor, mask: torch.Tensor) -> tuple[np.nd
     counts = np.bincount(bins.ravel(), minlength=nbins + 1)
     k = np.arange(1, nbins + 1)
     return k / n, sums[k] / np.maximum(counts[k], 1)
+
+
+def _blur_mm(x: torch.Tensor, sigma_px: float) -> torch.Tensor:
+    return gaussian_blur(x, sigma_px, edge="reflect") if sigma_px >= 0.3 else x
+
+
+def band_rms_mm(log_lum: torch.Tensor, box: tuple[int, int, int, int], mm_per_px: float,
+                lo_mm: float, hi_mm: float) -> float:
+    """RMS of log-luminance in the band of structures ``lo_mm``–``hi_mm`` across, in a
+    Hann-windowed patch.
+
+    log_lum: (H, W) or (1,1,H,W); box (x0, y0, x1, y1) pixels; the band is the difference of
+    Gaussians of σ = lo_mm / 2 and hi_mm / 2 (in pixels at ``mm_per_px``; a σ under 0.3 px is no
+    blur: the band then reaches the pixel). Filtered on the whole image, so the patch's edges
+    are not measured as texture; the patch is weighted by a 2-D Hann window.
+    """
+    if not 0 < lo_mm < hi_mm:
+        raise ValueError(f"band_rms_mm needs 0 < lo_mm < hi_mm, got {lo_mm}, {hi_mm}")
+    g = _as_b1hw(log_lum, "log_lum")
+    x0, y0, x1, y1 = box
+    if not (0 <= x0 < x1 <= g.shape[-1] and 0 <= y0 < y1 <= g.shape[-2]):
+        raise ValueError(f"box {box} is not inside the image {tuple(g.shape[-2:])}")
+    pad = int(3 * hi_mm / 2 / mm_per_px) + 2
+    a0, b0 = max(0, x0 - pad), max(0, y0 - pad)
+    region = g[..., b0:min(g.shape[-2], y1 + pad), a0:min(g.shape[-1], x1 + pad)]
+    dog = _blur_mm(region, lo_mm / 2 / mm_per_px) - _blur_mm(region, hi_mm / 2 / mm_per_px)
+    d = dog[0, 0, y0 - b0:y1 - b0, x0 - a0:x1 - a0].double()
+    win = torch.outer(torch.hann_window(y1 - y0 + 2, periodic=False, dtype=torch.float64)[1:-1],
+                      torch.hann_window(x1 - x0 + 2, periodic=False, dtype=torch.float64)[1:-1])
+    return float(torch.sqrt((win * d * d).sum() / win.sum()))
+
+
+def texture_peak_c_per_mm(delta_log: torch.Tensor, mm_per_px: float, lo: float = 0.2) -> float:
+    """Peak (cycles/mm) of the energy per octave, f²·P(f), of a log-luminance patch (H, W)
+    (e.g. the texture an enhancer added: log out − log in), smoothed over a quarter octave,
+    searched from ``lo`` to 0.95 × Nyquist (as ``head.skin_measure.spectrum_peak``)."""
+    from shotspec.runtime.head.skin_measure import spectrum_peak    # (skin_measure imports this module)
+
+    d = _as_b1hw(delta_log, "delta_log")[0, 0]
+    f, p = radial_power_spectrum(1.0 + (d - d.mean()), torch.ones_like(d))
+    return spectrum_peak(f / mm_per_px, p, lo=lo, hi=0.95 * 0.5 / mm_per_px)

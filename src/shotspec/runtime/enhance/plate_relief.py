@@ -1,0 +1,143 @@
+"""The render's skin micro-relief, evaluated on an image's face millimetres.
+
+The enhancer adds no texture model of its own: it evaluates the scanned head's relief
+(:func:`shotspec.runtime.head.relief.skin_relief` — pebbled furrow network ~1 mm across, pores by
+region, imperfections) on the flat face plane of the image. Each skin pixel gets a position in
+face millimetres from the :class:`FaceFrame` (``u = A⁻¹ (p − origin)``), a footprint of one
+pixel's width in mm (so the relief pre-filters itself exactly as in a render at that scale), and
+region weights from where it sits relative to the eyes (forehead above the brows, the nose
+between and below the eyes, chin below the mouth, cheeks elsewhere) when the face frame is
+anchored at the eyes; uniform cheek skin otherwise.
+
+Controls (:class:`ReliefControls`): ``pores`` and ``age_years`` are the head's ``SkinIR`` traits
+(pore depth and density; how deep the pebbled furrows are), ``pore_size`` scales the whole relief
+in mm (1 = the adult average, cells ~1 mm, pore openings 0.1–0.25 mm).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from shotspec.compiler.ir import SkinIR
+from shotspec.runtime.faces.face_frame import FaceFrame
+from shotspec.runtime.head.regions import REGIONS, RegionWeights, smoothstep
+from shotspec.runtime.head.relief import skin_relief
+
+__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "TURNS_DEG"]
+
+TURNS_DEG = (0.0, 60.0)      # the relief copies averaged on a plate (see plate_relief)
+
+
+@dataclass(frozen=True)
+class ReliefControls:
+    """pores 0–1 (depth and density), pore_size 0.5–2 (× the relief's scale), age_years 1–110."""
+
+    pores: float = 0.6
+    pore_size: float = 1.0
+    age_years: float = 35.0
+
+
+@dataclass(frozen=True)
+class PlateRelief:
+    """Relief over a pixel box ``(x0, y0, x1, y1)``; tensors (1, C, y1−y0, x1−x0).
+
+    height_mm: relief height (≤ 0 in pores and furrows); grad_mm: (∂h/∂u₁, ∂h/∂u₂) per mm of
+    face in the frame's own axes (``u = A⁻¹ (p − origin)``); cavity: 0–1 occlusion;
+    grad_px: (∂h/∂x, ∂h/∂y) per pixel.
+    """
+
+    box: tuple[int, int, int, int]
+    height_mm: torch.Tensor
+    grad_mm: torch.Tensor
+    grad_px: torch.Tensor
+    cavity: torch.Tensor
+
+
+def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
+    """Region weights (N, 16) for face-plane positions ``uv_mm`` (N, 2): u along the eye line from
+    the eyes' midpoint, v down the face. Adult proportions (eye distance 63 mm): brows ~15 mm
+    above the eye line, nose tip ~45 mm below, mouth ~70 mm; regions blend over ≥ 5 mm."""
+    n = uv_mm.shape[0]
+    w = torch.zeros(n, len(REGIONS), device=uv_mm.device)
+    w[:, REGIONS.index("skin")] = 1.0
+    if not anchored_at_eyes:
+        w[:, REGIONS.index("cheeks")] = 1.0
+        return RegionWeights(w)
+    u, v = uv_mm[:, 0], uv_mm[:, 1]
+    au = u.abs()
+    forehead = smoothstep(-10.0, -18.0, v)
+    nose = smoothstep(14.0, 9.0, au) * smoothstep(-6.0, 2.0, v) * smoothstep(52.0, 46.0, v)
+    chin = smoothstep(78.0, 86.0, v)
+    cheeks = ((1.0 - forehead) * (1.0 - nose) * (1.0 - chin)).clamp_min(0.0)
+    for name, col in (("forehead", forehead), ("t_zone", forehead * smoothstep(30.0, 15.0, au)),
+                      ("nose", nose), ("chin", chin), ("cheeks", cheeks)):
+        w[:, REGIONS.index(name)] = col
+    return RegionWeights(w)
+
+
+def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, support: torch.Tensor,
+                 controls: ReliefControls = ReliefControls(), device: torch.device | str = "cpu") -> PlateRelief:
+    """The head's relief over ``box`` of an image with face frame ``ff``.
+
+    support (1, 1, y1−y0, x1−x0): where the relief is needed (the mask over the box); it is
+    evaluated there only (0 elsewhere). Deterministic in ``seed``; the same face millimetre gets
+    the same relief at any resolution (only the footprint's pre-filter changes).
+    """
+    x0, y0, x1, y1 = (int(v) for v in box)
+    h, w = y1 - y0, x1 - x0
+    if h <= 0 or w <= 0:
+        raise ValueError(f"empty relief box {box}")
+    if not 0.25 <= controls.pore_size <= 4.0:
+        raise ValueError(f"pore_size {controls.pore_size} is outside 0.25…4")
+    device = torch.device(device)
+    A = ff.matrix()
+    Ainv = torch.tensor(np.linalg.inv(A), dtype=torch.float64, device=device)
+    flip = -1.0 if A[1, 1] < 0 else 1.0         # a render's position fit has y up: v is y down
+    sel = (support[0, 0] > 0).nonzero()
+    ys, xs = sel[:, 0].double() + y0, sel[:, 1].double() + x0
+    p = torch.stack((xs - ff.origin[0], ys - ff.origin[1]), 1)
+    uv = (p @ Ainv.T).float()
+    uv[:, 1] *= flip
+    anchored = ff.anchor_method.startswith("eye")
+    regions = face_regions(uv, anchored)
+    s = float(controls.pore_size)
+    pos = torch.stack((uv[:, 0] / s, -uv[:, 1] / s, torch.zeros_like(uv[:, 0])), 1)
+    foot = torch.full((pos.shape[0],), ff.mm_per_px / s, device=device)
+    skin = SkinIR(pores=float(controls.pores), age_years=float(controls.age_years))
+    # two copies of the relief turned by TURN_DEG about the view axis, averaged: the render's
+    # furrow families follow the rest head's axes; on a flat plate one copy reads as a woven
+    # cloth, two crossing ones as skin's irregular polygonal cells
+    h_sum = torch.zeros(pos.shape[0], device=device)
+    g_sum = torch.zeros(pos.shape[0], 3, device=device)
+    c_sum = torch.zeros(pos.shape[0], device=device)
+    for k, turn in enumerate(TURNS_DEG):
+        a = math.radians(turn)
+        rot = torch.tensor([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0], [0.0, 0.0, 1.0]],
+                           device=device)
+        rel = skin_relief(pos @ rot.T, regions, foot, skin, int(seed) + 7919 * k)
+        h_sum += rel.height_mm
+        g_sum += rel.grad @ rot                   # back to the unturned axes
+        c_sum += rel.cavity
+    n = len(TURNS_DEG)
+    norm = 1.0 / math.sqrt(n)                     # independent fields: the sum's RMS is √n × one's
+    rel_h, rel_g, rel_c = h_sum * norm, g_sum * norm, c_sum / n
+    gu, gv = rel_g[:, 0], -rel_g[:, 1]
+    height = torch.zeros(1, 1, h, w, device=device)
+    cavity = torch.zeros_like(height)
+    g_mm = torch.zeros(1, 2, h, w, device=device)
+    iy, ix = sel[:, 0], sel[:, 1]
+    height[0, 0, iy, ix] = rel_h * s
+    cavity[0, 0, iy, ix] = rel_c
+    g_mm[0, 0, iy, ix] = gu
+    g_mm[0, 1, iy, ix] = gv * flip
+    # ∂h/∂p = A⁻ᵀ ∂h/∂u (u = A⁻¹ (p − origin), in the frame's own axes)
+    Ai = np.linalg.inv(A)
+    gx = float(Ai[0, 0]) * g_mm[:, 0:1] + float(Ai[1, 0]) * g_mm[:, 1:2]
+    gy = float(Ai[0, 1]) * g_mm[:, 0:1] + float(Ai[1, 1]) * g_mm[:, 1:2]
+    if not math.isfinite(float(height.abs().max())):
+        raise ValueError("relief is not finite")
+    return PlateRelief((x0, y0, x1, y1), height, g_mm, torch.cat((gx, gy), 1), cavity)

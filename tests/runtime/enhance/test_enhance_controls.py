@@ -1,0 +1,89 @@
+"""The enhancer's controls (pores, pore size, age, freckles, sheen): each does what its name says,
+out-of-range values are clear errors, and the CLI takes them as flags."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from shotspec.cli.main import main
+from shotspec.color import luminance
+from shotspec.runtime.enhance import EnhanceControls, skin_enhance
+from shotspec.runtime.enhance.texture_stats import texture_peak_c_per_mm
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import make_face  # noqa: E402
+
+
+def _texture(frame, **controls) -> torch.Tensor:
+    out = skin_enhance(frame, strength=1.0, seed=11, controls=EnhanceControls(**controls))
+    return torch.log(out.rgb.clamp_min(1e-6) / frame.rgb.clamp_min(1e-6))
+
+
+def _rms(t: torch.Tensor, mask: torch.Tensor) -> float:
+    return float(t[mask.expand_as(t)].pow(2).mean().sqrt())
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_face(256, 224, mm_per_px=0.1, light=(-0.7, -0.3, 0.65))
+
+
+@pytest.fixture(scope="module")
+def inner(frame):
+    return frame.aov("skin") > 0.99
+
+
+def test_more_pores_and_age_give_more_texture(frame, inner):
+    base = _rms(_texture(frame), inner)
+    assert _rms(_texture(frame, pores=0.0), inner) < 0.9 * base
+    assert _rms(_texture(frame, age_years=80.0), inner) > 1.1 * base
+
+
+def test_pore_size_scales_the_relief(frame, inner):
+    """Twice the relief's scale lowers the texture's peak (0.95 → 0.77 cycles/mm measured: the
+    diffusion profile and the 3 mm identity limit, both in mm, do not scale with it)."""
+
+    def peak(t):
+        lum = t.mean(1)[0]
+        return texture_peak_c_per_mm(lum[64:192, 48:176], 0.1)
+
+    assert peak(_texture(frame, pore_size=2.0)) < 0.9 * peak(_texture(frame, pore_size=1.0))
+
+
+def test_freckles_add_melanin_stronger_in_blue(frame, inner):
+    plain, freckled = _texture(frame, sheen=0.0), _texture(frame, freckles=1.0, sheen=0.0)
+    added = freckled - plain
+    assert _rms(added, inner) > 0.01
+    red, blue = _rms(added[:, 0:1], inner), _rms(added[:, 2:3], inner)
+    assert blue > 1.8 * red                             # melanin absorbs more towards blue
+
+
+def test_sheen_adds_relief_in_the_highlights_only(frame, inner):
+    lum = luminance(frame.rgb)
+    bright = inner & (lum > torch.quantile(lum[inner], 0.9))
+    dark = inner & (lum < torch.quantile(lum[inner], 0.5))
+    none, strong = _texture(frame, sheen=0.0), _texture(frame, sheen=2.0)
+    assert _rms(strong - none, bright) > 0.004
+    assert _rms(strong - none, dark) < 0.2 * _rms(strong - none, bright)
+
+
+@pytest.mark.parametrize("name,value", [("pores", 1.5), ("pore_size", 0.2), ("age_years", 0.0),
+                                        ("freckles", -0.1), ("sheen", math.nan), ("sheen", "1")])
+def test_out_of_range_controls_are_clear_errors(name, value):
+    with pytest.raises(ValueError, match=name):
+        EnhanceControls(**{name: value})
+
+
+def test_cli_flag_out_of_range_is_usage_error_e606(tmp_path, capsys):
+    from PIL import Image
+
+    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(tmp_path / "in.png")
+    code = main(["enhance", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--pore-size", "3"])
+    err = capsys.readouterr().err
+    assert code == 2 and "E606" in err and "--pore-size" in err
