@@ -33,17 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COLS, ROWS = 128, 20
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 FONT_PX = 15
-SPEC = """\
-// A close-up with a lint (a wide lens at 0.6 m) and a typo.
-character mara { seed 3 }
-
-shot portrait {
-  character mara
-  camera { lens 24mm; aperture f/2; distance 0.6m; focus mara.eyes }
-  finish { grain 250D 0.3; tonemap agx; exposur +1 }
-  output "out/portrait.png" { size 1024x1280 }
-}
-"""
+SPEC = (ROOT / "editors" / "lint_and_typo.shot").read_text()
 INIT = """\
 vim.o.termguicolors = true
 vim.o.background = "dark"
@@ -159,7 +149,7 @@ def neovim(out: Path) -> Path:
         try:
             if not term.wait_for("unknown key", 60):
                 raise SystemExit("no diagnostics appeared in Neovim within 60 s:\n" + term.text())
-            term.keys("6G0f2")                      # onto `24mm`
+            term.keys("7G0f2")                      # onto `24mm`
             term.keys(":lua vim.lsp.buf.hover()\r")
             if not term.wait_for("focal length", 30):
                 raise SystemExit("no hover appeared in Neovim within 30 s:\n" + term.text())

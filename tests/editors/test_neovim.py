@@ -17,16 +17,7 @@ import pytest
 from shotspec.compiler import compile_file
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = """\
-character mara { seed 3 }
-
-shot portrait {
-  character mara
-  camera { lens 24mm; aperture f/2; distance 0.6m; focus mara.eyes }
-  finish { grain 250D 0.3; tonemap agx; exposur +1 }
-  output "out/p.png" { size 96x120 }
-}
-"""
+SPEC = (ROOT / "editors" / "lint_and_typo.shot").read_text()
 
 pytestmark = pytest.mark.skipif(shutil.which("nvim") is None, reason="nvim is missing (apt-get install -y neovim)")
 
@@ -36,7 +27,7 @@ def test_neovim_shows_the_diagnostics_and_hover_of_shot_check(tmp_path):
     spec.write_text(SPEC)
     out = tmp_path / "out.json"
     env = dict(os.environ, SHOT_CONFIG=str(ROOT / "editors" / "neovim" / "shot.lua"), SHOT_PYTHON=sys.executable,
-               SHOT_SPEC=str(spec), SHOT_OUT=str(out), SHOT_HOVER="5,11", HOME=str(tmp_path),
+               SHOT_SPEC=str(spec), SHOT_OUT=str(out), SHOT_HOVER="7,11", HOME=str(tmp_path),
                XDG_RUNTIME_DIR=str(tmp_path))
     subprocess.run(["nvim", "--headless", "--clean", "-u", str(ROOT / "tests" / "editors" / "nvim_driver.lua")],
                    env=env, cwd=tmp_path, check=True, timeout=120, capture_output=True)

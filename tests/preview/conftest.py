@@ -113,18 +113,23 @@ def project(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def preview(project, tmp_path_factory):
-    runtime = tmp_path_factory.mktemp("xdg")
+def running_preview(spec: Path, runtime: Path):
+    """A preview of ``spec`` announced in the private folder ``runtime`` for as long as the
+    generator is suspended (a module fixture's body): ``yield from running_preview(...)``."""
     old = os.environ.get("XDG_RUNTIME_DIR")
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    p = start_preview(project / "shot.shot", {})
+    p = start_preview(spec, {})
     yield p
     p.stop.set()
     if old is None:
         os.environ.pop("XDG_RUNTIME_DIR", None)
     else:
         os.environ["XDG_RUNTIME_DIR"] = old
+
+
+@pytest.fixture(scope="module")
+def preview(project, tmp_path_factory):
+    yield from running_preview(project / "shot.shot", tmp_path_factory.mktemp("xdg"))
 
 
 @pytest.fixture(scope="module")

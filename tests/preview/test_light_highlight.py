@@ -17,7 +17,7 @@ from shotspec.preview.frames import PreviewRenderer
 from shotspec.preview.light_highlight import HIGHLIGHT_ALPHA, lights_at, overlay_png
 from shotspec.preview.worker import Job, PreviewWorker
 
-from .conftest import start_preview
+from .conftest import running_preview
 
 SPEC = """\
 character mara { seed 3 }
@@ -104,17 +104,7 @@ def test_overlay_is_the_tint_at_the_shares_opacity():
 
 @pytest.fixture(scope="module")
 def head_preview(spec, tmp_path_factory):
-    import os
-
-    old = os.environ.get("XDG_RUNTIME_DIR")
-    os.environ["XDG_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("xdg"))
-    p = start_preview(spec, {})
-    yield p
-    p.stop.set()
-    if old is None:
-        os.environ.pop("XDG_RUNTIME_DIR", None)
-    else:
-        os.environ["XDG_RUNTIME_DIR"] = old
+    yield from running_preview(spec, tmp_path_factory.mktemp("xdg"))
 
 
 def test_the_cursor_route_takes_places_and_refuses_bad_bodies(head_preview):
