@@ -48,11 +48,17 @@ def provenance_for(program, plan, shot_name: str, spec_text: str,
                    overrides: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand
     (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included)."""
-    shot = next(s for s in program.shots if s.name == shot_name)
+    from shotspec.compiler.plan import parse_output_key
+
+    name, frame = parse_output_key(shot_name)
+    shot = next(s for s in program.shots if s.name == name)
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
+    if frame is not None:           # a frame of a sequence: its own still shot
+        shot = shot.frames[frame]
+        extra["shotspec:frame"] = str(frame)
     return {**extra,
         "shotspec:version": __version__,
-        "shotspec:shot": shot_name,
+        "shotspec:shot": name,
         "shotspec:plan": plan.nodes[plan.outputs[shot_name]].key,
         "shotspec:spec": spec_text,
         "shotspec:ir": shot.model_dump_json(exclude={"origins"}),
@@ -72,6 +78,7 @@ class RenderSession:
         self.allow = list(allow)
         self.shots = list(shots) if shots else None
         self.output = output
+        self.skipped: list[str] = []      # sequence frames the last render found on disk
         self.executor = Executor(device=device, cache=FrameCache(disk_dir=cache_dir), on_event=on_event)
 
     def compile(self) -> BuildResult:
@@ -124,11 +131,36 @@ class RenderSession:
         """``-o``: one shot → that file; several → the name gets ``-SHOT`` before its suffix."""
         if not self.output:
             return {}
-        shots = list(build.plan.outputs)
-        if len(shots) == 1:
-            return {shots[0]: str(Path(self.output).resolve())}
+        from shotspec.compiler.plan import parse_output_key, sequence_path
+
+        keys = list(build.plan.outputs)
+        shots = list(dict.fromkeys(parse_output_key(k)[0] for k in keys))
         out = Path(self.output).resolve()
-        return {s: str(out.with_name(f"{out.stem}-{s}{out.suffix}")) for s in shots}
+        paths = {s: str(out) if len(shots) == 1 else str(out.with_name(f"{out.stem}-{s}{out.suffix}"))
+                 for s in shots}
+        n_frames = {s: sum(1 for k in keys if parse_output_key(k)[0] == s) for s in shots}
+        result = {}
+        for key in keys:            # a sequence's frames: `-o x.png` → x.0000.png, x.0001.png …
+            shot, frame = parse_output_key(key)
+            result[key] = (paths[shot] if frame is None
+                           else sequence_path(paths[shot], frame, n_frames[shot]))
+        return result
+
+    def frames_on_disk(self, build: BuildResult) -> list[str]:
+        """Output keys of sequence frames already written with this plan's key (resume): the
+        file exists and its provenance names the frame's output-node key."""
+        from shotspec.compiler.plan import parse_output_key
+        from shotspec.runtime.io.sequence import written_with_key
+
+        paths = self.output_paths(build)
+        done = []
+        for key, nid in build.plan.outputs.items():
+            if parse_output_key(key)[1] is None:
+                continue
+            node = build.plan.nodes[nid]
+            if written_with_key(paths.get(key, node.params.output.path), node.key):
+                done.append(key)
+        return done
 
     def render(self, build: BuildResult | None = None) -> BuildResult:
         """Compile (unless given a build), then execute; errors come back as values (the
@@ -146,10 +178,17 @@ class RenderSession:
             spec_text = formatted or spec_text
         except Exception:  # noqa: BLE001 - provenance falls back to the source as written
             pass
+        from shotspec.compiler.plan import subplan
+
+        done = set(self.frames_on_disk(build))
+        plan = build.plan
+        if done:
+            plan = subplan(plan, [k for k in plan.outputs if k not in done])
+        self.skipped = sorted(done)
         provenance = {s: provenance_for(build.program, build.plan, s, spec_text, self.overrides)
-                      for s in build.plan.outputs}
+                      for s in plan.outputs}
         try:
-            build.report = self.executor.run(build.plan, provenance=provenance,
+            build.report = self.executor.run(plan, provenance=provenance,
                                              output_paths=self.output_paths(build))
         except ShotspecError as err:
             build.diagnostics.extend(err.diagnostics)

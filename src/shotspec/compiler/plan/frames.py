@@ -1,0 +1,70 @@
+"""Frames of animated shots in a plan: output keys, sequence paths and sub-plans.
+
+Every frame of a shot with a ``duration`` is its own entry of ``Plan.outputs``, keyed
+``SHOT#NNNN`` (``closeup#0012``: frame 12, zero-padded to four digits or more); a still shot's
+entry is its bare name. Frames share every node whose content key is equal (a focus pull
+traces the head once), so a sub-plan of some frames (``subplan``) is what a worker, or a
+resumed render, runs. Torch-free.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shotspec.compiler.plan.graph import Plan
+
+__all__ = ["frame_key", "parse_output_key", "shot_frames", "sequence_path", "subplan",
+           "FRAME_SEP", "frame_padding"]
+
+FRAME_SEP = "#"
+_HASHES = re.compile(r"#+")
+_PRINTF = re.compile(r"%0?(\d*)d")
+
+
+def frame_padding(n_frames: int) -> int:
+    """Digits of a sequence's frame numbers: four, or more for a longer shot."""
+    return max(4, len(str(max(0, n_frames - 1))))
+
+
+def frame_key(shot: str, frame: int, n_frames: int = 0) -> str:
+    """The output key of ``shot``'s frame ``frame`` (``closeup#0012``)."""
+    return f"{shot}{FRAME_SEP}{frame:0{frame_padding(n_frames)}d}"
+
+
+def parse_output_key(key: str) -> tuple[str, int | None]:
+    """``closeup#0012`` → ``("closeup", 12)``; a still shot's ``closeup`` → ``("closeup", None)``."""
+    shot, sep, frame = key.rpartition(FRAME_SEP)
+    if sep and frame.isdigit():
+        return shot, int(frame)
+    return key, None
+
+
+def shot_frames(plan: Plan, shot: str) -> list[str]:
+    """The output keys of ``shot``'s frames in frame order (``[shot]`` for a still shot)."""
+    frames = [(parse_output_key(k)[1], k) for k in plan.outputs
+              if parse_output_key(k)[0] == shot and parse_output_key(k)[1] is not None]
+    if frames:
+        return [k for _, k in sorted(frames)]
+    return [shot] if shot in plan.outputs else []
+
+
+def sequence_path(path: str, frame: int, n_frames: int) -> str:
+    """A frame's file: ``####`` (one ``#`` a digit) or ``%04d`` in ``path`` is the frame
+    number; else ``.NNNN`` goes before the suffix (``closeup.png`` → ``closeup.0012.png``)."""
+    if _HASHES.search(path):
+        return _HASHES.sub(lambda m: f"{frame:0{len(m.group(0))}d}", path, count=1)
+    if _PRINTF.search(path):
+        return _PRINTF.sub(lambda m: f"{frame:0{int(m.group(1) or 1)}d}", path, count=1)
+    head, dot, suffix = path.rpartition(".")
+    if not dot or "/" in suffix:
+        return f"{path}.{frame:0{frame_padding(n_frames)}d}"
+    return f"{head}.{frame:0{frame_padding(n_frames)}d}.{suffix}"
+
+
+def subplan(plan: Plan, outputs: list[str]) -> Plan:
+    """The part of ``plan`` that computes the given output keys (their ancestors only)."""
+    wanted: set[str] = set()
+    for key in outputs:
+        wanted.update(plan.ancestors(plan.outputs[key]))
+    return Plan(nodes={nid: n for nid, n in plan.nodes.items() if nid in wanted},
+                outputs={k: plan.outputs[k] for k in outputs})
