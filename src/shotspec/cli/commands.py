@@ -60,7 +60,7 @@ def cmd_render(args) -> int:
     if args.from_image:
         return _render_from_image(args, console, err)
     from shotspec.cli.main import default_spec_path
-    from shotspec.cli.progress import NodeProgress, timing_table
+    from shotspec.cli.progress import NodeProgress, timing_table, written_summary
     from shotspec.cli.session import RenderSession
 
     spec = Path(args.file) if args.file else default_spec_path()
@@ -92,9 +92,8 @@ def cmd_render(args) -> int:
         return EXIT_OK
     if args.timings:
         console.print(timing_table(report))
-    for shot, path in report.written.items():
-        frame = report.frames[shot]
-        console.print(f"[green]wrote[/] {path} ({frame.width}×{frame.height}) in {report.seconds:.2f} s")
+    for line in written_summary(report, session.skipped):
+        console.print(line)
     return EXIT_OK
 
 

@@ -164,6 +164,7 @@ class _Compiler:
         for k, s in cs.values.items():
             state.values[k] = s
         state.nodes.update(cs.nodes)
+        state.tracks.update(cs.tracks)        # the character's keyframes (a blink, a turn)
 
     def shot_state(self, name: str, stack: tuple[str, ...] = ()) -> State | None:
         if name in self._shot_states:

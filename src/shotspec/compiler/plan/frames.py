@@ -14,7 +14,7 @@ import re
 from shotspec.compiler.plan.graph import Plan
 
 __all__ = ["frame_key", "parse_output_key", "shot_frames", "sequence_path", "subplan",
-           "FRAME_SEP", "frame_padding"]
+           "FRAME_SEP", "frame_padding", "shots_text"]
 
 FRAME_SEP = "#"
 _HASHES = re.compile(r"#+")
@@ -68,3 +68,13 @@ def subplan(plan: Plan, outputs: list[str]) -> Plan:
         wanted.update(plan.ancestors(plan.outputs[key]))
     return Plan(nodes={nid: n for nid, n in plan.nodes.items() if nid in wanted},
                 outputs={k: plan.outputs[k] for k in outputs})
+
+
+def shots_text(shots) -> str:
+    """The shots a node serves; a run of one sequence's frames as ``closeup#0000–0047 (48
+    frames)``."""
+    parsed = [parse_output_key(s) for s in shots]
+    if len(shots) > 3 and all(f is not None for _, f in parsed) and len({s for s, _ in parsed}) == 1:
+        digits = len(shots[0].rpartition(FRAME_SEP)[2])
+        return f"{shots[0]}–{max(f for _, f in parsed):0{digits}d} ({len(shots)} frames)"
+    return ", ".join(shots)
