@@ -18,6 +18,7 @@ resolved against the shot's ``fps`` and ``duration`` when the shot is lowered
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -189,7 +190,8 @@ def animate(stmt: Stmt, ap: "Apply", handler: Callable[[Stmt, "Apply"], None]) -
                         help="every key must be the same kind of value as the first")
             return
     tracks: dict[str, Track] = {}
-    texts = tuple(" ".join(a.text for g in k.groups for a in g) for k in keys)
+    texts = tuple(re.sub(r"(\d)(stops?)$", r"\1 \2",
+                         ", ".join(" ".join(a.text for a in g) for g in k.groups)) for k in keys)
     for path in paths:
         values = [s.values[path].value for s in scratches]
         if all(v == values[0] for v in values):
