@@ -94,6 +94,8 @@ def cmd_render(args) -> int:
         console.print(timing_table(report))
     for line in written_summary(report, session.skipped):
         console.print(line)
+    for shot, path in session.videos.items():
+        console.print(f"[green]encoded[/] {path} from the frames of {shot}")
     return EXIT_OK
 
 

@@ -191,6 +191,10 @@ def check_output_path(path: str, fmt: str, inputs: Sequence[str], sink: Diagnost
     if problem:
         sink.add("E523", f"cannot write `{path}`: {problem}", where,
                  help="choose an output folder you can write to")
+    if fmt in ("mp4", "mov") and importlib.util.find_spec("av") is None:
+        sink.add("E523", f"cannot write `{os.path.basename(path)}`: writing video needs PyAV",
+                 where, help="install it with `pip install av`, or write an image sequence "
+                             "(`.png`, `.exr`)")
     if fmt == "exr" and not openexr_installed():
         sink.add("E523", f"cannot write `{os.path.basename(path)}`: writing OpenEXR needs "
                  "the OpenEXR package", where,

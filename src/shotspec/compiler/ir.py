@@ -608,8 +608,12 @@ class OutputIR(IRNode):
                       doc="final image width")
     height: int = spec(1280, handler="side", lo=16, hi=16384, unit="px", stages=OUT,
                        doc="final image height")
-    format: Literal["png", "tiff", "exr", "jpeg"] = spec("png", "choice", stages=OUT,
-                                                          doc="default: from the suffix")
+    format: Literal["png", "tiff", "exr", "jpeg", "mp4", "mov"] = spec(
+        "png", "choice", stages=OUT, doc="default: from the suffix; `mp4`/`mov`: a sequence's "
+                                         "video (docs/motion.md)")
+    codec: Literal["h264", "prores"] | None = spec(
+        None, "choice", stages=OUT, doc="a video's codec; unset: H.264 for .mp4, ProRes 422 HQ "
+                                        "for .mov")
     bit_depth: Literal[8, 16, 32] = spec(8, handler="bit_depth", key="depth",
                                          aliases=("bit_depth",), stages=OUT,
                                          doc="bits per channel; default: the format's")

@@ -24,11 +24,13 @@ from shotspec.compiler.state import Setting, State
 from shotspec.diagnostics import did_you_mean
 from shotspec.file_hash import sha256_file
 from shotspec.image_formats import (CONVERT_HINT, FORMAT_BY_SUFFIX, OUTPUT_SUFFIX_HINT,
+                                    VIDEO_BY_SUFFIX, VIDEO_FORMATS,
                                     describe_unreadable, is_readable_image, unreadable_images)
 
 __all__ = ["Lowerer", "DEFAULT_LIGHT", "unflatten"]
 
-DEFAULT_BIT_DEPTH = {"png": 8, "jpeg": 8, "tiff": 16, "exr": 32}
+# a video's depth is its frames' (PNG): 8 for H.264 (8-bit 4:2:0), 16 for ProRes (10-bit)
+DEFAULT_BIT_DEPTH = {"png": 8, "jpeg": 8, "tiff": 16, "exr": 32, "mp4": 8, "mov": 16}
 # The rig a shot gets when nothing defines a light: one soft key, camera-right and above.
 DEFAULT_LIGHT = {"kind": "area", "azimuth_rad": math.radians(35.0),
                  "elevation_rad": math.radians(25.0), "distance_m": 1.2, "size_m": 0.6,
@@ -230,7 +232,7 @@ class Lowerer:
             return None
         if "format" not in settings:
             suffix = os.path.splitext(path)[1].lower()
-            fmt = FORMAT_BY_SUFFIX.get(suffix)
+            fmt = FORMAT_BY_SUFFIX.get(suffix) or VIDEO_BY_SUFFIX.get(suffix)
             if fmt is None:
                 s = settings.get("path")
                 self.sink.add("E202", f"cannot tell the image format from `{suffix or path}`",
@@ -241,6 +243,8 @@ class Lowerer:
         fmt = settings["format"].value if "format" in settings else extra["format"]
         if "bit_depth" not in settings:
             extra["bit_depth"] = DEFAULT_BIT_DEPTH[fmt]
+        if fmt in VIDEO_FORMATS and "colorspace" not in settings:
+            extra["colorspace"] = "rec709"         # video is BT.709 (docs/motion.md)
         config = settings.get("config")
         if config is not None and not config.value.startswith("ocio://"):
             extra["config_sha256"] = self.file_hash(config.value, config, "colour config") or ""

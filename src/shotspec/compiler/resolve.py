@@ -20,6 +20,7 @@ from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
 from shotspec.compiler.lints import lint_program, lint_shot
 from shotspec.compiler.lower import Lowerer
 from shotspec.compiler.timeline import resolve_timeline
+from shotspec.image_formats import VIDEO_FORMATS
 from shotspec.compiler.timeline_lints import lint_timeline
 from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Module, PresetDef,
                                      ShotDef, Stmt, span_join)
@@ -382,6 +383,12 @@ class _Compiler:
                     state.get("fps") is not None:
                 shot = resolve_timeline(shot, state, self.sink,
                                         self._frame_lowering(lowerer, name, spec_dir))
+            if shot.output.format in VIDEO_FORMATS and not shot.frames:
+                s = state.setting("output.path")
+                self.sink.add("E236", f"a video output needs a sequence: shot `{name}` has no "
+                              "`duration`", s.span if s else shot.output.span or shot.span,
+                              help="add `duration 48f` (or `2s`) to the shot, or write an image "
+                                   "(.png, .exr)")
             validate_shot(shot, state, self.sink)
             refs = state.get("character.references")
             n_refs = None

@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from shotspec.compiler.ir import ProgramIR, ShotIR
-from shotspec.compiler.plan.frames import frame_key, sequence_path
+from shotspec.compiler.plan.frames import frame_file, frame_key
+from shotspec.image_formats import VIDEO_FORMATS
 from shotspec.compiler.plan.graph import Plan, PlanNode
 from shotspec.compiler.plan.params import params_of, select
 from shotspec.compiler.schema import stage_fields
@@ -118,8 +119,11 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
         head = add(p.op, params, (head,), p.span, p.op)
 
     out = shot.output
-    if frame is not None:
-        out = out.model_copy(update={"path": sequence_path(out.path, frame, n_frames)})
+    if frame is not None:           # a frame's file (a video's frames are PNGs it is made of)
+        update = {"path": frame_file(out.path, frame, n_frames)}
+        if out.format in VIDEO_FORMATS:
+            update.update(format="png", codec=None)
+        out = out.model_copy(update=update)
     return add("output", {"output": stage_params(out, "output"), "shot": out_key,
                           "seed": shot.seed}, (head,), out.span, f"output {Path(out.path).name}")
 

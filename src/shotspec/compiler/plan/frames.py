@@ -13,7 +13,7 @@ import re
 
 from shotspec.compiler.plan.graph import Plan
 
-__all__ = ["frame_key", "parse_output_key", "shot_frames", "sequence_path", "subplan",
+__all__ = ["frame_key", "parse_output_key", "shot_frames", "sequence_path", "subplan", "frame_file",
            "FRAME_SEP", "frame_padding", "shots_text"]
 
 FRAME_SEP = "#"
@@ -59,6 +59,20 @@ def sequence_path(path: str, frame: int, n_frames: int) -> str:
     if not dot or "/" in suffix:
         return f"{path}.{frame:0{frame_padding(n_frames)}d}"
     return f"{head}.{frame:0{frame_padding(n_frames)}d}.{suffix}"
+
+
+def frame_file(path: str, frame: int, n_frames: int) -> str:
+    """The file a sequence's frame is written to: ``sequence_path``, or for a video output
+    (``closeup.mp4``) a 16/8-bit PNG in the folder next to it that the video is encoded from
+    (``closeup.frames/closeup.0012.png``): frames on disk make a render resumable."""
+    from shotspec.image_formats import VIDEO_BY_SUFFIX
+
+    head, dot, suffix = path.rpartition(".")
+    if dot and "." + suffix.lower() in VIDEO_BY_SUFFIX:
+        folder, _, stem = head.rpartition("/")
+        base = f"{folder}/" if folder else ""
+        return sequence_path(f"{base}{stem}.frames/{stem}.png", frame, n_frames)
+    return sequence_path(path, frame, n_frames)
 
 
 def subplan(plan: Plan, outputs: list[str]) -> Plan:
