@@ -231,6 +231,7 @@ class RenderSession:
 
     def encode_videos(self, build: BuildResult) -> dict[str, str]:
         """Encode every video output from its frames (rendered now or kept from disk)."""
+        from shotspec.plate_sequences import is_video
         from shotspec.runtime.io.video import codec_of, encode_video
 
         written = {}
@@ -240,6 +241,7 @@ class RenderSession:
             written[name] = encode_video(
                 frames, target, fps=shot.fps, codec=codec_of(target, shot.output.codec),
                 colorspace=shot.output.colorspace,
+                audio_from=shot.source.plate if is_video(shot.source.plate) else None,
                 metadata={"comment": f"shotspec {__version__}: shot {name}, "
                                      f"{len(frames)} frames at {shot.fps:.5g} fps"})
         return written

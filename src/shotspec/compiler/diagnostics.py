@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "E234": "keyframes on a value that is not a number",
     "E235": "bad duration or frame rate",
     "E236": "a video output for a shot without duration",
+    "E237": "a moving plate shorter than the shot, or unreadable",
     "E301": "file not found",
     "E302": "imported file not found",
     "E303": "file unreadable",

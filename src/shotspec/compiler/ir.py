@@ -443,6 +443,8 @@ class SourceIR(IRNode):
     kind: Literal["render", "plate"] = spec("render", stages=PLATE)
     plate: str | None = spec(None, handler="plate", stages=PLATE, doc="must exist (E301), as must depth and mask")
     plate_sha256: str | None = spec(None, stages=PLATE)
+    # a video plate's frame (docs/motion.md); an image sequence's frame is resolved to its file
+    plate_frame: int = spec(0, stages=PLATE)
     depth: str | None = spec(None, "path", stages=PLATE, doc="depth image of the plate")
     depth_sha256: str | None = spec(None, stages=PLATE)
     depth_near_m: float = _length(0.3, "near", "an integer depth image's 0 in metres")

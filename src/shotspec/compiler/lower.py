@@ -23,6 +23,7 @@ from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.state import Setting, State
 from shotspec.diagnostics import did_you_mean
 from shotspec.file_hash import sha256_file
+from shotspec.plate_sequences import frame_source, is_sequence, sequence_files
 from shotspec.image_formats import (CONVERT_HINT, FORMAT_BY_SUFFIX, OUTPUT_SUFFIX_HINT,
                                     VIDEO_BY_SUFFIX, VIDEO_FORMATS,
                                     describe_unreadable, is_readable_image, unreadable_images)
@@ -192,8 +193,20 @@ class Lowerer:
     def source(self, state: State) -> SourceIR | None:
         settings = _sub(state, "source.")
         extra = {}
+        frame = int(settings["plate_frame"].value) if "plate_frame" in settings else 0
         for key in ("plate", "depth", "mask"):
             s = settings.get(key)
+            if s is not None and s.value and is_sequence(s.value):
+                # an image sequence: this frame's file (frame 0 for the still shot)
+                path = frame_source(s.value, frame)
+                if path is None:
+                    n = len(sequence_files(s.value))
+                    self.sink.add("E301", f"{key} sequence `{s.value}` has "
+                                  + (f"no frame {frame} (it has {n})" if n else "no files"),
+                                  s.span, help="`####` stands for the frame number's digits; "
+                                               "paths are relative to the file they are in")
+                    continue
+                settings[key] = s = Setting(path, s.span, s.layer)
             if s is not None and s.value:
                 extra[f"{key}_sha256"] = self.file_hash(s.value, s, f"{key} image")
         return self.build(SourceIR, settings, state.nodes.get("source"), extra)

@@ -21,6 +21,7 @@ from shotspec.compiler.lints import lint_program, lint_shot
 from shotspec.compiler.lower import Lowerer
 from shotspec.compiler.timeline import resolve_timeline
 from shotspec.image_formats import VIDEO_FORMATS
+from shotspec.plate_sequences import is_moving
 from shotspec.compiler.timeline_lints import lint_timeline
 from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Module, PresetDef,
                                      ShotDef, Stmt, span_join)
@@ -380,7 +381,8 @@ class _Compiler:
                 shot = shot.model_copy(update={"character": locked,
                                                "origins": self.identity_origins(shot, locked)})
             if state.tracks or state.get("duration_frames") is not None or \
-                    state.get("fps") is not None:
+                    state.get("fps") is not None or \
+                    any(is_moving(state.get(f"source.{k}")) for k in ("plate", "depth", "mask")):
                 shot = resolve_timeline(shot, state, self.sink,
                                         self._frame_lowering(lowerer, name, spec_dir))
             if shot.output.format in VIDEO_FORMATS and not shot.frames:

@@ -19,6 +19,7 @@ from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import ShotIR, TrackIR
 from shotspec.compiler.keyframes import Track
 from shotspec.compiler.state import State
+from shotspec.plate_sequences import frame_count, is_moving
 
 __all__ = ["resolve_timeline", "ease", "frames_of_track", "value_at", "DEFAULT_FPS",
            "timecode"]
@@ -81,6 +82,17 @@ def value_at(track: Track, frames: list[float], frame: float, path: str) -> dict
     return {path: a if e == 0.0 else b if e == 1.0 else _mix(a, b, e)}
 
 
+def _moving_plate(state: State) -> str | None:
+    """The plate (or depth/mask) sequence or video a plate shot moves with, if any."""
+    if state.get("source.kind") != "plate":
+        return None
+    for key in ("plate", "depth", "mask"):
+        path = state.get(f"source.{key}")
+        if is_moving(path):
+            return path
+    return None
+
+
 def _duration(state: State, fps: float) -> int | None:
     d = state.get("duration_frames")
     if d is None:
@@ -116,6 +128,23 @@ def resolve_timeline(shot: ShotIR, state: State, sink: DiagnosticSink,
     errors go to ``sink`` (E231, E232; a frame that does not lower: its diagnostics)."""
     fps = float(state.get("fps", DEFAULT_FPS))
     n = _duration(state, fps)
+    plate = _moving_plate(state)
+    if plate is not None:
+        count = frame_count(plate)
+        setting = state.setting("source.plate")
+        if count is None:
+            sink.add("E237", f"cannot count the frames of the plate `{plate}`",
+                     setting.span if setting else shot.span,
+                     help="a sequence needs files matching its `####`; a video needs PyAV "
+                          "(`pip install av`)")
+            return shot
+        if n is None:
+            n = count                      # the shot is as long as its plate
+        elif n > count:
+            sink.add("E237", f"the shot is {n} frames but its plate has {count}",
+                     setting.span if setting else shot.span,
+                     help=f"shorten `duration` to {count}f, or extend the plate")
+            return shot
     if n is None:
         if state.tracks:
             track = next(iter(state.tracks.values()))
@@ -132,9 +161,12 @@ def resolve_timeline(shot: ShotIR, state: State, sink: DiagnosticSink,
         values: dict[str, Any] = {}
         for path, track in state.tracks.items():
             values.update(value_at(track, frames_by_path[path], float(i), path))
+        if plate is not None:
+            values["source.plate_frame"] = i
         sig = repr(sorted(values.items()))
         if sig not in lowered:
-            if i == 0 and all(state.get(p) == v for p, v in values.items()):
+            if i == 0 and all(state.get(p, 0 if p == "source.plate_frame" else None) == v
+                              for p, v in values.items()):
                 lowered[sig] = still
             else:
                 lowered[sig] = _lower_at(state, values, i, shot, sink, lower, fps)

@@ -75,9 +75,23 @@ def _read_rgb16(path: str) -> np.ndarray:
     return np.ascontiguousarray(np.round(np.clip(rgb, 0.0, 1.0) * 65535.0).astype(np.uint16))
 
 
+def _copy_audio(src, inp, out, seconds: float, container) -> None:
+    """Remux the audio stream ``inp`` of the open plate ``src`` into ``out`` (no re-encoding),
+    cut at ``seconds``: the sound of a video plate stays with the finished picture."""
+    for packet in src.demux(inp):
+        if packet.dts is None:
+            continue
+        if packet.pts is not None and float(packet.pts * inp.time_base) >= seconds:
+            break
+        packet.stream = out
+        container.mux(packet)
+
+
 def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
-                 colorspace: str = "rec709", metadata: dict[str, str] | None = None) -> str:
-    """Encode the frame files ``frames`` (in order) into ``path``; returns ``path``.
+                 colorspace: str = "rec709", metadata: dict[str, str] | None = None,
+                 audio_from: str | None = None) -> str:
+    """Encode the frame files ``frames`` (in order) into ``path``; returns ``path``. With
+    ``audio_from`` (a video plate), its audio is copied in, as long as the picture.
 
     Raises RenderError E530 when PyAV or the encoder is missing, the colour encoding cannot be
     tagged (``linear``), or a 4:2:0 codec is given an odd frame size."""
@@ -106,6 +120,7 @@ def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.partial{target.suffix}")
     container_options = {"movflags": "+faststart"} if target.suffix.lower() == ".mp4" else {}
+    audio_src = av.open(audio_from) if audio_from else None
     try:
         with av.open(str(tmp), "w", options=container_options) as container:
             for key, value in (metadata or {}).items():
@@ -116,6 +131,11 @@ def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
             ctx.color_primaries, ctx.colorspace = _BT709, _BT709
             ctx.color_trc, ctx.color_range = _TRC[colorspace], _RANGE_MPEG
             stream.time_base = 1 / rate
+            audio_in = audio_out = None
+            if audio_src is not None and audio_src.streams.audio:
+                # (every stream exists before the first packet is written)
+                audio_in = audio_src.streams.audio[0]
+                audio_out = container.add_stream_from_template(audio_in)
             for i, name in enumerate(frames):
                 rgb = first if i == 0 else _read_rgb16(name)
                 if rgb.shape[:2] != (height, width):
@@ -131,8 +151,12 @@ def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
                     container.mux(packet)
             for packet in stream.encode():
                 container.mux(packet)
+            if audio_out is not None:
+                _copy_audio(audio_src, audio_in, audio_out, len(frames) / float(rate), container)
         os.replace(tmp, target)
     finally:
+        if audio_src is not None:
+            audio_src.close()
         if tmp.exists():
             tmp.unlink()
     return str(target)
