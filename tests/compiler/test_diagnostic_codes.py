@@ -120,6 +120,8 @@ CASES = [
      "`sensor` is not a number", None),
     (shot("duration 48"), "E235", "`duration` takes a length of time, found `48`", "write `48f`"),
     (shot("duration 8f\nfps 0"), "E203", "`fps` 0 is out of range", None),
+    (shot('source plate "shots/s.####.png"'), "E237", "cannot count the frames of the plate",
+     "files matching its `####`"),
     (shot('output "x.mp4"'), "E236", "a video output needs a sequence", "`duration 48f`"),
     (shot("fps fast"), "E235", "`fps` takes a number", "`fps 23.976`"),
     (shot("duration 8f\ncamera { focus 0.5m @ 0f -> 3m @ 2f }"), "W130",

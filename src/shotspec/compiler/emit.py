@@ -120,6 +120,7 @@ COVERED_BY: dict[tuple[type, str], str] = {
     (CameraIR, "sensor_width_m"): "sensor", (CameraIR, "sensor_height_m"): "sensor",
     (LightIR, "kind"): "the light's header (`NAME KIND { ... }`)",
     (SourceIR, "kind"): "source", (SourceIR, "plate_sha256"): "hash of the plate",
+    (SourceIR, "plate_frame"): "the frame of a video plate (per frame of a sequence)",
     (SourceIR, "depth_sha256"): "hash of `depth`", (SourceIR, "mask_sha256"): "hash of `mask`",
     (PASS_MODELS["grade"], "lut_sha256"): "hash of `lut`",
     (PASS_MODELS["cdl"], "file_sha256"): "hash of `file`",
