@@ -26,7 +26,7 @@ FORMAT_BY_SUFFIX: dict[str, str] = {".png": "png", ".tif": "tiff", ".tiff": "tif
 VIDEO_BY_SUFFIX: dict[str, str] = {".mp4": "mp4", ".mov": "mov"}
 VIDEO_FORMATS = tuple(VIDEO_BY_SUFFIX.values())
 WRITE_SUFFIXES = (*FORMAT_BY_SUFFIX, *VIDEO_BY_SUFFIX)
-OUTPUT_SUFFIX_HINT = ".png, .tif, .exr or .jpg (a sequence also .mp4 or .mov)"
+OUTPUT_SUFFIX_HINT = ".png, .tif, .exr or .jpg"
 # what the image readers decode: the same four formats
 READ_SUFFIXES = frozenset(FORMAT_BY_SUFFIX)
 UNREADABLE_IMAGE_SUFFIXES = frozenset({".heic", ".heif", ".avif", ".webp", ".bmp", ".gif"})

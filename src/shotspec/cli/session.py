@@ -33,9 +33,9 @@ def unknown_output_format(path: str, *, video: bool = False) -> Diagnostic | Non
     fmt = output_format(path)
     if fmt is not None and (video or fmt not in VIDEO_FORMATS):
         return None
-    hint = OUTPUT_SUFFIX_HINT if video else OUTPUT_SUFFIX_HINT.split(" (")[0]
+    more = " (a sequence also .mp4 or .mov)" if video else ""
     return Diagnostic.of("E605", f"cannot tell the image format of `{path}`",
-                         help=f"use a {hint} file name")
+                         help=f"use a {OUTPUT_SUFFIX_HINT} file name{more}")
 
 
 @dataclass
