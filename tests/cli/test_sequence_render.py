@@ -76,3 +76,15 @@ def test_explain_names_what_changes_per_frame(plate_workdir, capsys):
     assert "computed once for every frame: plate" in out
     assert "changing per frame: lens (3 distinct)" in out
     assert "keyframed camera.focus.distance_m: 0.7m @ 0f -> 0.9m @ 2f" in out
+
+
+def test_a_frame_re_renders_from_its_provenance(plate_workdir, capsys):
+    work = plate_workdir(SPEC.replace("GRAIN", "grain 250D 0.5"))
+    assert main(["render", "shot.shot", "-q"]) == 0
+    capsys.readouterr()
+    frame = work / "renders" / "seq.0002.png"
+    assert read_provenance(frame)["shotspec:frames"] == "3"
+    assert main(["render", "--from", str(frame), "-o", "again.png"]) == 0
+    out = capsys.readouterr().out
+    assert "plan differs" not in out                      # the frame's own plan, grain included
+    assert np.array_equal(pixels(work / "again.png"), pixels(frame))

@@ -57,6 +57,7 @@ def provenance_for(program, plan, shot_name: str, spec_text: str,
     shot = next(s for s in program.shots if s.name == name)
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
     if frame is not None:           # a frame of a sequence: its own still shot
+        extra["shotspec:frames"] = str(len(shot.frames))
         shot = shot.frames[frame]
         extra["shotspec:frame"] = str(frame)
     return {**extra,
