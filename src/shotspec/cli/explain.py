@@ -83,7 +83,8 @@ def frames_summary(plan, shot) -> str:
              "  computed once for every frame: " + (", ".join(shared) or "nothing"),
              "  changing per frame: " + (", ".join(changing) or "nothing")]
     for t in shot.tracks:
-        keys_text = " -> ".join(f"{v} @ {f:g}f" + ("" if i == 0 or e == "linear" else f" {e}")
+        keys_text = " -> ".join(f"{v} @ {f:g}f" + ("" if i == 0 or e == "linear" else
+                                                   f" {e}" if e == "hold" else f" ease {e}")
                                 for i, (v, f, e) in enumerate(zip(t.values, t.frames, t.eases)))
         lines.append(f"  keyframed {t.path}: {keys_text}")
     return "\n".join(lines)
