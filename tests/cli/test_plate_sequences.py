@@ -90,3 +90,31 @@ def test_a_video_plate_keeps_its_audio_in_the_video_output(plate_workdir):
         assert kinds == ["audio", "video"] and video.frames == 4
         assert audio.codec_context.name == "aac"
         assert float(audio.duration * audio.time_base) == pytest.approx(4 / 24, abs=0.03)
+
+
+def test_the_skin_texture_follows_a_moving_plate(plate_workdir):
+    from shotspec.runtime.io.image_read import read_raw
+
+    work = plate_workdir("")
+    plate = work / "plate"
+    for name, role in (("portrait.png", "p"), ("portrait_mask.png", "m"), ("portrait_depth.png", "d")):
+        pic = np.asarray(Image.open(plate / name))
+        for i in range(3):                  # plate, mask and depth slide 3 px a frame
+            Image.fromarray(np.roll(pic, 3 * i, axis=1)).save(plate / f"{role}.{i:04d}.png")
+    shot = ('shot s {{\n source plate "plate/p.####.png" {{ mask "plate/m.####.png"; '
+            'depth "plate/d.####.png" }}\n camera {{ lens 85mm; aperture f/8; distance 0.7m; '
+            'focus 0.7m; vignetting 0 }}\n finish {{ skin_enhance {s} }}\n'
+            ' output "{o}/s.png" {{ size 96x120; depth 16 }}\n}}\n')
+    for s, o in ((0.8, "enh"), (0, "raw")):
+        (work / "shot.shot").write_text(shot.format(s=s, o=o))
+        assert main(["render", "shot.shot", "-q"]) == 0
+    code = lambda p: read_raw(str(p))[0].astype(np.float64) * 255
+    added = [code(work / "enh" / f"s.{i:04d}.png") - code(work / "raw" / f"s.{i:04d}.png")
+             for i in range(3)]
+    inner = np.s_[:, 10:-10]
+    assert np.abs(added[0][inner]).mean() > 0.3                   # texture is added …
+    for i in (1, 2):
+        followed = np.roll(added[i], -3 * i, axis=1)[inner] - added[0][inner]
+        still = added[i][inner] - added[0][inner]
+        assert np.abs(followed).mean() < 0.01                     # … and moves with the face
+        assert np.abs(still).mean() > 0.2                         # (it does not stand still)
