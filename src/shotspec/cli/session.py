@@ -156,8 +156,9 @@ class RenderSession:
         result = {}
         for key in keys:            # a sequence's frames: `-o x.png` → x.0000.png, x.0001.png …
             shot, frame = parse_output_key(key)
-            result[key] = (paths[shot] if frame is None
-                           else frame_file(paths[shot], frame, n_frames[shot]))
+            first = build.plan.nodes[build.plan.outputs[key]].params.output.first_frame
+            result[key] = (paths[shot] if frame is None else
+                           frame_file(paths[shot], frame + first, n_frames[shot] + first))
         return result
 
     def frames_on_disk(self, build: BuildResult) -> list[str]:

@@ -613,6 +613,9 @@ class OutputIR(IRNode):
     format: Literal["png", "tiff", "exr", "jpeg", "mp4", "mov"] = spec(
         "png", "choice", stages=OUT, doc="default: from the suffix; `mp4`/`mov`: a sequence's "
                                          "video (docs/motion.md)")
+    first_frame: int = spec(0, "int", lo=0, hi=10**7, stages=OUT,
+                            doc="a sequence's first file number (`1001` for VFX); keyframe "
+                                "times stay shot-relative")
     codec: Literal["h264", "prores"] | None = spec(
         None, "choice", stages=OUT, doc="a video's codec; unset: H.264 for .mp4, ProRes 422 HQ "
                                         "for .mov")

@@ -67,3 +67,10 @@ def test_subplan_keeps_only_what_the_frames_need():
     part.check()
     assert list(part.outputs) == ["closeup#0003"]
     assert Counter(n.op for n in part.nodes.values())["lens"] == 1
+
+
+def test_first_frame_numbers_the_files_from_1001():
+    _, plan = plan_of(SPEC.replace("size 64x80", "size 64x80; first_frame 1001"))
+    paths = [plan.nodes[plan.outputs[k]].params.output.path for k in shot_frames(plan, "closeup")]
+    assert paths[0] == "/tmp/motion_plan/closeup.1001.png"
+    assert paths[-1] == "/tmp/motion_plan/closeup.1006.png"

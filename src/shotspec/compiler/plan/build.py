@@ -120,7 +120,7 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
 
     out = shot.output
     if frame is not None:           # a frame's file (a video's frames are PNGs it is made of)
-        update = {"path": frame_file(out.path, frame, n_frames)}
+        update = {"path": frame_file(out.path, frame + out.first_frame, n_frames + out.first_frame)}
         if out.format in VIDEO_FORMATS:
             update.update(format="png", codec=None)
         out = out.model_copy(update=update)
