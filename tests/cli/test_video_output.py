@@ -49,6 +49,8 @@ def test_h264_and_prores_with_bt709_tags_and_the_rendered_pictures(plate_workdir
     assert np.abs(frames[2] - png).mean() < 2.0
 
     assert main(["render", "shot.shot", "-q", "-o", "pro/seq.mov"]) == 0
+    with av.open(str(work / "renders" / "seq.mp4")) as c:     # a timecode track from frame 0
+        assert [s.metadata.get("timecode") for s in c.streams if s.type == "data"] == ["00:00:00:00"]
     tags, frames = decoded(work / "pro" / "seq.mov")
     assert tags[:6] == ("prores", "yuv422p10le", 1, 1, 1, 1)
     png = read_raw(str(work / "pro" / "seq.frames" / "seq.0002.png"))[0][..., :3] * 255

@@ -233,6 +233,7 @@ class RenderSession:
 
     def encode_videos(self, build: BuildResult) -> dict[str, str]:
         """Encode every video output from its frames (rendered now or kept from disk)."""
+        from shotspec.compiler.timeline import timecode
         from shotspec.plate_sequences import is_video
         from shotspec.runtime.io.video import codec_of, encode_video
 
@@ -244,6 +245,7 @@ class RenderSession:
                 frames, target, fps=shot.fps, codec=codec_of(target, shot.output.codec),
                 colorspace=shot.output.colorspace,
                 audio_from=shot.source.plate if is_video(shot.source.plate) else None,
+                timecode=timecode(shot.output.first_frame, shot.fps),
                 metadata={"comment": f"shotspec {__version__}: shot {name}, "
                                      f"{len(frames)} frames at {shot.fps:.5g} fps"})
         return written

@@ -89,9 +89,10 @@ def _copy_audio(src, inp, out, seconds: float, container) -> None:
 
 def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
                  colorspace: str = "rec709", metadata: dict[str, str] | None = None,
-                 audio_from: str | None = None) -> str:
+                 audio_from: str | None = None, timecode: str | None = None) -> str:
     """Encode the frame files ``frames`` (in order) into ``path``; returns ``path``. With
-    ``audio_from`` (a video plate), its audio is copied in, as long as the picture.
+    ``audio_from`` (a video plate), its audio is copied in, as long as the picture;
+    ``timecode`` (``HH:MM:SS:FF``) is the first frame's, written as a timecode track.
 
     Raises RenderError E530 when PyAV or the encoder is missing, the colour encoding cannot be
     tagged (``linear``), or a 4:2:0 codec is given an odd frame size."""
@@ -125,6 +126,8 @@ def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
         with av.open(str(tmp), "w", options=container_options) as container:
             for key, value in (metadata or {}).items():
                 container.metadata[key] = value
+            if timecode:                   # the muxer writes a QuickTime timecode (tmcd) track
+                container.metadata["timecode"] = timecode
             stream = container.add_stream(encoder, rate=rate, options=dict(options))
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
             ctx = stream.codec_context
