@@ -183,6 +183,9 @@ class PreviewRenderer:
         t0 = time.perf_counter()
         if low_res:
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
+        # a sequence previews as its still shot, frame 0 (docs/motion.md)
+        program = program.model_copy(update={"shots": tuple(
+            s.model_copy(update={"frames": ()}) if s.frames else s for s in program.shots)})
         plan = lower_program(program)
         plan.check()
         plan = optimize(plan, rules=PREVIEW_RULES)
