@@ -87,7 +87,7 @@ def test_a_video_plate_keeps_its_audio_in_the_video_output(plate_workdir):
     with av.open(str(work / "r" / "s.mp4")) as c:
         kinds = sorted(s.type for s in c.streams)
         video, audio = c.streams.video[0], c.streams.audio[0]
-        assert kinds == ["audio", "video"] and video.frames == 4
+        assert kinds == ["audio", "data", "video"] and video.frames == 4   # data: timecode
         assert audio.codec_context.name == "aac"
         assert float(audio.duration * audio.time_base) == pytest.approx(4 / 24, abs=0.03)
 
