@@ -64,6 +64,7 @@ SCOPES = {
     "constant": "support.constant.shot",             # a schema choice or table name as a value
     "name": "variable.other.value.shot",
     "comma": "punctuation.separator.comma.shot",
+    "keyframe": "keyword.operator.keyframe.shot",    # `@` and `->` of keyframes (motion.md)
     "lbrace": "punctuation.section.block.begin.shot",
     "rbrace": "punctuation.section.block.end.shot",
     "separator": "punctuation.terminator.statement.shot",
@@ -214,6 +215,7 @@ def grammar() -> dict:
             "patterns": [{"include": "#comments"}]},
         "values": {"patterns": [
             {"include": "#string"},
+            {"name": SCOPES["keyframe"], "match": r"@|->"},
             {"name": SCOPES["size"], "match": f"{s_num}({s_units}){s_end}",
              "captures": {"1": {"name": SCOPES["unit"]}}},
             {"name": SCOPES["ratio"], "match": t["RATIO"]},

@@ -15,14 +15,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-__all__ = ["FORMAT_BY_SUFFIX", "READ_SUFFIXES", "UNREADABLE_IMAGE_SUFFIXES", "WRITE_SUFFIXES",
+__all__ = ["FORMAT_BY_SUFFIX", "VIDEO_BY_SUFFIX", "VIDEO_FORMATS", "READ_SUFFIXES", "UNREADABLE_IMAGE_SUFFIXES", "WRITE_SUFFIXES",
            "OUTPUT_SUFFIX_HINT", "CONVERT_HINT", "output_format", "is_readable_image",
            "unreadable_images", "describe_unreadable"]
 
 # file-name suffix → the format written (an ``OutputIR.format``)
 FORMAT_BY_SUFFIX: dict[str, str] = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".exr": "exr",
                                     ".jpg": "jpeg", ".jpeg": "jpeg"}
-WRITE_SUFFIXES = tuple(FORMAT_BY_SUFFIX)
+# video files a sequence can be encoded into (runtime.io.video, docs/motion.md)
+VIDEO_BY_SUFFIX: dict[str, str] = {".mp4": "mp4", ".mov": "mov"}
+VIDEO_FORMATS = tuple(VIDEO_BY_SUFFIX.values())
+WRITE_SUFFIXES = (*FORMAT_BY_SUFFIX, *VIDEO_BY_SUFFIX)
 OUTPUT_SUFFIX_HINT = ".png, .tif, .exr or .jpg"
 # what the image readers decode: the same four formats
 READ_SUFFIXES = frozenset(FORMAT_BY_SUFFIX)
@@ -34,8 +37,10 @@ def _suffix(name: str | os.PathLike) -> str:
 
 
 def output_format(path: str | os.PathLike) -> str | None:
-    """The format a file name asks for (``png``, ``tiff``, ``exr``, ``jpeg``), or None."""
-    return FORMAT_BY_SUFFIX.get(_suffix(path))
+    """The format a file name asks for (``png``, ``tiff``, ``exr``, ``jpeg``; ``mp4``, ``mov``
+    for a video), or None."""
+    suffix = _suffix(path)
+    return FORMAT_BY_SUFFIX.get(suffix) or VIDEO_BY_SUFFIX.get(suffix)
 
 
 def _hidden(name: str | os.PathLike) -> bool:

@@ -16,7 +16,7 @@ LOOP = "preset loop lighting { key area { from 40deg right, 30deg up } }"
 
 # (source, code, message substring, help substring or None)
 CASES = [
-    ("shot s { camera { lens 85mm } } @", "E001", "unexpected character `@`", None),
+    ("shot s { camera { lens 85mm } } $", "E001", "unexpected character `$`", None),
     ("shot s { camera { lens 85mm } }\n}", "E002", "unexpected `}`", "closes nothing"),
     ("shot s extends { }", "E002", "unexpected `{`: expected a name", None),
     ("shot s { camera { lens 85mm }", "E003", "this `{` is never closed", "add a `}`"),
@@ -99,6 +99,37 @@ CASES = [
     (shot("character c", 'character c { references "phone" }'), "W107",
      "holds 25 images in a format shotspec cannot read (.heic)", "convert them to JPEG or PNG"),
     (shot("character c", 'character c { references "phone" }'), "W106", "has 0 photos; about 20", None),
+    # time (docs/motion.md)
+    (shot("duration 8f\ncamera { distance 0.9m @ 0f -> 0.7m }"), "E230", "key 2 of `distance` has no time",
+     "`VALUE @ TIME`"),
+    (shot("duration 8f\ncamera { distance 0.9m @ 0 -> 0.7m @ 8f }"), "E230", "`0` is not a time",
+     "write `0f` (frames) or `0s` (seconds)"),
+    (shot("duration 8f\ncamera { distance 0.9m @ 0f -> 0.7m @ 8f ease inout }"), "E230",
+     "unknown easing `ease inout`", "did you mean `in_out`?"),
+    (shot("duration 8f\ncamera { distance 0.9m @ 0f ease in -> 0.7m @ 8f }"), "E230",
+     "the first key has no motion into it", None),
+    (shot("duration 8f\ncamera { distance 0.9m @ 0f -> 0.7m @ 12f }"), "E231",
+     "key 2 at 12f is outside the shot", "the shot runs 0f … 8f (0.3333s at 24 fps)"),
+    (shot("camera { distance 0.9m @ 0f -> 0.7m @ 12f }"), "E231",
+     "keyframed values need the shot's `duration`", "`duration 48f`"),
+    (shot("duration 2s\ncamera { distance 0.9m @ 1s -> 0.7m @ 12f }"), "E232",
+     "key 2 at 12f is not after key 1 (24f)", "time order"),
+    (shot("duration 8f\nlighting { key area { intensity -1 stops @ 0f -> 0.5 @ 8f } }"), "E233",
+     "the keys of `intensity` mix units", "same unit"),
+    (shot("duration 8f\ncamera { sensor full_frame @ 0f -> super35 @ 8f }"), "E234",
+     "`sensor` is not a number", None),
+    (shot("duration 48"), "E235", "`duration` takes a length of time, found `48`", "write `48f`"),
+    (shot("duration 8f\nfps 0"), "E203", "`fps` 0 is out of range", None),
+    (shot('source plate "shots/s.####.png"'), "E237", "cannot count the frames of the plate",
+     "files matching its `####`"),
+    (shot('output "x.mp4"'), "E236", "a video output needs a sequence", "`duration 48f`"),
+    (shot("fps fast"), "E235", "`fps` takes a number", "`fps 23.976`"),
+    (shot("duration 8f\ncamera { focus 0.5m @ 0f -> 3m @ 2f }"), "W130",
+     "the focus moves 34.3 dioptres per second at frame 1", "spread the pull"),
+    (shot("duration 8f\nfinish { grain 250D { strength 0.2 @ 0f -> 0.6 @ 8f } }"), "W131",
+     "grain strength is keyframed", "one grain strength"),
+    (shot("duration 8f\ncamera { lens 24mm; distance 2m @ 0f -> 0.6m @ 8f }"), "W101",
+     "at frame 5 a 24mm lens at 1.12m distorts the face", "end the push"),
 ]
 
 

@@ -139,7 +139,7 @@ def test_block_statements_come_from_the_models():
     assert set(keys_of("pass:sharpen")) == {"amount", "radius", "enabled", "use"}
     assert set(BLOCK_KINDS["finish"]) == set(PASS_MODELS)
     assert set(BLOCK_KINDS["shot"]) == {"character", "camera", "lighting", "source", "finish",
-                                        "output", "seed", "allow"}
+                                        "output", "seed", "allow", "duration", "fps"}
     assert ShotIR.model_fields["lights"].json_schema_extra.statement_keys("lights") == ("lighting",)
 
 

@@ -43,7 +43,7 @@ _KEYWORD_TYPES = {w.upper(): w for w in KEYWORDS}
 _BY_TYPE = {"LBRACE": "lbrace", "RBRACE": "rbrace", "COMMA": "comma", "COMMENT": "comment",
             "BLOCK_COMMENT": "block_comment", "STRING": "string", "NUMBER": "number",
             "RATIO": "ratio", "FNUMBER": "fnumber", "TAG": "tag", "COLOR": "colour",
-            "DOTTED": "dotted"}
+            "DOTTED": "dotted", "AT": "keyframe", "ARROW": "keyframe"}
 _NUMBER_PART = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _SIZE_UNIT = re.compile(r"(mm|cm|m)$")
 

@@ -87,7 +87,7 @@ def cmd_render(args) -> int:
 
 
 def _render_session(args, spec, session, progress, console, err) -> int:
-    from shotspec.cli.progress import timing_table
+    from shotspec.cli.progress import timing_table, written_summary
 
     build = session.compile()
     if not build.ok:
@@ -110,13 +110,10 @@ def _render_session(args, spec, session, progress, console, err) -> int:
         return EXIT_OK
     if args.timings:
         console.print(timing_table(report))
-    sizes = getattr(report, "sizes", None) or {s: (f.width, f.height) for s, f in report.frames.items()}
-    for shot, path in report.written.items():
-        if shot in getattr(report, "resumed", {}):
-            console.print(f"[dim]kept[/] {path}: already rendered from this plan")
-            continue
-        width, height = sizes[shot]
-        console.print(f"[green]wrote[/] {path} ({width}×{height}) in {report.seconds:.2f} s")
+    for line in written_summary(report, session.skipped):
+        console.print(line)
+    for shot, path in session.videos.items():
+        console.print(f"[green]encoded[/] {path} from the frames of {shot}")
     workers = getattr(report, "workers", [])        # the Ray executor's
     if workers:
         from rich.markup import escape
@@ -164,7 +161,7 @@ def _render_from_image(args, console, err) -> int:
     from shotspec.cli.session import provenance_for, unknown_output_format
     from shotspec.compiler.file_checks import same_file
     from shotspec.compiler.ir import ProgramIR, ShotIR
-    from shotspec.compiler.plan import build_plan
+    from shotspec.compiler.plan import build_plan, frame_key, subplan
     from shotspec.runtime.cache import FrameCache
     from shotspec.runtime.executor import Executor
     from shotspec.runtime.io import read_provenance
@@ -199,13 +196,22 @@ def _render_from_image(args, console, err) -> int:
         raise _usage("E603", f"re-rendering would overwrite the input {source}", "give another path with -o")
     if args.output and (bad := unknown_output_format(args.output)) is not None:
         raise ShotspecError(bad)
+    key = shot.name
+    if "shotspec:frame" in info:        # one frame of a sequence: planned as that frame
+        index, count = int(info["shotspec:frame"]), int(info.get("shotspec:frames", 0))
+        count = max(count, index + 1)
+        program = ProgramIR(file=program.file, shots=(shot.model_copy(
+            update={"frames": (shot,) * count}),))
+        key = frame_key(shot.name, index, count)
     plan = build_plan(program)
+    if key != shot.name:
+        plan = subplan(plan, [key])
     recorded = info.get("shotspec:plan")
-    provenance = {shot.name: provenance_for(program, plan, shot.name, info.get("shotspec:spec", ""))}
+    provenance = {key: provenance_for(program, plan, key, info.get("shotspec:spec", ""))}
     executor = Executor(device=args.device, cache=FrameCache(disk_dir=_cache_dir(args.cache_dir)))
-    report = executor.run(plan, provenance=provenance, output_paths={shot.name: str(output.resolve())})
-    new_key = plan.nodes[plan.outputs[shot.name]].key
-    console.print(f"[green]wrote[/] {report.written[shot.name]} in {report.seconds:.2f} s"
+    report = executor.run(plan, provenance=provenance, output_paths={key: str(output.resolve())})
+    new_key = plan.nodes[plan.outputs[key]].key
+    console.print(f"[green]wrote[/] {report.written[key]} in {report.seconds:.2f} s"
                   + ("" if new_key == recorded else "  (plan differs from the recorded one: "
                      "this shotspec version renders it differently)"))
     return EXIT_OK

@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["explain"]
+__all__ = ["explain", "frames_summary"]
 
 
 def explain(program, *, console: Console, shots=None, cache_dir: str | None = None,
             origins: bool = True) -> int:
     from shotspec.compiler.plan import RULES, lower_program, optimize
+    from shotspec.compiler.plan.frames import shots_text
 
     plan = lower_program(program, shots)
     steps = [("lowered", len(plan.nodes))]
@@ -35,7 +36,7 @@ def explain(program, *, console: Console, shots=None, cache_dir: str | None = No
     index = {nid: i for i, nid in enumerate(plan.nodes)}
     for i, node in enumerate(plan.nodes.values()):
         row = [str(i), node.label, node.op, ",".join(str(index[x]) for x in node.inputs) or "-",
-               ",".join(node.shots), node.key[:16]]
+               shots_text(node.shots), node.key[:16]]
         if cached is not None:
             row.append("[green]hit[/]" if cached[node.id] else "run")
         table.add_row(*row)
@@ -43,6 +44,10 @@ def explain(program, *, console: Console, shots=None, cache_dir: str | None = No
     if cached is not None:
         hits = sum(cached.values())
         console.print(f"a cache at {cache_dir} would serve {hits} of {len(plan.nodes)} nodes")
+
+    for shot in program.shots:
+        if shot.frames and (not shots or shot.name in shots):
+            console.print(frames_summary(plan, shot))
 
     if origins:
         for shot in program.shots:
@@ -56,3 +61,30 @@ def explain(program, *, console: Console, shots=None, cache_dir: str | None = No
                 t.add_row(path, where)
             console.print(t)
     return 0
+
+
+def frames_summary(plan, shot) -> str:
+    """Which plan nodes a sequence's frames share and which change per frame, with the keyframed
+    values that change them (``shot explain``)."""
+    from shotspec.compiler.plan import parse_output_key, shot_frames
+
+    keys = shot_frames(plan, shot.name)
+    n = len(keys)
+    per_op: dict[str, set[str]] = {}
+    for key in keys:
+        for nid in plan.ancestors(plan.outputs[key]):
+            node = plan.nodes[nid]
+            per_op.setdefault(node.op, set()).add(node.key)
+    shared = [op for op, ks in per_op.items() if len(ks) == 1]
+    changing = [f"{op} ({len(ks)} distinct)" for op, ks in per_op.items() if len(ks) > 1]
+    lines = [f"\n[b]shot {shot.name}[/] — {n} frames at {shot.fps:.5g} fps "
+             f"({n / shot.fps:.3g} s), outputs {parse_output_key(keys[0])[0]}#… "
+             f"({plan.nodes[plan.outputs[keys[0]]].params.output.path} …)",
+             "  computed once for every frame: " + (", ".join(shared) or "nothing"),
+             "  changing per frame: " + (", ".join(changing) or "nothing")]
+    for t in shot.tracks:
+        keys_text = " -> ".join(f"{v} @ {f:g}f" + ("" if i == 0 or e == "linear" else
+                                                   f" {e}" if e == "hold" else f" ease {e}")
+                                for i, (v, f, e) in enumerate(zip(t.values, t.frames, t.eases)))
+        lines.append(f"  keyframed {t.path}: {keys_text}")
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ from shotspec import __version__
 from shotspec.compiler import CompileResult
 from shotspec.diagnostics import Diagnostic, did_you_mean
 from shotspec.file_hash import sha256_file
-from shotspec.image_formats import OUTPUT_SUFFIX_HINT, output_format
+from shotspec.image_formats import OUTPUT_SUFFIX_HINT, VIDEO_FORMATS, output_format
 
 __all__ = ["RenderSession", "BuildResult", "provenance_for", "unknown_shot",
            "unknown_output_format"]
@@ -27,12 +27,15 @@ def unknown_shot(name: str, names: list[str], spec) -> Diagnostic:
                          or "this file defines no shot")
 
 
-def unknown_output_format(path: str) -> Diagnostic | None:
-    """E605 when a command-line output path's suffix names no image format we write."""
-    if output_format(path) is not None:
+def unknown_output_format(path: str, *, video: bool = False) -> Diagnostic | None:
+    """E605 when a command-line output path's suffix names no image format we write (nor a
+    video format, where ``video``: `shot render` of a sequence)."""
+    fmt = output_format(path)
+    if fmt is not None and (video or fmt not in VIDEO_FORMATS):
         return None
+    more = " (a sequence also .mp4 or .mov)" if video else ""
     return Diagnostic.of("E605", f"cannot tell the image format of `{path}`",
-                         help=f"use a {OUTPUT_SUFFIX_HINT} file name")
+                         help=f"use a {OUTPUT_SUFFIX_HINT} file name{more}")
 
 
 @dataclass
@@ -48,11 +51,18 @@ def provenance_for(program, plan, shot_name: str, spec_text: str,
                    overrides: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand
     (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included)."""
-    shot = next(s for s in program.shots if s.name == shot_name)
+    from shotspec.compiler.plan import parse_output_key
+
+    name, frame = parse_output_key(shot_name)
+    shot = next(s for s in program.shots if s.name == name)
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
+    if frame is not None:           # a frame of a sequence: its own still shot
+        extra["shotspec:frames"] = str(len(shot.frames))
+        shot = shot.frames[frame]
+        extra["shotspec:frame"] = str(frame)
     return {**extra,
         "shotspec:version": __version__,
-        "shotspec:shot": shot_name,
+        "shotspec:shot": name,
         "shotspec:plan": plan.nodes[plan.outputs[shot_name]].key,
         "shotspec:spec": spec_text,
         "shotspec:ir": shot.model_dump_json(exclude={"origins"}),
@@ -72,6 +82,8 @@ class RenderSession:
         self.allow = list(allow)
         self.shots = list(shots) if shots else None
         self.output = output
+        self.skipped: list[str] = []      # sequence frames the last render found on disk
+        self.videos: dict[str, str] = {}  # shot -> video file the last render encoded
         self.executor = Executor(device=device, cache=FrameCache(disk_dir=cache_dir), on_event=on_event)
 
     def compile(self) -> BuildResult:
@@ -99,9 +111,18 @@ class RenderSession:
                                                    file=str(self.spec),
                                                    help="add a `shot NAME { … }` block"))
             return build
-        if self.output and (bad := unknown_output_format(self.output)) is not None:
+        if self.output and (bad := unknown_output_format(self.output, video=True)) is not None:
             build.diagnostics.append(bad)
             return build
+        if self.output and output_format(self.output) in VIDEO_FORMATS:
+            still = [s.name for s in build.program.shots
+                     if not s.frames and (not self.shots or s.name in self.shots)]
+            if still:
+                build.diagnostics.append(Diagnostic.of(
+                    "E236", f"-o {self.output}: a video needs a sequence, and shot `{still[0]}` "
+                    "has no `duration`", help="write an image (.png, .exr), or give the shot a "
+                                              "`duration`"))
+                return build
         build.plan = build_plan(build.program, self.shots)
         if self.output:     # the spec's own outputs were checked by the compile
             build.diagnostics.extend(self._redirected_output_problems(build))
@@ -124,11 +145,37 @@ class RenderSession:
         """``-o``: one shot → that file; several → the name gets ``-SHOT`` before its suffix."""
         if not self.output:
             return {}
-        shots = list(build.plan.outputs)
-        if len(shots) == 1:
-            return {shots[0]: str(Path(self.output).resolve())}
+        from shotspec.compiler.plan import frame_file, parse_output_key
+
+        keys = list(build.plan.outputs)
+        shots = list(dict.fromkeys(parse_output_key(k)[0] for k in keys))
         out = Path(self.output).resolve()
-        return {s: str(out.with_name(f"{out.stem}-{s}{out.suffix}")) for s in shots}
+        paths = {s: str(out) if len(shots) == 1 else str(out.with_name(f"{out.stem}-{s}{out.suffix}"))
+                 for s in shots}
+        n_frames = {s: sum(1 for k in keys if parse_output_key(k)[0] == s) for s in shots}
+        result = {}
+        for key in keys:            # a sequence's frames: `-o x.png` → x.0000.png, x.0001.png …
+            shot, frame = parse_output_key(key)
+            first = build.plan.nodes[build.plan.outputs[key]].params.output.first_frame
+            result[key] = (paths[shot] if frame is None else
+                           frame_file(paths[shot], frame + first, n_frames[shot] + first))
+        return result
+
+    def frames_on_disk(self, build: BuildResult) -> list[str]:
+        """Output keys of sequence frames already written with this plan's key (resume): the
+        file exists and its provenance names the frame's output-node key."""
+        from shotspec.compiler.plan import parse_output_key
+        from shotspec.runtime.io.sequence import written_with_key
+
+        paths = self.output_paths(build)
+        done = []
+        for key, nid in build.plan.outputs.items():
+            if parse_output_key(key)[1] is None:
+                continue
+            node = build.plan.nodes[nid]
+            if written_with_key(paths.get(key, node.params.output.path), node.key):
+                done.append(key)
+        return done
 
     def render(self, build: BuildResult | None = None) -> BuildResult:
         """Compile (unless given a build), then execute; errors come back as values (the
@@ -146,14 +193,62 @@ class RenderSession:
             spec_text = formatted or spec_text
         except Exception:  # noqa: BLE001 - provenance falls back to the source as written
             pass
+        from shotspec.compiler.plan import subplan
+
+        done = set(self.frames_on_disk(build))
+        plan = build.plan
+        if done:
+            plan = subplan(plan, [k for k in plan.outputs if k not in done])
+        self.skipped = sorted(done)
         provenance = {s: provenance_for(build.program, build.plan, s, spec_text, self.overrides)
-                      for s in build.plan.outputs}
+                      for s in plan.outputs}
         try:
-            build.report = self.executor.run(build.plan, provenance=provenance,
+            build.report = self.executor.run(plan, provenance=provenance,
                                              output_paths=self.output_paths(build))
+            self.videos = self.encode_videos(build)
         except ShotspecError as err:
             build.diagnostics.extend(err.diagnostics)
         return build
+
+    def video_outputs(self, build: BuildResult) -> dict[str, tuple[str, list[str]]]:
+        """shot → (video file, its frame files in order) for each sequence written as video."""
+        from shotspec.compiler.plan import parse_output_key, shot_frames
+
+        paths = self.output_paths(build)
+        out = {}
+        for shot in build.program.shots:
+            keys = shot_frames(build.plan, shot.name) if shot.frames else []
+            if not keys:
+                continue
+            target = shot.output.path
+            if self.output:
+                target = str(Path(self.output).resolve()) if len(build.program.shots) == 1 else \
+                    paths[keys[0]].rsplit(".frames/", 1)[0] + Path(self.output).suffix
+            if output_format(target) not in VIDEO_FORMATS:
+                continue
+            frames = [paths.get(k, build.plan.nodes[build.plan.outputs[k]].params.output.path)
+                      for k in keys]
+            out[parse_output_key(keys[0])[0]] = (target, frames)
+        return out
+
+    def encode_videos(self, build: BuildResult) -> dict[str, str]:
+        """Encode every video output from its frames (rendered now or kept from disk)."""
+        from shotspec.compiler.timeline import timecode
+        from shotspec.plate_sequences import is_video
+        from shotspec.runtime.io.video import codec_of, encode_video
+
+        written = {}
+        shots = {s.name: s for s in build.program.shots}
+        for name, (target, frames) in self.video_outputs(build).items():
+            shot = shots[name]
+            written[name] = encode_video(
+                frames, target, fps=shot.fps, codec=codec_of(target, shot.output.codec),
+                colorspace=shot.output.colorspace,
+                audio_from=shot.source.plate if is_video(shot.source.plate) else None,
+                timecode=timecode(shot.output.first_frame, shot.fps),
+                metadata={"comment": f"shotspec {__version__}: shot {name}, "
+                                     f"{len(frames)} frames at {shot.fps:.5g} fps"})
+        return written
 
 
 def file_digest(path: str) -> str | None:

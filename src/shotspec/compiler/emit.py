@@ -32,6 +32,7 @@ from shotspec.compiler.formatter import format_source
 from shotspec.compiler.ir import (PASS_MODELS, CameraIR, CharacterIR, EyesIR, FocusIR, GazeIR,
                                   HairIR, LightIR, OutputIR, ShotIR, SkinIR, SourceIR, ToneIR)
 from shotspec.compiler.schema import Key, fields_of, key_of
+from shotspec.compiler.statements import NTSC_RATES
 from shotspec.hair_colours import hair_colour_name
 from shotspec.compiler.tables import (EYE_COLORS, SENSORS_MM, fitzpatrick_albedo, monk_albedo,
                                       srgb_to_linear)
@@ -114,10 +115,12 @@ COVERED_BY: dict[tuple[type, str], str] = {
     (ToneIR, "scale"): "tone", (ToneIR, "value"): "tone", (ToneIR, "albedo_srgb"): "tone",
     (CharacterIR, "identity_sha256"): "hash of `identity`",
     (FocusIR, "target"): "focus", (FocusIR, "distance_m"): "focus",
+    (FocusIR, "pull_to"): "focus keyframes", (FocusIR, "pull"): "focus keyframes",
     (GazeIR, "target"): "gaze", (GazeIR, "yaw_rad"): "gaze", (GazeIR, "pitch_rad"): "gaze",
     (CameraIR, "sensor_width_m"): "sensor", (CameraIR, "sensor_height_m"): "sensor",
     (LightIR, "kind"): "the light's header (`NAME KIND { ... }`)",
     (SourceIR, "kind"): "source", (SourceIR, "plate_sha256"): "hash of the plate",
+    (SourceIR, "plate_frame"): "the frame of a video plate (per frame of a sequence)",
     (SourceIR, "depth_sha256"): "hash of `depth`", (SourceIR, "mask_sha256"): "hash of `mask`",
     (PASS_MODELS["grade"], "lut_sha256"): "hash of `lut`",
     (PASS_MODELS["cdl"], "file_sha256"): "hash of `file`",
@@ -384,6 +387,22 @@ def _output(em: _Emitter, shot: ShotIR, name: str, k: Key) -> list[str]:
     """`output "path" { ... }`."""
     output = shot.output
     return em.block(f"output {string_text(output.path)}", em.body(output, skip=("path",)))
+
+
+@_writes("duration")
+def _duration(em: _Emitter, shot: ShotIR, name: str, k: Key) -> list[str]:
+    """`duration 48f` (frames), left out for a still shot."""
+    return [] if shot.duration_frames is None else [f"duration {shot.duration_frames}f"]
+
+
+@_writes("fps")
+def _fps(em: _Emitter, shot: ShotIR, name: str, k: Key) -> list[str]:
+    """`fps 24` for a sequence (`23.976` for 24000/1001, as written), or a still shot's other
+    rate; a keyframed value is written at frame 0 (``shot emit`` writes the still shot)."""
+    if shot.duration_frames is None and shot.fps == 24.0:
+        return []
+    ntsc = {v: written for written, v in NTSC_RATES.items()}
+    return [f"fps {number_text(ntsc.get(shot.fps, shot.fps))}"]
 
 
 @_writes("character")

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 from shotspec.compiler.diagnostics import DiagnosticSink
+from shotspec.plate_sequences import is_video
 from shotspec.compiler.ir import ShotIR, Span
 
 __all__ = ["check_shot_files", "check_output_path", "same_file", "image_header", "ImageHeader", "MAX_PLATE_SIDE_PX"]
@@ -164,7 +165,7 @@ def _check_plates(shot: ShotIR, sink: DiagnosticSink) -> None:
     if src.kind != "plate":
         return
     for role, path in (("plate", src.plate), ("depth", src.depth), ("mask", src.mask)):
-        if not path or not os.path.isfile(path):
+        if not path or not os.path.isfile(path) or is_video(path):
             continue                       # missing files are E301 from lowering
         header = image_header(path)
         where = src.span or shot.span
@@ -191,6 +192,10 @@ def check_output_path(path: str, fmt: str, inputs: Sequence[str], sink: Diagnost
     if problem:
         sink.add("E523", f"cannot write `{path}`: {problem}", where,
                  help="choose an output folder you can write to")
+    if fmt in ("mp4", "mov") and importlib.util.find_spec("av") is None:
+        sink.add("E523", f"cannot write `{os.path.basename(path)}`: writing video needs PyAV",
+                 where, help="install it with `pip install av`, or write an image sequence "
+                             "(`.png`, `.exr`)")
     if fmt == "exr" and not openexr_installed():
         sink.add("E523", f"cannot write `{os.path.basename(path)}`: writing OpenEXR needs "
                  "the OpenEXR package", where,

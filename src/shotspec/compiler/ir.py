@@ -31,7 +31,7 @@ __all__ = [
     "LightIR", "SourceIR", "SkinEnhancePass", "UpscalePass", "GrainPass", "TonemapPass",
     "GradePass", "CdlPass", "ExposurePass", "WhiteBalancePass", "SmoothPass", "SharpenPass",
     "FinishPass",
-    "OutputIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
+    "OutputIR", "TrackIR", "ShotIR", "ProgramIR", "POINTWISE_OPS", "FACE_PARAMS", "PASS_MODELS",
     "TONE_SCALES", "GAZE_YAW_DEG", "GAZE_PITCH_DEG", "TURN_DEG", "TILT_DEG", "ROLL_DEG",
     "HairIR", "HAIR_STYLE_LENGTH_M", "hair_length_m",
 ]
@@ -360,6 +360,10 @@ class FocusIR(IRNode):
     target: Literal["eyes", "nose", "lips", "ears", "subject"] | None = spec("eyes", stages=LENS)
     distance_m: float | None = spec(None, "length", lo=0.0, hi=1000.0, unit="m",
                                     stages=LENS)
+    # A focus pull between two targets (keyframes, docs/motion.md): the plane of focus lies
+    # ``pull`` of the way from ``target``'s distance to ``pull_to``'s, linearly in metres.
+    pull_to: Literal["eyes", "nose", "lips", "ears", "subject"] | None = spec(None, stages=LENS)
+    pull: float = spec(0.0, lo=0.0, hi=1.0, stages=LENS)
 
 
 def _angle(default: float, lo: float, hi: float, doc: str, stages=VIEW, **kw):
@@ -439,6 +443,8 @@ class SourceIR(IRNode):
     kind: Literal["render", "plate"] = spec("render", stages=PLATE)
     plate: str | None = spec(None, handler="plate", stages=PLATE, doc="must exist (E301), as must depth and mask")
     plate_sha256: str | None = spec(None, stages=PLATE)
+    # a video plate's frame (docs/motion.md); an image sequence's frame is resolved to its file
+    plate_frame: int = spec(0, stages=PLATE)
     depth: str | None = spec(None, "path", stages=PLATE, doc="depth image of the plate")
     depth_sha256: str | None = spec(None, stages=PLATE)
     depth_near_m: float = _length(0.3, "near", "an integer depth image's 0 in metres")
@@ -613,8 +619,15 @@ class OutputIR(IRNode):
                       doc="final image width")
     height: int = spec(1280, handler="side", lo=16, hi=16384, unit="px", stages=OUT,
                        doc="final image height")
-    format: Literal["png", "tiff", "exr", "jpeg"] = spec("png", "choice", stages=OUT,
-                                                          doc="default: from the suffix")
+    format: Literal["png", "tiff", "exr", "jpeg", "mp4", "mov"] = spec(
+        "png", "choice", stages=OUT, doc="default: from the suffix; `mp4`/`mov`: a sequence's "
+                                         "video (docs/motion.md)")
+    first_frame: int = spec(0, "int", lo=0, hi=10**7, stages=OUT,
+                            doc="a sequence's first file number (`1001` for VFX); keyframe "
+                                "times stay shot-relative")
+    codec: Literal["h264", "prores"] | None = spec(
+        None, "choice", stages=OUT, doc="a video's codec; unset: H.264 for .mp4, ProRes 422 HQ "
+                                        "for .mov")
     bit_depth: Literal[8, 16, 32] = spec(8, handler="bit_depth", key="depth",
                                          aliases=("bit_depth",), stages=OUT,
                                          doc="bits per channel; default: the format's")
@@ -645,6 +658,18 @@ class OutputIR(IRNode):
 
 # --------------------------------------------------------------------------- shot / program
 
+class TrackIR(IRNode):
+    """One keyframed value: the dotted path it sets (the statement's, e.g.
+    ``camera.distance_m``, ``lights.key.intensity``), its keys (frame numbers, fractional when
+    written in seconds), each key's value as the statement wrote it, and the easing of the
+    motion *into* each key (the first key's is ``linear`` and unused)."""
+
+    path: str
+    frames: tuple[float, ...]
+    values: tuple[str, ...]
+    eases: tuple[Literal["linear", "in", "out", "in_out", "hold"], ...]
+
+
 class ShotIR(IRNode):
     EXTRA_STATEMENTS: ClassVar[dict[str, str]] = {"allow": "allow"}
 
@@ -657,6 +682,18 @@ class ShotIR(IRNode):
     finish: tuple[FinishPass, ...] = spec((), block="finish", doc="see Finish")
     output: OutputIR = spec(..., handler="output", block="output", doc="see Output")
     seed: int = spec(0, "int", lo=SEED[0], hi=SEED[1], doc="the shot seed")
+    duration_frames: int | None = spec(
+        None, handler="duration", key="duration", lo=1, hi=10**6, unit=" frames",
+        doc="`48f` or `2s`: the shot's length; a shot with one renders a numbered sequence "
+            "(docs/motion.md)")
+    fps: float = spec(24.0, handler="fps", lo=1.0, hi=240.0,
+                      doc="frames per second: `24`, `25`, `30`, `23.976` (= 24000/1001), "
+                          "`29.97`, `48`, `50`, `59.94`, `60`")
+    # Keyframed values (`distance 0.9m @ 0f -> 0.7m @ 48f ease in_out`), as written.
+    tracks: tuple[TrackIR, ...] = ()
+    # A shot with a duration: the shot at each frame, 0 … duration_frames − 1 (each static:
+    # no tracks, no frames of its own). Frames whose values are equal are the same object.
+    frames: tuple["ShotIR", ...] = ()
     # Where each value came from: dotted IR path -> "file:line:col (layer)", for `shot explain`.
     origins: dict[str, str] = Field(default_factory=dict)
 

@@ -23,12 +23,15 @@ from shotspec.compiler.ir import PASS_MODELS
 from shotspec.compiler.state import Setting, State
 from shotspec.diagnostics import did_you_mean
 from shotspec.file_hash import sha256_file
+from shotspec.plate_sequences import frame_source, is_sequence, sequence_files
 from shotspec.image_formats import (CONVERT_HINT, FORMAT_BY_SUFFIX, OUTPUT_SUFFIX_HINT,
+                                    VIDEO_BY_SUFFIX, VIDEO_FORMATS,
                                     describe_unreadable, is_readable_image, unreadable_images)
 
 __all__ = ["Lowerer", "DEFAULT_LIGHT", "unflatten"]
 
-DEFAULT_BIT_DEPTH = {"png": 8, "jpeg": 8, "tiff": 16, "exr": 32}
+# a video's depth is its frames' (PNG): 8 for H.264 (8-bit 4:2:0), 16 for ProRes (10-bit)
+DEFAULT_BIT_DEPTH = {"png": 8, "jpeg": 8, "tiff": 16, "exr": 32, "mp4": 8, "mov": 16}
 # The rig a shot gets when nothing defines a light: one soft key, camera-right and above.
 DEFAULT_LIGHT = {"kind": "area", "azimuth_rad": math.radians(35.0),
                  "elevation_rad": math.radians(25.0), "distance_m": 1.2, "size_m": 0.6,
@@ -190,8 +193,20 @@ class Lowerer:
     def source(self, state: State) -> SourceIR | None:
         settings = _sub(state, "source.")
         extra = {}
+        frame = int(settings["plate_frame"].value) if "plate_frame" in settings else 0
         for key in ("plate", "depth", "mask"):
             s = settings.get(key)
+            if s is not None and s.value and is_sequence(s.value):
+                # an image sequence: this frame's file (frame 0 for the still shot)
+                path = frame_source(s.value, frame)
+                if path is None:
+                    n = len(sequence_files(s.value))
+                    self.sink.add("E301", f"{key} sequence `{s.value}` has "
+                                  + (f"no frame {frame} (it has {n})" if n else "no files"),
+                                  s.span, help="`####` stands for the frame number's digits; "
+                                               "paths are relative to the file they are in")
+                    continue
+                settings[key] = s = Setting(path, s.span, s.layer)
             if s is not None and s.value:
                 extra[f"{key}_sha256"] = self.file_hash(s.value, s, f"{key} image")
         return self.build(SourceIR, settings, state.nodes.get("source"), extra)
@@ -230,7 +245,7 @@ class Lowerer:
             return None
         if "format" not in settings:
             suffix = os.path.splitext(path)[1].lower()
-            fmt = FORMAT_BY_SUFFIX.get(suffix)
+            fmt = FORMAT_BY_SUFFIX.get(suffix) or VIDEO_BY_SUFFIX.get(suffix)
             if fmt is None:
                 s = settings.get("path")
                 self.sink.add("E202", f"cannot tell the image format from `{suffix or path}`",
@@ -241,6 +256,8 @@ class Lowerer:
         fmt = settings["format"].value if "format" in settings else extra["format"]
         if "bit_depth" not in settings:
             extra["bit_depth"] = DEFAULT_BIT_DEPTH[fmt]
+        if fmt in VIDEO_FORMATS and "colorspace" not in settings:
+            extra["colorspace"] = "rec709"         # video is BT.709 (docs/motion.md)
         config = settings.get("config")
         if config is not None and not config.value.startswith("ocio://"):
             extra["config_sha256"] = self.file_hash(config.value, config, "colour config") or ""

@@ -19,6 +19,10 @@ from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, Diagnost
 from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
 from shotspec.compiler.lints import lint_program, lint_shot
 from shotspec.compiler.lower import Lowerer
+from shotspec.compiler.timeline import resolve_timeline
+from shotspec.image_formats import VIDEO_FORMATS
+from shotspec.plate_sequences import is_moving
+from shotspec.compiler.timeline_lints import lint_timeline
 from shotspec.compiler.nodes import (AllowStmt, Atom, CharacterDef, Import, Module, PresetDef,
                                      ShotDef, Stmt, span_join)
 from shotspec.compiler.parser import parse_args, parse_import, parse_module
@@ -162,6 +166,7 @@ class _Compiler:
         for k, s in cs.values.items():
             state.values[k] = s
         state.nodes.update(cs.nodes)
+        state.tracks.update(cs.tracks)        # the character's keyframes (a blink, a turn)
 
     def shot_state(self, name: str, stack: tuple[str, ...] = ()) -> State | None:
         if name in self._shot_states:
@@ -325,6 +330,20 @@ class _Compiler:
                 origins[f"character.{key}"] = f"{character.identity} (identity)"
         return origins
 
+    def _frame_lowering(self, lowerer: Lowerer, name: str, spec_dir: str):
+        """How ``resolve_timeline`` lowers the shot's state at one frame (identity applied)."""
+        def lower(state: State, sink: DiagnosticSink) -> ShotIR | None:
+            saved, lowerer.sink = lowerer.sink, sink
+            try:
+                shot = lowerer.shot(name, state, self.shots[name].span, spec_dir, {})
+            finally:
+                lowerer.sink = saved
+            if shot is not None and shot.character is not None and shot.character.identity:
+                shot = shot.model_copy(update={"character": self.with_identity(
+                    shot.character, state, shot.character.span)})
+            return shot
+        return lower
+
     def run(self, text: str, overrides: Sequence[str]) -> ProgramIR | None:
         self.depend(self.root)
         main = self.load(text, self.root)
@@ -361,6 +380,17 @@ class _Compiler:
                 locked = self.with_identity(shot.character, state, shot.character.span)
                 shot = shot.model_copy(update={"character": locked,
                                                "origins": self.identity_origins(shot, locked)})
+            if state.tracks or state.get("duration_frames") is not None or \
+                    state.get("fps") is not None or \
+                    any(is_moving(state.get(f"source.{k}")) for k in ("plate", "depth", "mask")):
+                shot = resolve_timeline(shot, state, self.sink,
+                                        self._frame_lowering(lowerer, name, spec_dir))
+            if shot.output.format in VIDEO_FORMATS and not shot.frames:
+                s = state.setting("output.path")
+                self.sink.add("E236", f"a video output needs a sequence: shot `{name}` has no "
+                              "`duration`", s.span if s else shot.output.span or shot.span,
+                              help="add `duration 48f` (or `2s`) to the shot, or write an image "
+                                   "(.png, .exr)")
             validate_shot(shot, state, self.sink)
             refs = state.get("character.references")
             n_refs = None
@@ -368,6 +398,7 @@ class _Compiler:
                 n_refs = len(lowerer.reference_photos(refs, state.setting("character.references")) or [])
             shot_sink = DiagnosticSink()
             lint_shot(shot, state, shot_sink, n_refs)
+            lint_timeline(shot, state, shot_sink)
             for d in shot_sink.items:
                 if d.code not in state.allows:
                     self.sink.append(d)

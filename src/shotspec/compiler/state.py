@@ -45,9 +45,12 @@ class State:
     allows: set[str] = field(default_factory=set)
     # `focus mara.eyes`: focus path -> (character name, span), checked against the shot (E211)
     focus_owners: dict[str, tuple[str, Span]] = field(default_factory=dict)
+    # keyframed values: path -> shotspec.compiler.keyframes.Track (a later still value drops it)
+    tracks: dict[str, Any] = field(default_factory=dict)
 
     def set(self, path: str, value: Any, span: Span, layer: str) -> None:
         self.values[path] = Setting(value, span, layer)
+        self.tracks.pop(path, None)
 
     def get(self, path: str, default: Any = None) -> Any:
         s = self.values.get(path)
@@ -59,6 +62,7 @@ class State:
     def drop_prefix(self, prefix: str) -> None:
         for key in [k for k in self.values if k.startswith(prefix)]:
             del self.values[key]
+            self.tracks.pop(key, None)
         for key in [k for k in self.nodes if k.startswith(prefix.rstrip("."))]:
             if key == prefix.rstrip(".") or key.startswith(prefix):
                 del self.nodes[key]
@@ -69,7 +73,8 @@ class State:
         return State(values={k: s if _immutable(s.value) else copy.deepcopy(s)
                              for k, s in self.values.items()},
                      lights=list(self.lights), finish=list(self.finish), nodes=dict(self.nodes),
-                     allows=set(self.allows), focus_owners=dict(self.focus_owners))
+                     allows=set(self.allows), focus_owners=dict(self.focus_owners),
+                     tracks=dict(self.tracks))
 
     def relabel(self, layer: str) -> "State":
         """A copy whose every value reports ``layer`` (used for values inherited by extends)."""

@@ -26,6 +26,7 @@ from shotspec.compiler.ir import (PASS_MODELS, TONE_SCALES, BrowsIR, CameraIR, C
 from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, key_of,
                                       submodel_of)
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
+from shotspec.compiler.keyframes import animate, is_keyframed
 from shotspec.compiler.state import State
 from shotspec.hair_colours import HAIR_COLOURS
 from shotspec.compiler.hair_pigment import hair_colour_albedo
@@ -577,6 +578,48 @@ def _anamorphic(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.set("anamorphic", value, stmt.span)
 
 
+# ----------------------------------------------------------------------------- time
+
+# NTSC-family rates as written (`fps 23.976`) → the exact rate (24000/1001 …).
+NTSC_RATES = {23.976: 24000 / 1001, 29.97: 30000 / 1001, 47.952: 48000 / 1001,
+              59.94: 60000 / 1001, 119.88: 120000 / 1001}
+
+
+@custom("duration")
+def _duration(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """`48f` (frames) or `2s` (seconds, at the shot's fps)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    atom = atoms[0]
+    if atom.kind == "QUANTITY":
+        value, unit = V.split_quantity(atom.text)
+        if unit in ("f", "s") and value > 0 and (unit == "s" or value.is_integer()):
+            if value <= f.key.hi:
+                ap.set(f.name, (value, unit), stmt.span)
+                return
+    hint = (f"write `{atom.text}f` (frames) or `{atom.text}s` (seconds)" if atom.kind == "NUMBER"
+            else "a whole number of frames (`48f`) or seconds (`2s`)")
+    ap.sink.add("E235", f"`duration` takes a length of time, found `{atom.text}`", atom.span,
+                help=hint)
+
+
+@custom("fps")
+def _fps(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """frames per second: a number (`24`, `25`, `23.976`)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    atom = atoms[0]
+    if atom.kind != "NUMBER":
+        ap.sink.add("E235", f"`fps` takes a number of frames per second, found `{atom.text}`",
+                    atom.span, help="e.g. `fps 24`, `fps 25` or `fps 23.976`")
+        return
+    value = V._range(atom, ap.sink, float(atom.text), f.key.lo, f.key.hi, "`fps`")
+    if value is not None:
+        ap.set(f.name, NTSC_RATES.get(round(value, 3), value), stmt.span)
+
+
 # ----------------------------------------------------------------------------- lights
 
 @custom("intensity")
@@ -1044,6 +1087,9 @@ class Interpreter:
             return
         table = BLOCK_KINDS[kind]
         handler = table.get(stmt.key)
+        if handler is not None and is_keyframed(stmt):
+            animate(stmt, ap, handler)
+            return
         if handler is None and kind == "expression":
             self.sink.add("E114", f"unknown expression shape `{stmt.key}`", stmt.key_span,
                           help=_unknown_shape(stmt.key))

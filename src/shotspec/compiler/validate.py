@@ -22,7 +22,8 @@ MAX_SIDE_PX = int(key_of(OutputIR, "width").hi)
 # Working frames: RGB + depth + normals + albedo + position + masks ≈ 20 float32 channels.
 BYTES_PER_PIXEL = 80
 MEMORY_LIMIT_BYTES = 8 * 1024**3
-FORMAT_DEPTHS = {"png": (8, 16), "jpeg": (8,), "tiff": (8, 16, 32), "exr": (16, 32)}
+FORMAT_DEPTHS = {"png": (8, 16), "jpeg": (8,), "tiff": (8, 16, 32), "exr": (16, 32),
+                 "mp4": (8, 16), "mov": (8, 16)}
 
 
 def _span(state: State, path: str, fallback: Span | None) -> Span | None:

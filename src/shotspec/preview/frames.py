@@ -105,6 +105,12 @@ def _scaled_program(program: ProgramIR, long_side_px: int) -> ProgramIR:
     return program.model_copy(update={"shots": tuple(shots)})
 
 
+def _still(program: ProgramIR) -> ProgramIR:
+    """``program`` with every sequence as its still shot, frame 0 (docs/motion.md)."""
+    return program.model_copy(update={"shots": tuple(
+        s.model_copy(update={"frames": ()}) if s.frames else s for s in program.shots)})
+
+
 def needs_low_phase(program: ProgramIR) -> bool:
     """Whether a low-resolution frame would be any smaller than the full one."""
     return any(max(s.output.width, s.output.height) > LOW_RES_LONG_SIDE_PX for s in program.shots)
@@ -183,6 +189,7 @@ class PreviewRenderer:
         t0 = time.perf_counter()
         if low_res:
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
+        program = _still(program)
         plan = lower_program(program)
         plan.check()
         plan = optimize(plan, rules=PREVIEW_RULES)
@@ -213,7 +220,7 @@ class PreviewRenderer:
 
         if needs_low_phase(program):
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
-        plan = optimize(lower_program(program), rules=PREVIEW_RULES)
+        plan = optimize(lower_program(_still(program)), rules=PREVIEW_RULES)
         out_id = plan.outputs.get(shot_name)
         if out_id is None:
             return None

@@ -112,6 +112,8 @@ class Executor:
                     self.cache.put(node.key, frame)
                 report.timings.append(NodeTiming(node, seconds, False))
                 self.on_event(NodeEvent("done", node, index, len(nodes), seconds))
+            if node.op == "output" and "#" in node.params.shot:
+                frame = frame.replace(aovs={})   # a sequence's frame: keep only its picture
             frames[node.id] = frame
             for inp in node.inputs:          # free intermediates no later node needs
                 remaining_uses[inp] -= 1

@@ -73,11 +73,17 @@ def focus_distance(camera: CameraIR, frame: Frame) -> float:
     as the source measured it, else the subject distance."""
     if camera.focus.distance_m is not None:
         return camera.focus.distance_m
+    fallback = frame.meta.subject_distance_m or camera.distance_m
     if camera.focus.target is not None:
         depth = frame.meta.target_depth(camera.focus.target)
         if depth is not None:
+            if camera.focus.pull_to is not None and camera.focus.pull > 0.0:
+                # a focus pull (docs/motion.md): linear in metres between the two targets
+                to = frame.meta.target_depth(camera.focus.pull_to)
+                to = fallback if to is None else to
+                return depth + (to - depth) * camera.focus.pull
             return depth
-    return frame.meta.subject_distance_m or camera.distance_m
+    return fallback
 
 
 def resize_frame(frame: Frame, width: int, height: int) -> Frame:

@@ -25,6 +25,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from shotspec.compiler.ir import ProgramIR, ShotIR
+from shotspec.compiler.plan.frames import frame_file, frame_key
+from shotspec.image_formats import VIDEO_FORMATS
 from shotspec.compiler.plan.graph import Plan, PlanNode
 from shotspec.compiler.plan.params import params_of, select
 from shotspec.compiler.schema import stage_fields
@@ -65,9 +67,13 @@ def _shot_seed(shot: ShotIR) -> int:
     return shot.character.seed if shot.character is not None else shot.seed
 
 
-def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
-    """Append the shot's chain to ``nodes``; return the id of its output node."""
-    prefix = shot.name
+def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = None,
+               n_frames: int = 0) -> str:
+    """Append the shot's chain to ``nodes``; return the id of its output node. ``frame``: the
+    chain of one frame of an animated shot (``shot`` is that frame's ShotIR): its grain is the
+    frame's and its output the sequence's file for it."""
+    out_key = shot.name if frame is None else frame_key(shot.name, frame, n_frames)
+    prefix = out_key
     width, height = render_size(shot)
 
     counter = iter(range(1_000_000))
@@ -75,7 +81,7 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
     def add(op: str, params: dict[str, Any], inputs: tuple[str, ...], span, label: str = "") -> str:
         nid = f"{prefix}/{next(counter)}:{op}"
         nodes[nid] = PlanNode(id=nid, op=op, params=params_of(op, params), inputs=inputs,
-                              shots=(shot.name,),
+                              shots=(out_key,),
                               span=span, label=label or op)
         return nid
 
@@ -106,23 +112,36 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode]) -> str:
         params = stage_params(p, p.op)
         if p.op == "grain":
             params.update(width=shot.output.width, height=shot.output.height)
+            if frame is not None:                       # film grain changes every frame
+                params["frame"] = params["frame"] + frame
         if p.PASS.seeded and params["seed"] is None:
             params["seed"] = _shot_seed(shot)
         head = add(p.op, params, (head,), p.span, p.op)
 
     out = shot.output
-    return add("output", {"output": stage_params(out, "output"), "shot": shot.name,
+    if frame is not None:           # a frame's file (a video's frames are PNGs it is made of)
+        update = {"path": frame_file(out.path, frame + out.first_frame, n_frames + out.first_frame)}
+        if out.format in VIDEO_FORMATS:
+            update.update(format="png", codec=None)
+        out = out.model_copy(update=update)
+    return add("output", {"output": stage_params(out, "output"), "shot": out_key,
                           "seed": shot.seed}, (head,), out.span, f"output {Path(out.path).name}")
 
 
 def lower_program(program: ProgramIR, shots: list[str] | None = None) -> Plan:
-    """The unoptimised plan: one chain per selected shot, no keys yet."""
+    """The unoptimised plan: one chain per selected shot, or per frame of an animated shot
+    (outputs ``SHOT#NNNN``, ``plan.frames``), no keys yet."""
     nodes: dict[str, PlanNode] = {}
     outputs: dict[str, str] = {}
     for shot in program.shots:
         if shots and shot.name not in shots:
             continue
-        outputs[shot.name] = lower_shot(shot, nodes)
+        if shot.frames:
+            n = len(shot.frames)
+            for i, frame_shot in enumerate(shot.frames):
+                outputs[frame_key(shot.name, i, n)] = lower_shot(frame_shot, nodes, i, n)
+        else:
+            outputs[shot.name] = lower_shot(shot, nodes)
     return Plan(nodes=nodes, outputs=outputs)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from shotspec.plate_sequences import is_video
 from shotspec.runtime.errors import RenderError
 from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.io.errors import ImageError
@@ -71,7 +72,12 @@ def load_plate(source, camera) -> Frame:
     """
     if not source.plate:
         raise RenderError("E520", "a plate source needs an image file", hint="add `plate \"…\"`")
-    rgb, info = read_image(source.plate)
+    if is_video(source.plate):
+        from shotspec.runtime.io.video_read import read_video_frame
+
+        rgb, info = read_video_frame(source.plate, source.plate_frame)
+    else:
+        rgb, info = read_image(source.plate)
     h, w = info["height"], info["width"]
     aovs: dict[str, torch.Tensor] = {}
     if "alpha" in info:
