@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pytest
@@ -25,11 +24,22 @@ def pixels(path):
     return np.asarray(Image.open(path)).astype(np.int64)
 
 
+SCALE = 4     # the example plate (96×120, ~1.2 mm/px) enlarged so skin relief (~1 mm) is resolved
+
+
+def enlarged(path) -> Image.Image:
+    """The example plate's picture (or mask, depth) at ``SCALE`` × its size."""
+    im = Image.open(path)
+    resample = Image.NEAREST if im.mode in ("I", "I;16", "L") and "depth" in str(path) else Image.LANCZOS
+    return im.resize((im.width * SCALE, im.height * SCALE), resample)
+
+
 @pytest.fixture
 def still_sequence(plate_workdir):
     work = plate_workdir("")
+    big = enlarged(work / "plate" / "portrait.png")
     for i in range(3):                      # a static plate sequence numbered from 1001
-        shutil.copy(work / "plate" / "portrait.png", work / "plate" / f"still.{1001 + i}.png")
+        big.save(work / "plate" / f"still.{1001 + i}.png")
     return work
 
 
@@ -50,9 +60,11 @@ def test_a_sequence_plate_sets_the_length_and_resolves_each_frame(still_sequence
 
 def test_the_skin_texture_does_not_boil_on_a_static_plate_sequence(still_sequence):
     spec = still_sequence / "shot.shot"
-    spec.write_text(SHOT.format(plate="plate/still.####.png", strength=0.8, out="enh/s.png"))
+    size = "size 64x80"
+    full = f"size {96 * SCALE}x{120 * SCALE}"
+    spec.write_text(SHOT.format(plate="plate/still.####.png", strength=0.8, out="enh/s.png").replace(size, full))
     assert main(["render", str(spec), "-q"]) == 0
-    spec.write_text(SHOT.format(plate="plate/still.####.png", strength=0, out="raw/s.png"))
+    spec.write_text(SHOT.format(plate="plate/still.####.png", strength=0, out="raw/s.png").replace(size, full))
     assert main(["render", str(spec), "-q"]) == 0
     added = [pixels(still_sequence / "enh" / f"s.{i:04d}.png")
              - pixels(still_sequence / "raw" / f"s.{i:04d}.png") for i in range(3)]
@@ -97,24 +109,25 @@ def test_the_skin_texture_follows_a_moving_plate(plate_workdir):
 
     work = plate_workdir("")
     plate = work / "plate"
+    step = 3 * SCALE
     for name, role in (("portrait.png", "p"), ("portrait_mask.png", "m"), ("portrait_depth.png", "d")):
-        pic = np.asarray(Image.open(plate / name))
-        for i in range(3):                  # plate, mask and depth slide 3 px a frame
-            Image.fromarray(np.roll(pic, 3 * i, axis=1)).save(plate / f"{role}.{i:04d}.png")
+        pic = np.asarray(enlarged(plate / name))
+        for i in range(3):                  # plate, mask and depth slide 12 px a frame
+            Image.fromarray(np.roll(pic, step * i, axis=1)).save(plate / f"{role}.{i:04d}.png")
     shot = ('shot s {{\n source plate "plate/p.####.png" {{ mask "plate/m.####.png"; '
             'depth "plate/d.####.png" }}\n camera {{ lens 85mm; aperture f/8; distance 0.7m; '
             'focus 0.7m; vignetting 0 }}\n finish {{ skin_enhance {s} }}\n'
-            ' output "{o}/s.png" {{ size 96x120; depth 16 }}\n}}\n')
+            ' output "{o}/s.png" {{ size 384x480; depth 16 }}\n}}\n')
     for s, o in ((0.8, "enh"), (0, "raw")):
         (work / "shot.shot").write_text(shot.format(s=s, o=o))
         assert main(["render", "shot.shot", "-q"]) == 0
     code = lambda p: read_raw(str(p))[0].astype(np.float64) * 255
     added = [code(work / "enh" / f"s.{i:04d}.png") - code(work / "raw" / f"s.{i:04d}.png")
              for i in range(3)]
-    inner = np.s_[:, 10:-10]
+    inner = np.s_[:, 40:-40]
     assert np.abs(added[0][inner]).mean() > 0.3                   # texture is added …
     for i in (1, 2):
-        followed = np.roll(added[i], -3 * i, axis=1)[inner] - added[0][inner]
+        followed = np.roll(added[i], -step * i, axis=1)[inner] - added[0][inner]
         still = added[i][inner] - added[0][inner]
         assert np.abs(followed).mean() < 0.01                     # … and moves with the face
         assert np.abs(still).mean() > 0.2                         # (it does not stand still)
