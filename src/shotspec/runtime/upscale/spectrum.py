@@ -21,8 +21,8 @@ import torch
 
 __all__ = ["band_energy", "predicted_band_energy", "fit_slope", "FIT_BAND_SMALL", "ALPHA_RANGE", "HF_BAND"]
 
-FIT_BAND_SMALL = (0.08, 0.32)   # cycles per small-image pixel where the power law is fitted
-ALPHA_RANGE = (2.0, 3.6)        # fitted slopes are clamped here: flatter fits (noise floors,
+FIT_BAND_SMALL = (0.15, 0.4)    # cycles per small-image pixel where the power law is fitted
+ALPHA_RANGE = (2.5, 3.6)        # fitted slopes are clamped here: flatter fits (noise floors,
                                 # JPEG blocks) would predict far too much energy above the fit
 HF_BAND = (0.2, 0.5)            # cycles per output pixel: the benchmark's high-frequency band
 _FIT_BINS = 6
