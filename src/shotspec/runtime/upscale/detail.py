@@ -43,7 +43,7 @@ __all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_t
            "REPROJECT_ITERATIONS", "TARGET_SHARE", "BOOST_MAX", "TEXTURE_MAX", "TEXTURE_SEED"]
 
 # scale -> (edge steepening strength 0-1, its band-pass sigma in output px)
-DETAIL_PARAMS = {2: (0.0, 1.0), 3: (0.75, 1.2), 4: (0.8, 1.5)}
+DETAIL_PARAMS = {2: (0.0, 1.0), 3: (0.0, 1.2), 4: (0.0, 1.5)}
 # scale -> back-projection iterations after edge synthesis (0: none). At x2 the boosted band
 # lies partly below the input's Nyquist limit, where back-projection would undo it.
 REPROJECT_ITERATIONS = {2: 0, 3: 3, 4: 3}
