@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from ..filters import gaussian_blur
 from .filters import structure_features
+from .resample import ASSUMED_BOX_WEIGHT, downsample_blend, upsample
 from .spectrum import HF_BAND, predicted_band_energy
 
 __all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_texture", "DETAIL_PARAMS",
@@ -143,5 +144,8 @@ def fill_texture(x: torch.Tensor, estimate: torch.Tensor, factor: int, target: t
     top = estimate - gaussian_blur(estimate, 0.5 * factor, edge="replicate", truncate=2.5)
     local = gaussian_blur(top * top, 1.5 * factor, edge="replicate", truncate=2.5).sqrt()
     texture = band_texture(tuple(x.shape), factor, x.device, x.dtype) * local * (1 - _coherent(estimate, factor))
+    # what a shrink of the texture would still see is removed (one back-projection step), so the
+    # result shrinks to the input as closely as the faithful estimate does
+    texture = texture - upsample(downsample_blend(texture, factor, ASSUMED_BOX_WEIGHT), factor, "bicubic")
     gain = _gain_to_reach(target, *_band_terms(x, texture)).clamp(max=TEXTURE_MAX)
     return x + gain.to(x.dtype).view(-1, 1, 1, 1) * texture
