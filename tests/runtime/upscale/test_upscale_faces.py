@@ -63,33 +63,30 @@ def _upscale(small: Image.Image, factor: int, method: str) -> np.ndarray:
     return np.round(y * 255.0).astype(np.uint8)
 
 
-def grid_lattice_power(out: np.ndarray, factor: int) -> float:
-    """Power of the luma's spectrum at the input grid's frequency (``1/factor`` cycles per
-    output pixel along x, y and both diagonals; 3×3 bins around each peak) *above* the mean
-    power at the same radial frequency elsewhere — what a lattice of dots ``factor`` pixels
-    apart adds, while broadband texture at that frequency adds nothing. Hann-windowed."""
+def grid_lattice_power(out: np.ndarray, factor: int, disc_bins: float = 3.0) -> float:
+    """What a lattice on the input grid adds to the luma's spectrum: the power within
+    ``disc_bins`` FFT bins of the grid frequency (``1/factor`` cycles per output pixel along x,
+    y and both diagonals — where a pattern repeating every ``factor`` pixels puts a copy of the
+    image's coarse content) *above* the mean power at the same radial frequency elsewhere.
+    Broadband texture at that frequency adds nothing on average. Hann-windowed."""
     y = _luma(out)
     y = y - y.mean()
     n_y, n_x = y.shape
     spec = np.abs(np.fft.fft2(y * np.outer(np.hanning(n_y), np.hanning(n_x)))) ** 2
-    fy = np.fft.fftfreq(n_y)[:, None] * np.ones((1, n_x))
-    fx = np.ones((n_y, 1)) * np.fft.fftfreq(n_x)[None, :]
-    peak = np.zeros(spec.shape, bool)
-    ky, kx = n_y // factor, n_x // factor
-    for py, px in ((0, kx), (ky, 0), (ky, kx), (ky, -kx)):
-        for sy in (1, -1):
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    peak[(sy * py + dy) % n_y, (sy * px + dx) % n_x] = True
-    r = np.hypot(fx, fy)
+    iy = np.fft.fftfreq(n_y)[:, None] * n_y * np.ones((1, n_x))      # bin indices
+    ix = np.ones((n_y, 1)) * np.fft.fftfreq(n_x)[None, :] * n_x
+    ky, kx = n_y / factor, n_x / factor
     excess = 0.0
-    for radius in (1.0 / factor, np.sqrt(2.0) / factor)[: 1 if factor == 2 else 2]:
-        ring = np.abs(r - radius) < 1.5 / min(n_y, n_x)
-        if radius > 0.5 * np.sqrt(2):
-            continue
-        at = peak & ring
-        excess += max(0.0, float((spec[at] - spec[ring & ~peak].mean()).sum()))
-    return excess
+    diagonal = (((ky, kx), (ky, -kx), (-ky, kx), (-ky, -kx)),)
+    axes = (((0.0, kx), (0.0, -kx), (ky, 0.0), (-ky, 0.0)),)
+    for centres in axes + (diagonal if factor > 2 else ()):
+        near = np.zeros(spec.shape, bool)
+        for cy, cx in centres:
+            near |= np.hypot(iy - cy, ix - cx) <= disc_bins
+        radius = np.hypot(*centres[0])
+        ring = (np.abs(np.hypot(iy, ix) - radius) <= disc_bins) & ~near
+        excess += float(spec[near].sum() - near.sum() * spec[ring].mean())
+    return max(0.0, excess)
 
 
 @pytest.mark.parametrize("name", sorted(CROPS))
