@@ -44,7 +44,7 @@ __all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_t
            "REPROJECT_ITERATIONS", "TARGET_SHARE", "BOOST_MAX", "TEXTURE_MAX", "TEXTURE_SEED"]
 
 # scale -> (edge steepening strength 0-1, its band-pass sigma in output px)
-DETAIL_PARAMS = {2: (0.0, 1.0), 3: (2.0, 1.2), 4: (2.0, 1.5)}
+DETAIL_PARAMS = {2: (0.0, 1.0), 3: (1.2, 1.2), 4: (1.2, 1.5)}
 # scale -> back-projection iterations after edge synthesis (0: none). At x2 the boosted band
 # lies partly below the input's Nyquist limit, where back-projection would undo it.
 REPROJECT_ITERATIONS = {2: 0, 3: 3, 4: 3}
@@ -54,7 +54,7 @@ COHERENCE_GATE = (0.35, 0.25)   # structure coherence (start, width) over which 
 # low on average (about 0.7x the truth at x4 on the 29 images, docs/upscale.md), hence > 1.
 TARGET_SHARE = {2: 1.1, 3: 1.1, 4: 1.1}
 BOOST_MAX = 0.75                # largest finest-band gain at x2
-TEXTURE_MAX = 3.0               # largest texture amplitude, relative to the top octave's local RMS
+TEXTURE_MAX = 4.0               # largest texture amplitude, relative to the top octave's local RMS
 TEXTURE_SEED = 0x5EED_0018
 LOCAL_CAP_QUANTILE = 0.5        # texture amplitude is capped at this quantile of the local contrast
 
