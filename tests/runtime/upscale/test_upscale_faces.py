@@ -54,39 +54,23 @@ def _hf(rgb: np.ndarray) -> float:
     return float(spec[(r >= 0.2) & (r <= 0.5)].sum())
 
 
-def _upscale(small: Image.Image, factor: int, method: str) -> np.ndarray:
+def _upscale(small: Image.Image, factor: int, method: str, rounded: bool = True) -> np.ndarray:
     size = (small.width * factor, small.height * factor)
     if method in ("bicubic", "lanczos"):
         return np.asarray(small.resize(size, Image.BICUBIC if method == "bicubic" else Image.LANCZOS))
     x = torch.from_numpy(np.asarray(small).astype(np.float32) / 255.0).permute(2, 0, 1)[None]
-    y = upscale_image(x, factor, method)[0].permute(1, 2, 0).clamp(0, 1).numpy()
-    return np.round(y * 255.0).astype(np.uint8)
+    y = upscale_image(x, factor, method)[0].permute(1, 2, 0).numpy()
+    return np.round(y.clip(0, 1) * 255.0).astype(np.uint8) if rounded else y.astype(np.float64) * 255.0
 
 
-def grid_lattice_power(out: np.ndarray, factor: int, disc_bins: float = 3.0) -> float:
-    """What a lattice on the input grid adds to the luma's spectrum: the power within
-    ``disc_bins`` FFT bins of the grid frequency (``1/factor`` cycles per output pixel along x,
-    y and both diagonals — where a pattern repeating every ``factor`` pixels puts a copy of the
-    image's coarse content) *above* the mean power at the same radial frequency elsewhere.
-    Broadband texture at that frequency adds nothing on average. Hann-windowed."""
-    y = _luma(out)
-    y = y - y.mean()
-    n_y, n_x = y.shape
-    spec = np.abs(np.fft.fft2(y * np.outer(np.hanning(n_y), np.hanning(n_x)))) ** 2
-    iy = np.fft.fftfreq(n_y)[:, None] * n_y * np.ones((1, n_x))      # bin indices
-    ix = np.ones((n_y, 1)) * np.fft.fftfreq(n_x)[None, :] * n_x
-    ky, kx = n_y / factor, n_x / factor
-    excess = 0.0
-    diagonal = (((ky, kx), (ky, -kx), (-ky, kx), (-ky, -kx)),)
-    axes = (((0.0, kx), (0.0, -kx), (ky, 0.0), (-ky, 0.0)),)
-    for centres in axes + (diagonal if factor > 2 else ()):
-        near = np.zeros(spec.shape, bool)
-        for cy, cx in centres:
-            near |= np.hypot(iy - cy, ix - cx) <= disc_bins
-        radius = np.hypot(*centres[0])
-        ring = (np.abs(np.hypot(iy, ix) - radius) <= disc_bins) & ~near
-        excess += float(spec[near].sum() - near.sum() * spec[ring].mean())
-    return max(0.0, excess)
+def grid_phase_modulation(layer: np.ndarray, factor: int, border: int = 8) -> float:
+    """How much the energy of a detail layer (H, W, 3) depends on the position within the input
+    grid: the mean squared luma at each of the ``factor²`` sub-pixel phases, their standard
+    deviation over their mean. A lattice aligned to the input's pixels (dots every ``factor``
+    pixels) puts its energy at a few phases; stationary texture spreads it evenly."""
+    y = _luma(layer)[border:-border, border:-border]
+    energy = np.array([[np.mean(y[py::factor, px::factor] ** 2) for px in range(factor)] for py in range(factor)])
+    return float(energy.std() / energy.mean())
 
 
 @pytest.mark.parametrize("name", sorted(CROPS))
@@ -100,17 +84,17 @@ def test_fidelity_never_below_lanczos_on_faces(name, kernel, factor):
     assert fidelity >= lanczos, (name, kernel, factor, fidelity, lanczos)
 
 
-@pytest.mark.parametrize("name", ["kodim04_eye", "character_eye"])
+@pytest.mark.parametrize("name", ["kodim04_eye", "kodim15_eye"])
 @pytest.mark.parametrize("kernel", sorted(KERNELS))
 def test_detail_paints_no_lattice_on_the_input_grid(name, kernel):
     """At ×4 the old shock filter pulled skin texture to the 3×3 extrema of the upsample, which
-    sit on the input's pixel centres: a lattice of dots 4 px apart, 96–163× Lanczos's excess
-    power at 0.25 cycles/px on these crops. Detail mode now stays within 2× of Lanczos there."""
+    sit on the input's pixel centres: a lattice of dots 4 px apart. Its detail layer (detail −
+    fidelity) had 0.28 (kodim04) and 0.15–0.17 (kodim15) phase modulation on these crops; the
+    detail layer now has 0.08–0.10."""
     hr = _crop(name)
     small = Image.fromarray(hr).resize((24, 24), KERNELS[kernel])
-    detail = grid_lattice_power(_upscale(small, 4, "detail"), 4)
-    lanczos = grid_lattice_power(_upscale(small, 4, "lanczos"), 4)
-    assert detail < 2.0 * lanczos, (detail, lanczos)
+    layer = _upscale(small, 4, "detail", rounded=False) - _upscale(small, 4, "fidelity", rounded=False)
+    assert grid_phase_modulation(layer, 4) < 0.13
 
 
 @pytest.mark.parametrize("kernel", sorted(KERNELS))

@@ -37,7 +37,6 @@ import torch.nn.functional as F
 
 from ..filters import gaussian_blur
 from .filters import structure_features
-from .resample import ASSUMED_BOX_WEIGHT, downsample_blend, upsample
 from .spectrum import HF_BAND, predicted_band_energy
 
 __all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_texture", "DETAIL_PARAMS",
@@ -52,10 +51,13 @@ SHOCK_STEPS = 4                 # explicit shock-filter steps
 COHERENCE_GATE = (0.35, 0.25)   # structure coherence (start, width) over which edges count as edges
 # scale -> share of the predicted original high-frequency energy to reach. The prediction runs
 # low on average (about 0.7x the truth at x4 on the 29 images, docs/upscale.md), hence > 1.
-TARGET_SHARE = {2: 1.1, 3: 1.1, 4: 1.1}
+TARGET_SHARE = {2: 1.3, 3: 1.4, 4: 1.4}
 BOOST_MAX = 0.75                # largest finest-band gain at x2
-TEXTURE_MAX = 4.0               # largest texture amplitude, relative to the top octave's local RMS
+# scale -> largest texture amplitude, relative to the top octave's (capped) local RMS: the safety
+# when the power-law prediction runs high (small crops, synthetic images)
+TEXTURE_MAX = {2: 1.5, 3: 3.2, 4: 3.2}
 TEXTURE_SEED = 0x5EED_0018
+TEXTURE_LOW, TEXTURE_RAMP = 0.6, 0.3  # texture band edge, in cycles per *input* pixel
 LOCAL_CAP_QUANTILE = 0.5        # texture amplitude is capped at this quantile of the local contrast
 
 
@@ -100,12 +102,24 @@ def boost_band(x: torch.Tensor, gain: torch.Tensor | float, sigma: float = 0.8) 
 
 
 def band_texture(shape: tuple[int, ...], factor: int, device, dtype) -> torch.Tensor:
-    """Unit-RMS noise ``shape`` (N, 1, H, W) band-limited to about ``0.5/factor … 0.5`` cycles/px."""
+    """Unit-RMS noise ``shape`` (N, 1, H, W) whose spectrum is zero below ``TEXTURE_LOW / factor``
+    cycles/px, rises smoothly over ``TEXTURE_RAMP / factor`` and rolls off towards 0.5.
+
+    Filtered in the Fourier domain, so the noise is stationary: the same statistics at every
+    sub-pixel phase of the input grid. (Removing its low band by back-projection instead — a
+    bicubic upsample of a small-grid residual — made its variance depend on the phase, a faint
+    lattice of the input grid in the texture's energy.)"""
     gen = torch.Generator(device="cpu").manual_seed(TEXTURE_SEED + factor)
-    n = torch.randn(shape, generator=gen, dtype=torch.float32).to(device=device, dtype=dtype)
-    fine = gaussian_blur(n, 0.5, edge="replicate", truncate=3.0)
-    band = fine - gaussian_blur(n, 0.375 * factor, edge="replicate", truncate=3.0)
-    return band / band.square().mean((-2, -1), keepdim=True).sqrt().clamp_min(1e-12)
+    n = torch.randn(shape, generator=gen, dtype=torch.float32)
+    h, w = shape[-2:]
+    fy = torch.fft.fftfreq(h, dtype=torch.float32)[:, None]
+    fx = torch.fft.rfftfreq(w, dtype=torch.float32)[None, :]
+    r = torch.sqrt(fx * fx + fy * fy)
+    t = ((r * factor - TEXTURE_LOW) / TEXTURE_RAMP).clamp(0, 1)
+    gain = t * t * (3 - 2 * t) * torch.exp(-2 * (torch.pi * 0.5 * r) ** 2)   # pixel-footprint roll-off (σ 0.5 px)
+    band = torch.fft.irfft2(torch.fft.rfft2(n) * gain, s=(h, w))
+    band = band / band.square().mean((-2, -1), keepdim=True).sqrt().clamp_min(1e-12)
+    return band.to(device=device, dtype=dtype)
 
 
 def _band_terms(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -162,8 +176,5 @@ def fill_texture(x: torch.Tensor, estimate: torch.Tensor, factor: int, target: t
     cap = local.flatten(1).quantile(LOCAL_CAP_QUANTILE, dim=1).view(-1, 1, 1, 1)
     local = torch.minimum(local, cap)
     texture = band_texture(tuple(x.shape), factor, x.device, x.dtype) * local * (1 - _coherent(estimate, factor))
-    # what a shrink of the texture would still see is removed (one back-projection step), so the
-    # result shrinks to the input as closely as the faithful estimate does
-    texture = texture - upsample(downsample_blend(texture, factor, ASSUMED_BOX_WEIGHT), factor, "bicubic")
-    gain = _gain_to_reach(target, *_band_terms(x, texture)).clamp(max=TEXTURE_MAX)
+    gain = _gain_to_reach(target, *_band_terms(x, texture)).clamp(max=TEXTURE_MAX[factor])
     return x + gain.to(x.dtype).view(-1, 1, 1, 1) * texture
