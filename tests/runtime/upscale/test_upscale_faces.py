@@ -28,10 +28,13 @@ CROPS = {
     "kodim15_eye": (FACES / "kodim15.png", (270, 100, 366, 196)),
     "character_eye": (CHARACTER, (170, 240, 266, 336)),
 }
+# 192 px: eye, cheek and nose of kodim04 for the detail test (a 24-px input is too little for
+# the spectrum the detail amount is predicted from)
+CHEEK = (FACES / "kodim04.png", (150, 150, 342, 342))
 
 
 def _crop(name: str) -> np.ndarray:
-    path, box = CROPS[name]
+    path, box = CHEEK if name == "kodim04_cheek" else CROPS[name]
     if not path.exists():
         pytest.skip(f"{path.name} is not in ../shared/data/faces next to the repository")
     return np.asarray(Image.open(path).convert("RGB").crop(box))
@@ -100,10 +103,13 @@ def test_detail_paints_no_lattice_on_the_input_grid(name, kernel):
 @pytest.mark.parametrize("kernel", sorted(KERNELS))
 @pytest.mark.parametrize("factor", [2, 4])
 def test_detail_restores_high_frequencies_near_bicubic_psnr(kernel, factor):
-    hr = _crop("kodim15_eye")
-    small = Image.fromarray(hr).resize((96 // factor, 96 // factor), KERNELS[kernel])
+    """Measured on this crop: HF ratio 0.68 / 0.80 at ×2 and 0.52 / 0.65 at ×4 (bicubic / box
+    shrink), PSNR +0.28 / +0.12 and −0.40 / −0.80 dB from bicubic. The issue's HF ≥ 0.7 within
+    0.5 dB holds on the benchmark's means (docs/upscale.md), not on every crop; this test holds
+    detail mode to what it does here."""
+    hr = _crop("kodim04_cheek")
+    n = hr.shape[0]
+    small = Image.fromarray(hr).resize((n // factor, n // factor), KERNELS[kernel])
     detail, bicubic = _upscale(small, factor, "detail"), _upscale(small, factor, "bicubic")
-    # measured on this film-scanned eye: HF 0.52-0.68, PSNR +0.9 … -0.9 dB from bicubic; the
-    # issue's 0.7 / -0.5 dB hold on the benchmark's means, not on every 96-px crop (docs/upscale.md)
     assert _hf(detail) / _hf(hr) >= 0.5
     assert _psnr(detail, hr, factor) >= _psnr(bicubic, hr, factor) - 1.0
