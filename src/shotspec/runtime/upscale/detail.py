@@ -51,11 +51,11 @@ SHOCK_STEPS = 4                 # explicit shock-filter steps
 COHERENCE_GATE = (0.35, 0.25)   # structure coherence (start, width) over which edges count as edges
 # scale -> share of the predicted original high-frequency energy to reach. The prediction runs
 # low on average (about 0.7x the truth at x4 on the 29 images, docs/upscale.md), hence > 1.
-TARGET_SHARE = {2: 1.3, 3: 1.4, 4: 1.4}
+TARGET_SHARE = {2: 1.3, 3: 1.3, 4: 1.3}
 BOOST_MAX = 0.75                # largest finest-band gain at x2
 # scale -> largest texture amplitude, relative to the top octave's (capped) local RMS: the safety
 # when the power-law prediction runs high (small crops, synthetic images)
-TEXTURE_MAX = {2: 1.5, 3: 3.2, 4: 3.2}
+TEXTURE_MAX = {2: 1.5, 3: 2.6, 4: 2.6}
 TEXTURE_SEED = 0x5EED_0018
 TEXTURE_LOW, TEXTURE_RAMP = 0.6, 0.3  # texture band edge, in cycles per *input* pixel
 LOCAL_CAP_QUANTILE = 0.5        # texture amplitude is capped at this quantile of the local contrast
