@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from ..filters import gaussian_blur
 from .filters import structure_features
-from .spectrum import HF_BAND, predicted_band_energy
+from .spectrum import HF_BAND, predicted_band_energy, radial_frequency, rfft_weights
 
 __all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_texture", "DETAIL_PARAMS",
            "REPROJECT_ITERATIONS", "TARGET_SHARE", "BOOST_MAX", "TEXTURE_MAX", "TEXTURE_SEED"]
@@ -112,9 +112,7 @@ def band_texture(shape: tuple[int, ...], factor: int, device, dtype) -> torch.Te
     gen = torch.Generator(device="cpu").manual_seed(TEXTURE_SEED + factor)
     n = torch.randn(shape, generator=gen, dtype=torch.float32)
     h, w = shape[-2:]
-    fy = torch.fft.fftfreq(h, dtype=torch.float32)[:, None]
-    fx = torch.fft.rfftfreq(w, dtype=torch.float32)[None, :]
-    r = torch.sqrt(fx * fx + fy * fy)
+    r = radial_frequency(h, w, "cpu", torch.float32)
     t = ((r * factor - TEXTURE_LOW) / TEXTURE_RAMP).clamp(0, 1)
     gain = t * t * (3 - 2 * t) * torch.exp(-2 * (torch.pi * 0.5 * r) ** 2)   # pixel-footprint roll-off (σ 0.5 px)
     band = torch.fft.irfft2(torch.fft.rfft2(n) * gain, s=(h, w))
@@ -126,14 +124,9 @@ def _band_terms(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.T
     """HF-band energies of ``a`` and ``b`` and their cross term Σ Re(A·B*) per plane (float64)."""
     h, w = a.shape[-2:]
     fa, fb = torch.fft.rfft2(a.double())[:, 0], torch.fft.rfft2(b.double())[:, 0]
-    fy = torch.fft.fftfreq(h, device=a.device, dtype=torch.float64)[:, None]
-    fx = torch.fft.rfftfreq(w, device=a.device, dtype=torch.float64)[None, :]
-    r = torch.sqrt(fx * fx + fy * fy)
-    wt = torch.full((w // 2 + 1,), 2.0, device=a.device, dtype=torch.float64)
-    wt[0] = 1.0
-    if w % 2 == 0:
-        wt[-1] = 1.0
-    sel = ((r >= HF_BAND[0]) & (r <= HF_BAND[1])).double() * wt[None, :]
+    r = radial_frequency(h, w, a.device, torch.float64)
+    wt = rfft_weights(w, a.device, torch.float64)
+    sel = ((r >= HF_BAND[0]) & (r <= HF_BAND[1])).double() * wt
     return ((fa.abs().square() * sel).sum((-2, -1)), (fb.abs().square() * sel).sum((-2, -1)),
             ((fa * fb.conj()).real * sel).sum((-2, -1)))
 

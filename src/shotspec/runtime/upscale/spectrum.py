@@ -19,7 +19,7 @@ import math
 
 import torch
 
-__all__ = ["band_energy", "predicted_band_energy", "fit_slope", "FIT_BAND_SMALL", "ALPHA_RANGE", "HF_BAND"]
+__all__ = ["band_energy", "predicted_band_energy", "fit_slope", "radial_frequency", "rfft_weights", "FIT_BAND_SMALL", "ALPHA_RANGE", "HF_BAND"]
 
 FIT_BAND_SMALL = (0.15, 0.4)    # cycles per small-image pixel where the power law is fitted
 ALPHA_RANGE = (2.5, 3.6)        # fitted slopes are clamped here: flatter fits (noise floors,
@@ -28,13 +28,14 @@ HF_BAND = (0.2, 0.5)            # cycles per output pixel: the benchmark's high-
 _FIT_BINS = 6
 
 
-def _radius(h: int, w: int, device, dtype) -> torch.Tensor:
+def radial_frequency(h: int, w: int, device, dtype) -> torch.Tensor:
+    """Radial frequency (cycles per pixel) of each ``rfft2`` bin of an ``h × w`` plane → ``(h, w//2+1)``."""
     fy = torch.fft.fftfreq(h, device=device, dtype=dtype)[:, None]
     fx = torch.fft.rfftfreq(w, device=device, dtype=dtype)[None, :]
     return torch.sqrt(fx * fx + fy * fy)
 
 
-def _half_weights(w: int, device, dtype) -> torch.Tensor:
+def rfft_weights(w: int, device, dtype) -> torch.Tensor:
     """Weights of the rfft columns so that sums equal those over the full spectrum."""
     wt = torch.full((w // 2 + 1,), 2.0, device=device, dtype=dtype)
     wt[0] = 1.0
@@ -48,8 +49,8 @@ def band_energy(x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     (cycles per pixel; unwindowed, as the benchmark measures) → ``(N,)``."""
     h, w = x.shape[-2:]
     power = torch.fft.rfft2(x.double()).abs().square()[:, 0]
-    r = _radius(h, w, x.device, torch.float64)
-    sel = ((r >= lo) & (r <= hi)).double() * _half_weights(w, x.device, torch.float64)
+    r = radial_frequency(h, w, x.device, torch.float64)
+    sel = ((r >= lo) & (r <= hi)).double() * rfft_weights(w, x.device, torch.float64)
     return (power * sel).sum((-2, -1))
 
 
@@ -62,7 +63,7 @@ def fit_slope(x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
                       torch.hann_window(w, periodic=False, dtype=torch.float64, device=x.device))
     xd = (xd - xd.mean((-2, -1), keepdim=True)) * win
     power = torch.fft.rfft2(xd).abs().square()
-    r = _radius(h, w, x.device, torch.float64)
+    r = radial_frequency(h, w, x.device, torch.float64)
     edges = torch.logspace(math.log10(lo), math.log10(hi), _FIT_BINS + 1, dtype=torch.float64)
     logs_f, logs_p = [], []
     for a, b in zip(edges[:-1].tolist(), edges[1:].tolist()):
@@ -86,8 +87,8 @@ def predicted_band_energy(estimate: torch.Tensor, factor: int, band: tuple[float
     lo, hi = FIT_BAND_SMALL[0] / factor, FIT_BAND_SMALL[1] / factor
     alpha = fit_slope(estimate, lo, hi).clamp(*ALPHA_RANGE)
     h, w = estimate.shape[-2:]
-    r = _radius(h, w, estimate.device, torch.float64).clamp_min(1.0 / max(h, w))
-    wt = _half_weights(w, estimate.device, torch.float64)
+    r = radial_frequency(h, w, estimate.device, torch.float64).clamp_min(1.0 / max(h, w))
+    wt = rfft_weights(w, estimate.device, torch.float64)
     law = r[None] ** (-alpha[:, None, None]) * wt                       # (N, H, W/2+1)
     in_fit = ((r >= lo) & (r < hi)).double()
     in_band = ((r >= band[0]) & (r <= band[1])).double()
