@@ -4,13 +4,14 @@ A faithful (highest-PSNR) upscale is the average of every sharp image that shrin
 so it is smoother than any of them — the "plastic" look. Detail mode adds high frequencies in
 three parts, each sized to the image, not by a fixed gain:
 
-* **edge steepening** (×3/×4; a shock filter, Osher & Rudin 1990) on *coherent* edges only:
-  each pixel moves part of the way towards the local 3×3 maximum or minimum, on the side a
-  band-pass of the image gives. Soft ramps become steep steps at their centre — frequencies
-  above the input's Nyquist limit, at its edges. Texture (low structure-tensor coherence) is
-  left alone: there the local extrema of an upsample sit on the input's pixel grid, and
-  pulling towards them painted a lattice of soft dots ``factor`` pixels apart and posterised
-  plateaus (issue 18);
+* **edge steepening** (×3/×4; a continuous shock filter, Osher & Rudin 1990) on *coherent*
+  edges only: a few explicit steps move each pixel uphill on the bright side of an edge and
+  downhill on the dark side, so soft ramps steepen around the zero-crossing of the smoothed
+  Laplacian — frequencies above the input's Nyquist limit, at its edges, wherever between pixels
+  the edge lies. The discrete version this replaces pulled pixels to their 3×3 maximum or
+  minimum; on skin those are the upsample's extrema, which sit on the input's pixel centres,
+  and it painted a lattice of soft dots ``factor`` pixels apart and posterised plateaus
+  (issue 18). Its strength is scaled back where it alone would pass the target;
 * **band boost** (×2): the estimate's own finest band, amplified — correct detail that
   upsampling attenuated; the gain is solved so the image reaches its target energy, never
   above ``BOOST_MAX``, so box-shrunk inputs (whose finest band is already strong) are not
@@ -42,7 +43,8 @@ from .spectrum import HF_BAND, predicted_band_energy, radial_frequency, rfft_wei
 __all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_texture", "DETAIL_PARAMS",
            "REPROJECT_ITERATIONS", "TARGET_SHARE", "BOOST_MAX", "TEXTURE_MAX", "TEXTURE_SEED"]
 
-# scale -> (edge steepening strength 0-1, its band-pass sigma in output px)
+# scale -> (edge steepening: total step over SHOCK_STEPS, in units of the local gradient; the
+# smoothing sigma of its Laplacian in output px)
 DETAIL_PARAMS = {2: (0.0, 1.0), 3: (1.2, 1.2), 4: (1.2, 1.5)}
 # scale -> back-projection iterations after edge synthesis (0: none). At x2 the boosted band
 # lies partly below the input's Nyquist limit, where back-projection would undo it.
