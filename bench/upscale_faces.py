@@ -2,7 +2,9 @@
 
 Built at run time from ``/work/shared/data/faces`` (two film scans and an airbrushed studio
 portrait) and from ``bench/data/character_512x640.png`` (the project's own character, rendered
-once with the CLI: the default close-up without its upscale and grain, 512×640, 8 bit):
+once with the CLI: the default close-up without its upscale and grain, 512×640, 8 bit —
+``src/shotspec/specs/closeup.shot`` with the ``upscale 2x detail`` and ``grain`` lines removed,
+``size 512x640``, ``depth 8``, then ``shot render that.shot -o character_512x640.png``):
 
 ======================  ======================  ==========================================
 image                   from                    face scale
