@@ -488,7 +488,7 @@ class SkinEnhancePass(_Pass):
 
 
 class UpscalePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("upscale", identity=("factor", 1),
+    PASS: ClassVar[PassInfo] = PassInfo("upscale", version="2", identity=("factor", 1),
                                         positional="upscale",
                                         doc="renders at size / factor, then upscales")
     op: Literal["upscale"] = "upscale"

@@ -8,7 +8,6 @@ import torch
 
 import shotspec.runtime.upscale.filters as filters
 from shotspec.runtime.upscale import upscale_image
-from shotspec.runtime.upscale.detail import synthesise_detail
 from shotspec.runtime.upscale.filters import alias_ratio, class_count, load_filters
 from shotspec.runtime.upscale.image import fidelity_estimate
 from shotspec.runtime.upscale.resample import ASSUMED_BOX_WEIGHT, downsample_blend, upsample
@@ -56,7 +55,6 @@ def test_x4_detail_adds_detail_yet_stays_consistent_with_the_input():
     small = torch.nn.functional.avg_pool2d(torch.rand(1, 1, 96, 96, generator=gen), 3)  # soft texture
     small = (small * 255).round() / 255
     fid = fidelity_estimate(small, 4)
-    raw = synthesise_detail(fid, 4)
     det = upscale_image(small, 4, "detail")
 
     def fine(y):
@@ -66,4 +64,6 @@ def test_x4_detail_adds_detail_yet_stays_consistent_with_the_input():
         return float((downsample_blend(y, 4, ASSUMED_BOX_WEIGHT) - small).abs().mean())
 
     assert fine(det) > 1.5 * fine(fid)                 # new fine detail survives the re-projection
-    assert mismatch(det) < 0.5 * mismatch(raw)         # ... and the shrunk result matches the input again
+    # the texture lies above the input's Nyquist limit: shrunk, the result matches the input
+    # about as closely as the faithful estimate does (8-bit steps are 0.0039)
+    assert mismatch(det) < mismatch(fid) + 0.004

@@ -18,7 +18,8 @@ import torch
 from shotspec.color import LUMA_REC601
 
 from .back_projection import back_project
-from .detail import REPROJECT_ITERATIONS, synthesise_detail
+from .detail import REPROJECT_ITERATIONS, edge_detail, fill_texture
+from .guard import lanczos_guard
 from .filters import load_filters
 from .resample import ASSUMED_BOX_WEIGHT, upsample
 
@@ -51,18 +52,21 @@ def fidelity_estimate(small: torch.Tensor, factor: int) -> torch.Tensor:
     bank = load_filters(small.device)
     base = upsample(small, factor, "bicubic")
     init = base + FILTER_WEIGHT[factor] * bank.correction(small, factor, base)
-    return back_project(init, small, factor, iterations=BP_ITERATIONS, step=1.0,
-                        box_weight=ASSUMED_BOX_WEIGHT)
+    estimate = back_project(init, small, factor, iterations=BP_ITERATIONS, step=1.0,
+                            box_weight=ASSUMED_BOX_WEIGHT)
+    return lanczos_guard(estimate, small, factor)
 
 
 def _upscale_single(flat: torch.Tensor, factor: int, mode: str) -> torch.Tensor:
     with torch.no_grad():
         out = fidelity_estimate(flat, factor)
         if mode == "detail":
-            out = synthesise_detail(out, factor)
+            estimate = out
+            out, target = edge_detail(estimate, factor)
             if REPROJECT_ITERATIONS[factor]:
                 out = back_project(out, flat, factor, iterations=REPROJECT_ITERATIONS[factor], step=1.0,
                                    box_weight=ASSUMED_BOX_WEIGHT)
+            out = fill_texture(out, estimate, factor, target)
     return out
 
 
