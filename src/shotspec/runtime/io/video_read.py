@@ -2,9 +2,10 @@
 
 The frame is converted to RGB with the matrix and range the stream is tagged with (BT.709 and
 limited range when untagged, as for HD video), at 16 bits, then decoded from its transfer
-(BT.709, or sRGB when the stream says IEC 61966-2-1) to linear light. Frames are decoded from
-the start up to the one asked for (seeking lands on key frames only): a plate node costs
-O(frame index) decodes, fine for shots of seconds.
+(BT.709, or sRGB when the stream says IEC 61966-2-1) to linear light. Frames are decoded in
+order (seeking lands on key frames only): the process keeps the last few videos open where
+their decoding stopped, so a sequence's plate nodes, which run in frame order, decode each
+frame once; asking for an earlier frame decodes again from the start.
 """
 
 from __future__ import annotations
@@ -22,10 +23,57 @@ __all__ = ["read_video_frame", "audio_stream_of"]
 _SPACES = {1: "itu709", 5: "itu601", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
 
 
+class _Decoder:
+    """One open video and the frames decoded so far: the next ``read`` of a later frame goes on
+    from here (a sequence's plate nodes run in frame order), an earlier one starts again."""
+
+    def __init__(self, path: str):
+        import av
+
+        self.container = av.open(path)
+        self.stream = self.container.streams.video[0]
+        self.frames = self.container.decode(self.stream)
+        self.next_index = 0
+
+    def read(self, index: int):
+        for frame in self.frames:
+            self.next_index += 1
+            if self.next_index - 1 == index:
+                return frame
+        return None
+
+    def close(self) -> None:
+        self.container.close()
+
+
+_OPEN: dict[tuple[str, int, int], _Decoder] = {}    # (path, size, mtime) -> its decoder
+_KEEP = 4                                            # videos kept open per process
+
+
+def _decoder(path: str, index: int) -> _Decoder:
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    dec = _OPEN.pop(key, None)
+    if dec is not None and dec.next_index > index:
+        dec.close()
+        dec = None
+    if dec is None:
+        dec = _Decoder(path)
+    _OPEN[key] = dec                                 # the newest last
+    while len(_OPEN) > _KEEP:
+        _OPEN.pop(next(iter(_OPEN))).close()
+    return dec
+
+
+def _drop(path: str) -> None:
+    for key in [k for k in _OPEN if k[0] == os.path.abspath(path)]:
+        _OPEN.pop(key).close()
+
+
 def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
     """Linear RGB ``(1, 3, H, W)`` of frame ``index`` (0-based) and facts like ``read_image``'s."""
     try:
-        import av
+        import av  # noqa: F401 - PyAV is what reads video
         from av.video.reformatter import Interpolation
     except ImportError:
         raise ImageError(path, "reading a video plate needs PyAV", "pip install av") from None
@@ -33,25 +81,25 @@ def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
         raise ImageError(path, "file not found", "check the path")
     accurate = Interpolation.BICUBIC | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INP
     try:
-        with av.open(path) as container:
-            stream = container.streams.video[0]
-            cc = stream.codec_context
-            space = _SPACES.get(int(cc.colorspace or 1), "itu709")
-            full = int(cc.color_range or 1) == 2
-            transfer = "srgb" if int(cc.color_trc or 1) == 13 else "rec709"
-            for i, frame in enumerate(container.decode(stream)):
-                if i == index:
-                    rgb = frame.reformat(format="rgb48le", src_colorspace=space,
-                                         src_color_range="JPEG" if full else "MPEG",
-                                         dst_color_range="JPEG", interpolation=accurate)
-                    arr = rgb.to_ndarray().astype(np.float32) / 65535.0
-                    break
-            else:
-                raise ImageError(path, f"the video has no frame {index} (it has {i + 1 if index else 0})",
-                                 "shorten the shot's `duration`")
+        dec = _decoder(path, index)
+        cc = dec.stream.codec_context
+        space = _SPACES.get(int(cc.colorspace or 1), "itu709")
+        full = int(cc.color_range or 1) == 2
+        transfer = "srgb" if int(cc.color_trc or 1) == 13 else "rec709"
+        frame = dec.read(index)
+        if frame is None:
+            count = dec.next_index
+            _drop(path)
+            raise ImageError(path, f"the video has no frame {index} (it has {count})",
+                             "shorten the shot's `duration`")
+        rgb = frame.reformat(format="rgb48le", src_colorspace=space,
+                             src_color_range="JPEG" if full else "MPEG",
+                             dst_color_range="JPEG", interpolation=accurate)
+        arr = rgb.to_ndarray().astype(np.float32) / 65535.0
     except ImageError:
         raise
     except Exception as exc:  # noqa: BLE001 - PyAV raises FFmpeg errors of many kinds
+        _drop(path)
         raise ImageError(path, f"cannot decode the video ({type(exc).__name__}: {exc})",
                          "re-export it as H.264 or ProRes, or as an image sequence") from None
     t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]
