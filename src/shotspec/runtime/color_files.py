@@ -76,10 +76,16 @@ def _default_view(output: OutputIR) -> str:
 
 def file_transfer(path: str) -> str:
     """The transfer curve the plate loader decoded ``path`` with (``runtime.io.image_read``):
-    ``linear`` for EXR and float TIFF, else our own provenance tag, else ``srgb``."""
+    ``linear`` for EXR and float TIFF, else our own provenance tag, else ``srgb``; a video's
+    from its stream's tags (``rec709`` unless it says sRGB)."""
+    from shotspec.plate_sequences import is_video  # noqa: PLC0415
     from shotspec.runtime.io.image_read import read_raw, sniff_format  # noqa: PLC0415
     from shotspec.runtime.io.png import read_png_text  # noqa: PLC0415
 
+    if is_video(path):
+        from shotspec.runtime.io.video_read import video_transfer  # noqa: PLC0415
+
+        return video_transfer(path)
     with open(path, "rb") as fh:
         data = fh.read()
     fmt = sniff_format(data[:16])

@@ -51,3 +51,28 @@ def test_a_rewritten_video_is_decoded_anew(tmp_path):
     _video(clip, 4, shift=17)
     again = video_read.read_video_frame(str(clip), 1)[0]
     assert torch.equal(again, _fresh(clip, 1)) and not torch.equal(first, _fresh(clip, 0))
+
+
+def test_a_video_plate_converts_from_its_declared_colour_space(tmp_path):
+    from shotspec.compiler.ir import CameraIR, SourceIR
+    from shotspec.compiler.plan.build import stage_params
+    from shotspec.runtime.ops import OpContext, op_plate
+
+    clip = tmp_path / "clip.mp4"
+    _video(clip, 2)
+
+    def plate(colorspace):
+        source = SourceIR(kind="plate", plate=str(clip), colorspace=colorspace, plate_frame=1)
+        params = {"source": stage_params(source, "plate"), "camera": stage_params(CameraIR(), "plate"),
+                  "seed": 0}
+        return op_plate([], params, OpContext(device=torch.device("cpu"))).rgb
+
+    plain, video = plate(None), plate("Rec.1886 Rec.709 - Display")
+    code = video_read.read_video_frame(str(clip), 1)[0]
+    assert torch.equal(plain, code)
+    # the declared space starts from the stream's BT.709 code values, not from sRGB ones:
+    # a BT.1886 display (gamma 2.4) of those codes, not the BT.709 OETF's inverse
+    from shotspec.color import linear_to_rec709
+
+    codes = linear_to_rec709(code.clamp(0, 1))
+    assert torch.allclose(video, codes ** 2.4, atol=2e-3)

@@ -18,7 +18,7 @@ import torch
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.image_read import decode_transfer
 
-__all__ = ["read_video_frame", "audio_stream_of"]
+__all__ = ["read_video_frame", "video_transfer", "audio_stream_of"]
 
 _SPACES = {1: "itu709", 5: "itu601", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
 
@@ -70,6 +70,24 @@ def _drop(path: str) -> None:
         _OPEN.pop(key).close()
 
 
+def _stream_transfer(cc) -> str:
+    """The transfer a stream is decoded from: sRGB when it says IEC 61966-2-1, else BT.709."""
+    return "srgb" if int(cc.color_trc or 1) == 13 else "rec709"
+
+
+def video_transfer(path: str) -> str:
+    """The transfer curve :func:`read_video_frame` decodes ``path``'s frames from (``rec709``
+    or ``srgb``), read from the stream's tags; a plate's declared colour space starts from the
+    code values under it (``color_files.plate_to_working``)."""
+    try:
+        import av
+
+        with av.open(path) as container:
+            return _stream_transfer(container.streams.video[0].codec_context)
+    except Exception:  # noqa: BLE001 - unreadable: the reader reports it with its own error
+        return "rec709"
+
+
 def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
     """Linear RGB ``(1, 3, H, W)`` of frame ``index`` (0-based) and facts like ``read_image``'s."""
     try:
@@ -85,7 +103,7 @@ def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
         cc = dec.stream.codec_context
         space = _SPACES.get(int(cc.colorspace or 1), "itu709")
         full = int(cc.color_range or 1) == 2
-        transfer = "srgb" if int(cc.color_trc or 1) == 13 else "rec709"
+        transfer = _stream_transfer(cc)
         frame = dec.read(index)
         if frame is None:
             count = dec.next_index
