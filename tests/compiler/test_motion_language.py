@@ -104,3 +104,12 @@ def test_fmt_keeps_keyframes_on_one_line():
 
     text, _ = format_source("shot s {\ncamera {distance 0.9m@0f->0.7m @48f ease in_out}\n}\n", "x.shot")
     assert "distance 0.9m @ 0f -> 0.7m @ 48f ease in_out" in text
+
+
+def test_a_sequence_whose_keys_fail_gets_no_extra_video_error(tmp_path):
+    from shotspec.compiler import compile_file
+
+    spec = tmp_path / "bad.shot"
+    spec.write_text('shot s {\n  duration 6f\n  camera { distance 0.8m @ 3f -> 0.7m @ 1f }\n'
+                    '  output "out/s.mp4" { size 64x80 }\n}\n')
+    assert [d.code for d in compile_file(spec).errors] == ["E232"]

@@ -380,12 +380,13 @@ class _Compiler:
                 locked = self.with_identity(shot.character, state, shot.character.span)
                 shot = shot.model_copy(update={"character": locked,
                                                "origins": self.identity_origins(shot, locked)})
-            if state.tracks or state.get("duration_frames") is not None or \
-                    state.get("fps") is not None or \
-                    any(is_moving(state.get(f"source.{k}")) for k in ("plate", "depth", "mask")):
+            timed = state.get("duration_frames") is not None or \
+                any(is_moving(state.get(f"source.{k}")) for k in ("plate", "depth", "mask"))
+            if timed or state.tracks or state.get("fps") is not None:
                 shot = resolve_timeline(shot, state, self.sink,
                                         self._frame_lowering(lowerer, name, spec_dir))
-            if shot.output.format in VIDEO_FORMATS and not shot.frames:
+            # (a timed shot whose frames failed has its own errors: no E236 on top)
+            if shot.output.format in VIDEO_FORMATS and not shot.frames and not timed:
                 s = state.setting("output.path")
                 self.sink.add("E236", f"a video output needs a sequence: shot `{name}` has no "
                               "`duration`", s.span if s else shot.output.span or shot.span,
