@@ -76,3 +76,45 @@ def test_a_video_plate_converts_from_its_declared_colour_space(tmp_path):
 
     codes = linear_to_rec709(code.clamp(0, 1))
     assert torch.allclose(video, codes ** 2.4, atol=2e-3)
+
+
+def test_mask_and_depth_videos_give_each_frame_its_own_matte_and_depth(tmp_path):
+    from PIL import Image
+
+    from shotspec.compiler.ir import CameraIR, SourceIR
+    from shotspec.runtime.io.plate import load_plate
+
+    Image.fromarray(np.full((48, 64, 3), 128, np.uint8)).save(tmp_path / "plate.png")
+    with av.open(str(tmp_path / "mask.mp4"), "w") as c:      # a white box moving 8 px a frame
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(3):
+            m = np.zeros((48, 64, 3), np.uint8)
+            m[16:32, 8 + 8 * i:24 + 8 * i] = 255
+            for p in s.encode(av.VideoFrame.from_ndarray(m, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    with av.open(str(tmp_path / "depth.mp4"), "w") as c:     # flat grey: near + far halfway
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(3):
+            d = np.full((48, 64, 3), 64 * (i + 1), np.uint8)
+            for p in s.encode(av.VideoFrame.from_ndarray(d, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    centres, depths = [], []
+    for i in range(3):
+        source = SourceIR(kind="plate", plate=str(tmp_path / "plate.png"), mask=str(tmp_path / "mask.mp4"),
+                          depth=str(tmp_path / "depth.mp4"), depth_near_m=0.5, depth_far_m=1.5,
+                          plate_frame=i)
+        frame = load_plate(source, CameraIR())
+        skin = frame.aovs["skin"][0, 0]
+        cols = torch.arange(64, dtype=torch.float32)
+        centres.append(float((skin.sum(0) * cols).sum() / skin.sum()))
+        depths.append(float(frame.aovs["depth"][0, 0, 24, 32]))
+        assert float(skin[24, 8 * i + 16]) > 0.9 and float(skin[5, 5]) < 0.05
+    assert centres == pytest.approx([15.5, 23.5, 31.5], abs=0.5)
+    # code 64/128/192 of 255: 1.5 m (black) … 0.5 m (white), linear in code value
+    assert depths == pytest.approx([1.5 - 64 * k / 255 for k in (1, 2, 3)], abs=0.02)

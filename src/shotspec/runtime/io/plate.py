@@ -32,10 +32,21 @@ def _resize(t: torch.Tensor, h: int, w: int, mode: str) -> torch.Tensor:
     return F.interpolate(t, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
 
 
-def read_depth_image(path: str, near_m: float, far_m: float) -> torch.Tensor:
-    """Depth ``(1, 1, H, W)`` in metres from a float image (metres) or an integer one
-    (white = ``near_m`` … black = ``far_m``, linear in code value)."""
-    arr, info = read_raw(path)
+def _codes(path: str, frame: int) -> tuple[np.ndarray, dict]:
+    """A depth or mask picture's code values and facts: frame ``frame`` of a video, or the
+    image itself."""
+    if is_video(path):
+        from shotspec.runtime.io.video_read import read_video_codes
+
+        arr, _ = read_video_codes(path, frame)
+        return arr, {"format": "video", "float": False, "channels": {}}
+    return read_raw(path)
+
+
+def read_depth_image(path: str, near_m: float, far_m: float, frame: int = 0) -> torch.Tensor:
+    """Depth ``(1, 1, H, W)`` in metres from a float image (metres) or an integer one or a
+    video's frame ``frame`` (white = ``near_m`` … black = ``far_m``, linear in code value)."""
+    arr, info = _codes(path, frame)
     if info["format"] == "exr" and "Z" in info["channels"]:
         depth = info["channels"]["Z"]
     else:
@@ -51,10 +62,10 @@ def read_depth_image(path: str, near_m: float, far_m: float) -> torch.Tensor:
     return t
 
 
-def read_mask_image(path: str) -> torch.Tensor:
+def read_mask_image(path: str, frame: int = 0) -> torch.Tensor:
     """Skin mask ``(1, 1, H, W)`` in 0–1 (white = skin; alpha used when the image has one and
-    is otherwise flat)."""
-    arr, _ = read_raw(path)
+    is otherwise flat; a video's frame ``frame``)."""
+    arr, _ = _codes(path, frame)
     value = arr[..., :3].mean(-1) if arr.shape[-1] >= 3 else arr[..., 0]
     if arr.shape[-1] in (2, 4) and float(np.ptp(value)) < 1e-6:
         value = arr[..., -1]
@@ -83,12 +94,13 @@ def load_plate(source, camera) -> Frame:
     if "alpha" in info:
         aovs["alpha"] = info["alpha"]
     if source.mask:
-        aovs["skin"] = _resize(read_mask_image(source.mask), h, w, "bilinear").clamp(0, 1)
+        aovs["skin"] = _resize(read_mask_image(source.mask, source.plate_frame), h, w,
+                               "bilinear").clamp(0, 1)
     subject = float(source.subject_distance_m or camera.distance_m)
     targets: tuple[tuple[str, float], ...] = ()
     if source.depth:
-        depth = _resize(read_depth_image(source.depth, source.depth_near_m, source.depth_far_m),
-                        h, w, "nearest")
+        depth = _resize(read_depth_image(source.depth, source.depth_near_m, source.depth_far_m,
+                                         source.plate_frame), h, w, "nearest")
         if "skin" in aovs:
             sel = (aovs["skin"] > 0.5) & torch.isfinite(depth)
             if bool(sel.any()):

@@ -18,7 +18,7 @@ import torch
 from shotspec.runtime.io.errors import ImageError
 from shotspec.runtime.io.image_read import decode_transfer
 
-__all__ = ["read_video_frame", "video_transfer", "audio_stream_of"]
+__all__ = ["read_video_frame", "read_video_codes", "video_transfer", "audio_stream_of"]
 
 _SPACES = {1: "itu709", 5: "itu601", 6: "smpte170m", 7: "smpte240m", 9: "bt2020"}
 
@@ -88,8 +88,10 @@ def video_transfer(path: str) -> str:
         return "rec709"
 
 
-def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
-    """Linear RGB ``(1, 3, H, W)`` of frame ``index`` (0-based) and facts like ``read_image``'s."""
+def read_video_codes(path: str, index: int) -> tuple[np.ndarray, str]:
+    """Frame ``index`` (0-based) of a video as its code values, RGB ``(H, W, 3)`` float32 in
+    0–1 (converted with the stream's matrix and range, at 16 bits), and the transfer they are
+    encoded with (``rec709`` or ``srgb``): a mask or depth video is read as code values."""
     try:
         import av  # noqa: F401 - PyAV is what reads video
         from av.video.reformatter import Interpolation
@@ -113,13 +115,18 @@ def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
         rgb = frame.reformat(format="rgb48le", src_colorspace=space,
                              src_color_range="JPEG" if full else "MPEG",
                              dst_color_range="JPEG", interpolation=accurate)
-        arr = rgb.to_ndarray().astype(np.float32) / 65535.0
+        return rgb.to_ndarray().astype(np.float32) / 65535.0, transfer
     except ImageError:
         raise
     except Exception as exc:  # noqa: BLE001 - PyAV raises FFmpeg errors of many kinds
         _drop(path)
         raise ImageError(path, f"cannot decode the video ({type(exc).__name__}: {exc})",
                          "re-export it as H.264 or ProRes, or as an image sequence") from None
+
+
+def read_video_frame(path: str, index: int) -> tuple[torch.Tensor, dict]:
+    """Linear RGB ``(1, 3, H, W)`` of frame ``index`` (0-based) and facts like ``read_image``'s."""
+    arr, transfer = read_video_codes(path, index)
     t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]
     rgb = decode_transfer(t.contiguous(), transfer).to(torch.float32).contiguous()
     h, w = arr.shape[:2]
