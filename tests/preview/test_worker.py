@@ -64,3 +64,18 @@ def test_the_same_text_again_renders_nothing(worker):
     worker.run_job(_job(SPEC))
     worker.run_job(_job())                                   # the save of the buffer just shown
     assert [u.phase for u in worker.updates] == ["low", "full"]
+
+
+def test_a_sequence_previews_the_frame_asked_for(tmp_path):
+    shutil.copytree(SPECS / "examples" / "plate", tmp_path / "plate")
+    spec = tmp_path / "shot.shot"
+    spec.write_text(SPEC.replace("  finish { exposure +1 stops }",
+                                 "  duration 3f\n  finish { exposure -2 stops @ 0f -> +2 stops @ 2f }"))
+    means = []
+    for frame in (0, 2, 9):                              # 9: past the end shows the last frame
+        updates = []
+        w = PreviewWorker(PreviewRenderer(spec, device="cpu", frame=frame), updates.append)
+        w.run_job(_job())
+        assert updates[-1].phase == "full", [d.message for d in updates[-1].diagnostics]
+        means.append(float(updates[-1].views[0].stages[-1].pixels.mean()))
+    assert means[1] > means[0] + 40 and means[2] == means[1]

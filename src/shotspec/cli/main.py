@@ -47,6 +47,17 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
                    help="silence a lint, e.g. --allow W101 (repeatable)")
 
 
+def _frame_number(text: str) -> int:
+    """``--frame N``: a frame number, 0 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a frame number (0, 1, 2, …)") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"frame {number}: frames are numbered from 0")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shot", formatter_class=_Formatter,
@@ -106,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--poll", action="store_true", help="poll the files instead of file-system events")
+    p.add_argument("--frame", type=_frame_number, default=0, metavar="N",
+                   help="show frame N of each sequence (0-based; default 0)")
     _add_compile_options(p)
 
     p = command("check", "compile and validate without rendering (fast; no torch)",

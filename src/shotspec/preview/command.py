@@ -17,7 +17,7 @@ __all__ = ["run_preview", "cmd_preview"]
 
 
 def run_preview(spec: str | Path, *, browser: bool = True, overrides=(), allow=(),
-                device: str = "auto", poll: bool = False, port: int = 0,
+                device: str = "auto", poll: bool = False, port: int = 0, frame: int = 0,
                 console: Console, err_console: Console, quiet: bool = False,
                 stop_event: threading.Event | None = None,
                 on_ready: Callable[[object], None] | None = None) -> int:
@@ -36,7 +36,7 @@ def run_preview(spec: str | Path, *, browser: bool = True, overrides=(), allow=(
         print_diagnostics([problem], {}, console=console, err_console=err_console)
         return 1
     try:
-        renderer = PreviewRenderer(spec, overrides=overrides, allow=allow, device=device)
+        renderer = PreviewRenderer(spec, overrides=overrides, allow=allow, device=device, frame=frame)
     except DeviceError as exc:
         print_diagnostics([Diagnostic("E604", "error", exc.message, None, exc.hint)], {},
                           console=console, err_console=err_console)
@@ -77,5 +77,6 @@ def cmd_preview(args) -> int:
 
     return run_preview(args.file, browser=not args.no_browser, overrides=args.overrides,
                        allow=args.allow, device=args.device, poll=args.poll, port=args.port,
+                       frame=args.frame,
                        console=make_console(), err_console=make_console(stderr=True),
                        quiet=getattr(args, "quiet", False))

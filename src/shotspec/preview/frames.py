@@ -105,10 +105,16 @@ def _scaled_program(program: ProgramIR, long_side_px: int) -> ProgramIR:
     return program.model_copy(update={"shots": tuple(shots)})
 
 
-def _still(program: ProgramIR) -> ProgramIR:
-    """``program`` with every sequence as its still shot, frame 0 (docs/motion.md)."""
-    return program.model_copy(update={"shots": tuple(
-        s.model_copy(update={"frames": ()}) if s.frames else s for s in program.shots)})
+def _still(program: ProgramIR, frame: int = 0) -> ProgramIR:
+    """``program`` with every sequence as the still shot of its frame ``frame`` (its last
+    frame for a shorter sequence; docs/motion.md)."""
+    def still(shot: ShotIR) -> ShotIR:
+        if not shot.frames:
+            return shot
+        at = shot.frames[min(frame, len(shot.frames) - 1)]
+        return at.model_copy(update={"name": shot.name, "output": shot.output, "frames": (),
+                                     "tracks": (), "duration_frames": None})
+    return program.model_copy(update={"shots": tuple(still(s) for s in program.shots)})
 
 
 def needs_low_phase(program: ProgramIR) -> bool:
@@ -152,11 +158,13 @@ def _hit_data(frame, shot: ShotIR) -> HitData:
 class PreviewRenderer:
     """Compiles and renders one spec for the preview; not thread-safe (one worker calls it)."""
 
-    def __init__(self, spec: str | Path, *, overrides=(), allow=(), device: str = "auto"):
+    def __init__(self, spec: str | Path, *, overrides=(), allow=(), device: str = "auto",
+                 frame: int = 0):
         from shotspec.runtime.cache import FrameCache
         from shotspec.runtime.executor import Executor
 
         self.spec = Path(spec).resolve()
+        self.frame = int(frame)        # which frame of a sequence the preview shows
         self.overrides = list(overrides)
         self.allow = list(allow)
         self.executor = Executor(device=device, cache=FrameCache())
@@ -189,7 +197,7 @@ class PreviewRenderer:
         t0 = time.perf_counter()
         if low_res:
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
-        program = _still(program)
+        program = _still(program, self.frame)
         plan = lower_program(program)
         plan.check()
         plan = optimize(plan, rules=PREVIEW_RULES)
@@ -220,7 +228,7 @@ class PreviewRenderer:
 
         if needs_low_phase(program):
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
-        plan = optimize(lower_program(_still(program)), rules=PREVIEW_RULES)
+        plan = optimize(lower_program(_still(program, self.frame)), rules=PREVIEW_RULES)
         out_id = plan.outputs.get(shot_name)
         if out_id is None:
             return None
