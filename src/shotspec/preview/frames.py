@@ -92,6 +92,8 @@ class ShotView:
     stages: list[StageImage]          # [before finishing, after pass 1, …]; the last is the final
     hit: HitData | None
     render_size: tuple[int, int]
+    frames: int = 0                   # a sequence's length (0: a still shot)
+    frame: int = 0                    # the frame shown
 
 
 def _scaled_program(program: ProgramIR, long_side_px: int) -> ProgramIR:
@@ -197,6 +199,7 @@ class PreviewRenderer:
         t0 = time.perf_counter()
         if low_res:
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
+        lengths = {s.name: len(s.frames) for s in program.shots}
         program = _still(program, self.frame)
         plan = lower_program(program)
         plan.check()
@@ -212,6 +215,9 @@ class PreviewRenderer:
         report = self.executor.run(Plan(nodes=nodes, outputs=kept))
         views = [self._view(program, plan, shot, chains[shot], report.frames)
                  for shot in plan.outputs]
+        for view in views:
+            view.frames = lengths.get(view.name, 0)
+            view.frame = min(self.frame, view.frames - 1) if view.frames else 0
         return views, time.perf_counter() - t0
 
     def light_alone(self, program: ProgramIR, shot_name: str, index: int):

@@ -12,7 +12,8 @@ Routes (every response has a strict Content-Security-Policy; a request whose ``H
 * ``POST /api/buffer`` ``{"path", "text", "version"}`` — an unsaved buffer (``registry``'s
   contract); ``POST /api/locate`` ``{"shot", "u", "v"}`` — click-to-jump, recorded for editors;
   ``GET /api/jump`` — the last click-to-jump location; ``POST /api/cursor`` ``{"path", "line",
-  "col"}`` (1-based; ``"path": null`` clears) — the editor's cursor, whose light is highlighted.
+  "col"}`` (1-based; ``"path": null`` clears) — the editor's cursor, whose light is highlighted;
+  ``POST /api/frame`` ``{"frame"}`` — show that frame of the sequences (the page's frame slider).
 
 POSTs need the header ``X-Shotspec-Token`` (a random token made at start, announced only in
 the private registry and in the page); paths outside the project folder (the spec's folder) are
@@ -179,6 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._locate(body)
         if path == "/api/cursor":
             return self._cursor(body)
+        if path == "/api/frame":
+            return self._frame(body)
         return self._refuse(HTTPStatus.NOT_FOUND, "no such endpoint")
 
     def _buffer(self, body: dict) -> None:
@@ -198,6 +201,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(HTTPStatus.ACCEPTED, {"rendered": False, "reason": "an older version"})
         self.server.worker.submit_buffer(text, version)
         return self._json(HTTPStatus.ACCEPTED, {"rendered": True})
+
+    def _frame(self, body: dict) -> None:
+        frame = body.get("frame")
+        if not isinstance(frame, int) or isinstance(frame, bool) or frame < 0:
+            return self._refuse(HTTPStatus.BAD_REQUEST, "`frame` must be an integer, 0 or more")
+        self.server.worker.set_frame(frame)
+        return self._json(HTTPStatus.ACCEPTED, {"frame": frame})
 
     def _cursor(self, body: dict) -> None:
         file, line, col = body.get("path"), body.get("line"), body.get("col")

@@ -111,7 +111,7 @@ class PreviewState:
                    "url": f"/render/{gen}/{index}/{k}.png"} for k, s in enumerate(view.stages)]
         focus = [[round(u, 4), round(v, 4)] for u, v in focus_points(view.hit)] if view.hit else []
         return {"name": view.name, "width": view.width, "height": view.height,
-                "stages": stages, "focus": focus}
+                "stages": stages, "focus": focus, "frames": view.frames, "frame": view.frame}
 
     # ------------------------------------------------------------------ reads
 

@@ -78,6 +78,8 @@ class PreviewWorker:
         self._cursor_new = False
         self._program = None                                # the last program rendered in full
         self._shown: tuple = (None, ())                     # (program id, lights) highlighted
+        self._text: str | None = None                       # the newest job's buffer (None: the files)
+        self._frame = renderer.frame                        # the sequences' frame to show
         self.collector = _Collector()
         self.observer = PollingObserver(timeout=0.5) if poll else Observer()
         self._scheduled: dict[str, object] = {}
@@ -100,6 +102,13 @@ class PreviewWorker:
 
     def submit_buffer(self, text: str, version: int | None) -> None:
         self.submit(Job(text, version, "buffer", time.monotonic()))
+
+    def set_frame(self, frame: int) -> None:
+        """Show frame ``frame`` of the sequences: the newest edit (an unsaved buffer too) renders
+        again at that frame."""
+        with self._lock:
+            self._frame = int(frame)
+        self.submit(Job(self._text, None, "frame", time.monotonic()))
 
     def submit_cursor(self, file: str | None, line: int = 0, col: int = 0) -> None:
         """The editor's cursor moved to ``file:line:col`` (1-based; ``file`` None: away from
@@ -153,6 +162,9 @@ class PreviewWorker:
     def run_job(self, job: Job) -> None:
         """Compile and render one job, publishing each phase."""
         t0 = time.perf_counter()
+        self._text = job.text
+        with self._lock:
+            self.renderer.frame = self._frame
         # Hash the known inputs before compiling: a save that lands mid-compile then differs
         # from these digests, and the watcher queues a render for it (as watch mode does).
         before = self._inputs(self._digests)
@@ -171,7 +183,7 @@ class PreviewWorker:
             self._publish("error", None, diags, sources, job, t0)
             return
         identity = (job.text, tuple(sorted(d for d in digests.items() if d[0] != str(self.renderer.spec))),
-                    tuple(self.renderer.overrides))
+                    tuple(self.renderer.overrides), self.renderer.frame)
         if job.text is None:
             identity = (sources.get(str(self.renderer.spec)),) + identity[1:]
         if identity == self._last_rendered:

@@ -85,6 +85,14 @@
       return o;
     }));
     passSel.disabled = slider.disabled = s.stages.length < 2;
+    // a sequence: the frame slider (the server renders the frame asked for)
+    const box = $("framebox"), frame = $("frame");
+    box.hidden = !(s.frames > 1);
+    if (s.frames > 1 && document.activeElement !== frame) {
+      frame.max = String(s.frames - 1);
+      frame.value = String(s.frame);
+      $("frameno").textContent = String(s.frame);
+    }
   }
 
   function showDiagnostics() {
@@ -142,6 +150,12 @@
     divider.style.left = `${pct}%`;
   }
   slider.addEventListener("input", applySlider);
+  $("frame").addEventListener("input", () => { $("frameno").textContent = $("frame").value; });
+  $("frame").addEventListener("change", () => {
+    fetch("/api/frame", { method: "POST", body: JSON.stringify({ frame: +$("frame").value }),
+      headers: { "Content-Type": "application/json", "X-Shotspec-Token": token } })
+      .catch(() => { $("status").textContent = "the preview server did not answer"; });
+  });
   passSel.addEventListener("change", () => { passKey = passSel.value; showShot(); });
 
   stage.addEventListener("mousemove", (e) => {
