@@ -182,3 +182,29 @@ def test_a_frame_kept_in_memory_reaches_the_folder_once_another_task_needs_it(tm
     shared = worker_cache(str(tmp_path), persist=frozenset({"k" * 64}))
     assert torch.equal(shared.get("k" * 64).rgb, frame.rgb)
     assert FrameCache(0, disk_dir=tmp_path).get("k" * 64) is not None   # now other workers see it
+
+
+def test_cpus_per_task_reaches_the_executor_and_bad_counts_are_refused(tmp_path, monkeypatch, capsys):
+    from shotspec.cli.main import main
+    from shotspec.runtime.distributed import ray_executor
+
+    from shotspec.runtime.errors import RenderError
+
+    made = {}
+
+    class Recorder:                     # records its arguments, then cannot reach a cluster
+        def __init__(self, **kwargs):
+            made.update(kwargs)
+
+        def connect(self):
+            raise RenderError("E621", "no cluster here", hint="a test")
+
+    monkeypatch.setattr(ray_executor, "RayExecutor", Recorder)
+    spec = tmp_path / "s.shot"
+    spec.write_text('shot s {\n  output "s.png" { size 32x24 }\n}\n')
+    assert main(["render", str(spec), "--executor", "ray", "--cpus-per-task", "2.5"]) == 2
+    assert made["cpus_per_task"] == 2.5 and "E621" in capsys.readouterr().err
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["render", str(spec), "--executor", "ray", "--cpus-per-task", bad])
+        assert exit_.value.code == 2 and "--cpus-per-task" in capsys.readouterr().err

@@ -77,7 +77,8 @@ def cmd_render(args) -> int:
         from shotspec.runtime.distributed.ray_executor import RayExecutor
 
         session.executor = RayExecutor(device=args.device, cache_dir=cache_dir,
-                                       address=args.ray_address, on_event=progress)
+                                       address=args.ray_address, on_event=progress,
+                                       cpus_per_task=args.cpus_per_task)
         session.executor.connect()
     try:
         return _render_session(args, spec, session, progress, console, err)

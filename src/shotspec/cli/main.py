@@ -58,6 +58,17 @@ def _frame_number(text: str) -> int:
     return number
 
 
+def _cpus(text: str) -> float:
+    """``--cpus-per-task N``: a positive number of CPUs (fractions allowed, as Ray's)."""
+    try:
+        cpus = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of CPUs") from None
+    if not 0 < cpus <= 1024:
+        raise argparse.ArgumentTypeError(f"{text}: CPUs per task must be more than 0 (at most 1024)")
+    return cpus
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shot", formatter_class=_Formatter,
@@ -96,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(docs/ray.md)")
     p.add_argument("--ray-address", metavar="ADDRESS",
                    help="the Ray cluster to join (default: RAY_ADDRESS, else a local cluster)")
+    p.add_argument("--cpus-per-task", type=_cpus, default=1.0, metavar="N",
+                   help="with --executor ray: CPUs each task takes (torch uses that many threads; "
+                        "default 1)")
     _add_compile_options(p)
 
     p = command("watch", "render, then re-render on every save of the spec, its imports and assets",
