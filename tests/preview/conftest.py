@@ -7,6 +7,7 @@ package; they are skipped with the reason when either is missing (``.ci/run`` in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -143,6 +144,18 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+@contextlib.contextmanager
+def page_on(browser, preview: Preview, timeout_ms: int = 60_000):
+    """A page of ``preview`` once it shows a full frame; closed afterwards."""
+    page = browser.new_page(viewport={"width": 700, "height": 700})
+    try:
+        page.goto(preview.server.url)
+        page.wait_for_selector('body[data-phase="full"]', timeout=timeout_ms)
+        yield page
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="module")

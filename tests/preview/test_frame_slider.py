@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from .conftest import SPECS, running_preview
+from .conftest import SPECS, page_on, running_preview
 from .test_page import MEAN_JS, WAIT_MS, generation
 
 SPEC = """\
@@ -37,10 +37,7 @@ def test_the_frame_route_takes_frame_numbers_only(sequence_preview):
 
 
 def test_the_frame_slider_renders_the_frame_asked_for(browser, sequence_preview):
-    page = browser.new_page(viewport={"width": 700, "height": 600})
-    try:
-        page.goto(sequence_preview.server.url)
-        page.wait_for_selector('body[data-phase="full"]', timeout=60_000)
+    with page_on(browser, sequence_preview, 60_000) as page:
         assert page.locator("#framebox").is_visible()
         assert page.evaluate("document.querySelector('#frame').max") == "2"
         dark = page.evaluate(MEAN_JS, "#after")
@@ -51,5 +48,3 @@ def test_the_frame_slider_renders_the_frame_asked_for(browser, sequence_preview)
                                "document.body.dataset.phase === 'full'", arg=gen, timeout=WAIT_MS)
         assert page.evaluate(MEAN_JS, "#after") > dark + 40
         assert page.locator("#frameno").inner_text() == "2"
-    finally:
-        page.close()

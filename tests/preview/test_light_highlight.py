@@ -17,7 +17,7 @@ from shotspec.preview.frames import PreviewRenderer
 from shotspec.preview.light_highlight import HIGHLIGHT_ALPHA, lights_at, overlay_png
 from shotspec.preview.worker import Job, PreviewWorker
 
-from .conftest import running_preview
+from .conftest import page_on, running_preview
 
 SPEC = """\
 character mara { seed 3 }
@@ -117,10 +117,7 @@ def test_the_cursor_route_takes_places_and_refuses_bad_bodies(head_preview):
 
 
 def test_the_page_tints_what_the_light_under_the_cursor_lights(browser, head_preview):
-    page = browser.new_page(viewport={"width": 700, "height": 700})
-    try:
-        page.goto(head_preview.server.url)
-        page.wait_for_selector('body[data-phase="full"]', timeout=120_000)
+    with page_on(browser, head_preview, 120_000) as page:
         assert page.locator("#highlight").is_hidden()
         token = head_preview.server.token
         assert head_preview.post("/api/cursor", {"path": str(head_preview.spec), "line": RIM_LINE, "col": 5},
@@ -134,5 +131,3 @@ def test_the_page_tints_what_the_light_under_the_cursor_lights(browser, head_pre
                           token=token)
         page.wait_for_selector('body[data-highlight=""]', timeout=30_000)
         assert page.locator("#highlight").is_hidden()
-    finally:
-        page.close()
