@@ -192,18 +192,13 @@ class PreviewRenderer:
     def render(self, program: ProgramIR, *, low_res: bool) -> tuple[list[ShotView], float]:
         """Run the program's plan (scaled down when ``low_res``); returns the shots' views and
         the seconds it took. Runtime errors raise ``ShotspecError`` as for ``shot render``."""
-        from shotspec.compiler.plan.build import lower_program
         from shotspec.compiler.plan.graph import Plan
-        from shotspec.compiler.plan.optimizer import optimize
 
         t0 = time.perf_counter()
         if low_res:
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
         lengths = {s.name: len(s.frames) for s in program.shots}
-        program = _still(program, self.frame)
-        plan = lower_program(program)
-        plan.check()
-        plan = optimize(plan, rules=PREVIEW_RULES)
+        program, plan = self._plan(program)
         chains: dict[str, list[str]] = {}
         kept: dict[str, str] = {}
         for shot, out_id in plan.outputs.items():
@@ -220,21 +215,30 @@ class PreviewRenderer:
             view.frame = min(self.frame, view.frames - 1) if view.frames else 0
         return views, time.perf_counter() - t0
 
+    def _plan(self, program: ProgramIR):
+        """``program`` as shown (each sequence at the preview's frame) and its checked plan,
+        optimised without fusion (``PREVIEW_RULES``)."""
+        from shotspec.compiler.plan.build import lower_program
+        from shotspec.compiler.plan.optimizer import optimize
+
+        program = _still(program, self.frame)
+        plan = lower_program(program)
+        plan.check()
+        return program, optimize(plan, rules=PREVIEW_RULES)
+
     def light_alone(self, program: ProgramIR, shot_name: str, index: int):
         """``(alone, whole)``: the frames light ``index`` of shot ``shot_name``'s rig makes
         alone and the whole rig makes, at the size of the preview's first frame (the
         low-resolution one when there is one), from the nodes the last render cached; None for
         a shot without a rendered head."""
-        from shotspec.compiler.plan.build import lower_program
         from shotspec.compiler.plan.graph import Plan
-        from shotspec.compiler.plan.optimizer import optimize
         from shotspec.runtime.head.scene import scene_of
         from shotspec.runtime.head.shade import shade
         from shotspec.runtime.head.strands import groom_of
 
         if needs_low_phase(program):
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
-        plan = optimize(lower_program(_still(program, self.frame)), rules=PREVIEW_RULES)
+        _, plan = self._plan(program)
         out_id = plan.outputs.get(shot_name)
         if out_id is None:
             return None

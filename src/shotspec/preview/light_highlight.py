@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shotspec.compiler.ir import ProgramIR, ShotIR
+from shotspec.preview.locate import origin_place
 
 __all__ = ["LitBy", "lights_at", "share_of", "overlay_png", "HIGHLIGHT_RGB", "HIGHLIGHT_ALPHA",
            "DARK_FRACTION"]
@@ -28,7 +29,6 @@ __all__ = ["LitBy", "lights_at", "share_of", "overlay_png", "HIGHLIGHT_RGB", "HI
 HIGHLIGHT_RGB = (255, 190, 40)     # the tint: amber, unlike any skin or backdrop tone
 HIGHLIGHT_ALPHA = 0.55             # the tint's opacity where the light makes the whole image
 DARK_FRACTION = 0.02               # below this share of the frame's bright level a pixel is dark
-_ORIGIN = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+) \(")
 _LIGHT_PATH = re.compile(r"^lights\.(?P<name>[^.]+)\.")
 
 
@@ -53,8 +53,8 @@ def _light_of_shot(shot: ShotIR, file: str, line: int, col: int) -> int | None:
             return i
     names = [light.name for light in shot.lights]
     for path, origin in shot.origins.items():
-        where, light = _ORIGIN.match(origin), _LIGHT_PATH.match(path)
-        if where and light and int(where["line"]) == line and _same_file(where["file"], file) \
+        where, light = origin_place(origin), _LIGHT_PATH.match(path)
+        if where and light and where[1] == line and _same_file(where[0], file) \
                 and light["name"] in names:
             return names.index(light["name"])
     return None

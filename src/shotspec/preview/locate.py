@@ -24,20 +24,27 @@ import numpy as np
 from shotspec.compiler.ir import ShotIR
 from shotspec.preview.frames import HitData, span_json
 
-__all__ = ["locate", "focus_points", "CATCHLIGHT_SLACK_RAD", "FOCUS_RADIUS"]
+__all__ = ["locate", "focus_points", "origin_place", "CATCHLIGHT_SLACK_RAD", "FOCUS_RADIUS"]
 
 CATCHLIGHT_SLACK_RAD = 0.12     # the cornea's curvature over one pixel, and the lid's softening
 FOCUS_RADIUS = 0.04
 _ORIGIN = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+) \(")
 
 
+def origin_place(origin: str) -> tuple[str, int, int] | None:
+    """``(file, line, col)`` of an origin as ``shot explain`` writes it (``"a.shot:3:5 (shot
+    s)"``); None for a default."""
+    match = _ORIGIN.match(origin)
+    return None if match is None else (match["file"], int(match["line"]), int(match["col"]))
+
+
 def _origin_span(shot: ShotIR, path: str) -> dict | None:
     """The ``file:line:col`` where ``shot explain`` says a value came from (None: a default)."""
-    match = _ORIGIN.match(shot.origins.get(path, ""))
-    if match is None:
+    place = origin_place(shot.origins.get(path, ""))
+    if place is None:
         return None
-    line, col = int(match["line"]), int(match["col"])
-    return {"file": match["file"], "line": line, "col": col, "end_line": line, "end_col": col}
+    file, line, col = place
+    return {"file": file, "line": line, "col": col, "end_line": line, "end_col": col}
 
 
 def _pixel(hit: HitData, u: float, v: float) -> tuple[int, int] | None:
