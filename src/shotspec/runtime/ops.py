@@ -177,8 +177,20 @@ def op_lens(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.enhance import EnhanceControls, skin_enhance
 
+    from shotspec.runtime.enhance.skin_track import field_of
+
+    # a plate sequence's frame after the first also reads its skin_track node (docs/motion.md)
     return skin_enhance(inputs[0], strength=p.strength, seed=p.seed,
-                        controls=EnhanceControls(p.pores, p.pore_size, p.age_years, p.freckles, p.sheen))
+                        controls=EnhanceControls(p.pores, p.pore_size, p.age_years, p.freckles, p.sheen),
+                        field=field_of(inputs[1]) if len(inputs) > 1 else None)
+
+
+@op("skin_track", OpCost(4.0, 2))
+def op_skin_track(inputs: list[Frame], p, ctx: OpContext) -> Frame:
+    from shotspec.runtime.enhance.skin_track import track_step
+
+    # this frame, the previous frame, the previous frame's track (absent after the first frame)
+    return track_step(inputs[0], inputs[1], inputs[2] if len(inputs) > 2 else None)
 
 
 @op("upscale", OpCost(4.0))

@@ -67,11 +67,31 @@ def _shot_seed(shot: ShotIR) -> int:
     return shot.character.seed if shot.character is not None else shot.seed
 
 
+def _skin_track(add, head: str, carry: dict[int, tuple[str, str | None]] | None, index: int,
+                span) -> tuple[str, ...]:
+    """The inputs of a plate sequence frame's ``skin_enhance`` node (the ``index``-th of its
+    shot): its frame, and after the first frame a ``skin_track`` node that carries the texture's
+    face coordinates from the previous frame (it reads this frame, the previous frame's enhancer
+    input and the previous ``skin_track``: docs/motion.md). ``carry`` holds, per enhancer, the
+    previous frame's (input, track) node ids; None outside a plate sequence."""
+    if carry is None:
+        return (head,)
+    previous = carry.get(index)
+    track = None
+    if previous is not None:
+        prev_input, prev_track = previous
+        track = add("skin_track", {}, (head, prev_input) + ((prev_track,) if prev_track else ()),
+                    span, "skin_track")
+    carry[index] = (head, track)
+    return (head, track) if track else (head,)
+
+
 def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = None,
-               n_frames: int = 0) -> str:
+               n_frames: int = 0, carry: dict[int, tuple[str, str | None]] | None = None) -> str:
     """Append the shot's chain to ``nodes``; return the id of its output node. ``frame``: the
     chain of one frame of an animated shot (``shot`` is that frame's ShotIR): its grain is the
-    frame's and its output the sequence's file for it."""
+    frame's and its output the sequence's file for it. ``carry``: a plate sequence's
+    skin-tracking state from the previous frame (see ``_skin_track``), updated in place."""
     out_key = shot.name if frame is None else frame_key(shot.name, frame, n_frames)
     prefix = out_key
     width, height = render_size(shot)
@@ -108,6 +128,7 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
     head = add("lens", {"camera": stage_params(shot.camera, "lens")}, (head,), shot.camera.span,
                "lens")
 
+    enhancers = iter(range(1_000_000))
     for p in grain_after_upscales(shot.finish):
         params = stage_params(p, p.op)
         if p.op == "grain":
@@ -116,7 +137,10 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
                 params["frame"] = params["frame"] + frame
         if p.PASS.seeded and params["seed"] is None:
             params["seed"] = _shot_seed(shot)
-        head = add(p.op, params, (head,), p.span, p.op)
+        inputs = (head,)
+        if p.op == "skin_enhance":
+            inputs = _skin_track(add, head, carry, next(enhancers), p.span)
+        head = add(p.op, params, inputs, p.span, p.op)
 
     out = shot.output
     if frame is not None:           # a frame's file (a video's frames are PNGs it is made of)
@@ -138,8 +162,9 @@ def lower_program(program: ProgramIR, shots: list[str] | None = None) -> Plan:
             continue
         if shot.frames:
             n = len(shot.frames)
+            carry = {} if shot.source.kind == "plate" else None     # the enhancer's skin tracking
             for i, frame_shot in enumerate(shot.frames):
-                outputs[frame_key(shot.name, i, n)] = lower_shot(frame_shot, nodes, i, n)
+                outputs[frame_key(shot.name, i, n)] = lower_shot(frame_shot, nodes, i, n, carry)
         else:
             outputs[shot.name] = lower_shot(shot, nodes)
     return Plan(nodes=nodes, outputs=outputs)

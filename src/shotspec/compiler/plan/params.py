@@ -85,6 +85,7 @@ PARAMS: dict[str, type[Params]] = {
     "lens": _params("LensParams", camera=stage_view(CameraIR, "lens")),
     "output": _params("OutputParams", output=stage_view(OutputIR, "output"), shot=str, seed=int),
     "pointwise": _params("PointwiseParams", ops=tuple[PointwiseStage, ...]),
+    "skin_track": _params("SkinTrackParams"),
     **{op: stage_view(model, op) for op, model in PASS_MODELS.items()},
     # Grain is sized in pixels from the film plane: it resizes to the output first (build.py).
     "grain": create_model("GrainParams", __base__=stage_view(PASS_MODELS["grain"], "grain"),
@@ -94,7 +95,7 @@ PARAMS: dict[str, type[Params]] = {
 # Version of each op's implementation; part of the key so a changed op never serves stale
 # pixels. Passes declare theirs on the model (``PassInfo.version``).
 STAGE_VERSIONS: dict[str, str] = {"mesh": "2", "groom": "2", "geometry": "4", "shade": "5", "plate": "1", "lens": "2",
-                                  "pointwise": "1", "output": "1"}
+                                  "pointwise": "1", "output": "1", "skin_track": "1"}
 OP_VERSIONS: dict[str, str] = {**STAGE_VERSIONS,
                                **{op: m.PASS.version for op, m in PASS_MODELS.items()}}
 

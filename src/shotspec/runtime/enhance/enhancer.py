@@ -36,12 +36,12 @@ from shotspec.runtime.faces.face_frame import FaceFrame, face_frame
 from shotspec.runtime.faces.skin_mask import detect_skin, feature_mask, mask_regions
 from shotspec.runtime.enhance.defocus_texture import defocus_delta
 from shotspec.runtime.enhance.plate_relief import PlateRelief, ReliefControls, plate_relief
-from shotspec.runtime.enhance.skin_texture import SkinTexture, synthesise_texture
+from shotspec.runtime.enhance.skin_texture import SkinTexture, synthesise_texture, texture_on_field
 from shotspec.runtime.filters import gaussian_blur, wide_gaussian_blur
 from shotspec.runtime.head.skin_albedo import CAVITY_DARKENING
 from shotspec.runtime.frame import Frame
 
-__all__ = ["skin_enhance", "plan_enhance", "EnhancePlan", "EnhanceControls", "shading_delta", "texture_summary",
+__all__ = ["skin_enhance", "plan_enhance", "cached_plan", "EnhancePlan", "EnhanceControls", "shading_delta", "texture_summary",
            "MAX_STRENGTH"]
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,15 @@ def plan_enhance(frame: Frame) -> EnhancePlan:
     mask = torch.nan_to_num(mask, nan=0.0).clamp(0, 1)
     ff = face_frame(frame, mask, holes, face, landmark_eyes)
     return EnhancePlan(mask, source, ff)
+
+
+def cached_plan(frame: Frame) -> EnhancePlan:
+    """:func:`plan_enhance`, kept while ``frame``'s tensors live (the ``skin_track`` node and the
+    enhancer of one plate frame both need it)."""
+    names = tuple(sorted(frame.aovs))
+    return derived_cache("skin_enhance.plan").get_or_compute(
+        [frame.rgb, *(frame.aovs[k] for k in names)], (names, frame.meta.face_mm_per_px),
+        lambda: plan_enhance(frame))
 
 
 def _light(lum: torch.Tensor, mask: torch.Tensor, mm_per_px: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -238,12 +247,12 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, relief: PlateRelief, co
 GEOMETRY_AOVS = ("skin", "eyes", "lips", "brows", "position")
 
 
-def _texture_for(frame: Frame, seed: int, controls: EnhanceControls
+def _texture_for(frame: Frame, seed: int, controls: EnhanceControls, field: torch.Tensor | None = None
                  ) -> tuple[EnhancePlan, tuple[int, int, int, int], torch.Tensor, PlateRelief, SkinTexture] | None:
     """Mask, face frame, the mask's bounding box, the mask over the box, the relief and the
     colour texture there; None when no pixel is skin. Reads the colour only when the frame has no
-    skin AOV."""
-    plan = plan_enhance(frame)
+    skin AOV. field: the tracked face-plane field (``skin_track``), else the face frame's own."""
+    plan = cached_plan(frame)
     mask = plan.mask
     ys, xs = torch.nonzero(mask[0, 0] > 0, as_tuple=True)
     if ys.numel() == 0:
@@ -254,30 +263,37 @@ def _texture_for(frame: Frame, seed: int, controls: EnhanceControls
     log.debug("skin_enhance: mask %s; scale %.4f mm/px (%s); anchor %s", plan.mask_source,
               plan.face.mm_per_px, plan.face.scale_method, plan.face.anchor_method)
     m = mask[..., y0:y1, x0:x1].to(frame.rgb.dtype)
-    relief = plate_relief(plan.face, box, seed, m, controls.relief(), frame.device)
-    colour = synthesise_texture(plan.face, box, seed, frame.device, support=m)
+    relief = plate_relief(plan.face, box, seed, m, controls.relief(), frame.device, field=field)
+    if field is None:
+        colour = synthesise_texture(plan.face, box, seed, frame.device, support=m)
+    else:
+        colour = texture_on_field(plan.face, box, seed, field, frame.device, support=m)
     return plan, box, m, relief, colour
 
 
-def _geometry_of(frame: Frame, seed: int, controls: EnhanceControls):
+def _geometry_of(frame: Frame, seed: int, controls: EnhanceControls, field: torch.Tensor | None = None):
     """:func:`_texture_for`, kept in the ``skin_enhance.texture`` derived cache when it depends
     on the AOVs alone (a render: skin, eye, lip, brow and position AOVs, the frame's size and
     scale, the seed, the relief's controls), so a lighting edit re-shades the kept texture."""
     if frame.aov("skin") is None:                # found from the colour: nothing to keep
-        return _texture_for(frame, seed, controls)
+        return _texture_for(frame, seed, controls, field)
     names = tuple(k for k in GEOMETRY_AOVS if frame.aov(k) is not None)
     params = (names, frame.height, frame.width, frame.meta.face_mm_per_px, int(seed), controls.relief(),
-              str(frame.rgb.dtype), str(frame.device))
+              str(frame.rgb.dtype), str(frame.device), field is not None)
+    tensors = [frame.aovs[k] for k in names] + ([field] if field is not None else [])
     return derived_cache("skin_enhance.texture").get_or_compute(
-        [frame.aovs[k] for k in names], params, lambda: _texture_for(frame, seed, controls))
+        tensors, params, lambda: _texture_for(frame, seed, controls, field))
 
 
-def skin_enhance(frame: Frame, *, strength: float, seed: int, controls: EnhanceControls | None = None) -> Frame:
+def skin_enhance(frame: Frame, *, strength: float, seed: int, controls: EnhanceControls | None = None,
+                 field: torch.Tensor | None = None) -> Frame:
     """Restore skin micro-detail in ``frame`` (linear RGB (1,3,H,W)); returns a new Frame.
 
     strength: 0 (no change) … 2; ~0.6 looks natural, 1 is strong. seed: texture seed (for renders
     the character's ``frame.meta.seed``, so a character keeps the same pores in every shot).
     controls: pores, pore size, age, freckles, sheen (:class:`EnhanceControls`; defaults when None).
+    field (1,2,H,W) mm, optional: each pixel's face-plane position carried by the skin's motion
+    through a plate sequence (:mod:`skin_track`); None places the texture with the face frame.
     Only pixels inside the skin mask change; where the mask is 0 the output equals the input bit
     for bit.
     """
@@ -288,7 +304,9 @@ def skin_enhance(frame: Frame, *, strength: float, seed: int, controls: EnhanceC
     controls = controls or EnhanceControls()
     if strength == 0:
         return frame
-    geometry = _geometry_of(frame, seed, controls)
+    if field is not None and tuple(field.shape) != (1, 2, frame.height, frame.width):
+        raise ValueError(f"skin_enhance field must be (1,2,{frame.height},{frame.width}), got {tuple(field.shape)}")
+    geometry = _geometry_of(frame, seed, controls, field)
     if geometry is None:            # no skin: unchanged
         return frame
     plan, box, m, relief, colour = geometry

@@ -27,7 +27,7 @@ from shotspec.runtime.faces.face_frame import FaceFrame
 from shotspec.runtime.head.regions import REGIONS, RegionWeights, smoothstep
 from shotspec.runtime.head.relief import skin_relief
 
-__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "TURNS_DEG"]
+__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "TURNS_DEG"]
 
 TURNS_DEG = (0.0, 60.0)      # the relief copies averaged on a plate (see plate_relief)
 
@@ -79,13 +79,30 @@ def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
     return RegionWeights(w)
 
 
+def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
+    """``∂u/∂p`` of a face-plane field (1,2,H,W) mm over ``box``: (4, y1−y0, x1−x0) as
+    ``(∂u₁/∂x, ∂u₁/∂y, ∂u₂/∂x, ∂u₂/∂y)`` mm per px (central differences, one-sided at the edges)."""
+    x0, y0, x1, y1 = box
+    h, w = field.shape[-2:]
+    ya, yb, xa, xb = max(0, y0 - 1), min(h, y1 + 1), max(0, x0 - 1), min(w, x1 + 1)
+    f = field[0, :, ya:yb, xa:xb].double()
+    gy, gx = torch.gradient(f, dim=(1, 2)) if min(f.shape[1:]) > 1 else (torch.zeros_like(f),) * 2
+    sl = (slice(y0 - ya, y0 - ya + y1 - y0), slice(x0 - xa, x0 - xa + x1 - x0))
+    return torch.stack((gx[0][sl], gy[0][sl], gx[1][sl], gy[1][sl]))
+
+
 def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, support: torch.Tensor,
-                 controls: ReliefControls = ReliefControls(), device: torch.device | str = "cpu") -> PlateRelief:
+                 controls: ReliefControls = ReliefControls(), device: torch.device | str = "cpu",
+                 field: torch.Tensor | None = None) -> PlateRelief:
     """The head's relief over ``box`` of an image with face frame ``ff``.
 
     support (1, 1, y1−y0, x1−x0): where the relief is needed (the mask over the box); it is
     evaluated there only (0 elsewhere). Deterministic in ``seed``; the same face millimetre gets
     the same relief at any resolution (only the footprint's pre-filter changes).
+    field (1, 2, H, W) mm, optional: each pixel's face-plane position (``skin_track``: carried by
+    the skin's motion through a sequence) instead of ``ff``'s ``A⁻¹ (p − origin)``; footprints
+    and gradients then follow its local Jacobian, and ``grad_mm`` is still given in ``ff``'s axes
+    (where the enhancer's light vector lives).
     """
     x0, y0, x1, y1 = (int(v) for v in box)
     h, w = y1 - y0, x1 - x0
@@ -99,14 +116,19 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     flip = -1.0 if A[1, 1] < 0 else 1.0         # a render's position fit has y up: v is y down
     sel = (support[0, 0] > 0).nonzero()
     ys, xs = sel[:, 0].double() + y0, sel[:, 1].double() + x0
-    p = torch.stack((xs - ff.origin[0], ys - ff.origin[1]), 1)
-    uv = (p @ Ainv.T).float()
+    if field is None:
+        p = torch.stack((xs - ff.origin[0], ys - ff.origin[1]), 1)
+        uv = (p @ Ainv.T).float()
+        foot = torch.full((sel.shape[0],), ff.mm_per_px / float(controls.pore_size), device=device)
+    else:
+        J = field_jacobian(field.to(device), (x0, y0, x1, y1))[:, sel[:, 0], sel[:, 1]]      # (4, N)
+        uv = field[0, :, sel[:, 0] + y0, sel[:, 1] + x0].T.float().to(device)
+        foot = ((J[0] * J[3] - J[1] * J[2]).abs().sqrt() / float(controls.pore_size)).float()
     uv[:, 1] *= flip
     anchored = ff.anchor_method.startswith("eye")
     regions = face_regions(uv, anchored)
     s = float(controls.pore_size)
     pos = torch.stack((uv[:, 0] / s, -uv[:, 1] / s, torch.zeros_like(uv[:, 0])), 1)
-    foot = torch.full((pos.shape[0],), ff.mm_per_px / s, device=device)
     skin = SkinIR(pores=float(controls.pores), age_years=float(controls.age_years))
     # two copies of the relief turned by TURN_DEG about the view axis, averaged: the render's
     # furrow families follow the rest head's axes; on a flat plate one copy reads as a woven
@@ -134,10 +156,18 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     cavity[0, 0, iy, ix] = rel_c
     g_mm[0, 0, iy, ix] = gu
     g_mm[0, 1, iy, ix] = gv * flip
-    # ∂h/∂p = A⁻ᵀ ∂h/∂u (u = A⁻¹ (p − origin), in the frame's own axes)
-    Ai = np.linalg.inv(A)
-    gx = float(Ai[0, 0]) * g_mm[:, 0:1] + float(Ai[1, 0]) * g_mm[:, 1:2]
-    gy = float(Ai[0, 1]) * g_mm[:, 0:1] + float(Ai[1, 1]) * g_mm[:, 1:2]
     if not math.isfinite(float(height.abs().max())):
         raise ValueError("relief is not finite")
-    return PlateRelief((x0, y0, x1, y1), height, g_mm, torch.cat((gx, gy), 1), cavity)
+    if field is None:
+        # ∂h/∂p = A⁻ᵀ ∂h/∂u (u = A⁻¹ (p − origin), in the frame's own axes)
+        Ai = np.linalg.inv(A)
+        gx = float(Ai[0, 0]) * g_mm[:, 0:1] + float(Ai[1, 0]) * g_mm[:, 1:2]
+        gy = float(Ai[0, 1]) * g_mm[:, 0:1] + float(Ai[1, 1]) * g_mm[:, 1:2]
+        return PlateRelief((x0, y0, x1, y1), height, g_mm, torch.cat((gx, gy), 1), cavity)
+    # ∂h/∂p = Jᵀ ∂h/∂u with the field's own J = ∂u/∂p; in ff's axes (p = origin + A·u'): Aᵀ ∂h/∂p
+    Jb = field_jacobian(field.to(device), (x0, y0, x1, y1)).float()[:, None, None]     # (4,1,1,h,w)
+    g0, g1 = g_mm[:, 0:1], g_mm[:, 1:2]
+    gx = Jb[0, 0] * g0 + Jb[2, 0] * g1
+    gy = Jb[1, 0] * g0 + Jb[3, 0] * g1
+    g_ff = torch.cat((float(A[0, 0]) * gx + float(A[1, 0]) * gy, float(A[0, 1]) * gx + float(A[1, 1]) * gy), 1)
+    return PlateRelief((x0, y0, x1, y1), height, g_ff, torch.cat((gx, gy), 1), cavity)

@@ -31,7 +31,7 @@ from shotspec.runtime.fft_sizes import good_fft_size
 
 from shotspec.runtime.faces.face_frame import FaceFrame
 
-__all__ = ["Layer", "LAYERS", "SkinTexture", "synthesise_texture"]
+__all__ = ["Layer", "LAYERS", "SkinTexture", "synthesise_texture", "texture_on_field"]
 
 ANTI_ALIAS_PX = 0.45
 _M32 = 0xFFFFFFFF
@@ -289,3 +289,42 @@ def _splat(p: torch.Tensor, weight: torch.Tensor, hp: int, wp: int) -> torch.Ten
     out = torch.zeros(hp * wp, dtype=torch.int64, device=p.device)
     out.index_add_(0, idx, q)
     return (out.reshape(hp, wp).to(torch.float64) * unit).to(torch.float32)
+
+
+def texture_on_field(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, field: torch.Tensor,
+                     device: torch.device | str = "cpu", layers: tuple[Layer, ...] = LAYERS,
+                     support: torch.Tensor | None = None) -> SkinTexture:
+    """The texture over ``box`` where each pixel's face position is ``field`` (1,2,H,W) mm
+    (``skin_track``) instead of ``ff``'s similarity map: synthesised in ``ff`` over the pixels
+    the field's positions map to (``q = origin + A·u``), then sampled there (bilinear). The same
+    millimetre gets the same feature as on a still; ``grad`` is that of the sampled height
+    (zero for the default layers, which carry no relief).
+    """
+    x0, y0, x1, y1 = (int(v) for v in box)
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"empty texture box {box}")
+    device = torch.device(device)
+    A = torch.tensor(ff.matrix(), dtype=torch.float64, device=device)
+    u = field[0, :, y0:y1, x0:x1].to(device).double()
+    qx = ff.origin[0] + A[0, 0] * u[0] + A[0, 1] * u[1]
+    qy = ff.origin[1] + A[1, 0] * u[0] + A[1, 1] * u[1]
+    need = (support[0, 0] > 0) if support is not None else torch.ones_like(qx, dtype=torch.bool)
+    if not bool(need.any()):
+        need = torch.ones_like(qx, dtype=torch.bool)
+    # the positions' box, never more than the pixel box's own size beyond it (a field gone astray)
+    bw, bh = x1 - x0, y1 - y0
+    qx0 = max(math.floor(float(qx[need].min())) - 2, x0 - bw)
+    qy0 = max(math.floor(float(qy[need].min())) - 2, y0 - bh)
+    qx1 = min(math.ceil(float(qx[need].max())) + 3, x1 + bw)
+    qy1 = min(math.ceil(float(qy[need].max())) + 3, y1 + bh)
+    if qx1 - qx0 < 2 or qy1 - qy0 < 2:
+        raise ValueError(f"the texture field maps box {box} outside the frame's face")
+    ref = synthesise_texture(ff, (qx0, qy0, qx1, qy1), seed, device, layers)
+    gx = ((qx - qx0) * (2.0 / (qx1 - qx0 - 1)) - 1.0).float()
+    gy = ((qy - qy0) * (2.0 / (qy1 - qy0 - 1)) - 1.0).float()
+    grid = torch.stack((gx, gy), -1)[None]
+    planes = torch.cat((ref.height, ref.redness, ref.melanin), 1)
+    out = torch.nn.functional.grid_sample(planes, grid, mode="bilinear", padding_mode="border", align_corners=True)
+    height = out[:, 0:1]
+    gy_px, gx_px = torch.gradient(height[0, 0], dim=(0, 1)) if min(height.shape[-2:]) > 1 else (height[0, 0] * 0,) * 2
+    return SkinTexture((x0, y0, x1, y1), height, torch.stack((gx_px, gy_px))[None], out[:, 1:2], out[:, 2:3])

@@ -24,7 +24,7 @@ def eliminate_dead_passes(plan: Plan) -> Plan:
     kept: dict[str, PlanNode] = {}
     for node in plan.nodes.values():
         inputs = tuple(replacement.get(i, i) for i in node.inputs)
-        if len(inputs) == 1 and is_identity(node):
+        if inputs and is_identity(node):       # a pass's frame is its first input
             replacement[node.id] = inputs[0]
             continue
         kept[node.id] = node.evolve(inputs=inputs) if inputs != node.inputs else node

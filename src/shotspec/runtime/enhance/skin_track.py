@@ -1,0 +1,168 @@
+"""Texture coordinates carried by the skin's own motion through a plate sequence.
+
+On a still, the enhancer places its texture with the face frame's similarity map
+(:class:`~shotspec.runtime.faces.face_frame.FaceFrame`: slide, roll, scale). Across the frames of
+a moving plate that map cannot follow a head turn or an expression, and the texture would slide
+over the skin. Here each pixel of frame N gets its own face-plane coordinate (mm, the face
+frame's axes: ``u = A⁻¹ (p − origin)``), carried from frame N−1 by the skin's motion:
+
+1. dense optical flow both ways between the frames' display luma (OpenCV's DIS, Kroeger et al.
+   2016, on one thread so the result does not depend on the machine's thread count);
+2. the previous field is sampled where each pixel came from (``U_adv(p) = U_{N−1}(p + b(p))``,
+   b the backward flow N → N−1);
+3. forward–backward consistency (Sundaram et al. 2010): a pixel's flow is trusted when the
+   round trip ``b(p) + f(p + b(p))`` closes to within ``FB_TOL_PX + FB_REL·(|b| + |f|)``; the
+   trust falls off smoothly to twice that and is blurred over ``CONF_BLUR_MM`` of face;
+4. untrusted and newly visible pixels are re-seeded from frame N's own similarity field plus
+   the offset their trusted neighbours have drifted from it (a normalised blur over
+   ``DRIFT_SIGMA_MM``), so the re-seeded texture joins its neighbours without a seam or a pop.
+
+A frame whose pixels are bit-identical to the previous frame's carries the previous field
+unchanged: a static plate sequence keeps exactly the still's texture in every frame.
+
+Transport between plan nodes (``skin_track`` op, one node per frame after the first): a track
+frame's ``rgb`` is an unused 1×1 image; the field, when the sequence has moved, is the AOV
+``FIELD_AOV`` (1, 2, H, W) in mm; without it the frame's own similarity field holds. Node N
+reads frame N, frame N−1 and node N−1, so the field of frame N is a pure function of frames
+0…N (content-addressed like every node: any worker computes it, in any order).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from shotspec.color import luminance
+from shotspec.runtime.faces.face_frame import FaceFrame
+from shotspec.runtime.filters import gaussian_blur, wide_gaussian_blur
+from shotspec.runtime.frame import Frame, FrameMeta
+
+__all__ = ["FIELD_AOV", "TRACK_SOURCE", "similarity_field", "dense_flow", "advect_field", "track_step",
+           "track_frame", "field_of", "FB_TOL_PX", "FB_REL", "CONF_BLUR_MM", "DRIFT_SIGMA_MM"]
+
+FIELD_AOV = "face_uv_mm"
+TRACK_SOURCE = "skin_track"
+FB_TOL_PX = 0.5            # forward–backward round trip trusted below this (px) …
+FB_REL = 0.05              # … plus this share of the motion's size
+CONF_BLUR_MM = 1.5         # the trust map is smoothed over this much face (no hard seams)
+DRIFT_SIGMA_MM = 8.0       # re-seeded pixels take the drift of trusted skin within about this
+
+
+def similarity_field(ff: FaceFrame, height: int, width: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The face frame's own coordinates ``u = A⁻¹ (p − origin)`` at every pixel centre, (1,2,H,W) mm."""
+    Ainv = np.linalg.inv(ff.matrix())
+    ys = torch.arange(height, dtype=torch.float64, device=device)[:, None] - ff.origin[1]
+    xs = torch.arange(width, dtype=torch.float64, device=device)[None, :] - ff.origin[0]
+    u = float(Ainv[0, 0]) * xs + float(Ainv[0, 1]) * ys
+    v = float(Ainv[1, 0]) * xs + float(Ainv[1, 1]) * ys
+    return torch.stack((u, v))[None].float()
+
+
+def _grey_u8(rgb: torch.Tensor) -> np.ndarray:
+    """Display-encoded luma (H, W) uint8 of a linear frame (what the flow is computed on)."""
+    lum = luminance(rgb.float()).clamp(0.0, 1.0)[0, 0]
+    return (lum.pow(1.0 / 2.2) * 255.0).round().to(torch.uint8).cpu().numpy()
+
+
+def dense_flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """DIS optical flow (H, W, 2) px from ``src`` to ``dst`` (uint8 greys): ``dst(p + flow) ≈ src(p)``.
+
+    Run on one OpenCV thread (restored after): the result is then the same on every machine.
+    """
+    try:
+        import cv2
+    except ImportError:       # a main dependency: only a broken install gets here
+        raise RuntimeError("skin tracking needs OpenCV: pip install opencv-python-headless") from None
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        return dis.calc(np.ascontiguousarray(src), np.ascontiguousarray(dst), None)
+    finally:
+        cv2.setNumThreads(threads)
+
+
+def _sample(x: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
+    """Bilinear samples of ``x`` (1,C,H,W) at pixel positions ``at`` (1,2,H,W); edge-clamped."""
+    h, w = x.shape[-2:]
+    gx = at[:, 0] * (2.0 / max(w - 1, 1)) - 1.0
+    gy = at[:, 1] * (2.0 / max(h - 1, 1)) - 1.0
+    grid = torch.stack((gx, gy), -1)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def _smoothstep(e0: float, e1: float, x: torch.Tensor) -> torch.Tensor:
+    t = ((x - e0) / (e1 - e0)).clamp(0, 1)
+    return t * t * (3 - 2 * t)
+
+
+def advect_field(prev_field: torch.Tensor, sim_field: torch.Tensor, back: torch.Tensor, fwd: torch.Tensor,
+                 mm_per_px: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frame N's field (1,2,H,W) mm and its trust (1,1,H,W) 0–1.
+
+    prev_field: frame N−1's field; sim_field: frame N's similarity field; back (1,2,H,W): flow
+    N → N−1 at frame N's pixels; fwd: flow N−1 → N at frame N−1's pixels; mm_per_px: the face's
+    scale (sizes the blurs).
+    """
+    h, w = prev_field.shape[-2:]
+    ys = torch.arange(h, dtype=back.dtype, device=back.device)[:, None].expand(h, w)
+    xs = torch.arange(w, dtype=back.dtype, device=back.device)[None, :].expand(h, w)
+    pos = torch.stack((xs, ys))[None]
+    src = pos + back
+    advected = _sample(prev_field, src)
+    f_at = _sample(fwd, src)
+    err = (back + f_at).norm(dim=1, keepdim=True)
+    tol = FB_TOL_PX + FB_REL * (back.norm(dim=1, keepdim=True) + f_at.norm(dim=1, keepdim=True))
+    inside = ((src[:, 0:1] >= 0) & (src[:, 0:1] <= w - 1) & (src[:, 1:2] >= 0) & (src[:, 1:2] <= h - 1))
+    trust = (1.0 - _smoothstep(1.0, 2.0, err / tol)) * inside.to(err)
+    trust = gaussian_blur(trust, max(0.5, CONF_BLUR_MM / mm_per_px), edge="reflect").clamp(0.0, 1.0)
+    # the drift of trusted skin from the similarity frame, spread to where the flow is not trusted
+    sigma = max(1.0, DRIFT_SIGMA_MM / mm_per_px)
+    weight = wide_gaussian_blur(trust, sigma, edge="reflect")
+    drift = wide_gaussian_blur(trust * (advected - sim_field), sigma, edge="reflect") / weight.clamp_min(1e-3)
+    drift = drift * _smoothstep(0.0, 0.05, weight)
+    reseed = sim_field + drift
+    return torch.lerp(reseed, advected, trust), trust
+
+
+def track_frame(field: torch.Tensor | None, device: torch.device | str = "cpu") -> Frame:
+    """A plan node's result carrying ``field`` (None: the frame's own similarity field holds)."""
+    aovs = {} if field is None else {FIELD_AOV: field.contiguous()}
+    return Frame(rgb=torch.zeros(1, 3, 1, 1, device=device), aovs=aovs, meta=FrameMeta(source=TRACK_SOURCE))
+
+
+def field_of(track: Frame | None) -> torch.Tensor | None:
+    """The field a track frame carries (None: none, or not a track frame's result)."""
+    if track is None:
+        return None
+    if track.meta.source != TRACK_SOURCE:
+        raise ValueError(f"not a skin_track frame (source {track.meta.source!r})")
+    return track.aov(FIELD_AOV)
+
+
+def track_step(cur: Frame, prev: Frame, prev_track: Frame | None = None) -> Frame:
+    """Frame ``cur``'s track frame from the previous plate frame ``prev`` and its track frame
+    (None for the sequence's first frame: its similarity field)."""
+    from shotspec.runtime.enhance.enhancer import cached_plan
+
+    if cur.rgb.shape != prev.rgb.shape:
+        raise ValueError(f"skin_track: frame sizes differ ({tuple(prev.rgb.shape)} → {tuple(cur.rgb.shape)}); "
+                         "a sequence's frames must have one size")
+    prev_field = field_of(prev_track)
+    if torch.equal(cur.rgb, prev.rgb):           # nothing moved: the same coordinates, bit for bit
+        return track_frame(prev_field, cur.device)
+    h, w = cur.height, cur.width
+    ff = cached_plan(cur).face
+    if prev_field is None:
+        prev_field = similarity_field(cached_plan(prev).face, h, w, cur.device)
+    sim = similarity_field(ff, h, w, cur.device)
+    a, b = _grey_u8(cur.rgb), _grey_u8(prev.rgb)
+    back = torch.from_numpy(dense_flow(a, b)).permute(2, 0, 1)[None].to(cur.device)
+    fwd = torch.from_numpy(dense_flow(b, a)).permute(2, 0, 1)[None].to(cur.device)
+    field, _ = advect_field(prev_field.to(cur.device), sim, back, fwd, ff.mm_per_px)
+    if not math.isfinite(float(field.abs().max())):
+        raise ValueError("skin_track: the tracked field is not finite")
+    return track_frame(field, cur.device)
