@@ -6,10 +6,12 @@ slight nod and a smile (the mouth corners drawn out and up). Because the motion 
 pixel ``p`` of frame t knows where its skin was in frame 0 (``W_t(p)``), and the added texture
 can be compared with frame 0's pulled through that motion:
 
-* **texture error** — the RMS over the skin of ``a_t(p) − a_0(W_t(p))``, divided by the RMS of
-  ``a_0``, where ``a`` is the enhancer's added log-luminance blurred by ``PHASE_BLUR_PX`` (what
-  the pixels resolve at any sub-pixel phase). 0: the texture moved with the skin;
-  ≈ 1.4: unrelated textures (two independent fields of equal RMS);
+* **texture error** — the enhancer's added log-luminance ``a_t`` against ``a_t*``, the one it adds
+  at frame t when each pixel's texture coordinate is exactly where that skin was in frame 0
+  (``U_0 ∘ W_t``: the texture glued to the skin): the RMS of ``a_t − a_t*`` over the skin divided
+  by the RMS of ``a_t*``. Both are drawn on frame t's own pixels, so no resampling of a
+  sub-millimetre texture enters the number. 0: attached; ≈ 1.4: unrelated textures (two
+  independent fields of equal RMS);
 * **coordinate error** — how far (mm) the face-plane coordinate a pixel's texture is drawn at
   lies from the one the same skin had in frame 0: ``|U_t(p) − U_0(W_t(p))|``.
 
@@ -25,14 +27,10 @@ import torch
 import torch.nn.functional as F
 
 from shotspec.color import luminance
-from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.frame import Frame
 
 __all__ = ["HeadTurn", "turn_map", "moving_sequence", "added_texture", "warp_back", "texture_error",
-           "coordinate_error", "evaluation_mask", "PHASE_BLUR_PX"]
-
-PHASE_BLUR_PX = 1.0     # both textures are compared at σ 1 px: detail finer than a pixel is drawn
-                        # anew at each sub-pixel phase, and bilinear resampling would change it
+           "coordinate_error", "evaluation_mask", "true_field"]
 
 
 @dataclass(frozen=True)
@@ -120,13 +118,18 @@ def evaluation_mask(mask0: torch.Tensor, mask_t: torch.Tensor, to_frame0: torch.
     return erode(mask_t) & (warp_back(erode(mask0).double(), to_frame0) > 0.999)
 
 
-def texture_error(added0: torch.Tensor, added_t: torch.Tensor, to_frame0: torch.Tensor, where: torch.Tensor) -> float:
-    """RMS of ``a_t − a_0∘W_t`` over ``where`` divided by the RMS of ``a_0`` there (see module doc)."""
+def texture_error(reference: torch.Tensor, added: torch.Tensor, where: torch.Tensor) -> float:
+    """RMS of ``added − reference`` (two added textures of one frame, (1, 1, H, W)) over ``where``,
+    divided by the RMS of ``reference`` there (see the module doc)."""
     if not bool(where.any()):
         raise ValueError("no skin pixel is visible in both frames")
-    ref = warp_back(gaussian_blur(added0.double(), PHASE_BLUR_PX, edge="reflect"), to_frame0)
-    diff = (gaussian_blur(added_t.double(), PHASE_BLUR_PX, edge="reflect") - ref)[where]
-    return float(diff.pow(2).mean().sqrt() / ref.double()[where].pow(2).mean().sqrt().clamp_min(1e-12))
+    diff = (added.double() - reference.double())[where]
+    return float(diff.pow(2).mean().sqrt() / reference.double()[where].pow(2).mean().sqrt().clamp_min(1e-12))
+
+
+def true_field(field0: torch.Tensor, to_frame0: torch.Tensor) -> torch.Tensor:
+    """The face-plane field that keeps frame 0's texture on the skin in frame t: ``U_0 ∘ W_t``."""
+    return warp_back(field0, to_frame0)
 
 
 def coordinate_error(field0: torch.Tensor, field_t: torch.Tensor, to_frame0: torch.Tensor,
