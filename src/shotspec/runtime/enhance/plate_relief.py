@@ -25,11 +25,13 @@ import torch
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.faces.face_frame import FaceFrame
 from shotspec.runtime.head.regions import REGIONS, RegionWeights, smoothstep
+from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.head.relief import skin_relief
 
-__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "TURNS_DEG"]
+__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "TURNS_DEG", "JACOBIAN_SIGMA_MM"]
 
 TURNS_DEG = (0.0, 60.0)      # the relief copies averaged on a plate (see plate_relief)
+JACOBIAN_SIGMA_MM = 2.0      # a tracked field's local stretch is measured over this much face
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,30 @@ def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
     return RegionWeights(w)
 
 
-def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
-    """``∂u/∂p`` of a face-plane field (1,2,H,W) mm over ``box``: (4, y1−y0, x1−x0) as
-    ``(∂u₁/∂x, ∂u₁/∂y, ∂u₂/∂x, ∂u₂/∂y)`` mm per px (central differences, one-sided at the edges)."""
+def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: FaceFrame) -> torch.Tensor:
+    """``∂u/∂p`` of a face-plane field (1,2,H,W) mm over ``box``: (4, y1−y0, x1−x0) float64 as
+    ``(∂u₁/∂x, ∂u₁/∂y, ∂u₂/∂x, ∂u₂/∂y)`` mm per px.
+
+    The field's departure from ``ff``'s similarity map is smoothed over ``JACOBIAN_SIGMA_MM``
+    before its central differences are taken, and ``A⁻¹`` added back: the skin's local stretch
+    and turn vary over millimetres, while the flow's pixel noise, differenced, would flicker
+    the relief's footprint and shading from frame to frame.
+    """
+    from shotspec.runtime.enhance.skin_track import similarity_field
+
     x0, y0, x1, y1 = box
     h, w = field.shape[-2:]
-    ya, yb, xa, xb = max(0, y0 - 1), min(h, y1 + 1), max(0, x0 - 1), min(w, x1 + 1)
-    f = field[0, :, ya:yb, xa:xb].double()
-    gy, gx = torch.gradient(f, dim=(1, 2)) if min(f.shape[1:]) > 1 else (torch.zeros_like(f),) * 2
+    sigma = max(0.5, JACOBIAN_SIGMA_MM / ff.mm_per_px)
+    pad = int(math.ceil(3 * sigma)) + 1
+    ya, yb, xa, xb = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
+    sub = FaceFrame((ff.origin[0] - xa, ff.origin[1] - ya), ff.A, ff.mm_per_px, ff.scale_method, ff.anchor_method)
+    rest = field[:, :, ya:yb, xa:xb].double() - similarity_field(sub, yb - ya, xb - xa, field.device).double()
+    rest = gaussian_blur(rest, sigma, edge="reflect")[0]
+    gy, gx = torch.gradient(rest, dim=(1, 2)) if min(rest.shape[1:]) > 1 else (torch.zeros_like(rest),) * 2
     sl = (slice(y0 - ya, y0 - ya + y1 - y0), slice(x0 - xa, x0 - xa + x1 - x0))
-    return torch.stack((gx[0][sl], gy[0][sl], gx[1][sl], gy[1][sl]))
+    Ai = np.linalg.inv(ff.matrix())
+    return torch.stack((gx[0][sl] + float(Ai[0, 0]), gy[0][sl] + float(Ai[0, 1]),
+                        gx[1][sl] + float(Ai[1, 0]), gy[1][sl] + float(Ai[1, 1])))
 
 
 def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, support: torch.Tensor,
@@ -121,7 +137,7 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
         uv = (p @ Ainv.T).float()
         foot = torch.full((sel.shape[0],), ff.mm_per_px / float(controls.pore_size), device=device)
     else:
-        J = field_jacobian(field.to(device), (x0, y0, x1, y1))[:, sel[:, 0], sel[:, 1]]      # (4, N)
+        J = field_jacobian(field.to(device), (x0, y0, x1, y1), ff)[:, sel[:, 0], sel[:, 1]]      # (4, N)
         uv = field[0, :, sel[:, 0] + y0, sel[:, 1] + x0].T.float().to(device)
         foot = ((J[0] * J[3] - J[1] * J[2]).abs().sqrt() / float(controls.pore_size)).float()
     uv[:, 1] *= flip
@@ -165,7 +181,7 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
         gy = float(Ai[0, 1]) * g_mm[:, 0:1] + float(Ai[1, 1]) * g_mm[:, 1:2]
         return PlateRelief((x0, y0, x1, y1), height, g_mm, torch.cat((gx, gy), 1), cavity)
     # ∂h/∂p = Jᵀ ∂h/∂u with the field's own J = ∂u/∂p; in ff's axes (p = origin + A·u'): Aᵀ ∂h/∂p
-    Jb = field_jacobian(field.to(device), (x0, y0, x1, y1)).float()[:, None, None]     # (4,1,1,h,w)
+    Jb = field_jacobian(field.to(device), (x0, y0, x1, y1), ff).float()[:, None, None]     # (4,1,1,h,w)
     g0, g1 = g_mm[:, 0:1], g_mm[:, 1:2]
     gx = Jb[0, 0] * g0 + Jb[2, 0] * g1
     gy = Jb[1, 0] * g0 + Jb[3, 0] * g1
