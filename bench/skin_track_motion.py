@@ -8,8 +8,9 @@ motion (``track_measure.HeadTurn``: a cylinder turn of ``--turn`` degrees, a nod
 eased over the frames). For every frame the enhancer's added texture is compared with the one it
 adds when each pixel's texture coordinate is exactly where that skin was in frame 0 (the
 texture glued to the skin), for the face frame's similarity map alone (before) and for the
-skin_track field (after): the relative RMS texture error, and the coordinate error in mm
-(median and 95th percentile). A static sequence (the plate repeated) is also run: the largest
+skin_track field (after: the frame-to-frame chain alone, and anchored on the first frame as
+the plan runs it): the relative RMS texture error, and the coordinate error in mm (median and
+95th percentile). A static sequence (the plate repeated) is also run: the largest
 frame-to-frame difference of the added texture must be exactly 0.
 """
 
@@ -47,15 +48,22 @@ def face_plate(path: str, scale: float) -> tuple[Frame, HeadTurn]:
                            mouth=(380 * scale, 720 * scale))
 
 
-def run(plate: Frame, motion: HeadTurn, n_frames: int, strength: float = 1.0, seed: int = 5):
-    """Per moving frame: (frame, skin px, texture error sim, tracked, coord sim med/p95, tracked
-    med/p95); the tracking time per frame; the static sequence's largest difference."""
-    frames, maps = moving_sequence(plate, motion, n_frames)
+def track(frames: list[Frame], anchored: bool) -> tuple[list, float]:
+    """Each frame's track frame (None for frame 0) and the seconds per frame."""
     t0 = time.perf_counter()
     tracks = [None]
-    for i in range(1, n_frames):
-        tracks.append(track_step(frames[i], frames[i - 1], tracks[-1]))
-    per_frame = (time.perf_counter() - t0) / (n_frames - 1)
+    for i in range(1, len(frames)):
+        tracks.append(track_step(frames[i], frames[i - 1], tracks[-1], frames[0] if anchored else None))
+    return tracks, (time.perf_counter() - t0) / (len(frames) - 1)
+
+
+def run(plate: Frame, motion: HeadTurn, n_frames: int, strength: float = 1.0, seed: int = 5):
+    """Per moving frame: (frame, skin px, texture error for the similarity frame, the chain alone
+    and the chain anchored on frame 0, then coordinate median / p95 for each); the tracking
+    seconds per frame (chain, anchored); the static sequence's largest difference."""
+    frames, maps = moving_sequence(plate, motion, n_frames)
+    chained, t_chain = track(frames, False)
+    anchored, t_anchor = track(frames, True)
     plan0 = cached_plan(frames[0])
     u0 = similarity_field(plan0.face, plate.height, plate.width)
     rows = []
@@ -63,20 +71,19 @@ def run(plate: Frame, motion: HeadTurn, n_frames: int, strength: float = 1.0, se
         f = frames[i]
         plan = cached_plan(f)
         where = evaluation_mask(plan0.mask, plan.mask, maps[i])
-        glued = true_field(u0, maps[i])
-        ref = added_texture(f, skin_enhance(f, strength=strength, seed=seed, field=glued))
-        sim = added_texture(f, skin_enhance(f, strength=strength, seed=seed))
-        tracked = added_texture(f, skin_enhance(f, strength=strength, seed=seed, field=field_of(tracks[i])))
-        rows.append((i, int(where.sum()), texture_error(ref, sim, where), texture_error(ref, tracked, where),
-                     *coordinate_error(u0, similarity_field(plan.face, f.height, f.width), maps[i], where),
-                     *coordinate_error(u0, field_of(tracks[i]), maps[i], where)))
+        ref = added_texture(f, skin_enhance(f, strength=strength, seed=seed, field=true_field(u0, maps[i])))
+        fields = (similarity_field(plan.face, f.height, f.width), field_of(chained[i]), field_of(anchored[i]))
+        errs = [texture_error(ref, added_texture(f, skin_enhance(f, strength=strength, seed=seed, field=u)), where)
+                for u in (None, fields[1], fields[2])]
+        coords = [coordinate_error(u0, u, maps[i], where) for u in fields]
+        rows.append((i, int(where.sum()), *errs, *coords))
     # a static sequence: the plate again and again
     still = [track_step(plate, plate, None)]
-    still.append(track_step(plate, plate, still[-1]))
+    still.append(track_step(plate, plate, still[-1], plate))
     added = [added_texture(plate, skin_enhance(plate, strength=strength, seed=seed, field=field_of(t)))
              for t in [None, *still]]
     static = max(float((added[k] - added[k - 1]).abs().max()) for k in range(1, len(added)))
-    return rows, per_frame, static
+    return rows, (t_chain, t_anchor), static
 
 
 def main() -> None:
@@ -92,15 +99,17 @@ def main() -> None:
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, threads "
           f"{torch.get_num_threads()}, {plate.width}×{plate.height} px at {plate.meta.face_mm_per_px:.3f} mm/px, "
           f"{args.frames} frames, turn {args.turn:g}°")
-    print("| frame | skin px | texture error: similarity | texture error: tracked | coord mm similarity "
-          "(median / p95) | coord mm tracked (median / p95) |")
-    print("|---|---|---|---|---|---|")
-    for i, n, es, et, sm, sp, tm, tp in rows:
-        print(f"| {i} | {n} | {es:.3f} | {et:.3f} | {sm:.2f} / {sp:.2f} | {tm:.2f} / {tp:.2f} |")
-    print(f"| mean | | {statistics.mean(r[2] for r in rows):.3f} | {statistics.mean(r[3] for r in rows):.3f} | "
-          f"{statistics.mean(r[4] for r in rows):.2f} / {statistics.mean(r[5] for r in rows):.2f} | "
-          f"{statistics.mean(r[6] for r in rows):.2f} / {statistics.mean(r[7] for r in rows):.2f} |")
-    print(f"\ntracking: {per_frame * 1000:.0f} ms per frame (two DIS flows + advection)")
+    print("| frame | skin px | texture error: similarity / chain / anchored | coordinate error mm, median / p95: "
+          "similarity · chain · anchored |")
+    print("|---|---|---|---|")
+    for i, n, es, ec, ea, cs, cc, ca in rows:
+        print(f"| {i} | {n} | {es:.3f} / {ec:.3f} / {ea:.3f} | {cs[0]:.2f} / {cs[1]:.2f} · {cc[0]:.2f} / "
+              f"{cc[1]:.2f} · {ca[0]:.2f} / {ca[1]:.2f} |")
+    mean = lambda k, j=None: statistics.mean(r[k] if j is None else r[k][j] for r in rows)  # noqa: E731
+    print(f"| mean | | {mean(2):.3f} / {mean(3):.3f} / {mean(4):.3f} | {mean(5, 0):.2f} / {mean(5, 1):.2f} · "
+          f"{mean(6, 0):.2f} / {mean(6, 1):.2f} · {mean(7, 0):.2f} / {mean(7, 1):.2f} |")
+    print(f"\ntracking per frame: chain {per_frame[0] * 1000:.0f} ms (two DIS flows), anchored "
+          f"{per_frame[1] * 1000:.0f} ms (four)")
     print(f"static sequence: largest frame-to-frame difference of the added texture = {static:g}")
 
 

@@ -189,8 +189,9 @@ def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 def op_skin_track(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.enhance.skin_track import track_step
 
-    # this frame, the previous frame, the previous frame's track (absent after the first frame)
-    return track_step(inputs[0], inputs[1], inputs[2] if len(inputs) > 2 else None)
+    # this frame, the previous frame; from the third frame on, the previous frame's track and
+    # the sequence's first frame
+    return track_step(inputs[0], inputs[1], *inputs[2:4])
 
 
 @op("upscale", OpCost(4.0))

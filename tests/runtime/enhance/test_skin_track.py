@@ -34,7 +34,7 @@ def moving():
     frames, maps = moving_sequence(plate, motion, N_FRAMES)
     tracks = [None]
     for i in range(1, N_FRAMES):
-        tracks.append(track_step(frames[i], frames[i - 1], tracks[-1]))
+        tracks.append(track_step(frames[i], frames[i - 1], tracks[-1], frames[0] if i > 1 else None))
     return plate, frames, maps, tracks
 
 
@@ -67,10 +67,11 @@ def test_the_texture_coordinates_follow_the_skin(moving):
         med, p95 = coordinate_error(u0, field_of(tracks[i]), maps[i], where)
         sim_med, _ = coordinate_error(u0, similarity_field(cached_plan(frames[i]).face, plate.height, plate.width),
                                       maps[i], where)
-        # measured (median / p95) 0.09/0.18, 0.19/0.46, 0.39/1.18 mm (0.45 px at the last frame)
-        # against the similarity frame's 10–30 mm. Bound: the median under half a skin cell
-        # (cells ~1 mm), the 95th percentile under 1.5 cells, after 23 frames of accumulated flow
-        assert med < 0.5 and p95 < 1.5, (i, med, p95)
+        # measured (median / p95) 0.04/0.17, 0.08/0.47, 0.11/1.14 mm (the frame-to-frame chain
+        # alone: 0.10/0.24, 0.20/0.55, 0.39/1.18) against the similarity frame's 6–18 mm. Bound:
+        # the median under a fifth of a skin cell (cells ~1 mm, pores 0.1–0.25 mm), the 95th
+        # percentile under 1.5 cells (the featureless forehead's flow is interpolated)
+        assert med < 0.2 and p95 < 1.5, (i, med, p95)
         assert sim_med > 10 * med
 
 
@@ -87,14 +88,13 @@ def test_the_added_texture_follows_the_motion(moving):
         track_err.append(texture_error(glued, added_texture(
             f, skin_enhance(f, strength=1.0, seed=5, field=field_of(tracks[i]))), where))
     # the similarity frame's texture is unrelated to the skin's (≈ √2) from the first frames on.
-    # The tracked one follows it; its sub-pixel drift (0.1 mm at frame 3, 0.4 mm at frame 23:
-    # 0.45 px at this scale) decorrelates the finest, near-Nyquist texture slowly, one frame's
-    # change being ~1/20 of the similarity frame's. Measured: similarity 1.25–1.38; tracked
-    # 0.34, 0.82, 1.16, 1.29, 1.34 at frames 3, 8, 13, 18, 23 (by
-    # frame 18 this pixel-level measure no longer tells them apart; the coordinates still do).
+    # The tracked one follows it; the enhancer's texture is drawn pixel by pixel from a relief
+    # with detail finer than a pixel, so a sub-pixel coordinate error changes it: a uniform
+    # 0.03 mm shift alone gives 0.21, 0.1 mm 0.57. Measured: similarity 1.38, 1.38, 1.30, 1.26,
+    # 1.26; tracked 0.27, 0.53, 0.88, 1.04, 1.10 at frames 3, 8, 13, 18, 23.
     assert min(sim_err) > 1.2, sim_err
-    assert track_err[0] < 0.45 and track_err[1] < 0.95, track_err
-    assert sum(track_err) < 0.8 * sum(sim_err), (track_err, sim_err)
+    assert track_err[0] < 0.35 and track_err[1] < 0.65, track_err
+    assert sum(track_err) < 0.65 * sum(sim_err), (track_err, sim_err)
 
 
 def test_tracking_is_deterministic_and_needs_only_earlier_frames(moving):
@@ -105,7 +105,7 @@ def test_tracking_is_deterministic_and_needs_only_earlier_frames(moving):
         cache.clear()
     t = [None]
     for i in range(1, 4):
-        t.append(track_step(frames[i], frames[i - 1], t[-1]))
+        t.append(track_step(frames[i], frames[i - 1], t[-1], frames[0] if i > 1 else None))
     assert torch.equal(field_of(t[3]), field_of(tracks[3]))
     assert FIELD_AOV in t[3].aovs
 
@@ -143,6 +143,7 @@ def test_a_plate_sequence_plan_links_each_frames_track_to_the_previous(tmp_path)
     assert len(tracks) == 2 and len(enh) == 3
     assert len(enh[0].inputs) == 1 and enh[1].inputs[1] == tracks[0].id and enh[2].inputs[1] == tracks[1].id
     assert len(tracks[0].inputs) == 2 and tracks[1].inputs[2] == tracks[0].id
+    assert tracks[1].inputs[3] == enh[0].inputs[0]           # the first frame's enhancer input
     assert tracks[0].inputs[1] == enh[0].inputs[0]           # the previous frame's enhancer input
     # strength 0: no enhancer, no tracking
     assert not [n for n in _plan(tmp_path, 'source plate "p.####.png"', 0).nodes.values()

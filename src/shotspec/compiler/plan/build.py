@@ -67,27 +67,29 @@ def _shot_seed(shot: ShotIR) -> int:
     return shot.character.seed if shot.character is not None else shot.seed
 
 
-def _skin_track(add, head: str, carry: dict[int, tuple[str, str | None]] | None, index: int,
+def _skin_track(add, head: str, carry: dict[int, tuple[str, str | None, str]] | None, index: int,
                 span) -> tuple[str, ...]:
     """The inputs of a plate sequence frame's ``skin_enhance`` node (the ``index``-th of its
     shot): its frame, and after the first frame a ``skin_track`` node that carries the texture's
     face coordinates from the previous frame (it reads this frame, the previous frame's enhancer
-    input and the previous ``skin_track``: docs/motion.md). ``carry`` holds, per enhancer, the
-    previous frame's (input, track) node ids; None outside a plate sequence."""
+    input, the previous ``skin_track`` and the first frame's enhancer input: docs/motion.md).
+    ``carry`` holds, per enhancer, the previous frame's (input, track) node ids and the first
+    frame's input; None outside a plate sequence."""
     if carry is None:
         return (head,)
     previous = carry.get(index)
-    track = None
-    if previous is not None:
-        prev_input, prev_track = previous
-        track = add("skin_track", {}, (head, prev_input) + ((prev_track,) if prev_track else ()),
-                    span, "skin_track")
-    carry[index] = (head, track)
-    return (head, track) if track else (head,)
+    if previous is None:
+        carry[index] = (head, None, head)
+        return (head,)
+    prev_input, prev_track, first = previous
+    extra = (prev_track, first) if prev_track else ()
+    track = add("skin_track", {}, (head, prev_input) + extra, span, "skin_track")
+    carry[index] = (head, track, first)
+    return (head, track)
 
 
 def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = None,
-               n_frames: int = 0, carry: dict[int, tuple[str, str | None]] | None = None) -> str:
+               n_frames: int = 0, carry: dict[int, tuple[str, str | None, str]] | None = None) -> str:
     """Append the shot's chain to ``nodes``; return the id of its output node. ``frame``: the
     chain of one frame of an animated shot (``shot`` is that frame's ShotIR): its grain is the
     frame's and its output the sequence's file for it. ``carry``: a plate sequence's
