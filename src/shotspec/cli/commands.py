@@ -159,7 +159,7 @@ def _render_from_image(args, console, err) -> int:
     was; flags that would change it (a spec file, --set, --allow) are refused (E609)."""
     from pydantic import ValidationError
 
-    from shotspec.cli.session import provenance_for, unknown_output_format
+    from shotspec.cli.session import earlier_frames_of, provenance_for, unknown_output_format
     from shotspec.compiler.file_checks import same_file
     from shotspec.compiler.ir import ProgramIR, ShotIR
     from shotspec.compiler.plan import build_plan, frame_key, subplan
@@ -201,8 +201,19 @@ def _render_from_image(args, console, err) -> int:
     if "shotspec:frame" in info:        # one frame of a sequence: planned as that frame
         index, count = int(info["shotspec:frame"]), int(info.get("shotspec:frames", 0))
         count = max(count, index + 1)
+        earlier = (shot,) * index
+        if "shotspec:earlier_frames" in info:      # a plate sequence's skin tracking reads them
+            import zlib
+
+            try:
+                earlier = tuple(earlier_frames_of(info["shotspec:earlier_frames"]))[:index]
+            except (ValidationError, ValueError, zlib.error) as exc:
+                raise ShotspecError(Diagnostic.of(
+                    "E522", f"the earlier frames recorded in {source} do not match this shotspec "
+                            f"version ({type(exc).__name__})", file=str(source),
+                    help=f"re-render from the spec instead: `shot info {source} --spec > shot.shot`")) from None
         program = ProgramIR(file=program.file, shots=(shot.model_copy(
-            update={"frames": (shot,) * count}),))
+            update={"frames": earlier + (shot,) * (count - len(earlier))}),))
         key = frame_key(shot.name, index, count)
     plan = build_plan(program)
     if key != shot.name:

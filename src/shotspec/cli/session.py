@@ -47,6 +47,28 @@ class BuildResult(CompileResult):
     report: object | None = None      # RunReport when rendered
 
 
+def earlier_frames_text(frames) -> str:
+    """A plate sequence's earlier frames (ShotIRs) as provenance text: their JSON list,
+    zlib-compressed (consecutive frames differ in a few values), base64."""
+    import base64
+    import json
+    import zlib
+
+    data = json.dumps([f.model_dump(mode="json", exclude={"origins"}) for f in frames])
+    return base64.b64encode(zlib.compress(data.encode(), 9)).decode()
+
+
+def earlier_frames_of(text: str) -> list:
+    """The inverse of :func:`earlier_frames_text`: the frames as validated ShotIRs."""
+    import base64
+    import json
+    import zlib
+
+    from shotspec.compiler.ir import ShotIR
+
+    return [ShotIR.model_validate(f) for f in json.loads(zlib.decompress(base64.b64decode(text)))]
+
+
 def provenance_for(program, plan, shot_name: str, spec_text: str,
                    overrides: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand
@@ -58,6 +80,10 @@ def provenance_for(program, plan, shot_name: str, spec_text: str,
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
     if frame is not None:           # a frame of a sequence: its own still shot
         extra["shotspec:frames"] = str(len(shot.frames))
+        if frame and any(n.op == "skin_track" for n in plan.nodes.values() if name in
+                         {parse_output_key(s)[0] for s in n.shots}):
+            # the enhancer's texture coordinates come from the frames before (skin_track)
+            extra["shotspec:earlier_frames"] = earlier_frames_text(shot.frames[:frame])
         shot = shot.frames[frame]
         extra["shotspec:frame"] = str(frame)
     return {**extra,
