@@ -98,6 +98,7 @@
     // a sequence: play/pause, loop, the frame slider, frame number and timecode
     const box = $("framebox"), frame = $("frame");
     box.hidden = !(s.frames > 1);
+    document.body.dataset.sequence = s.frames > 1 ? "1" : "0";
     if (s.frames > 1) {
       if (head === null) head = s.frame;
       head = Math.min(head, s.frames - 1);
@@ -257,7 +258,7 @@
     const st = $("status"), seq = sequence();
     if (!snap) return;
     if (playing && snap.phase !== "error") {
-      st.textContent = seq ? `playing at ${+seq.fps.toFixed(3)} fps (low resolution) · ${seq.ready}/${seq.total} frames ready` : "playing";
+      st.textContent = seq ? `playing · ${+seq.fps.toFixed(3)} fps · low-res · ${seq.ready}/${seq.total} ready` : "playing";
     } else if (snap.phase === "error") {
       st.textContent = snap.stale ? "spec has errors: showing the last good image" : "spec has errors";
     } else if (snap.phase === "starting") {
