@@ -12,6 +12,12 @@ page can compare the image before and after each one; the ``output`` nodes are d
 preview writes no files), and the shade (or plate), lens and pass nodes are kept as outputs of
 the run so the executor does not free them. Images are display-encoded 8-bit ``(H, W, 3)``
 arrays at the output size; PNG bytes are made when the page asks for them.
+
+A sequence is shown one frame at a time: the frame's chain is lowered as ``shot render``
+lowers it (``plan.build.lower_shot`` with the frame number: its grain is that frame's), so its
+nodes' keys are the sequence plan's and frames share every node that does not change.
+``picture_ids`` plans a frame without running it: the playback cache (``playback``) keys each
+frame's picture by ``picture_id`` of its last node.
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@
       frame.max = String(s.frames - 1);
       showHead();
     } else if (playing) {
-      pause(false);
+      pause(true);                 // a still shot (or the sequence became one): stop playing
     }
   }
 
