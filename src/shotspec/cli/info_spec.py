@@ -99,7 +99,7 @@ def _sequence_spec(sequence, frame_ir, frame: int, image: str, written_by: str,
     sequence = _beside(sequence.model_copy(update={"tracks": sequence.tracks, "frames": ()}))
     n = sequence.duration_frames or 0
     first = sequence.output.first_frame or 0
-    more = (f"The image is frame {frame} ({timecode(frame, sequence.fps)}) of this {n}-frame "
+    more = (f"The image is frame {frame} ({timecode(first + frame, sequence.fps)}) of this {n}-frame "
             f"sequence at {sequence.fps:g} fps;",
             f"rendered again it is {sequence_path(sequence.output.path, frame + first, n + first)}.")
     still = emit_shot(sequence.model_copy(update={"tracks": ()}),
