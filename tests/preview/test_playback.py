@@ -62,6 +62,12 @@ def test_space_plays_the_sequence_and_pauses_on_a_full_frame(browser, playing_pr
         assert page.evaluate("document.body.dataset.playing") == "1"
         page.wait_for_function("() => +document.body.dataset.frame >= 4", timeout=WAIT_MS)
         assert page.evaluate(SHOWN_JS).startswith("/seq/")             # the playback pictures
+        sample = (f"() => [+document.body.dataset.frame, document.querySelector('#after').src,"
+                  f" ({MEAN_JS})('#after')]")
+        f1, src1, mean1 = page.evaluate(sample)
+        page.wait_for_function("f => +document.body.dataset.frame !== f", arg=f1, timeout=WAIT_MS)
+        f2, src2, mean2 = page.evaluate(sample)
+        assert f2 != f1 and src2 != src1 and abs(mean2 - mean1) > 1     # the picture moves on
         assert page.evaluate("document.querySelector('#after').naturalWidth") == 102   # low res
         page.keyboard.press(" ")
         assert page.evaluate("document.body.dataset.playing") == "0"
