@@ -50,7 +50,11 @@ class BuildResult(CompileResult):
 def provenance_for(program, plan, shot_name: str, spec_text: str,
                    overrides: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand
-    (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included)."""
+    (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included). A frame of a
+    sequence records its own still shot as ``shotspec:ir`` (what ``render --from`` renders) and
+    the sequence as ``shotspec:sequence``: the shot at frame 0 with its duration, fps and
+    keyframes (``tracks``) but not the per-frame shots, which the keyframes give back
+    (``shot info --spec`` writes it out; one more shot IR, not one per frame)."""
     from shotspec.compiler.plan import parse_output_key
 
     name, frame = parse_output_key(shot_name)
@@ -58,6 +62,8 @@ def provenance_for(program, plan, shot_name: str, spec_text: str,
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
     if frame is not None:           # a frame of a sequence: its own still shot
         extra["shotspec:frames"] = str(len(shot.frames))
+        if shot.duration_frames is not None:
+            extra["shotspec:sequence"] = shot.model_dump_json(exclude={"origins", "frames"})
         shot = shot.frames[frame]
         extra["shotspec:frame"] = str(frame)
     return {**extra,
