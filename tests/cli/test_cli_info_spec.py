@@ -118,6 +118,13 @@ def test_info_spec_of_a_sequence_frame_gives_the_sequence_back(tmp_path, monkeyp
     assert "stops -1 stops @ 0f -> +1 stops @ 4f hold\n" in text      # in `exposure { }`
     assert "frame 2 (00:00:00:02) of this 5-frame sequence" in text
 
+    # a frame re-rendered from its provenance still gives the sequence back
+    again = project / "again.png"
+    assert main(["render", "--from", str(original), "-o", str(again), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(again), "--spec"]) == 0
+    assert "duration 5f\n" in capsys.readouterr()[0]
+
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "copy.shot").write_text(text)
