@@ -62,6 +62,8 @@ CODES: dict[str, str] = {
     "E235": "bad duration or frame rate",
     "E236": "a video output for a shot without duration",
     "E237": "a moving plate shorter than the shot, or unreadable",
+    "E238": "malformed timecode",
+    "E239": "a timecode the frame rate cannot count",
     "E301": "file not found",
     "E302": "imported file not found",
     "E303": "file unreadable",

@@ -625,6 +625,11 @@ class OutputIR(IRNode):
     first_frame: int = spec(0, "int", lo=0, hi=10**7, stages=OUT,
                             doc="a sequence's first file number (`1001` for VFX); keyframe "
                                 "times stay shot-relative")
+    timecode: str | None = spec(
+        None, handler="timecode", stages=OUT,
+        doc="the first frame's SMPTE timecode, `\"01:00:00:00\"`; `;` before the frames is "
+            "drop-frame (29.97, 59.94 fps: `\"00:59:58;00\"`); unset: `first_frame` counted "
+            "non-drop")
     codec: Literal["h264", "prores"] | None = spec(
         None, "choice", stages=OUT, doc="a video's codec; unset: H.264 for .mp4, ProRes 422 HQ "
                                         "for .mov")
