@@ -1,0 +1,144 @@
+"""What a video stream's colour tags (ITU-T H.273 code points, as FFmpeg reads them) say about
+its code values, and whether shotspec can take them to linear light.
+
+A stream carries a transfer characteristic (``color_trc``), colour primaries
+(``color_primaries``) and a Y'CbCr matrix (``colorspace``). :func:`stream_colour` names them:
+
+========================  ==========  ===============================================
+H.273 transfer            name        decoded as
+========================  ==========  ===============================================
+1, 6, 14, 15; 2 (unset)   ``rec709``  the BT.709 OETF inverted (BT.601/BT.2020 share it)
+13                        ``srgb``    IEC 61966-2-1
+8                         ``linear``  as is
+4, 5                      ``gamma22`` / ``gamma28``: BT.470 M and B/G display gammas
+9, 10                     ``log100`` / ``log316``: H.273's logarithmic transfers
+16                        ``pq``      SMPTE ST 2084, absolute cd/m² ÷ 203 (BT.2408 ref. white)
+18                        ``hlg``     ARIB STD-B67 / BT.2100 HLG with the OOTF at 1000 cd/m²
+                                      (system gamma 1.2), ÷ 203: HLG's 75 % signal is 1.0
+========================  ==========  ===============================================
+
+Primaries 1 (BT.709; 2, unset, is read as it), 5 and 6/7 (BT.601 625/525 lines), 9 (BT.2020)
+and 12 (P3-D65) share the D65 white and are converted to the working space's BT.709 primaries
+with a 3×3 matrix. Anything else — SMPTE ST 428 (DCI X'Y'Z'), SMPTE 240M's transfer, DCI-P3's
+white, a camera's log curve under a private tag — has ``problem`` set: the reader refuses it
+rather than reading it as BT.709, and a plate that declares its ``colorspace`` (what the code
+values mean, in the OpenColorIO config: ``"S-Log3 S-Gamut3.Cine"``, ``"ARRI LogC4"``,
+``"Rec.2100-PQ - Display"``) is read as code values and converted by OpenColorIO instead.
+Torch-free: the compiler's ``shot check`` reads the tags too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["StreamColour", "stream_colour", "video_colour", "TRANSFERS", "PRIMARIES_XY",
+           "to_rec709_matrix", "luminance_row", "PQ_REFERENCE_WHITE_NITS", "HLG_PEAK_NITS",
+           "HLG_SYSTEM_GAMMA"]
+
+# BT.2408: the reference (diffuse) white of HDR video, the working space's 1.0
+PQ_REFERENCE_WHITE_NITS = 203.0
+# BT.2100 Table 5: HLG's nominal display peak and the system gamma at that peak
+HLG_PEAK_NITS = 1000.0
+HLG_SYSTEM_GAMMA = 1.2
+
+TRANSFERS = {1: "rec709", 6: "rec709", 14: "rec709", 15: "rec709", 2: "rec709", 0: "rec709",
+             13: "srgb", 8: "linear", 4: "gamma22", 5: "gamma28", 9: "log100", 10: "log316",
+             16: "pq", 18: "hlg"}
+_TRANSFER_NAMES = {7: "SMPTE 240M", 11: "IEC 61966-2-4 (xvYCC)", 12: "BT.1361",
+                   17: "SMPTE ST 428-1 (DCI X'Y'Z')"}
+
+# xy chromaticities (R, G, B, white) of the primaries H.273 code points name
+_D65 = (0.3127, 0.3290)
+PRIMARIES_XY = {
+    "bt709": ((0.640, 0.330), (0.300, 0.600), (0.150, 0.060), _D65),
+    "bt601_625": ((0.640, 0.330), (0.290, 0.600), (0.150, 0.060), _D65),
+    "bt601_525": ((0.630, 0.340), (0.310, 0.595), (0.155, 0.070), _D65),
+    "bt2020": ((0.708, 0.292), (0.170, 0.797), (0.131, 0.046), _D65),
+    "p3d65": ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060), _D65),
+}
+_PRIMARIES = {1: "bt709", 2: "bt709", 0: "bt709", 5: "bt601_625", 6: "bt601_525",
+              7: "bt601_525", 9: "bt2020", 12: "p3d65"}
+_PRIMARY_NAMES = {4: "BT.470 M", 8: "generic film", 10: "SMPTE ST 428 (CIE XYZ)",
+                  11: "DCI-P3 (DCI white)", 22: "EBU 3213"}
+
+
+@dataclass(frozen=True)
+class StreamColour:
+    """A stream's transfer and primaries by name, and why it cannot be decoded (or None)."""
+
+    transfer: str
+    primaries: str
+    problem: str | None = None
+
+
+def stream_colour(color_trc: int | None, color_primaries: int | None) -> StreamColour:
+    """Name a stream's H.273 transfer and primaries code points (None: untagged, BT.709)."""
+    trc, prim = int(color_trc or 2), int(color_primaries or 2)
+    transfer = TRANSFERS.get(trc, f"h273-trc-{trc}")
+    primaries = _PRIMARIES.get(prim, f"h273-primaries-{prim}")
+    problems = []
+    if trc not in TRANSFERS:
+        problems.append(f"its transfer is tagged {_TRANSFER_NAMES.get(trc, 'code')} "
+                        f"(H.273 transfer {trc})")
+    if prim not in _PRIMARIES:
+        problems.append(f"its primaries are tagged {_PRIMARY_NAMES.get(prim, 'code')} "
+                        f"(H.273 primaries {prim})")
+    problem = (" and ".join(problems) + ", which shotspec cannot take to linear light"
+               if problems else None)
+    return StreamColour(transfer, primaries, problem)
+
+
+@lru_cache(maxsize=64)
+def _video_colour(path: str, size: int, mtime_ns: int) -> StreamColour:
+    import av  # noqa: PLC0415
+
+    with av.open(path) as container:
+        cc = container.streams.video[0].codec_context
+        return stream_colour(cc.color_trc, cc.color_primaries)
+
+
+def video_colour(path: str) -> StreamColour | None:
+    """The colour tags of ``path``'s first video stream (None: no PyAV, not a video)."""
+    try:
+        st = os.stat(path)
+        return _video_colour(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    except Exception:  # noqa: BLE001 - missing file, no PyAV or not a video
+        return None
+
+
+def _npm(name: str) -> list[list[float]]:
+    """RGB → XYZ of named primaries (SMPTE RP 177's normalised primary matrix)."""
+    *rgb, (wx, wy) = PRIMARIES_XY[name]
+    cols = [(x / y, 1.0, (1 - x - y) / y) for x, y in rgb]
+    m = [[cols[j][i] for j in range(3)] for i in range(3)]
+    white = (wx / wy, 1.0, (1 - wx - wy) / wy)
+    s = _solve(m, white)
+    return [[m[i][j] * s[j] for j in range(3)] for i in range(3)]
+
+
+def _solve(m: list[list[float]], v) -> list[float]:
+    """x with m·x = v (Cramer's rule; 3×3)."""
+    def det(a):
+        return (a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+                - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+                + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]))
+    d = det(m)
+    out = []
+    for k in range(3):
+        a = [[v[i] if j == k else m[i][j] for j in range(3)] for i in range(3)]
+        out.append(det(a) / d)
+    return out
+
+
+def luminance_row(primaries: str) -> tuple[float, float, float]:
+    """Y of linear RGB in ``primaries`` (BT.2020: 0.2627, 0.6780, 0.0593)."""
+    return tuple(_npm(primaries)[1])
+
+
+def to_rec709_matrix(primaries: str) -> list[list[float]]:
+    """3×3 linear RGB in ``primaries`` → linear BT.709 RGB (same D65 white: no adaptation)."""
+    src, dst = _npm(primaries), _npm("bt709")
+    cols = [_solve(dst, [src[i][j] for i in range(3)]) for j in range(3)]
+    return [[cols[j][i] for j in range(3)] for i in range(3)]
