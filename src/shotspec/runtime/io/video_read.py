@@ -41,11 +41,13 @@ class _Decoder:
         self.gop = 1                          # longest key-frame interval seen so far
         self._since_key = 0
         st = self.stream
-        rate, tb = st.average_rate or st.guessed_rate, st.time_base
+        rate, tb = st.guessed_rate, st.time_base           # r_frame_rate: the frame rate
         self.step = float(1 / (rate * tb)) if rate and tb else 0.0     # pts per frame
         self.start = int(st.start_time or 0)
-        # seek only where the frame <-> pts arithmetic holds: constant rate, known length
-        self.seekable = bool(self.step and st.frames and st.duration and
+        # seek only where the frame <-> pts arithmetic holds: a constant rate (the average
+        # rate is the frame rate) and a known length that is whole frames at that rate
+        self.seekable = bool(self.step and st.frames and st.duration and st.average_rate and
+                             abs(float(st.average_rate / rate) - 1) < 1e-6 and
                              abs(st.duration / self.step - st.frames) < 0.5)
         self.seeks = 0                        # for tests and the bench: seeks made and
         self.decoded = 0                      # frames decoded since the video was opened
@@ -58,6 +60,13 @@ class _Decoder:
             self.container.close()
         self.container = av.open(self.path)
         self.stream = self.container.streams.video[0]
+        # the tags as the container and the stream's headers give them, read before any
+        # decoding: a decoder may overwrite them from its own frame headers (ProRes keeps
+        # only the transfers its header has a code for)
+        cc = self.stream.codec_context
+        self.colour = stream_colour(cc.color_trc, cc.color_primaries)
+        self.space = _SPACES.get(int(cc.colorspace or 1), "itu709")
+        self.full_range = int(cc.color_range or 1) == 2
         self.frames = self.container.decode(self.stream)
         self.next_index = 0
 
@@ -171,10 +180,7 @@ def _read_codes(path: str, index: int) -> tuple[np.ndarray, StreamColour]:
     accurate = Interpolation.BICUBIC | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INP
     try:
         dec = _decoder(path)
-        cc = dec.stream.codec_context
-        space = _SPACES.get(int(cc.colorspace or 1), "itu709")
-        full = int(cc.color_range or 1) == 2
-        colour = stream_colour(cc.color_trc, cc.color_primaries)
+        space, full, colour = dec.space, dec.full_range, dec.colour
         frame = dec.read(index)
         if frame is None:
             count = dec.stream.frames if dec.seekable else dec.next_index
