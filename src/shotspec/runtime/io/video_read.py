@@ -1,11 +1,15 @@
 """Reading one frame of a video plate with PyAV, as the image readers read a still plate.
 
 The frame is converted to RGB with the matrix and range the stream is tagged with (BT.709 and
-limited range when untagged, as for HD video), at 16 bits, then decoded from its transfer
-(BT.709, or sRGB when the stream says IEC 61966-2-1) to linear light. Frames are decoded in
-order (seeking lands on key frames only): the process keeps the last few videos open where
-their decoding stopped, so a sequence's plate nodes, which run in frame order, decode each
-frame once; asking for an earlier frame decodes again from the start.
+limited range when untagged, as for HD video), at 16 bits, then taken to linear light in BT.709
+primaries by its transfer and primaries tags (``shotspec.video_tags`` names them,
+``video_linear.linearise`` decodes them: BT.709, sRGB, PQ, HLG, log, BT.2020 …); a tag it
+cannot decode is refused (E520). A plate with a declared colour space is read as code values.
+
+The process keeps its last few videos open where their decoding stopped (``_Decoder``): a
+sequence's plate nodes, which run in frame order, decode each frame once; a frame further
+ahead or behind seeks to the key frame at or before it and decodes forward to it, bit for bit
+the frame a sequential decode gives.
 """
 
 from __future__ import annotations
