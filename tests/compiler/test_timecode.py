@@ -96,3 +96,46 @@ def test_the_diagnostic_points_at_the_statement():
     assert (d.code, d.span.line, d.span.col) == ("E239", 4, 25)
     assert "only 29.97 and 59.94 fps have drop-frame" in d.message
     assert d.help == "write `00:00:01:00` (non-drop), or set `fps 29.97` / `fps 59.94`"
+
+
+def _plate(path, rate, timecode):
+    av = pytest.importorskip("av")
+    import numpy as np
+
+    with av.open(str(path), "w") as c:
+        if timecode:
+            c.metadata["timecode"] = timecode
+        s = c.add_stream("prores_ks", rate=rate)
+        s.width, s.height, s.pix_fmt = 32, 16, "yuv422p10le"
+        for _ in range(3):
+            f = av.VideoFrame.from_ndarray(np.full((16, 32, 3), 99, np.uint8), format="rgb24")
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+
+
+def test_a_video_plate_gives_the_shot_its_rate_and_timecode(tmp_path):
+    from fractions import Fraction
+
+    _plate(tmp_path / "pal.mov", 25, "10:00:00:00")
+    _plate(tmp_path / "ntsc.mov", Fraction(30000, 1001), "01:00:00;00")
+
+    def shot(plate, extra="", out=""):
+        src = (f'shot s {{\n  source plate "{plate}"\n{extra}\n'
+               f'  output "{tmp_path}/o.mov" {{ size 32x16 {out} }}\n}}\n')
+        r = compile_source(src, str(tmp_path / "s.shot"))
+        assert r.ok, [f"{d.code} {d.message}" for d in r.diagnostics]
+        return r.program.shots[0]
+
+    pal = shot("pal.mov")
+    assert pal.fps == 25.0 and pal.duration_frames == 3
+    assert [frame_timecode(pal, i) for i in range(3)] == \
+        ["10:00:00:00", "10:00:00:01", "10:00:00:02"]
+    ntsc = shot("ntsc.mov")
+    assert ntsc.fps == DF30 and ntsc.output.timecode == "01:00:00;00"
+    assert all(f.output.timecode == "01:00:00;00" for f in ntsc.frames)
+    # what the spec says wins; a rate the plate's timecode cannot be counted at drops it
+    assert shot("ntsc.mov", out='; timecode "00:00:10;00"').output.timecode == "00:00:10;00"
+    forced = shot("ntsc.mov", extra="  fps 24")
+    assert forced.fps == 24.0 and forced.output.timecode is None

@@ -21,7 +21,8 @@ from shotspec.compiler.keyframes import Track
 from shotspec.compiler.state import State
 from shotspec.compiler.timecode import (parse_timecode, shift_timecode, timecode,
                                         timecode_problem)
-from shotspec.plate_sequences import frame_count, is_moving
+from shotspec.plate_sequences import frame_count, is_moving, is_video
+from shotspec.video_tags import video_timing
 
 __all__ = ["resolve_timeline", "ease", "frames_of_track", "value_at", "DEFAULT_FPS",
            "timecode", "start_timecode", "frame_timecode"]
@@ -109,6 +110,23 @@ def _moving_plate(state: State) -> str | None:
     return None
 
 
+def _plate_timing(state: State) -> tuple[float, str | None]:
+    """The shot's fps and a start timecode it takes from its video plate: a shot without `fps`
+    runs at the plate's rate (an editor's 25 or 29.97 fps plate stays so; its audio stays in
+    sync), and an output without `timecode` carries the plate's (when the rate can count it)."""
+    fps = state.get("fps")
+    plate = state.get("source.plate") if state.get("source.kind") == "plate" else None
+    timing = video_timing(plate) if is_video(plate) else None
+    if fps is None:
+        fps = timing.fps if timing is not None and timing.fps else DEFAULT_FPS
+    fps = float(fps)
+    text = timing.timecode if timing is not None else None
+    if text is None or state.get("output.timecode") is not None:
+        return fps, None
+    tc = parse_timecode(text)[0]
+    return fps, str(tc) if tc is not None and timecode_problem(tc, fps) is None else None
+
+
 def _duration(state: State, fps: float) -> int | None:
     d = state.get("duration_frames")
     if d is None:
@@ -143,7 +161,12 @@ def resolve_timeline(shot: ShotIR, state: State, sink: DiagnosticSink,
     """The shot with its timeline resolved (unchanged when it has no duration and no keys);
     errors go to ``sink`` (E231, E232, E239 a start timecode the rate cannot count; a frame
     that does not lower: its diagnostics)."""
-    fps = float(state.get("fps", DEFAULT_FPS))
+    fps, inherited = _plate_timing(state)
+    if inherited is not None:
+        setting = state.setting("source.plate")
+        state.set("output.timecode", inherited, setting.span if setting else shot.span, "plate")
+        shot = shot.model_copy(update={"output": shot.output.model_copy(
+            update={"timecode": inherited})})
     if not _check_timecode(state, fps, sink, shot):
         return shot
     n = _duration(state, fps)
