@@ -102,13 +102,19 @@ def _video_colour(path: str, size: int, mtime_ns: int) -> StreamColour:
         return stream_colour(cc.color_trc, cc.color_primaries)
 
 
-def video_colour(path: str) -> StreamColour | None:
-    """The colour tags of ``path``'s first video stream (None: no PyAV, not a video)."""
+def _probe(read, path: str):
+    """``read(path, size, mtime)`` (cached per file version), or None when the file is missing,
+    PyAV is not installed or it is not a video."""
     try:
         st = os.stat(path)
-        return _video_colour(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+        return read(os.path.abspath(path), st.st_size, st.st_mtime_ns)
     except Exception:  # noqa: BLE001 - missing file, no PyAV or not a video
         return None
+
+
+def video_colour(path: str) -> StreamColour | None:
+    """The colour tags of ``path``'s first video stream (None: no PyAV, not a video)."""
+    return _probe(_video_colour, path)
 
 
 @dataclass(frozen=True)
@@ -134,11 +140,7 @@ def _video_timing(path: str, size: int, mtime_ns: int) -> VideoTiming:
 
 def video_timing(path: str) -> VideoTiming | None:
     """The frame rate and start timecode of ``path`` (None: no PyAV, not a video)."""
-    try:
-        st = os.stat(path)
-        return _video_timing(os.path.abspath(path), st.st_size, st.st_mtime_ns)
-    except Exception:  # noqa: BLE001 - missing file, no PyAV or not a video
-        return None
+    return _probe(_video_timing, path)
 
 
 def _npm(name: str) -> list[list[float]]:
