@@ -139,3 +139,9 @@ def test_a_video_plate_gives_the_shot_its_rate_and_timecode(tmp_path):
     assert shot("ntsc.mov", out='; timecode "00:00:10;00"').output.timecode == "00:00:10;00"
     forced = shot("ntsc.mov", extra="  fps 24")
     assert forced.fps == 24.0 and forced.output.timecode is None
+    warned = compile_source(f'shot s {{\n  source plate "pal.mov"\n  fps 24\n'
+                            f'  output "{tmp_path}/o.mov" {{ size 32x16 }}\n}}\n',
+                            str(tmp_path / "s.shot")).diagnostics
+    assert [(d.code, d.span.line, d.span.col) for d in warned] == [("W132", 3, 3)]
+    assert "runs at 24 fps but its plate `pal.mov` was shot at 25: its frames play at " \
+           "1.04× speed" in warned[0].message

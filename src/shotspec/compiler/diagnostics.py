@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "W116": "a grading LUT before an output view",
     "W130": "focus pull faster than a focus puller can turn",
     "W131": "grain strength keyframed",
+    "W132": "a video plate's shot at another frame rate",
     "E401": "identity file not found",
     "E402": "identity file malformed",
     "E403": "a reference photo changed since the identity was built",
