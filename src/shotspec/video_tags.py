@@ -24,9 +24,7 @@ white, a camera's log curve under a private tag — has ``problem`` set: the rea
 rather than reading it as BT.709, and a plate that declares its ``colorspace`` (what the code
 values mean, in the OpenColorIO config: ``"S-Log3 S-Gamut3.Cine"``, ``"ARRI LogC4"``,
 ``"Rec.2100-PQ - Display"``) is read as code values and converted by OpenColorIO instead.
-:func:`video_timing` reads the stream's frame rate and start timecode: a shot on a video plate
-runs at the plate's rate and carries its timecode unless it says otherwise. Torch-free: the
-compiler reads these tags too.
+Torch-free: the compiler's ``shot check`` reads the tags too.
 """
 
 from __future__ import annotations
@@ -35,8 +33,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["StreamColour", "stream_colour", "video_colour", "VideoTiming", "video_timing",
-           "TRANSFERS", "PRIMARIES_XY",
+__all__ = ["StreamColour", "stream_colour", "video_colour", "probe", "TRANSFERS", "PRIMARIES_XY",
            "to_rec709_matrix", "luminance_row", "PQ_REFERENCE_WHITE_NITS", "HLG_PEAK_NITS",
            "HLG_SYSTEM_GAMMA"]
 
@@ -102,7 +99,7 @@ def _video_colour(path: str, size: int, mtime_ns: int) -> StreamColour:
         return stream_colour(cc.color_trc, cc.color_primaries)
 
 
-def _probe(read, path: str):
+def probe(read, path: str):
     """``read(path, size, mtime)`` (cached per file version), or None when the file is missing,
     PyAV is not installed or it is not a video."""
     try:
@@ -114,33 +111,7 @@ def _probe(read, path: str):
 
 def video_colour(path: str) -> StreamColour | None:
     """The colour tags of ``path``'s first video stream (None: no PyAV, not a video)."""
-    return _probe(_video_colour, path)
-
-
-@dataclass(frozen=True)
-class VideoTiming:
-    """A video's frame rate (30000/1001 as its float) and its first frame's timecode tag (a
-    QuickTime ``tmcd`` track or the container's ``timecode``, as written: ``;`` drop-frame)."""
-
-    fps: float | None
-    timecode: str | None
-
-
-@lru_cache(maxsize=64)
-def _video_timing(path: str, size: int, mtime_ns: int) -> VideoTiming:
-    import av  # noqa: PLC0415
-
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        rate = stream.guessed_rate or stream.average_rate
-        tags = [s.metadata.get("timecode") for s in container.streams]
-        tc = next((t for t in tags if t), None) or container.metadata.get("timecode")
-        return VideoTiming(float(rate) if rate else None, tc or None)
-
-
-def video_timing(path: str) -> VideoTiming | None:
-    """The frame rate and start timecode of ``path`` (None: no PyAV, not a video)."""
-    return _probe(_video_timing, path)
+    return probe(_video_colour, path)
 
 
 def _npm(name: str) -> list[list[float]]:

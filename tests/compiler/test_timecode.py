@@ -145,3 +145,25 @@ def test_a_video_plate_gives_the_shot_its_rate_and_timecode(tmp_path):
     assert [(d.code, d.span.line, d.span.col) for d in warned] == [("W132", 3, 3)]
     assert "runs at 24 fps but its plate `pal.mov` was shot at 25: its frames play at " \
            "1.04× speed" in warned[0].message
+
+
+def test_an_exr_plate_sequence_gives_its_rate_and_timecode(tmp_path):
+    exr = pytest.importorskip("OpenEXR")
+    import numpy as np
+    from fractions import Fraction
+
+    for i in range(3):                  # a scan at 59.94: 00:09:59;58 is pair 29, second half 0
+        code = exr.TimeCode()
+        code.hours, code.minutes, code.seconds = 0, 9, 59
+        code.frame, code.fieldPhase, code.dropFrame = 29, bool(i % 2), True
+        header = {"compression": exr.ZIP_COMPRESSION, "type": exr.scanlineimage,
+                  "timeCode": code, "framesPerSecond": Fraction(60000, 1001)}
+        with exr.File(header, {"RGB": np.zeros((16, 32, 3), np.float16)}) as f:
+            f.write(str(tmp_path / f"scan.{1001 + i}.exr"))
+    src = (f'shot s {{\n  source plate "scan.####.exr"\n'
+           f'  output "{tmp_path}/o.####.exr" {{ size 32x16 }}\n}}\n')
+    r = compile_source(src, str(tmp_path / "s.shot"))
+    assert r.ok, [f"{d.code} {d.message}" for d in r.diagnostics]
+    shot = r.program.shots[0]
+    assert shot.fps == DF60 and shot.output.timecode == "00:09:59;58"
+    assert frame_timecode(shot, 2) == "00:10:00;00"

@@ -21,8 +21,8 @@ from shotspec.compiler.keyframes import Track
 from shotspec.compiler.state import State
 from shotspec.compiler.timecode import (parse_timecode, shift_timecode, timecode,
                                         timecode_problem)
-from shotspec.plate_sequences import frame_count, is_moving, is_video
-from shotspec.video_tags import video_timing
+from shotspec.plate_sequences import frame_count, is_moving
+from shotspec.plate_timing import plate_timing
 
 __all__ = ["resolve_timeline", "ease", "frames_of_track", "value_at", "DEFAULT_FPS",
            "timecode", "start_timecode", "frame_timecode"]
@@ -111,12 +111,13 @@ def _moving_plate(state: State) -> str | None:
 
 
 def _plate_timing(state: State) -> tuple[float, str | None]:
-    """The shot's fps and a start timecode it takes from its video plate: a shot without `fps`
-    runs at the plate's rate (an editor's 25 or 29.97 fps plate stays so; its audio stays in
-    sync), and an output without `timecode` carries the plate's (when the rate can count it)."""
+    """The shot's fps and a start timecode it takes from its plate (``plate_timing``: a video,
+    an EXR sequence): a shot without `fps` runs at the plate's rate (an editor's 25 or 29.97
+    fps plate stays so; its audio stays in sync), and an output without `timecode` carries
+    the plate's (when the rate can count it)."""
     fps = state.get("fps")
     plate = state.get("source.plate") if state.get("source.kind") == "plate" else None
-    timing = video_timing(plate) if is_video(plate) else None
+    timing = plate_timing(plate)
     if fps is None:
         fps = timing.fps if timing is not None and timing.fps else DEFAULT_FPS
     fps = float(fps)

@@ -23,8 +23,7 @@ from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import ShotIR
 from shotspec.compiler.lints import CLOSE_UP_M, WIDE_LENS_MM
 from shotspec.compiler.state import State
-from shotspec.plate_sequences import is_video
-from shotspec.video_tags import video_timing
+from shotspec.plate_timing import plate_timing
 
 __all__ = ["lint_timeline", "MAX_PULL_DIOPTRES_PER_S", "TARGET_OFFSET_M", "focus_estimate_m"]
 
@@ -94,7 +93,7 @@ def _lint_plate_rate(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
     """W132: an `fps` other than the video plate's own rate."""
     setting = state.setting("fps")
     plate = shot.source.plate if shot.source.kind == "plate" else None
-    timing = video_timing(plate) if setting is not None and is_video(plate) else None
+    timing = plate_timing(plate) if setting is not None else None
     if timing is None or not timing.fps or abs(timing.fps - shot.fps) < 1e-6:
         return
     speed = timing.fps / shot.fps
