@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.plate_sequences import is_video
-from shotspec.video_tags import video_colour
+from shotspec.plate_tags import video_colour
 from shotspec.compiler.ir import ShotIR, Span
 
 __all__ = ["check_shot_files", "check_output_path", "same_file", "image_header", "ImageHeader", "MAX_PLATE_SIDE_PX"]

@@ -22,7 +22,7 @@ from shotspec.compiler.state import State
 from shotspec.compiler.timecode import (parse_timecode, shift_timecode, timecode,
                                         timecode_problem)
 from shotspec.plate_sequences import frame_count, is_moving
-from shotspec.plate_timing import plate_timing
+from shotspec.plate_tags import plate_timing
 
 __all__ = ["resolve_timeline", "ease", "frames_of_track", "value_at", "DEFAULT_FPS",
            "timecode", "start_timecode", "frame_timecode"]

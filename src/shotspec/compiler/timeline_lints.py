@@ -23,7 +23,7 @@ from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import ShotIR
 from shotspec.compiler.lints import CLOSE_UP_M, WIDE_LENS_MM
 from shotspec.compiler.state import State
-from shotspec.plate_timing import plate_timing
+from shotspec.plate_tags import plate_timing
 
 __all__ = ["lint_timeline", "MAX_PULL_DIOPTRES_PER_S", "TARGET_OFFSET_M", "focus_estimate_m"]
 

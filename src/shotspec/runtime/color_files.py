@@ -77,7 +77,7 @@ def _default_view(output: OutputIR) -> str:
 def file_transfer(path: str) -> str:
     """The transfer curve the plate loader decoded ``path`` with (``runtime.io.image_read``):
     ``linear`` for EXR and float TIFF, else our own provenance tag, else ``srgb``; a video's
-    from its stream's tags (``shotspec.video_tags``: ``rec709``, ``srgb``, ``pq``, ``hlg`` …)."""
+    from its stream's tags (``shotspec.plate_tags``: ``rec709``, ``srgb``, ``pq``, ``hlg`` …)."""
     from shotspec.plate_sequences import is_video  # noqa: PLC0415
     from shotspec.runtime.io.image_read import read_raw, sniff_format  # noqa: PLC0415
     from shotspec.runtime.io.png import read_png_text  # noqa: PLC0415

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from shotspec.plate_tags import stream_colour, to_rec709_matrix
 from shotspec.runtime.io import video_read
 from shotspec.runtime.io.errors import ImageError
-from shotspec.runtime.io.video_linear import hlg_inverse_oetf, pq_eotf_nits
-from shotspec.video_tags import stream_colour, to_rec709_matrix
+from shotspec.runtime.io.video_read import hlg_inverse_oetf, pq_eotf_nits
 
 av = pytest.importorskip("av")
 

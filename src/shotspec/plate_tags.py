@@ -1,5 +1,6 @@
-"""What a video stream's colour tags (ITU-T H.273 code points, as FFmpeg reads them) say about
-its code values, and whether shotspec can take them to linear light.
+"""What a moving plate's tags say: a video stream's colour (ITU-T H.273 code points, as FFmpeg
+reads them) — whether shotspec can take its code values to linear light — and a plate's own
+frame rate and start timecode (a video's, an EXR sequence's).
 
 A stream carries a transfer characteristic (``color_trc``), colour primaries
 (``color_primaries``) and a Y'CbCr matrix (``colorspace``). :func:`stream_colour` names them:
@@ -24,17 +25,29 @@ white, a camera's log curve under a private tag — has ``problem`` set: the rea
 rather than reading it as BT.709, and a plate that declares its ``colorspace`` (what the code
 values mean, in the OpenColorIO config: ``"S-Log3 S-Gamut3.Cine"``, ``"ARRI LogC4"``,
 ``"Rec.2100-PQ - Display"``) is read as code values and converted by OpenColorIO instead.
-Torch-free: the compiler's ``shot check`` reads the tags too.
+
+Timing (:func:`plate_timing`): a video's rate is its stream's frame rate (30000/1001 as its
+float) and its timecode the QuickTime ``tmcd`` track's or the container's ``timecode`` tag (as
+written: ``;`` is drop-frame). An OpenEXR sequence (a scan, a plate from the cutting room)
+carries the standard ``timeCode`` and ``framesPerSecond`` attributes in each file; the first
+file's give the sequence's. Above 30 fps an EXR ``timeCode`` counts SMPTE frame pairs (its
+frames field 0–29 and the field-phase flag on the second frame of each pair), so the label's
+frames are ``2 · frame + flag``. A shot without ``fps`` runs at the plate's rate, and an output
+without ``timecode`` carries the plate's (``compiler.timeline``). Torch-free: the compiler
+reads all of these.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
-__all__ = ["StreamColour", "stream_colour", "video_colour", "probe", "TRANSFERS", "PRIMARIES_XY",
-           "to_rec709_matrix", "luminance_row", "PQ_REFERENCE_WHITE_NITS", "HLG_PEAK_NITS",
+from shotspec.plate_sequences import is_sequence, is_video, sequence_files
+
+__all__ = ["StreamColour", "stream_colour", "video_colour", "PlateTiming", "plate_timing",
+           "TRANSFERS", "PRIMARIES_XY", "to_rec709_matrix", "luminance_row", "PQ_REFERENCE_WHITE_NITS", "HLG_PEAK_NITS",
            "HLG_SYSTEM_GAMMA"]
 
 # BT.2408: the reference (diffuse) white of HDR video, the working space's 1.0
@@ -99,7 +112,7 @@ def _video_colour(path: str, size: int, mtime_ns: int) -> StreamColour:
         return stream_colour(cc.color_trc, cc.color_primaries)
 
 
-def probe(read, path: str):
+def _probe(read, path: str):
     """``read(path, size, mtime)`` (cached per file version), or None when the file is missing,
     PyAV is not installed or it is not a video."""
     try:
@@ -111,7 +124,57 @@ def probe(read, path: str):
 
 def video_colour(path: str) -> StreamColour | None:
     """The colour tags of ``path``'s first video stream (None: no PyAV, not a video)."""
-    return probe(_video_colour, path)
+    return _probe(_video_colour, path)
+
+
+@dataclass(frozen=True)
+class PlateTiming:
+    """A plate's frame rate (None: not recorded) and its first frame's timecode label."""
+
+    fps: float | None
+    timecode: str | None
+
+
+@lru_cache(maxsize=64)
+def _video(path: str, size: int, mtime_ns: int) -> PlateTiming:
+    import av  # noqa: PLC0415
+
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        rate = stream.guessed_rate or stream.average_rate
+        tags = [s.metadata.get("timecode") for s in container.streams]
+        tc = next((t for t in tags if t), None) or container.metadata.get("timecode")
+        return PlateTiming(float(rate) if rate else None, tc or None)
+
+
+@lru_cache(maxsize=64)
+def _exr(path: str, size: int, mtime_ns: int) -> PlateTiming:
+    import OpenEXR  # noqa: PLC0415 - the `exr` extra; without it: no timing
+
+    with OpenEXR.File(path, header_only=True) as f:    # (the header lives with the file)
+        header = f.header()
+        rate = header.get("framesPerSecond")
+        fps = float(rate) if isinstance(rate, Fraction) and rate > 0 else None
+        code, label = header.get("timeCode"), None
+        if code is not None and hasattr(code, "hours"):
+            frames = int(code.frame)
+            if fps is not None and fps > 30:
+                frames = 2 * frames + int(bool(code.fieldPhase))
+            sep = ";" if code.dropFrame else ":"
+            label = f"{code.hours:02d}:{code.minutes:02d}:{code.seconds:02d}{sep}{frames:02d}"
+        return PlateTiming(fps, label)
+
+
+def plate_timing(path: str | None) -> PlateTiming | None:
+    """The rate and start timecode of a video or an EXR sequence (None: neither, or not
+    readable, or nothing recorded that shotspec can read)."""
+    if is_video(path):
+        return _probe(_video, path)
+    if is_sequence(path):
+        files = sequence_files(path)
+        if files and files[0].lower().endswith(".exr"):
+            return _probe(_exr, files[0])
+    return None
 
 
 def _npm(name: str) -> list[list[float]]:
