@@ -41,7 +41,8 @@ def make_clip(path: str, codec: str, frames: int, w: int, h: int) -> str:
         for i in range(frames):
             grain = rng.integers(0, 16, (h, w, 1), dtype=np.uint8)
             rgb = np.stack([np.roll(base, 7 * i, 1), base, base[::-1]], 2) + grain
-            for p in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            for p in s.encode(frame):
                 c.mux(p)
         for p in s.encode():
             c.mux(p)

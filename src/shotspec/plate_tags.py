@@ -47,8 +47,8 @@ from functools import lru_cache
 from shotspec.plate_sequences import is_sequence, is_video, sequence_files
 
 __all__ = ["StreamColour", "stream_colour", "video_colour", "PlateTiming", "plate_timing",
-           "TRANSFERS", "PRIMARIES_XY", "to_rec709_matrix", "luminance_row", "PQ_REFERENCE_WHITE_NITS", "HLG_PEAK_NITS",
-           "HLG_SYSTEM_GAMMA"]
+           "TRANSFERS", "PRIMARIES_XY", "to_rec709_matrix", "luminance_row",
+           "PQ_REFERENCE_WHITE_NITS", "HLG_PEAK_NITS", "HLG_SYSTEM_GAMMA"]
 
 # BT.2408: the reference (diffuse) white of HDR video, the working space's 1.0
 PQ_REFERENCE_WHITE_NITS = 203.0

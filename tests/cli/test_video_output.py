@@ -100,5 +100,6 @@ def test_exr_frames_carry_smpte_time_code_attributes(plate_workdir):
             got.append((tc.hours, tc.minutes, tc.seconds, tc.frame, tc.fieldPhase, tc.dropFrame,
                         str(h["framesPerSecond"])))
     # 59.94: SMPTE frame pairs (the frames field 0–29, the field-phase flag on the second)
-    assert got == [(0, 9, 59, 29, False, True, "60000/1001"), (0, 9, 59, 29, True, True, "60000/1001"),
-                   (0, 10, 0, 0, False, True, "60000/1001")]
+    rate = "60000/1001"
+    assert got == [(0, 9, 59, 29, False, True, rate), (0, 9, 59, 29, True, True, rate),
+                   (0, 10, 0, 0, False, True, rate)]

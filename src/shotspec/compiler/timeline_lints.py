@@ -97,7 +97,8 @@ def _lint_plate_rate(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
     if timing is None or not timing.fps or abs(timing.fps - shot.fps) < 1e-6:
         return
     speed = timing.fps / shot.fps
-    sink.add("W132", f"the shot runs at {shot.fps:.5g} fps but its plate `{os.path.basename(plate)}` "
+    name = os.path.basename(plate)
+    sink.add("W132", f"the shot runs at {shot.fps:.5g} fps but its plate `{name}` "
              f"was shot at {timing.fps:.5g}: its frames play at {speed:.3g}× speed and its audio "
              f"falls out of sync", setting.span,
              help="remove `fps` to take the plate's rate (conform the plate first if the change "

@@ -122,7 +122,8 @@ def test_a_camera_log_plate_is_read_by_its_declared_colour_space(tmp_path):
     from shotspec.color import rec709_to_linear
 
     undeclared = _op_plate(clip, None).double().numpy()                   # its tag: BT.709
-    assert undeclared == pytest.approx([float(rec709_to_linear(torch.tensor(slog3(0.9))))] * 3, abs=0.003)
+    as_bt709 = float(rec709_to_linear(torch.tensor(slog3(0.9))))
+    assert undeclared == pytest.approx([as_bt709] * 3, abs=0.003)
     assert abs(undeclared[0] - 0.9) > 0.5
     # a PQ plate declared as OCIO's Rec.2100-PQ display space is handed its PQ code values
     pq = _tagged(tmp_path / "pq.mov", [(0.5807,) * 3], 16, 9, 9)

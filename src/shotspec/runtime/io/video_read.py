@@ -120,9 +120,10 @@ class _Decoder:
     nodes run in frame order); otherwise it seeks to the key frame at or before the frame and
     decodes forward to it, so a late frame (a Ray worker's, a render resumed mid-clip) costs
     at most one group of pictures. Frames are found by presentation time: frame ``i`` of a
-    constant-rate stream has ``pts ≈ start + i / (rate · time_base)`` (to half a frame). A stream that is not
-    constant-rate (its duration and frame count disagree), or a seek that misses the frame's
-    pts, is decoded from the start and counted instead (never a wrong frame)."""
+    constant-rate stream has ``pts ≈ start + i / (rate · time_base)`` (to half a frame). A
+    stream that is not constant-rate (its average and frame rates or its duration and frame
+    count disagree), or a seek that misses the frame's pts, is decoded from the start and
+    counted instead (never a wrong frame)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -192,7 +193,7 @@ class _Decoder:
 
     def _seek(self, index: int):
         """Seek to the key frame at or before ``index`` and decode to it; None (and decoding
-        restarted from the start) when the frame's pts is not met exactly."""
+        restarted from the start) when no frame lands within half a frame of its pts."""
         target = self._pts(index)
         back = 0
         while True:
