@@ -8,10 +8,12 @@ A stream carries a transfer characteristic (``color_trc``), colour primaries
 ========================  ==========  ===============================================
 H.273 transfer            name        decoded as
 ========================  ==========  ===============================================
-1, 6, 14, 15; 2 (unset)   ``rec709``  the BT.709 OETF inverted (BT.601/BT.2020 share it)
+1, 6, 14, 15; 2 (unset)   ``rec709``  the BT.709 OETF inverted (BT.601/BT.2020 share it;
+                                      xvYCC 11 and BT.1361 12 extend it outside 0–1)
 13                        ``srgb``    IEC 61966-2-1
 8                         ``linear``  as is
 4, 5                      ``gamma22`` / ``gamma28``: BT.470 M and B/G display gammas
+7                         ``smpte240m``: SMPTE 240M's OETF inverted
 9, 10                     ``log100`` / ``log316``: H.273's logarithmic transfers
 16                        ``pq``      SMPTE ST 2084, absolute cd/m² ÷ 203 (BT.2408 ref. white)
 18                        ``hlg``     ARIB STD-B67 / BT.2100 HLG with the OOTF at 1000 cd/m²
@@ -20,8 +22,8 @@ H.273 transfer            name        decoded as
 
 Primaries 1 (BT.709; 2, unset, is read as it), 5 and 6/7 (BT.601 625/525 lines), 9 (BT.2020)
 and 12 (P3-D65) share the D65 white and are converted to the working space's BT.709 primaries
-with a 3×3 matrix. Anything else — SMPTE ST 428 (DCI X'Y'Z'), SMPTE 240M's transfer, DCI-P3's
-white, a camera's log curve under a private tag — has ``problem`` set: the reader refuses it
+with a 3×3 matrix. Anything else — SMPTE ST 428 (DCI X'Y'Z'), DCI-P3 with its DCI white, CIE
+XYZ primaries, a code point H.273 does not define — has ``problem`` set: the reader refuses it
 rather than reading it as BT.709, and a plate that declares its ``colorspace`` (what the code
 values mean, in the OpenColorIO config: ``"S-Log3 S-Gamut3.Cine"``, ``"ARRI LogC4"``,
 ``"Rec.2100-PQ - Display"``) is read as code values and converted by OpenColorIO instead.
@@ -56,11 +58,12 @@ PQ_REFERENCE_WHITE_NITS = 203.0
 HLG_PEAK_NITS = 1000.0
 HLG_SYSTEM_GAMMA = 1.2
 
+# xvYCC (11) and BT.1361 (12) are the BT.709 curve extended below 0 and above 1, which the
+# 0–1 RGB conversion clips: read as BT.709
 TRANSFERS = {1: "rec709", 6: "rec709", 14: "rec709", 15: "rec709", 2: "rec709", 0: "rec709",
-             13: "srgb", 8: "linear", 4: "gamma22", 5: "gamma28", 9: "log100", 10: "log316",
-             16: "pq", 18: "hlg"}
-_TRANSFER_NAMES = {7: "SMPTE 240M", 11: "IEC 61966-2-4 (xvYCC)", 12: "BT.1361",
-                   17: "SMPTE ST 428-1 (DCI X'Y'Z')"}
+             11: "rec709", 12: "rec709", 13: "srgb", 8: "linear", 4: "gamma22", 5: "gamma28",
+             7: "smpte240m", 9: "log100", 10: "log316", 16: "pq", 18: "hlg"}
+_TRANSFER_NAMES = {17: "SMPTE ST 428-1 (DCI X'Y'Z')"}
 
 # xy chromaticities (R, G, B, white) of the primaries H.273 code points name
 _D65 = (0.3127, 0.3290)

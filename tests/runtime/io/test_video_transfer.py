@@ -84,6 +84,8 @@ def test_h273_log_and_gamma_transfers(tmp_path):
     assert _centre(clip, 0)[0] == pytest.approx([10 ** (2 * (0.5 - 1))] * 3, rel=0.01)
     clip = _tagged(tmp_path / "g28.mov", [(0.5,) * 3], 5, 5)             # BT.470 B/G
     assert _centre(clip, 0)[0] == pytest.approx([0.5 ** 2.8] * 3, rel=0.01)
+    clip = _tagged(tmp_path / "240m.mov", [(0.5,) * 3], 7, 7)            # SMPTE 240M
+    assert _centre(clip, 0)[0] == pytest.approx([(0.6115 / 1.1115) ** (1 / 0.45)] * 3, rel=0.01)
 
 
 def test_an_untaggable_transfer_is_refused_not_read_as_bt709(tmp_path):

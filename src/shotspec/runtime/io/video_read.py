@@ -11,7 +11,8 @@ primaries, the renderer's working space (scene-linear Rec.709, D65):
 
 * ``rec709``, ``srgb``, ``linear`` — the image readers' own curves (``image_read``), bit for
   bit what a BT.709 or sRGB plate gave before;
-* ``gamma22`` / ``gamma28`` — V^2.2 / V^2.8 (BT.470 M, B/G);
+* ``gamma22`` / ``gamma28`` — V^2.2 / V^2.8 (BT.470 M, B/G); ``smpte240m`` — SMPTE 240M's
+  OETF inverted;
 * ``log100`` / ``log316`` — H.273's logarithmic transfers: L = 10^(2(V − 1)) and
   10^(2.5(V − 1)); code 0 is black;
 * ``pq`` — the SMPTE ST 2084 EOTF in cd/m², divided by 203 cd/m², the reference white of
@@ -84,6 +85,9 @@ def _decode(x: torch.Tensor, colour: StreamColour) -> torch.Tensor:
     t = colour.transfer
     if t == "gamma22":
         return x.clamp(min=0) ** 2.2
+    if t == "smpte240m":                  # V = 1.1115 L^0.45 − 0.1115, 4 L below L = 0.0228
+        return torch.where(x < 4 * 0.0228, x / 4,
+                           ((x.clamp(min=0) + 0.1115) / 1.1115) ** (1 / 0.45))
     if t == "gamma28":
         return x.clamp(min=0) ** 2.8
     if t in ("log100", "log316"):
