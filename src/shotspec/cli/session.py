@@ -61,9 +61,15 @@ def provenance_for(program, plan, shot_name: str, spec_text: str,
     shot = next(s for s in program.shots if s.name == name)
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
     if frame is not None:           # a frame of a sequence: its own still shot
+        from shotspec.compiler.timecode import fps_fraction
+        from shotspec.compiler.timeline import frame_timecode
+
         extra["shotspec:frames"] = str(len(shot.frames))
         if shot.duration_frames is not None:
             extra["shotspec:sequence"] = shot.model_dump_json(exclude={"origins", "frames"})
+        # an editor's and a compositor's tools read these (EXR: timeCode, framesPerSecond)
+        extra["timecode"] = frame_timecode(shot, frame)
+        extra["frame_rate"] = str(fps_fraction(shot.fps))
         shot = shot.frames[frame]
         extra["shotspec:frame"] = str(frame)
     return {**extra,
@@ -239,7 +245,7 @@ class RenderSession:
 
     def encode_videos(self, build: BuildResult) -> dict[str, str]:
         """Encode every video output from its frames (rendered now or kept from disk)."""
-        from shotspec.compiler.timeline import timecode
+        from shotspec.compiler.timeline import start_timecode
         from shotspec.plate_sequences import is_video
         from shotspec.runtime.io.video import codec_of, encode_video
 
@@ -251,7 +257,7 @@ class RenderSession:
                 frames, target, fps=shot.fps, codec=codec_of(target, shot.output.codec),
                 colorspace=shot.output.colorspace,
                 audio_from=shot.source.plate if is_video(shot.source.plate) else None,
-                timecode=timecode(shot.output.first_frame, shot.fps),
+                timecode=start_timecode(shot),
                 metadata={"comment": f"shotspec {__version__}: shot {name}, "
                                      f"{len(frames)} frames at {shot.fps:.5g} fps"})
         return written
