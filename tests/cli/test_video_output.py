@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,42 @@ def test_a_video_needs_a_sequence(plate_workdir, capsys):
     assert main(["render", "shot.shot"]) == 1
     cap = capsys.readouterr()
     assert "E236" in cap.out + cap.err
+
+
+def test_drop_frame_timecode_in_the_video_and_every_frame(plate_workdir):
+    from shotspec.runtime.io.png import read_png_text
+
+    work = plate_workdir(SPEC.replace("duration 4f", "duration 3f").replace("23.976", "29.97")
+                         .replace("@ 4f", "@ 3f").replace("renders/seq.mp4\" { size 64x80",
+                                                          "renders/seq.mov\" { size 64x80; "
+                                                          "timecode \"00:00:59;28\""))
+    assert main(["render", "shot.shot", "-q"]) == 0
+    with av.open(str(work / "renders" / "seq.mov")) as c:   # the tmcd track, drop-frame flag
+        assert [s.metadata.get("timecode") for s in c.streams if s.type == "data"] == \
+            ["00:00:59;28"]
+        assert c.streams.video[0].average_rate == Fraction(30000, 1001)
+    texts = [read_png_text((work / "renders" / "seq.frames" / f"seq.000{i}.png").read_bytes())
+             for i in range(3)]
+    assert [t["timecode"] for t in texts] == ["00:00:59;28", "00:00:59;29", "00:01:00;02"]
+    assert {t["frame_rate"] for t in texts} == {"30000/1001"}
+
+
+def test_exr_frames_carry_smpte_time_code_attributes(plate_workdir):
+    exr = pytest.importorskip("OpenEXR")
+    work = plate_workdir(SPEC.replace("duration 4f", "duration 3f").replace("23.976", "59.94")
+                         .replace("@ 4f", "@ 3f").replace("renders/seq.mp4\" { size 64x80",
+                                                          "renders/seq.exr\" { size 64x80; "
+                                                          "first_frame 1001; "
+                                                          "timecode \"00:09:59;58\""))
+    assert main(["render", "shot.shot", "-q"]) == 0
+    got = []
+    for i in range(3):
+        with exr.File(str(work / "renders" / f"seq.{1001 + i}.exr")) as f:
+            h = f.header()
+            tc = h["timeCode"]
+            got.append((tc.hours, tc.minutes, tc.seconds, tc.frame, tc.fieldPhase, tc.dropFrame,
+                        str(h["framesPerSecond"])))
+    # 59.94: SMPTE frame pairs (the frames field 0–29, the field-phase flag on the second)
+    rate = "60000/1001"
+    assert got == [(0, 9, 59, 29, False, True, rate), (0, 9, 59, 29, True, True, rate),
+                   (0, 10, 0, 0, False, True, rate)]

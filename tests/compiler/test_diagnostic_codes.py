@@ -124,6 +124,17 @@ CASES = [
      "files matching its `####`"),
     (shot('output "x.mp4"'), "E236", "a video output needs a sequence", "`duration 48f`"),
     (shot("fps fast"), "E235", "`fps` takes a number", "`fps 23.976`"),
+    (shot('duration 8f\noutput "x.png" { timecode "1:00:00" }'), "E238",
+     "`1:00:00` is not a timecode", "HH:MM:SS:FF"),
+    (shot('duration 8f\noutput "x.png" { timecode "24:00:00:00" }'), "E238",
+     "has 24 hours: timecode runs 00–23", "HH:MM:SS:FF"),
+    (shot('duration 8f\nfps 25\noutput "x.png" { timecode "01:00:00;00" }'), "E239",
+     "drop-frame timecode `01:00:00;00` at 25 fps: only 29.97 and 59.94 fps have drop-frame",
+     "write `01:00:00:00` (non-drop)"),
+    (shot('duration 8f\nfps 24\noutput "x.png" { timecode "01:00:00:24" }'), "E239",
+     "has frame 24: at 24 fps frames count 00–23", "frame 24 is the next second's 00"),
+    (shot('duration 8f\nfps 29.97\noutput "x.png" { timecode "01:01:00;00" }'), "E239",
+     "`01:01:00;00` does not exist in drop-frame timecode", "the minute starts at `01:01:00;02`"),
     (shot("duration 8f\ncamera { focus 0.5m @ 0f -> 3m @ 2f }"), "W130",
      "the focus moves 34.3 dioptres per second at frame 1", "spread the pull"),
     (shot("duration 8f\nfinish { grain 250D { strength 0.2 @ 0f -> 0.6 @ 8f } }"), "W131",
@@ -189,7 +200,9 @@ def test_every_code_is_tested():
                 "W404", "W408"}
     # E510: tests/compiler/test_cube_file.py (needs a LUT file next to the spec); W116:
     # tests/compiler/test_color_language.py (likewise)
-    tested = {c[1] for c in CASES} | {"E107", "E109", "E110", "E303", "E510", "W116"} | identity
+    # W132 (needs a video plate): tests/compiler/test_timecode.py
+    tested = {c[1] for c in CASES} | {"E107", "E109", "E110", "E303", "E510", "W116",
+                                      "W132"} | identity
     assert set(CODES) - tested == set()
 
 

@@ -220,6 +220,8 @@ def _render_from_image(args, console, err) -> int:
         plan = subplan(plan, [key])
     recorded = info.get("shotspec:plan")
     provenance = {key: provenance_for(program, plan, key, info.get("shotspec:spec", ""))}
+    if "shotspec:sequence" in info:     # a frame keeps the sequence it came from
+        provenance[key]["shotspec:sequence"] = info["shotspec:sequence"]
     executor = Executor(device=args.device, cache=FrameCache(disk_dir=_cache_dir(args.cache_dir)))
     report = executor.run(plan, provenance=provenance, output_paths={key: str(output.resolve())})
     new_key = plan.nodes[plan.outputs[key]].key

@@ -72,18 +72,30 @@ def earlier_frames_of(text: str) -> list:
 def provenance_for(program, plan, shot_name: str, spec_text: str,
                    overrides: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     """The text chunks embedded in a shot's output: enough to re-render it with no spec at hand
-    (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included)."""
+    (``shotspec:ir`` is the fully resolved shot, ``--set`` overrides included). A frame of a
+    sequence records its own still shot as ``shotspec:ir`` (what ``render --from`` renders) and
+    the sequence as ``shotspec:sequence``: the shot at frame 0 with its duration, fps and
+    keyframes (``tracks``) but not the per-frame shots, which the keyframes give back
+    (``shot info --spec`` writes it out; one more shot IR, not one per frame)."""
     from shotspec.compiler.plan import parse_output_key
 
     name, frame = parse_output_key(shot_name)
     shot = next(s for s in program.shots if s.name == name)
     extra = {"shotspec:overrides": "\n".join(overrides)} if overrides else {}
     if frame is not None:           # a frame of a sequence: its own still shot
+        from shotspec.compiler.timecode import fps_fraction
+        from shotspec.compiler.timeline import frame_timecode
+
         extra["shotspec:frames"] = str(len(shot.frames))
         if frame and any(n.op == "skin_track" for n in plan.nodes.values() if name in
                          {parse_output_key(s)[0] for s in n.shots}):
             # the enhancer's texture coordinates come from the frames before (skin_track)
             extra["shotspec:earlier_frames"] = earlier_frames_text(shot.frames[:frame])
+        if shot.duration_frames is not None:
+            extra["shotspec:sequence"] = shot.model_dump_json(exclude={"origins", "frames"})
+        # an editor's and a compositor's tools read these (EXR: timeCode, framesPerSecond)
+        extra["timecode"] = frame_timecode(shot, frame)
+        extra["frame_rate"] = str(fps_fraction(shot.fps))
         shot = shot.frames[frame]
         extra["shotspec:frame"] = str(frame)
     return {**extra,
@@ -259,7 +271,7 @@ class RenderSession:
 
     def encode_videos(self, build: BuildResult) -> dict[str, str]:
         """Encode every video output from its frames (rendered now or kept from disk)."""
-        from shotspec.compiler.timeline import timecode
+        from shotspec.compiler.timeline import start_timecode
         from shotspec.plate_sequences import is_video
         from shotspec.runtime.io.video import codec_of, encode_video
 
@@ -271,7 +283,7 @@ class RenderSession:
                 frames, target, fps=shot.fps, codec=codec_of(target, shot.output.codec),
                 colorspace=shot.output.colorspace,
                 audio_from=shot.source.plate if is_video(shot.source.plate) else None,
-                timecode=timecode(shot.output.first_frame, shot.fps),
+                timecode=start_timecode(shot),
                 metadata={"comment": f"shotspec {__version__}: shot {name}, "
                                      f"{len(frames)} frames at {shot.fps:.5g} fps"})
         return written

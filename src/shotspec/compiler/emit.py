@@ -344,6 +344,7 @@ CUSTOM_WRITERS.update({
     "ocio_config": _one_value(string_text),
     "ocio_name": _one_value(string_text, unless_none=True),    # a name in the colour config
     "face_sd": _one_value(number_text, unless_none=True),      # unset: left to the seed
+    "timecode": _one_value(string_text, unless_none=True),    # unset: from first_frame
 })
 
 

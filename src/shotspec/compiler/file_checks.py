@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.plate_sequences import is_video
+from shotspec.plate_tags import video_colour
 from shotspec.compiler.ir import ShotIR, Span
 
 __all__ = ["check_shot_files", "check_output_path", "same_file", "image_header", "ImageHeader", "MAX_PLATE_SIDE_PX"]
@@ -165,6 +166,13 @@ def _check_plates(shot: ShotIR, sink: DiagnosticSink) -> None:
     if src.kind != "plate":
         return
     for role, path in (("plate", src.plate), ("depth", src.depth), ("mask", src.mask)):
+        if role == "plate" and src.colorspace is None and path and is_video(path):
+            colour = video_colour(path)    # a tag it cannot decode: refused, not read as BT.709
+            if colour is not None and colour.problem:
+                sink.add("E520", f"plate video `{os.path.basename(path)}`: {colour.problem}",
+                         src.span or shot.span,
+                         help='declare what its code values mean: `source plate "…" { '
+                              'colorspace "…" }` (docs/color.md)')
         if not path or not os.path.isfile(path) or is_video(path):
             continue                       # missing files are E301 from lowering
         header = image_header(path)

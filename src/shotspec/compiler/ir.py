@@ -625,6 +625,11 @@ class OutputIR(IRNode):
     first_frame: int = spec(0, "int", lo=0, hi=10**7, stages=OUT,
                             doc="a sequence's first file number (`1001` for VFX); keyframe "
                                 "times stay shot-relative")
+    timecode: str | None = spec(
+        None, handler="timecode", stages=OUT,
+        doc="the first frame's SMPTE timecode, `\"01:00:00:00\"`; `;` before the frames is "
+            "drop-frame (29.97, 59.94 fps: `\"00:59:58;00\"`); unset: a moving plate's, else "
+            "`first_frame` counted non-drop")
     codec: Literal["h264", "prores"] | None = spec(
         None, "choice", stages=OUT, doc="a video's codec; unset: H.264 for .mp4, ProRes 422 HQ "
                                         "for .mov")
@@ -688,7 +693,7 @@ class ShotIR(IRNode):
             "(docs/motion.md)")
     fps: float = spec(24.0, handler="fps", lo=1.0, hi=240.0,
                       doc="frames per second: `24`, `25`, `30`, `23.976` (= 24000/1001), "
-                          "`29.97`, `48`, `50`, `59.94`, `60`")
+                          "`29.97`, `48`, `50`, `59.94`, `60`; unset on a moving plate: its rate")
     # Keyframed values (`distance 0.9m @ 0f -> 0.7m @ 48f ease in_out`), as written.
     tracks: tuple[TrackIR, ...] = ()
     # A shot with a duration: the shot at each frame, 0 … duration_frames − 1 (each static:

@@ -382,7 +382,8 @@ class _Compiler:
                                                "origins": self.identity_origins(shot, locked)})
             timed = state.get("duration_frames") is not None or \
                 any(is_moving(state.get(f"source.{k}")) for k in ("plate", "depth", "mask"))
-            if timed or state.tracks or state.get("fps") is not None:
+            if timed or state.tracks or state.get("fps") is not None or \
+                    state.get("output.timecode") is not None:
                 shot = resolve_timeline(shot, state, self.sink,
                                         self._frame_lowering(lowerer, name, spec_dir))
             # (a timed shot whose frames failed has its own errors: no E236 on top)

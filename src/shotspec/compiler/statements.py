@@ -28,6 +28,7 @@ from shotspec.compiler.schema import (STOPS_RANGE, Key, choices_of, fields_of, k
 from shotspec.compiler.nodes import Atom, Block, PresetDef, Stmt, span_join
 from shotspec.compiler.keyframes import animate, is_keyframed
 from shotspec.compiler.state import State
+from shotspec.compiler.timecode import parse_timecode
 from shotspec.hair_colours import HAIR_COLOURS
 from shotspec.compiler.hair_pigment import hair_colour_albedo
 from shotspec.head_vocabulary import (ALIASES, EXPRESSIONS, FACE_CONTROL_SD_MM, NEUTRAL,
@@ -618,6 +619,27 @@ def _fps(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     value = V._range(atom, ap.sink, float(atom.text), f.key.lo, f.key.hi, "`fps`")
     if value is not None:
         ap.set(f.name, NTSC_RATES.get(round(value, 3), value), stmt.span)
+
+
+@custom("timecode")
+def _timecode(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
+    """a quoted timecode (`"01:00:00:00"`, drop-frame `"00:59:58;00"`).
+
+    Its frames field and drop-frame are checked against the shot's fps in
+    ``compiler.timeline`` (E239)."""
+    atoms = _atoms(stmt, ap, 1, 1)
+    if not atoms:
+        return
+    text = V.read_string(atoms[0], ap.sink, stmt.key)
+    if text is None:
+        return
+    tc, why = parse_timecode(text)
+    if tc is None:
+        ap.sink.add("E238", why, atoms[0].span,
+                    help='write HH:MM:SS:FF, e.g. `timecode "01:00:00:00"`; `;` before the '
+                         'frames for drop-frame (`"01:00:00;00"`)')
+        return
+    ap.set(f.name, str(tc), stmt.span)
 
 
 # ----------------------------------------------------------------------------- lights

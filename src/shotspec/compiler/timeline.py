@@ -19,10 +19,13 @@ from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import ShotIR, TrackIR
 from shotspec.compiler.keyframes import Track
 from shotspec.compiler.state import State
+from shotspec.compiler.timecode import (parse_timecode, shift_timecode, timecode,
+                                        timecode_problem)
 from shotspec.plate_sequences import frame_count, is_moving
+from shotspec.plate_tags import plate_timing
 
 __all__ = ["resolve_timeline", "ease", "frames_of_track", "value_at", "DEFAULT_FPS",
-           "timecode"]
+           "timecode", "start_timecode", "frame_timecode"]
 
 DEFAULT_FPS = 24.0
 
@@ -41,12 +44,26 @@ def ease(kind: str, t: float) -> float:
     return t
 
 
-def timecode(frame: int, fps: float) -> str:
-    """SMPTE non-drop timecode ``HH:MM:SS:FF`` of a frame number (23.976 counts as 24)."""
-    base = max(1, round(fps))
-    ff = frame % base
-    secs = frame // base
-    return f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}:{ff:02d}"
+def start_timecode(shot: ShotIR) -> str:
+    """The first frame's timecode: the output's ``timecode``, else ``first_frame`` counted
+    non-drop at the shot's rate (``first_frame 1001`` at 24 fps is 00:00:41:17)."""
+    return shot.output.timecode or timecode(shot.output.first_frame, shot.fps)
+
+
+def frame_timecode(shot: ShotIR, frame: int) -> str:
+    """The timecode of frame ``frame`` (0-based) of the shot's sequence."""
+    return shift_timecode(start_timecode(shot), frame, shot.fps)
+
+
+def _check_timecode(state: State, fps: float, sink: DiagnosticSink, shot: ShotIR) -> bool:
+    """E239 when the output's start timecode cannot label a frame at ``fps``."""
+    text = state.get("output.timecode")
+    tc = parse_timecode(text)[0] if text else None
+    problem = timecode_problem(tc, fps) if tc is not None else None
+    if problem is not None:
+        setting = state.setting("output.timecode")
+        sink.add("E239", problem[0], setting.span if setting else shot.span, help=problem[1])
+    return problem is None
 
 
 def frames_of_track(track: Track, fps: float) -> list[float]:
@@ -93,6 +110,24 @@ def _moving_plate(state: State) -> str | None:
     return None
 
 
+def _plate_timing(state: State) -> tuple[float, str | None]:
+    """The shot's fps and a start timecode it takes from its plate (``plate_timing``: a video,
+    an EXR sequence): a shot without `fps` runs at the plate's rate (an editor's 25 or 29.97
+    fps plate stays so; its audio stays in sync), and an output without `timecode` carries
+    the plate's (when the rate can count it)."""
+    fps = state.get("fps")
+    plate = state.get("source.plate") if state.get("source.kind") == "plate" else None
+    timing = plate_timing(plate)
+    if fps is None:
+        fps = timing.fps if timing is not None and timing.fps else DEFAULT_FPS
+    fps = float(fps)
+    text = timing.timecode if timing is not None else None
+    if text is None or state.get("output.timecode") is not None:
+        return fps, None
+    tc = parse_timecode(text)[0]
+    return fps, str(tc) if tc is not None and timecode_problem(tc, fps) is None else None
+
+
 def _duration(state: State, fps: float) -> int | None:
     d = state.get("duration_frames")
     if d is None:
@@ -125,8 +160,16 @@ def _checked_frames(state: State, n: int, fps: float, sink: DiagnosticSink
 def resolve_timeline(shot: ShotIR, state: State, sink: DiagnosticSink,
                      lower: Callable[[State, DiagnosticSink], ShotIR | None]) -> ShotIR:
     """The shot with its timeline resolved (unchanged when it has no duration and no keys);
-    errors go to ``sink`` (E231, E232; a frame that does not lower: its diagnostics)."""
-    fps = float(state.get("fps", DEFAULT_FPS))
+    errors go to ``sink`` (E231, E232, E239 a start timecode the rate cannot count; a frame
+    that does not lower: its diagnostics)."""
+    fps, inherited = _plate_timing(state)
+    if inherited is not None:
+        setting = state.setting("source.plate")
+        state.set("output.timecode", inherited, setting.span if setting else shot.span, "plate")
+        shot = shot.model_copy(update={"output": shot.output.model_copy(
+            update={"timecode": inherited})})
+    if not _check_timecode(state, fps, sink, shot):
+        return shot
     n = _duration(state, fps)
     plate = _moving_plate(state)
     if plate is not None:

@@ -1,4 +1,4 @@
-"""Lints of what breaks across a shot's frames (W101 per frame, W130, W131).
+"""Lints of what breaks across a shot's frames (W101 per frame, W130, W131, W132).
 
 * W130: a focus pull faster than a focus puller can turn. The rate is measured where a follow
   focus works, in dioptres (1 / metres) per second between consecutive frames: a cine lens's
@@ -10,15 +10,20 @@
   (the still-frame lint sees frame 0 only).
 * W131: grain strength keyframed. Film grain is the stock's: a changing strength reads as a
   grade pumping, and a strength crossing 0 switches the grain on mid-shot.
+* W132: a shot on a video plate at another `fps` than the plate's: the plate's frames play
+  faster or slower and its audio (copied as it is) falls out of sync.
 Torch-free.
 """
 
 from __future__ import annotations
 
+import os
+
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import ShotIR
 from shotspec.compiler.lints import CLOSE_UP_M, WIDE_LENS_MM
 from shotspec.compiler.state import State
+from shotspec.plate_tags import plate_timing
 
 __all__ = ["lint_timeline", "MAX_PULL_DIOPTRES_PER_S", "TARGET_OFFSET_M", "focus_estimate_m"]
 
@@ -76,8 +81,25 @@ def lint_timeline(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
                          _track_span(shot, "camera.distance_m", "camera.focal_length_m"),
                          help="end the push further away, or on a longer lens")
                 break
+    _lint_plate_rate(shot, state, sink)
     for t in shot.tracks:
         if t.path.startswith("finish.grain.") and t.path.endswith("strength"):
             sink.add("W131", "grain strength is keyframed: film grain belongs to the stock, and "
                      "a changing strength reads as the picture pumping", t.span,
                      help="keep one grain strength for the shot")
+
+
+def _lint_plate_rate(shot: ShotIR, state: State, sink: DiagnosticSink) -> None:
+    """W132: an `fps` other than the video plate's own rate."""
+    setting = state.setting("fps")
+    plate = shot.source.plate if shot.source.kind == "plate" else None
+    timing = plate_timing(plate) if setting is not None else None
+    if timing is None or not timing.fps or abs(timing.fps - shot.fps) < 1e-6:
+        return
+    speed = timing.fps / shot.fps
+    name = os.path.basename(plate)
+    sink.add("W132", f"the shot runs at {shot.fps:.5g} fps but its plate `{name}` "
+             f"was shot at {timing.fps:.5g}: its frames play at {speed:.3g}× speed and its audio "
+             f"falls out of sync", setting.span,
+             help="remove `fps` to take the plate's rate (conform the plate first if the change "
+                  "of speed is wanted)")

@@ -42,7 +42,8 @@ def run_preview(spec: str | Path, *, browser: bool = True, overrides=(), allow=(
                           console=console, err_console=err_console)
         return 1
     state = PreviewState(spec)
-    worker = PreviewWorker(renderer, state.publish, poll=poll, highlight=state.set_highlight)
+    worker = PreviewWorker(renderer, state.publish, poll=poll, highlight=state.set_highlight,
+                           sequences=state.set_sequences)
     server = PreviewServer(spec, state, worker, port=port)
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                daemon=True, name="preview-http")

@@ -12,6 +12,12 @@ page can compare the image before and after each one; the ``output`` nodes are d
 preview writes no files), and the shade (or plate), lens and pass nodes are kept as outputs of
 the run so the executor does not free them. Images are display-encoded 8-bit ``(H, W, 3)``
 arrays at the output size; PNG bytes are made when the page asks for them.
+
+A sequence is shown one frame at a time: the frame's chain is lowered as ``shot render``
+lowers it (``plan.build.lower_shot`` with the frame number: its grain is that frame's), so its
+nodes' keys are the sequence plan's and frames share every node that does not change.
+``picture_ids`` plans a frame without running it: the playback cache (``playback``) keys each
+frame's picture by ``picture_id`` of its last node.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from shotspec.compiler import compile_file, compile_source
 from shotspec.compiler.ir import ProgramIR, ShotIR, Span
 
 __all__ = ["PreviewRenderer", "ShotView", "StageImage", "HitData", "LOW_RES_LONG_SIDE_PX",
-           "PREVIEW_RULES", "span_json", "needs_low_phase", "scaled_size"]
+           "PREVIEW_RULES", "span_json", "needs_low_phase", "scaled_size", "picture_id"]
 
 LOW_RES_LONG_SIDE_PX = 128       # the fast first frame's longer side (px)
 PREVIEW_RULES = ("eliminate_dead_passes", "assign_keys", "share_nodes")   # no fusion: one node a pass
@@ -94,6 +100,7 @@ class ShotView:
     render_size: tuple[int, int]
     frames: int = 0                   # a sequence's length (0: a still shot)
     frame: int = 0                    # the frame shown
+    key: str = ""                     # the final picture's content id (``picture_id``)
 
 
 def _scaled_program(program: ProgramIR, long_side_px: int) -> ProgramIR:
@@ -105,18 +112,6 @@ def _scaled_program(program: ProgramIR, long_side_px: int) -> ProgramIR:
         size = {"width": width, "height": height}
         shots.append(shot.model_copy(update={"output": out.model_copy(update=size)}))
     return program.model_copy(update={"shots": tuple(shots)})
-
-
-def _still(program: ProgramIR, frame: int = 0) -> ProgramIR:
-    """``program`` with every sequence as the still shot of its frame ``frame`` (its last
-    frame for a shorter sequence; docs/motion.md)."""
-    def still(shot: ShotIR) -> ShotIR:
-        if not shot.frames:
-            return shot
-        at = shot.frames[min(frame, len(shot.frames) - 1)]
-        return at.model_copy(update={"name": shot.name, "output": shot.output, "frames": (),
-                                     "tracks": (), "duration_frames": None})
-    return program.model_copy(update={"shots": tuple(still(s) for s in program.shots)})
 
 
 def needs_low_phase(program: ProgramIR) -> bool:
@@ -189,16 +184,20 @@ class PreviewRenderer:
                 help="add a `shot NAME { … }` block"))
         return build
 
-    def render(self, program: ProgramIR, *, low_res: bool) -> tuple[list[ShotView], float]:
-        """Run the program's plan (scaled down when ``low_res``); returns the shots' views and
-        the seconds it took. Runtime errors raise ``ShotspecError`` as for ``shot render``."""
+    def render(self, program: ProgramIR, *, low_res: bool, frame: int | None = None,
+               hit: bool = True) -> tuple[list[ShotView], float]:
+        """Run the program's plan (scaled down when ``low_res``) at frame ``frame`` of its
+        sequences (default: the preview's ``frame``); returns the shots' views and the seconds
+        it took. ``hit`` False leaves out the click-to-jump data (a playback frame). Runtime
+        errors raise ``ShotspecError`` as for ``shot render``."""
         from shotspec.compiler.plan.graph import Plan
 
         t0 = time.perf_counter()
+        frame = self.frame if frame is None else int(frame)
         if low_res:
             program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
         lengths = {s.name: len(s.frames) for s in program.shots}
-        program, plan = self._plan(program)
+        program, plan = self._plan(program, frame)
         chains: dict[str, list[str]] = {}
         kept: dict[str, str] = {}
         for shot, out_id in plan.outputs.items():
@@ -208,23 +207,52 @@ class PreviewRenderer:
                 kept[f"{shot}\x1f{nid}"] = nid
         nodes = {nid: n for nid, n in plan.nodes.items() if n.op != "output"}
         report = self.executor.run(Plan(nodes=nodes, outputs=kept))
-        views = [self._view(program, plan, shot, chains[shot], report.frames)
+        views = [self._view(program, plan, shot, chains[shot], report.frames, hit)
                  for shot in plan.outputs]
         for view in views:
             view.frames = lengths.get(view.name, 0)
-            view.frame = min(self.frame, view.frames - 1) if view.frames else 0
+            view.frame = min(frame, view.frames - 1) if view.frames else 0
         return views, time.perf_counter() - t0
 
-    def _plan(self, program: ProgramIR):
-        """``program`` as shown (each sequence at the preview's frame) and its checked plan,
-        optimised without fusion (``PREVIEW_RULES``)."""
-        from shotspec.compiler.plan.build import lower_program
+    def picture_ids(self, program: ProgramIR, frame: int, *, low_res: bool) -> dict[str, str]:
+        """``{shot: picture id}`` of each sequence's frame ``frame`` (planned, not run): equal
+        ids are equal pictures, so a frame whose id is cached needs no render."""
+        if low_res:
+            program = _scaled_program(program, LOW_RES_LONG_SIDE_PX)
+        sequences = {s.name for s in program.shots if s.frames}
+        shown, plan = self._plan(program, frame)
+        return {s.name: picture_id(plan.nodes[plan.nodes[plan.outputs[s.name]].inputs[0]].key, s.output)
+                for s in shown.shots if s.name in sequences}
+
+    def _plan(self, program: ProgramIR, frame: int | None = None):
+        """``program`` as shown (each sequence as the still shot of its frame ``frame``, its last
+        frame for a shorter sequence) and its checked plan, optimised without fusion
+        (``PREVIEW_RULES``). A frame's chain is lowered as ``shot render`` lowers it (its grain
+        is the frame's), so its nodes' keys are the sequence plan's."""
+        from shotspec.compiler.plan.build import lower_shot
+        from shotspec.compiler.plan.graph import Plan
         from shotspec.compiler.plan.optimizer import optimize
 
-        program = _still(program, self.frame)
-        plan = lower_program(program)
+        frame = self.frame if frame is None else frame
+        nodes: dict = {}
+        outputs: dict[str, str] = {}
+        shown = []
+        for shot in program.shots:
+            if shot.frames:
+                n = len(shot.frames)
+                at = min(frame, n - 1)
+                still = shot.frames[at].model_copy(update={
+                    "name": shot.name, "output": shot.output, "frames": (), "tracks": (),
+                    "duration_frames": None})
+                outputs[shot.name] = lower_shot(still, nodes, at, n)
+            else:
+                still = shot
+                outputs[shot.name] = lower_shot(shot, nodes)
+            shown.append(still)
+        plan = Plan(nodes=nodes, outputs=outputs)
         plan.check()
-        return program, optimize(plan, rules=PREVIEW_RULES)
+        return (program.model_copy(update={"shots": tuple(shown)}),
+                optimize(plan, rules=PREVIEW_RULES))
 
     def light_alone(self, program: ProgramIR, shot_name: str, index: int):
         """``(alone, whole)``: the frames light ``index`` of shot ``shot_name``'s rig makes
@@ -255,7 +283,8 @@ class PreviewRenderer:
                       p.camera, groom_of(frames["groom"]), only=index)
         return alone, frames["shade"]
 
-    def _view(self, program: ProgramIR, plan, shot_name: str, chain: list[str], frames) -> ShotView:
+    def _view(self, program: ProgramIR, plan, shot_name: str, chain: list[str], frames,
+              hit: bool = True) -> ShotView:
         shot = next(s for s in program.shots if s.name == shot_name)
         out = shot.output
         source_id, stage_ids = chain[0], chain[1:]          # shade / plate, then lens, passes…
@@ -270,8 +299,19 @@ class PreviewRenderer:
                 name, label = node.op, node.label
             stages.append(StageImage(name, label, span_json(node.span),
                                      _display(frame, out.width, out.height, out.colorspace)))
-        return ShotView(shot_name, out.width, out.height, stages, _hit_data(source, shot),
-                        (source.width, source.height))
+        final = plan.nodes[stage_ids[-1]].key if stage_ids else ""
+        return ShotView(shot_name, out.width, out.height, stages,
+                        _hit_data(source, shot) if hit else None, (source.width, source.height),
+                        key=picture_id(final, out))
+
+
+def picture_id(node_key: str, output) -> str:
+    """The id of the picture a node's frame is shown as: its content key with the size and
+    colour space it is displayed at (hex, 24 digits)."""
+    import hashlib
+
+    text = f"{node_key}|{output.width}x{output.height}|{output.colorspace}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 def scaled_size(width: int, height: int, long_side_px: int) -> tuple[int, int]:

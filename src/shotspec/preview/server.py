@@ -9,11 +9,14 @@ Routes (every response has a strict Content-Security-Policy; a request whose ``H
   same, as server-sent events, one per change;
 * ``GET /render/GEN/SHOT/STAGE.png`` — an image of a recent render, from memory;
   ``GET /highlight/N/I.png`` — the tint of what the light under the editor's cursor lights;
+  ``GET /seq/ID.png`` — a sequence's playback frame (``playback``: its id is its content);
 * ``POST /api/buffer`` ``{"path", "text", "version"}`` — an unsaved buffer (``registry``'s
   contract); ``POST /api/locate`` ``{"shot", "u", "v"}`` — click-to-jump, recorded for editors;
   ``GET /api/jump`` — the last click-to-jump location; ``POST /api/cursor`` ``{"path", "line",
   "col"}`` (1-based; ``"path": null`` clears) — the editor's cursor, whose light is highlighted;
-  ``POST /api/frame`` ``{"frame"}`` — show that frame of the sequences (the page's frame slider).
+  ``POST /api/frame`` ``{"frame"}`` — show that frame of the sequences (the page's frame slider);
+  ``POST /api/play`` ``{"playing", "frame"}`` — the page plays from that frame, or paused on it
+  (then that frame renders in full).
 
 POSTs need the header ``X-Shotspec-Token`` (a random token made at start, announced only in
 the private registry and in the page); paths outside the project folder (the spec's folder) are
@@ -103,6 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._image(path)
         if path.startswith("/highlight/"):
             return self._highlight(path)
+        if path.startswith("/seq/"):
+            return self._playback_frame(path)
         return self._refuse(HTTPStatus.NOT_FOUND, "no such page")
 
     do_HEAD = do_GET
@@ -133,12 +138,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._refuse(HTTPStatus.NOT_FOUND, "that highlight is gone; reload the state")
         self._send(200, png, "image/png", cache=True)
 
+    def _playback_frame(self, path: str) -> None:
+        name = path[len("/seq/"):]
+        pid = name[:-4] if name.endswith(".png") else ""
+        png = self.server.worker.store.get(pid) if pid.isalnum() else None
+        if png is None:
+            return self._refuse(HTTPStatus.NOT_FOUND, "that frame is gone; reload the state")
+        self._send(200, png, "image/png", cache=True)
+
     def _events(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Security-Policy", _CSP)
         self.end_headers()
+        self.server.worker.page_opened()
         seq = -1
         try:
             while not self.server.stopping.is_set():
@@ -182,6 +196,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._cursor(body)
         if path == "/api/frame":
             return self._frame(body)
+        if path == "/api/play":
+            return self._play(body)
         return self._refuse(HTTPStatus.NOT_FOUND, "no such endpoint")
 
     def _buffer(self, body: dict) -> None:
@@ -208,6 +224,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._refuse(HTTPStatus.BAD_REQUEST, "`frame` must be an integer, 0 or more")
         self.server.worker.set_frame(frame)
         return self._json(HTTPStatus.ACCEPTED, {"frame": frame})
+
+    def _play(self, body: dict) -> None:
+        playing, frame = body.get("playing"), body.get("frame")
+        if not isinstance(playing, bool):
+            return self._refuse(HTTPStatus.BAD_REQUEST, "`playing` must be true or false")
+        if not isinstance(frame, int) or isinstance(frame, bool) or frame < 0:
+            return self._refuse(HTTPStatus.BAD_REQUEST, "`frame` must be an integer, 0 or more")
+        self.server.worker.set_playing(playing, frame)
+        return self._json(HTTPStatus.ACCEPTED, {"playing": playing, "frame": frame})
 
     def _cursor(self, body: dict) -> None:
         file, line, col = body.get("path"), body.get("line"), body.get("col")

@@ -2,7 +2,8 @@
 
 :class:`PreviewState` receives the render loop's updates (``worker.RenderUpdate``) and keeps:
 the shots' images of the last good render (the two newest generations, so a page that is still
-loading the previous one gets it), the current diagnostics (the last good images stay on screen,
+loading the previous one gets it), the playback frames of its sequences (``sequences``: per
+shot, fps, timecodes and the URL of each frame ready), the current diagnostics (the last good images stay on screen,
 marked stale, while the spec is broken), and the last click-to-jump location an editor can pick
 up. Every change bumps ``seq`` and wakes the server-sent-event streams. JSON only carries
 numbers, names and text the page inserts with ``textContent``: spec text is never markup.
@@ -43,7 +44,7 @@ class PreviewState:
         self.snapshot: dict = {"seq": 0, "spec": spec.name, "generation": 0, "phase": "starting",
                                "shots": [], "diagnostics": [], "stale": False, "rendering": True,
                                "latency_s": None, "seconds": None, "version": None,
-                               "jump": None, "highlight": {}}
+                               "jump": None, "highlight": {}, "sequences": {}}
         self.jump: dict | None = None
         self._highlights: tuple[int, list] = (0, [])     # (number, [worker.Highlight, …])
 
@@ -90,6 +91,13 @@ class PreviewState:
             snap = dict(self.snapshot)
             snap["highlight"] = {h.shot: {"light": h.light, "url": f"/highlight/{number}/{i}.png"}
                                  for i, h in enumerate(found)}
+            self._bump(snap)
+
+    def set_sequences(self, info: dict) -> None:
+        """The playback frames of the sequences (``playback.SequenceFill.snapshot``)."""
+        with self.changed:
+            snap = dict(self.snapshot)
+            snap["sequences"] = info
             self._bump(snap)
 
     def highlight_png(self, number: int, index: int) -> bytes | None:

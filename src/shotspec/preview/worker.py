@@ -8,6 +8,11 @@ frame, publishes it, and renders the full frame unless a newer job is already wa
 full frame is skipped: the newer edit's low frame comes first). A broken spec publishes its
 diagnostics and keeps the last good images; anything a render raises becomes an E999
 diagnostic, as in watch mode, and the loop goes on.
+
+A sequence is also rendered for playback (``playback``): when nothing waits, the loop renders
+the next frame that is not ready at the low resolution, from the play head on; a job's own low
+frame goes into the same cache. While the page plays, an edit renders only its low frame (the
+full frame is for a paused picture: pausing asks for it).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from shotspec.cli.session import file_digest
 from shotspec.cli.watch import DEBOUNCE_MAX_S, DEBOUNCE_QUIET_S, _Collector, internal_error_diagnostic
 from shotspec.preview.frames import PreviewRenderer, ShotView, needs_low_phase
 from shotspec.preview.light_highlight import lights_at, overlay_png, share_of
+from shotspec.preview.playback import PictureStore, SequenceFill, png_bytes
 
 __all__ = ["PreviewWorker", "RenderUpdate", "Job", "Highlight"]
 
@@ -70,10 +76,15 @@ class PreviewWorker:
     """Owns the renderer, the file watcher and the render thread."""
 
     def __init__(self, renderer: PreviewRenderer, publish: Callable[[RenderUpdate], None], *,
-                 poll: bool = False, highlight: Callable[[list[Highlight]], None] | None = None):
+                 poll: bool = False, highlight: Callable[[list[Highlight]], None] | None = None,
+                 sequences: Callable[[dict], None] | None = None):
         self.renderer = renderer
         self.publish = publish
         self.highlight = highlight or (lambda found: None)
+        self.sequences = sequences or (lambda info: None)   # playback frames ready (``playback``)
+        self.store = PictureStore()
+        self.fill: SequenceFill | None = None               # the playback frames of the newest program
+        self._playing = False
         self._cursor: tuple[str, int, int] | None = None   # the editor's cursor (file, line, col)
         self._cursor_new = False
         self._program = None                                # the last program rendered in full
@@ -89,6 +100,8 @@ class PreviewWorker:
         self.stop_event = threading.Event()
         self._digests: dict[str, str | None] = {}
         self._last_rendered: tuple | None = None   # (text, digests) of the last good render
+        self._fill_identity: tuple | None = None   # (text, digests, overrides) the fill renders
+        self._fill_published = 0.0
         self.busy = False
         self._threads: list[threading.Thread] = []
 
@@ -109,6 +122,34 @@ class PreviewWorker:
         with self._lock:
             self._frame = int(frame)
         self.submit(Job(self._text, None, "frame", time.monotonic()))
+
+    def set_playing(self, playing: bool, frame: int) -> None:
+        """The page plays (from frame ``frame``: the background renders from there on) or
+        paused on frame ``frame`` (which then renders in full)."""
+        with self._lock:
+            self._playing = bool(playing)
+            if playing:
+                self._frame = int(frame)        # an edit while playing renders the play head first
+            if self.fill is not None:
+                self.fill.restart_at(frame)
+        if playing:
+            self._wake.set()
+        else:
+            self.set_frame(frame)
+
+    def page_opened(self) -> None:
+        """A page connected: it starts paused, so a play state another page left behind (closed
+        while playing) ends, and the frame shown renders in full."""
+        with self._lock:
+            was, self._playing = self._playing, False
+            frame = self._frame
+        if was:
+            self.set_frame(frame)
+
+    @property
+    def playing(self) -> bool:
+        with self._lock:
+            return self._playing
 
     def submit_cursor(self, file: str | None, line: int = 0, col: int = 0) -> None:
         """The editor's cursor moved to ``file:line:col`` (1-based; ``file`` None: away from
@@ -189,6 +230,8 @@ class PreviewWorker:
         if identity == self._last_rendered:
             return                      # the same text and inputs as on screen (a save of a sent buffer)
         phases = [True, False] if needs_low_phase(build.program) else [False]
+        if self.playing:
+            phases = phases[:1]         # playing: the page shows the playback frames
         for low in phases:
             if not low and self.has_pending():
                 return                  # a newer edit waits: its low frame comes before this full one
@@ -202,11 +245,48 @@ class PreviewWorker:
                 return
             self._publish("low" if low else "full", views, diags, sources, job, t0,
                           build.program.characters)
+            if low == phases[0]:
+                self._keep_for_playback(build.program, views, identity)
             t0 = time.perf_counter()
-        self._last_rendered = identity
+        self._last_rendered = identity if not phases[-1] else None   # None: no full frame yet
         self._program = build.program
         with self._lock:
             self._cursor_new = self._cursor is not None     # the lights' images changed
+
+    def _keep_for_playback(self, program, views: list[ShotView], identity) -> None:
+        """A job's first frame into the playback cache; a new program restarts the fill."""
+        for view in views:
+            if view.frames and view.stages:
+                self.store.put(view.key, png_bytes(view.stages[-1].pixels))
+        if not any(s.frames for s in program.shots):
+            if self.fill is not None:
+                self.fill = None
+                self.sequences({})
+            return
+        if self.fill is None or self._fill_identity != identity[:3]:
+            with self._lock:
+                self.fill = SequenceFill(program, needs_low_phase(program), start=self._frame)
+            self._fill_identity = identity[:3]
+            self.sequences(self.fill.snapshot())
+
+    def fill_step(self) -> bool:
+        """Check or render one playback frame (False when every frame is ready or a step
+        failed: a runtime error shows when the frame is asked for)."""
+        fill = self.fill
+        if fill is None or fill.done:
+            return False
+        try:
+            step = fill.step(self.renderer, self.store)
+        except Exception:  # noqa: BLE001 - a playback frame is a hint: the edit's own render reports errors
+            log.debug("a playback frame failed", exc_info=True)
+            self.fill = None
+            return False
+        if step is None:
+            return False
+        if step.rendered or fill.done or time.monotonic() - self._fill_published > 0.25:
+            self._fill_published = time.monotonic()
+            self.sequences(fill.snapshot())
+        return True
 
     def run_highlight(self) -> None:
         """Publish what the light under the editor's cursor lights, in every shot that has it
@@ -239,7 +319,14 @@ class PreviewWorker:
 
     def _render_loop(self) -> None:
         while not self.stop_event.is_set():
-            if not self._wake.wait(timeout=0.1):
+            behind = self.fill is not None and not self.fill.done
+            if not self._wake.wait(timeout=0.0 if behind else 0.1):
+                if behind:
+                    self.busy = True
+                    try:
+                        self.fill_step()
+                    finally:
+                        self.busy = False
                 continue
             self._wake.clear()
             job = self._take()

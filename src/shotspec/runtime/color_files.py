@@ -77,7 +77,7 @@ def _default_view(output: OutputIR) -> str:
 def file_transfer(path: str) -> str:
     """The transfer curve the plate loader decoded ``path`` with (``runtime.io.image_read``):
     ``linear`` for EXR and float TIFF, else our own provenance tag, else ``srgb``; a video's
-    from its stream's tags (``rec709`` unless it says sRGB)."""
+    from its stream's tags (``shotspec.plate_tags``: ``rec709``, ``srgb``, ``pq``, ``hlg`` …)."""
     from shotspec.plate_sequences import is_video  # noqa: PLC0415
     from shotspec.runtime.io.image_read import read_raw, sniff_format  # noqa: PLC0415
     from shotspec.runtime.io.png import read_png_text  # noqa: PLC0415
@@ -104,6 +104,10 @@ def file_transfer(path: str) -> str:
 def plate_to_working(rgb: torch.Tensor, source) -> torch.Tensor:
     """A plate the loader decoded to ``rgb`` (with :func:`file_transfer`'s curve), taken back
     to the file's code values and converted by OpenColorIO from ``source.colorspace`` (its
-    declared colour space) to the working space of ``source.config``."""
-    code = encode_for_file(rgb, file_transfer(source.plate))
+    declared colour space) to the working space of ``source.config``. A video plate with a
+    declared colour space arrives as its code values already (``load_plate`` reads it so,
+    whatever its stream's transfer tag: PQ, HLG, a camera's log under any tag)."""
+    from shotspec.plate_sequences import is_video  # noqa: PLC0415
+
+    code = rgb if is_video(source.plate) else encode_for_file(rgb, file_transfer(source.plate))
     return convert(code, source.config, source.colorspace, source.working)

@@ -8,6 +8,9 @@
   const passSel = $("pass"), loupe = $("loupe"), divider = $("divider");
   let snap = null, shotName = null, passKey = "all";
   const LOUPE_PX = 160;
+  // playback of a sequence: the play head, play/loop, the preloaded playback pictures
+  let head = null, playing = false, loop = true, lastAt = 0, waitingAt = -1, postTimer = null;
+  const pictures = new Map();   // url -> Image (decoded ahead, so a frame swaps at once)
 
   const shot = () => (snap && snap.shots.find((s) => s.name === shotName)) || null;
   const where = (d) => d.line ? `${d.file}:${d.line}:${d.col}` : d.file;
@@ -20,16 +23,23 @@
   }
 
   function load(img, url, done) {
+    // show url once decoded, unless a newer picture was asked of img meanwhile
+    img.dataset.want = url;
     if (img.getAttribute("src") === url) { done(); return; }
     const next = new Image();
-    next.onload = () => { img.src = url; done(); };
-    next.onerror = done;
+    next.onload = () => { if (img.dataset.want === url) { img.src = url; done(); } };
+    next.onerror = () => { if (img.dataset.want === url) done(); };
     next.src = url;
   }
 
   function showShot() {
     const s = shot();
     if (!s) return;
+    if (s.frames > 1 && (playing || s.frame !== head)) {
+      // playing, or the page's play head is not the frame this render is of: the playback picture
+      showFrame(head);
+      return;
+    }
     stage.style.aspectRatio = `${s.width} / ${s.height}`;
     const [b, a] = comparePair(s);
     const seq = snap.seq, phase = snap.phase, gen = snap.generation;
@@ -85,14 +95,139 @@
       return o;
     }));
     passSel.disabled = slider.disabled = s.stages.length < 2;
-    // a sequence: the frame slider (the server renders the frame asked for)
+    // a sequence: play/pause, loop, the frame slider, frame number and timecode
     const box = $("framebox"), frame = $("frame");
     box.hidden = !(s.frames > 1);
-    if (s.frames > 1 && document.activeElement !== frame) {
+    document.body.dataset.sequence = s.frames > 1 ? "1" : "0";
+    if (s.frames > 1) {
+      if (head === null) head = s.frame;
+      head = Math.min(head, s.frames - 1);
       frame.max = String(s.frames - 1);
-      frame.value = String(s.frame);
-      $("frameno").textContent = String(s.frame);
+      showHead();
+    } else if (playing) {
+      pause(true);                 // a still shot (or the sequence became one): stop playing
     }
+  }
+
+  // ------------------------------------------------------------------ playback
+
+  const sequence = () => (snap && snap.sequences && snap.sequences[shotName]) || null;
+  const decoded = (url) => { const p = url && pictures.get(url); return !!(p && p.complete && p.naturalWidth); };
+
+  function preload() {
+    // decode every ready frame of the shown sequence ahead; forget pictures no longer listed
+    const seq = sequence(), keep = new Set(seq ? seq.urls.filter(Boolean) : []);
+    for (const url of pictures.keys()) if (!keep.has(url)) pictures.delete(url);
+    for (const url of keep) {
+      if (pictures.has(url)) continue;
+      const img = new Image();
+      img.src = url;
+      pictures.set(url, img);
+    }
+  }
+
+  window.previewSequenceUrls = () => { const seq = sequence(); return seq ? seq.urls.filter(Boolean) : []; };
+
+  function showHead() {
+    // the frame number, its timecode, the slider and the frames-ready bar
+    const seq = sequence(), frame = $("frame");
+    $("frameno").textContent = String(head ?? 0);
+    $("timecode").textContent = seq && seq.timecodes[head] ? seq.timecodes[head] : "--:--:--:--";
+    if (document.activeElement !== frame || playing) frame.value = String(head ?? 0);
+    $("readybar").style.width = seq ? `${(100 * seq.ready / Math.max(1, seq.total)).toFixed(1)}%` : "0";
+    $("ready").title = seq ? `${seq.ready} of ${seq.total} frames ready to play` : "";
+    document.body.dataset.frame = String(head ?? 0);
+    document.body.dataset.ready = String(seq ? seq.ready : 0);
+  }
+
+  function showFrame(i) {
+    // frame i's playback picture (low resolution) when it is ready; else the picture stays
+    const seq = sequence(), url = seq && seq.urls[i];
+    showHead();
+    if (!url) return false;
+    after.dataset.want = url;
+    if (after.getAttribute("src") !== url) {
+      after.src = url;
+      document.body.dataset.shown = String(i);
+    }
+    return true;
+  }
+
+  function post(path, body) {
+    return fetch(path, { method: "POST", body: JSON.stringify(body), keepalive: true,
+      headers: { "Content-Type": "application/json", "X-Shotspec-Token": token } })
+      .catch(() => { $("status").textContent = "the preview server did not answer"; });
+  }
+
+  function tick(now) {
+    if (!playing) return;
+    const seq = sequence();
+    if (!seq) { pause(true); return; }
+    const dt = 1000 / seq.fps;
+    if (now - lastAt >= dt) {
+      let next = head + 1;
+      if (next >= seq.total) {
+        if (!loop) { pause(true); return; }
+        next = 0;
+      }
+      const url = seq.urls[next];
+      if (url && decoded(url)) {
+        head = next;
+        lastAt = now - lastAt > 2 * dt ? now : lastAt + dt;   // keep the rate; resync after a wait
+        waitingAt = -1;
+        showFrame(head);
+        window.previewPlayed = (window.previewPlayed || 0) + 1;
+      } else if (waitingAt !== next) {
+        waitingAt = next;                    // not ready: the server renders from here on
+        post("/api/play", { playing: true, frame: next });
+      }
+    }
+    requestAnimationFrame(tick);
+  }
+
+  function play() {
+    const seq = sequence();
+    if (!seq || playing) return;
+    if (head >= seq.total - 1 && !loop) head = 0;
+    playing = true;
+    document.body.dataset.playing = "1";
+    $("play").innerHTML = "&#10074;&#10074;";
+    $("play").setAttribute("aria-label", "pause (space)");
+    lastAt = performance.now();
+    waitingAt = -1;
+    post("/api/play", { playing: true, frame: head });
+    showStatus();
+    requestAnimationFrame(tick);
+  }
+
+  function pause(tell) {
+    // stop on the play head; the server then renders that frame in full
+    if (!playing) return;
+    playing = false;
+    document.body.dataset.playing = "0";
+    $("play").innerHTML = "&#9654;";
+    $("play").setAttribute("aria-label", "play (space)");
+    if (tell) post("/api/play", { playing: false, frame: head });
+    showStatus();
+  }
+
+  function seek(i, now) {
+    // show frame i at once (its playback picture) and ask for its full frame shortly
+    const s = shot();
+    if (!s || s.frames < 2) return;
+    pause(false);
+    head = Math.max(0, Math.min(s.frames - 1, i));
+    showFrame(head);
+    clearTimeout(postTimer);
+    postTimer = setTimeout(() => post("/api/play", { playing: false, frame: head }), now ? 0 : 150);
+  }
+
+  function step(d) {
+    const s = shot();
+    if (!s || s.frames < 2) return;
+    let i = head + d;
+    if (loop) i = (i + s.frames) % s.frames;
+    seek(i, false);
   }
 
   function showDiagnostics() {
@@ -120,8 +255,11 @@
   }
 
   function showStatus() {
-    const st = $("status");
-    if (snap.phase === "error") {
+    const st = $("status"), seq = sequence();
+    if (!snap) return;
+    if (playing && snap.phase !== "error") {
+      st.textContent = seq ? `playing · ${+seq.fps.toFixed(3)} fps · low-res · ${seq.ready}/${seq.total} ready` : "playing";
+    } else if (snap.phase === "error") {
       st.textContent = snap.stale ? "spec has errors: showing the last good image" : "spec has errors";
     } else if (snap.phase === "starting") {
       st.textContent = "rendering…";
@@ -137,6 +275,7 @@
     snap = next;
     $("spec").textContent = snap.spec;
     if (!shot() && snap.shots.length) shotName = snap.shots[0].name;
+    preload();
     fillControls();
     showDiagnostics();
     showStatus();
@@ -150,11 +289,22 @@
     divider.style.left = `${pct}%`;
   }
   slider.addEventListener("input", applySlider);
-  $("frame").addEventListener("input", () => { $("frameno").textContent = $("frame").value; });
-  $("frame").addEventListener("change", () => {
-    fetch("/api/frame", { method: "POST", body: JSON.stringify({ frame: +$("frame").value }),
-      headers: { "Content-Type": "application/json", "X-Shotspec-Token": token } })
-      .catch(() => { $("status").textContent = "the preview server did not answer"; });
+  $("frame").addEventListener("input", () => { pause(false); head = +$("frame").value; showFrame(head); });
+  $("frame").addEventListener("change", () => seek(+$("frame").value, true));
+  $("play").addEventListener("click", (e) => { e.currentTarget.blur(); playing ? pause(true) : play(); });
+  $("loop").addEventListener("click", (e) => {
+    e.currentTarget.blur();
+    loop = !loop;
+    e.currentTarget.setAttribute("aria-pressed", String(loop));
+  });
+  window.addEventListener("pagehide", () => pause(true));   // the server stops rendering for play
+  document.addEventListener("keydown", (e) => {
+    // space plays/pauses, ← → step one frame (not while choosing in a list)
+    const s = shot();
+    if (!s || s.frames < 2 || e.target.tagName === "SELECT" || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === " ") { e.preventDefault(); playing ? pause(true) : play(); }
+    else if (e.key === "ArrowRight") { e.preventDefault(); step(1); }
+    else if (e.key === "ArrowLeft") { e.preventDefault(); step(-1); }
   });
   passSel.addEventListener("change", () => { passKey = passSel.value; showShot(); });
 

@@ -26,6 +26,7 @@ import torch
 
 from shotspec.head_facts import PART_IDS
 from shotspec.runtime.head.model import HeadData
+from shotspec.runtime.rows import unique_rows
 from shotspec.runtime.head.wardrobe import Mesh, vertex_normals
 
 __all__ = ["hair_shell", "hair_coverage", "shell_albedo", "skin_faces", "rest_to_posed", "SHELL_FROM_COVER",
@@ -171,7 +172,7 @@ def hair_shell(head_vertices: torch.Tensor, head: HeadData, *, style: str = "sho
     # triangles' winding so the wall faces outward
     e = torch.cat([local[:, [0, 1]], local[:, [1, 2]], local[:, [2, 0]]])
     key = torch.sort(e, dim=1).values
-    _, inv, count = torch.unique(key, dim=0, return_inverse=True, return_counts=True)
+    _, inv, count = unique_rows(key, return_inverse=True, return_counts=True)
     rim = e[count[inv] == 1]
     a, b = rim[:, 0], rim[:, 1]
     wall = torch.cat([torch.stack([a, b + m, b], 1), torch.stack([a, a + m, b + m], 1)])

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from shotspec.runtime.rows import unique_rows
+
 __all__ = ["nearest_index"]
 
 _OFFSETS = torch.tensor([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
@@ -52,7 +54,7 @@ def nearest_index(points: torch.Tensor, targets: torch.Tensor, cell_m: float) ->
     sorted_keys = keys[order]
     # candidate lists per occupied query cell: the targets in its 27 neighbours, in CSR form
     qcells = torch.floor(points / cell_m).long()
-    ucells, inv = torch.unique(qcells, dim=0, return_inverse=True)
+    ucells, inv = unique_rows(qcells, return_inverse=True)
     near = ucells[:, None, :] + _OFFSETS.to(dev)[None]                          # (U, 27, 3)
     inside = ((near >= lo) & (near < lo + span)).all(-1).flatten()
     k = _cell_keys(near, lo, span).flatten()

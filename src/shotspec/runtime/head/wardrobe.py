@@ -24,6 +24,7 @@ import torch
 
 from shotspec.head_facts import PART_IDS, TORSO_BOTTOM_M
 from shotspec.runtime.head.model import HeadData
+from shotspec.runtime.rows import unique_rows
 
 __all__ = ["Mesh", "torso_mesh", "garment_parts", "neck_cut_loop", "collar_edge",
            "vertex_normals", "ray_triangle_t", "winding_number", "COLLAR_STYLES",
@@ -129,7 +130,7 @@ def neck_cut_loop(head: HeadData) -> torch.Tensor:
     skin = (head.face_part == PART_IDS["face"]) | (head.face_part == PART_IDS["head_neck"])
     f = head.faces[skin]
     e = torch.sort(torch.cat([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), dim=1).values
-    edges, count = torch.unique(e, dim=0, return_counts=True)
+    edges, count = unique_rows(e, return_counts=True)
     nbrs: dict[int, list[int]] = {}
     for a, b in edges[count == 1].tolist():
         nbrs.setdefault(a, []).append(b)

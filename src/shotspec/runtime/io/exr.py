@@ -2,7 +2,8 @@
 
 Channel names follow the usual compositing conventions: ``R G B A`` for the beauty, ``Z`` for
 depth (metres), ``N.X N.Y N.Z`` for normals, ``albedo.R/G/B``, ``P.X/P.Y/P.Z`` for positions
-and ``mask.<name>`` for masks. String header attributes carry provenance.
+and ``mask.<name>`` for masks. String header attributes carry provenance; a sequence frame's
+timecode and rate also go into the standard ``timeCode`` and ``framesPerSecond`` attributes.
 """
 
 from __future__ import annotations
@@ -46,6 +47,31 @@ def encode_exr_channels(rgb: np.ndarray, aovs: dict[str, np.ndarray], dtype) -> 
     return out
 
 
+def _time_attributes(OpenEXR, attributes: dict[str, str]) -> dict:
+    """A sequence frame's ``timecode`` (``HH:MM:SS:FF``, ``;`` drop-frame) and ``frame_rate``
+    (``30000/1001``) as the standard typed attributes ``timeCode`` and ``framesPerSecond``."""
+    from fractions import Fraction  # noqa: PLC0415
+
+    from shotspec.compiler.timecode import parse_timecode  # noqa: PLC0415
+
+    out: dict = {}
+    rate = Fraction(attributes["frame_rate"]) if "frame_rate" in attributes else None
+    tc = parse_timecode(attributes["timecode"])[0] if "timecode" in attributes else None
+    if tc is not None:
+        # SMPTE ST 12-1 counts frame *pairs* above 30 fps: the frames field 0–29 and the
+        # field-phase flag marking the pair's second frame (59.94 frame 45 is pair 22, flag 1)
+        pairs = rate is not None and rate > 30
+        code = OpenEXR.TimeCode()
+        code.hours, code.minutes, code.seconds = tc.hours, tc.minutes, tc.seconds
+        code.frame = tc.frames // 2 if pairs else tc.frames
+        code.fieldPhase = bool(pairs and tc.frames % 2)
+        code.dropFrame = tc.drop
+        out["timeCode"] = code
+    if rate is not None:
+        out["framesPerSecond"] = rate
+    return out
+
+
 def write_exr(path: str, channels: dict[str, np.ndarray], attributes: dict[str, str]) -> None:
     """Write a single-part ZIP-compressed scanline EXR (raises ImportError without OpenEXR)."""
     OpenEXR = exr_module()
@@ -53,6 +79,7 @@ def write_exr(path: str, channels: dict[str, np.ndarray], attributes: dict[str, 
         raise ImportError("OpenEXR")
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
     header.update({k: str(v) for k, v in attributes.items()})
+    header.update(_time_attributes(OpenEXR, attributes))
     with OpenEXR.File(header, channels) as f:
         f.write(path)
 

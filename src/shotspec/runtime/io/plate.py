@@ -86,7 +86,9 @@ def load_plate(source, camera) -> Frame:
     if is_video(source.plate):
         from shotspec.runtime.io.video_read import read_video_frame
 
-        rgb, info = read_video_frame(source.plate, source.plate_frame)
+        # a declared colour space starts from the code values (color_files.plate_to_working)
+        rgb, info = read_video_frame(source.plate, source.plate_frame,
+                                     linear=source.colorspace is None)
     else:
         rgb, info = read_image(source.plate)
     h, w = info["height"], info["width"]

@@ -19,11 +19,11 @@ written to a temporary name next to ``path`` and renamed into place.
 from __future__ import annotations
 
 import os
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from shotspec.compiler.timecode import fps_fraction
 from shotspec.runtime.errors import RenderError
 
 __all__ = ["encode_video", "codec_of", "VIDEO_CODECS", "video_available"]
@@ -60,13 +60,6 @@ def video_available(codec: str) -> str | None:
     return None
 
 
-def _rational(fps: float) -> Fraction:
-    ntsc = Fraction(round(fps * 1001), 1001)
-    if abs(float(ntsc) - fps) < 1e-9 and ntsc.denominator == 1001:
-        return ntsc
-    return Fraction(fps).limit_denominator(1001)
-
-
 def _read_rgb16(path: str) -> np.ndarray:
     from shotspec.runtime.io.image_read import read_raw
 
@@ -92,7 +85,9 @@ def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
                  audio_from: str | None = None, timecode: str | None = None) -> str:
     """Encode the frame files ``frames`` (in order) into ``path``; returns ``path``. With
     ``audio_from`` (a video plate), its audio is copied in, as long as the picture;
-    ``timecode`` (``HH:MM:SS:FF``) is the first frame's, written as a timecode track.
+    ``timecode`` (``HH:MM:SS:FF``, drop-frame ``HH:MM:SS;FF`` at 29.97/59.94) is the first
+    frame's, written as a QuickTime timecode track (drop-frame flagged) and as the container's
+    ``timecode`` tag.
 
     Raises RenderError E530 when PyAV or the encoder is missing, the colour encoding cannot be
     tagged (``linear``), or a 4:2:0 codec is given an odd frame size."""
@@ -116,7 +111,7 @@ def encode_video(frames: list[str], path: str, *, fps: float, codec: str,
     if pix_fmt == "yuv420p" and (width % 2 or height % 2):
         raise RenderError("E530", f"H.264 4:2:0 needs an even width and height, not {width}×{height}",
                           hint="make the output size even, or write ProRes (.mov)")
-    rate = _rational(fps)
+    rate = fps_fraction(fps)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.partial{target.suffix}")
