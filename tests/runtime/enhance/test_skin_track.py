@@ -148,3 +148,21 @@ def test_a_plate_sequence_plan_links_each_frames_track_to_the_previous(tmp_path)
     # strength 0: no enhancer, no tracking
     assert not [n for n in _plan(tmp_path, 'source plate "p.####.png"', 0).nodes.values()
                 if n.op in ("skin_track", "skin_enhance")]
+
+
+def test_untrusted_skin_is_re_seeded_with_its_neighbours_drift():
+    from shotspec.runtime.enhance.skin_track import reseed
+    from shotspec.runtime.faces.face_frame import FaceFrame
+
+    ff = FaceFrame((60.0, 50.0), ((2.0, 0.0), (0.0, 2.0)), 0.5, "test", "test")
+    sim = similarity_field(ff, 100, 120)
+    carried = sim + torch.tensor([2.0, -1.0]).view(1, 2, 1, 1)      # the skin drifted 2 mm, −1 mm
+    yy, xx = torch.meshgrid(torch.arange(100.0), torch.arange(120.0), indexing="ij")
+    hole = ((xx - 60) ** 2 + (yy - 50) ** 2 < 15 ** 2).float()[None, None]   # flow failed in a disc
+    trust = 1.0 - hole
+    field = reseed(carried.clone(), trust, sim, ff.mm_per_px)
+    # inside the disc the texture keeps its neighbours' drift: no seam at the disc's edge
+    assert float((field - carried).abs().max()) < 0.05
+    # with no trusted skin anywhere, the face frame's own coordinates
+    alone = reseed(carried.clone(), torch.zeros_like(trust), sim, ff.mm_per_px)
+    assert torch.allclose(alone, sim)
