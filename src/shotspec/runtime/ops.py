@@ -176,7 +176,6 @@ def op_lens(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 @op("skin_enhance", OpCost(3.0))
 def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.enhance import EnhanceControls, skin_enhance
-
     from shotspec.runtime.enhance.skin_track import field_of
 
     # a plate sequence's frame after the first also reads its skin_track node (docs/motion.md)
