@@ -4,6 +4,7 @@ pixels whether a frame renders in sequence or alone (resume after frames were lo
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -66,3 +67,15 @@ def test_a_tracked_frame_re_renders_from_its_provenance(plate_workdir, capsys):
     a = np.asarray(Image.open(work / "again.png")).astype(np.int64)
     b = np.asarray(Image.open(frame)).astype(np.int64)
     assert np.array_equal(a, b)
+
+
+@pytest.mark.ray
+def test_the_ray_executor_renders_the_tracked_sequence_byte_for_byte(plate_workdir):
+    pytest.importorskip("ray")
+    work = plate_workdir(SHOT)
+    _turning_plate(work)
+    assert main(["render", "shot.shot", "-q"]) == 0
+    local = [(work / "r" / f"s.{i:04d}.png").read_bytes() for i in range(4)]
+    (work / "r").rename(work / "local")
+    assert main(["render", "shot.shot", "-q", "--executor", "ray"]) == 0   # a local Ray cluster
+    assert [(work / "r" / f"s.{i:04d}.png").read_bytes() for i in range(4)] == local
