@@ -4,7 +4,8 @@ A render shot lowers to ``mesh → groom → geometry → shade → lens → pas
 (``groom`` grows the character's strands on the posed mesh; ``geometry`` rasterizes the mesh
 and the strands; ``shade`` also reads ``mesh`` for its shadow maps and ``groom`` to light the
 strands); a plate shot to
-``plate → lens → passes… → output``. Each node's params hold exactly the IR values that change
+``plate → lens → passes… → output`` (on a plate sequence, each frame's ``skin_enhance`` after
+the first also reads a ``skin_track`` node chained to the frames before). Each node's params hold exactly the IR values that change
 its pixels — the fields whose schema ``stages`` name the node's op, nothing more — so an edit
 re-runs only the nodes it touches: a new light re-runs ``shade`` and after, never ``mesh``,
 ``groom`` or ``geometry``;
