@@ -196,10 +196,14 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
     keep = _grow(keep, (colour > 0.5) & (sharp < GROW_TEXTURE), GROW_STEPS)
 
     luma = (y[0, 0] / 255.0).cpu().numpy()
-    eyes = find_eye_pair(luma, keep)
+    top, bottom = srgb[0].max(0).values, srgb[0].min(0).values
+    eyes = find_eye_pair(luma, keep, ((top - bottom) / top.clamp_min(1e-3)).cpu().numpy())
     parts = "no eyes found"
+    zones = None
     if eyes is not None:
         eyes = refine_eye_pair(display_luma(rgb), eyes, 1.0 / scale)
+        parts = "one eye found (no face proportions: nose and brows not placed)"
+    if eyes is not None and eyes.centres is not None:
         centres = tuple(((x + 0.5) * scale - 0.5, (yy + 0.5) * scale - 0.5) for x, yy in eyes.centres)
         zones = face_zones(centres, luma, float(np.median(luma[keep])))
         nose_colour = (maha2 < (NOSE_COLOUR * MAHALANOBIS_MAX) ** 2)[None, None] & lum_ok
@@ -219,7 +223,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
             keep[hole_labels == r.label] = True
         elif main.bbox[0] <= r.cx <= main.bbox[2] and main.bbox[1] <= r.cy <= main.bbox[3]:
             holes.append(r)
-    if eyes is not None:
+    if zones is not None:
         keep &= ~zones.features
 
     m = torch.from_numpy(keep).to(rgb.device, torch.float32)[None, None]
@@ -242,7 +246,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
         desc += "; lips by colour (mediapipe not used)"
     if excl is not None:
         m = m * (1.0 - excl)
-    if features is None and eyes is not None:
+    if features is None and zones is not None:
         # the built-in eyes stand in for landmarks: the face frame sizes the texture from them
         zone = torch.from_numpy(zones.features.astype(np.float32)).to(rgb.device)[None, None]
         zone = F.interpolate(zone, size=(h, w), mode="bilinear", align_corners=False) if scale < 1 else zone
