@@ -194,7 +194,7 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
     # the pairs of the darkest candidates get the iris test; one iris may hide in its corner
     pairs.sort(key=lambda p: (p[1], -p[0]))
     scored = []
-    for geometry, _, a, b, dist in pairs[:MAX_PAIRS]:
+    for _, _, a, b, dist in pairs[:MAX_PAIRS]:
         fa, fb = (f if f is not None and f.contrast >= MIN_CONTRAST * ref and _has_sclera(f, sat, sat_ref, luma, ref) else None
                   for f in (fit(a, dist), fit(b, dist)))
         irises = trusted_irises(fa, fb)
@@ -203,7 +203,7 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
         r = float(np.mean([f.radius for f in irises]))
         prior = float(np.exp(-0.5 * ((r / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
         sharp = sum(_quality(f, smooth, ref) for f in irises)
-        scored.append((sharp * geometry * prior, 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
+        scored.append((sharp * prior, 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
     # one eye alone (the other hidden, or lost with the face's shadow side), sized from the
     # skin's width at its height
     for y, x in cands[:SINGLES]:

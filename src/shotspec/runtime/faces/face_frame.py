@@ -10,8 +10,8 @@ Skin texture is generated in millimetres on the face, then mapped to pixels by a
    iris pair, ``eye_pair``), or from a pair of similar holes in the skin region — and at them
    ``face_scale.scale_from_eyes``: the iris diameter (11.7 mm, invariant to the head's turn)
    where one or both limbi are measured, averaged with the eye distance (63 mm) when the two
-   agree; the skin detector's own irises when none is measured at those eyes, or when it found
-   one eye alone (the other hidden on a turned head);
+   agree — the skin detector's irises when it measured any (not fitted again), also when it
+   found one eye alone (the other hidden on a turned head);
 4. the width of the main skin region's upper half (≈ 140 mm, cheek to cheek);
 5. a last-resort guess that the face spans 45 % of the frame width.
 """
@@ -147,9 +147,10 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
     if frame.meta.face_mm_per_px > 0:
         mmpp, scale_method = float(frame.meta.face_mm_per_px), "frame metadata (face_mm_per_px)"
     elif eyes is not None and math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]) > 1e-3:
-        fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
-        if fs.iris_px is None and irises:
-            fs = scale_from_irises(tuple(irises))
+        if irises:      # measured by the skin detector on this image: not fitted twice
+            fs = scale_from_irises(tuple(irises), math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]))
+        else:
+            fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
         mmpp, scale_method = fs.mm_per_px, f"{fs.method} (eyes from {eyes_src})"
     elif irises:
         fs = scale_from_irises(tuple(irises))
