@@ -161,6 +161,10 @@ def _pupil(img: np.ndarray, x: int, y: int, r_min: float):
     # whole: round, and no further from its centroid than its own size allows (not a lash line)
     whole = (PUPIL_ROUND[0] <= width / height <= PUPIL_ROUND[1]
              and float(np.hypot(xs - mx, ys - my).max()) <= 1.5 * radius + 1.0)
+    if whole:           # the median of the rows' and columns' midpoints: a catch-light's notch
+        rows = [0.5 * (r.min() + r.max()) for r in (np.flatnonzero(blob[j]) for j in np.unique(ys))]
+        cols = [0.5 * (c.min() + c.max()) for c in (np.flatnonzero(blob[:, i]) for i in np.unique(xs))]
+        mx, my = float(np.median(rows)), float(np.median(cols))     # moves few of them, a centroid all
     return mx, my, radius, whole
 
 
