@@ -11,16 +11,23 @@ the checks made on it:
    edge where hair, shadow and backdrop meet it (pupils, nostrils, the mouth's corners, lash
    lines, dark strands of hair) — local minima of the smoothed luma below ``DARKNESS`` × the
    skin's median;
-2. pairs: about as dark as each other (``DARK_MATCH``: two pupils, not a pupil and the end
-   of a dark brow), no more than ``MAX_TILT`` off level, the middle half of the segment between them
-   mostly skin (``BRIDGE_SKIN``: a nose bridge, not hair);
-3. irises: each end must show a limbus (``iris.limbus_fit``: a circular dark-to-bright step on
-   both side arcs) of a radius ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's
-   iris is 0.093 of its eye distance, a head turned 50° shows 0.145;
-   the two alike (``SAME_SIZE``); the score weighs the radius against ``IRIS_PRIOR``;
-4. among the pairs scoring at least ``UPPER_PAIR`` of the best (score: the weaker limbus
-   contrast × the bridge's skin share × levelness), the highest in the frame wins (nostrils
-   and mouth corners, which can pass 1–3, lie below the eyes).
+2. pairs: about as dark as each other (``DARK_MATCH``: two pupils, not a pupil and a pale
+   spot; loose, since the far eye's pupil of a turned head is half hidden and blurs paler), no
+   more than ``MAX_TILT`` off level, the middle half of the segment between them mostly skin
+   (``BRIDGE_SKIN``: a nose bridge, not hair);
+3. irises: each end is given the limbus fit (``iris.limbus_fit``: both side arcs, or one side
+   from a whole pupil when the other hides in the eye's corner) for a radius
+   ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's iris is 0.093 of its eye
+   distance, a head turned 55° shows 0.16, so the spacing may shrink by foreshortening; a fit
+   counts only with a white sclera beside it (``_has_sclera``). A pair needs one iris (the far
+   eye of a turned head often shows none); two count together when alike (``SAME_SIZE``),
+   otherwise the one read on more sides;
+4. one eye alone: the ``SINGLES`` darkest candidates are also fitted on their own, the radius
+   sized from the skin's width at their height (``IRIS_TO_WIDTH``) — the eye the skin mask
+   lost with the face's shadow side does not stop the other from giving the scale;
+5. the best by evidence: each iris counts its limbus contrast, halved when read on one side,
+   times the darkness of its middle (a pupil reflects almost nothing); a pair sums its irises
+   and weighs the mean radius against ``IRIS_PRIOR`` × its distance. Ties go to the higher.
 
 Coordinates are pixels of the arrays given (x right, y down).
 """
@@ -42,7 +49,7 @@ DARKNESS = 0.55                # a candidate is darker than this × the skin's m
 NEAR_SKIN = 0.12               # skin within this share of the image width on 3 of 4 sides
 SPACING = 0.015                # one candidate per this share of the image width
 MAX_CANDIDATES = 40            # darkest minima kept
-DARK_MATCH = (3.0, 0.3)        # the paler candidate ≤ 3 × the darker + 0.05 × skin: two pupils
+DARK_MATCH = (3.0, 0.3)        # the paler candidate ≤ 3 × the darker + 0.3 × skin's luma
 MIN_DISTANCE_PX = 8.0          # pairs closer than this are not two eyes
 MAX_TILT = 0.45                # |dy| / |dx| of the eye line (about 24°)
 BRIDGE_SKIN = 0.5              # share of skin on the middle half of the segment
@@ -51,7 +58,8 @@ MIN_CONTRAST = 0.004           # limbus step, luma per px, both sides
 MAX_PAIRS = 80                 # pairs given the iris test, darkest candidates first
 SAME_SIZE = 0.7                # two irises (equal in life) whose fits (±12 % one-sided each) agree this well
 SEARCH = 0.3                   # the iris centre may lie this × the largest radius from the dark spot
-IRIS_TO_WIDTH = (0.03, 0.09)   # one eye alone: limbus radius / the skin's width at its height
+IRIS_TO_WIDTH = (0.03, 0.09)   # one eye alone: 5.85 mm over the skin's width at eye height, 195 mm (face,
+                               # ears, neck beside) down to 65 mm (half the face lost to shadow)
 SCLERA_SAT = 0.6               # beside an iris, on one side at least: saturation below this × skin's …
 WHITE_SAT = 0.2                # … or below this (white under a warm light, or a graded photo) …
 SCLERA_BRIGHT = 0.45           # … and luma at least this × the skin's median (the sclera)

@@ -3,8 +3,9 @@
 Two scale bars a face carries, both read at the eye plane:
 
 * **the iris** (``iris.limbus_fit``): 11.7 mm across whatever the head's turn, as long as the
-  eyes look towards the camera. Used when both limbi are found, the two diameters agree
-  within ``IRIS_AGREE`` and each steps up by at least ``MIN_CONTRAST`` × the skin's luma;
+  eyes look towards the camera. One iris suffices (the far eye of a turned head often hides
+  in its corner); two are averaged when alike (``eye_pair.trusted_irises``), otherwise the one
+  read on more sides counts. Each must step up by at least ``MIN_CONTRAST`` × the skin's luma;
 * **the eye distance** (63 mm, adult mean, sd ≈ 3.5 mm): shrinks as cos θ when the head turns
   by θ. No turn correction is applied: one read off the skin mask's silhouette (cylinder
   model, sin θ = (L − R)/(L + R)) was tried and read −20° to −32° on frontal renders, whose
