@@ -54,12 +54,13 @@ ARC_SAMPLES = 15            # samples per side arc
 RADIUS_STEP_PX = 0.25       # radial sampling step
 SMOOTH_PX = 0.8             # Gaussian pre-smoothing (JPEG blocks, lash hairs)
 PUPIL_ROUND = (0.6, 1.6)    # a pupil's width / height when it is whole (not under a lid)
-PUPIL_OFFSET = 0.1          # a whole pupil's centre lies within this × r (+1 px) of the iris's
+PUPIL_OFFSET = 0.1          # a whole pupil's centre lies within this × r + 1 px of the iris's (pupils
+                            # sit 0.1–0.3 mm off it; a catch-light's notch, pixels: the rest)
 PUPIL_CLEAR = 1.3           # the limbus lies at least this × the pupil's radius out
 SIDE_BALANCE = 0.5          # two-sided fit: the weaker side's step at least this × the stronger
 INNER = 0.4                 # the iris's luma is read from this × the radius outwards …
-INNER_SIDE = 0.75           # one-sided fits: the hidden side must show iris out to this × r
 EDGE_PX = 1.5               # … to this far inside the limbus; the sclera's this far outside
+INNER_SIDE = 0.75           # one-sided fits: the hidden side must show iris out to this × r
 CLEAR_SHARE = 0.7           # height search: fits scoring this × the best count as clear
 MIN_RISE = 0.08             # a limbus step rises by this share of the luma across it at least
 
