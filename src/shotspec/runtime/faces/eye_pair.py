@@ -27,7 +27,9 @@ the checks made on it:
    lost with the face's shadow side does not stop the other from giving the scale;
 5. the best by evidence: each iris counts its limbus contrast, halved when read on one side,
    times the darkness of its middle (a pupil reflects almost nothing); a pair sums its irises
-   and weighs the mean radius against ``IRIS_PRIOR`` × its distance. Ties go to the higher.
+   and gains up to double by how well their mean radius fits ``IRIS_PRIOR`` × its distance
+   (the pair's geometry is evidence too: it never loses to one of its own irises alone).
+   Ties go to the higher.
 
 Coordinates are pixels of the arrays given (x right, y down).
 """
@@ -211,7 +213,7 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
         r = float(np.mean([f.radius for f in irises]))
         prior = float(np.exp(-0.5 * ((r / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
         sharp = sum(_quality(f, smooth, ref) for f in irises)
-        scored.append((sharp * prior, 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
+        scored.append((sharp * (1.0 + prior), 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
     # one eye alone (the other hidden, or lost with the face's shadow side), sized from the
     # skin's width at its height
     for y, x in cands[:SINGLES]:
