@@ -133,12 +133,12 @@ def _region_score(prof: np.ndarray, rr: np.ndarray, rp: float) -> np.ndarray:
     out = np.full_like(prof, -np.inf)
     csum = np.concatenate([np.zeros((2, 1)), np.cumsum(prof, 1)], 1)
     e = int(round(EDGE_PX / RADIUS_STEP_PX))
-    for i in range(n - e):
-        lo = int(np.searchsorted(rr, max(INNER * rr[i], PUPIL_CLEAR * rp)))
-        hi = i - e
-        if hi - lo < 2:
-            continue
-        out[:, i] = prof[:, i + e] - (csum[:, hi] - csum[:, lo]) / (hi - lo)
+    i = np.arange(n - e)
+    lo = np.searchsorted(rr, np.maximum(INNER * rr[i], PUPIL_CLEAR * rp))
+    hi = i - e
+    ok = hi - lo >= 2
+    i, lo, hi = i[ok], lo[ok], hi[ok]
+    out[:, i] = prof[:, i + e] - (csum[:, hi] - csum[:, lo]) / (hi - lo)
     return out
 
 
