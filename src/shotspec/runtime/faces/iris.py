@@ -220,7 +220,8 @@ def limbus_fit(luma: np.ndarray, centre: tuple[float, float], r_min: float, r_ma
             fits.append(best)
     if fits:
         top = max(f[0][0] for f in fits)
-        return max((f[1] for f in fits if f[0][0] >= CLEAR_SHARE * top), key=lambda f: f.radius)
+        return _inside(max((f[1] for f in fits if f[0][0] >= CLEAR_SHARE * top), key=lambda f: f.radius),
+                       luma.shape[1])
     # 3. one side, measured from a whole pupil's centre
     if not whole:
         return None
@@ -240,4 +241,12 @@ def limbus_fit(luma: np.ndarray, centre: tuple[float, float], r_min: float, r_ma
         sclera = float(np.interp(r + EDGE_PX, rr, prof[s]))
         if iris_there > iris_here + 0.5 * (sclera - iris_here):
             return None
-    return IrisFit(cx + x0, cy + y0, float(r), float(d[s, i]), 1)
+    return _inside(IrisFit(cx + x0, cy + y0, float(r), float(d[s, i]), 1), luma.shape[1])
+
+
+def _inside(fit: IrisFit, width: int) -> IrisFit | None:
+    """``fit`` when both its side arcs, with the sclera beyond them, lie inside the frame
+    (``width`` px); None for an eye cut by the frame's edge, whose far side was read off the
+    border's replicated pixels."""
+    reach = fit.radius + 2 * EDGE_PX
+    return fit if fit.cx - reach >= 0 and fit.cx + reach <= width - 1 else None
