@@ -12,23 +12,29 @@ lash does not count, and finds on each side the radius where the luma steps up f
 to the sclera (Daugman's integro-differential idea, one side at a time):
 
 1. **centre**: the darkest point near the given centre, and the pupil around it (the pixels
-   darker than halfway between it and the iris); a round pupil (``PUPIL_ROUND``) gives the
-   centre, since the pupil sits in the iris's middle whatever the gaze;
-2. **both sides**: the strongest pair of dark-to-bright steps, one on each side arc, whose mean
-   radius is in the range asked for; their midpoint corrects the centre, their mean is the
-   radius. Used when the weaker step is at least ``SIDE_BALANCE`` of the stronger — both
-   sides of a limbus border the same sclera;
-3. **one side**: on a turned head the nasal side of the iris often hides in the eye's corner
-   (skin, lashes, shadow: no step). Then the strongest step on the other side, measured from a
-   round pupil's centre, is the radius; without a round pupil there is no fit.
+   darker than halfway between it and the iris). A whole pupil (round: ``PUPIL_ROUND``) gives
+   the centre — the median of its rows' and columns' midpoints, which a catch-light's notch
+   moves less than a centroid — since the pupil sits in the iris's middle whatever the gaze;
+2. **both sides**: the best pair of dark-to-bright steps, one on each side arc, whose mean
+   radius is in the range asked for and, from a whole pupil, whose two distances agree within
+   ``PUPIL_OFFSET`` × r + 1 px; their midpoint corrects the centre, their mean is the radius.
+   Used when the weaker step scores at least ``SIDE_BALANCE`` of the stronger — both sides of
+   a limbus border the same sclera. Without a whole pupil (a dark iris whose "pupil" takes in
+   the lashes) the arcs' height is searched too and the widest clear chord is the diameter;
+3. **one side**: on a turned head the nasal side of the iris often lies in the eye's shaded
+   corner (lashes, caruncle: no step). Then the best step on the other side, measured from a
+   whole pupil's centre, is the radius — if iris surrounds the pupil on the hidden side too
+   (``INNER_SIDE``); a pupil half under the corner gives no fit.
 
 A step is only a limbus if it rises by at least ``MIN_RISE`` of the luma across it (JPEG noise
 and film grain rise less) and lies beyond the pupil's edge (radius ≥ ``PUPIL_CLEAR`` × the
-pupil's: the pupil steps up to the iris too). A parabola through the peak gives the sub-pixel
-radius.
+pupil's: the pupil steps up to the iris too). Steps are scored by region (``_region_score``:
+the sclera just outside against the iris inside) and located by their gradient, a parabola
+through the peak giving the sub-pixel radius. An eye cut by the frame's edge gives no fit.
 
-On synthetic eyes with lids and a catch-light (8–31 px radius) it is within 0.4 px; on the
-bench's photographs within 6 % of the hand measure (bench/skin_mask_accuracy.py).
+On synthetic eyes with lids and a catch-light (8–31 px radius) it is within 0.4 px two-sided
+and 10 % one-sided; on the bench's photographs within 6 % of the hand measure and on its
+renders (15–18 px irises) within 6 % of the truth (bench/skin_mask_accuracy.py).
 
 Images are display-referred luma arrays (H, W) in 0–1; coordinates are their pixels (x right,
 y down), pixel centres at whole numbers.

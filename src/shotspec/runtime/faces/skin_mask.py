@@ -18,7 +18,8 @@ image ``WORK_SIDE`` px on its long side, in display-referred YCbCr:
    whose *sharp* texture (averaged over ``GROW_SIGMA_PX`` only) stays below
    ``GROW_TEXTURE`` — that walks up to a jaw line or a finger's edge, whose wider texture
    average the core test rejects, and at most a few pixels into hair;
-4. **face**: ``eye_pair`` finds the irises; ``face_zones`` then adds the nose (its rims and
+4. **face**: ``eye_pair`` finds the irises (a pair of eyes, or one eye alone on a turned head
+   — then no zones are placed); from a pair ``face_zones`` adds the nose (its rims and
    shading edges are strand-like texture; colour and darkness decide there) and takes out the
    eyes, brows and nostrils. Pinholes are filled; eyes, mouth and larger holes stay;
 5. **edge**: a guided filter (``texture_cues.guided_filter``) on the display luma softens the
@@ -28,7 +29,7 @@ image ``WORK_SIDE`` px on its long side, in display-referred YCbCr:
 Eyes, lips and brows from the frame's AOVs (renders) or from mediapipe face-mesh landmarks (the
 optional ``faces`` extra) are taken out as well when present; without them the result is the
 same method, described as such. On ``model_face.jpg`` (blonde hair of skin's colour): 0 % of
-the hand-labelled hair in the mask, 95.8 % of the nose (bench/skin_mask_accuracy.py).
+the hand-labelled hair in the mask, 98.7 % of the nose (bench/skin_mask_accuracy.py).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class SkinDetection:
     ``holes`` are the enclosed non-skin regions of the main skin region (eyes, brows, mouth), in
     full-resolution pixel coordinates; ``face`` is the main region (full-resolution coordinates);
     ``features`` are mediapipe's eyes/lips/brows with its eye centres (when used); ``eyes`` the
-    built-in eye pair with its irises fitted at full resolution, when found.
+    built-in eyes (a pair, or one eye alone) with their irises fitted at full resolution, when found.
     """
 
     mask: torch.Tensor
