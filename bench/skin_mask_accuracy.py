@@ -6,11 +6,14 @@
    skin polygons, feature centres; 0.21 mm/px): hair in the mask, nose coverage, each skin
    region's coverage, the mask's value at each feature centre, the automatic scale.
 2. The project's scanned head rendered as a plate (``shot render`` on small specs written to a
-   temporary folder: frontal, turned 35° and −20°, and farther away), its true scale at the eye
-   plane from the camera (distance / focal length in pixels: pinhole, the renderer's model),
-   beside the automatic scale and the eyes it was read from. ``--no-render`` skips this part.
-3. ``kodim04.png`` and ``kodim15.png``: the automatic scale only — their true scale is not
-   known (film scans of unknown framing), so no error is printed.
+   temporary folder: frontal, turned 35° and −20°, and farther away; the eyes look at the
+   lens), its true scale at the eye plane from the camera (distance / focal length in pixels:
+   pinhole, the renderer's model), beside the automatic scale and the eyes it was read from.
+   ``--no-render`` skips this part.
+3. The irises the skin detector measured on ``model_face.jpg``, ``kodim04.png`` and
+   ``kodim15.png`` against the diameters measured by hand (tests/runtime/faces/data/
+   iris_labels.json), and the Kodak scans' automatic scale beside 11.7 mm over the hand
+   measure (their framing is unknown, so the iris is the only reference there is).
 
 ``--out DIR`` writes the mask overlays (green) for looking at them at 100 %. mediapipe is
 never used here: these are the figures every installation gets.
@@ -19,7 +22,6 @@ never used here: these are the figures every installation gets.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,39 +32,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "runtime" / "faces"))
 
-from shared_photos import FACES, labels, linear_photo, nose_without_nostrils, polygon_mask  # noqa: E402
+from shared_photos import (FACES, HEAD_RENDERS, HEIGHT_PX, LENS_MM, WIDTH_PX, head_render_truth,  # noqa: E402
+                           iris_labels, labels, linear_photo, nose_without_nostrils, polygon_mask, render_head)
 
 from shotspec.runtime.enhance import plan_enhance  # noqa: E402
 from shotspec.runtime.faces.skin_mask import detect_skin  # noqa: E402
 from shotspec.runtime.frame import Frame, FrameMeta  # noqa: E402
-
-RENDERS = {   # name: (turn, camera distance m); lens 100 mm on a 36 mm-wide sensor, 320×400 px
-    "frontal": ("0deg", 0.6), "turn35": ("35deg", 0.6), "turnm20": ("-20deg", 0.6), "far": ("0deg", 0.7),
-}
-LENS_MM, SENSOR_MM, WIDTH_PX, HEIGHT_PX = 100.0, 36.0, 320, 400
-
-SPEC = """character mara {{
-  seed 1842
-  eyes hazel
-  pose {{ turn {turn} }}
-}}
-
-shot {name} {{
-  character mara
-  camera {{
-    lens {lens:g}mm
-    aperture f/8
-    sensor full_frame
-    distance {dist:g}m
-    focus mara.eyes
-  }}
-  output "{name}.png" {{
-    size {w}x{h}
-    depth 8
-  }}
-}}
-"""
-
 
 def _overlay(path: Path, mask: np.ndarray, out: Path | None, name: str) -> None:
     if out is None:
@@ -104,20 +79,16 @@ def photo_figures(faces: Path, out: Path | None) -> None:
 
 
 def render_figures(out: Path | None) -> None:
-    focal_px = LENS_MM / SENSOR_MM * WIDTH_PX
-    print(f"\nscanned head rendered as a plate ({WIDTH_PX}×{HEIGHT_PX}, {LENS_MM:g} mm lens, full frame)")
+    print(f"\nscanned head rendered as a plate ({WIDTH_PX}×{HEIGHT_PX}, {LENS_MM:g} mm lens, full frame, eyes on the lens)")
     print(f"  {'render':10s} {'true mm/px':>10s} {'found':>8s} {'error':>7s}  from (target ± 10 %)")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (turn, dist) in RENDERS.items():
-            spec = Path(tmp) / f"{name}.shot"
-            spec.write_text(SPEC.format(name=name, turn=turn, lens=LENS_MM, dist=dist, w=WIDTH_PX, h=HEIGHT_PX))
-            png = Path(tmp) / f"{name}.png"
-            run = subprocess.run([sys.executable, "-m", "shotspec", "render", str(spec), "-o", str(png)],
-                                 capture_output=True, text=True, cwd=ROOT)
-            if run.returncode != 0:
-                print(f"  {name:10s} render failed: {run.stderr.strip().splitlines()[-1:]}")
+        for name in HEAD_RENDERS:
+            try:
+                png = render_head(name, Path(tmp))
+            except RuntimeError as err:
+                print(f"  {name:10s} {err}")
                 continue
-            truth = 1000.0 * dist / focal_px
+            truth = head_render_truth(name)
             frame = Frame(linear_photo(png), meta=FrameMeta(source="plate"))
             plan = plan_enhance(frame)
             err = plan.face.mm_per_px / truth - 1
@@ -126,15 +97,39 @@ def render_figures(out: Path | None) -> None:
             _overlay(png, plan.mask[0, 0].numpy(), out, name)
 
 
+def iris_figures(faces: Path) -> None:
+    """The irises the skin detector measured on each shared photo against the hand measure."""
+    print("\nirises measured vs measured by hand (data/iris_labels.json; target ± 10 %)")
+    print(f"  {'photo':15s} {'hand px':>12s} {'found px':>14s} {'error':>7s}  sides")
+    for name, lab in iris_labels()["irises"].items():
+        path = faces / name
+        if not path.exists():
+            print(f"  {name}: not found")
+            continue
+        det = detect_skin(Frame(linear_photo(path), meta=FrameMeta(source="plate")), use_landmarks=False)
+        hand = float(np.mean(lab["diameter_px"]))
+        hand_text = "/".join(f"{d:g}" for d in lab["diameter_px"])
+        if det.eyes is None:
+            print(f"  {name:15s} {hand_text:>12s} {'none':>14s}")
+            continue
+        found = [f.diameter for f in det.eyes.irises]
+        err = float(np.mean(found)) / hand - 1
+        print(f"  {name:15s} {hand_text:>12s} {'/'.join(f'{d:.1f}' for d in found):>14s} {100 * err:+6.1f}%  "
+              f"{'/'.join(str(f.sides) for f in det.eyes.irises)}")
+
+
 def kodak_figures(faces: Path, out: Path | None) -> None:
-    print("\nKodak film scans (true scale unknown: no error is claimed)")
+    print("\nKodak film scans: the automatic scale beside the hand-measured iris's (11.7 mm / diameter)")
+    hand = iris_labels()["irises"]
     for name in ("kodim04", "kodim15"):
         path = faces / f"{name}.png"
         if not path.exists():
             print(f"  {name}: not found")
             continue
         plan = plan_enhance(Frame(linear_photo(path), meta=FrameMeta(source="plate")))
-        print(f"  {name}: {plan.face.mm_per_px:.3f} mm/px from {plan.face.scale_method}")
+        ref = 11.7 / float(np.mean(hand[f"{name}.png"]["diameter_px"]))
+        print(f"  {name}: {plan.face.mm_per_px:.3f} mm/px (hand iris {ref:.3f}, {100 * (plan.face.mm_per_px / ref - 1):+.1f} %) "
+              f"from {plan.face.scale_method}")
         _overlay(path, plan.mask[0, 0].numpy(), out, name)
 
 
@@ -150,6 +145,7 @@ def main() -> int:
     photo_figures(args.faces, args.out)
     if not args.no_render:
         render_figures(args.out)
+    iris_figures(args.faces)
     kodak_figures(args.faces, args.out)
     return 0
 

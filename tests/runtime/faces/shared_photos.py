@@ -7,6 +7,8 @@ under ``wt/`` that is one level further up, so both places are looked at.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,34 @@ FACES = next((p for p in (REPO_ROOT.parent / "shared" / "data" / "faces",
              REPO_ROOT.parent / "shared" / "data" / "faces")
 MODEL_FACE = FACES / "model_face.jpg"
 LABELS = Path(__file__).resolve().parent / "data" / "model_face_labels.json"
+IRIS_LABELS = Path(__file__).resolve().parent / "data" / "iris_labels.json"
+
+# the scanned head rendered as a plate: name → (turn, camera distance m); 100 mm lens on a
+# 36 mm-wide sensor, 320×400 px, eyes on the lens (the default gaze)
+HEAD_RENDERS = {"frontal": ("0deg", 0.6), "turn35": ("35deg", 0.6), "turnm20": ("-20deg", 0.6),
+                "far": ("0deg", 0.7)}
+LENS_MM, SENSOR_MM, WIDTH_PX, HEIGHT_PX = 100.0, 36.0, 320, 400
+HEAD_SPEC = """character mara {{
+  seed 1842
+  eyes hazel
+  pose {{ turn {turn} }}
+}}
+
+shot {name} {{
+  character mara
+  camera {{
+    lens {lens:g}mm
+    aperture f/8
+    sensor full_frame
+    distance {dist:g}m
+    focus mara.eyes
+  }}
+  output "{name}.png" {{
+    size {w}x{h}
+    depth 8
+  }}
+}}
+"""
 
 
 def linear_photo(path: Path, size: tuple[int, int] | None = None) -> torch.Tensor:
@@ -34,6 +64,31 @@ def linear_photo(path: Path, size: tuple[int, int] | None = None) -> torch.Tenso
 def labels() -> dict:
     """The hand-drawn ground truth of ``model_face.jpg`` (see its ``how`` field)."""
     return json.loads(LABELS.read_text())
+
+
+def iris_labels() -> dict:
+    """Hand-measured iris diameters of the shared photos (see its ``how`` field)."""
+    return json.loads(IRIS_LABELS.read_text())
+
+
+def head_render_truth(name: str) -> float:
+    """True mm per pixel at the eye plane of ``HEAD_RENDERS[name]``: distance / focal length in
+    pixels (pinhole, the renderer's model; the camera's distance is to the focused eyes)."""
+    return 1000.0 * HEAD_RENDERS[name][1] / (LENS_MM / SENSOR_MM * WIDTH_PX)
+
+
+def render_head(name: str, folder: Path) -> Path:
+    """Render ``HEAD_RENDERS[name]`` with ``shot render`` into ``folder``; the PNG's path.
+    Raises RuntimeError with the renderer's last message when it fails."""
+    turn, dist = HEAD_RENDERS[name]
+    spec = folder / f"{name}.shot"
+    spec.write_text(HEAD_SPEC.format(name=name, turn=turn, lens=LENS_MM, dist=dist, w=WIDTH_PX, h=HEIGHT_PX))
+    png = folder / f"{name}.png"
+    run = subprocess.run([sys.executable, "-m", "shotspec", "render", str(spec), "-o", str(png), "-q"],
+                         capture_output=True, text=True, cwd=REPO_ROOT)
+    if run.returncode != 0:
+        raise RuntimeError(f"render of {name} failed: {run.stderr.strip().splitlines()[-1:]}")
+    return png
 
 
 def polygon_mask(polys, size: tuple[int, int]) -> np.ndarray:

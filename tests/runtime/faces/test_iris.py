@@ -70,3 +70,27 @@ def test_scale_from_two_irises_and_their_distance():
     fs2 = scale_from_eyes(luma2, ((46.0, 40.0), (46.0 + short, 40.0)), np.ones((h, w), bool))
     assert fs2.mm_per_px == pytest.approx(IRIS_DIAMETER_MM / (2 * r), rel=0.05)
     assert "disagrees" in fs2.method
+
+
+@pytest.mark.parametrize("r", [12.0, 20.0])
+def test_one_sided_limbus_when_the_eyes_corner_hides_the_other(r):
+    """A turned head: the eye's shaded inner corner (lashes, caruncle; luma 0.25) covers the
+    iris's nasal side beyond 0.6 r, as on the renders turned 35°; the pupil is whole, so the
+    visible side's distance from its centre is the radius."""
+    h, w = int(6 * r), int(10 * r)
+    cx, cy = w / 2 + 0.3, h / 2 - 0.2
+    img = _eye(h, w, cx, cy, r)
+    img[:, int(cx - 2.5 * r): int(cx - 0.6 * r)] = 0.25
+    fit = limbus_fit(img, (cx + 1.0, cy), 0.6 * r, 1.6 * r, search=0.3 * r)
+    assert fit is not None and fit.sides == 1
+    assert fit.radius == pytest.approx(r, rel=0.10)         # the catch-light on the pupil costs ½ px
+
+
+def test_half_hidden_pupil_gives_no_one_sided_fit():
+    """Skin over half the pupil too: its centroid is off the iris's centre, so no radius."""
+    r = 12.0
+    h, w = int(6 * r), int(10 * r)
+    cx, cy = w / 2, h / 2
+    img = _eye(h, w, cx, cy, r)
+    img[:, : int(cx)] = 0.7
+    assert limbus_fit(img, (cx + 1.0, cy), 0.6 * r, 1.6 * r, search=0.3 * r) is None

@@ -118,7 +118,7 @@ def _smoothstep(e0: float, e1: float, x: torch.Tensor) -> torch.Tensor:
 
 def plan_enhance(frame: Frame) -> EnhancePlan:
     """Mask and face coordinate system for ``frame`` (no pixels are changed)."""
-    landmark_eyes = None
+    landmark_eyes, irises = None, ()
     if frame.aov("skin") is not None:
         skin = frame.aov("skin")[:, :1].to(frame.rgb).clamp(0, 1)
         excl = feature_mask(frame)
@@ -130,8 +130,9 @@ def plan_enhance(frame: Frame) -> EnhancePlan:
         mask, source, holes, face = det.mask, det.description, det.holes, det.face
         if det.features is not None:
             landmark_eyes = det.features.eye_centres
+        irises = det.eyes.irises if det.eyes is not None else ()
     mask = torch.nan_to_num(mask, nan=0.0).clamp(0, 1)
-    ff = face_frame(frame, mask, holes, face, landmark_eyes)
+    ff = face_frame(frame, mask, holes, face, landmark_eyes, irises)
     return EnhancePlan(mask, source, ff)
 
 

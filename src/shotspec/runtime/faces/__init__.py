@@ -7,8 +7,9 @@
   texture, regions, face zones, guided-filter edge);
 * ``texture_cues`` — what tells skin from hair of the same colour (band energy, coherence) and
   the guided filter;
-* ``iris``, ``eye_pair``, ``face_zones`` — the limbus fit, the plate's two irises without
-  landmarks, and the nose/eye/brow zones placed from them;
+* ``iris``, ``eye_pair``, ``face_zones`` — the limbus fit (both sides or one), the plate's
+  irises without landmarks (a pair of eyes or one eye), and the nose/eye/brow zones placed
+  from a pair;
 * ``face_scale`` — mm per pixel from the irises (11.7 mm) and the eye distance (63 mm);
 * ``face_frame`` — the face's scale and placement in millimetres (``IPD_MM``, ``FACE_WIDTH_MM``)
   from AOVs, landmarks or the mask, for the enhancer's texture;

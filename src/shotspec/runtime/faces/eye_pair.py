@@ -11,16 +11,25 @@ the checks made on it:
    edge where hair, shadow and backdrop meet it (pupils, nostrils, the mouth's corners, lash
    lines, dark strands of hair) — local minima of the smoothed luma below ``DARKNESS`` × the
    skin's median;
-2. pairs: about as dark as each other (``DARK_MATCH``: two pupils, not a pupil and the end
-   of a dark brow), no more than ``MAX_TILT`` off level, the middle half of the segment between them
-   mostly skin (``BRIDGE_SKIN``: a nose bridge, not hair);
-3. irises: each end must show a limbus (``iris.limbus_fit``: a circular dark-to-bright step on
-   both side arcs) of a radius ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's
-   iris is 0.093 of its eye distance, a head turned 50° shows 0.145;
-   the two alike (``SAME_SIZE``); the score weighs the radius against ``IRIS_PRIOR``;
-4. among the pairs scoring at least ``UPPER_PAIR`` of the best (score: the weaker limbus
-   contrast × the bridge's skin share × levelness), the highest in the frame wins (nostrils
-   and mouth corners, which can pass 1–3, lie below the eyes).
+2. pairs: about as dark as each other (``DARK_MATCH``: two pupils, not a pupil and a pale
+   spot; loose, since the far eye's pupil of a turned head is half hidden and blurs paler), no
+   more than ``MAX_TILT`` off level, the middle half of the segment between them mostly skin
+   (``BRIDGE_SKIN``: a nose bridge, not hair);
+3. irises: each end is given the limbus fit (``iris.limbus_fit``: both side arcs, or one side
+   from a whole pupil when the other hides in the eye's corner) for a radius
+   ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's iris is 0.093 of its eye
+   distance, a head turned 55° shows 0.16, so the spacing may shrink by foreshortening; a fit
+   counts only with a white sclera beside it (``_has_sclera``). A pair needs one iris (the far
+   eye of a turned head often shows none); two count together when alike (``SAME_SIZE``),
+   otherwise the one read on more sides;
+4. one eye alone: the ``SINGLES`` darkest candidates are also fitted on their own, the radius
+   sized from the skin's width at their height (``IRIS_TO_WIDTH``) — the eye the skin mask
+   lost with the face's shadow side does not stop the other from giving the scale;
+5. the best by evidence: each iris counts its limbus contrast, halved when read on one side,
+   times the darkness of its middle (a pupil reflects almost nothing); a pair sums its irises
+   and gains up to double by how well their mean radius fits ``IRIS_PRIOR`` × its distance
+   (the pair's geometry is evidence too: it never loses to one of its own irises alone).
+   Ties go to the higher.
 
 Coordinates are pixels of the arrays given (x right, y down).
 """
@@ -36,38 +45,88 @@ import torch.nn.functional as F
 from shotspec.runtime.faces.iris import IrisFit, limbus_fit
 from shotspec.runtime.filters import gaussian_blur
 
-__all__ = ["EyePair", "find_eye_pair", "refine_eye_pair", "IRIS_TO_DISTANCE"]
+__all__ = ["EyePair", "find_eye_pair", "refine_eye_pair", "trusted_irises", "IRIS_TO_DISTANCE"]
 
 DARKNESS = 0.55                # a candidate is darker than this × the skin's median luma
 NEAR_SKIN = 0.12               # skin within this share of the image width on 3 of 4 sides
 SPACING = 0.015                # one candidate per this share of the image width
 MAX_CANDIDATES = 40            # darkest minima kept
-DARK_MATCH = (3.0, 0.05)       # the paler candidate ≤ 3 × the darker + 0.05 × skin: two pupils
+DARK_MATCH = (3.0, 0.3)        # the paler candidate ≤ 3 × the darker + 0.3 × skin's luma
 MIN_DISTANCE_PX = 8.0          # pairs closer than this are not two eyes
 MAX_TILT = 0.45                # |dy| / |dx| of the eye line (about 24°)
 BRIDGE_SKIN = 0.5              # share of skin on the middle half of the segment
 IRIS_TO_DISTANCE = (0.065, 0.17)   # limbus radius / eye distance searched
 MIN_CONTRAST = 0.004           # limbus step, luma per px, both sides
 MAX_PAIRS = 80                 # pairs given the iris test, darkest candidates first
-SAME_SIZE = 0.7                # the smaller limbus ≥ this × the larger
+SAME_SIZE = 0.7                # two irises (equal in life) whose fits (±12 % one-sided each) agree this well
+SEARCH = 0.3                   # the iris centre may lie this × the largest radius from the dark spot
+IRIS_TO_WIDTH = (0.03, 0.09)   # one eye alone: 5.85 mm over the skin's width at eye height, 195 mm (face,
+                               # ears, neck beside) down to 65 mm (half the face lost to shadow)
+SCLERA_SAT = 0.6               # beside an iris, on one side at least: saturation below this × skin's …
+WHITE_SAT = 0.2                # … or below this (white under a warm light, or a graded photo) …
+SCLERA_BRIGHT = 0.45           # … and luma at least this × the skin's median (the sclera)
+SINGLES = 6                    # the darkest candidates tried alone
+REFINE = (0.8, 1.25)           # full-resolution refit: within these × the working fit's radius
 IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread weighed in
 
 
 @dataclass(frozen=True)
 class EyePair:
-    """The eyes found: ``irises`` (left in the image first) with their limbus fits."""
+    """The eyes found: ``centres`` ((x, y), (x, y), left in the image first) and the ``irises``
+    whose limbus was measured there (one or two; on a turned head the far eye's often hides in
+    its corner, and one iris gives the scale)."""
 
-    irises: tuple[IrisFit, IrisFit]
-
-    @property
-    def centres(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        a, b = self.irises
-        return (a.cx, a.cy), (b.cx, b.cy)
+    centres: tuple[tuple[float, float], tuple[float, float]] | None
+    irises: tuple[IrisFit, ...]
 
     @property
     def distance(self) -> float:
-        a, b = self.irises
-        return float(np.hypot(b.cx - a.cx, b.cy - a.cy))
+        """Eye distance (px); 0 when only one eye was found."""
+        if self.centres is None:
+            return 0.0
+        (ax, ay), (bx, by) = self.centres
+        return float(np.hypot(bx - ax, by - ay))
+
+
+def trusted_irises(fa: IrisFit | None, fb: IrisFit | None) -> tuple[IrisFit, ...]:
+    """The irises of a pair that give the scale: both when they agree within ``SAME_SIZE``;
+    otherwise the one read on more sides (a limbus seen on both sides pins its centre), then
+    the sharper."""
+    fits = [f for f in (fa, fb) if f is not None]
+    if len(fits) == 2 and min(f.radius for f in fits) >= SAME_SIZE * max(f.radius for f in fits):
+        return tuple(fits)
+    return (max(fits, key=lambda f: (f.sides, f.contrast)),) if fits else ()
+
+
+def _has_sclera(f: IrisFit, sat: np.ndarray, sat_ref: float, luma: np.ndarray, ref: float) -> bool:
+    """True when, just beyond the limbus on at least one side, the pixels are white: less
+    saturated than ``SCLERA_SAT`` × the skin's median saturation ``sat_ref`` or than
+    ``WHITE_SAT`` (the sclera's colour is the light's and its vessels'; a nostril's or a mouth
+    corner's rims, lit or shaded, are skin and as saturated as skin or more) and not in shadow (at least
+    ``SCLERA_BRIGHT`` × the skin's median luma)."""
+    h, w = sat.shape
+    for sign in (-1.0, 1.0):
+        xs = np.clip(np.round(f.cx + sign * (f.radius + np.array([1.5, 2.5]))).astype(int), 0, w - 1)
+        ys = np.clip(np.round(f.cy + np.array([-1.0, 0.0, 1.0])).astype(int), 0, h - 1)
+        if (sat[np.ix_(ys, xs)].mean() <= max(SCLERA_SAT * sat_ref, WHITE_SAT)
+                and luma[np.ix_(ys, xs)].mean() >= SCLERA_BRIGHT * ref):
+            return True
+    return False
+
+
+def _quality(f: IrisFit, smooth: np.ndarray, ref: float) -> float:
+    """How surely ``f`` is an iris: its limbus contrast, halved when read on one side only,
+    times how dark its middle is against the skin (a pupil reflects almost nothing)."""
+    y = int(np.clip(round(f.cy), 0, smooth.shape[0] - 1))
+    x = int(np.clip(round(f.cx), 0, smooth.shape[1] - 1))
+    return f.contrast * f.sides / 2 * max(0.0, 1.0 - float(smooth[y, x]) / ref)
+
+
+def _centres(a: tuple[int, int], b: tuple[int, int], fa: IrisFit | None, fb: IrisFit | None):
+    """Eye centres (x, y) left first: the fitted iris's centre, else the dark candidate's."""
+    pts = [(f.cx, f.cy) if f is not None else (float(p[1]), float(p[0])) for p, f in ((a, fa), (b, fb))]
+    first, second = sorted(pts)
+    return first, second
 
 
 def _candidates(luma: np.ndarray, skin: np.ndarray, ref: float) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -107,14 +166,18 @@ def _bridge(skin: np.ndarray, a: tuple[int, int], b: tuple[int, int]) -> float:
     return float(skin[ys, xs].mean())
 
 
-def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
-    """The two irises of the face in display luma ``luma`` (H, W, 0–1) given its skin mask
-    ``skin`` (H, W bool); None when no pair of irises with skin between them is found."""
+def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePair | None:
+    """The eyes of the face in display luma ``luma`` (H, W, 0–1) given its skin mask ``skin``
+    (H, W bool) and the display saturation ``sat`` ((max − min) / max of sRGB, H, W): a pair
+    with one or two measured irises, or one iris alone; None when no iris is found."""
     if luma.shape != skin.shape or luma.ndim != 2:
         raise ValueError(f"luma and skin must be the same (H, W), got {luma.shape} and {skin.shape}")
     if skin.sum() < 64:
         return None
     ref = float(np.median(luma[skin]))
+    if sat.shape != skin.shape:
+        raise ValueError(f"sat must be {skin.shape}, got {sat.shape}")
+    sat_ref = float(np.median(sat[skin]))
     cands, smooth = _candidates(luma, skin, ref)
     fits: dict[tuple[tuple[int, int], float], IrisFit | None] = {}
 
@@ -122,7 +185,7 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
         key = (p, round(dist))
         if key not in fits:
             lo, hi = (f * dist for f in IRIS_TO_DISTANCE)
-            fits[key] = limbus_fit(luma, (float(p[1]), float(p[0])), max(lo, 1.0), max(hi, 2.0))
+            fits[key] = limbus_fit(luma, (float(p[1]), float(p[0])), max(lo, 1.0), max(hi, 2.0), SEARCH * hi)
         return fits[key]
 
     pairs = []
@@ -138,36 +201,50 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray) -> EyePair | None:
             bridge = _bridge(skin, a, b)
             if bridge >= BRIDGE_SKIN:
                 pairs.append((bridge * (1.0 - dy / dx), i + j, a, b, dist))
-    # the pairs of the darkest candidates get the iris test
+    # the pairs of the darkest candidates get the iris test; one iris may hide in its corner
     pairs.sort(key=lambda p: (p[1], -p[0]))
     scored = []
-    for geometry, _, a, b, dist in pairs[:MAX_PAIRS]:
-        fa, fb = fit(a, dist), fit(b, dist)
-        if fa is None or fb is None or min(fa.contrast, fb.contrast) < MIN_CONTRAST * ref:
+    for _, _, a, b, dist in pairs[:MAX_PAIRS]:
+        fa, fb = (f if f is not None and f.contrast >= MIN_CONTRAST * ref and _has_sclera(f, sat, sat_ref, luma, ref) else None
+                  for f in (fit(a, dist), fit(b, dist)))
+        irises = trusted_irises(fa, fb)
+        if not irises:
             continue
-        ratio = min(fa.radius, fb.radius) / max(fa.radius, fb.radius)
-        if ratio < SAME_SIZE:
+        r = float(np.mean([f.radius for f in irises]))
+        prior = float(np.exp(-0.5 * ((r / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
+        sharp = sum(_quality(f, smooth, ref) for f in irises)
+        scored.append((sharp * (1.0 + prior), 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
+    # one eye alone (the other hidden, or lost with the face's shadow side), sized from the
+    # skin's width at its height
+    for y, x in cands[:SINGLES]:
+        rows = skin[max(0, y - 2):y + 3].any(0)
+        width = float(np.ptp(np.flatnonzero(rows))) if rows.any() else 0.0
+        lo, hi = (f * width for f in IRIS_TO_WIDTH)
+        if hi <= max(lo, 1.0):
             continue
-        prior = float(np.exp(-0.5 * ((0.5 * (fa.radius + fb.radius) / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
-        scored.append((min(fa.contrast, fb.contrast) * geometry * ratio * prior, 0.5 * (a[0] + b[0]), fa, fb))
+        f = limbus_fit(luma, (float(x), float(y)), max(lo, 1.0), hi, SEARCH * hi)
+        if f is not None and f.contrast >= MIN_CONTRAST * ref and _has_sclera(f, sat, sat_ref, luma, ref):
+            scored.append((_quality(f, smooth, ref), float(y), None, (f,)))
     if not scored:
         return None
-    _, _, fa, fb = max(scored, key=lambda s: (s[0], -s[1]))
-    first, second = sorted((fa, fb), key=lambda f: f.cx)
-    return EyePair((first, second))
+    _, _, centres, irises = max(scored, key=lambda s: (s[0], -s[1]))
+    return EyePair(centres, irises)
 
 
 def refine_eye_pair(luma: np.ndarray, pair: EyePair, scale: float) -> EyePair:
     """``pair`` found on a copy ``1/scale`` the size of ``luma`` (H, W, the full-resolution
     display luma), its irises fitted again there; an iris the fit loses keeps its scaled
     working-resolution fit."""
-    (ax, ay), (bx, by) = pair.centres
-    dist = pair.distance * scale
-    lo, hi = (f * dist for f in IRIS_TO_DISTANCE)
+    def up(x: float) -> float:
+        return (x + 0.5) * scale - 0.5
+
     out = []
     for f in pair.irises:
-        cx, cy = (f.cx + 0.5) * scale - 0.5, (f.cy + 0.5) * scale - 0.5
-        fine = limbus_fit(luma, (cx, cy), lo, hi) if scale > 1 else f
-        out.append(fine if fine is not None else IrisFit(cx, cy, f.radius * scale, f.contrast))
-    first, second = sorted(out, key=lambda f: f.cx)
-    return EyePair((first, second))
+        coarse = IrisFit(up(f.cx), up(f.cy), f.radius * scale, f.contrast, f.sides)
+        fine = (limbus_fit(luma, (coarse.cx, coarse.cy), REFINE[0] * coarse.radius, REFINE[1] * coarse.radius)
+                if scale > 1 else None)
+        out.append(fine if fine is not None and fine.sides >= f.sides else coarse)
+    if pair.centres is None:
+        return EyePair(None, tuple(out))
+    (ax, ay), (bx, by) = pair.centres
+    return EyePair(((up(ax), up(ay)), (up(bx), up(by))), tuple(out))

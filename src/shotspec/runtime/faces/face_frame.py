@@ -9,7 +9,9 @@ Skin texture is generated in millimetres on the face, then mapped to pixels by a
 3. the eyes — from an ``eyes`` AOV, from landmarks (mediapipe's or the skin detector's own
    iris pair, ``eye_pair``), or from a pair of similar holes in the skin region — and at them
    ``face_scale.scale_from_eyes``: the iris diameter (11.7 mm, invariant to the head's turn)
-   where both limbi are measured, averaged with the eye distance (63 mm) when the two agree;
+   where one or both limbi are measured, averaged with the eye distance (63 mm) when the two
+   agree — the skin detector's irises when it measured any (not fitted again), also when it
+   found one eye alone (the other hidden on a turned head);
 4. the width of the main skin region's upper half (≈ 140 mm, cheek to cheek);
 5. a last-resort guess that the face spans 45 % of the frame width.
 """
@@ -22,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from shotspec.runtime.faces.face_scale import IPD_MM, display_luma, scale_from_eyes
+from shotspec.runtime.faces.face_scale import IPD_MM, display_luma, scale_from_eyes, scale_from_irises
+from shotspec.runtime.faces.iris import IrisFit
 from shotspec.runtime.faces.regions import Region, label_regions, regions
 from shotspec.runtime.frame import Frame
 
@@ -117,8 +120,10 @@ def _fit_position(position: torch.Tensor, mask: torch.Tensor):
 
 
 def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (), face: Region | None = None,
-               landmark_eyes=None) -> FaceFrame:
-    """The face coordinate system for ``frame`` given its skin ``mask`` (1,1,H,W); see module doc."""
+               landmark_eyes=None, irises: tuple[IrisFit, ...] = ()) -> FaceFrame:
+    """The face coordinate system for ``frame`` given its skin ``mask`` (1,1,H,W); see module doc.
+    ``irises``: the skin detector's measured irises (one or two, full-resolution pixels), which
+    size the face when no eye pair is known or none is measured at the eyes given."""
     position = frame.aov("position")
     if position is not None and position.shape[1] >= 2:
         fit = _fit_position(position, mask)
@@ -142,8 +147,14 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
     if frame.meta.face_mm_per_px > 0:
         mmpp, scale_method = float(frame.meta.face_mm_per_px), "frame metadata (face_mm_per_px)"
     elif eyes is not None and math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]) > 1e-3:
-        fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
+        if irises:      # measured by the skin detector on this image: not fitted twice
+            fs = scale_from_irises(tuple(irises), math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]))
+        else:
+            fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
         mmpp, scale_method = fs.mm_per_px, f"{fs.method} (eyes from {eyes_src})"
+    elif irises:
+        fs = scale_from_irises(tuple(irises))
+        mmpp, scale_method = fs.mm_per_px, f"{fs.method} (the skin detector's iris finder)"
     else:
         width = _upper_width_px(mask, face)
         if width is not None and width > 8:
@@ -157,6 +168,8 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
         origin = ((x0 + x1) / 2, (y0 + y1) / 2)
         angle = math.atan2(y1 - y0, x1 - x0)
         anchor = f"eye midpoint and eye line ({eyes_src})"
+    elif irises:
+        origin, angle, anchor = (float(irises[0].cx), float(irises[0].cy)), 0.0, "one iris (no roll known)"
     else:
         m = mask[0, 0].detach().double()
         total = float(m.sum())

@@ -3,8 +3,9 @@
 Two scale bars a face carries, both read at the eye plane:
 
 * **the iris** (``iris.limbus_fit``): 11.7 mm across whatever the head's turn, as long as the
-  eyes look towards the camera. Used when both limbi are found, the two diameters agree
-  within ``IRIS_AGREE`` and each steps up by at least ``MIN_CONTRAST`` × the skin's luma;
+  eyes look towards the camera. One iris suffices (the far eye of a turned head often hides
+  in its corner); two are averaged when alike (``eye_pair.trusted_irises``), otherwise the one
+  read on more sides counts. Each must step up by at least ``MIN_CONTRAST`` × the skin's luma;
 * **the eye distance** (63 mm, adult mean, sd ≈ 3.5 mm): shrinks as cos θ when the head turns
   by θ. No turn correction is applied: one read off the skin mask's silhouette (cylinder
   model, sin θ = (L − R)/(L + R)) was tried and read −20° to −32° on frontal renders, whose
@@ -25,13 +26,12 @@ import numpy as np
 import torch
 
 from shotspec.color import LUMA_REC601, linear_to_srgb
-from shotspec.runtime.faces.eye_pair import IRIS_TO_DISTANCE
+from shotspec.runtime.faces.eye_pair import IRIS_TO_DISTANCE, trusted_irises
 from shotspec.runtime.faces.iris import IRIS_DIAMETER_MM, IrisFit, limbus_fit
 
-__all__ = ["FaceScale", "scale_from_eyes", "display_luma", "IPD_MM"]
+__all__ = ["FaceScale", "scale_from_eyes", "scale_from_irises", "display_luma", "IPD_MM"]
 
 IPD_MM = 63.0             # adult interpupillary distance (mean of both sexes)
-IRIS_AGREE = 0.85         # the smaller limbus diameter at least this × the larger
 IPD_AGREE = 1.15          # iris and eye-distance scales within this factor: averaged
 MIN_CONTRAST = 0.012      # limbus step (luma per px) at least this × the skin's luma
 SEARCH = 0.3              # iris centre search, × the largest radius tried
@@ -61,29 +61,37 @@ def _fit_irises(luma: np.ndarray, eyes, dist: float) -> tuple[IrisFit | None, Ir
 
 
 def scale_from_eyes(luma: np.ndarray, eyes, skin: np.ndarray | None = None,
-                    irises: tuple[IrisFit, IrisFit] | None = None) -> FaceScale:
-    """Scale at the eye plane for iris centres ``eyes`` ((x, y), (x, y)) in display luma
+                    irises: tuple[IrisFit, ...] | None = None) -> FaceScale:
+    """Scale at the eye plane for eye centres ``eyes`` ((x, y), (x, y)) in display luma
     ``luma`` (H, W, 0–1); ``skin`` (H, W bool, same size) for the limbus contrast floor;
-    ``irises`` when already fitted at this resolution."""
+    ``irises`` (one or two) when already fitted at this resolution."""
     (ax, ay), (bx, by) = eyes
     dist = math.hypot(bx - ax, by - ay)
     if not dist > 0:
         raise ValueError(f"the two eyes must be apart, got {eyes}")
-    fits = irises if irises is not None else _fit_irises(luma, eyes, dist)
     ref = float(np.median(luma[skin])) if skin is not None and skin.any() else float(np.median(luma))
-    iris_px = None
-    if all(f is not None for f in fits):
-        a, b = (f.diameter for f in fits)
-        if (min(a, b) >= IRIS_AGREE * max(a, b)
-                and min(f.contrast for f in fits) >= MIN_CONTRAST * ref):
-            iris_px = 0.5 * (a + b)
+    if not irises:
+        fits = [f if f is not None and f.contrast >= MIN_CONTRAST * ref else None
+                for f in _fit_irises(luma, eyes, dist)]
+        irises = trusted_irises(*fits)
+    return scale_from_irises(irises, dist)
 
-    s_ipd = IPD_MM / dist
-    ipd_text = f"eye distance {dist:.0f} px ≈ {IPD_MM:.0f} mm"
-    if iris_px is None:
-        return FaceScale(s_ipd, ipd_text + " (no pair of irises measured; a turned head reads too coarse)")
+
+def scale_from_irises(irises: tuple[IrisFit, ...], dist: float | None = None) -> FaceScale:
+    """Scale from one or two measured ``irises`` (their mean diameter is 11.7 mm), combined
+    with the eye distance ``dist`` (px, 63 mm) when given and agreeing (module docstring)."""
+    s_ipd = IPD_MM / dist if dist else None
+    ipd_text = f"eye distance {dist:.0f} px ≈ {IPD_MM:.0f} mm" if dist else ""
+    if not irises:
+        if s_ipd is None:
+            raise ValueError("need an iris or an eye distance")
+        return FaceScale(s_ipd, ipd_text + " (no iris measured; a turned head reads too coarse)")
+    iris_px = float(np.mean([f.diameter for f in irises]))
     s_iris = IRIS_DIAMETER_MM / iris_px
-    iris_text = f"iris {iris_px:.1f} px ≈ {IRIS_DIAMETER_MM:g} mm"
+    which = "both irises" if len(irises) == 2 else f"one iris ({irises[0].sides}-sided limbus)"
+    iris_text = f"{which} {iris_px:.1f} px ≈ {IRIS_DIAMETER_MM:g} mm"
+    if s_ipd is None:
+        return FaceScale(s_iris, iris_text, iris_px)
     if max(s_iris, s_ipd) <= IPD_AGREE * min(s_iris, s_ipd):
         return FaceScale(math.sqrt(s_iris * s_ipd), f"{iris_text} and {ipd_text} (geometric mean)", iris_px)
     return FaceScale(s_iris, f"{iris_text} ({ipd_text} disagrees by ×{max(s_iris, s_ipd) / min(s_iris, s_ipd):.2f})",

@@ -18,7 +18,8 @@ image ``WORK_SIDE`` px on its long side, in display-referred YCbCr:
    whose *sharp* texture (averaged over ``GROW_SIGMA_PX`` only) stays below
    ``GROW_TEXTURE`` — that walks up to a jaw line or a finger's edge, whose wider texture
    average the core test rejects, and at most a few pixels into hair;
-4. **face**: ``eye_pair`` finds the irises; ``face_zones`` then adds the nose (its rims and
+4. **face**: ``eye_pair`` finds the irises (a pair of eyes, or one eye alone on a turned head
+   — then no zones are placed); from a pair ``face_zones`` adds the nose (its rims and
    shading edges are strand-like texture; colour and darkness decide there) and takes out the
    eyes, brows and nostrils. Pinholes are filled; eyes, mouth and larger holes stay;
 5. **edge**: a guided filter (``texture_cues.guided_filter``) on the display luma softens the
@@ -28,7 +29,7 @@ image ``WORK_SIDE`` px on its long side, in display-referred YCbCr:
 Eyes, lips and brows from the frame's AOVs (renders) or from mediapipe face-mesh landmarks (the
 optional ``faces`` extra) are taken out as well when present; without them the result is the
 same method, described as such. On ``model_face.jpg`` (blonde hair of skin's colour): 0 % of
-the hand-labelled hair in the mask, 95.8 % of the nose (bench/skin_mask_accuracy.py).
+the hand-labelled hair in the mask, 98.7 % of the nose (bench/skin_mask_accuracy.py).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class SkinDetection:
     ``holes`` are the enclosed non-skin regions of the main skin region (eyes, brows, mouth), in
     full-resolution pixel coordinates; ``face`` is the main region (full-resolution coordinates);
     ``features`` are mediapipe's eyes/lips/brows with its eye centres (when used); ``eyes`` the
-    built-in eye pair with its irises fitted at full resolution, when found.
+    built-in eyes (a pair, or one eye alone) with their irises fitted at full resolution, when found.
     """
 
     mask: torch.Tensor
@@ -196,10 +197,14 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
     keep = _grow(keep, (colour > 0.5) & (sharp < GROW_TEXTURE), GROW_STEPS)
 
     luma = (y[0, 0] / 255.0).cpu().numpy()
-    eyes = find_eye_pair(luma, keep)
+    top, bottom = srgb[0].max(0).values, srgb[0].min(0).values
+    eyes = find_eye_pair(luma, keep, ((top - bottom) / top.clamp_min(1e-3)).cpu().numpy())
     parts = "no eyes found"
+    zones = None
     if eyes is not None:
         eyes = refine_eye_pair(display_luma(rgb), eyes, 1.0 / scale)
+        parts = "one eye found (no face proportions: nose and brows not placed)"
+    if eyes is not None and eyes.centres is not None:
         centres = tuple(((x + 0.5) * scale - 0.5, (yy + 0.5) * scale - 0.5) for x, yy in eyes.centres)
         zones = face_zones(centres, luma, float(np.median(luma[keep])))
         nose_colour = (maha2 < (NOSE_COLOUR * MAHALANOBIS_MAX) ** 2)[None, None] & lum_ok
@@ -219,7 +224,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
             keep[hole_labels == r.label] = True
         elif main.bbox[0] <= r.cx <= main.bbox[2] and main.bbox[1] <= r.cy <= main.bbox[3]:
             holes.append(r)
-    if eyes is not None:
+    if zones is not None:
         keep &= ~zones.features
 
     m = torch.from_numpy(keep).to(rgb.device, torch.float32)[None, None]
@@ -242,7 +247,7 @@ def detect_skin(frame: Frame, use_landmarks: bool = True) -> SkinDetection:
         desc += "; lips by colour (mediapipe not used)"
     if excl is not None:
         m = m * (1.0 - excl)
-    if features is None and eyes is not None:
+    if features is None and zones is not None:
         # the built-in eyes stand in for landmarks: the face frame sizes the texture from them
         zone = torch.from_numpy(zones.features.astype(np.float32)).to(rgb.device)[None, None]
         zone = F.interpolate(zone, size=(h, w), mode="bilinear", align_corners=False) if scale < 1 else zone
