@@ -148,11 +148,11 @@ def _open(m: torch.Tensor, r: int) -> torch.Tensor:
 
 def _grow(mask: np.ndarray, allowed: torch.Tensor, steps: int) -> np.ndarray:
     """Geodesic dilation of ``mask`` into ``allowed`` (1,1,h,w bool) by up to ``steps`` px."""
-    start = torch.from_numpy(mask)[None, None].float()
+    start = torch.from_numpy(mask).to(allowed.device)[None, None].float()
     m, ok = start, allowed.float()
     for _ in range(steps):
         m = torch.maximum(F.max_pool2d(m, 3, 1, 1) * ok, start)
-    return m[0, 0].numpy() > 0.5
+    return m[0, 0].cpu().numpy() > 0.5
 
 
 def _empty(rgb: torch.Tensor, why: str) -> SkinDetection:
