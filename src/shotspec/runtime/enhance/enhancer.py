@@ -244,15 +244,29 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, relief: PlateRelief, co
     return mask * clip * delta
 
 
-# The AOVs the mask and the face frame are made of when the frame has a skin AOV (a render).
-GEOMETRY_AOVS = ("skin", "eyes", "lips", "brows", "position")
+# The AOVs the mask, the face frame and the texture's field are made of when the frame has a skin
+# AOV (a render).
+GEOMETRY_AOVS = ("skin", "eyes", "lips", "brows", "position", "rest")
+
+
+def rest_field(frame: Frame) -> torch.Tensor | None:
+    """The texture's face-plane field (1,2,H,W) mm of a render: its ``rest`` AOV's x and y, the
+    skin's position on the unposed, expressionless head (None without one, or on a plate). On a
+    still, unposed head it is the position AOV's x/y that the face frame is fitted to, so the
+    texture is the face frame's; once the head turns, tilts or changes expression each pixel
+    keeps the millimetre of skin it shows, as a tracked plate's field does (``skin_track``)."""
+    rest = frame.aov("rest")
+    if rest is None or frame.aov("skin") is None or rest.shape[1] < 2:
+        return None
+    return torch.nan_to_num(rest[:, :2].float() * 1000.0, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _texture_for(frame: Frame, seed: int, controls: EnhanceControls, field: torch.Tensor | None = None
                  ) -> tuple[EnhancePlan, tuple[int, int, int, int], torch.Tensor, PlateRelief, SkinTexture] | None:
     """Mask, face frame, the mask's bounding box, the mask over the box, the relief and the
     colour texture there; None when no pixel is skin. Reads the colour only when the frame has no
-    skin AOV. field: the tracked face-plane field (``skin_track``), else the face frame's own."""
+    skin AOV. field: the tracked face-plane field (``skin_track``), else a render's rest field
+    (:func:`rest_field`), else the face frame's own."""
     plan = cached_plan(frame)
     mask = plan.mask
     ys, xs = torch.nonzero(mask[0, 0] > 0, as_tuple=True)
@@ -264,6 +278,8 @@ def _texture_for(frame: Frame, seed: int, controls: EnhanceControls, field: torc
     log.debug("skin_enhance: mask %s; scale %.4f mm/px (%s); anchor %s", plan.mask_source,
               plan.face.mm_per_px, plan.face.scale_method, plan.face.anchor_method)
     m = mask[..., y0:y1, x0:x1].to(frame.rgb.dtype)
+    if field is None:
+        field = rest_field(frame)
     relief = plate_relief(plan.face, box, seed, m, controls.relief(), frame.device, field=field)
     if field is None:
         colour = synthesise_texture(plan.face, box, seed, frame.device, support=m)
@@ -294,7 +310,9 @@ def skin_enhance(frame: Frame, *, strength: float, seed: int, controls: EnhanceC
     the character's ``frame.meta.seed``, so a character keeps the same pores in every shot).
     controls: pores, pore size, age, freckles, sheen (:class:`EnhanceControls`; defaults when None).
     field (1,2,H,W) mm, optional: each pixel's face-plane position carried by the skin's motion
-    through a plate sequence (:mod:`skin_track`); None places the texture with the face frame.
+    through a plate sequence (:mod:`skin_track`). None: a render's ``rest`` AOV (the unposed
+    head's x/y, :func:`rest_field`) when it has one, so the texture stays on the skin as the head
+    turns or the face moves; else the face frame places it.
     Only pixels inside the skin mask change; where the mask is 0 the output equals the input bit
     for bit.
     """

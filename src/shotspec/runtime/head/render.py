@@ -184,7 +184,9 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
     """Rasterize ``scene`` seen by ``camera`` at ``width``×``height`` pixels.
 
     AOVs: ``depth`` (m along the optical axis; the backdrop wall where nothing covers half a
-    pixel), ``normal`` (camera space, smooth), ``position`` (world m), ``alpha``/``subject``
+    pixel), ``normal`` (camera space, smooth), ``position`` (world m), ``rest`` (the same
+    surface point's position on the unposed, expressionless head, m: a "Pref" that stays on the
+    skin as the head turns or the face moves), ``alpha``/``subject``
     (coverage 0–1), ``skin``/``eyes``/``lips``/``brows`` masks, and for ``shade``: ``_mat``
     (material fractions, ``MATERIALS`` order), ``_ngeo`` (world normal), ``_rest`` and
     ``_rest_normal`` (the unposed surface, for texture that must stay on the skin), ``_uv``
@@ -233,10 +235,12 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
         names = scene.attr_names
         lips = attrs[names.index("lips")] if "lips" in names else torch.zeros_like(skin)
         brows = attrs[names.index("brows")] if "brows" in names else torch.zeros_like(skin)
+        rest_img = _img(rest)
         aovs = {
             "depth": _img(depth),
             "normal": _img((nrm.permute(1, 2, 0) @ rot).permute(2, 0, 1)),
             "position": _img(pos),
+            "rest": rest_img,
             "skin": _img(skin * alpha),
             "eyes": _img(eyes * alpha),
             "lips": _img(lips * skin * alpha),
@@ -249,7 +253,7 @@ def render_geometry(scene: Scene, camera: CameraIR, width: int, height: int, *,
             "_footprint": _img(fp),
             "_vid": _img(vid),
             "_bary": _img(bary),
-            "_rest": _img(rest),
+            "_rest": rest_img,
             "_rest_normal": _img(n_rest_px),
             "_uv": _img(uv),
             "_attrs": _img(attrs) if na else torch.zeros(1, 0, height, width, device=v.device),

@@ -12,7 +12,8 @@ import numpy as np
 
 __all__ = ["exr_module", "encode_exr_channels", "write_exr", "read_exr", "aov_channel_names"]
 
-_VECTOR_AOVS = {"normal": ("N", "XYZ"), "position": ("P", "XYZ"), "albedo": ("albedo", "RGB")}
+_VECTOR_AOVS = {"normal": ("N", "XYZ"), "position": ("P", "XYZ"), "rest": ("Pref", "XYZ"),
+                "albedo": ("albedo", "RGB")}
 
 
 def exr_module():

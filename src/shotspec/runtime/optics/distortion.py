@@ -25,7 +25,7 @@ __all__ = ["K1_RANGE", "lens_warp", "warp_frame_channels"]
 
 # The schema's range of `distortion` (beyond it the warp folds over itself).
 K1_RANGE = (key_of(CameraIR, "distortion").lo, key_of(CameraIR, "distortion").hi)
-_NEAREST_AOVS = frozenset({"depth", "normal", "position"})
+_NEAREST_AOVS = frozenset({"depth", "normal", "position", "rest"})
 
 
 def _undistort_radius(rd: torch.Tensor, k1: float) -> torch.Tensor:

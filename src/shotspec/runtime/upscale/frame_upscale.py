@@ -32,7 +32,7 @@ from .resample import upsample
 __all__ = ["upscale_frame", "encode_perceptual", "decode_perceptual"]
 
 _SLOPE_AT_1 = 1.055 / 2.4   # d(sRGB)/d(linear) at linear 1: the log shoulder continues it C¹
-_NEAREST_KEYS = ("depth", "position")
+_NEAREST_KEYS = ("depth", "position", "rest")
 
 
 def encode_perceptual(x: torch.Tensor) -> torch.Tensor:
