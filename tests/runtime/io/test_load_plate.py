@@ -73,10 +73,14 @@ def test_plate_with_exr_depth_in_metres_and_alpha(tmp_path):
     frame = load_plate(src, CAM)
     assert torch.allclose(frame.aov("depth"), z)
     assert torch.all(frame.aov("alpha") == 1.0)
-    # With real depth the lens pass defocuses the far side and keeps the focus plane sharp.
+    # With real depth the lens pass defocuses the far side and keeps the focus plane sharp. The
+    # focus column is not untouched: its neighbour, 5 cm behind it, is blurred over a 0.37 px
+    # circle and spills onto it (a slanted plane of per-pixel noise is the worst case).
     out = apply_lens(frame, CAM.model_copy(update={"vignetting": 0.0}), 0.6)
     diff = (out.rgb - frame.rgb).abs()[0].mean(dim=(0, 1))      # per column
-    assert float(diff[0]) < 0.02 and float(diff[-8:].min()) > 0.05
+    assert float(diff[-8:].min()) > 0.15
+    assert float(diff[0]) < 0.04 and float(diff[0]) < 0.15 * float(diff[-8:].min())
+    assert torch.all(diff[1:6] > diff[:5])                       # blur grows away from focus
 
 
 def test_bad_depth_image_is_an_image_error(tmp_path):
