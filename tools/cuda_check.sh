@@ -25,7 +25,8 @@ fi
 
 echo "== CUDA tests"
 $PY -m pytest -q -p no:cacheprovider -rs -k "cuda" tests/runtime/enhance/test_enhance_device.py \
-  tests/runtime/head tests/runtime/finishing/test_finishing_device.py tests/runtime/optics 2>&1 | tail -6
+  tests/runtime/head tests/runtime/finishing/test_finishing_device.py tests/runtime/optics 2>&1 \
+  | grep -E "passed|failed|error|SKIPPED"
 
 render() {  # name spec device
   local s e rc
@@ -42,7 +43,7 @@ render() {  # name spec device
 
 echo "== renders"
 render closeup "" "$DEV"
-mv "$OUT/closeup_$DEV.png" "$OUT/again_$DEV.png" 2>/dev/null
+mv "$OUT/closeup_$DEV.png" "$OUT/closeup.first-run-$DEV.png" 2>/dev/null
 render closeup "" "$DEV"
 render closeup "" cpu
 $PY - "$OUT/closeup_cpu.png" "$WORK" <<'PYEOF'
@@ -139,6 +140,6 @@ for d in "$DEV" cpu; do
 done
 
 echo "== CUDA against the CPU (8-bit code units)"
-$PY "$(dirname "$0")/compare_renders.py" "$OUT/again_$DEV.png" "$OUT/closeup_$DEV.png" --label "$DEV run 1 vs run 2"
+$PY "$(dirname "$0")/compare_renders.py" "$OUT/closeup.first-run-$DEV.png" "$OUT/closeup_$DEV.png" --label "$DEV run 1 vs run 2"
 $PY "$(dirname "$0")/compare_renders.py" --pairs "$OUT" "$DEV" cpu
 rm -rf "$WORK"
