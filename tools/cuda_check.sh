@@ -26,7 +26,7 @@ fi
 echo "== CUDA tests"
 $PY -m pytest -q -p no:cacheprovider -rs -k "cuda" tests/runtime/enhance/test_enhance_device.py \
   tests/runtime/head tests/runtime/finishing/test_finishing_device.py tests/runtime/optics 2>&1 \
-  | grep -E "passed|failed|error|SKIPPED"
+  | grep -E "passed|failed|skipped|error|SKIPPED"
 
 render() {  # name spec device
   local s e rc
