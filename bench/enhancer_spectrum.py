@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1842)
-    ap.add_argument("--crops", type=Path)
+    ap.add_argument("--crops", type=Path, help="a .png file for the 100 %% crops (a folder gets crops.png)")
     args = ap.parse_args(argv)
     console = Console()
     torch.set_num_threads(1)
@@ -208,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     console.print(t)
     console.print(f"enhance took {took:.1f} s (one thread, {plate.width}×{plate.height})")
     if args.crops is not None:
-        write_crops(args.crops, plate, after, refs)
+        crops = args.crops if args.crops.suffix.lower() == ".png" else args.crops / "crops.png"
+        write_crops(crops, plate, after, refs)
+        print(f"crops: {crops}")
     return 0
 
 
