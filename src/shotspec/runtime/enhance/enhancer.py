@@ -63,7 +63,8 @@ SURFACE_BLUR_MM = 0.1          # the sheen's relief is seen through the lens onl
 CAMERA_BLUR_PX = 1.2          # the camera's own blur (lens, anti-alias filter, demosaicking), σ px …
 CAMERA_BLUR_MM = 0.25          # … at most this on the face
 IDENTITY_MM = 3.0              # nothing coarser than this changes: the delta minus its local mean …
-IDENTITY_SIGMAS = 8.0          # … over a Gaussian of σ = IDENTITY_MM / IDENTITY_SIGMAS
+IDENTITY_SIGMAS = 7.0          # … over a Gaussian of σ = IDENTITY_MM / IDENTITY_SIGMAS (× pore_size
+IDENTITY_PASSES = 2            # over 1), removed this many times (a steeper high-pass)
 COLOUR_IN_SHADOW = 0.3         # albedo variation kept in deep shadow (relative)
 REDNESS_LOG_RGB = (0.0, -0.09, -0.05)     # haemoglobin absorbs green and blue
 MELANIN_LOG_RGB = (-0.035, -0.055, -0.08)  # melanin absorbs more towards blue
@@ -239,8 +240,12 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, relief: PlateRelief, co
     mel = torch.tensor(MELANIN_LOG_RGB, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
     colour_log = red * colour.redness + mel * colour.melanin * (FAINT_MELANIN + FRECKLE_GAIN * controls.freckles)
     delta = shadow * relief_log + (COLOUR_IN_SHADOW + (1 - COLOUR_IN_SHADOW) * shadow) * colour_log
-    # identity: nothing coarser than IDENTITY_MM changes (the delta's local mean over the skin is removed)
-    delta = delta - _masked_blur(delta, mask, IDENTITY_MM / IDENTITY_SIGMAS / mm)
+    # identity: nothing coarser than IDENTITY_MM changes. The delta's local mean over the skin is
+    # removed twice (a squared Gaussian high-pass: a 3 mm wave keeps 11 % of its amplitude, not
+    # 27 %); the filter widens with the pores a user asks for, so they keep their size
+    sigma_px = IDENTITY_MM / IDENTITY_SIGMAS / mm * max(1.0, controls.pore_size)
+    for _ in range(IDENTITY_PASSES):
+        delta = delta - _masked_blur(delta, mask, sigma_px)
     return mask * clip * delta
 
 
