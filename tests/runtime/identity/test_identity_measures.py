@@ -162,7 +162,9 @@ def test_mediapipe_face_mesh_agrees_with_the_fallback_on_renders(rendered_photos
     rgb, _ = load_photo(freckle_photos[0.0] / "front.png")   # 256×320, eyes ≈ 83 px apart
     mp = find_face(rgb, use_mediapipe=True)
     obs = observation_from_landmarks(mp.landmarks, (rgb.shape[-1], rgb.shape[-2]))
-    assert obs is not None and int((obs.confidence > 0).sum()) == 70
+    # the mesh's 68 points, not the pupils (people look at the camera: pupils are no head points)
+    assert obs is not None and int((obs.confidence[:68] > 0).sum()) == 68
+    assert float(obs.confidence[68:].max()) == 0.0
     # the mesh's 68 points lie on the face: the eye corners around the irises, the mouth
     # corners either side of the built-in mouth centre
     fb = find_face(rgb, use_mediapipe=False).landmarks
