@@ -72,7 +72,7 @@ SCOPES = {
     "block_comment": "comment.block.shot",
 }
 
-# The side words of a direction (`from 45deg right, 30deg up`), read in statements._direction.
+# The side words of a direction (`from 45deg right, 30deg up`), read in statements/camera.py (_direction).
 _SIDE_WORDS = ("left", "right", "up", "down")
 
 _WORD_START = r"(?<![A-Za-z0-9_.])"

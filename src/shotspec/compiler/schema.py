@@ -46,7 +46,7 @@ class Key:
     doc: str = ""
     stages: frozenset[str] = frozenset()   # plan stages whose key includes this field
     pos: int | None = None           # place in a pass's positional form (`grain 250D 0.35`)
-    handler: str | None = None       # a named custom reader in statements.py
+    handler: str | None = None       # a named custom reader (``statements``: ``@custom``)
     label: str | None = None         # what a choice is called in messages ("tone map")
     block: str | None = None         # the field is a sub-model filled by `key { ... }` of this kind
     lift: bool = False               # the sub-model's statements may also be written here
