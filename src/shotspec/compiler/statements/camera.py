@@ -11,6 +11,7 @@ from shotspec.compiler.nodes import Atom, Stmt
 from shotspec.compiler.tables import HORIZONTAL_WORDS, SENSORS_MM, VERTICAL_WORDS
 from shotspec.compiler.statements.core import Apply, FOCUS_TARGETS, FieldRef, _atoms, _ref, custom, read_value
 
+
 @custom("sensor")
 def _sensor(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
     """a named sensor (`full_frame`, table below) or a size (`36x24mm`)."""

@@ -3,7 +3,6 @@ colour, face controls in population SD, gaze."""
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.ir import TONE_SCALES, EyesIR, GazeIR, StubbleIR
 from shotspec.compiler.schema import key_of
@@ -14,6 +13,7 @@ from shotspec.head_vocabulary import FACE_CONTROL_SD_MM
 from shotspec.compiler.tables import EYE_COLORS, fitzpatrick_albedo, monk_albedo, srgb_to_linear
 from shotspec.compiler.statements.core import Apply, FieldRef, _atoms, _ref, custom, read_value
 from shotspec.compiler.statements.camera import _direction
+
 
 @custom("tone")
 def _tone(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:

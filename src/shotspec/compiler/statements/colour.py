@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.nodes import Stmt
 from shotspec.compiler.statements.core import Apply, FieldRef, _atoms, custom
 from shotspec.compiler.statements.finish import _too_many
+
 
 @custom("ocio_config")
 def _ocio_config(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:

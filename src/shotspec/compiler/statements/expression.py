@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import did_you_mean
 from shotspec.compiler.nodes import Stmt
 from shotspec.head_vocabulary import ALIASES, EXPRESSIONS, NEUTRAL, expand
 from shotspec.compiler.statements.core import Apply, _atoms
+
 
 def _shape(stmt: Stmt, ap: Apply) -> None:
     """Inside ``expression``: ``NAME [WEIGHT]`` sets an ARKit shape, or each shape of an alias's

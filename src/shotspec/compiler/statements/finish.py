@@ -3,7 +3,6 @@ detail`, `grain 250D 0.3`)."""
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import DiagnosticSink
 from shotspec.compiler.ir import PASS_MODELS
@@ -12,6 +11,7 @@ from shotspec.compiler.nodes import Atom, Stmt
 from shotspec.compiler.tables import FILM_STOCKS
 from shotspec.compiler.statements.core import Apply, CUSTOM, CustomReader, FieldRef, Handler, _atoms, _ref, custom, read_value
 from shotspec.compiler.statements.camera import _factor_in_range
+
 
 def _pass(model: type) -> Handler:
     """A finishing pass: positional values, an optional block of fields, or ``off``."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.diagnostics import did_you_mean
 from shotspec.compiler.schema import STOPS_RANGE
 from shotspec.compiler.nodes import Stmt
 from shotspec.compiler.tables import srgb_to_linear
 from shotspec.compiler.statements.core import Apply, FieldRef, LIGHT_KINDS, _atoms, custom
+
 
 @custom("intensity")
 def _intensity(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:

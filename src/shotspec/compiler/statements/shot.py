@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.nodes import Stmt
 from shotspec.compiler.statements.core import Apply, FieldRef, _atoms, custom
+
 
 @custom("character")
 def _character_ref(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:

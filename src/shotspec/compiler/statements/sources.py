@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.ir import OutputIR, SourceIR
 from shotspec.compiler.schema import choices_of, key_of
 from shotspec.compiler.nodes import Atom, Stmt
 from shotspec.compiler.statements.core import Apply, FieldRef, _atoms, custom
+
 
 @custom("source")
 def _source(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:

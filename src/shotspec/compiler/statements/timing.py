@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 from shotspec.compiler import values as V
 from shotspec.compiler.nodes import Stmt
 from shotspec.compiler.timecode import parse_timecode
 from shotspec.compiler.statements.core import Apply, FieldRef, _atoms, custom
+
 
 # NTSC-family rates as written (`fps 23.976`) → the exact rate (24000/1001 …).
 NTSC_RATES = {23.976: 24000 / 1001, 29.97: 30000 / 1001, 47.952: 48000 / 1001,
