@@ -408,29 +408,38 @@ def _load_for_edit(args, *, scale: int):
                      "write to another file; inputs are never overwritten")
     _check_edit_size(args.input, scale)
     rgb, info = read_image(args.input)
+    # a damaged header (no size read before) can still decode: check what was decoded too
+    _check_result_size(args.input, rgb.shape[-1], rgb.shape[-2], scale)
     aovs = {}
     if info.get("alpha") is not None:
         aovs["alpha"] = info["alpha"]
     return Frame(rgb=rgb[:, :3].contiguous(), aovs=aovs, meta=FrameMeta(source="plate")), info
 
 
-def _check_edit_size(path: str, scale: int) -> None:
-    """Before any work, from the header alone: E208 when the result would fall outside what an
-    image may be (16–16384 px a side), E501 when it would not fit in the memory available."""
-    from shotspec.compiler.file_checks import image_header
+def _check_result_size(path: str, width: int, height: int, scale: int) -> None:
+    """E208 when an input of ``width``×``height`` scaled by ``scale`` falls outside what an image
+    may be (16–16384 px a side)."""
     from shotspec.compiler.ir import OutputIR
     from shotspec.compiler.schema import key_of
 
-    header = image_header(path)
-    if not header.ok:
-        return                                  # the reader says what is wrong (E520)
     lo, hi = int(key_of(OutputIR, "width").lo), int(key_of(OutputIR, "width").hi)
-    w, h = header.width * scale, header.height * scale
+    w, h = width * scale, height * scale
     if not (lo <= w <= hi and lo <= h <= hi):
         raise ShotspecError(Diagnostic.of(
             "E208", f"the result would be {w}×{h} px; an image must be {lo}–{hi} px a side",
             file=path, help=f"give an input of at least {-(-lo // scale)}×{-(-lo // scale)} px"
             + (f" and at most {hi // scale} px a side" if scale > 1 else "")))
+
+
+def _check_edit_size(path: str, scale: int) -> None:
+    """Before any work, from the header alone: E208 when the result would fall outside what an
+    image may be (16–16384 px a side), E501 when it would not fit in the memory available."""
+    from shotspec.compiler.file_checks import image_header
+
+    header = image_header(path)
+    if not header.ok:
+        return                                  # the reader says what is wrong (E520)
+    _check_result_size(path, header.width, header.height, scale)
     import torch
 
     from shotspec.runtime.memory import available_bytes, image_edit_peak_bytes
@@ -439,7 +448,7 @@ def _check_edit_size(path: str, scale: int) -> None:
     if need > have:
         raise ShotspecError(Diagnostic.of(
             "E501", f"this needs about {need / 2**30:.1f} GiB but only {have / 2**30:.1f} GiB is "
-            f"available (a {w}×{h} px result)", file=path,
+            f"available (a {header.width * scale}×{header.height * scale} px result)", file=path,
             help="work on a smaller image or a crop, or upscale by a smaller factor"))
 
 

@@ -134,6 +134,8 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True when two paths name one file: the same real path (``..`` and links resolved), or
     the same inode when both exist (hard links, case-insensitive file systems)."""
     a, b = os.fspath(a), os.fspath(b)
+    if "\0" in a or "\0" in b:          # names no file (reported as E213 where it was written)
+        return False
     if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
         return True
     try:

@@ -219,8 +219,9 @@ class Lowerer:
             if op == "grade":
                 lut = settings.get("lut")
                 if lut is None:
-                    self.sink.add("E210", "`grade` needs a LUT file: `grade \"look.cube\"`",
-                                  state.nodes.get("finish.grade"))
+                    node = state.nodes.get("finish.grade")
+                    if not _error_within(self.sink, node):      # (a path that failed said why)
+                        self.sink.add("E210", "`grade` needs a LUT file: `grade \"look.cube\"`", node)
                     continue
                 extra["lut_sha256"] = self.file_hash(lut.value, lut, "LUT") or ""
                 if extra["lut_sha256"]:
@@ -342,3 +343,13 @@ def _checked_cube(path: str, sha256: str, span) -> list:
 
         _CUBE_CHECKS[key] = check_cube(path, span)
     return [d for d in _CUBE_CHECKS[key]]
+
+
+def _error_within(sink: DiagnosticSink, span: Span | None) -> bool:
+    """Whether an error was already reported inside ``span`` (a statement that failed to read)."""
+    if span is None:
+        return False
+    start, end = (span.line, span.col), (span.end_line, span.end_col)
+    return any(d.is_error and d.span is not None and d.span.file == span.file
+               and start <= (d.span.line, d.span.col) and (d.span.end_line, d.span.end_col) <= end
+               for d in sink.items)

@@ -68,6 +68,10 @@ class _Compiler:
         return module
 
     def load_import(self, item: Import, file: str, stack: tuple[str, ...]) -> None:
+        if "\0" in item.path:            # no file system takes it
+            self.sink.add("E213", "the import path contains a NUL character (\\0)", item.path_span,
+                          help="remove it from the file name")
+            return
         target = os.path.normpath(os.path.join(os.path.dirname(file), item.path))
         absolute = os.path.abspath(target)
         self.depend(absolute)

@@ -50,6 +50,10 @@ class Apply:
         text = V.read_string(atom, self.sink, what)
         if text is None:
             return None
+        if "\0" in text:          # no file system takes it: open() would raise
+            self.sink.add("E213", f"the {what} path contains a NUL character (\\0)", atom.span,
+                          help="remove it from the file name")
+            return None
         if atom.span.file == self.interp.set_file:
             base = self.interp.root_dir
         else:

@@ -19,6 +19,7 @@ def _source(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
         ap.sink.add("E210", f"`source` takes a kind and a path, found {len(atoms)} values",
                     atoms[2].span)
         return
+    unreadable = False          # the path was given but is not one (reported where it was read)
     if atoms:
         kind = V.read_choice(atoms[0], ap.sink, "source kind", choices_of(SourceIR, "kind"))
         if kind is None:
@@ -33,9 +34,10 @@ def _source(stmt: Stmt, ap: Apply, f: FieldRef | None) -> None:
             path = sub.path(atoms[1], "plate")
             if path:
                 sub.set("plate", path, stmt.span)
+            unreadable = path is None
     if stmt.block is not None:
         ap.interp.run_block("source", stmt.block, sub)
-    if ap.state.get("source.kind") == "plate" and ap.state.get("source.plate") is None:
+    if ap.state.get("source.kind") == "plate" and ap.state.get("source.plate") is None and not unreadable:
         ap.sink.add("E210", "`source plate` needs the image: `source plate \"plate.png\"`",
                     stmt.key_span)
 

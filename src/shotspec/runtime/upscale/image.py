@@ -97,7 +97,8 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
     if not bool(torch.isfinite(x).all()):
         raise ValueError("upscale_image input contains NaN or infinite values")
     if x.shape[-1] < 2 or x.shape[-2] < 2:
-        raise ValueError(f"image {tuple(x.shape[-2:])} is too small to upscale")
+        # one row or column holds no detail to reconstruct: each pixel becomes a factor×factor block
+        return x.repeat_interleave(factor, -2).repeat_interleave(factor, -1)
     dtype = x.dtype
     work = _compress(x.float())
     if work.shape[1] == 3:
