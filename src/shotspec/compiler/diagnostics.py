@@ -12,7 +12,7 @@ from shotspec.diagnostics import (SET_FILE, Diagnostic, DiagnosticSink, diagnost
                                   did_you_mean, render_diagnostics, sort_diagnostics)
 
 __all__ = ["Diagnostic", "Span", "CODES", "render_diagnostics", "diagnostics_to_json",
-           "did_you_mean", "DiagnosticSink", "SET_FILE", "sort_diagnostics"]
+           "did_you_mean", "DiagnosticSink", "SET_FILE", "sort_diagnostics", "nul_in_path"]
 
 # Every code the compiler emits, with its one-line title (docs/diagnostics.md explains each).
 CODES: dict[str, str] = {
@@ -99,3 +99,13 @@ CODES: dict[str, str] = {
     "W404": "key side flips between shots of one identity",
     "W408": "identity built for the procedural head: face shape ignored",
 }
+
+
+def nul_in_path(sink: DiagnosticSink, path: str, what: str, span: Span | None) -> bool:
+    """E213 when ``path`` holds a NUL character (no file system takes it: ``open`` would raise);
+    True when it did. ``what`` names the path in the message ("output", "import", "plate" …)."""
+    if "\0" not in path:
+        return False
+    sink.add("E213", f"the {what} path contains a NUL character (\\0)", span,
+             help="remove it from the file name")
+    return True

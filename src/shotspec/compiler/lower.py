@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from shotspec.compiler.diagnostics import DiagnosticSink
+from shotspec.compiler.diagnostics import DiagnosticSink, nul_in_path
 from shotspec.compiler.ir import (CameraIR, CharacterIR, LightIR, OutputIR, ShotIR, SourceIR,
                                   Span)
 from shotspec.compiler.ir import PASS_MODELS
@@ -240,9 +240,7 @@ class Lowerer:
         if "path" not in settings:
             extra["path"] = os.path.join(spec_dir, "renders", f"{shot}.png")
         path = settings["path"].value if "path" in settings else extra["path"]
-        if "\0" in path:           # no file system takes it; open() would raise at render time
-            self.sink.add("E213", "the output path contains a NUL character (\\0)",
-                          settings["path"].span, help="remove it from the file name")
+        if nul_in_path(self.sink, path, "output", settings["path"].span if "path" in settings else span):
             return None
         if "format" not in settings:
             suffix = os.path.splitext(path)[1].lower()

@@ -15,7 +15,7 @@ from shotspec.compiler import CompileResult  # defined by the package; it import
 from shotspec.compiler.file_checks import check_shot_files
 from shotspec.compiler.preset_check import check_presets
 from shotspec.compiler.diagnostics import (CODES, SET_FILE, Diagnostic, DiagnosticSink,
-                                           did_you_mean, sort_diagnostics)
+                                           did_you_mean, nul_in_path, sort_diagnostics)
 from shotspec.compiler.ir import CharacterIR, ProgramIR, ShotIR, Span
 from shotspec.compiler.lints import lint_program, lint_shot
 from shotspec.compiler.lower import Lowerer
@@ -68,9 +68,7 @@ class _Compiler:
         return module
 
     def load_import(self, item: Import, file: str, stack: tuple[str, ...]) -> None:
-        if "\0" in item.path:            # no file system takes it
-            self.sink.add("E213", "the import path contains a NUL character (\\0)", item.path_span,
-                          help="remove it from the file name")
+        if nul_in_path(self.sink, item.path, "import", item.path_span):
             return
         target = os.path.normpath(os.path.join(os.path.dirname(file), item.path))
         absolute = os.path.abspath(target)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from shotspec.compiler import values as V
-from shotspec.compiler.diagnostics import DiagnosticSink
+from shotspec.compiler.diagnostics import DiagnosticSink, nul_in_path
 from shotspec.compiler.ir import PASS_MODELS, FocusIR, LightIR, Span
 from shotspec.compiler.schema import Key, choices_of, fields_of, key_of, submodel_of
 from shotspec.compiler.nodes import Atom, Stmt, span_join
@@ -50,9 +50,7 @@ class Apply:
         text = V.read_string(atom, self.sink, what)
         if text is None:
             return None
-        if "\0" in text:          # no file system takes it: open() would raise
-            self.sink.add("E213", f"the {what} path contains a NUL character (\\0)", atom.span,
-                          help="remove it from the file name")
+        if nul_in_path(self.sink, text, what, atom.span):
             return None
         if atom.span.file == self.interp.set_file:
             base = self.interp.root_dir

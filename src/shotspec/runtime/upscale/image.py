@@ -83,7 +83,8 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
 
     ``mode="fidelity"`` gives the most faithful (highest PSNR) result; ``mode="detail"`` adds
     image-adaptive high frequencies (steeper edges, boosted fine texture) at a small PSNR cost.
-    Values may exceed 1 (scene-linear) or be negative; they pass through unclipped.
+    Values may exceed 1 (scene-linear) or be negative; they pass through unclipped. An image one
+    pixel wide or high is repeated (each pixel a ``factor``×``factor`` block).
     Returns ``(B, C, H*factor, W*factor)`` on the same device and dtype.
     """
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
