@@ -137,7 +137,8 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
         uv = (p @ Ainv.T).float()
         foot = torch.full((sel.shape[0],), ff.mm_per_px / float(controls.pore_size), device=device)
     else:
-        J = field_jacobian(field.to(device), (x0, y0, x1, y1), ff)[:, sel[:, 0], sel[:, 1]]      # (4, N)
+        J_box = field_jacobian(field.to(device), (x0, y0, x1, y1), ff)            # (4, h, w)
+        J = J_box[:, sel[:, 0], sel[:, 1]]                                        # (4, N)
         uv = field[0, :, sel[:, 0] + y0, sel[:, 1] + x0].T.float().to(device)
         foot = ((J[0] * J[3] - J[1] * J[2]).abs().sqrt() / float(controls.pore_size)).float()
     uv[:, 1] *= flip
@@ -181,7 +182,7 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
         gy = float(Ai[0, 1]) * g_mm[:, 0:1] + float(Ai[1, 1]) * g_mm[:, 1:2]
         return PlateRelief((x0, y0, x1, y1), height, g_mm, torch.cat((gx, gy), 1), cavity)
     # ∂h/∂p = Jᵀ ∂h/∂u with the field's own J = ∂u/∂p; in ff's axes (p = origin + A·u'): Aᵀ ∂h/∂p
-    Jb = field_jacobian(field.to(device), (x0, y0, x1, y1), ff).float()[:, None, None]     # (4,1,1,h,w)
+    Jb = J_box.float()[:, None, None]                                             # (4,1,1,h,w)
     g0, g1 = g_mm[:, 0:1], g_mm[:, 1:2]
     gx = Jb[0, 0] * g0 + Jb[2, 0] * g1
     gy = Jb[1, 0] * g0 + Jb[3, 0] * g1

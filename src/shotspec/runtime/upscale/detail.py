@@ -17,11 +17,15 @@ three parts, each sized to the image, not by a fixed gain:
   above ``BOOST_MAX``, so box-shrunk inputs (whose finest band is already strong) are not
   over-sharpened;
 * **texture** for what is still missing: a seeded, band-limited noise above the input's Nyquist
-  limit, modulated by the local contrast of the estimate's top octave (busy skin, hair and
-  fabric get texture in proportion, flat walls none) and kept off coherent edges. Its
-  amplitude fills the gap between the detail present and ``TARGET_SHARE`` of the energy the
-  original is predicted to have (:mod:`.spectrum`, a power law fitted on the input's own
-  spectrum), so a soft render gets little, a grainy scan more.
+  limit, modulated by the local contrast of the estimate's detail three to six input pixels
+  across (busy skin, hair and fabric get texture in proportion, flat walls none) and kept off
+  coherent edges. Its amplitude fills the gap between the detail present and
+  ``TEXTURE_SHARE × TARGET_SHARE`` of the energy the original is predicted to have
+  (:mod:`.spectrum`, a power law fitted on the input's own spectrum), so a soft render gets
+  little, a grainy scan more. The contrast is measured below the input's top octave because
+  the shrinking kernel shapes that octave: a bicubic shrink leaves about two thirds of the
+  energy a box shrink leaves there, and texture sized by it gave bicubic-shrunk faces at ×4
+  an HF ratio of 0.62 against 0.71 for box-shrunk ones (docs/upscale.md).
 
 The shock step also shifts local means beside edges, an error below the input's Nyquist limit
 that ``image.py`` removes by back-projecting onto the input (``REPROJECT_ITERATIONS``) before
@@ -33,15 +37,17 @@ Everything is deterministic: the noise comes from a fixed-seed CPU generator.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 
 from ..filters import gaussian_blur
 from .filters import structure_features
-from .spectrum import HF_BAND, predicted_band_energy, radial_frequency, rfft_weights
+from .spectrum import HF_BAND, band_energy, predicted_band_energy, radial_frequency, rfft_weights
 
-__all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_texture", "DETAIL_PARAMS",
-           "REPROJECT_ITERATIONS", "TARGET_SHARE", "BOOST_MAX", "TEXTURE_MAX", "TEXTURE_SEED"]
+__all__ = ["edge_detail", "fill_texture", "steepen_edges", "boost_band", "band_texture", "texture_band", "DETAIL_PARAMS",
+           "REPROJECT_ITERATIONS", "TARGET_SHARE", "BOOST_MAX", "TEXTURE_MAX", "TEXTURE_SHARE", "TEXTURE_SEED"]
 
 # scale -> (edge steepening: total step over SHOCK_STEPS, in units of the local gradient; the
 # smoothing sigma of its Laplacian in output px)
@@ -55,10 +61,15 @@ COHERENCE_GATE = (0.35, 0.25)   # structure coherence (start, width) over which 
 # low on average (about 0.7x the truth at x4 on the 29 images, docs/upscale.md), hence > 1.
 TARGET_SHARE = {2: 1.3, 3: 1.3, 4: 1.3}
 BOOST_MAX = 0.75                # largest finest-band gain at x2
-# scale -> largest texture amplitude, relative to the top octave's (capped) local RMS: the safety
-# when the power-law prediction runs high (small crops, synthetic images)
-TEXTURE_MAX = {2: 1.5, 3: 2.6, 4: 2.6}
+# scale -> share of that target the texture fills: the texture is uncorrelated with the original,
+# so each unit of its energy costs PSNR, where the edges' does not
+TEXTURE_SHARE = {2: 0.85, 3: 0.8, 4: 0.8}
+# scale -> largest texture amplitude, relative to the (capped) local RMS of TEXTURE_BAND: the
+# safety when the power-law prediction runs high (small crops, synthetic images)
+TEXTURE_MAX = {2: 1.5, 3: 2.4, 4: 2.4}
+TEXTURE_BAND = (1.4, 2.8)       # Gaussian σ (input px) whose difference sizes the texture locally
 TEXTURE_SEED = 0x5EED_0018
+Pattern = tuple[torch.Tensor, torch.Tensor]   # (texture, weight): see fill_texture
 TEXTURE_LOW, TEXTURE_RAMP = 0.6, 0.3  # texture band edge, in cycles per *input* pixel
 LOCAL_CAP_QUANTILE = 0.5        # texture amplitude is capped at this quantile of the local contrast
 
@@ -103,21 +114,26 @@ def boost_band(x: torch.Tensor, gain: torch.Tensor | float, sigma: float = 0.8) 
     return x + gain * (x - gaussian_blur(x, sigma, edge="replicate", truncate=2.5))
 
 
+def texture_band(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """``x`` (N, C, H, W) filtered in the Fourier domain to the texture's band: zero below
+    ``TEXTURE_LOW / factor`` cycles/px, rising smoothly over ``TEXTURE_RAMP / factor``, rolling
+    off towards 0.5 as a pixel's footprint does (float32, on ``x``'s device)."""
+    h, w = x.shape[-2:]
+    r = radial_frequency(h, w, x.device, torch.float32)
+    t = ((r * factor - TEXTURE_LOW) / TEXTURE_RAMP).clamp(0, 1)
+    gain = t * t * (3 - 2 * t) * torch.exp(-2 * (torch.pi * 0.5 * r) ** 2)   # pixel-footprint roll-off (σ 0.5 px)
+    return torch.fft.irfft2(torch.fft.rfft2(x.float()) * gain, s=(h, w))
+
+
 def band_texture(shape: tuple[int, ...], factor: int, device, dtype) -> torch.Tensor:
-    """Unit-RMS noise ``shape`` (N, 1, H, W) whose spectrum is zero below ``TEXTURE_LOW / factor``
-    cycles/px, rises smoothly over ``TEXTURE_RAMP / factor`` and rolls off towards 0.5.
+    """Unit-RMS noise ``shape`` (N, 1, H, W) in the texture's band (:func:`texture_band`).
 
     Filtered in the Fourier domain, so the noise is stationary: the same statistics at every
     sub-pixel phase of the input grid. (Removing its low band by back-projection instead — a
     bicubic upsample of a small-grid residual — made its variance depend on the phase, a faint
     lattice of the input grid in the texture's energy.)"""
     gen = torch.Generator(device="cpu").manual_seed(TEXTURE_SEED + factor)
-    n = torch.randn(shape, generator=gen, dtype=torch.float32)
-    h, w = shape[-2:]
-    r = radial_frequency(h, w, "cpu", torch.float32)
-    t = ((r * factor - TEXTURE_LOW) / TEXTURE_RAMP).clamp(0, 1)
-    gain = t * t * (3 - 2 * t) * torch.exp(-2 * (torch.pi * 0.5 * r) ** 2)   # pixel-footprint roll-off (σ 0.5 px)
-    band = torch.fft.irfft2(torch.fft.rfft2(n) * gain, s=(h, w))
+    band = texture_band(torch.randn(shape, generator=gen, dtype=torch.float32), factor)
     band = band / band.square().mean((-2, -1), keepdim=True).sqrt().clamp_min(1e-12)
     return band.to(device=device, dtype=dtype)
 
@@ -159,17 +175,36 @@ def edge_detail(estimate: torch.Tensor, factor: int) -> tuple[torch.Tensor, torc
     return out, target
 
 
-def fill_texture(x: torch.Tensor, estimate: torch.Tensor, factor: int, target: torch.Tensor) -> torch.Tensor:
-    """Add band-limited texture to ``x`` until its HF-band energy reaches ``target`` (N,).
+def fill_texture(x: torch.Tensor, estimate: torch.Tensor, factor: int, target: torch.Tensor,
+                 pattern: Pattern | Callable[[], Pattern | None] | None = None) -> torch.Tensor:
+    """Add band-limited texture to ``x`` until its HF-band energy reaches ``TEXTURE_SHARE`` of
+    ``target`` (N,).
 
-    The texture's local amplitude follows the local RMS of the faithful ``estimate``'s top
-    octave (features of one to two input pixels), off coherent edges."""
-    top = estimate - gaussian_blur(estimate, 0.5 * factor, edge="replicate", truncate=2.5)
-    local = gaussian_blur(top * top, 1.5 * factor, edge="replicate", truncate=2.5).sqrt()
+    The texture's local amplitude follows the local RMS of the faithful ``estimate``'s detail
+    three to six input pixels across (``TEXTURE_BAND``), off coherent edges: a band both
+    shrinking kernels pass alike, so bicubic- and box-shrunk inputs get the same texture.
+    pattern: optional ``(texture, weight)``, each (1, 1, H, W): where ``weight`` is 1 the
+    texture is ``texture`` (unit RMS in the texture's band, e.g. the skin's own relief:
+    :mod:`.skin_detail`) instead of the seeded noise; they blend where it is between. A
+    callable is called only when texture is needed (not when ``x`` already has the energy: a
+    render at ×2, whose band boost reaches the target)."""
+    goal = TEXTURE_SHARE[factor] * target
+    if bool((band_energy(x, *HF_BAND) >= goal).all()):
+        return x
+    if callable(pattern):
+        pattern = pattern()
+    lo, hi = TEXTURE_BAND
+    band = (gaussian_blur(estimate, lo * factor, edge="replicate", truncate=2.5)
+            - gaussian_blur(estimate, hi * factor, edge="replicate", truncate=2.5))
+    local = gaussian_blur(band * band, 1.5 * factor, edge="replicate", truncate=2.5).sqrt()
     # capped at the plane's median busy-ness: eyes, lash lines and hard outlines (the loudest
     # top octave) get no louder texture than skin does, where it read as salt-and-pepper
     cap = local.flatten(1).quantile(LOCAL_CAP_QUANTILE, dim=1).view(-1, 1, 1, 1)
     local = torch.minimum(local, cap)
-    texture = band_texture(tuple(x.shape), factor, x.device, x.dtype) * local * (1 - _coherent(estimate, factor))
-    gain = _gain_to_reach(target, *_band_terms(x, texture)).clamp(max=TEXTURE_MAX[factor])
+    texture = band_texture(tuple(x.shape), factor, x.device, x.dtype)
+    if pattern is not None:
+        own, weight = (t.to(device=x.device, dtype=x.dtype) for t in pattern)
+        texture = texture + weight * (own - texture)
+    texture = texture * local * (1 - _coherent(estimate, factor))
+    gain = _gain_to_reach(goal, *_band_terms(x, texture)).clamp(max=TEXTURE_MAX[factor])
     return x + gain.to(x.dtype).view(-1, 1, 1, 1) * texture

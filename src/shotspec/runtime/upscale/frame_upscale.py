@@ -11,6 +11,9 @@ pixel-centre grid as the colour, each with the filter that keeps its meaning:
   belong to neither surface at silhouettes, ``inf`` stays ``inf``);
 * keys starting with ``_`` (private bookkeeping: ids, indices) — nearest.
 
+In detail mode a render's skin gets the skin's own relief at the output scale as its added
+texture instead of seeded noise (:mod:`.skin_detail`).
+
 ``meta.face_mm_per_px`` is divided by the factor; everything else in the meta is kept. An AOV's
 upscale is kept in the ``upscale.aovs`` derived cache (``runtime.cache``) for as long as the
 tensor it came from lives unchanged, so a lighting edit upscales the colour only.
@@ -28,6 +31,7 @@ from ..cache import derived_cache
 from ..frame import Frame
 from .image import FACTORS, upscale_image
 from .resample import upsample
+from .skin_detail import skin_pattern
 
 __all__ = ["upscale_frame", "encode_perceptual", "decode_perceptual"]
 
@@ -81,7 +85,10 @@ def upscale_frame(frame: Frame, factor: int, mode: str) -> Frame:
     for name, t in frame.aovs.items():
         if t.dim() != 4 or tuple(t.shape[-2:]) != (h, w):
             raise ValueError(f"AOV {name!r} has shape {tuple(t.shape)}, frame is {h}x{w}")
-    rgb = decode_perceptual(upscale_image(encode_perceptual(frame.rgb), factor, mode))
+    # detail mode on a render: the skin's own relief as the texture there (skin_detail), made
+    # only if any texture is added (at ×2 a render's band boost usually reaches the target)
+    pattern = (lambda: skin_pattern(frame, factor)) if mode == "detail" else None
+    rgb = decode_perceptual(upscale_image(encode_perceptual(frame.rgb), factor, mode, pattern))
     # An AOV depends on the geometry alone: after a lighting edit the same tensors arrive again
     # (the cached geometry frame's, passed through shade, lens and skin_enhance), and their
     # upscales are reused instead of recomputed (about 0.6 s of this pass at the default shot).

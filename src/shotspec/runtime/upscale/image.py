@@ -13,12 +13,14 @@ Pipeline (on the input's device, float32 inside, returned in the input's dtype):
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 
 from shotspec.color import LUMA_REC601
 
 from .back_projection import back_project
-from .detail import REPROJECT_ITERATIONS, edge_detail, fill_texture
+from .detail import REPROJECT_ITERATIONS, Pattern, edge_detail, fill_texture
 from .guard import lanczos_guard
 from .filters import load_filters
 from .resample import ASSUMED_BOX_WEIGHT, upsample
@@ -57,7 +59,8 @@ def fidelity_estimate(small: torch.Tensor, factor: int) -> torch.Tensor:
     return lanczos_guard(estimate, small, factor)
 
 
-def _upscale_single(flat: torch.Tensor, factor: int, mode: str) -> torch.Tensor:
+def _upscale_single(flat: torch.Tensor, factor: int, mode: str,
+                    pattern: Pattern | Callable[[], Pattern | None] | None = None) -> torch.Tensor:
     with torch.no_grad():
         out = fidelity_estimate(flat, factor)
         if mode == "detail":
@@ -66,23 +69,38 @@ def _upscale_single(flat: torch.Tensor, factor: int, mode: str) -> torch.Tensor:
             if REPROJECT_ITERATIONS[factor]:
                 out = back_project(out, flat, factor, iterations=REPROJECT_ITERATIONS[factor], step=1.0,
                                    box_weight=ASSUMED_BOX_WEIGHT)
-            out = fill_texture(out, estimate, factor, target)
+            out = fill_texture(out, estimate, factor, target, pattern)
     return out
 
 
-def _upscale_channels(x: torch.Tensor, factor: int, mode: str) -> torch.Tensor:
+def _upscale_channels(x: torch.Tensor, factor: int, mode: str,
+                      pattern: Pattern | Callable[[], Pattern | None] | None) -> torch.Tensor:
     """Upscale every channel of ``(B, C, H, W)`` independently."""
     b, c, h, w = x.shape
     flat = x.reshape(b * c, 1, h, w)
-    out = _upscale_single(flat, factor, mode)
+    out = _upscale_single(flat, factor, mode, pattern)
     return out.reshape(b, c, h * factor, w * factor)
 
 
-def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch.Tensor:
+def _checked(pattern, want: tuple[int, ...]):
+    """``pattern`` checked (a callable's result when it is called): two ``want``-shaped tensors."""
+    def check(p):
+        if p is not None and (len(p) != 2 or any(tuple(t.shape) != want for t in p)):
+            raise ValueError(f"upscale pattern must be two {want} tensors, got {[tuple(t.shape) for t in p]}")
+        return p
+    return (lambda: check(pattern())) if callable(pattern) else check(pattern)
+
+
+def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity",
+                  pattern: Pattern | Callable[[], Pattern | None] | None = None) -> torch.Tensor:
     """Upscale ``x`` (B, C, H, W) float by an integer ``factor`` in {2, 3, 4}.
 
     ``mode="fidelity"`` gives the most faithful (highest PSNR) result; ``mode="detail"`` adds
     image-adaptive high frequencies (steeper edges, boosted fine texture) at a small PSNR cost.
+    ``pattern`` (detail mode): optional ``(texture, weight)`` at the output size, each
+    ``(1, 1, H*factor, W*factor)``; where ``weight`` is 1 the added texture is ``texture``
+    instead of seeded noise (:func:`.detail.fill_texture`; ``upscale_frame`` passes a render's
+    skin relief). A callable giving that pair (or None) is called only if texture is added.
     Values may exceed 1 (scene-linear) or be negative; they pass through unclipped. An image one
     pixel wide or high is repeated (each pixel a ``factor``×``factor`` block).
     Returns ``(B, C, H*factor, W*factor)`` on the same device and dtype.
@@ -95,6 +113,8 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
         raise ValueError(f"upscale factor must be one of {FACTORS}, got {factor!r}")
     if mode not in MODES:
         raise ValueError(f"upscale mode must be one of {MODES}, got {mode!r}")
+    if pattern is not None:
+        pattern = _checked(pattern, (1, 1, x.shape[-2] * factor, x.shape[-1] * factor))
     if not bool(torch.isfinite(x).all()):
         raise ValueError("upscale_image input contains NaN or infinite values")
     if x.shape[-1] < 2 or x.shape[-2] < 2:
@@ -105,8 +125,8 @@ def upscale_image(x: torch.Tensor, factor: int, mode: str = "fidelity") -> torch
     if work.shape[1] == 3:
         weights = torch.tensor(LUMA_REC601, dtype=work.dtype, device=work.device).view(1, 3, 1, 1)
         luma = (work * weights).sum(1, keepdim=True)
-        correction = _upscale_single(luma, factor, mode) - upsample(luma, factor, "bicubic")
+        correction = _upscale_single(luma, factor, mode, pattern) - upsample(luma, factor, "bicubic")
         out = upsample(work, factor, "bicubic") + correction
     else:
-        out = _upscale_channels(work, factor, mode)
+        out = _upscale_channels(work, factor, mode, pattern)
     return _expand(out).to(dtype)

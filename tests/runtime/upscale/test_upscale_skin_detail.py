@@ -1,0 +1,158 @@
+"""Detail mode on a render's skin: the texture it adds there is the skin's own relief at the
+output scale (``upscale.skin_detail``), so it follows the skin when the head turns, where
+seeded noise stays fixed to the screen; off the skin nothing changes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+import shotspec.runtime.upscale.detail as detail
+import shotspec.runtime.upscale.frame_upscale as frame_upscale
+from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR, PoseIR
+from shotspec.runtime.head.build import build_scene
+from shotspec.runtime.head.render import render_geometry
+from shotspec.runtime.head.shade import shade
+from shotspec.runtime.cache import derived_cache
+from shotspec.runtime.upscale import upscale_frame
+from shotspec.runtime.upscale.frame_upscale import encode_perceptual
+from shotspec.runtime.upscale.resample import upsample
+from shotspec.runtime.upscale.skin_detail import skin_pattern
+
+W, H = 256, 320
+F = 4       # at ×2 a render's band boost usually reaches the detail target alone: no texture
+CAMERA = CameraIR(distance_m=0.6)
+KEY = LightIR(name="key", kind="area", key=True, azimuth_rad=math.radians(45),
+              elevation_rad=math.radians(30), distance_m=1.4, size_m=0.4, temperature_k=5600)
+
+
+def _render(turn_deg: float):
+    character = CharacterIR(name="a", seed=5, pose=PoseIR(turn_rad=math.radians(turn_deg)))
+    scene = build_scene(character, CAMERA)
+    geo = render_geometry(scene, CAMERA, W, H, character=character)
+    frame = shade(geo, scene, character, [KEY], CAMERA)
+    return frame.replace(meta=dataclasses.replace(frame.meta, seed=5))   # as op_geometry sets it
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return _render(0.0), _render(6.0)
+
+
+def _luma(frame) -> torch.Tensor:
+    return encode_perceptual(frame.rgb.clamp_min(0)).mean(1)[0]
+
+
+@pytest.fixture(scope="module")
+def ups(frames):
+    """Per frame: the fidelity upscale, and the texture detail mode adds (H*F, W*F, in the
+    upscaler's perceptual encoding: detail minus detail without texture) with the skin relief
+    and with noise alone."""
+    out = []
+    for frame in frames:
+        fid = upscale_frame(frame, F, "fidelity")
+        with pytest.MonkeyPatch.context() as m:
+            m.setitem(detail.TEXTURE_SHARE, F, 0.0)
+            bare = _luma(upscale_frame(frame, F, "detail"))
+        relief = _luma(upscale_frame(frame, F, "detail")) - bare
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(frame_upscale, "skin_pattern", lambda f, k: None)
+            noise = _luma(upscale_frame(frame, F, "detail")) - bare
+        out.append((fid, relief, noise))
+    return out
+
+
+def _skin(fid) -> torch.Tensor:
+    """Output pixels that are skin and not eyes, lips or brows."""
+    return ((fid.aov("skin")[0, 0] > 0.99) & (fid.aov("eyes")[0, 0] < 0.01) & (fid.aov("lips")[0, 0] < 0.01)
+            & (fid.aov("brows")[0, 0] < 0.01))
+
+
+def _corr(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(torch.corrcoef(torch.stack([a.double(), b.double()]))[0, 1])
+
+
+def test_the_pattern_is_the_skin_relief_in_the_texture_band(frames, ups):
+    still, _ = frames
+    fid = ups[0][0]
+    texture, weight = skin_pattern(still, F)
+    assert texture.shape == weight.shape == (1, 1, F * H, F * W)
+    assert float((weight[0, 0][_skin(fid)] > 0.9).float().mean()) > 0.9     # the skin, less eyes/lips/brows
+    assert float(weight[0, 0][fid.aov("skin")[0, 0] < 0.01].max()) < 0.01
+    assert float(weight[0, 0][fid.aov("eyes")[0, 0] > 0.99].max()) < 0.05
+    rms = float((texture.square() * weight).sum() / weight.sum()) ** 0.5
+    assert abs(rms - 1.0) < 1e-3
+    # band-limited above the input's Nyquist limit: little left at the input's scale
+    coarse = torch.nn.functional.avg_pool2d(texture, F)[0, 0]
+    assert float(coarse.square().mean()) < 0.2 * float(texture.square().mean())
+    # a plate (no rest or skin AOV) gets none
+    plate = still.replace(aovs={k: v for k, v in still.aovs.items() if k not in ("rest", "skin")})
+    assert skin_pattern(plate, F) is None
+
+
+def test_the_texture_on_skin_is_the_relief(frames, ups):
+    still, _ = frames
+    fid, layer, noise = ups[0]
+    texture, _ = skin_pattern(still, F)
+    skin = _skin(fid)
+    # the relief, modulated by the image's local contrast
+    assert _corr(layer[skin], texture[0, 0][skin]) > 0.6
+    assert abs(_corr(noise[skin], texture[0, 0][skin])) < 0.1
+    # as much detail as the noise gave (the amount is decided the same way)
+    assert 0.7 < float(layer[skin].std() / noise[skin].std()) < 1.4
+    # off the skin it is the noise, unchanged
+    off = fid.aov("skin")[0, 0] == 0
+    assert torch.allclose(layer[off], noise[off], atol=1e-5)
+
+
+def _same_skin_correlation(a, ua, la, b, ub, lb) -> tuple[float, int]:
+    """Correlation of two texture layers ``la``, ``lb`` of frames ``a`` and ``b`` (fidelity
+    upscales ``ua``, ``ub``) at pixels showing the same point of the rest head (the same
+    0.04 mm cell; the rest AOV interpolated between the input's pixels, as the relief is
+    placed), over the skin that moved."""
+    def cells(frame, up, where):
+        rest = upsample(frame.aov("rest"), F, "bilinear")[0, :2] * 1000.0 / 0.04
+        ys, xs = torch.nonzero(_skin(up) & where, as_tuple=True)
+        q = rest[:, ys, xs].round().long()
+        return q[0] * 1_000_000 + q[1], ys, xs
+
+    # the skin the turn moved (the neck and shoulders stay where they were)
+    moved = upsample((b.aov("rest") - b.aov("position")).norm(dim=1, keepdim=True), F, "bilinear")[0, 0] > 0.002
+    ka, ya, xa = cells(a, ua, torch.ones_like(moved))
+    kb, yb, xb = cells(b, ub, moved)
+    order = torch.argsort(ka)
+    ka, ya, xa = ka[order], ya[order], xa[order]
+    at = torch.searchsorted(ka, kb).clamp(max=len(ka) - 1)
+    ok = ka[at] == kb
+    return _corr(la[ya[at[ok]], xa[at[ok]]], lb[yb[ok], xb[ok]]), int(ok.sum())
+
+
+def test_the_texture_stays_on_the_turning_skin(frames, ups):
+    (still, turned), (a, b) = frames, ups
+    c_skin, n = _same_skin_correlation(still, a[0], a[1], turned, b[0], b[1])
+    c_noise, _ = _same_skin_correlation(still, a[0], a[2], turned, b[0], b[2])
+    assert n > 300
+    assert c_skin > 0.5, c_skin
+    assert c_noise < 0.25, c_noise       # the screen-fixed noise: the face slid under it
+
+
+def test_deterministic(frames):
+    still, _ = frames
+    a = upscale_frame(still, F, "detail")
+    derived_cache("upscale.skin_detail").clear()
+    assert torch.equal(a.rgb, upscale_frame(still, F, "detail").rgb)
+
+
+def test_no_relief_is_made_when_no_texture_is_added(frames, monkeypatch):
+    """At ×2 the band boost reaches this render's detail target alone: no relief is evaluated."""
+    still, _ = frames
+    calls = []
+    monkeypatch.setattr(frame_upscale, "skin_pattern", lambda f, k: calls.append(k))
+    upscale_frame(still, 2, "detail")
+    assert calls == []
+    upscale_frame(still, F, "detail")
+    assert calls == [F]
+
