@@ -1,22 +1,29 @@
-"""Detail mode on a render's skin: the texture it adds there is the skin's own relief at the
-output scale (``upscale.skin_detail``), so it follows the skin when the head turns, where
-seeded noise stays fixed to the screen; off the skin nothing changes."""
+"""Detail mode on skin: the texture it adds there is the skin's own relief at the output scale
+(``upscale.skin_detail``). On a render it follows the skin when the head turns, where seeded
+noise stays fixed to the screen; off the skin nothing changes. A plate gets it where the skin
+detector stands on measured eyes and the output resolves skin's cells."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 import shotspec.runtime.upscale.detail as detail
 import shotspec.runtime.upscale.frame_upscale as frame_upscale
+from shotspec.color import srgb_to_linear
 from shotspec.compiler.ir import CameraIR, CharacterIR, LightIR, PoseIR
 from shotspec.runtime.head.build import build_scene
 from shotspec.runtime.head.render import render_geometry
 from shotspec.runtime.head.shade import shade
 from shotspec.runtime.cache import derived_cache
+from shotspec.runtime.frame import Frame, FrameMeta
 from shotspec.runtime.upscale import upscale_frame
 from shotspec.runtime.upscale.frame_upscale import encode_perceptual
 from shotspec.runtime.upscale.resample import upsample
@@ -156,3 +163,36 @@ def test_no_relief_is_made_when_no_texture_is_added(frames, monkeypatch):
     upscale_frame(still, F, "detail")
     assert calls == [F]
 
+
+
+# --- plates ------------------------------------------------------------------------------------
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faces"))
+from shared_photos import FACES  # noqa: E402
+
+needs_photo = pytest.mark.skipif(not (FACES / "model_face.jpg").is_file(), reason="shared photos not present")
+
+
+@needs_photo
+def test_a_plate_portrait_gets_the_relief_where_the_output_resolves_skin():
+    """model_face.jpg box-shrunk to 320×480 (0.81 mm/px, the eyes found and an iris measured): ×4
+    gives 0.2 mm/px, where skin's cells span five pixels; ×2 gives 0.4 mm/px, where the texture
+    band holds only the relief's furrows, and the noise stays."""
+    small = Image.open(FACES / "model_face.jpg").convert("RGB").resize((320, 480), Image.BOX)
+    rgb = srgb_to_linear(torch.from_numpy(np.asarray(small, dtype=np.float32) / 255).permute(2, 0, 1)[None])
+    plate = Frame(rgb=rgb.contiguous(), meta=FrameMeta(source="plate", seed=7))
+    texture, weight = skin_pattern(plate, 4)
+    assert texture.shape == weight.shape == (1, 1, 1920, 1280)
+    # the face's skin: a good part of the frame, not its corners (background)
+    assert 0.1 < float((weight > 0.5).float().mean()) < 0.6
+    assert float(weight[0, 0, :64, :64].max()) == 0.0
+    assert skin_pattern(plate, 2) is None
+
+
+def test_a_plate_without_a_face_keeps_the_noise():
+    """A skin-coloured image with no eyes: the detector may take it for skin, but no face frame
+    stands on measured eyes, so detail mode keeps its noise."""
+    gen = torch.Generator().manual_seed(1)
+    rgb = torch.tensor([0.55, 0.33, 0.25]).view(1, 3, 1, 1) * (1 + 0.05 * torch.randn(1, 1, 240, 200, generator=gen))
+    plate = Frame(rgb=rgb.clamp(0, 1).expand(1, 3, 240, 200).contiguous(), meta=FrameMeta(source="plate"))
+    assert skin_pattern(plate, 4) is None

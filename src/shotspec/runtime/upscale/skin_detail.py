@@ -1,4 +1,4 @@
-"""Detail mode's texture on a render's skin: the skin's own relief at the output scale.
+"""Detail mode's texture on skin: the skin's own relief at the output scale.
 
 Where detail mode knows nothing about an image it adds seeded noise (:func:`.detail.band_texture`).
 A render tells it more: which pixels are skin (the ``skin`` AOV, less the eyes, lips and brows),
@@ -13,13 +13,19 @@ across, pores by region) evaluated at the *output's* pixel footprint, so
   and the enhancer's texture do (seeded noise is fixed to the screen: the face would slide
   under it).
 
+Only where the output resolves skin's cells (``RESOLVED_MM_PER_PX``). A plate gets it too when
+the skin detector finds a face with an eye pair and a measured iris; the relief is then placed
+by the face frame, as ``skin_enhance`` places it on a plate without a track. Anything less (a
+skin-coloured area without eyes, a guessed scale) keeps the noise, so a false face costs only
+the texture's look, never its amount.
+
 Only the relief's part above the input's Nyquist limit is used (:func:`.detail.texture_band`,
 the noise's band), as a unit-RMS pattern; how much of it is added is decided exactly as for
 the noise (the image's local contrast, the spectral target), so a soft render gets little.
 The relief's controls are the enhancer's defaults (pores 0.6, pore size 1, age 35): the
-upscale pass does not know a ``skin_enhance`` pass's settings. The pattern depends on the
-geometry AOVs alone and is kept in the ``upscale.skin_detail`` derived cache, so a lighting or
-finishing edit reuses it.
+upscale pass does not know a ``skin_enhance`` pass's settings. A render's pattern depends on
+its geometry AOVs alone and is kept in the ``upscale.skin_detail`` derived cache, so a lighting
+or finishing edit reuses it.
 """
 
 from __future__ import annotations
@@ -30,41 +36,64 @@ import torch
 
 from ..cache import derived_cache
 from ..frame import Frame
-from ..enhance.enhancer import GEOMETRY_AOVS, plan_enhance, rest_field
+from ..enhance.enhancer import GEOMETRY_AOVS, EnhancePlan, cached_plan, plan_enhance, rest_field
 from ..enhance.plate_relief import ReliefControls, plate_relief
 from .detail import texture_band
 from .resample import upsample
 
-__all__ = ["skin_pattern", "MIN_WEIGHT"]
+__all__ = ["skin_pattern", "MIN_WEIGHT", "RESOLVED_MM_PER_PX"]
 
 MIN_WEIGHT = 0.02       # mask weight below which a pixel gets the noise alone (no relief evaluated)
+# Coarsest output scale (face mm per output pixel) that gets the relief: skin's pebbled cells
+# (about 1 mm) then span three pixels or more. Coarser, what the texture band holds of the
+# relief is its furrow network alone, which normalised to the texture's amplitude reads as
+# a woven canvas (kodim04 at ×4, 0.5 mm/px); a photograph shows grain there, as the noise does.
+RESOLVED_MM_PER_PX = 0.3
 
 
 def skin_pattern(frame: Frame, factor: int) -> tuple[torch.Tensor, torch.Tensor] | None:
     """``(texture, weight)`` for :func:`.image.upscale_image`'s ``pattern``, each
     ``(1, 1, H*factor, W*factor)``: the skin relief in the texture's band (unit RMS over the
-    skin) and the skin mask upscaled; None for a frame without ``skin`` and ``rest`` AOVs (a
-    plate) or without any skin."""
-    if rest_field(frame) is None or not frame.meta.face_mm_per_px > 0:
+    skin) and the skin mask upscaled; None without skin, and for a plate on which the skin
+    detector finds no face whose eyes it measured."""
+    if frame.aov("skin") is None:
+        return _plate_pattern(frame, factor)
+    if rest_field(frame) is None or not 0 < frame.meta.face_mm_per_px / factor <= RESOLVED_MM_PER_PX:
         return None
     names = tuple(k for k in GEOMETRY_AOVS if frame.aov(k) is not None)
     params = (names, factor, frame.height, frame.width, frame.meta.face_mm_per_px, int(frame.meta.seed),
               str(frame.device))
     return derived_cache("upscale.skin_detail").get_or_compute(
-        [frame.aovs[k] for k in names], params, lambda: _skin_pattern(frame, factor))
+        [frame.aovs[k] for k in names], params,
+        lambda: _skin_pattern(frame, factor, plan_enhance(frame), rest_field(frame)))
 
 
-def _skin_pattern(frame: Frame, factor: int) -> tuple[torch.Tensor, torch.Tensor] | None:
-    plan = plan_enhance(frame)              # a render's plan reads its AOVs, never the colour
+def _plate_pattern(frame: Frame, factor: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """A plate's pattern: the enhancer's mask and face frame (found from the colour), the relief
+    placed by the face frame (as ``skin_enhance`` places it without a track). Only where the
+    face frame stands on an eye pair and a measured iris: anything less (a skin-coloured area,
+    a guessed scale) keeps the noise."""
+    plan = cached_plan(frame)
+    if not (plan.face.anchor_method.startswith("eye") and plan.face.iris_measured
+            and plan.face.mm_per_px / factor <= RESOLVED_MM_PER_PX):
+        return None
+    return _skin_pattern(frame, factor, plan, None)
+
+
+def _skin_pattern(frame: Frame, factor: int, plan: EnhancePlan, field: torch.Tensor | None
+                  ) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The pattern from the enhancer's ``plan`` of ``frame`` (a render's plan reads its AOVs,
+    never the colour) and, on a render, its rest field (mm, at the frame's size)."""
     weight = upsample(plan.mask.float(), factor, "bilinear").clamp(0, 1)
     ys, xs = torch.nonzero(weight[0, 0] > MIN_WEIGHT, as_tuple=True)
     if ys.numel() == 0:
         return None
     box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     x0, y0, x1, y1 = box
-    # the field between pixel centres: bilinear (nearest would repeat each millimetre over a
-    # factor × factor block, a lattice of the input grid)
-    field = upsample(rest_field(frame), factor, "bilinear")
+    if field is not None:
+        # between pixel centres: bilinear (nearest would repeat each millimetre over a
+        # factor × factor block, a lattice of the input grid)
+        field = upsample(field, factor, "bilinear")
     ff = plan.face
     # pixel centres: p_out + 0.5 = factor · (p_in + 0.5)
     face = replace(ff, origin=tuple((o + 0.5) * factor - 0.5 for o in ff.origin),
