@@ -495,7 +495,7 @@ class UpscalePass(_Pass):
     factor: int = spec(2, handler="upscale_factor", lo=1, hi=8, unit="x", pos=0,
                        doc="a whole factor")
     mode: Literal["fidelity", "detail"] = spec("detail", "choice", label="upscale mode", pos=1,
-                                               doc="`detail` synthesises texture")
+                                               doc="`detail` synthesises texture (on skin, the skin's relief)")
 
 
 class GrainPass(_Pass):
