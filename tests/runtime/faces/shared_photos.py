@@ -53,11 +53,16 @@ shot {name} {{
 """
 
 
-def linear_photo(path: Path, size: tuple[int, int] | None = None) -> torch.Tensor:
-    """A photo as linear RGB (1, 3, H, W); ``size`` (w, h) resizes it first (bilinear)."""
+# Pillow's resampling kernels a plate may have been resized with
+KERNELS = {"box": Image.BOX, "bilinear": Image.BILINEAR, "lanczos": Image.LANCZOS}
+
+
+def linear_photo(path: Path, size: tuple[int, int] | None = None, kernel: str = "bilinear") -> torch.Tensor:
+    """A photo as linear RGB (1, 3, H, W); ``size`` (w, h) resizes it first with Pillow's
+    ``kernel`` (a name in ``KERNELS``)."""
     img = Image.open(path).convert("RGB")
     if size is not None:
-        img = img.resize(size, Image.BILINEAR)
+        img = img.resize(size, KERNELS[kernel])
     return srgb_to_linear(torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1)[None]).contiguous()
 
 
@@ -69,6 +74,20 @@ def labels() -> dict:
 def iris_labels() -> dict:
     """Hand-measured iris diameters of the shared photos (see its ``how`` field)."""
     return json.loads(IRIS_LABELS.read_text())
+
+
+def photo_truth(name: str, width: int | None = None) -> float:
+    """mm per pixel of the shared photo ``name`` resized to ``width`` px (None: full size):
+    11.7 mm over its mean hand-measured iris diameter at full size (``iris_labels``)."""
+    full = Image.open(FACES / name).size[0]
+    hand = float(np.mean(iris_labels()["irises"][name]["diameter_px"]))
+    return 11.7 / hand * full / (width or full)
+
+
+def resized_size(name: str, width: int) -> tuple[int, int]:
+    """(w, h) of the shared photo ``name`` resized to ``width`` px, its aspect kept."""
+    w, h = Image.open(FACES / name).size
+    return width, max(1, round(width * h / w))
 
 
 def head_render_truth(name: str) -> float:

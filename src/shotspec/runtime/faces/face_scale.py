@@ -14,7 +14,11 @@ Two scale bars a face carries, both read at the eye plane:
 
 When both are at hand and agree within ``IPD_AGREE`` the scale is their geometric mean (their
 errors are independent: the iris's sd is 4 % of its size, the eye distance's 6 %); when they
-disagree the iris wins (a turned head, or an eye distance far from the mean).
+disagree the iris wins (a turned head, or an eye distance far from the mean). The window is
+lopsided: a turn makes the eye distance's scale coarser, never finer, so an iris's scale
+coarser than it by more than the two spreads together (``IPD_AGREE[0]``) is not averaged with
+it — on resized photos such pairs were a wrong eye pair whose long distance pulled a right
+iris 6–10 % fine.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from shotspec.runtime.faces.iris import IRIS_DIAMETER_MM, IrisFit, limbus_fit
 __all__ = ["FaceScale", "scale_from_eyes", "scale_from_irises", "display_luma", "IPD_MM"]
 
 IPD_MM = 63.0             # adult interpupillary distance (mean of both sexes)
-IPD_AGREE = 1.15          # iris and eye-distance scales within this factor: averaged
+IPD_AGREE = (1.08, 1.15)  # averaged when the iris's scale is at most this much coarser than the eye
+                          # distance's (their spreads together: 7 %) or finer (a turn up to 30°)
 MIN_CONTRAST = 0.012      # limbus step (luma per px) at least this × the skin's luma
 SEARCH = 0.3              # iris centre search, × the largest radius tried
 
@@ -92,7 +97,7 @@ def scale_from_irises(irises: tuple[IrisFit, ...], dist: float | None = None) ->
     iris_text = f"{which} {iris_px:.1f} px ≈ {IRIS_DIAMETER_MM:g} mm"
     if s_ipd is None:
         return FaceScale(s_iris, iris_text, iris_px)
-    if max(s_iris, s_ipd) <= IPD_AGREE * min(s_iris, s_ipd):
+    if s_iris <= IPD_AGREE[0] * s_ipd and s_ipd <= IPD_AGREE[1] * s_iris:
         return FaceScale(math.sqrt(s_iris * s_ipd), f"{iris_text} and {ipd_text} (geometric mean)", iris_px)
     return FaceScale(s_iris, f"{iris_text} ({ipd_text} disagrees by ×{max(s_iris, s_ipd) / min(s_iris, s_ipd):.2f})",
                      iris_px)
