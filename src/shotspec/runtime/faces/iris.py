@@ -15,9 +15,9 @@ to the sclera (Daugman's integro-differential idea, one side at a time):
    darker than halfway between it and the iris). A whole pupil (round: ``PUPIL_ROUND``) gives
    the centre — the median of its rows' and columns' midpoints, which a catch-light's notch
    moves less than a centroid — since the pupil sits in the iris's middle whatever the gaze;
-2. **both sides**: the best pair of dark-to-bright steps, one on each side arc, whose mean
-   radius is in the range asked for and, from a whole pupil, whose two distances agree within
-   ``PUPIL_OFFSET`` × r + 1 px; their midpoint corrects the centre, their mean is the radius.
+2. **both sides**: the innermost pair of limbus steps (below), one on each side arc, whose
+   mean radius is in the range asked for and, from a whole pupil, whose two distances agree
+   within ``PUPIL_OFFSET`` × r + 1 px; their midpoint corrects the centre, their mean is the radius.
    Used when the weaker step scores at least ``SIDE_BALANCE`` of the stronger — both sides of
    a limbus border the same sclera. Without a whole pupil (a dark iris whose "pupil" takes in
    the lashes) the arcs' height is searched too and the widest clear chord is the diameter;
@@ -29,8 +29,13 @@ to the sclera (Daugman's integro-differential idea, one side at a time):
 A step is only a limbus if it rises by at least ``MIN_RISE`` of the luma across it (JPEG noise
 and film grain rise less) and lies beyond the pupil's edge (radius ≥ ``PUPIL_CLEAR`` × the
 pupil's: the pupil steps up to the iris too). Steps are scored by region (``_region_score``:
-the sclera just outside against the iris inside) and located by their gradient, a parabola
-through the peak giving the sub-pixel radius. An eye cut by the frame's edge gives no fit.
+the sclera just outside against the iris inside); on each side the innermost step scoring at
+least ``FIRST_STEP`` of that side's best is the limbus (``_first_steps``: past a shaded
+sclera the lid's brighter skin scores higher still), and the step's middle is its gradient's
+centroid over the run above half its peak (``_step_centre``; a parabola through a lone
+peak) — the hand measure's "middle of the step", where the peak alone read the outer end of
+a ramp and irises of resized photos up to 15 % wide. An eye cut by the frame's edge gives
+no fit.
 
 On synthetic eyes with lids and a catch-light (8–31 px radius) it is within 0.4 px two-sided
 and 10 % one-sided; on the bench's photographs within 6 % of the hand measure and on its
@@ -69,6 +74,7 @@ EDGE_PX = 1.5               # … to this far inside the limbus; the sclera's th
 INNER_SIDE = 0.75           # one-sided fits: the hidden side must show iris out to this × r
 CLEAR_SHARE = 0.7           # height search: fits scoring this × the best count as clear
 MIN_RISE = 0.08             # a limbus step rises by this share of the luma across it at least
+FIRST_STEP = 0.6            # a side's steps scoring this × its best border the sclera; the innermost counts
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,34 @@ def _subpixel(d: np.ndarray, i: int) -> float:
         if den < 0:
             return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
     return 0.0
+
+
+def _first_steps(score: np.ndarray, peaks: list[int]) -> list[int]:
+    """The ``peaks`` of one side whose region ``score`` is at least ``FIRST_STEP`` of the
+    side's best. Beyond the limbus the luma may rise again — from a shaded sclera to the lid's
+    skin beyond the eye's corner — and score higher (the skin is brighter than the sclera);
+    the limbus is the first step that borders white, so the innermost of these is taken."""
+    if not peaks:
+        return []
+    top = max(score[i] for i in peaks)
+    return [i for i in peaks if score[i] >= FIRST_STEP * top]
+
+
+def _step_centre(d: np.ndarray, ok: np.ndarray, rr: np.ndarray, i: int) -> float:
+    """Radius (px) of the middle of one side's step whose gradient ``d`` (R,) peaks at
+    ``rr[i]``: the gradient's centroid over the run where it stays above half the peak, inside
+    ``ok``. On a clean blurred step that is the peak itself; on a ramp — a limbal ring, the
+    shaded sclera of the eye's inner corner, a resized image — the peak can sit at either end,
+    and its outer end (the region score's choice) read up to 15 % wide."""
+    lo = hi = i
+    while lo > 0 and ok[lo - 1] and d[lo - 1] >= 0.5 * d[i]:
+        lo -= 1
+    while hi < len(d) - 1 and ok[hi + 1] and d[hi + 1] >= 0.5 * d[i]:
+        hi += 1
+    w = d[lo:hi + 1]
+    if hi - lo < 2:
+        return float(rr[i] + RADIUS_STEP_PX * _subpixel(d, i))
+    return float((w * rr[lo:hi + 1]).sum() / w.sum())
 
 
 def _region_score(prof: np.ndarray, rr: np.ndarray, rp: float) -> np.ndarray:
@@ -211,19 +245,19 @@ def limbus_fit(luma: np.ndarray, centre: tuple[float, float], r_min: float, r_ma
         prof = _profiles(img, cx, cy + dy, radii)
         d, rise = _steps(prof)
         score = _region_score(prof, rr, rp if whole else 0.0)
-        for i in _peaks(d[0], rise[0], ok):
-            for j in _peaks(d[1], rise[1], ok):
+        left, right = (_first_steps(score[s], _peaks(d[s], rise[s], ok)) for s in (0, 1))
+        for i in left:
+            for j in right:
                 r = 0.5 * (rr[i] + rr[j])
                 shift = PUPIL_OFFSET * r + 1.0 if whole else search     # centre shift allowed
                 if r_min <= r <= r_max and abs(rr[j] - rr[i]) <= 2 * shift:
                     weak, strong = sorted((score[0, i], score[1, j]))
-                    if weak >= SIDE_BALANCE * strong and (best is None or (weak, strong) > best[0]):
-                        ri = rr[i] + RADIUS_STEP_PX * _subpixel(d[0], i)
-                        rj = rr[j] + RADIUS_STEP_PX * _subpixel(d[1], j)
+                    if weak >= SIDE_BALANCE * strong and (best is None or r < best[2]):
+                        ri, rj = _step_centre(d[0], ok, rr, i), _step_centre(d[1], ok, rr, j)
                         best = ((weak, strong), IrisFit(cx + 0.5 * (rj - ri) + x0, cy + dy + y0, 0.5 * (ri + rj),
-                                                        float(min(d[0, i], d[1, j])), 2))
+                                                        float(min(d[0, i], d[1, j])), 2), r)
         if best is not None:
-            fits.append(best)
+            fits.append(best[:2])
     if fits:
         top = max(f[0][0] for f in fits)
         return _inside(max((f[1] for f in fits if f[0][0] >= CLEAR_SHARE * top), key=lambda f: f.radius),
@@ -238,7 +272,7 @@ def limbus_fit(luma: np.ndarray, centre: tuple[float, float], r_min: float, r_ma
     if not one:
         return None
     _, s, i = max(one)
-    r = rr[i] + RADIUS_STEP_PX * _subpixel(d[s], i)
+    r = _step_centre(d[s], ok, rr, i)
     # the pupil is whole only if iris surrounds it on the hidden side too (a pupil half under
     # the eye's corner has skin beside it, and its centroid is off the iris's centre)
     band = (rr >= PUPIL_CLEAR * rp) & (rr <= INNER_SIDE * r)
