@@ -112,6 +112,31 @@ def test_bad_arguments_raise_clear_errors(bad):
         upscale_image(torch.full((1, 1, 8, 8), float("nan")), 2)
 
 
+def test_a_texture_pattern_replaces_the_noise_where_its_weight_is_one():
+    """``pattern`` (texture, weight): where the weight is 1 the added texture is the given
+    texture; where it is 0 the seeded noise, as without a pattern. A wrongly sized pattern is
+    refused, a callable is called only when texture is added."""
+    gen = torch.Generator().manual_seed(4)
+    x = torch.nn.functional.avg_pool2d(torch.rand(1, 1, 192, 192, generator=gen), 3)    # soft texture
+    plain = upscale_image(x, 4, "detail")
+    stripes = torch.sin(torch.arange(256.0) * 2.2).view(1, 1, 1, 256).expand(1, 1, 256, 256)
+    weight = torch.zeros(1, 1, 256, 256)
+    weight[..., :, 128:] = 1.0
+    out = upscale_image(x, 4, "detail", (stripes, weight))
+    # the noise half is bit-identical: on this soft input the texture gain is at its cap either way
+    assert torch.equal(out[..., :, :120], plain[..., :, :120])
+    added = (out - plain)[0, 0, 16:-16, 136:-16]
+    # the right half now carries the stripes (modulated by the local contrast), not the noise
+    along = torch.sin(torch.arange(256.0) * 2.2)[136:-16]
+    corr = torch.corrcoef(torch.stack([added.mean(0), along]))[0, 1]
+    assert float(corr) > 0.8
+    with pytest.raises(ValueError, match="pattern must be two"):
+        upscale_image(x, 4, "detail", (stripes[..., :100], weight))
+    calls = []
+    upscale_image(torch.full((1, 1, 16, 16), 0.5), 4, "detail", lambda: calls.append(1))
+    assert calls == []                                                   # flat: no texture, no call
+
+
 @pytest.mark.parametrize("kind,pil", [("bicubic", Image.BICUBIC), ("box", Image.BOX)])
 def test_resampling_matches_pillow_inside_the_border(kind, pil):
     img = _test_image(48).astype(np.float32)
