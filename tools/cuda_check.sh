@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA checks, as one script for a GPU machine (a few minutes on one GPU):
 #   1. the CUDA-parametrised tests (head raster, attributes, occlusion, shadows; finishing; lens;
-#      the plate skin mask and enhancer);
+#      the plate skin mask and enhancer; detail mode's skin relief on a render and a plate);
 #   2. renders on CUDA and on the CPU of the same machine, in fresh processes: the default shot
 #      (twice on CUDA: determinism), a finished plate (enhance, ×2 detail upscale, grain), a
 #      3-frame plate sequence (tracked enhance), a 3-frame focus pull with a push-in and a 5-frame
@@ -25,7 +25,8 @@ fi
 
 echo "== CUDA tests"
 $PY -m pytest -q -p no:cacheprovider -rs -k "cuda" tests/runtime/enhance/test_enhance_device.py \
-  tests/runtime/head tests/runtime/finishing/test_finishing_device.py tests/runtime/optics 2>&1 \
+  tests/runtime/head tests/runtime/finishing/test_finishing_device.py tests/runtime/optics \
+  tests/runtime/upscale/test_upscale_skin_detail.py 2>&1 \
   | grep -E "passed|failed|skipped|error|SKIPPED"
 
 render() {  # name spec device

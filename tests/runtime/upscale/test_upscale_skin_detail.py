@@ -196,3 +196,39 @@ def test_a_plate_without_a_face_keeps_the_noise():
     rgb = torch.tensor([0.55, 0.33, 0.25]).view(1, 3, 1, 1) * (1 + 0.05 * torch.randn(1, 1, 240, 200, generator=gen))
     plate = Frame(rgb=rgb.clamp(0, 1).expand(1, 3, 240, 200).contiguous(), meta=FrameMeta(source="plate"))
     assert skin_pattern(plate, 4) is None
+
+
+# --- CUDA (skipped without it; tools/cuda_check.sh runs these on a GPU machine) -----------------
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+@needs_cuda
+def test_cuda_render_gets_the_cpus_relief(frames):
+    still, _ = frames
+    gpu = still.to("cuda")
+    texture, weight = skin_pattern(gpu, F)
+    assert texture.device.type == weight.device.type == "cuda"
+    cpu_texture, cpu_weight = skin_pattern(still, F)
+    assert float((weight.cpu() - cpu_weight).abs().max()) < 1e-4
+    assert _corr(texture.cpu().flatten(), cpu_texture.flatten()) > 0.999
+    out = upscale_frame(gpu, F, "detail")
+    assert out.rgb.device.type == "cuda"
+    cpu = upscale_frame(still, F, "detail")
+    assert float((out.rgb.cpu() - cpu.rgb).abs().max()) < 5e-3
+
+
+@needs_cuda
+def test_cuda_plate_gets_the_cpus_relief(tmp_path):
+    """The scanned head rendered to a PNG and read back as a plate (no AOVs): the detector finds
+    its eyes and irises (17 px) on CUDA as on the CPU, and ×4 gets the relief."""
+    from shared_photos import linear_photo, render_head
+
+    plate = Frame(linear_photo(render_head("frontal", tmp_path)), meta=FrameMeta(source="plate", seed=3))
+    cpu = skin_pattern(plate, F)
+    gpu = skin_pattern(plate.to("cuda"), F)
+    assert cpu is not None and gpu is not None and gpu[0].device.type == "cuda"
+    assert float((gpu[1].cpu() - cpu[1]).abs().max()) < 1e-3
+    assert _corr(gpu[0].cpu().flatten(), cpu[0].flatten()) > 0.99
+    out = upscale_frame(plate.to("cuda"), F, "detail")
+    assert float((out.rgb.cpu() - upscale_frame(plate, F, "detail").rgb).abs().max()) < 5e-3
