@@ -43,6 +43,19 @@ def test_a_frame_rendered_alone_matches_the_sequence(plate_workdir):
     assert [f.read_bytes() for f in files] == first
 
 
+def test_a_detail_upscale_of_a_tracked_sequence_resumes_bit_for_bit(plate_workdir):
+    """Detail mode's relief in a plate sequence reads the skin_track chain (its own here, no
+    enhancer): a lost frame rendered alone gives the sequence's pixels."""
+    work = plate_workdir(SHOT.replace("skin_enhance 0.8", "upscale 4x detail").replace("192x240", "768x960"))
+    _turning_plate(work)
+    assert main(["render", "shot.shot", "-q"]) == 0
+    files = [work / "r" / f"s.{i:04d}.png" for i in range(4)]
+    first = [f.read_bytes() for f in files]
+    files[2].unlink()
+    assert main(["render", "shot.shot", "-q"]) == 0
+    assert [f.read_bytes() for f in files] == first
+
+
 def test_the_plan_of_a_turning_plate_has_a_track_per_frame_after_the_first(plate_workdir, capsys):
     work = plate_workdir(SHOT)
     _turning_plate(work)

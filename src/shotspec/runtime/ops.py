@@ -195,9 +195,11 @@ def op_skin_track(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 
 @op("upscale", OpCost(4.0))
 def op_upscale(inputs: list[Frame], p, ctx: OpContext) -> Frame:
+    from shotspec.runtime.enhance.skin_track import field_of
     from shotspec.runtime.upscale import upscale_frame
 
-    return upscale_frame(inputs[0], p.factor, p.mode)
+    # a plate sequence's frame after the first also reads a skin_track node (detail mode's relief)
+    return upscale_frame(inputs[0], p.factor, p.mode, field=field_of(inputs[1]) if len(inputs) > 1 else None)
 
 
 @op("grain", OpCost(3.0))

@@ -119,13 +119,14 @@ def test_a_track_of_frames_of_different_sizes_is_refused(moving):
         track_step(other, plate, None)
 
 
-def _plan(tmp_path, source: str, strength: float = 0.8):
+def _plan(tmp_path, source: str, strength: float = 0.8, finish: str | None = None):
     from shotspec.compiler import compile_file
     from shotspec.compiler.plan.build import build_plan
 
     spec = tmp_path / "s.shot"
+    finish = finish if finish is not None else f"skin_enhance {strength}"
     spec.write_text(f'shot s {{\n  duration 3f\n  {source}\n  camera {{ lens 85mm; distance 0.7m }}\n'
-                    f'  finish {{ skin_enhance {strength} }}\n  output "o.png" {{ size 32x40 }}\n}}\n')
+                    f'  finish {{ {finish} }}\n  output "o.png" {{ size 64x80 }}\n}}\n')
     r = compile_file(spec)
     assert r.ok, [d.message for d in r.diagnostics]
     return build_plan(r.program)
@@ -148,6 +149,31 @@ def test_a_plate_sequence_plan_links_each_frames_track_to_the_previous(tmp_path)
     # strength 0: no enhancer, no tracking
     assert not [n for n in _plan(tmp_path, 'source plate "p.####.png"', 0).nodes.values()
                 if n.op in ("skin_track", "skin_enhance")]
+
+
+def test_a_plate_sequences_detail_upscale_reads_the_skin_track(tmp_path):
+    """Detail mode's skin relief is placed by the tracked coordinates in a plate sequence: the
+    upscale reads the enhancer's track, or a track of its own without an enhancer; fidelity
+    mode (no texture) and stills read none."""
+    import numpy as np
+    from PIL import Image
+
+    for i in range(3):
+        Image.fromarray(np.full((40, 32, 3), 100 + i, np.uint8)).save(tmp_path / f"p.{i:04d}.png")
+    src = 'source plate "p.####.png"'
+
+    def nodes(plan, op):
+        return [n for n in plan.nodes.values() if n.op == op]
+
+    plan = _plan(tmp_path, src, finish="skin_enhance 0.8; upscale 2x detail")
+    tracks, up = nodes(plan, "skin_track"), nodes(plan, "upscale")
+    assert len(tracks) == 2 and len(up) == 3                    # the enhancer's tracks, shared
+    assert len(up[0].inputs) == 1 and up[1].inputs[1] == tracks[0].id and up[2].inputs[1] == tracks[1].id
+    plan = _plan(tmp_path, src, finish="upscale 2x detail")
+    tracks, up = nodes(plan, "skin_track"), nodes(plan, "upscale")
+    assert len(tracks) == 2 and [len(n.inputs) for n in up] == [1, 2, 2]
+    assert tracks[0].inputs == (up[1].inputs[0], up[0].inputs[0])   # its own: this and the previous input
+    assert not nodes(_plan(tmp_path, src, finish="upscale 2x fidelity"), "skin_track")
 
 
 def test_untrusted_skin_is_re_seeded_with_its_neighbours_drift():

@@ -48,7 +48,6 @@ class FaceFrame:
     mm_per_px: float
     scale_method: str
     anchor_method: str
-    iris_measured: bool = False     # the scale stands on an iris measured in this image
 
     def matrix(self) -> np.ndarray:
         return np.array(self.A, dtype=np.float64)
@@ -145,7 +144,6 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
     if eyes is None:
         eyes, eyes_src = _eye_pair_from_holes(holes, face), "eye-like holes in the skin mask"
 
-    measured = False
     if frame.meta.face_mm_per_px > 0:
         mmpp, scale_method = float(frame.meta.face_mm_per_px), "frame metadata (face_mm_per_px)"
     elif eyes is not None and math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]) > 1e-3:
@@ -153,10 +151,10 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
             fs = scale_from_irises(tuple(irises), math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]))
         else:
             fs = scale_from_eyes(display_luma(frame.rgb), eyes, mask[0, 0].detach().float().cpu().numpy() > 0.5)
-        mmpp, scale_method, measured = fs.mm_per_px, f"{fs.method} (eyes from {eyes_src})", fs.iris_px is not None
+        mmpp, scale_method = fs.mm_per_px, f"{fs.method} (eyes from {eyes_src})"
     elif irises:
         fs = scale_from_irises(tuple(irises))
-        mmpp, scale_method, measured = fs.mm_per_px, f"{fs.method} (the skin detector's iris finder)", True
+        mmpp, scale_method = fs.mm_per_px, f"{fs.method} (the skin detector's iris finder)"
     else:
         width = _upper_width_px(mask, face)
         if width is not None and width > 8:
@@ -185,4 +183,4 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
         angle = 0.0
     s = 1.0 / mmpp
     c, n = math.cos(angle) * s, math.sin(angle) * s
-    return FaceFrame(origin, ((c, -n), (n, c)), mmpp, scale_method, anchor, measured)
+    return FaceFrame(origin, ((c, -n), (n, c)), mmpp, scale_method, anchor)

@@ -74,20 +74,24 @@ def _upscale_aov(name: str, t: torch.Tensor, factor: int) -> torch.Tensor:
     return up
 
 
-def upscale_frame(frame: Frame, factor: int, mode: str) -> Frame:
+def upscale_frame(frame: Frame, factor: int, mode: str, field: torch.Tensor | None = None) -> Frame:
     """Upscale ``frame`` (rgb ``(1, 3, H, W)`` linear + AOVs) by ``factor`` in {2, 3, 4}.
 
+    field (1, 2, H, W) mm, optional: a plate sequence's tracked face-plane coordinates
+    (``skin_track``), which place detail mode's skin relief on a plate (:mod:`.skin_detail`).
     Returns a new Frame with rgb and every AOV at ``(H*factor, W*factor)``.
     """
     if factor not in FACTORS:
         raise ValueError(f"upscale factor must be one of {FACTORS}, got {factor!r}")
     h, w = frame.height, frame.width
+    if field is not None and tuple(field.shape) != (1, 2, h, w):
+        raise ValueError(f"upscale field must be (1,2,{h},{w}), got {tuple(field.shape)}")
     for name, t in frame.aovs.items():
         if t.dim() != 4 or tuple(t.shape[-2:]) != (h, w):
             raise ValueError(f"AOV {name!r} has shape {tuple(t.shape)}, frame is {h}x{w}")
     # detail mode on a render: the skin's own relief as the texture there (skin_detail), made
     # only if any texture is added (at ×2 a render's band boost usually reaches the target)
-    pattern = (lambda: skin_pattern(frame, factor)) if mode == "detail" else None
+    pattern = (lambda: skin_pattern(frame, factor, field)) if mode == "detail" else None
     rgb = decode_perceptual(upscale_image(encode_perceptual(frame.rgb), factor, mode, pattern))
     # An AOV depends on the geometry alone: after a lighting edit the same tensors arrive again
     # (the cached geometry frame's, passed through shade, lens and skin_enhance), and their

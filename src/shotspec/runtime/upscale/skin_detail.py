@@ -14,10 +14,11 @@ across, pores by region) evaluated at the *output's* pixel footprint, so
   under it).
 
 Only where the output resolves skin's cells (``RESOLVED_MM_PER_PX``). A plate gets it too when
-the skin detector finds a face with an eye pair and a measured iris; the relief is then placed
-by the face frame, as ``skin_enhance`` places it on a plate without a track. Anything less (a
-skin-coloured area without eyes, a guessed scale) keeps the noise, so a false face costs only
-the texture's look, never its amount.
+the skin detector finds a face with an eye pair; the relief is then placed
+as ``skin_enhance`` places it: by the face frame on a still, by the skin's tracked coordinates
+(``skin_track``, handed over by the plan) in a sequence. Anything less (a skin-coloured area
+without eyes, a guessed scale) keeps the noise, so a false face costs only the texture's look,
+never its amount.
 
 Only the relief's part above the input's Nyquist limit is used (:func:`.detail.texture_band`,
 the noise's band), as a unit-RMS pattern; how much of it is added is decided exactly as for
@@ -51,13 +52,15 @@ MIN_WEIGHT = 0.02       # mask weight below which a pixel gets the noise alone (
 RESOLVED_MM_PER_PX = 0.3
 
 
-def skin_pattern(frame: Frame, factor: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def skin_pattern(frame: Frame, factor: int, field: torch.Tensor | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor] | None:
     """``(texture, weight)`` for :func:`.image.upscale_image`'s ``pattern``, each
     ``(1, 1, H*factor, W*factor)``: the skin relief in the texture's band (unit RMS over the
     skin) and the skin mask upscaled; None without skin, and for a plate on which the skin
-    detector finds no face whose eyes it measured."""
+    detector finds no eye pair. field (1, 2, H, W) mm: a plate sequence's
+    tracked face-plane coordinates (``skin_track``), which place the relief on a plate."""
     if frame.aov("skin") is None:
-        return _plate_pattern(frame, factor)
+        return _plate_pattern(frame, factor, field)
     if rest_field(frame) is None or not 0 < frame.meta.face_mm_per_px / factor <= RESOLVED_MM_PER_PX:
         return None
     names = tuple(k for k in GEOMETRY_AOVS if frame.aov(k) is not None)
@@ -68,16 +71,31 @@ def skin_pattern(frame: Frame, factor: int) -> tuple[torch.Tensor, torch.Tensor]
         lambda: _skin_pattern(frame, factor, plan_enhance(frame), rest_field(frame)))
 
 
-def _plate_pattern(frame: Frame, factor: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def _plate_pattern(frame: Frame, factor: int, field: torch.Tensor | None
+                   ) -> tuple[torch.Tensor, torch.Tensor] | None:
     """A plate's pattern: the enhancer's mask and face frame (found from the colour), the relief
-    placed by the face frame (as ``skin_enhance`` places it without a track). Only where the
-    face frame stands on an eye pair and a measured iris: anything less (a skin-coloured area,
-    a guessed scale) keeps the noise."""
+    placed as ``skin_enhance`` places it: by the tracked ``field`` in a sequence (each frame's
+    own face detection moves by a pixel or more from frame to frame: the relief would jitter),
+    else by the face frame. Without a field, only where the face frame stands on an eye pair:
+    anything less (a skin-coloured area, a guessed scale) keeps the noise. The field carries
+    the first frame's face frame, so a sequence's frames agree with its first."""
     plan = cached_plan(frame)
-    if not (plan.face.anchor_method.startswith("eye") and plan.face.iris_measured
-            and plan.face.mm_per_px / factor <= RESOLVED_MM_PER_PX):
+    if field is not None:
+        if not _field_mm_per_px(field, plan.mask) / factor <= RESOLVED_MM_PER_PX:
+            return None
+    elif not (plan.face.anchor_method.startswith("eye") and plan.face.mm_per_px / factor <= RESOLVED_MM_PER_PX):
         return None
-    return _skin_pattern(frame, factor, plan, None)
+    return _skin_pattern(frame, factor, plan, field)
+
+
+def _field_mm_per_px(field: torch.Tensor, mask: torch.Tensor) -> float:
+    """The median scale (mm per pixel, the root of the Jacobian's determinant) of a face-plane
+    ``field`` (1, 2, H, W) over the skin ``mask`` (nan without skin)."""
+    f = field[0].double()
+    gx, gy = f[:, :-1, 1:] - f[:, :-1, :-1], f[:, 1:, :-1] - f[:, :-1, :-1]
+    scale = (gx[0] * gy[1] - gx[1] * gy[0]).abs().sqrt()
+    skin = mask[0, 0, :-1, :-1] > 0.5
+    return float(scale[skin].median()) if bool(skin.any()) else float("nan")
 
 
 def _skin_pattern(frame: Frame, factor: int, plan: EnhancePlan, field: torch.Tensor | None
