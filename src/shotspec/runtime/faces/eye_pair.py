@@ -26,7 +26,12 @@ the checks made on it:
    ``MIN_IRIS_TO_DISTANCE`` of the pair's distance (a turn shortens the distance, never
    lengthens it: a smaller "iris" is a pupil's edge, or the pair is not two eyes). A pair
    needs one iris (the far eye of a turned head often shows none); two count together when
-   alike (``SAME_SIZE``), otherwise the one read on more sides;
+   alike (``SAME_SIZE``), otherwise the one read on more sides. Twin irises (``_twin_irises``:
+   both ends read on both sides, alike in size and not too small for their distance) count
+   without the sclera, at ``UNWHITE_WEIGHT`` — the two limbi and the spacing agree with each
+   other; on a small image the sclera test's pixels land on a lid (``model_face.jpg`` at
+   320 px, bilinear or Lanczos: no pair survived and a single "iris" at an eye corner read
+   the scale 33 % coarse);
 4. one eye alone: the ``SINGLES`` darkest candidates are also fitted on their own, the radius
    sized from the skin's width at their height (``IRIS_TO_WIDTH``) — the eye the skin mask
    lost with the face's shadow side does not stop the other from giving the scale;
@@ -75,6 +80,7 @@ REFINE = (0.8, 1.25)           # full-resolution refit: within these × the work
 IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread weighed in
 MIN_IRIS_TO_DISTANCE = 0.078   # a pair's iris radius is at least this × its distance: 0.095 frontal less
                                # two spreads (iris 4 %, eye distance 6 %); a turn only raises it
+UNWHITE_WEIGHT = 0.5           # a pair of twin irises without a sclera seen beside either counts half
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,14 @@ def _has_sclera(f: IrisFit, sat: np.ndarray, sat_ref: float, luma: np.ndarray, r
                 and luma[np.ix_(ys, xs)].mean() >= SCLERA_BRIGHT * ref):
             return True
     return False
+
+
+def _twin_irises(fa: IrisFit | None, fb: IrisFit | None, dist: float) -> bool:
+    """True when both ends of a pair ``dist`` px apart fit an iris read on both sides, alike in
+    size (``SAME_SIZE``) and not too small for the distance: two limbi that agree with each
+    other and with the eyes' spacing are evidence enough without a white sclera beside them."""
+    return (fa is not None and fb is not None and fa.sides == fb.sides == 2
+            and min(fa.radius, fb.radius) >= max(SAME_SIZE * max(fa.radius, fb.radius), MIN_IRIS_TO_DISTANCE * dist))
 
 
 def _quality(f: IrisFit, smooth: np.ndarray, ref: float) -> float:
@@ -212,15 +226,18 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
     pairs.sort(key=lambda p: (p[1], -p[0]))
     scored = []
     for _, _, a, b, dist in pairs[:MAX_PAIRS]:
-        fa, fb = (f if f is not None and f.contrast >= MIN_CONTRAST * ref and _has_sclera(f, sat, sat_ref, luma, ref) else None
-                  for f in (fit(a, dist), fit(b, dist)))
+        ra, rb = (f if f is not None and f.contrast >= MIN_CONTRAST * ref else None for f in (fit(a, dist), fit(b, dist)))
+        fa, fb = (f if f is not None and _has_sclera(f, sat, sat_ref, luma, ref) else None for f in (ra, rb))
         irises = tuple(f for f in trusted_irises(fa, fb) if f.radius >= MIN_IRIS_TO_DISTANCE * dist)
+        weight = 1.0
+        if not irises and _twin_irises(ra, rb, dist):   # each the other's evidence, the sclera lost to a lid
+            fa, fb, irises, weight = ra, rb, (ra, rb), UNWHITE_WEIGHT
         if not irises:          # none, or a pupil's edge: too small for the eyes' distance
             continue
         r = float(np.mean([f.radius for f in irises]))
         prior = float(np.exp(-0.5 * ((r / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
         sharp = sum(_quality(f, smooth, ref) for f in irises)
-        scored.append((sharp * (1.0 + prior), 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
+        scored.append((weight * sharp * (1.0 + prior), 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
     # one eye alone (the other hidden, or lost with the face's shadow side), sized from the
     # skin's width at its height
     for y, x in cands[:SINGLES]:
