@@ -198,7 +198,7 @@ def fill_texture(x: torch.Tensor, estimate: torch.Tensor, factor: int, target: t
             - gaussian_blur(estimate, hi * factor, edge="replicate", truncate=2.5))
     local = gaussian_blur(band * band, 1.5 * factor, edge="replicate", truncate=2.5).sqrt()
     # capped at the plane's median busy-ness: eyes, lash lines and hard outlines (the loudest
-    # top octave) get no louder texture than skin does, where it read as salt-and-pepper
+    # detail) get no louder texture than skin does, where it read as salt-and-pepper
     cap = local.flatten(1).quantile(LOCAL_CAP_QUANTILE, dim=1).view(-1, 1, 1, 1)
     local = torch.minimum(local, cap)
     texture = band_texture(tuple(x.shape), factor, x.device, x.dtype)
