@@ -7,7 +7,8 @@ read at the middle of its first sclera step, and eye candidates allowed for a pa
 around the eye, these read up to −34 % (``model_face.jpg`` at 800 px, Lanczos) and +210 %
 (``kodim15.png`` under 500 px: no eye found); before twin irises counted without a sclera
 beside them, ``model_face.jpg`` at 320 px (25 %, bilinear or Lanczos) read +33 % from a single
-"iris" at an eye corner.
+"iris" at an eye corner; before the full-resolution refit kept within 1.1 × the working fit's
+radius, ``kodim15.png`` at 750 px (box) read −15 % from a refit on a wider step.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from shared_photos import FACES, KERNELS, linear_photo, photo_truth, resized_siz
 
 SIZES = {"model_face.jpg": (0.25, 0.35, 0.5, 0.625, 0.75, 1.25), "kodim04.png": (0.5, 0.75, 1.25),
          "kodim15.png": (0.5, 0.75, 1.25)}
+# single kernels that pass where another kernel at the same size still fails (the sweep's table)
+ONE_KERNEL = [("kodim15.png", 1.5, "box"), ("kodim15.png", 1.5, "bilinear")]
 
 
-@pytest.mark.parametrize("kernel", list(KERNELS))
-@pytest.mark.parametrize("photo,fraction", [(p, f) for p, fs in SIZES.items() for f in fs])
+@pytest.mark.parametrize("photo,fraction,kernel",
+                         [(p, f, k) for p, fs in SIZES.items() for f in fs for k in KERNELS] + ONE_KERNEL)
 def test_resized_photograph_scale_within_ten_percent(photo, fraction, kernel):
     path = FACES / photo
     if not path.exists():

@@ -76,7 +76,8 @@ SCLERA_SAT = 0.6               # beside an iris, on one side at least: saturatio
 WHITE_SAT = 0.2                # … or below this (white under a warm light, or a graded photo) …
 SCLERA_BRIGHT = 0.45           # … and luma at least this × the skin's median (the sclera)
 SINGLES = 6                    # the darkest candidates tried alone
-REFINE = (0.8, 1.25)           # full-resolution refit: within these × the working fit's radius
+REFINE = (0.8, 1.1)            # full-resolution refit: within these × the working fit's radius (the same
+                               # edge, sharper: 0.92–1.02 × on the size sweep; 1.14 × was a wider step)
 IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread weighed in
 MIN_IRIS_TO_DISTANCE = 0.078   # a pair's iris radius is at least this × its distance: 0.095 frontal less
                                # two spreads (iris 4 %, eye distance 6 %); a turn only raises it
@@ -258,7 +259,9 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
 def refine_eye_pair(luma: np.ndarray, pair: EyePair, scale: float) -> EyePair:
     """``pair`` found on a copy ``1/scale`` the size of ``luma`` (H, W, the full-resolution
     display luma), its irises fitted again there; an iris the fit loses keeps its scaled
-    working-resolution fit."""
+    working-resolution fit. The refit only sharpens the working fit's limbus, so its radius
+    is held within ``REFINE`` of it: with up to 1.25 × allowed, ``kodim15`` at 750 px (box)
+    refitted on a step 1.14 × out, beyond the limbus, and read the scale 15 % fine."""
     def up(x: float) -> float:
         return (x + 0.5) * scale - 0.5
 
