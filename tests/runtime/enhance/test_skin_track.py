@@ -174,6 +174,14 @@ def test_a_plate_sequences_detail_upscale_reads_the_skin_track(tmp_path):
     assert len(tracks) == 2 and [len(n.inputs) for n in up] == [1, 2, 2]
     assert tracks[0].inputs == (up[1].inputs[0], up[0].inputs[0])   # its own: this and the previous input
     assert not nodes(_plan(tmp_path, src, finish="upscale 2x fidelity"), "skin_track")
+    # an enhancer after the upscale works on larger frames than the upscale's track: its own
+    plan = _plan(tmp_path, src, finish="upscale 2x detail; skin_enhance 0.8")
+    tracks, up, enh = nodes(plan, "skin_track"), nodes(plan, "upscale"), nodes(plan, "skin_enhance")
+    assert len(tracks) == 4                         # the upscale's two and the enhancer's two
+    assert up[1].inputs[1] != enh[1].inputs[1] and enh[1].inputs[0] == up[1].id
+    from shotspec.runtime.executor import Executor
+
+    Executor(device="cpu").run(plan)                # each frame's field matches its node's frame size
 
 
 def test_untrusted_skin_is_re_seeded_with_its_neighbours_drift():

@@ -71,8 +71,9 @@ def _shot_seed(shot: ShotIR) -> int:
 def _skin_track(add, head: str, carry: dict[int, tuple[str, str | None, str]] | None, index: int,
                 span) -> tuple[str, ...]:
     """The inputs of a plate sequence frame's ``skin_enhance`` node (the ``index``-th of its
-    shot; a detail ``upscale`` without an enhancer before it: a negative index): its frame, and after the first frame a ``skin_track`` node that carries the texture's
-    face coordinates from the previous frame (it reads this frame, the previous frame's enhancer
+    shot; a detail ``upscale`` without an enhancer's track before it: a negative index): its
+    frame, and after the first frame a ``skin_track`` node that carries the texture's face
+    coordinates from the previous frame (it reads this frame, the previous frame's enhancer
     input, the previous ``skin_track`` and the first frame's enhancer input: docs/motion.md).
     ``carry`` holds, per enhancer, the previous frame's (input, track) node ids and the first
     frame's input; None outside a plate sequence."""
@@ -133,7 +134,7 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
 
     enhancers = iter(range(1_000_000))
     upscales = iter(range(-1, -1_000_000, -1))     # their own tracks' keys in ``carry``
-    track = None                                   # this frame's latest skin_track node
+    track = None                                   # this frame's latest enhancer's skin_track node
     for p in grain_after_upscales(shot.finish):
         params = stage_params(p, p.op)
         if p.op == "grain":
@@ -145,13 +146,12 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
         inputs = (head,)
         if p.op == "skin_enhance":
             inputs = _skin_track(add, head, carry, next(enhancers), p.span)
+            track = inputs[1] if len(inputs) > 1 else None
         elif p.op == "upscale" and params["mode"] == "detail" and carry is not None:
             # detail mode draws skin relief on a plate's skin: in a sequence it is placed by the
             # skin's tracked coordinates (the enhancer's track, else one of its own), as the
             # enhancer's texture is, so it does not jitter with each frame's face detection
             inputs = (head, track) if track else _skin_track(add, head, carry, next(upscales), p.span)
-        if len(inputs) > 1:
-            track = inputs[1]
         head = add(p.op, params, inputs, p.span, p.op)
 
     out = shot.output

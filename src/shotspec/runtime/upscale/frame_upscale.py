@@ -11,8 +11,8 @@ pixel-centre grid as the colour, each with the filter that keeps its meaning:
   belong to neither surface at silhouettes, ``inf`` stays ``inf``);
 * keys starting with ``_`` (private bookkeeping: ids, indices) — nearest.
 
-In detail mode a render's skin gets the skin's own relief at the output scale as its added
-texture instead of seeded noise (:mod:`.skin_detail`).
+In detail mode the skin of a render, or of a plate whose eyes are found, gets the skin's own
+relief at the output scale as its added texture instead of seeded noise (:mod:`.skin_detail`).
 
 ``meta.face_mm_per_px`` is divided by the factor; everything else in the meta is kept. An AOV's
 upscale is kept in the ``upscale.aovs`` derived cache (``runtime.cache``) for as long as the
@@ -89,8 +89,8 @@ def upscale_frame(frame: Frame, factor: int, mode: str, field: torch.Tensor | No
     for name, t in frame.aovs.items():
         if t.dim() != 4 or tuple(t.shape[-2:]) != (h, w):
             raise ValueError(f"AOV {name!r} has shape {tuple(t.shape)}, frame is {h}x{w}")
-    # detail mode on a render: the skin's own relief as the texture there (skin_detail), made
-    # only if any texture is added (at ×2 a render's band boost usually reaches the target)
+    # detail mode: the skin's own relief as the texture there (skin_detail), made only if any
+    # texture is added (at ×2 a render's band boost usually reaches the target)
     pattern = (lambda: skin_pattern(frame, factor, field)) if mode == "detail" else None
     rgb = decode_perceptual(upscale_image(encode_perceptual(frame.rgb), factor, mode, pattern))
     # An AOV depends on the geometry alone: after a lighting edit the same tensors arrive again
