@@ -101,7 +101,8 @@ def _field_mm_per_px(field: torch.Tensor, mask: torch.Tensor) -> float:
 def _skin_pattern(frame: Frame, factor: int, plan: EnhancePlan, field: torch.Tensor | None
                   ) -> tuple[torch.Tensor, torch.Tensor] | None:
     """The pattern from the enhancer's ``plan`` of ``frame`` (a render's plan reads its AOVs,
-    never the colour) and, on a render, its rest field (mm, at the frame's size)."""
+    never the colour) and the field that places it (mm, at the frame's size): a render's rest
+    field, a plate sequence's tracked one, or None (the face frame)."""
     weight = upsample(plan.mask.float(), factor, "bilinear").clamp(0, 1)
     ys, xs = torch.nonzero(weight[0, 0] > MIN_WEIGHT, as_tuple=True)
     if ys.numel() == 0:
