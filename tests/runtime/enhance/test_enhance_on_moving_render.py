@@ -93,5 +93,23 @@ def test_a_still_gets_the_same_texture_strength(frames):
     assert 0.8 < float(with_rest.std() / fitted.std()) < 1.25
 
 
+def test_the_rest_fields_footprint_holds_at_the_silhouette(frames):
+    # the rest field is 0 off the head: smoothed across the silhouette, that jump once read as
+    # skin a twentieth of its size there, and the relief came out unfiltered (sharp specks)
+    from shotspec.runtime.enhance.enhancer import cached_plan
+    from shotspec.runtime.enhance.plate_relief import field_jacobian
+
+    still, _ = frames
+    plan = cached_plan(still)
+    skin = plan.mask[0, 0] > 0.99
+    box = (0, 0, W, H)
+    foot = lambda J: (J[0] * J[3] - J[1] * J[2]).abs().sqrt()[skin]            # noqa: E731
+    held = foot(field_jacobian(rest_field(still), box, plan.face, plan.mask))
+    smeared = foot(field_jacobian(rest_field(still), box, plan.face))
+    # a surface seen obliquely covers more skin per pixel, never less than face-on
+    assert float(held.min()) > 0.85 * plan.face.mm_per_px
+    assert float(smeared.min()) < 0.2 * plan.face.mm_per_px
+
+
 def test_exr_names_the_rest_aov_pref():
     assert aov_channel_names("rest", 3) == ["Pref.X", "Pref.Y", "Pref.Z"]

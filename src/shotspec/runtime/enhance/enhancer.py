@@ -54,12 +54,12 @@ SHADING_SIGMA_MM = 5.0         # low-pass that separates the face's shading from
 LEVEL_SIGMA_MM = 0.8           # local light level (shadow / highlight fades), above pore scale
 AMBIENT_SHARE = 0.9            # the ambient light is this share of the skin's 10th-percentile level
 AMBIENT_OCCLUSION = 0.2        # ambient lost at the bottom of a cavity (cavity 1)
-RELIEF_GAIN = 9.0              # calibration: lit relief × this = real skin's 0.25–1 mm band (film scans)
+RELIEF_GAIN = 8.0              # calibration: lit relief × this = real skin's 0.25–1 mm band (film scans)
 SHEEN_REF = 1.0                # sheen weight: level over the skin's 90th percentile, from …
 SHEEN_FROM = 0.8               # … SHEEN_FROM (0) to SHEEN_REF (1)
 SHEEN_GAIN = 0.6               # specular modulation by the facets' tilt, relative to the diffuse's
 SHEEN_CAVITY = 0.3             # sheen lost in cavities (log units at cavity 1)
-SURFACE_BLUR_MM = 0.1          # the sheen's relief is seen through the lens only (no diffusion)
+SURFACE_BLUR_MM = 0.15         # the sheen's relief is seen through the lens only (no diffusion)
 CAMERA_BLUR_PX = 1.2          # the camera's own blur (lens, anti-alias filter, demosaicking), σ px …
 CAMERA_BLUR_MM = 0.25          # … at most this on the face
 IDENTITY_MM = 3.0              # nothing coarser than this changes: the delta minus its local mean …
@@ -227,7 +227,7 @@ def shading_delta(rgb: torch.Tensor, mask: torch.Tensor, relief: PlateRelief, co
     irradiance = torch.where(inside > 0, irradiance, torch.ones_like(irradiance))
     diffuse = diffuse_profile_blur(irradiance[0, 0], mm)[None, None].clamp_min(1e-3)
     relief_log = torch.log(diffuse)
-    # the sheen is reflected at the surface: the facets' tilt, unblurred but for the lens (σ 0.1 mm)
+    # the sheen is reflected at the surface: the facets' tilt, unblurred but for the lens (σ 0.15 mm)
     sheen_w = controls.sheen * _smoothstep(SHEEN_FROM, 1.0, rel / SHEEN_REF)
     surface = SHEEN_GAIN * torch.log(key) - SHEEN_CAVITY * relief.cavity
     relief_log = relief_log + sheen_w * gaussian_blur(surface, SURFACE_BLUR_MM / mm, edge="reflect")

@@ -1,8 +1,8 @@
 """The render's skin micro-relief, evaluated on an image's face millimetres.
 
 The enhancer adds no texture model of its own: it evaluates the scanned head's relief
-(:func:`shotspec.runtime.head.relief.skin_relief` — pebbled furrow network ~1 mm across, pores by
-region, imperfections) on the flat face plane of the image. Each skin pixel gets a position in
+(:func:`shotspec.runtime.head.relief.skin_relief` — with its isotropic network of polygonal cells
+~1 mm across, pores by region, imperfections) on the flat face plane of the image. Each skin pixel gets a position in
 face millimetres from the :class:`FaceFrame` (``u = A⁻¹ (p − origin)``), a footprint of one
 pixel's width in mm (so the relief pre-filters itself exactly as in a render at that scale), and
 region weights from where it sits relative to the eyes (forehead above the brows, the nose
@@ -28,9 +28,8 @@ from shotspec.runtime.head.regions import REGIONS, RegionWeights, smoothstep
 from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.head.relief import skin_relief
 
-__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "TURNS_DEG", "JACOBIAN_SIGMA_MM"]
+__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "JACOBIAN_SIGMA_MM"]
 
-TURNS_DEG = (0.0, 60.0)      # the relief copies averaged on a plate (see plate_relief)
 JACOBIAN_SIGMA_MM = 2.0      # a tracked field's local stretch is measured over this much face
 
 
@@ -81,14 +80,17 @@ def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
     return RegionWeights(w)
 
 
-def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: FaceFrame) -> torch.Tensor:
+def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: FaceFrame,
+                   support: torch.Tensor | None = None) -> torch.Tensor:
     """``∂u/∂p`` of a face-plane field (1,2,H,W) mm over ``box``: (4, y1−y0, x1−x0) float64 as
     ``(∂u₁/∂x, ∂u₁/∂y, ∂u₂/∂x, ∂u₂/∂y)`` mm per px.
 
     The field's departure from ``ff``'s similarity map is smoothed over ``JACOBIAN_SIGMA_MM``
     before its central differences are taken, and ``A⁻¹`` added back: the skin's local stretch
     and turn vary over millimetres, while the flow's pixel noise, differenced, would flicker
-    the relief's footprint and shading from frame to frame.
+    the relief's footprint and shading from frame to frame. support (1,1,y1−y0,x1−x0), optional:
+    where the field holds skin (the rest is ignored: a render's rest field is 0 off the head, and
+    smoothed across the silhouette that jump read as skin shrunk to a twentieth of its size).
     """
     from shotspec.runtime.enhance.skin_track import similarity_field
 
@@ -99,7 +101,13 @@ def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: Face
     ya, yb, xa, xb = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
     sub = FaceFrame((ff.origin[0] - xa, ff.origin[1] - ya), ff.A, ff.mm_per_px, ff.scale_method, ff.anchor_method)
     rest = field[:, :, ya:yb, xa:xb].double() - similarity_field(sub, yb - ya, xb - xa, field.device).double()
-    rest = gaussian_blur(rest, sigma, edge="reflect")[0]
+    if support is None:
+        rest = gaussian_blur(rest, sigma, edge="reflect")[0]
+    else:                           # normalised convolution over the support
+        wgt = torch.zeros(1, 1, yb - ya, xb - xa, dtype=rest.dtype, device=rest.device)
+        wgt[..., y0 - ya:y1 - ya, x0 - xa:x1 - xa] = (support > 0).to(rest)
+        rest = (gaussian_blur(rest * wgt, sigma, edge="reflect")
+                / gaussian_blur(wgt, sigma, edge="reflect").clamp_min(1e-6))[0]
     gy, gx = torch.gradient(rest, dim=(1, 2)) if min(rest.shape[1:]) > 1 else (torch.zeros_like(rest),) * 2
     sl = (slice(y0 - ya, y0 - ya + y1 - y0), slice(x0 - xa, x0 - xa + x1 - x0))
     Ai = np.linalg.inv(ff.matrix())
@@ -137,7 +145,7 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
         uv = (p @ Ainv.T).float()
         foot = torch.full((sel.shape[0],), ff.mm_per_px / float(controls.pore_size), device=device)
     else:
-        J_box = field_jacobian(field.to(device), (x0, y0, x1, y1), ff)            # (4, h, w)
+        J_box = field_jacobian(field.to(device), (x0, y0, x1, y1), ff, support.to(device))  # (4, h, w)
         J = J_box[:, sel[:, 0], sel[:, 1]]                                        # (4, N)
         uv = field[0, :, sel[:, 0] + y0, sel[:, 1] + x0].T.float().to(device)
         foot = ((J[0] * J[3] - J[1] * J[2]).abs().sqrt() / float(controls.pore_size)).float()
@@ -147,23 +155,11 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     s = float(controls.pore_size)
     pos = torch.stack((uv[:, 0] / s, -uv[:, 1] / s, torch.zeros_like(uv[:, 0])), 1)
     skin = SkinIR(pores=float(controls.pores), age_years=float(controls.age_years))
-    # two copies of the relief turned by TURN_DEG about the view axis, averaged: the render's
-    # furrow families follow the rest head's axes; on a flat plate one copy reads as a woven
-    # cloth, two crossing ones as skin's irregular polygonal cells
-    h_sum = torch.zeros(pos.shape[0], device=device)
-    g_sum = torch.zeros(pos.shape[0], 3, device=device)
-    c_sum = torch.zeros(pos.shape[0], device=device)
-    for k, turn in enumerate(TURNS_DEG):
-        a = math.radians(turn)
-        rot = torch.tensor([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0], [0.0, 0.0, 1.0]],
-                           device=device)
-        rel = skin_relief(pos @ rot.T, regions, foot, skin, int(seed) + 7919 * k)
-        h_sum += rel.height_mm
-        g_sum += rel.grad @ rot                   # back to the unturned axes
-        c_sum += rel.cavity
-    n = len(TURNS_DEG)
-    norm = 1.0 / math.sqrt(n)                     # independent fields: the sum's RMS is √n × one's
-    rel_h, rel_g, rel_c = h_sum * norm, g_sum * norm, c_sum / n
+    # the cell network, not the head's furrow families: those follow the rest head's axes, and on
+    # a flat plate their long furrows read as crumpled paper; an isotropic network of polygonal
+    # cells in patches of varying depth reads as skin's pebbled relief
+    rel = skin_relief(pos, regions, foot, skin, int(seed), network="cells")
+    rel_h, rel_g, rel_c = rel.height_mm, rel.grad, rel.cavity
     gu, gv = rel_g[:, 0], -rel_g[:, 1]
     height = torch.zeros(1, 1, h, w, device=device)
     cavity = torch.zeros_like(height)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["hash3", "value_noise", "value_noise_grad", "fbm", "cell_feature", "detail_fade"]
+__all__ = ["hash3", "value_noise", "value_noise_grad", "fbm", "cell_feature", "cell_border", "detail_fade"]
 
 _M = 0x7FFFFFFF
 
@@ -114,6 +114,42 @@ def cell_feature(p: torch.Tensor, seed: int, margin: float) -> tuple[torch.Tenso
     jz = margin + span * hash3(ix, iy, iz, seed + 2)
     offset = p - f - torch.stack((jx, jy, jz), dim=1)
     return offset, hash3(ix, iy, iz, seed + 3), hash3(ix, iy, iz, seed + 4)
+
+
+def cell_border(p: torch.Tensor, seed: int, jitter: float = 0.8) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distance to the nearest border of a Voronoi cell network in the x-y plane, and its gradient.
+
+    One feature point per unit lattice cell, jittered over the middle ``jitter`` of the cell; each
+    point of the plane belongs to the nearest feature's cell. ``p``: (N, 2) or (N, 3) (z ignored).
+    Returns the distance (N,) from ``p`` to its cell's border (the nearest bisector with one of the
+    3 × 3 neighbouring cells' features: exact for a convex cell, continuous across borders, 0 on
+    them) and its gradient (N, 2), a unit vector pointing away from that border.
+    """
+    xy = p[:, :2]
+    f = torch.floor(xy)
+    i = f.to(torch.int64)
+    lo = 0.5 * (1.0 - jitter)
+    feats, keys = [], []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            ix, iy = i[:, 0] + dx, i[:, 1] + dy
+            z = torch.zeros_like(ix)
+            jx = dx + lo + jitter * hash3(ix, iy, z, seed)
+            jy = dy + lo + jitter * hash3(ix, iy, z, seed + 1)
+            feats.append(torch.stack((jx, jy), dim=1))
+    c = torch.stack(feats, dim=1) + f[:, None, :]                   # (N, 9, 2) feature points
+    d2 = ((xy[:, None, :] - c) ** 2).sum(-1)                         # (N, 9)
+    near = d2.argmin(dim=1)
+    rows = torch.arange(xy.shape[0], device=xy.device)
+    c1, d1 = c[rows, near], d2[rows, near]
+    sep = c - c1[:, None, :]                                         # (N, 9, 2) from the own feature
+    span = sep.norm(dim=-1)
+    # distance to the bisector with feature k: (|p − c_k|² − |p − c₁|²) / (2 |c_k − c₁|)
+    dist = (d2 - d1[:, None]) / (2.0 * span.clamp_min(1e-6))
+    dist[rows, near] = float("inf")
+    u, k = dist.min(dim=1)
+    grad = -sep[rows, k] / span[rows, k].clamp_min(1e-6)[:, None]
+    return u, grad
 
 
 def detail_fade(cell_mm: float, footprint_mm: torch.Tensor) -> torch.Tensor:

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.head.face_anchors import FaceAnchors
-from shotspec.runtime.head.noise import cell_feature, detail_fade, value_noise, value_noise_grad
+from shotspec.runtime.head.noise import cell_border, cell_feature, detail_fade, value_noise, value_noise_grad
 from shotspec.runtime.head.regions import RegionWeights, smoothstep
 
 __all__ = ["Relief", "skin_relief", "bump_from_gradient", "perturb_normals", "age_factor"]
@@ -46,6 +46,15 @@ _PORES = ((0.26, 0.060, 0.30, 0.90, 23), (0.38, 0.070, 0.30, 0.80, 11), (0.80, 0
 # (direction of the furrows in the x-y plane (deg), length along, across (mm), depth mm, salt):
 # two families crossing at ~70° make rhomboid plateaus; a third, weaker and rounder, breaks them
 _CELLS = ((35.0, 3.1, 0.55, 0.065, 41), (-35.0, 3.1, 0.55, 0.065, 43), (90.0, 1.4, 0.7, 0.03, 47))
+# the polygonal network (``network="cells"``): (cell mm, furrow depth mm, furrow half-width mm,
+# lattice turn deg, salt): primary lines enclosing ~1 mm plateaus, secondary ones splitting them
+_NETWORK = ((1.0, 0.07, 0.12, 23.0, 71), (0.45, 0.012, 0.08, 61.0, 73))
+_NETWORK_PATCH_MM = 2.5   # the network's depth varies over patches this large …
+_NETWORK_PATCH_RANGE = (0.4, 1.6)   # … between these factors
+_NETWORK_BREAK = 0.8      # and along its lines, over this many cells …
+_NETWORK_BREAK_RANGE = (0.25, 1.75)  # … between these factors
+_NETWORK_BUMPS = 0.04     # height (mm, peak to peak) of soft bumps …
+_NETWORK_BUMP_MM = 0.6    # … this far apart
 _CONTOUR_SPACING = 2.2    # the noise's 0.5-contours lie ~2.2 lattice cells apart
 _CAVITY_DEPTH_MM = 0.16   # relief this deep reads as a full cavity (1)
 _FURROW_W_MM = 0.14       # furrow half-width (1/e), mm
@@ -94,6 +103,30 @@ def _furrows(q: torch.Tensor, stretch: torch.Tensor, depth: float, seed: int,
     amp = depth * _FURROW_W_MM / w
     e = torch.exp(-(u / w) ** 2)
     return -amp * e, (amp * e * 2.0 * u / (w * w) / slope)[:, None] * g
+
+
+def _network(q: torch.Tensor, cell: float, depth: float, width: float, turn_deg: float, seed: int,
+             footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Furrows along the borders of a Voronoi cell network (``cell`` mm apart) in the x-y plane:
+    height (N,) and gradient (N, 3), prefiltered by the footprint as :func:`_furrows` is."""
+    a = math.radians(turn_deg)
+    rot = torch.tensor([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]], device=q.device)
+    u, du = cell_border((q[:, :2] @ rot.T) / cell, seed)
+    u = u * cell
+    w = torch.sqrt(width ** 2 + (0.5 * footprint) ** 2)
+    amp = depth * width / w
+    e = torch.exp(-(u / w) ** 2)
+    g = torch.zeros_like(q)
+    g[:, :2] = (amp * e * 2.0 * u / (w * w))[:, None] * (du @ rot)
+    return -amp * e, g
+
+
+def _modulation(q: torch.Tensor, size_mm: float, span: tuple[float, float], seed: int
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A smooth factor (N,) between ``span``'s ends varying over ``size_mm``, and its gradient (N, 3)."""
+    v, vg = value_noise_grad(q / size_mm, seed)
+    lo, hi = span
+    return lo + (hi - lo) * v, ((hi - lo) / size_mm) * vg
 
 
 def _pores(q: torch.Tensor, cell: float, depth: float, radius: float, presence: float, rot: torch.Tensor,
@@ -243,11 +276,15 @@ def _line_zone(q: torch.Tensor, r: RegionWeights, a: FaceAnchors) -> torch.Tenso
 
 def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torch.Tensor,
                 skin: SkinIR, seed: int, anchors: FaceAnchors | None = None,
-                lip_furrows: float = 0.5) -> Relief:
+                lip_furrows: float = 0.5, network: str = "furrows") -> Relief:
     """Relief at rest-pose positions ``pos_mm`` (N, 3) with their interpolated ``regions`` and
     pixel footprints ``footprint_mm`` (N,) (a pixel's width on the skin, mm). Without
     ``anchors`` the face-following lines are left out (a flat test patch). ``lip_furrows``
-    0–1: the depth of the vermilion's furrows (``LipsIR.furrows``)."""
+    0–1: the depth of the vermilion's furrows (``LipsIR.furrows``). ``network``: "furrows" (the
+    head's families of long furrows along the rest head's axes) or "cells" (an isotropic network
+    of polygonal cells in the x-y plane, in patches of varying depth: a flat plate's relief)."""
+    if network not in ("furrows", "cells"):
+        raise ValueError(f"network must be 'furrows' or 'cells', got {network!r}")
     if not 0.0 <= lip_furrows <= 1.0:
         raise ValueError(f"lip_furrows {lip_furrows} is outside 0…1")
     if pos_mm.dim() != 2 or pos_mm.shape[1] != 3:
@@ -266,13 +303,33 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
     # pebbled relief: everywhere on the skin, softer on the lips, the nose's tight skin and scalp
     cells = ((0.55 + 0.25 * age) * (0.5 + 0.5 * min(1.0, 1.6 * skin.pores)) * r["skin"]
              * (1.0 - 0.85 * r["lips"]) * (1.0 - 0.4 * r["nose"]) * (1.0 - 0.5 * hairy))
-    for angle, along, across, depth, salt in _CELLS:
-        amp = cells * detail_fade(_CONTOUR_SPACING * across, fp)
-        sel = (amp > 1e-3).nonzero()[:, 0]
-        if sel.numel():
-            ch, cg = _furrows(q[sel], _stretch(angle, along, across, dev), depth, seed + salt, fp[sel])
-            h[sel] += amp[sel] * ch
-            g[sel] += amp[sel, None] * cg
+    if network == "cells":
+        for cell, depth, width, turn, salt in _NETWORK:
+            amp = cells * detail_fade(cell, fp)
+            sel = (amp > 1e-3).nonzero()[:, 0]
+            if sel.numel():
+                ch, cg = _network(q[sel], cell, depth, width, turn, seed + salt, fp[sel])
+                # patches of deeper and fainter network, and lines that fade along their length
+                pm, pg = _modulation(q[sel], _NETWORK_PATCH_MM, _NETWORK_PATCH_RANGE, seed + salt + 1)
+                bm, bg = _modulation(q[sel], _NETWORK_BREAK * cell, _NETWORK_BREAK_RANGE, seed + salt + 2)
+                m = pm * bm
+                h[sel] += amp[sel] * m * ch
+                g[sel] += amp[sel, None] * (m[:, None] * cg + ch[:, None] * (pg * bm[:, None] + bg * pm[:, None]))
+        if _NETWORK_BUMPS > 0:
+            amp = cells * detail_fade(_NETWORK_BUMP_MM, fp)
+            sel = (amp > 1e-3).nonzero()[:, 0]
+            if sel.numel():
+                b, bg = value_noise_grad(q[sel] / _NETWORK_BUMP_MM, seed + 83)
+                h[sel] += amp[sel] * _NETWORK_BUMPS * (b - 0.5)
+                g[sel] += (amp[sel] * _NETWORK_BUMPS / _NETWORK_BUMP_MM)[:, None] * bg
+    else:
+        for angle, along, across, depth, salt in _CELLS:
+            amp = cells * detail_fade(_CONTOUR_SPACING * across, fp)
+            sel = (amp > 1e-3).nonzero()[:, 0]
+            if sel.numel():
+                ch, cg = _furrows(q[sel], _stretch(angle, along, across, dev), depth, seed + salt, fp[sel])
+                h[sel] += amp[sel] * ch
+                g[sel] += amp[sel, None] * cg
     # pores by region
     not_lip = r["skin"] * (1.0 - r["lips"]) * (1.0 - 0.6 * hairy)
     density = (r["nose"], (r["forehead"] + r["chin"] + 0.6 * r["cheeks"] + 0.35 * r["skin"]).clamp_max(1.0)

@@ -52,16 +52,17 @@ def patch_regions(n: int, region: str, device="cpu") -> RegionWeights:
 
 def raking_patch(skin: SkinIR, seed: int, size_px: int = 256, mm_per_px: float = 0.1,
                  region: str = "cheeks", elevation_deg: float = 20.0, footprint_mm: float | None = None,
-                 origin_mm: tuple[float, float, float] = (40.0, -25.0, 5.0)) -> torch.Tensor:
+                 origin_mm: tuple[float, float, float] = (40.0, -25.0, 5.0), network: str = "furrows") -> torch.Tensor:
     """Luminance (H, W) of a flat patch (normal +z) of ``size_px``² pixels at ``mm_per_px``,
     lit by a directional light ``elevation_deg`` above the surface from +x (Lambert, albedo
-    darkened in cavities). ``footprint_mm`` defaults to the pixel size."""
+    darkened in cavities). ``footprint_mm`` defaults to the pixel size; ``network``: the
+    relief's pebbled network (:func:`skin_relief`)."""
     ys, xs = torch.meshgrid(torch.arange(size_px, dtype=torch.float32),
                             torch.arange(size_px, dtype=torch.float32), indexing="ij")
     pos = torch.stack((xs.flatten() * mm_per_px + origin_mm[0], -ys.flatten() * mm_per_px + origin_mm[1],
                        torch.full((size_px * size_px,), origin_mm[2])), dim=1)
     fp = torch.full((pos.shape[0],), footprint_mm or mm_per_px)
-    rel = skin_relief(pos, patch_regions(pos.shape[0], region), fp, skin, seed)
+    rel = skin_relief(pos, patch_regions(pos.shape[0], region), fp, skin, seed, network=network)
     n = perturb_normals(torch.tensor([[0.0, 0.0, 1.0]]).expand_as(pos), rel.grad)
     e = math.radians(elevation_deg)
     light = torch.tensor([math.cos(e), 0.0, math.sin(e)])
