@@ -471,7 +471,7 @@ class _Pass(IRNode):
 
 
 class SkinEnhancePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", version="4", identity=("strength", 0), seeded=True,
+    PASS: ClassVar[PassInfo] = PassInfo("skin_enhance", version="5", identity=("strength", 0), seeded=True,
                                         doc="pore-level skin detail on the skin mask")
     op: Literal["skin_enhance"] = "skin_enhance"
     strength: float = spec(0.6, "fraction", lo=0.0, hi=2.0, pos=0, doc="0 is off")
@@ -488,7 +488,7 @@ class SkinEnhancePass(_Pass):
 
 
 class UpscalePass(_Pass):
-    PASS: ClassVar[PassInfo] = PassInfo("upscale", version="3", identity=("factor", 1),
+    PASS: ClassVar[PassInfo] = PassInfo("upscale", version="4", identity=("factor", 1),
                                         positional="upscale",
                                         doc="renders at size / factor, then upscales")
     op: Literal["upscale"] = "upscale"

@@ -129,7 +129,7 @@ def cell_border(p: torch.Tensor, seed: int, jitter: float = 0.8) -> tuple[torch.
     f = torch.floor(xy)
     i = f.to(torch.int64)
     lo = 0.5 * (1.0 - jitter)
-    feats, keys = [], []
+    feats = []
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             ix, iy = i[:, 0] + dx, i[:, 1] + dy
