@@ -157,7 +157,7 @@ def op_shade(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 def op_plate(inputs: list[Frame], p, ctx: OpContext) -> Frame:
     from shotspec.runtime.io import load_plate
 
-    frame = load_plate(p.source, p.camera)
+    frame = load_plate(p.source, p.camera, face_scale_from_camera=p.face_scale_from_camera)
     if p.source.colorspace is not None:
         from shotspec.runtime.color_files import plate_to_working
 

@@ -155,7 +155,7 @@ def _plate_params(path, colorspace):
 
     source = SourceIR(kind="plate", plate=str(path), colorspace=colorspace)
     return {"source": stage_params(source, "plate"), "camera": stage_params(CameraIR(), "plate"),
-            "seed": 0}
+            "seed": 0, "face_scale_from_camera": False}
 
 
 def test_plates_convert_from_their_declared_colour_space(tmp_path):

@@ -64,7 +64,7 @@ def test_a_video_plate_converts_from_its_declared_colour_space(tmp_path):
     def plate(colorspace):
         source = SourceIR(kind="plate", plate=str(clip), colorspace=colorspace, plate_frame=1)
         params = {"source": stage_params(source, "plate"), "camera": stage_params(CameraIR(), "plate"),
-                  "seed": 0}
+                  "seed": 0, "face_scale_from_camera": False}
         return op_plate([], params, OpContext(device=torch.device("cpu"))).rgb
 
     plain, video = plate(None), plate("Rec.1886 Rec.709 - Display")

@@ -107,7 +107,7 @@ def _op_plate(path, colorspace):
 
     source = SourceIR(kind="plate", plate=path, colorspace=colorspace, plate_frame=0)
     params = {"source": stage_params(source, "plate"),
-              "camera": stage_params(CameraIR(), "plate"), "seed": 0}
+              "camera": stage_params(CameraIR(), "plate"), "seed": 0, "face_scale_from_camera": False}
     return op_plate([], params, OpContext(device=torch.device("cpu"))).rgb[0, :, 8, 16]
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shotspec.compiler.ir import ProgramIR, ShotIR
+from shotspec.compiler.lower import DEFAULT_ORIGIN
 from shotspec.compiler.plan.frames import frame_file, frame_key
 from shotspec.image_formats import VIDEO_FORMATS
 from shotspec.compiler.plan.graph import Plan, PlanNode
@@ -62,6 +63,17 @@ def grain_after_upscales(passes) -> list:
     rest = [p for i, p in enumerate(passes) if not (i < last and p.op == "grain")]
     at = rest.index(passes[last]) + 1
     return rest[:at] + early + rest[at:]
+
+
+def face_scale_from_camera(shot: ShotIR) -> bool:
+    """Whether a plate's face scale (mm per pixel) may be taken from its camera: only when the
+    spec states the lens's focal length and the subject's distance (the camera's `distance`,
+    the source's `distance`, or a depth image). Defaults describe no real photograph (an AI
+    image has none), and the skin detector's irises measure the scale better than a guess."""
+    stated = lambda path: shot.origins.get(path, DEFAULT_ORIGIN) != DEFAULT_ORIGIN   # noqa: E731
+    distance = (stated("camera.distance_m") or shot.source.subject_distance_m is not None
+                or shot.source.depth is not None)
+    return stated("camera.focal_length_m") and distance
 
 
 def _shot_seed(shot: ShotIR) -> int:
@@ -112,7 +124,8 @@ def lower_shot(shot: ShotIR, nodes: dict[str, PlanNode], frame: int | None = Non
     if shot.source.kind == "plate":
         head = add("plate", {"source": stage_params(shot.source, "plate"),
                              "camera": stage_params(shot.camera, "plate"),
-                             "seed": _shot_seed(shot)},
+                             "seed": _shot_seed(shot),
+                             "face_scale_from_camera": face_scale_from_camera(shot)},
                    (), shot.source.span, "plate")
     else:
         char_span = shot.character.span if shot.character else shot.span

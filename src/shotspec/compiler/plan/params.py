@@ -81,7 +81,7 @@ PARAMS: dict[str, type[Params]] = {
                      lights=tuple[stage_view(LightIR, "shade"), ...],
                      camera=stage_view(CameraIR, "shade")),
     "plate": _params("PlateParams", source=stage_view(SourceIR, "plate"),
-                     camera=stage_view(CameraIR, "plate"), seed=int),
+                     camera=stage_view(CameraIR, "plate"), seed=int, face_scale_from_camera=bool),
     "lens": _params("LensParams", camera=stage_view(CameraIR, "lens")),
     "output": _params("OutputParams", output=stage_view(OutputIR, "output"), shot=str, seed=int),
     "pointwise": _params("PointwiseParams", ops=tuple[PointwiseStage, ...]),
@@ -94,7 +94,7 @@ PARAMS: dict[str, type[Params]] = {
 
 # Version of each op's implementation; part of the key so a changed op never serves stale
 # pixels. Passes declare theirs on the model (``PassInfo.version``).
-STAGE_VERSIONS: dict[str, str] = {"mesh": "2", "groom": "2", "geometry": "4", "shade": "5", "plate": "1", "lens": "2",
+STAGE_VERSIONS: dict[str, str] = {"mesh": "2", "groom": "2", "geometry": "4", "shade": "5", "plate": "2", "lens": "2",
                                   "pointwise": "1", "output": "1", "skin_track": "1"}
 OP_VERSIONS: dict[str, str] = {**STAGE_VERSIONS,
                                **{op: m.PASS.version for op, m in PASS_MODELS.items()}}

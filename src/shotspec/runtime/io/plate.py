@@ -72,13 +72,15 @@ def read_mask_image(path: str, frame: int = 0) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)).clamp(0, 1)[None, None]
 
 
-def load_plate(source, camera) -> Frame:
+def load_plate(source, camera, face_scale_from_camera: bool = True) -> Frame:
     """The plate of ``source`` (a ``SourceIR``) as a Frame at its native resolution.
 
     rgb: linear; AOVs: ``depth`` (always: from the depth image, else uniform at the subject
     distance), ``skin`` (when a mask is given), ``alpha`` (when the plate has one). The meta
     carries the camera's sensor and focal length, the subject distance (median depth under
-    the mask when both depth and mask exist), the face scale in mm per pixel and
+    the mask when both depth and mask exist), the face scale in mm per pixel (from the camera
+    when ``face_scale_from_camera``; else 0, and the skin enhancer measures it from the
+    irises: the plan sets it only when the spec states the lens and a distance) and
     ``target_depths_m = (("subject", median),)`` when that median is known.
     """
     if not source.plate:
@@ -115,6 +117,6 @@ def load_plate(source, camera) -> Frame:
     meta = FrameMeta(
         sensor_width_m=camera.sensor_width_m, sensor_height_m=camera.sensor_height_m,
         focal_length_m=focal, subject_distance_m=subject,
-        face_mm_per_px=subject * camera.sensor_width_m / (focal * w) * 1000.0,
+        face_mm_per_px=subject * camera.sensor_width_m / (focal * w) * 1000.0 if face_scale_from_camera else 0.0,
         source="plate", target_depths_m=targets)
     return Frame(rgb=rgb, aovs=aovs, meta=meta)
