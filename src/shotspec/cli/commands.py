@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -482,7 +484,8 @@ def _check_seed(seed: int | None) -> None:
 def cmd_enhance(args) -> int:
     import torch
 
-    from shotspec.runtime.enhance import EnhanceControls, skin_enhance
+    from shotspec.runtime.enhance import EnhanceControls, skin_enhance, texture_summary
+    from shotspec.runtime.enhance.enhancer import cached_plan
     from shotspec.runtime.io.plate import read_mask_image
 
     console, err = _consoles(args)
@@ -495,7 +498,12 @@ def cmd_enhance(args) -> int:
     except ValueError as e:
         raise _usage("E606", str(e).replace("skin_enhance ", "--").replace("age_years", "age")
                      .replace("pore_size", "pore-size"), "see `shot enhance --help` for each range")
+    if args.face_scale is not None and not (math.isfinite(args.face_scale) and 0.001 <= args.face_scale <= 100):
+        raise _usage("E606", f"--face-scale {args.face_scale:g} is out of range",
+                     "give the millimetres of face one pixel spans, 0.001 … 100 (a portrait: 0.1 … 1)")
     frame, info = _load_for_edit(args, scale=1)
+    if args.face_scale is not None:
+        frame = frame.replace(meta=dataclasses.replace(frame.meta, face_mm_per_px=float(args.face_scale)))
     if args.mask:
         mask = read_mask_image(args.mask)
         if mask.shape[-2:] != frame.rgb.shape[-2:]:
@@ -503,9 +511,12 @@ def cmd_enhance(args) -> int:
                                                    align_corners=False)
         frame = frame.replace(aovs={**frame.aovs, "skin": mask.clamp(0, 1)})
     t0 = time.perf_counter()
-    frame = skin_enhance(frame, strength=args.strength, seed=args.seed, controls=controls)
+    out = skin_enhance(frame, strength=args.strength, seed=args.seed, controls=controls)
     if not args.quiet:
         console.print(f"enhanced skin in {time.perf_counter() - t0:.2f} s")
+        if args.strength > 0:
+            console.print(texture_summary(cached_plan(frame)), markup=False)
+    frame = out
     return _write_edit(frame, info, args, console)
 
 

@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", type=float, default=35.0, help="years, 1 … 110: deepens the relief (default 35)")
     p.add_argument("--freckles", type=float, default=0.0, help="freckles added, 0 … 1 (default 0)")
     p.add_argument("--sheen", type=float, default=1.0, help="relief in the highlights, 0 … 2 (default 1)")
+    p.add_argument("--face-scale", type=float, default=None, metavar="MM",
+                   help="mm of face one pixel spans (measured from the irises otherwise)")
 
     p = command("upscale", "upscale an image without melting its detail",
                 ("shot upscale small.png -o big.png --scale 2",

@@ -453,6 +453,10 @@ class SourceIR(IRNode):
     mask_sha256: str | None = spec(None, stages=PLATE)
     subject_distance_m: float | None = _length(None, "distance", "plate without depth: "
                                                "assumed distance of the subject", 1000.0)
+    face_scale_m: float | None = _length(None, "face_scale", "how much of the face one plate pixel spans "
+                                         "(`face_scale 0.2mm`), for skin texture; unset: from the camera "
+                                         "when its lens and distance are stated, else measured from the "
+                                         "irises", 0.1)
     colorspace: str | None = spec(
         None, handler="ocio_name", aliases=("color_space",), stages=PLATE,
         doc="the plate's colour space in the output's config (`\"sRGB Encoded Rec.709 "

@@ -87,3 +87,35 @@ def test_cli_flag_out_of_range_is_usage_error_e606(tmp_path, capsys):
     code = main(["enhance", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--pore-size", "3"])
     err = capsys.readouterr().err
     assert code == 2 and "E606" in err and "--pore-size" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "500"])
+def test_cli_face_scale_out_of_range_is_e606(tmp_path, capsys, value):
+    from PIL import Image
+
+    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(tmp_path / "in.png")
+    code = main(["enhance", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--face-scale", value])
+    err = capsys.readouterr().err
+    assert code == 2 and "E606" in err and "--face-scale" in err
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_cli_face_scale_sizes_the_texture_and_the_scale_is_printed(tmp_path, capsys, frame):
+    from PIL import Image
+
+    from shotspec.color import linear_to_srgb
+
+    codes = (linear_to_srgb(frame.rgb[0].clamp(0, 1)).permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    Image.fromarray(codes).save(tmp_path / "in.png")
+    outs = {}
+    for mm in ("0.2", "0.4"):
+        out = tmp_path / f"out{mm}.png"
+        assert main(["enhance", str(tmp_path / "in.png"), "-o", str(out), "--strength", "1", "--face-scale", mm]) == 0
+        assert f"scale {float(mm):.3f} mm/px (given" in capsys.readouterr().out
+        outs[mm] = np.asarray(Image.open(out), np.float64)
+    # the same relief in mm: at 0.4 mm a pixel its cells are half as many pixels across, so
+    # the added texture's peak (cycles per pixel) is about twice as high
+    log_in = np.log(codes.astype(np.float64).mean(2) + 1.0)
+    peak = {m: texture_peak_c_per_mm(torch.from_numpy(np.log(o.mean(2) + 1.0) - log_in)[60:-60, 60:-60].float(), 1.0)
+            for m, o in outs.items()}
+    assert 1.5 < peak["0.4"] / peak["0.2"] < 2.6, peak

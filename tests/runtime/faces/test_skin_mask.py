@@ -77,7 +77,7 @@ def test_scale_from_eye_mask_and_metadata():
     assert "eye distance" in plan.face.scale_method
     assert plan.face.origin == pytest.approx((119.5, 85.5), abs=0.01)
     meta_plan = plan_enhance(make_face(200, 240, mm_per_px=0.2))
-    assert meta_plan.face.mm_per_px == 0.2 and "metadata" in meta_plan.face.scale_method
+    assert meta_plan.face.mm_per_px == 0.2 and meta_plan.face.scale_method.startswith("given")
 
 
 def test_scale_from_position_aov_follows_the_head():

@@ -145,7 +145,7 @@ def face_frame(frame: Frame, mask: torch.Tensor, holes: tuple[Region, ...] = (),
         eyes, eyes_src = _eye_pair_from_holes(holes, face), "eye-like holes in the skin mask"
 
     if frame.meta.face_mm_per_px > 0:
-        mmpp, scale_method = float(frame.meta.face_mm_per_px), "frame metadata (face_mm_per_px)"
+        mmpp, scale_method = float(frame.meta.face_mm_per_px), "given (face_scale, --face-scale, or the plate's stated lens and distance)"
     elif eyes is not None and math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]) > 1e-3:
         if irises:      # measured by the skin detector on this image: not fitted twice
             fs = scale_from_irises(tuple(irises), math.hypot(eyes[1][0] - eyes[0][0], eyes[1][1] - eyes[0][1]))

@@ -78,9 +78,10 @@ def load_plate(source, camera, face_scale_from_camera: bool = True) -> Frame:
     rgb: linear; AOVs: ``depth`` (always: from the depth image, else uniform at the subject
     distance), ``skin`` (when a mask is given), ``alpha`` (when the plate has one). The meta
     carries the camera's sensor and focal length, the subject distance (median depth under
-    the mask when both depth and mask exist), the face scale in mm per pixel (from the camera
-    when ``face_scale_from_camera``; else 0, and the skin enhancer measures it from the
-    irises: the plan sets it only when the spec states the lens and a distance) and
+    the mask when both depth and mask exist), the face scale in mm per pixel (the source's
+    ``face_scale``; else from the camera when ``face_scale_from_camera``; else 0, and the skin
+    enhancer measures it from the irises: the plan sets it only when the spec states the lens
+    and a distance) and
     ``target_depths_m = (("subject", median),)`` when that median is known.
     """
     if not source.plate:
@@ -114,9 +115,14 @@ def load_plate(source, camera, face_scale_from_camera: bool = True) -> Frame:
         depth = torch.full((1, 1, h, w), subject)
     aovs["depth"] = depth
     focal = camera.focal_length_m
+    face_mm_per_px = 0.0
+    if source.face_scale_m is not None:
+        face_mm_per_px = source.face_scale_m * 1000.0
+    elif face_scale_from_camera:
+        face_mm_per_px = subject * camera.sensor_width_m / (focal * w) * 1000.0
     meta = FrameMeta(
         sensor_width_m=camera.sensor_width_m, sensor_height_m=camera.sensor_height_m,
         focal_length_m=focal, subject_distance_m=subject,
-        face_mm_per_px=subject * camera.sensor_width_m / (focal * w) * 1000.0 if face_scale_from_camera else 0.0,
+        face_mm_per_px=face_mm_per_px,
         source="plate", target_depths_m=targets)
     return Frame(rgb=rgb, aovs=aovs, meta=meta)
