@@ -22,7 +22,7 @@ the checks made on it:
    from a whole pupil when the other hides in the eye's corner) for a radius
    ``IRIS_TO_DISTANCE`` × the pair's distance — a frontal face's iris is 0.093 of its eye
    distance, a head turned 55° shows 0.16, so the spacing may shrink by foreshortening; a fit
-   counts only with a white sclera beside it (``_has_sclera``) and a radius at least
+   counts only with a white sclera beside it (``_sclera_sides``) and a radius at least
    ``MIN_IRIS_TO_DISTANCE`` of the pair's distance (a turn shortens the distance, never
    lengthens it: a smaller "iris" is a pupil's edge, or the pair is not two eyes). A pair
    needs one iris (the far eye of a turned head often shows none); two count together when
@@ -36,7 +36,9 @@ the checks made on it:
    sized from the skin's width at their height (``IRIS_TO_WIDTH``) — the eye the skin mask
    lost with the face's shadow side does not stop the other from giving the scale;
 5. the best by evidence: each iris counts its limbus contrast, halved when read on one side,
-   times the darkness of its middle (a pupil reflects almost nothing); a pair sums its irises
+   times the darkness of its middle (a pupil reflects almost nothing), times ``ONE_WHITE``
+   when the sclera is white on one side only (an eye looking at the camera shows white on both
+   sides; a dark patch of hair beside one white stroke of face paint, on one); a pair sums its irises
    and gains up to double by how well their mean radius fits ``IRIS_PRIOR`` × its distance
    (the pair's geometry is evidence too: it never loses to one of its own irises alone).
    Ties go to the higher.
@@ -82,6 +84,7 @@ IRIS_PRIOR = (0.1, 0.03)       # limbus radius / eye distance: mean and spread w
 MIN_IRIS_TO_DISTANCE = 0.078   # a pair's iris radius is at least this × its distance: 0.095 frontal less
                                # two spreads (iris 4 %, eye distance 6 %); a turn only raises it
 UNWHITE_WEIGHT = 0.5           # a pair of twin irises without a sclera seen beside either counts half
+ONE_WHITE = 0.75               # an iris with white beside it on one side only counts this much
 
 
 @dataclass(frozen=True)
@@ -112,20 +115,27 @@ def trusted_irises(fa: IrisFit | None, fb: IrisFit | None) -> tuple[IrisFit, ...
     return (max(fits, key=lambda f: (f.sides, f.contrast)),) if fits else ()
 
 
-def _has_sclera(f: IrisFit, sat: np.ndarray, sat_ref: float, luma: np.ndarray, ref: float) -> bool:
-    """True when, just beyond the limbus on at least one side, the pixels are white: less
-    saturated than ``SCLERA_SAT`` × the skin's median saturation ``sat_ref`` or than
-    ``WHITE_SAT`` (the sclera's colour is the light's and its vessels'; a nostril's or a mouth
-    corner's rims, lit or shaded, are skin and as saturated as skin or more) and not in shadow (at least
+def _sclera_sides(f: IrisFit, sat: np.ndarray, sat_ref: float, luma: np.ndarray, ref: float) -> int:
+    """On how many sides (0–2) the pixels just beyond the limbus are white: less saturated than
+    ``SCLERA_SAT`` × the skin's median saturation ``sat_ref`` or than ``WHITE_SAT`` (the
+    sclera's colour is the light's and its vessels'; a nostril's or a mouth corner's rims, lit
+    or shaded, are skin and as saturated as skin or more) and not in shadow (at least
     ``SCLERA_BRIGHT`` × the skin's median luma)."""
     h, w = sat.shape
+    sides = 0
     for sign in (-1.0, 1.0):
         xs = np.clip(np.round(f.cx + sign * (f.radius + np.array([1.5, 2.5]))).astype(int), 0, w - 1)
         ys = np.clip(np.round(f.cy + np.array([-1.0, 0.0, 1.0])).astype(int), 0, h - 1)
-        if (sat[np.ix_(ys, xs)].mean() <= max(SCLERA_SAT * sat_ref, WHITE_SAT)
-                and luma[np.ix_(ys, xs)].mean() >= SCLERA_BRIGHT * ref):
-            return True
-    return False
+        sides += int(sat[np.ix_(ys, xs)].mean() <= max(SCLERA_SAT * sat_ref, WHITE_SAT)
+                     and luma[np.ix_(ys, xs)].mean() >= SCLERA_BRIGHT * ref)
+    return sides
+
+
+def _white(f: IrisFit, sat: np.ndarray, sat_ref: float, luma: np.ndarray, ref: float) -> float:
+    """How much a white sclera beside ``f`` vouches for it: 1 on both sides, ``ONE_WHITE`` on one,
+    0 on neither (an eye looking at the camera shows white on both sides of its iris; a dark
+    patch of hair beside one white stroke of face paint, on one)."""
+    return (0.0, ONE_WHITE, 1.0)[_sclera_sides(f, sat, sat_ref, luma, ref)]
 
 
 def _twin_irises(fa: IrisFit | None, fb: IrisFit | None, dist: float) -> bool:
@@ -228,17 +238,18 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
     scored = []
     for _, _, a, b, dist in pairs[:MAX_PAIRS]:
         ra, rb = (f if f is not None and f.contrast >= MIN_CONTRAST * ref else None for f in (fit(a, dist), fit(b, dist)))
-        fa, fb = (f if f is not None and _has_sclera(f, sat, sat_ref, luma, ref) else None for f in (ra, rb))
+        white = {id(f): _white(f, sat, sat_ref, luma, ref) for f in (ra, rb) if f is not None}
+        fa, fb = (f if f is not None and white[id(f)] > 0 else None for f in (ra, rb))
         irises = tuple(f for f in trusted_irises(fa, fb) if f.radius >= MIN_IRIS_TO_DISTANCE * dist)
-        weight = 1.0
         if not irises and _twin_irises(ra, rb, dist):   # each the other's evidence, the sclera lost to a lid
-            fa, fb, irises, weight = ra, rb, (ra, rb), UNWHITE_WEIGHT
+            fa, fb, irises = ra, rb, (ra, rb)
+            white = {id(ra): UNWHITE_WEIGHT, id(rb): UNWHITE_WEIGHT}
         if not irises:          # none, or a pupil's edge: too small for the eyes' distance
             continue
         r = float(np.mean([f.radius for f in irises]))
         prior = float(np.exp(-0.5 * ((r / dist - IRIS_PRIOR[0]) / IRIS_PRIOR[1]) ** 2))
-        sharp = sum(_quality(f, smooth, ref) for f in irises)
-        scored.append((weight * sharp * (1.0 + prior), 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
+        sharp = sum(white[id(f)] * _quality(f, smooth, ref) for f in irises)
+        scored.append((sharp * (1.0 + prior), 0.5 * (a[0] + b[0]), _centres(a, b, fa, fb), irises))
     # one eye alone (the other hidden, or lost with the face's shadow side), sized from the
     # skin's width at its height
     for y, x in cands[:SINGLES]:
@@ -248,8 +259,10 @@ def find_eye_pair(luma: np.ndarray, skin: np.ndarray, sat: np.ndarray) -> EyePai
         if hi <= max(lo, 1.0):
             continue
         f = limbus_fit(luma, (float(x), float(y)), max(lo, 1.0), hi, SEARCH * hi)
-        if f is not None and f.contrast >= MIN_CONTRAST * ref and _has_sclera(f, sat, sat_ref, luma, ref):
-            scored.append((_quality(f, smooth, ref), float(y), None, (f,)))
+        if f is not None and f.contrast >= MIN_CONTRAST * ref:
+            white = _white(f, sat, sat_ref, luma, ref)
+            if white > 0:
+                scored.append((white * _quality(f, smooth, ref), float(y), None, (f,)))
     if not scored:
         return None
     _, _, centres, irises = max(scored, key=lambda s: (s[0], -s[1]))

@@ -40,7 +40,7 @@ no fit.
 On synthetic eyes with lids and a catch-light (8–31 px radius) it is within 0.4 px two-sided
 and 10 % one-sided; on the bench's photographs within 7 % of the hand measure and on its
 renders (15–18 px irises) within 6 % of the truth (bench/skin_mask_accuracy.py); resized to
-25–150 %, 57 of 72 cases within 10 % (bench/face_scale_sizes.py).
+25–150 %, 58 of 72 cases within 10 % (bench/face_scale_sizes.py).
 
 Images are display-referred luma arrays (H, W) in 0–1; coordinates are their pixels (x right,
 y down), pixel centres at whole numbers.
