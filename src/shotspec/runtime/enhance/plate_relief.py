@@ -31,6 +31,7 @@ from shotspec.runtime.head.relief import skin_relief
 __all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "JACOBIAN_SIGMA_MM"]
 
 JACOBIAN_SIGMA_MM = 2.0      # a tracked field's local stretch is measured over this much face
+RELIEF_CHUNK = 1 << 16       # skin pixels per relief evaluation
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,14 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     # the cell network, not the head's furrow families: those follow the rest head's axes, and on
     # a flat plate their long furrows read as crumpled paper; an isotropic network of polygonal
     # cells in patches of varying depth reads as skin's pebbled relief
-    rel = skin_relief(pos, regions, foot, skin, int(seed), network="cells")
-    rel_h, rel_g, rel_c = rel.height_mm, rel.grad, rel.cavity
+    # in slices that stay in the cache (the relief is per point: the same numbers, faster)
+    parts = [skin_relief(pos[j:j + RELIEF_CHUNK], RegionWeights(regions.weights[j:j + RELIEF_CHUNK]),
+                         foot[j:j + RELIEF_CHUNK], skin, int(seed), network="cells")
+             for j in range(0, pos.shape[0], RELIEF_CHUNK)] or [skin_relief(pos, regions, foot, skin, int(seed),
+                                                                              network="cells")]
+    rel_h = torch.cat([r.height_mm for r in parts])
+    rel_g = torch.cat([r.grad for r in parts])
+    rel_c = torch.cat([r.cavity for r in parts])
     gu, gv = rel_g[:, 0], -rel_g[:, 1]
     height = torch.zeros(1, 1, h, w, device=device)
     cavity = torch.zeros_like(height)

@@ -15,6 +15,7 @@ _M = 0x7FFFFFFF
 
 
 _PRIMES = (73856093, 19349663, 83492791)
+_CHUNK = 1 << 16
 
 
 def _lattice_key(ix: torch.Tensor, iy: torch.Tensor, iz: torch.Tensor, seed: int) -> torch.Tensor:
@@ -125,18 +126,21 @@ def cell_border(p: torch.Tensor, seed: int, jitter: float = 0.8) -> tuple[torch.
     3 × 3 neighbouring cells' features: exact for a convex cell, continuous across borders, 0 on
     them) and its gradient (N, 2), a unit vector pointing away from that border.
     """
+    if p.shape[0] > _CHUNK:           # in slices that stay in the cache: twice as fast on a CPU
+        parts = [cell_border(p[j:j + _CHUNK], seed, jitter) for j in range(0, p.shape[0], _CHUNK)]
+        return torch.cat([u for u, _ in parts]), torch.cat([g for _, g in parts])
     xy = p[:, :2]
     f = torch.floor(xy)
     i = f.to(torch.int64)
     lo = 0.5 * (1.0 - jitter)
+    # each neighbour's hash from one key (``_corners``' trick), the second seed's by its key's step
+    key = _lattice_key(i[:, 0], i[:, 1], torch.zeros_like(i[:, 0]), seed)
+    step = (int(seed + 1) * 2654435761 & _M) - (int(seed) * 2654435761 & _M)
     feats = []
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
-            ix, iy = i[:, 0] + dx, i[:, 1] + dy
-            z = torch.zeros_like(ix)
-            jx = dx + lo + jitter * hash3(ix, iy, z, seed)
-            jy = dy + lo + jitter * hash3(ix, iy, z, seed + 1)
-            feats.append(torch.stack((jx, jy), dim=1))
+            k = key + (dx * _PRIMES[0] + dy * _PRIMES[1])
+            feats.append(torch.stack((dx + lo + jitter * _mix(k), dy + lo + jitter * _mix(k + step)), dim=1))
     c = torch.stack(feats, dim=1) + f[:, None, :]                   # (N, 9, 2) feature points
     d2 = ((xy[:, None, :] - c) ** 2).sum(-1)                         # (N, 9)
     near = d2.argmin(dim=1)
