@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mask", help="a skin mask image (white = skin); found automatically otherwise")
     p.add_argument("--pores", type=float, default=0.6, help="pore depth and density, 0 … 1 (default 0.6)")
     p.add_argument("--pore-size", type=float, default=1.0, help="scale of the relief, 0.5 … 2 (default 1)")
-    p.add_argument("--age", type=float, default=35.0, help="years, 1 … 110: deepens the relief (default 35)")
+    p.add_argument("--age", type=float, default=35.0, help="years, 1 … 110: deepens the relief and the fine lines (default 35)")
     p.add_argument("--freckles", type=float, default=0.0, help="freckles added, 0 … 1 (default 0)")
     p.add_argument("--sheen", type=float, default=1.0, help="relief in the highlights, 0 … 2 (default 1)")
     p.add_argument("--face-scale", type=float, default=None, metavar="MM",

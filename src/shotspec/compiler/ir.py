@@ -484,7 +484,8 @@ class SkinEnhancePass(_Pass):
     pore_size: float = spec(1.0, "number", lo=0.5, hi=2.0, unit="x",
                             doc="scale of the relief: pores and ~1 mm pebbled cells")
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
-                            doc="deepens the pebbled relief and its fine furrows")
+                            doc="deepens the pebbled relief, and on a plate whose eyes are found the forehead "
+                                "lines, the glabella's pair and crow's feet")
     freckles: float = spec(0.0, "fraction", lo=0.0, hi=1.0,
                            doc="0 keeps the image's own freckles and adds none; 1 adds ~1 mm melanin dots")
     sheen: float = spec(1.0, "number", lo=0.0, hi=2.0,

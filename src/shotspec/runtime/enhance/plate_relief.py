@@ -7,7 +7,9 @@ face millimetres from the :class:`FaceFrame` (``u = A⁻¹ (p − origin)``), a 
 pixel's width in mm (so the relief pre-filters itself exactly as in a render at that scale), and
 region weights from where it sits relative to the eyes (forehead above the brows, the nose
 between and below the eyes, chin below the mouth, cheeks elsewhere) when the face frame is
-anchored at the eyes; uniform cheek skin otherwise.
+anchored at the eyes; uniform cheek skin otherwise. Anchored at the eyes, the head's fine lines
+(forehead lines, the glabella's pair, crow's feet) are placed by an average face's landmarks
+(:func:`average_anchors`); never the nasolabial creases, which must lie on this face's folds.
 
 Controls (:class:`ReliefControls`): ``pores`` and ``age_years`` are the head's ``SkinIR`` traits
 (pore depth and density; how deep the pebbled furrows are), ``pore_size`` scales the whole relief
@@ -16,6 +18,8 @@ in mm (1 = the adult average, cells ~1 mm, pore openings 0.1–0.25 mm).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 
@@ -26,6 +30,7 @@ from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.faces.face_frame import FaceFrame
 from shotspec.runtime.head.regions import REGIONS, RegionWeights, smoothstep
 from shotspec.runtime.filters import gaussian_blur
+from shotspec.runtime.head.face_anchors import FaceAnchors
 from shotspec.runtime.head.relief import skin_relief
 
 __all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "JACOBIAN_SIGMA_MM"]
@@ -79,6 +84,27 @@ def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
                       ("nose", nose), ("chin", chin), ("cheeks", cheeks)):
         w[:, REGIONS.index(name)] = col
     return RegionWeights(w)
+
+
+@functools.lru_cache(maxsize=4)
+def average_anchors(scale: float = 1.0) -> FaceAnchors:
+    """The packaged head's face anchors (an average adult face, mm) in a plate's face-plane
+    coordinates: x along the eye line, y up, both from the eyes' midpoint, z 0; divided by
+    ``scale`` (the relief's ``pore_size``, by which the positions are divided too)."""
+    from shotspec.runtime.head.face_anchors import face_anchors
+    from shotspec.runtime.head.model import load_head
+
+    head = load_head()
+    a = face_anchors(head, head.neutral)
+    mid = a.eye_centre.mean(0)
+    shift3 = torch.stack((mid[0], mid[1], torch.zeros(())))
+    keep3 = torch.tensor([1.0, 1.0, 0.0])
+
+    def moved(t: torch.Tensor) -> torch.Tensor:
+        t = t - shift3 if t.shape[-1] == 3 else t - mid[:2]
+        return (t * keep3 if t.shape[-1] == 3 else t) / scale
+
+    return FaceAnchors(**{f.name: moved(getattr(a, f.name)) for f in dataclasses.fields(a)})
 
 
 def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: FaceFrame,
@@ -160,10 +186,13 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     # a flat plate their long furrows read as crumpled paper; an isotropic network of polygonal
     # cells in patches of varying depth reads as skin's pebbled relief
     # in slices that stay in the cache (the relief is per point: the same numbers, faster)
+    # fine lines (forehead, glabella, crow's feet) from an average face's anchors when the frame
+    # is anchored at the eyes; not the nasolabial creases, which must lie on this face's folds
+    anchors = average_anchors(s) if anchored else None
+    kw = dict(anchors=anchors, network="cells", creases=False)
     parts = [skin_relief(pos[j:j + RELIEF_CHUNK], RegionWeights(regions.weights[j:j + RELIEF_CHUNK]),
-                         foot[j:j + RELIEF_CHUNK], skin, int(seed), network="cells")
-             for j in range(0, pos.shape[0], RELIEF_CHUNK)] or [skin_relief(pos, regions, foot, skin, int(seed),
-                                                                              network="cells")]
+                         foot[j:j + RELIEF_CHUNK], skin, int(seed), **kw)
+             for j in range(0, pos.shape[0], RELIEF_CHUNK)] or [skin_relief(pos, regions, foot, skin, int(seed), **kw)]
     rel_h = torch.cat([r.height_mm for r in parts])
     rel_g = torch.cat([r.grad for r in parts])
     rel_c = torch.cat([r.cavity for r in parts])

@@ -166,9 +166,10 @@ def _polyline(p: torch.Tensor, line: torch.Tensor) -> tuple[torch.Tensor, torch.
 
 
 def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed: int,
-           footprint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+           footprint: torch.Tensor, creases: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Fine lines that follow the face: height (N,) and gradient (N, 3). Each family is
-    evaluated only on the points it can reach."""
+    evaluated only on the points it can reach. ``creases``: the nasolabial creases too (a
+    groove that must lie on the fold: left out where the anchors are an average face's)."""
     dev = q.device
     age = age_factor(skin.age_years)
     h = torch.zeros(q.shape[0], device=dev)
@@ -224,10 +225,11 @@ def _lines(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, skin: SkinIR, seed
     add(i, 0.025 * lines * age * r["under_eye"][i],
         _grooves(ur / 2.4 + 0.5 * warp[i], dur / 2.4 + 0.5 * wg[i], 0.07, footprint[i]))
     # nasolabial creases: one groove along each fold, deeper with age
-    d, dd = _polyline(m, a.nasolabial)
-    nl = 0.05 * (0.3 + 0.7 * lines) * (0.4 + age) * torch.exp(-(d / 1.2) ** 2) * (1.0 - r["lips"])
-    h -= nl
-    g += (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
+    if creases:
+        d, dd = _polyline(m, a.nasolabial)
+        nl = 0.05 * (0.3 + 0.7 * lines) * (0.4 + age) * torch.exp(-(d / 1.2) ** 2) * (1.0 - r["lips"])
+        h -= nl
+        g += (nl * 2.0 * d / 1.44)[:, None] * dd * torch.stack((sx, torch.ones_like(sx), torch.ones_like(sx)), 1)
     # vertical lines above the lip (with age)
     i = where(r["upper_lip"] * max(age - 0.4, 0.0))
     add(i, 0.03 * lines * max(age - 0.4, 0.0) * r["upper_lip"][i],
@@ -262,7 +264,7 @@ def _lip_furrows(q: torch.Tensor, lips: torch.Tensor, furrows: float, seed: int,
     return h, g
 
 
-def _line_zone(q: torch.Tensor, r: RegionWeights, a: FaceAnchors) -> torch.Tensor:
+def _line_zone(q: torch.Tensor, r: RegionWeights, a: FaceAnchors, creases: bool = True) -> torch.Tensor:
     """(N,) bool: the points some fine line can reach (the rest skip ``_lines``)."""
     regions = (r["forehead"] + r["under_eye"] + r["upper_lip"] + r["lips"] + r["neck"]) > 0
     ax, y = q[:, 0].abs(), q[:, 1]
@@ -270,19 +272,21 @@ def _line_zone(q: torch.Tensor, r: RegionWeights, a: FaceAnchors) -> torch.Tenso
     crow = (ax - float(c[0]) - 3.0) ** 2 + (y - float(c[1])) ** 2 < 23.0 ** 2
     glabella = (ax < 9.0) & (y > float(a.nasion[1]) - 1.0) & (y < float(a.brows[:, 0, 1].mean()) + 15.0)
     lo, hi = a.nasolabial.amin(0) - 5.0, a.nasolabial.amax(0) + 5.0
-    fold = (ax > lo[0]) & (ax < hi[0]) & (y > lo[1]) & (y < hi[1])
+    fold = (ax > lo[0]) & (ax < hi[0]) & (y > lo[1]) & (y < hi[1]) & creases
     return regions | crow | glabella | fold
 
 
 def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torch.Tensor,
                 skin: SkinIR, seed: int, anchors: FaceAnchors | None = None,
-                lip_furrows: float = 0.5, network: str = "furrows") -> Relief:
+                lip_furrows: float = 0.5, network: str = "furrows", creases: bool = True) -> Relief:
     """Relief at rest-pose positions ``pos_mm`` (N, 3) with their interpolated ``regions`` and
     pixel footprints ``footprint_mm`` (N,) (a pixel's width on the skin, mm). Without
     ``anchors`` the face-following lines are left out (a flat test patch). ``lip_furrows``
     0–1: the depth of the vermilion's furrows (``LipsIR.furrows``). ``network``: "furrows" (the
     head's families of long furrows along the rest head's axes) or "cells" (an isotropic network
-    of polygonal cells in the x-y plane, in patches of varying depth: a flat plate's relief)."""
+    of polygonal cells in the x-y plane, in patches of varying depth: a flat plate's relief).
+    ``creases``: with ``anchors``, the nasolabial creases too (False where the anchors are an
+    average face's, not this one's: a crease off its fold would be a line drawn on the cheek)."""
     if network not in ("furrows", "cells"):
         raise ValueError(f"network must be 'furrows' or 'cells', got {network!r}")
     if not 0.0 <= lip_furrows <= 1.0:
@@ -347,9 +351,9 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
             g[sel] += amp[sel, None] * pg
     line_h = torch.zeros(n, device=dev)
     if anchors is not None:
-        sel = _line_zone(q, r, anchors).nonzero()[:, 0]
+        sel = _line_zone(q, r, anchors, creases).nonzero()[:, 0]
         if sel.numel():
-            lh, lg = _lines(q[sel], RegionWeights(r.weights[sel]), anchors, skin, seed, fp[sel])
+            lh, lg = _lines(q[sel], RegionWeights(r.weights[sel]), anchors, skin, seed, fp[sel], creases)
             line_h[sel] = lh
             g[sel] += lg
     sel = (r["lips"] > 0.6).nonzero()[:, 0]
