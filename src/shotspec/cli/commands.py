@@ -494,10 +494,12 @@ def cmd_enhance(args) -> int:
         raise _usage("E606", f"--strength {args.strength} is out of range",
                      "use a value from 0 (no change) to 2")
     try:
-        controls = EnhanceControls(args.pores, args.pore_size, args.age, args.freckles, args.sheen)
+        controls = EnhanceControls(args.pores, args.pore_size, args.age, args.freckles, args.sheen,
+                                   args.fine_lines)
     except ValueError as e:
         raise _usage("E606", str(e).replace("skin_enhance ", "--").replace("age_years", "age")
-                     .replace("pore_size", "pore-size"), "see `shot enhance --help` for each range")
+                     .replace("pore_size", "pore-size").replace("fine_lines", "fine-lines"),
+                     "see `shot enhance --help` for each range")
     if args.face_scale is not None and not (math.isfinite(args.face_scale) and 0.001 <= args.face_scale <= 100):
         raise _usage("E606", f"--face-scale {args.face_scale:g} is out of range",
                      "give the millimetres of face one pixel spans, 0.001 … 100 (a portrait: 0.1 … 1)")

@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", type=float, default=35.0, help="years, 1 … 110: deepens the relief and the fine lines (default 35)")
     p.add_argument("--freckles", type=float, default=0.0, help="freckles added, 0 … 1 (default 0)")
     p.add_argument("--sheen", type=float, default=1.0, help="relief in the highlights, 0 … 2 (default 1)")
+    p.add_argument("--fine-lines", type=float, default=0.0,
+                   help="fine lines added (forehead, between the brows, crow's feet), 0 … 1 (default 0)")
     p.add_argument("--face-scale", type=float, default=None, metavar="MM",
                    help="mm of face one pixel spans (measured from the irises otherwise)")
 

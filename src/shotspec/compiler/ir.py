@@ -484,10 +484,13 @@ class SkinEnhancePass(_Pass):
     pore_size: float = spec(1.0, "number", lo=0.5, hi=2.0, unit="x",
                             doc="scale of the relief: pores and ~1 mm pebbled cells")
     age_years: float = spec(35.0, "number", key="age", lo=1.0, hi=110.0, unit="years",
-                            doc="deepens the pebbled relief, and on a plate whose eyes are found the forehead "
-                                "lines, the glabella's pair and crow's feet")
+                            doc="deepens the pebbled relief and the fine lines")
     freckles: float = spec(0.0, "fraction", lo=0.0, hi=1.0,
                            doc="0 keeps the image's own freckles and adds none; 1 adds ~1 mm melanin dots")
+    fine_lines: float = spec(0.0, "fraction", lo=0.0, hi=1.0,
+                             doc="0 keeps the image's own lines and adds none; above, forehead lines, the "
+                                 "glabella's pair and crow's feet as deep as `age` makes them (where the eyes "
+                                 "are found)")
     sheen: float = spec(1.0, "number", lo=0.0, hi=2.0,
                         doc="relief added in the highlights (oily skin shows its texture there)")
 

@@ -180,7 +180,8 @@ def op_skin_enhance(inputs: list[Frame], p, ctx: OpContext) -> Frame:
 
     # a plate sequence's frame after the first also reads its skin_track node (docs/motion.md)
     return skin_enhance(inputs[0], strength=p.strength, seed=p.seed,
-                        controls=EnhanceControls(p.pores, p.pore_size, p.age_years, p.freckles, p.sheen),
+                        controls=EnhanceControls(p.pores, p.pore_size, p.age_years, p.freckles, p.sheen,
+                                                  p.fine_lines),
                         field=field_of(inputs[1]) if len(inputs) > 1 else None)
 
 

@@ -74,7 +74,8 @@ def test_sheen_adds_relief_in_the_highlights_only(frame, inner):
 
 
 @pytest.mark.parametrize("name,value", [("pores", 1.5), ("pore_size", 0.2), ("age_years", 0.0),
-                                        ("freckles", -0.1), ("sheen", math.nan), ("sheen", "1")])
+                                        ("freckles", -0.1), ("sheen", math.nan), ("sheen", "1"),
+                                        ("fine_lines", 1.5)])
 def test_out_of_range_controls_are_clear_errors(name, value):
     with pytest.raises(ValueError, match=name):
         EnhanceControls(**{name: value})
@@ -87,6 +88,9 @@ def test_cli_flag_out_of_range_is_usage_error_e606(tmp_path, capsys):
     code = main(["enhance", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--pore-size", "3"])
     err = capsys.readouterr().err
     assert code == 2 and "E606" in err and "--pore-size" in err
+    code = main(["enhance", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--fine-lines", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "E606" in err and "--fine-lines" in err
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "500"])

@@ -1,6 +1,7 @@
-"""On a plate whose face frame is anchored at the eyes, the relief carries the head's fine lines
-placed by an average face's anchors: forehead lines, the glabella's pair and crow's feet, deeper
-with age; never the nasolabial creases, which would have to lie on this face's own folds."""
+"""Asked for (``fine_lines`` > 0), on a plate whose face frame is anchored at the eyes, the relief
+carries the head's fine lines placed by an average face's anchors: forehead lines, the glabella's
+pair and crow's feet, deeper with age; never the nasolabial creases, which would have to lie on
+this face's own folds. By default it adds none: lines change how old a face looks."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ def _frame(anchor: str) -> FaceFrame:
     return FaceFrame(EYES, ((1 / MM, 0.0), (0.0, 1 / MM)), MM, "test", anchor)
 
 
-def _height(age: float, anchor: str = "eye midpoint and eye line (test)") -> torch.Tensor:
-    rel = plate_relief(_frame(anchor), (0, 0, W, H), 3, torch.ones(1, 1, H, W), ReliefControls(age_years=age))
+def _height(age: float, anchor: str = "eye midpoint and eye line (test)", lines: float = 1.0) -> torch.Tensor:
+    rel = plate_relief(_frame(anchor), (0, 0, W, H), 3, torch.ones(1, 1, H, W),
+                       ReliefControls(age_years=age, fine_lines=lines))
     return rel.height_mm[0, 0]
 
 
@@ -40,8 +42,10 @@ def test_forehead_lines_deepen_with_age():
     young, old = _height(22.0), _height(70.0)
     assert _rows_over_columns(young, FOREHEAD) < 1.5
     assert _rows_over_columns(old, FOREHEAD) > 2.0
-    # no lines without eyes to place them by
+    # no lines without eyes to place them by, nor unless asked for
     assert _rows_over_columns(_height(70.0, anchor="skin-mask centroid"), FOREHEAD) < 1.5
+    assert _rows_over_columns(_height(70.0, lines=0.0), FOREHEAD) < 1.5
+    assert ReliefControls().fine_lines == 0.0
 
 
 def test_no_nasolabial_crease_on_a_plate():

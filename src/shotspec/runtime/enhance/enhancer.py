@@ -83,7 +83,9 @@ class EnhanceControls:
     scale (× adult average: ~1 mm cells, 0.1–0.25 mm pore openings); age_years 1–110: deepens the
     pebbled furrows (the head's age factor); freckles 0–1: 0 keeps the image's own freckles and
     adds only faint melanin variation, 1 adds ~1 mm melanin dots; sheen 0–2: relief contrast added in
-    highlights (oily skin shows its texture in the sheen).
+    highlights (oily skin shows its texture in the sheen); fine_lines 0–1: 0 keeps the image's own
+    lines and adds none, above it adds the head's forehead lines, glabella pair and crow's feet
+    (where the eyes are found), as deep as ``age_years`` makes them.
     """
 
     pores: float = 0.6
@@ -91,16 +93,17 @@ class EnhanceControls:
     age_years: float = 35.0
     freckles: float = 0.0
     sheen: float = 1.0
+    fine_lines: float = 0.0
 
     def __post_init__(self):
         for name, lo, hi in (("pores", 0.0, 1.0), ("pore_size", 0.5, 2.0), ("age_years", 1.0, 110.0),
-                             ("freckles", 0.0, 1.0), ("sheen", 0.0, 2.0)):
+                             ("freckles", 0.0, 1.0), ("sheen", 0.0, 2.0), ("fine_lines", 0.0, 1.0)):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
                 raise ValueError(f"skin_enhance {name} must be a number in {lo:g}…{hi:g}, got {v!r}")
 
     def relief(self) -> ReliefControls:
-        return ReliefControls(self.pores, self.pore_size, self.age_years)
+        return ReliefControls(self.pores, self.pore_size, self.age_years, self.fine_lines)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ face millimetres from the :class:`FaceFrame` (``u = A⁻¹ (p − origin)``), a 
 pixel's width in mm (so the relief pre-filters itself exactly as in a render at that scale), and
 region weights from where it sits relative to the eyes (forehead above the brows, the nose
 between and below the eyes, chin below the mouth, cheeks elsewhere) when the face frame is
-anchored at the eyes; uniform cheek skin otherwise. Anchored at the eyes, the head's fine lines
-(forehead lines, the glabella's pair, crow's feet) are placed by an average face's landmarks
+anchored at the eyes; uniform cheek skin otherwise. Asked for (``fine_lines``) and anchored at
+the eyes, the head's fine lines (forehead lines, the glabella's pair, crow's feet) are placed by
+an average face's landmarks
 (:func:`average_anchors`); never the nasolabial creases, which must lie on this face's folds.
 
 Controls (:class:`ReliefControls`): ``pores`` and ``age_years`` are the head's ``SkinIR`` traits
@@ -41,11 +42,13 @@ RELIEF_CHUNK = 1 << 16       # skin pixels per relief evaluation
 
 @dataclass(frozen=True)
 class ReliefControls:
-    """pores 0–1 (depth and density), pore_size 0.5–2 (× the relief's scale), age_years 1–110."""
+    """pores 0–1 (depth and density), pore_size 0.5–2 (× the relief's scale), age_years 1–110,
+    fine_lines 0–1 (0: none; above, the head's trait of that name, where the eyes are found)."""
 
     pores: float = 0.6
     pore_size: float = 1.0
     age_years: float = 35.0
+    fine_lines: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -181,14 +184,16 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     regions = face_regions(uv, anchored)
     s = float(controls.pore_size)
     pos = torch.stack((uv[:, 0] / s, -uv[:, 1] / s, torch.zeros_like(uv[:, 0])), 1)
-    skin = SkinIR(pores=float(controls.pores), age_years=float(controls.age_years))
+    skin = SkinIR(pores=float(controls.pores), age_years=float(controls.age_years),
+                  fine_lines=float(controls.fine_lines))
     # the cell network, not the head's furrow families: those follow the rest head's axes, and on
     # a flat plate their long furrows read as crumpled paper; an isotropic network of polygonal
     # cells in patches of varying depth reads as skin's pebbled relief
     # in slices that stay in the cache (the relief is per point: the same numbers, faster)
-    # fine lines (forehead, glabella, crow's feet) from an average face's anchors when the frame
-    # is anchored at the eyes; not the nasolabial creases, which must lie on this face's folds
-    anchors = average_anchors(s) if anchored else None
+    # fine lines (forehead, glabella, crow's feet) from an average face's anchors when asked for
+    # and the frame is anchored at the eyes; not the nasolabial creases, which must lie on this
+    # face's folds
+    anchors = average_anchors(s) if anchored and controls.fine_lines > 0 else None
     kw = dict(anchors=anchors, network="cells", creases=False)
     parts = [skin_relief(pos[j:j + RELIEF_CHUNK], RegionWeights(regions.weights[j:j + RELIEF_CHUNK]),
                          foot[j:j + RELIEF_CHUNK], skin, int(seed), **kw)

@@ -53,8 +53,10 @@ _NETWORK_PATCH_MM = 2.5   # the network's depth varies over patches this large �
 _NETWORK_PATCH_RANGE = (0.4, 1.6)   # … between these factors
 _NETWORK_BREAK = 0.8      # and along its lines, over this many cells …
 _NETWORK_BREAK_RANGE = (0.25, 1.75)  # … between these factors
-_NETWORK_BUMPS = 0.04     # height (mm, peak to peak) of soft bumps …
-_NETWORK_BUMP_MM = 0.6    # … this far apart
+_NETWORK_FADE = (1.5, 4.0)  # the network fades in from this many pixels a cell to this many
+# soft bumps under the network: (height mm peak to peak, spacing mm, salt); the coarser ones
+# are what a face coarser than ~0.4 mm a pixel shows of the relief once its lines have faded
+_NETWORK_BUMPS = ((0.04, 0.6, 83), (0.05, 1.2, 89))
 _CONTOUR_SPACING = 2.2    # the noise's 0.5-contours lie ~2.2 lattice cells apart
 _CAVITY_DEPTH_MM = 0.16   # relief this deep reads as a full cavity (1)
 _FURROW_W_MM = 0.14       # furrow half-width (1/e), mm
@@ -309,7 +311,9 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
              * (1.0 - 0.85 * r["lips"]) * (1.0 - 0.4 * r["nose"]) * (1.0 - 0.5 * hairy))
     if network == "cells":
         for cell, depth, width, turn, salt in _NETWORK:
-            amp = cells * detail_fade(cell, fp)
+            # a mesh of lines only reads as cells when they are several pixels across: at two
+            # pixels a cell, even pre-filtered, its lines read as a crazed glaze
+            amp = cells * ((cell / fp - _NETWORK_FADE[0]) / (_NETWORK_FADE[1] - _NETWORK_FADE[0])).clamp(0.0, 1.0)
             sel = (amp > 1e-3).nonzero()[:, 0]
             if sel.numel():
                 ch, cg = _network(q[sel], cell, depth, width, turn, seed + salt, fp[sel])
@@ -319,13 +323,13 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
                 m = pm * bm
                 h[sel] += amp[sel] * m * ch
                 g[sel] += amp[sel, None] * (m[:, None] * cg + ch[:, None] * (pg * bm[:, None] + bg * pm[:, None]))
-        if _NETWORK_BUMPS > 0:
-            amp = cells * detail_fade(_NETWORK_BUMP_MM, fp)
+        for height, spacing, salt in _NETWORK_BUMPS:
+            amp = cells * detail_fade(spacing, fp)
             sel = (amp > 1e-3).nonzero()[:, 0]
             if sel.numel():
-                b, bg = value_noise_grad(q[sel] / _NETWORK_BUMP_MM, seed + 83)
-                h[sel] += amp[sel] * _NETWORK_BUMPS * (b - 0.5)
-                g[sel] += (amp[sel] * _NETWORK_BUMPS / _NETWORK_BUMP_MM)[:, None] * bg
+                b, bg = value_noise_grad(q[sel] / spacing, seed + salt)
+                h[sel] += amp[sel] * height * (b - 0.5)
+                g[sel] += (amp[sel] * height / spacing)[:, None] * bg
     else:
         for angle, along, across, depth, salt in _CELLS:
             amp = cells * detail_fade(_CONTOUR_SPACING * across, fp)
