@@ -26,7 +26,7 @@ fi
 echo "== CUDA tests"
 $PY -m pytest -q -p no:cacheprovider -rs -k "cuda" tests/runtime/enhance/test_enhance_device.py \
   tests/runtime/head tests/runtime/finishing/test_finishing_device.py tests/runtime/optics \
-  tests/runtime/upscale/test_upscale_skin_detail.py 2>&1 \
+  tests/runtime/upscale/test_upscale_skin_detail.py tests/runtime/enhance/test_plate_lines.py 2>&1 \
   | grep -E "passed|failed|skipped|error|SKIPPED"
 
 render() {  # name spec device

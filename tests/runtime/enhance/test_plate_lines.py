@@ -5,6 +5,7 @@ this face's own folds. By default it adds none: lines change how old a face look
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from shotspec.runtime.enhance.plate_relief import ReliefControls, average_anchors, plate_relief
@@ -73,3 +74,14 @@ def test_average_anchors_sit_around_the_eye_midpoint():
     assert float(a.menton[1]) < -80.0                                     # the chin well below
     half = average_anchors(2.0)
     assert torch.allclose(half.eye_outer, a.eye_outer / 2.0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_the_cell_network_and_lines_on_cuda_match_the_cpu():
+    box, support = (0, 0, W, H), torch.ones(1, 1, H, W)
+    controls = ReliefControls(age_years=60.0, fine_lines=1.0)
+    cpu = plate_relief(_frame("eye midpoint and eye line (test)"), box, 3, support, controls)
+    gpu = plate_relief(_frame("eye midpoint and eye line (test)"), box, 3, support.cuda(), controls, "cuda")
+    assert gpu.height_mm.device.type == "cuda"
+    assert torch.allclose(gpu.height_mm.cpu(), cpu.height_mm, atol=1e-4)
+    assert torch.allclose(gpu.grad_mm.cpu(), cpu.grad_mm, atol=5e-3)

@@ -193,7 +193,10 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     # fine lines (forehead, glabella, crow's feet) from an average face's anchors when asked for
     # and the frame is anchored at the eyes; not the nasolabial creases, which must lie on this
     # face's folds
-    anchors = average_anchors(s) if anchored and controls.fine_lines > 0 else None
+    anchors = None
+    if anchored and controls.fine_lines > 0:
+        cpu = average_anchors(s)
+        anchors = FaceAnchors(**{f.name: getattr(cpu, f.name).to(device) for f in dataclasses.fields(cpu)})
     kw = dict(anchors=anchors, network="cells", creases=False)
     parts = [skin_relief(pos[j:j + RELIEF_CHUNK], RegionWeights(regions.weights[j:j + RELIEF_CHUNK]),
                          foot[j:j + RELIEF_CHUNK], skin, int(seed), **kw)
