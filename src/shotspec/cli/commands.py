@@ -481,6 +481,20 @@ def _check_seed(seed: int | None) -> None:
         raise _usage("E606", f"--seed {seed} is out of range", f"use a whole number from {lo} to {hi}")
 
 
+def _check_face_scale(mm: float | None) -> None:
+    """E606 unless ``--face-scale`` (mm of face a pixel spans) is unset or 0.001 … 100."""
+    if mm is not None and not (math.isfinite(mm) and 0.001 <= mm <= 100):
+        raise _usage("E606", f"--face-scale {mm:g} is out of range",
+                     "give the millimetres of face one pixel spans, 0.001 … 100 (a portrait: 0.1 … 1)")
+
+
+def _with_face_scale(frame, mm: float | None):
+    """``frame`` with ``--face-scale`` as its face scale (unchanged when it is unset)."""
+    if mm is None:
+        return frame
+    return frame.replace(meta=dataclasses.replace(frame.meta, face_mm_per_px=float(mm)))
+
+
 def cmd_enhance(args) -> int:
     import torch
 
@@ -500,12 +514,9 @@ def cmd_enhance(args) -> int:
         raise _usage("E606", str(e).replace("skin_enhance ", "--").replace("age_years", "age")
                      .replace("pore_size", "pore-size").replace("fine_lines", "fine-lines"),
                      "see `shot enhance --help` for each range")
-    if args.face_scale is not None and not (math.isfinite(args.face_scale) and 0.001 <= args.face_scale <= 100):
-        raise _usage("E606", f"--face-scale {args.face_scale:g} is out of range",
-                     "give the millimetres of face one pixel spans, 0.001 … 100 (a portrait: 0.1 … 1)")
+    _check_face_scale(args.face_scale)
     frame, info = _load_for_edit(args, scale=1)
-    if args.face_scale is not None:
-        frame = frame.replace(meta=dataclasses.replace(frame.meta, face_mm_per_px=float(args.face_scale)))
+    frame = _with_face_scale(frame, args.face_scale)
     if args.mask:
         mask = read_mask_image(args.mask)
         if mask.shape[-2:] != frame.rgb.shape[-2:]:
@@ -526,7 +537,9 @@ def cmd_upscale(args) -> int:
     from shotspec.runtime.upscale import upscale_frame
 
     console, _ = _consoles(args)
+    _check_face_scale(args.face_scale)
     frame, info = _load_for_edit(args, scale=args.scale)
+    frame = _with_face_scale(frame, args.face_scale)
     t0 = time.perf_counter()
     frame = upscale_frame(frame, args.scale, args.mode)
     if not args.quiet:

@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="where to write the result")
     p.add_argument("--scale", type=int, choices=(2, 3, 4), default=2)
     p.add_argument("--mode", choices=("fidelity", "detail"), default="detail")
+    p.add_argument("--face-scale", type=float, default=None, metavar="MM",
+                   help="mm of face one input pixel spans, for detail mode's skin texture "
+                        "(measured from the irises otherwise)")
 
     p = command("info", "print the provenance recorded in a rendered image",
                 ("shot info renders/closeup.png",

@@ -189,6 +189,29 @@ def test_a_plate_portrait_gets_the_relief_where_the_output_resolves_skin():
     assert skin_pattern(plate, 2) is None
 
 
+def test_shot_upscale_face_scale_decides_where_the_relief_goes(tmp_path, capsys):
+    """`shot upscale --face-scale MM` sets the face scale detail mode goes by: model_face.jpg
+    shrunk to 320×480 is 0.81 mm/px by its eyes, so ×4 (0.2 mm/px) gets the skin's relief; told
+    2 or 3 mm a pixel (0.5, 0.75 mm/px out), the output does not resolve skin's cells and both
+    keep the same noise."""
+    from shotspec.cli.main import main
+
+    small = Image.open(FACES / "model_face.jpg").convert("RGB").resize((320, 480), Image.BOX)
+    small.save(tmp_path / "in.png")
+
+    def up(*flags: str) -> np.ndarray:
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}.png"
+        assert main(["upscale", str(tmp_path / "in.png"), "-o", str(out), "--scale", "4", "-q", *flags]) == 0
+        return np.asarray(Image.open(out), dtype=np.int16)
+
+    measured, told2, told3 = up(), up("--face-scale", "2"), up("--face-scale", "3")
+    assert np.array_equal(told2, told3)
+    changed = np.abs(measured - told2).max(axis=2) > 0
+    assert 0.15 < changed.mean() < 0.7                 # the skin (measured 0.32), not the whole frame
+    assert main(["upscale", str(tmp_path / "in.png"), "-o", str(tmp_path / "x.png"), "--face-scale", "-1"]) == 2
+    assert "E606" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+
+
 def test_a_plate_without_a_face_keeps_the_noise():
     """A skin-coloured image with no eyes: the detector may take it for skin, but no face frame
     stands on an eye pair, so detail mode keeps its noise."""
