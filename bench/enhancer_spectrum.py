@@ -24,6 +24,10 @@ Printed:
 
 ``--crops FILE`` writes 100 % crops as one PNG (cheek and forehead, before | after; the
 references' cheeks below).
+
+5. at the references' own scales: ``model_face.jpg`` shrunk (Lanczos) to 0.32 and 0.45 mm/px and
+   enhanced there, its 0.25–1 mm band beside kodim15's and kodim04's (the texture a coarser face
+   gets, where the relief's cells are two to three pixels across).
 """
 
 from __future__ import annotations
@@ -139,6 +143,30 @@ def write_crops(path: Path, before: Frame, after: Frame, refs: dict[str, Frame])
     sheet.save(path)
 
 
+def at_scale(mm: float, strength: float, seed: int) -> tuple[float, float]:
+    """The 0.25–1 mm band of model_face.jpg shrunk to ``mm`` per pixel (its patches, scaled),
+    before and after the enhancer (told the scale)."""
+    from PIL import Image
+
+    file, own, centres = IMAGES["model_face"]
+    k = own / mm
+    img = Image.open(FACES / file).convert("RGB")
+    img = img.resize((round(img.width * k), round(img.height * k)), Image.LANCZOS)
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    lin = np.where(a <= 0.04045, a / 12.92, ((a + 0.055) / 1.055) ** 2.4)
+    plate = Frame(torch.from_numpy(np.ascontiguousarray(lin.transpose(2, 0, 1)))[None].float(), {},
+                  FrameMeta(face_mm_per_px=mm, source="plate"))
+    after = skin_enhance(plate, strength=strength, seed=seed, controls=EnhanceControls())
+    half = int(round(PATCH_MM / mm / 2))
+    out = []
+    for frame in (plate, after):
+        ll = log_lum(frame)
+        out.append(float(np.mean([band_rms_mm(ll, (int(x * k) - half, int(y * k) - half, int(x * k) + half,
+                                                    int(y * k) + half), mm, *BANDS_MM[0])
+                                  for x, y in centres.values()])))
+    return out[0], out[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--strength", type=float, default=1.0)
@@ -205,6 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     for col in ("added texture RMS", "low-pass ≥ 3 mm", "low-pass ≥ 6 mm", "≥ 3 mm share"):
         t.add_column(col, justify="right")
     t.add_row(f"{rms:.4f}", f"{lp3:.4f}", f"{lp6:.4f}", f"{lp3 / max(rms, 1e-12):.0%}")
+    console.print(t)
+    t = Table(title=f"0.25–1 mm band at the references' scales (model_face shrunk), strength {args.strength:g}")
+    for col in ("mm/px", "plate", "enhanced", "reference", "enhanced / reference"):
+        t.add_column(col, justify="right")
+    for name in ("kodim15", "kodim04"):
+        mm = IMAGES[name][1]
+        before, enhanced = at_scale(mm, args.strength, args.seed)
+        reference = float(np.mean([v[0] for v in band_levels(refs[name], name).values()]))
+        t.add_row(f"{mm:.2f}", f"{before:.4f}", f"{enhanced:.4f}", f"{reference:.4f} ({name})",
+                  f"{enhanced / reference:.2f}")
     console.print(t)
     console.print(f"enhance took {took:.1f} s (one thread, {plate.width}×{plate.height})")
     if args.crops is not None:
