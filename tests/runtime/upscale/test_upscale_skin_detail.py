@@ -189,6 +189,7 @@ def test_a_plate_portrait_gets_the_relief_where_the_output_resolves_skin():
     assert skin_pattern(plate, 2) is None
 
 
+@needs_photo
 def test_shot_upscale_face_scale_decides_where_the_relief_goes(tmp_path, capsys):
     """`shot upscale --face-scale MM` sets the face scale detail mode goes by: model_face.jpg
     shrunk to 320×480 is 0.81 mm/px by its eyes, so ×4 (0.2 mm/px) gets the skin's relief; told
