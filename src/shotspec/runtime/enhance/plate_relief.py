@@ -2,19 +2,21 @@
 
 The enhancer adds no texture model of its own: it evaluates the scanned head's relief
 (:func:`shotspec.runtime.head.relief.skin_relief` — with its isotropic network of polygonal cells
-~1 mm across, pores by region, imperfections) on the flat face plane of the image. Each skin pixel gets a position in
-face millimetres from the :class:`FaceFrame` (``u = A⁻¹ (p − origin)``), a footprint of one
-pixel's width in mm (so the relief pre-filters itself exactly as in a render at that scale), and
+~1 mm across, pores by region, imperfections) on the flat face plane of the image. Each skin pixel
+gets a position in face millimetres from the :class:`FaceFrame` (``u = A⁻¹ (p − origin)``), a
+footprint of one pixel's width in mm (so the relief pre-filters itself exactly as in a render at
+that scale), and
 region weights from where it sits relative to the eyes (forehead above the brows, the nose
 between and below the eyes, chin below the mouth, cheeks elsewhere) when the face frame is
 anchored at the eyes; uniform cheek skin otherwise. Asked for (``fine_lines``) and anchored at
 the eyes, the head's fine lines (forehead lines, the glabella's pair, crow's feet) are placed by
-an average face's landmarks
-(:func:`average_anchors`); never the nasolabial creases, which must lie on this face's folds.
+an average face's landmarks (:func:`average_anchors`); never the nasolabial creases, which must
+lie on this face's folds.
 
-Controls (:class:`ReliefControls`): ``pores`` and ``age_years`` are the head's ``SkinIR`` traits
-(pore depth and density; how deep the pebbled furrows are), ``pore_size`` scales the whole relief
-in mm (1 = the adult average, cells ~1 mm, pore openings 0.1–0.25 mm).
+Controls (:class:`ReliefControls`): ``pores``, ``age_years`` and ``fine_lines`` are the head's
+``SkinIR`` traits (pore depth and density; how deep the relief and lines are; how marked the lines
+are), ``pore_size`` scales the whole relief in mm (1 = the adult average, cells ~1 mm, pore
+openings 0.1–0.25 mm).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from shotspec.runtime.filters import gaussian_blur
 from shotspec.runtime.head.face_anchors import FaceAnchors
 from shotspec.runtime.head.relief import skin_relief
 
-__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "JACOBIAN_SIGMA_MM"]
+__all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "field_jacobian", "average_anchors",
+           "JACOBIAN_SIGMA_MM"]
 
 JACOBIAN_SIGMA_MM = 2.0      # a tracked field's local stretch is measured over this much face
 RELIEF_CHUNK = 1 << 16       # skin pixels per relief evaluation

@@ -12,6 +12,10 @@ sample per pixel never aliases:
   rotated 1.0 and 1.4 mm lattices) enclosing plateaus about 1 mm across, what makes skin's
   texture spectrum peak near 1 cycle/mm. Each furrow is a Gaussian across the contour whose
   width grows (and depth falls, area kept) with the footprint: prefiltering, not point sampling.
+  With ``network="cells"`` (the skin enhancer's, on a flat plate) they are instead furrows along
+  the borders of two Voronoi networks (1.0 and 0.45 mm cells), deep in patches and broken along
+  their length, over soft bumps: isotropic polygons, where the families' long furrows follow the
+  rest head's axes and on a plane read as crumpled paper.
 * pores: one jittered dimple per cell of three lattices — dense on the nose (0.26 mm cells),
   forehead and chin (0.38 mm), sparse enlarged ones on cheeks and nose (0.8 mm); openings
   0.05–0.25 mm across; faded to their mean darkening below two pixels a cell.
