@@ -40,6 +40,8 @@ IPD_AGREE = (1.08, 1.15)  # averaged when the iris's scale is at most this much 
                           # distance's (their spreads together: 7 %) or finer (a turn up to 30°)
 MIN_CONTRAST = 0.012      # limbus step (luma per px) at least this × the skin's luma
 SEARCH = 0.3              # iris centre search, × the largest radius tried
+SMALL_IRIS_PX = 14.0      # irises read smaller than this gave scales 12–290 % off on the size sweep
+GIVE_IT = "; give the scale when it matters: face_scale, --face-scale"
 
 
 @dataclass(frozen=True)
@@ -84,17 +86,21 @@ def scale_from_eyes(luma: np.ndarray, eyes, skin: np.ndarray | None = None,
 
 def scale_from_irises(irises: tuple[IrisFit, ...], dist: float | None = None) -> FaceScale:
     """Scale from one or two measured ``irises`` (their mean diameter is 11.7 mm), combined
-    with the eye distance ``dist`` (px, 63 mm) when given and agreeing (module docstring)."""
+    with the eye distance ``dist`` (px, 63 mm) when given and agreeing (module docstring). The
+    text ends with a hint to give the scale when it is read without an iris or from irises under
+    ``SMALL_IRIS_PX``."""
     s_ipd = IPD_MM / dist if dist else None
     ipd_text = f"eye distance {dist:.0f} px ≈ {IPD_MM:.0f} mm" if dist else ""
     if not irises:
         if s_ipd is None:
             raise ValueError("need an iris or an eye distance")
-        return FaceScale(s_ipd, ipd_text + " (no iris measured; a turned head reads too coarse)")
+        return FaceScale(s_ipd, ipd_text + f" (no iris measured; a turned head reads too coarse){GIVE_IT}")
     iris_px = float(np.mean([f.diameter for f in irises]))
     s_iris = IRIS_DIAMETER_MM / iris_px
     which = "both irises" if len(irises) == 2 else f"one iris ({irises[0].sides}-sided limbus)"
     iris_text = f"{which} {iris_px:.1f} px ≈ {IRIS_DIAMETER_MM:g} mm"
+    if iris_px < SMALL_IRIS_PX:
+        iris_text += f" (under {SMALL_IRIS_PX:g} px: often a pupil or a wrong eye{GIVE_IT})"
     if s_ipd is None:
         return FaceScale(s_iris, iris_text, iris_px)
     if s_iris <= IPD_AGREE[0] * s_ipd and s_ipd <= IPD_AGREE[1] * s_iris:
