@@ -524,13 +524,12 @@ def cmd_enhance(args) -> int:
                                                    align_corners=False)
         frame = frame.replace(aovs={**frame.aovs, "skin": mask.clamp(0, 1)})
     t0 = time.perf_counter()
-    out = skin_enhance(frame, strength=args.strength, seed=args.seed, controls=controls)
+    enhanced = skin_enhance(frame, strength=args.strength, seed=args.seed, controls=controls)
     if not args.quiet:
         console.print(f"enhanced skin in {time.perf_counter() - t0:.2f} s")
-        if args.strength > 0:
+        if args.strength > 0:       # the plan the enhancer made (cached): its mask and scale
             console.print(texture_summary(cached_plan(frame)), markup=False)
-    frame = out
-    return _write_edit(frame, info, args, console)
+    return _write_edit(enhanced, info, args, console)
 
 
 def cmd_upscale(args) -> int:

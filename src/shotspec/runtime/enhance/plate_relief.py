@@ -92,11 +92,12 @@ def face_regions(uv_mm: torch.Tensor, anchored_at_eyes: bool) -> RegionWeights:
     return RegionWeights(w)
 
 
-@functools.lru_cache(maxsize=4)
-def average_anchors(scale: float = 1.0) -> FaceAnchors:
+@functools.lru_cache(maxsize=8)
+def average_anchors(scale: float = 1.0, device: str = "cpu") -> FaceAnchors:
     """The packaged head's face anchors (an average adult face, mm) in a plate's face-plane
     coordinates: x along the eye line, y up, both from the eyes' midpoint, z 0; divided by
-    ``scale`` (the relief's ``pore_size``, by which the positions are divided too)."""
+    ``scale`` (the relief's ``pore_size``, by which the positions are divided too); on
+    ``device``."""
     from shotspec.runtime.head.face_anchors import face_anchors
     from shotspec.runtime.head.model import load_head
 
@@ -110,7 +111,7 @@ def average_anchors(scale: float = 1.0) -> FaceAnchors:
         t = t - shift3 if t.shape[-1] == 3 else t - mid[:2]
         return (t * keep3 if t.shape[-1] == 3 else t) / scale
 
-    return FaceAnchors(**{f.name: moved(getattr(a, f.name)) for f in dataclasses.fields(a)})
+    return FaceAnchors(**{f.name: moved(getattr(a, f.name)).to(device) for f in dataclasses.fields(a)})
 
 
 def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: FaceFrame,
@@ -189,17 +190,14 @@ def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, suppo
     pos = torch.stack((uv[:, 0] / s, -uv[:, 1] / s, torch.zeros_like(uv[:, 0])), 1)
     skin = SkinIR(pores=float(controls.pores), age_years=float(controls.age_years),
                   fine_lines=float(controls.fine_lines))
-    # the cell network, not the head's furrow families: those follow the rest head's axes, and on
-    # a flat plate their long furrows read as crumpled paper; an isotropic network of polygonal
-    # cells in patches of varying depth reads as skin's pebbled relief
-    # in slices that stay in the cache (the relief is per point: the same numbers, faster)
     # fine lines (forehead, glabella, crow's feet) from an average face's anchors when asked for
     # and the frame is anchored at the eyes; not the nasolabial creases, which must lie on this
     # face's folds
-    anchors = None
-    if anchored and controls.fine_lines > 0:
-        cpu = average_anchors(s)
-        anchors = FaceAnchors(**{f.name: getattr(cpu, f.name).to(device) for f in dataclasses.fields(cpu)})
+    anchors = average_anchors(s, str(device)) if anchored and controls.fine_lines > 0 else None
+    # the cell network, not the head's furrow families: those follow the rest head's axes, and on
+    # a flat plate their long furrows read as crumpled paper; an isotropic network of polygonal
+    # cells in patches of varying depth reads as skin's pebbled relief. Evaluated in slices that
+    # stay in the cache (the relief is per point: the same numbers, faster)
     kw = dict(anchors=anchors, network="cells", creases=False)
     parts = [skin_relief(pos[j:j + RELIEF_CHUNK], RegionWeights(regions.weights[j:j + RELIEF_CHUNK]),
                          foot[j:j + RELIEF_CHUNK], skin, int(seed), **kw)

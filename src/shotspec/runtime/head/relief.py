@@ -317,7 +317,7 @@ def skin_relief(pos_mm: torch.Tensor, regions: RegionWeights, footprint_mm: torc
         for cell, depth, width, turn, salt in _NETWORK:
             # a mesh of lines only reads as cells when they are several pixels across: at two
             # pixels a cell, even pre-filtered, its lines read as a crazed glaze
-            amp = cells * ((cell / fp - _NETWORK_FADE[0]) / (_NETWORK_FADE[1] - _NETWORK_FADE[0])).clamp(0.0, 1.0)
+            amp = cells * detail_fade(cell, fp, _NETWORK_FADE)
             sel = (amp > 1e-3).nonzero()[:, 0]
             if sel.numel():
                 ch, cg = _network(q[sel], cell, depth, width, turn, seed + salt, fp[sel])
