@@ -41,6 +41,7 @@ __all__ = ["PlateRelief", "ReliefControls", "plate_relief", "face_regions", "fie
 
 JACOBIAN_SIGMA_MM = 2.0      # a tracked field's local stretch is measured over this much face
 RELIEF_CHUNK = 1 << 16       # skin pixels per relief evaluation
+JACOBIAN_STEP = 2.0 ** -20   # a tracked field's Jacobian is rounded to this (mm per px)
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,13 @@ def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: Face
     gy, gx = torch.gradient(rest, dim=(1, 2)) if min(rest.shape[1:]) > 1 else (torch.zeros_like(rest),) * 2
     sl = (slice(y0 - ya, y0 - ya + y1 - y0), slice(x0 - xa, x0 - xa + x1 - x0))
     Ai = np.linalg.inv(ff.matrix())
-    return torch.stack((gx[0][sl] + float(Ai[0, 0]), gy[0][sl] + float(Ai[0, 1]),
-                        gx[1][sl] + float(Ai[1, 0]), gy[1][sl] + float(Ai[1, 1])))
+    J = torch.stack((gx[0][sl] + float(Ai[0, 0]), gy[0][sl] + float(Ai[0, 1]),
+                     gx[1][sl] + float(Ai[1, 0]), gy[1][sl] + float(Ai[1, 1])))
+    # held to JACOBIAN_STEP: the float64 convolutions' last bits change with where their buffers
+    # lie in memory (a BLAS product's blocking), and a stretch is meaningful to ~1e-4 at most;
+    # unrounded, the same field now and then gave a relief an ulp apart, and a recomputed
+    # texture differed from the cached one
+    return torch.round(J / JACOBIAN_STEP) * JACOBIAN_STEP
 
 
 def plate_relief(ff: FaceFrame, box: tuple[int, int, int, int], seed: int, support: torch.Tensor,
