@@ -32,7 +32,7 @@ import torch
 from shotspec.compiler.ir import SkinIR
 from shotspec.runtime.faces.face_frame import FaceFrame
 from shotspec.runtime.head.regions import REGIONS, RegionWeights, smoothstep
-from shotspec.runtime.filters import gaussian_blur
+from shotspec.runtime.filters import gaussian_blur, masked_gaussian_blur
 from shotspec.runtime.head.face_anchors import FaceAnchors
 from shotspec.runtime.head.relief import skin_relief
 
@@ -141,8 +141,7 @@ def field_jacobian(field: torch.Tensor, box: tuple[int, int, int, int], ff: Face
     else:                           # normalised convolution over the support
         wgt = torch.zeros(1, 1, yb - ya, xb - xa, dtype=rest.dtype, device=rest.device)
         wgt[..., y0 - ya:y1 - ya, x0 - xa:x1 - xa] = (support > 0).to(rest)
-        rest = (gaussian_blur(rest * wgt, sigma, edge="reflect")
-                / gaussian_blur(wgt, sigma, edge="reflect").clamp_min(1e-6))[0]
+        rest = masked_gaussian_blur(rest, wgt, sigma, edge="reflect", eps=1e-6)[0]
     gy, gx = torch.gradient(rest, dim=(1, 2)) if min(rest.shape[1:]) > 1 else (torch.zeros_like(rest),) * 2
     sl = (slice(y0 - ya, y0 - ya + y1 - y0), slice(x0 - xa, x0 - xa + x1 - x0))
     Ai = np.linalg.inv(ff.matrix())
